@@ -1,0 +1,8 @@
+//! The `project-dashboard` Lambda: all its logic is in `shared`.
+
+use shared::functions::{Function, QueueFunction};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::lambda::Error> {
+    shared::lambda::run(Function::Queue(QueueFunction::ProjectDashboard)).await
+}

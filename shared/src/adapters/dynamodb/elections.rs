@@ -1,0 +1,48 @@
+//! The elections table: one item per election, keyed by `electionId`.
+
+use super::errors::{classify, corrupt};
+use super::items::{ElectionItem, Item};
+use super::DynamoStore;
+use crate::domain::election::Election;
+use crate::domain::ids::ElectionId;
+use crate::error::StoreError;
+use crate::ports::ElectionStore;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+impl ElectionStore for DynamoStore {
+    #[tracing::instrument(skip_all, fields(election_id = %election.id))]
+    async fn insert_election(&self, election: &Election) -> Result<(), StoreError> {
+        let item = serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
+        self.client
+            .put_item()
+            .table_name(&self.tables.elections)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(electionId)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn election(&self, id: &ElectionId) -> Result<Option<Election>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.elections)
+            .key("electionId", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        match output.item {
+            None => Ok(None),
+            Some(raw) => match serde_dynamo::from_item(raw).map_err(corrupt)? {
+                Item::Election(item) => Election::try_from(item)
+                    .map(Some)
+                    .map_err(|e| StoreError::Internal(e.to_string())),
+                _ => Err(StoreError::Internal("not an election item".into())),
+            },
+        }
+    }
+}

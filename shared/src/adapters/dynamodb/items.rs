@@ -1,0 +1,137 @@
+//! Item shapes of the command tables, shared by the table adapters and the stream mapping.
+//! Each item names its `entity`, so a stream record says what it is.
+
+use crate::domain::candidate::{BallotNumber, Candidate, CandidateStatus};
+use crate::domain::election::{Election, VotingWindow};
+use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use crate::domain::text::Name;
+use crate::domain::vote::Vote;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "entity")]
+pub(crate) enum Item {
+    #[serde(rename = "election")]
+    Election(ElectionItem),
+    #[serde(rename = "candidate")]
+    Candidate(CandidateItem),
+    #[serde(rename = "ballot-claim")]
+    BallotClaim(BallotClaimItem),
+    #[serde(rename = "vote")]
+    Vote(VoteItem),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ElectionItem {
+    pub election_id: ElectionId,
+    pub name: Name,
+    pub voting_starts_at: DateTime<Utc>,
+    pub voting_ends_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Candidates are keyed by `id` = the candidate id; ballot claims share the table.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CandidateItem {
+    pub id: CandidateId,
+    pub election_id: ElectionId,
+    pub ballot_number: BallotNumber,
+    pub party: Name,
+    pub name: Name,
+    pub user_id: Name,
+    pub status: CandidateStatus,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Holds a ballot number in an election, so that no two candidates share it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BallotClaimItem {
+    pub id: String,
+    pub candidate_id: CandidateId,
+}
+
+impl BallotClaimItem {
+    pub fn key(election_id: &ElectionId, ballot_number: BallotNumber) -> String {
+        format!("ballot#{election_id}#{}", ballot_number.get())
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct VoteItem {
+    pub election_id: ElectionId,
+    pub voter_id: Name,
+    pub candidate_id: CandidateId,
+    pub cast_at: DateTime<Utc>,
+    pub receipt_id: ReceiptId,
+}
+
+impl From<&Election> for ElectionItem {
+    fn from(e: &Election) -> Self {
+        Self {
+            election_id: e.id.clone(),
+            name: e.name.clone(),
+            voting_starts_at: e.window.starts_at(),
+            voting_ends_at: e.window.ends_at(),
+            registered_at: e.registered_at,
+        }
+    }
+}
+
+impl TryFrom<ElectionItem> for Election {
+    type Error = crate::domain::election::EmptyWindow;
+    fn try_from(item: ElectionItem) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: item.election_id,
+            name: item.name,
+            window: VotingWindow::new(item.voting_starts_at, item.voting_ends_at)?,
+            registered_at: item.registered_at,
+        })
+    }
+}
+
+impl From<&Candidate> for CandidateItem {
+    fn from(c: &Candidate) -> Self {
+        Self {
+            id: c.id.clone(),
+            election_id: c.election_id.clone(),
+            ballot_number: c.ballot_number,
+            party: c.party.clone(),
+            name: c.name.clone(),
+            user_id: c.user_id.clone(),
+            status: c.status,
+            registered_at: c.registered_at,
+        }
+    }
+}
+
+impl From<CandidateItem> for Candidate {
+    fn from(item: CandidateItem) -> Self {
+        Self {
+            id: item.id,
+            election_id: item.election_id,
+            ballot_number: item.ballot_number,
+            party: item.party,
+            name: item.name,
+            user_id: item.user_id,
+            status: item.status,
+            registered_at: item.registered_at,
+        }
+    }
+}
+
+impl From<&Vote> for VoteItem {
+    fn from(v: &Vote) -> Self {
+        Self {
+            election_id: v.election_id.clone(),
+            voter_id: v.voter_id.clone(),
+            candidate_id: v.candidate_id.clone(),
+            cast_at: v.cast_at,
+            receipt_id: v.receipt_id.clone(),
+        }
+    }
+}

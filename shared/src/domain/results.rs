@@ -1,0 +1,41 @@
+//! The results view: votes per candidate, as projected from events.
+
+use super::ids::{CandidateId, ElectionId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One candidate's line in the results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateTally {
+    pub candidate_id: CandidateId,
+    pub ballot_number: Option<u32>,
+    pub party: Option<String>,
+    pub name: Option<String>,
+    pub votes: u64,
+    pub withdrawn: bool,
+}
+
+/// The results of one election as far as the projection has got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Results {
+    pub election_id: ElectionId,
+    pub candidates: Vec<CandidateTally>,
+    pub total_votes: u64,
+    /// The last time an event changed this view; `None` before the first.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl Results {
+    /// Builds the view from its rows, ordered by ballot number.
+    pub fn from_tallies(
+        election_id: ElectionId,
+        mut candidates: Vec<CandidateTally>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Self {
+        candidates.sort_by_key(|c| (c.ballot_number.unwrap_or(u32::MAX), c.candidate_id.clone()));
+        let total_votes = candidates.iter().map(|c| c.votes).sum();
+        Self { election_id, candidates, total_votes, as_of }
+    }
+}

@@ -1,0 +1,5 @@
+//! Event plumbing: the stream publisher and the queue consumers, each reporting partial
+//! batch failures so that nothing is lost and nothing is acknowledged unprocessed.
+
+pub mod project_dashboard;
+pub mod publish;

@@ -1,0 +1,6 @@
+//! HTTP plumbing shared by every route: reading the caller, path ids and bodies, and
+//! writing JSON and problem+json replies.
+
+pub mod problem;
+pub mod request;
+pub mod response;
