@@ -41,14 +41,18 @@ impl Settings {
 /// with `Retry-After` instead of a hang.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Loads the AWS configuration from the standard sources, with fail-fast timeouts.
-pub async fn aws_config() -> SdkConfig {
-    let timeouts = TimeoutConfig::builder()
+/// Fail-fast timeouts for every AWS call.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_millis(1500))
         .operation_timeout(OPERATION_TIMEOUT)
-        .build();
-    aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await
+        .build()
+}
+
+/// Loads the AWS configuration from the standard sources, with fail-fast timeouts.
+pub async fn aws_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts()).load().await
 }
 
 /// Builds the adapters once, for the life of the process.

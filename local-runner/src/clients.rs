@@ -1,0 +1,70 @@
+//! AWS clients pointed at the local emulators, with static test credentials so that the
+//! SDK never looks for credentials off this machine.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+/// Where the emulators and the API listen on 127.0.0.1.
+#[derive(Clone, Copy, Debug)]
+pub struct Ports {
+    pub dynamodb: u16,
+    pub localstack: u16,
+    pub api: u16,
+}
+
+fn port(name: &str, default: u16) -> u16 {
+    std::env::var(name).ok().and_then(|p| p.parse().ok()).unwrap_or(default)
+}
+
+impl Ports {
+    /// Defaults 8000, 4566 and 3000, or `OMP_DYNAMODB_PORT`, `OMP_LOCALSTACK_PORT`, `OMP_API_PORT`.
+    pub fn from_env() -> Self {
+        Self {
+            dynamodb: port("OMP_DYNAMODB_PORT", 8000),
+            localstack: port("OMP_LOCALSTACK_PORT", 4566),
+            api: port("OMP_API_PORT", 3000),
+        }
+    }
+}
+
+/// One client per service the runner talks to.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl Clients {
+    pub async fn local(ports: Ports) -> Self {
+        let sdk: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "local-runner"))
+            .timeout_config(shared::config::timeouts())
+            .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack))
+            .load()
+            .await;
+        let dynamodb_url = format!("http://127.0.0.1:{}", ports.dynamodb);
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&dynamodb_url).build(),
+            ),
+            streams: aws_sdk_dynamodbstreams::Client::from_conf(
+                aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&dynamodb_url).build(),
+            ),
+            events: aws_sdk_eventbridge::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+        }
+    }
+}
+
+/// An SDK error in one line: its code and message, without the raw response.
+pub fn describe<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> String {
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => format!("{err}"),
+    }
+}

@@ -1,0 +1,176 @@
+//! Plays API Gateway's HTTP API on 127.0.0.1: matches the template's routes, checks the
+//! bearer token as the JWT authorizer would, hands the handler the same version 2.0
+//! event Lambda would, and returns its reply.
+
+use crate::jwt;
+use crate::template::{Route, Template};
+use crate::LocalServices;
+use axum::body::{to_bytes, Body as AxumBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+use shared::functions::{Function, HttpFunction};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// API Gateway refuses payloads over 10 MB before any function runs.
+const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[error("route {method} {path} names function '{function}', which the runner has no HTTP handler for")]
+pub struct UnknownFunction {
+    pub method: String,
+    pub path: String,
+    pub function: String,
+}
+
+/// A template route, ready to match request paths.
+#[derive(Clone, Debug)]
+pub struct CompiledRoute {
+    pub route: Route,
+    pub function: HttpFunction,
+    segments: Vec<String>,
+}
+
+impl CompiledRoute {
+    /// The path parameters, if `path` matches this route.
+    fn matches(&self, path: &str) -> Option<Map<String, Value>> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if parts.len() != self.segments.len() {
+            return None;
+        }
+        let mut params = Map::new();
+        for (pattern, part) in self.segments.iter().zip(parts) {
+            match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) if !part.is_empty() => {
+                    params.insert(name.to_owned(), Value::String(part.to_owned()));
+                }
+                Some(_) => return None,
+                None if pattern == part => {}
+                None => return None,
+            }
+        }
+        Some(params)
+    }
+}
+
+/// The routes the runner serves: every HTTP route of the template, each with its handler.
+pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, UnknownFunction> {
+    template
+        .routes()
+        .into_iter()
+        .map(|(route, name)| match Function::from_name(&name) {
+            Some(Function::Http(function)) => Ok(CompiledRoute {
+                segments: route.path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                route,
+                function,
+            }),
+            _ => Err(UnknownFunction { method: route.method, path: route.path, function: name }),
+        })
+        .collect()
+}
+
+pub struct Gateway {
+    pub routes: Vec<CompiledRoute>,
+    pub services: Arc<LocalServices>,
+    pub jwt_secret: String,
+}
+
+fn gateway_message(status: StatusCode, message: &str) -> Response {
+    (status, [("content-type", "application/json")], json!({ "message": message }).to_string()).into_response()
+}
+
+fn header_map(headers: &HeaderMap) -> Map<String, Value> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in headers {
+        if let Ok(value) = value.to_str() {
+            map.entry(name.as_str().to_owned()).or_default().push(value.to_owned());
+        }
+    }
+    map.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect()
+}
+
+/// The API Gateway HTTP API (payload 2.0) event for this request.
+fn lambda_event(route: &CompiledRoute, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, params: Map<String, Value>, claims: HashMap<String, String>, body: &[u8]) -> Value {
+    let now = Utc::now();
+    let route_key = format!("{} {}", route.route.method, route.route.path);
+    let (body, encoded) = match std::str::from_utf8(body) {
+        Ok(text) => (text.to_owned(), false),
+        Err(_) => (base64_encode(body), true),
+    };
+    json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": uri.path(),
+        "rawQueryString": uri.query().unwrap_or_default(),
+        "headers": header_map(headers),
+        "pathParameters": params,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "authorizer": { "jwt": { "claims": claims, "scopes": null } },
+            "domainName": "127.0.0.1",
+            "domainPrefix": "local",
+            "http": {
+                "method": method.as_str(),
+                "path": uri.path(),
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default(),
+            },
+            "requestId": uuid_like(now),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "body": body,
+        "isBase64Encoded": encoded,
+    })
+}
+
+fn uuid_like(now: chrono::DateTime<Utc>) -> String {
+    format!("local-{}", now.timestamp_nanos_opt().unwrap_or_default())
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    aws_smithy_types::base64::encode(bytes)
+}
+
+/// Serves one request the way API Gateway and Lambda would.
+pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some((route, params)) = gateway
+        .routes
+        .iter()
+        .filter(|r| r.route.method == parts.method.as_str())
+        .find_map(|r| r.matches(parts.uri.path()).map(|p| (r, p)))
+    else {
+        return gateway_message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
+    let Some(claims) = jwt::verify(&gateway.jwt_secret, authorization) else {
+        return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
+    };
+    let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
+        return gateway_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    };
+    let event = lambda_event(route, &parts.method, &parts.uri, &parts.headers, params, claims, &body);
+    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(req) => req,
+        Err(err) => {
+            tracing::error!(error = %err, "could not build the Lambda event");
+            return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        }
+    };
+    let reply = gateway.services.http(route.function, lambda_request).await;
+    let (parts, body) = reply.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Text(text) => text.into_bytes(),
+        lambda_http::Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    Response::from_parts(parts, AxumBody::from(bytes))
+}

@@ -1,0 +1,172 @@
+//! The local runner: `sam local` without Docker. It starts DynamoDB Local and LocalStack,
+//! provisions `template.yaml` on them, serves the template's HTTP routes with the same
+//! handlers the Lambdas run, and plays the event source mappings.
+
+pub mod clients;
+pub mod emulators;
+pub mod gateway;
+pub mod jwt;
+pub mod pollers;
+pub mod provision;
+pub mod template;
+
+use clients::{Clients, Ports};
+use emulators::Emulator;
+use gateway::Gateway;
+use pollers::{QueueMapping, StreamMapping};
+use shared::adapters::dynamodb::{DynamoStore, Tables};
+use shared::adapters::eventbridge::EventBridgeBus;
+use shared::clock::SystemClock;
+use shared::functions::{Function, Services};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use template::{Template, Trigger};
+
+/// The services the local functions run with: real adapters on the emulators.
+pub type LocalServices = Services<DynamoStore, EventBridgeBus, SystemClock>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Settings for `up`.
+pub struct UpOptions {
+    pub template: PathBuf,
+    /// Logs and emulator state go here.
+    pub work_dir: PathBuf,
+    pub ports: Ports,
+}
+
+fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
+    template.environment.get(name).cloned().ok_or_else(|| format!("template Globals set no {name}").into())
+}
+
+fn local_services(clients: &Clients, template: &Template) -> Result<LocalServices, BoxError> {
+    let tables = Tables {
+        elections: env_value(template, "ELECTIONS_TABLE")?,
+        candidates: env_value(template, "CANDIDATES_TABLE")?,
+        votes: env_value(template, "VOTES_TABLE")?,
+        dashboard: env_value(template, "DASHBOARD_TABLE")?,
+    };
+    Ok(Services {
+        store: DynamoStore::new(clients.dynamodb.clone(), tables),
+        bus: EventBridgeBus::new(clients.events.clone(), env_value(template, "EVENT_BUS_NAME")?),
+        clock: SystemClock,
+    })
+}
+
+async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<Emulator>, BoxError> {
+    let logs = options.work_dir.join("logs");
+    std::fs::create_dir_all(&logs)?;
+    let mut started: Vec<Emulator> = Vec::new();
+    let result: Result<(), BoxError> = async {
+        started.push(emulators::start_dynamodb_local(options.ports.dynamodb, &logs).await?);
+        let state = options.work_dir.join("localstack");
+        started.push(emulators::start_localstack(options.ports.localstack, &logs, &state).await?);
+        let dynamodb_ready = || async { clients.dynamodb.list_tables().send().await.is_ok() };
+        started[0].wait_ready(Duration::from_secs(60), dynamodb_ready).await?;
+        let localstack_ready = || async {
+            clients.sqs.list_queues().send().await.is_ok() && clients.events.list_event_buses().send().await.is_ok()
+        };
+        started[1].wait_ready(Duration::from_secs(120), localstack_ready).await?;
+        Ok(())
+    }
+    .await;
+    if let Err(err) = result {
+        stop_all(started).await;
+        return Err(err);
+    }
+    Ok(started)
+}
+
+async fn stop_all(emulators: Vec<Emulator>) {
+    for emulator in emulators {
+        emulator.stop().await;
+    }
+}
+
+/// The event source mappings of the template, resolved to provisioned resources.
+fn mappings(
+    template: &Template,
+    provisioned: &provision::Provisioned,
+) -> Result<(Vec<StreamMapping>, Vec<QueueMapping>), BoxError> {
+    let mut streams = Vec::new();
+    let mut queues = Vec::new();
+    for def in &template.functions {
+        let function = Function::from_name(&def.name).ok_or_else(|| format!("the runner has no handler for function '{}'", def.name))?;
+        for trigger in &def.triggers {
+            match (trigger, function) {
+                (Trigger::Http(_), Function::Http(_)) => {}
+                (Trigger::Stream { table, batch_size, max_retries, on_failure_queue }, Function::Stream(f)) => {
+                    streams.push(StreamMapping {
+                        function: f,
+                        stream_arn: provisioned.stream_arns.get(table).cloned().ok_or_else(|| format!("table {table} has no stream"))?,
+                        batch_size: *batch_size,
+                        max_retries: *max_retries,
+                        on_failure_queue_url: on_failure_queue.as_ref().and_then(|q| provisioned.queue_urls.get(q).cloned()),
+                    })
+                }
+                (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => queues.push(QueueMapping {
+                    function: f,
+                    queue_url: provisioned.queue_urls.get(queue).cloned().ok_or_else(|| format!("no queue {queue}"))?,
+                    queue_arn: provisioned.queue_arns.get(queue).cloned().unwrap_or_default(),
+                    batch_size: *batch_size,
+                }),
+                _ => return Err(format!("function '{}' has a trigger its handler does not take", def.name).into()),
+            }
+        }
+    }
+    Ok((streams, queues))
+}
+
+/// Starts everything, serves until Ctrl-C or SIGTERM, then stops everything it started.
+pub async fn up(options: UpOptions) -> Result<(), BoxError> {
+    let template = Template::load(&options.template)?;
+    let routes = gateway::compile_routes(&template)?;
+    let clients = Clients::local(options.ports).await;
+    let emulators = start_emulators(&options, &clients).await?;
+    let result = serve(&options, &template, routes, &clients).await;
+    stop_all(emulators).await;
+    result
+}
+
+async fn serve(options: &UpOptions, template: &Template, routes: Vec<gateway::CompiledRoute>, clients: &Clients) -> Result<(), BoxError> {
+    let provisioned = provision::provision(clients, template).await?;
+    let services = Arc::new(local_services(clients, template)?);
+    let (streams, queues) = mappings(template, &provisioned)?;
+    let mut tasks = Vec::new();
+    for mapping in streams {
+        tasks.push(tokio::spawn(pollers::run_stream(clients.clone(), services.clone(), mapping)));
+    }
+    for mapping in queues {
+        tasks.push(tokio::spawn(pollers::run_queue(clients.clone(), services.clone(), mapping)));
+    }
+    let gateway = Arc::new(Gateway { routes, services, jwt_secret: jwt::secret_from_env() });
+    let app = axum::Router::new().fallback(gateway::serve).with_state(gateway);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
+    print_banner(options.ports.api, &options.work_dir);
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    for task in tasks {
+        task.abort();
+    }
+    served.map_err(Into::into)
+}
+
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+    eprintln!("shutting down: stopping the emulators");
+}
+
+fn print_banner(api_port: u16, work_dir: &Path) {
+    println!("local stack ready");
+    println!("  API:    http://127.0.0.1:{api_port}");
+    println!("  token:  scripts/token.sh <sub> <group>[,<group>…]   e.g. scripts/token.sh alice commission");
+    println!("  try:    curl -H \"Authorization: Bearer $(scripts/token.sh alice commission)\" \\");
+    println!("            -d '{{\"name\":\"Demo\",\"votingStartsAt\":\"2026-01-01T00:00:00Z\",\"votingEndsAt\":\"2030-01-01T00:00:00Z\"}}' \\");
+    println!("            http://127.0.0.1:{api_port}/elections");
+    println!("  logs:   {}", work_dir.join("logs").display());
+    println!("  stop:   Ctrl-C");
+}

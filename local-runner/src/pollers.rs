@@ -1,0 +1,288 @@
+//! Plays Lambda's event source mappings: polls table streams and queues, hands each batch
+//! to its function in the shape Lambda would, and honours partial batch failures.
+
+use crate::clients::{describe, Clients};
+use crate::LocalServices;
+use aws_lambda_events::dynamodb;
+use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
+use serde_json::{json, Map, Value};
+use shared::functions::{QueueFunction, StreamFunction};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+const IDLE_PAUSE: Duration = Duration::from_millis(200);
+
+/// A stream event source mapping.
+pub struct StreamMapping {
+    pub function: StreamFunction,
+    pub stream_arn: String,
+    pub batch_size: i32,
+    pub max_retries: u32,
+    pub on_failure_queue_url: Option<String>,
+}
+
+/// A queue event source mapping.
+pub struct QueueMapping {
+    pub function: QueueFunction,
+    pub queue_url: String,
+    pub queue_arn: String,
+    pub batch_size: i32,
+}
+
+/// DynamoDB JSON (`{"S": "…"}`) for a stream attribute value, as Lambda receives it.
+fn attribute_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::B(b) => json!({ "B": aws_smithy_types::base64::encode(b.as_ref()) }),
+        AttributeValue::Ss(v) => json!({ "SS": v }),
+        AttributeValue::Ns(v) => json!({ "NS": v }),
+        AttributeValue::Bs(v) => {
+            json!({ "BS": v.iter().map(|b| aws_smithy_types::base64::encode(b.as_ref())).collect::<Vec<_>>() })
+        }
+        AttributeValue::M(m) => json!({ "M": image_json(Some(m)) }),
+        AttributeValue::L(l) => json!({ "L": l.iter().map(attribute_json).collect::<Vec<_>>() }),
+        AttributeValue::Null(n) => json!({ "NULL": n }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        _ => json!({ "NULL": true }),
+    }
+}
+
+fn image_json(image: Option<&HashMap<String, AttributeValue>>) -> Value {
+    Value::Object(image.into_iter().flatten().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<Map<_, _>>())
+}
+
+fn record_json(record: &Record, stream_arn: &str) -> Value {
+    let change = record.dynamodb();
+    json!({
+        "eventID": record.event_id(),
+        "eventName": record.event_name().map(|n| n.as_str()),
+        "eventVersion": record.event_version(),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "eventSourceARN": stream_arn,
+        "dynamodb": {
+            "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|t| t.secs()).unwrap_or_default(),
+            "Keys": image_json(change.and_then(|c| c.keys.as_ref())),
+            "NewImage": image_json(change.and_then(|c| c.new_image.as_ref())),
+            "OldImage": image_json(change.and_then(|c| c.old_image.as_ref())),
+            "SequenceNumber": change.and_then(|c| c.sequence_number()),
+            "SizeBytes": change.and_then(|c| c.size_bytes()).unwrap_or_default(),
+            "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|v| v.as_str()),
+        },
+    })
+}
+
+fn sequence_number(record: &Record) -> Option<&str> {
+    record.dynamodb().and_then(|c| c.sequence_number())
+}
+
+/// Reads one shard from where the mapping stands, until the shard closes.
+struct ShardCursor {
+    shard_id: String,
+    iterator: Option<String>,
+    /// The last record handed over successfully, to resume after if the iterator lapses.
+    last_done: Option<String>,
+    /// Failed attempts at the batch that starts at the current position.
+    attempts: u32,
+}
+
+/// Runs a stream mapping until the task is aborted.
+pub async fn run_stream(clients: Clients, services: Arc<LocalServices>, mapping: StreamMapping) {
+    let mut cursors: Vec<ShardCursor> = Vec::new();
+    let mut known: HashSet<String> = HashSet::new();
+    loop {
+        if let Err(err) = discover_shards(&clients, &mapping, &mut cursors, &mut known).await {
+            tracing::warn!(error = %err, stream = %mapping.stream_arn, "describe stream failed");
+        }
+        let mut busy = false;
+        for cursor in &mut cursors {
+            match poll_shard(&clients, &services, &mapping, cursor).await {
+                Ok(had_records) => busy |= had_records,
+                Err(err) => tracing::warn!(error = %err, shard = %cursor.shard_id, "stream poll failed"),
+            }
+        }
+        cursors.retain(|c| c.iterator.is_some());
+        if !busy {
+            tokio::time::sleep(IDLE_PAUSE).await;
+        }
+    }
+}
+
+async fn discover_shards(clients: &Clients, mapping: &StreamMapping, cursors: &mut Vec<ShardCursor>, known: &mut HashSet<String>) -> Result<(), String> {
+    let description = clients
+        .streams
+        .describe_stream()
+        .stream_arn(&mapping.stream_arn)
+        .send()
+        .await
+        .map_err(describe)?;
+    for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
+        let Some(shard_id) = shard.shard_id() else { continue };
+        if !known.insert(shard_id.to_owned()) {
+            continue;
+        }
+        let iterator = shard_iterator(clients, mapping, shard_id, ShardIteratorType::TrimHorizon, None).await?;
+        cursors.push(ShardCursor { shard_id: shard_id.to_owned(), iterator, last_done: None, attempts: 0 });
+    }
+    Ok(())
+}
+
+/// Polls a shard once; returns whether it had records.
+async fn poll_shard(clients: &Clients, services: &LocalServices, mapping: &StreamMapping, cursor: &mut ShardCursor) -> Result<bool, String> {
+    let Some(iterator) = cursor.iterator.clone() else { return Ok(false) };
+    let output = match clients.streams.get_records().shard_iterator(iterator).limit(mapping.batch_size).send().await {
+        Ok(output) => output,
+        Err(err) if matches!(err.code(), Some("TrimmedDataAccessException" | "ExpiredIteratorException")) => {
+            // DynamoDB Local lapses iterators taken before a shard's first record: take a fresh one.
+            let from = cursor.last_done.clone();
+            let kind = if from.is_some() { ShardIteratorType::AfterSequenceNumber } else { ShardIteratorType::TrimHorizon };
+            cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, kind, from).await?;
+            return Ok(false);
+        }
+        Err(err) => return Err(describe(err)),
+    };
+    let records = output.records();
+    if records.is_empty() {
+        cursor.iterator = output.next_shard_iterator;
+        return Ok(false);
+    }
+    let event_json = json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
+    let event: dynamodb::Event = serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
+    let response = services.stream(mapping.function, event).await;
+    let failed_at = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
+    let Some(failed_at) = failed_at else {
+        cursor.attempts = 0;
+        cursor.last_done = records.last().and_then(sequence_number).map(str::to_owned);
+        cursor.iterator = output.next_shard_iterator;
+        return Ok(true);
+    };
+    cursor.attempts += 1;
+    let (iterator_type, from) = if cursor.attempts > mapping.max_retries {
+        // Out of retries: record the batch on the failure queue and move past it.
+        send_to_failure_queue(clients, mapping, records).await;
+        cursor.attempts = 0;
+        let last = records.last().and_then(sequence_number).unwrap_or(&failed_at).to_owned();
+        (ShardIteratorType::AfterSequenceNumber, last)
+    } else {
+        tracing::warn!(attempt = cursor.attempts, sequence_number = %failed_at, "stream batch failed; retrying from the failed record");
+        tokio::time::sleep(IDLE_PAUSE * cursor.attempts).await;
+        (ShardIteratorType::AtSequenceNumber, failed_at)
+    };
+    cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, iterator_type, Some(from)).await?;
+    Ok(true)
+}
+
+async fn shard_iterator(
+    clients: &Clients,
+    mapping: &StreamMapping,
+    shard_id: &str,
+    kind: ShardIteratorType,
+    sequence_number: Option<String>,
+) -> Result<Option<String>, String> {
+    let output = clients
+        .streams
+        .get_shard_iterator()
+        .stream_arn(&mapping.stream_arn)
+        .shard_id(shard_id)
+        .shard_iterator_type(kind)
+        .set_sequence_number(sequence_number)
+        .send()
+        .await
+        .map_err(describe)?;
+    Ok(output.shard_iterator)
+}
+
+
+async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, records: &[Record]) {
+    let Some(queue_url) = &mapping.on_failure_queue_url else {
+        tracing::error!(stream = %mapping.stream_arn, "stream batch dropped after retries, no on-failure destination");
+        return;
+    };
+    let info = json!({ "DDBStreamBatchInfo": {
+        "streamArn": mapping.stream_arn,
+        "startSequenceNumber": records.first().and_then(sequence_number),
+        "endSequenceNumber": records.last().and_then(sequence_number),
+        "batchSize": records.len(),
+    }});
+    if let Err(err) = clients.sqs.send_message().queue_url(queue_url).message_body(info.to_string()).send().await {
+        tracing::error!(error = %describe(err), "could not record a failed stream batch");
+    }
+}
+
+/// Runs a queue mapping until the task is aborted.
+pub async fn run_queue(clients: Clients, services: Arc<LocalServices>, mapping: QueueMapping) {
+    loop {
+        if let Err(err) = poll_queue(&clients, &services, &mapping).await {
+            tracing::warn!(error = %err, queue = %mapping.queue_url, "queue poll failed");
+            tokio::time::sleep(IDLE_PAUSE).await;
+        }
+    }
+}
+
+async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &QueueMapping) -> Result<(), String> {
+    let output = clients
+        .sqs
+        .receive_message()
+        .queue_url(&mapping.queue_url)
+        .max_number_of_messages(mapping.batch_size)
+        .wait_time_seconds(1)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .send()
+        .await
+        .map_err(describe)?;
+    let messages = output.messages();
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: Map<String, Value> = m
+                .attributes()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
+                .collect();
+            json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": mapping.queue_arn,
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).map_err(|e| format!("queue event shape: {e}"))?;
+    let response = services.queue(mapping.function, event).await;
+    let failed: HashSet<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    // Failed messages stay on the queue: they come back after the visibility timeout, and
+    // go to the dead-letter queue after maxReceiveCount receipts.
+    let entries = messages
+        .iter()
+        .filter(|m| !failed.contains(m.message_id().unwrap_or_default()))
+        .enumerate()
+        .filter_map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok()
+        })
+        .collect::<Vec<_>>();
+    if !entries.is_empty() {
+        clients
+            .sqs
+            .delete_message_batch()
+            .queue_url(&mapping.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(describe)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Reads `template.yaml`: the resources the runner provisions and the triggers it plays.
+//! Only what the runner needs is modelled; references are resolved to logical ids, which
+//! are also the local physical names.
+
+use serde_json::{Map, Value};
+use serde_yaml::value::TaggedValue;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read the template: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the template is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("template: {0}")]
+    Shape(String),
+}
+
+/// An HTTP API route, as `METHOD /path/{param}`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+}
+
+/// What invokes a function.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trigger {
+    Http(Route),
+    Stream { table: String, batch_size: i32, max_retries: u32, on_failure_queue: Option<String> },
+    Queue { queue: String, batch_size: i32 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionDef {
+    pub logical_id: String,
+    /// The folder name under `functions/`.
+    pub name: String,
+    pub triggers: Vec<Trigger>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDef {
+    pub logical_id: String,
+    pub bus: String,
+    pub pattern: Value,
+    /// Logical ids of the target queues.
+    pub target_queues: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueDef {
+    pub logical_id: String,
+    pub properties: Value,
+    /// Logical id of the dead-letter queue, if any.
+    pub dead_letter_queue: Option<String>,
+    pub max_receive_count: Option<i64>,
+}
+
+/// The parts of the template the runner uses.
+#[derive(Clone, Debug, Default)]
+pub struct Template {
+    /// Table logical id → its properties, as JSON.
+    pub tables: BTreeMap<String, Value>,
+    pub buses: Vec<String>,
+    pub queues: Vec<QueueDef>,
+    pub rules: Vec<RuleDef>,
+    pub functions: Vec<FunctionDef>,
+    /// The environment every function gets (Globals), references resolved.
+    pub environment: BTreeMap<String, String>,
+}
+
+/// CloudFormation YAML → JSON, with short-form intrinsics (`!Ref X`) in long form.
+fn to_json(value: &serde_yaml::Value) -> Value {
+    match value {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(*b),
+        serde_yaml::Value::Number(n) => serde_json::to_value(n).unwrap_or(Value::Null),
+        serde_yaml::Value::String(s) => Value::String(s.clone()),
+        serde_yaml::Value::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
+        serde_yaml::Value::Mapping(map) => Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| k.as_str().map(|k| (k.to_owned(), to_json(v))))
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(tagged) => {
+            let TaggedValue { tag, value } = tagged.as_ref();
+            let name = tag.to_string();
+            let name = name.trim_start_matches('!');
+            let key = if name == "Ref" { "Ref".to_owned() } else { format!("Fn::{name}") };
+            let mut inner = to_json(value);
+            if name == "GetAtt" {
+                if let Value::String(dotted) = &inner {
+                    inner = Value::Array(dotted.splitn(2, '.').map(|s| Value::String(s.to_owned())).collect());
+                }
+            }
+            Value::Object(Map::from_iter([(key, inner)]))
+        }
+    }
+}
+
+/// The logical id a `Ref` or `Fn::GetAtt` points at.
+pub fn referenced_id(value: &Value) -> Option<String> {
+    if let Some(id) = value.get("Ref").and_then(Value::as_str) {
+        return Some(id.to_owned());
+    }
+    value.get("Fn::GetAtt").and_then(|v| v.get(0)).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn shape(message: impl Into<String>) -> TemplateError {
+    TemplateError::Shape(message.into())
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        Self::parse(&std::fs::read_to_string(path)?)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text)?;
+        let json = to_json(&yaml);
+        let mut template = Template::default();
+        let resources = json.get("Resources").and_then(Value::as_object).ok_or_else(|| shape("no Resources"))?;
+        for (id, resource) in resources {
+            let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            match resource.get("Type").and_then(Value::as_str).unwrap_or_default() {
+                "AWS::DynamoDB::Table" => {
+                    template.tables.insert(id.clone(), properties);
+                }
+                "AWS::Events::EventBus" => template.buses.push(id.clone()),
+                "AWS::SQS::Queue" => {
+                    let redrive = properties.get("RedrivePolicy");
+                    template.queues.push(QueueDef {
+                        logical_id: id.clone(),
+                        dead_letter_queue: redrive.and_then(|r| r.get("deadLetterTargetArn")).and_then(referenced_id),
+                        max_receive_count: redrive.and_then(|r| r.get("maxReceiveCount")).and_then(Value::as_i64),
+                        properties,
+                    })
+                }
+                "AWS::Events::Rule" => template.rules.push(RuleDef {
+                    logical_id: id.clone(),
+                    bus: properties.get("EventBusName").and_then(referenced_id).ok_or_else(|| shape(format!("{id}: EventBusName")))?,
+                    pattern: properties.get("EventPattern").cloned().ok_or_else(|| shape(format!("{id}: EventPattern")))?,
+                    target_queues: properties
+                        .get("Targets")
+                        .and_then(Value::as_array)
+                        .map(|targets| targets.iter().filter_map(|t| t.get("Arn").and_then(referenced_id)).collect())
+                        .unwrap_or_default(),
+                }),
+                "AWS::Serverless::Function" => template.functions.push(function(id, &properties)?),
+                _ => {}
+            }
+        }
+        let globals = json.pointer("/Globals/Function/Environment/Variables").and_then(Value::as_object);
+        for (name, value) in globals.into_iter().flatten() {
+            let resolved = referenced_id(value).or_else(|| value.as_str().map(str::to_owned));
+            template.environment.insert(name.clone(), resolved.ok_or_else(|| shape(format!("Globals variable {name}")))?);
+        }
+        Ok(template)
+    }
+
+    /// Every HTTP route in the template, with the function folder that serves it.
+    pub fn routes(&self) -> Vec<(Route, String)> {
+        let mut routes: Vec<(Route, String)> = self
+            .functions
+            .iter()
+            .flat_map(|f| {
+                f.triggers.iter().filter_map(|t| match t {
+                    Trigger::Http(route) => Some((route.clone(), f.name.clone())),
+                    _ => None,
+                })
+            })
+            .collect();
+        routes.sort();
+        routes
+    }
+}
+
+fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> {
+    let code_uri = properties.get("CodeUri").and_then(Value::as_str).ok_or_else(|| shape(format!("{id}: CodeUri")))?;
+    let name = code_uri.trim_end_matches('/').rsplit('/').next().unwrap_or(code_uri).to_owned();
+    let mut triggers = Vec::new();
+    for (event_name, event) in properties.get("Events").and_then(Value::as_object).into_iter().flatten() {
+        let props = event.get("Properties").cloned().unwrap_or(Value::Null);
+        let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
+        let batch_size = props.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32;
+        let missing = || shape(format!("{id}.{event_name}: incomplete event"));
+        let trigger = match event.get("Type").and_then(Value::as_str).unwrap_or_default() {
+            "HttpApi" => Trigger::Http(Route {
+                method: text("Method").ok_or_else(missing)?.to_uppercase(),
+                path: text("Path").ok_or_else(missing)?,
+            }),
+            "DynamoDB" => Trigger::Stream {
+                table: props.get("Stream").and_then(referenced_id).ok_or_else(missing)?,
+                batch_size,
+                max_retries: props.get("MaximumRetryAttempts").and_then(Value::as_u64).unwrap_or(10) as u32,
+                on_failure_queue: props.pointer("/DestinationConfig/OnFailure/Destination").and_then(referenced_id),
+            },
+            "SQS" => Trigger::Queue { queue: props.get("Queue").and_then(referenced_id).ok_or_else(missing)?, batch_size },
+            other => return Err(shape(format!("{id}.{event_name}: event type {other} is not supported locally"))),
+        };
+        triggers.push(trigger);
+    }
+    Ok(FunctionDef { logical_id: id.to_owned(), name, triggers })
+}
