@@ -7,11 +7,11 @@ use crate::template::{Route, Template};
 use crate::LocalServices;
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::{json, Map, Value};
 use shared::functions::{Function, HttpFunction};
+use shared::http::event::{http_api_event, HttpApiRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -92,53 +92,6 @@ fn header_map(headers: &HeaderMap) -> Map<String, Value> {
     map.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect()
 }
 
-/// The API Gateway HTTP API (payload 2.0) event for this request.
-fn lambda_event(route: &CompiledRoute, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, params: Map<String, Value>, claims: HashMap<String, String>, body: &[u8]) -> Value {
-    let now = Utc::now();
-    let route_key = format!("{} {}", route.route.method, route.route.path);
-    let (body, encoded) = match std::str::from_utf8(body) {
-        Ok(text) => (text.to_owned(), false),
-        Err(_) => (base64_encode(body), true),
-    };
-    json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": uri.path(),
-        "rawQueryString": uri.query().unwrap_or_default(),
-        "headers": header_map(headers),
-        "pathParameters": params,
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "authorizer": { "jwt": { "claims": claims, "scopes": null } },
-            "domainName": "127.0.0.1",
-            "domainPrefix": "local",
-            "http": {
-                "method": method.as_str(),
-                "path": uri.path(),
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default(),
-            },
-            "requestId": uuid_like(now),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-            "timeEpoch": now.timestamp_millis(),
-        },
-        "body": body,
-        "isBase64Encoded": encoded,
-    })
-}
-
-fn uuid_like(now: chrono::DateTime<Utc>) -> String {
-    format!("local-{}", now.timestamp_nanos_opt().unwrap_or_default())
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    aws_smithy_types::base64::encode(bytes)
-}
-
 /// Serves one request the way API Gateway and Lambda would.
 pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -157,7 +110,16 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
         return gateway_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     };
-    let event = lambda_event(route, &parts.method, &parts.uri, &parts.headers, params, claims, &body);
+    let event = http_api_event(&HttpApiRequest {
+        method: &route.route.method,
+        route_path: &route.route.path,
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or_default(),
+        headers: header_map(&parts.headers),
+        path_parameters: params,
+        claims,
+        body: &body,
+    });
     let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(req) => req,
         Err(err) => {

@@ -27,6 +27,9 @@ pub async fn handle(store: &impl ElectionStore, clock: &impl Clock, req: &Reques
     let window = VotingWindow::new(body.voting_starts_at, body.voting_ends_at)
         .map_err(|err| AppError::bad_request("invalid-window", err.to_string()))?;
     let now = clock.now();
+    if window.ends_at() <= now {
+        return Err(AppError::bad_request("invalid-window", "votingEndsAt must be in the future"));
+    }
     let election = Election { id: ElectionId::new(), name: body.name, window, registered_at: now };
     store.insert_election(&election).await?;
     tracing::info!(election_id = %election.id, "election registered");

@@ -55,7 +55,10 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|err| AppError::bad_request("malformed-body", describe(&err)))
 }
 
-/// Says what is wrong with the body without echoing it back.
+/// Longest explanation of a refused body; serde may quote the offending value.
+const MAX_DETAIL_CHARS: usize = 200;
+
+/// Says what is wrong with the body without echoing it back at length.
 fn describe(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match err.classify() {
@@ -63,7 +66,7 @@ fn describe(err: &serde_json::Error) -> String {
         // serde's data messages name the field and the rule broken, not the value sent.
         Category::Data => {
             let message = err.to_string();
-            let message = message.split(" at line ").next().unwrap_or("invalid body");
+            let message: String = message.split(" at line ").next().unwrap_or_default().chars().take(MAX_DETAIL_CHARS).collect();
             format!("invalid body: {message}")
         }
     }

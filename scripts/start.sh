@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Command 1: installs what is missing, builds the runner, and starts the whole local
+# system (DynamoDB Local, LocalStack, the API on 127.0.0.1:3000) until Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh"
+log "building the local runner"
+cargo build --quiet --locked -p local-runner
+exec "$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$ROOT/.local"
