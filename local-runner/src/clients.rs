@@ -14,7 +14,10 @@ pub struct Ports {
 }
 
 fn port(name: &str, default: u16) -> u16 {
-    std::env::var(name).ok().and_then(|p| p.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Ports {
@@ -49,10 +52,14 @@ impl Clients {
         let dynamodb_url = format!("http://127.0.0.1:{}", ports.dynamodb);
         Self {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&dynamodb_url).build(),
+                aws_sdk_dynamodb::config::Builder::from(&sdk)
+                    .endpoint_url(&dynamodb_url)
+                    .build(),
             ),
             streams: aws_sdk_dynamodbstreams::Client::from_conf(
-                aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&dynamodb_url).build(),
+                aws_sdk_dynamodbstreams::config::Builder::from(&sdk)
+                    .endpoint_url(&dynamodb_url)
+                    .build(),
             ),
             events: aws_sdk_eventbridge::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),

@@ -16,11 +16,18 @@ pub enum EmulatorError {
     #[error("port {0} on 127.0.0.1 is already in use: is another local stack running?")]
     PortInUse(u16),
     #[error("could not start {name}: {source}")]
-    Spawn { name: &'static str, source: std::io::Error },
+    Spawn {
+        name: &'static str,
+        source: std::io::Error,
+    },
     #[error("{name} exited during start-up; see {log}")]
     Exited { name: &'static str, log: PathBuf },
     #[error("{name} was not ready after {seconds} s; see {log}")]
-    NotReady { name: &'static str, seconds: u64, log: PathBuf },
+    NotReady {
+        name: &'static str,
+        seconds: u64,
+        log: PathBuf,
+    },
 }
 
 /// A running emulator.
@@ -31,7 +38,9 @@ pub struct Emulator {
 }
 
 fn require_env(name: &'static str) -> Result<PathBuf, EmulatorError> {
-    std::env::var_os(name).map(PathBuf::from).ok_or(EmulatorError::NotInstalled(name))
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .ok_or(EmulatorError::NotInstalled(name))
 }
 
 fn require_file(what: &'static str, path: PathBuf) -> Result<PathBuf, EmulatorError> {
@@ -53,7 +62,12 @@ fn spawn(name: &'static str, mut command: Command, log: &Path) -> Result<Emulato
     let spawn_err = |source| EmulatorError::Spawn { name, source };
     let out = std::fs::File::create(log).map_err(spawn_err)?;
     let err = out.try_clone().map_err(spawn_err)?;
-    command.stdin(Stdio::null()).stdout(out).stderr(err).process_group(0).kill_on_drop(true);
+    command
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .kill_on_drop(true);
     // SAFETY: prctl is async-signal-safe and only affects the child being started.
     unsafe {
         command.pre_exec(|| {
@@ -63,7 +77,11 @@ fn spawn(name: &'static str, mut command: Command, log: &Path) -> Result<Emulato
         });
     }
     let child = command.spawn().map_err(spawn_err)?;
-    Ok(Emulator { name, log: log.to_owned(), child })
+    Ok(Emulator {
+        name,
+        log: log.to_owned(),
+        child,
+    })
 }
 
 /// Starts DynamoDB Local, in memory, on `port`.
@@ -73,7 +91,10 @@ pub async fn start_dynamodb_local(port: u16, logs: &Path) -> Result<Emulator, Em
     ensure_port_free(port).await?;
     let mut command = Command::new("java");
     command
-        .arg(format!("-Djava.library.path={}", dir.join("DynamoDBLocal_lib").display()))
+        .arg(format!(
+            "-Djava.library.path={}",
+            dir.join("DynamoDBLocal_lib").display()
+        ))
         .arg("-jar")
         .arg(jar)
         .args(["-inMemory", "-port", &port.to_string()]);
@@ -81,7 +102,11 @@ pub async fn start_dynamodb_local(port: u16, logs: &Path) -> Result<Emulator, Em
 }
 
 /// Starts LocalStack (EventBridge and SQS only) on `127.0.0.1:port`.
-pub async fn start_localstack(port: u16, logs: &Path, state_dir: &Path) -> Result<Emulator, EmulatorError> {
+pub async fn start_localstack(
+    port: u16,
+    logs: &Path,
+    state_dir: &Path,
+) -> Result<Emulator, EmulatorError> {
     let python = require_file("LocalStack's Python", require_env("OMP_LOCALSTACK_PYTHON")?)?;
     ensure_port_free(port).await?;
     let _ = std::fs::create_dir_all(state_dir);
@@ -103,7 +128,11 @@ pub async fn start_localstack(port: u16, logs: &Path, state_dir: &Path) -> Resul
 
 impl Emulator {
     /// Waits until `ready` succeeds, the child exits, or `limit` passes.
-    pub async fn wait_ready<F, Fut>(&mut self, limit: Duration, mut ready: F) -> Result<(), EmulatorError>
+    pub async fn wait_ready<F, Fut>(
+        &mut self,
+        limit: Duration,
+        mut ready: F,
+    ) -> Result<(), EmulatorError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
@@ -111,13 +140,20 @@ impl Emulator {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return Err(EmulatorError::Exited { name: self.name, log: self.log.clone() });
+                return Err(EmulatorError::Exited {
+                    name: self.name,
+                    log: self.log.clone(),
+                });
             }
             if ready().await {
                 return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(EmulatorError::NotReady { name: self.name, seconds: limit.as_secs(), log: self.log.clone() });
+                return Err(EmulatorError::NotReady {
+                    name: self.name,
+                    seconds: limit.as_secs(),
+                    log: self.log.clone(),
+                });
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -129,7 +165,10 @@ impl Emulator {
         let group = pid as libc::pid_t;
         // SAFETY: signals the process group this runner created for the child.
         unsafe { libc::killpg(group, libc::SIGTERM) };
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!(name = self.name, "did not stop on SIGTERM; killing");
         }
         // Whatever is left of the group (LocalStack's helpers, a stubborn server) goes now.

@@ -19,7 +19,9 @@ use std::sync::Arc;
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-#[error("route {method} {path} names function '{function}', which the runner has no HTTP handler for")]
+#[error(
+    "route {method} {path} names function '{function}', which the runner has no HTTP handler for"
+)]
 pub struct UnknownFunction {
     pub method: String,
     pub path: String,
@@ -63,11 +65,20 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
         .into_iter()
         .map(|(route, name)| match Function::from_name(&name) {
             Some(Function::Http(function)) => Ok(CompiledRoute {
-                segments: route.path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                segments: route
+                    .path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
                 route,
                 function,
             }),
-            _ => Err(UnknownFunction { method: route.method, path: route.path, function: name }),
+            _ => Err(UnknownFunction {
+                method: route.method,
+                path: route.path,
+                function: name,
+            }),
         })
         .collect()
 }
@@ -79,17 +90,26 @@ pub struct Gateway {
 }
 
 fn gateway_message(status: StatusCode, message: &str) -> Response {
-    (status, [("content-type", "application/json")], json!({ "message": message }).to_string()).into_response()
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({ "message": message }).to_string(),
+    )
+        .into_response()
 }
 
 fn header_map(headers: &HeaderMap) -> Map<String, Value> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in headers {
         if let Ok(value) = value.to_str() {
-            map.entry(name.as_str().to_owned()).or_default().push(value.to_owned());
+            map.entry(name.as_str().to_owned())
+                .or_default()
+                .push(value.to_owned());
         }
     }
-    map.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect()
+    map.into_iter()
+        .map(|(k, v)| (k, Value::String(v.join(","))))
+        .collect()
 }
 
 /// Serves one request the way API Gateway and Lambda would.
@@ -103,7 +123,10 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     else {
         return gateway_message(StatusCode::NOT_FOUND, "Not Found");
     };
-    let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
+    let authorization = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
     let Some(claims) = jwt::verify(&gateway.jwt_secret, authorization) else {
         return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
     };

@@ -12,11 +12,17 @@ pub const DEFAULT_SECRET: &str = "local-development-secret";
 
 /// The secret in force: `LOCAL_JWT_SECRET`, or [`DEFAULT_SECRET`].
 pub fn secret_from_env() -> String {
-    std::env::var("LOCAL_JWT_SECRET").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_SECRET.to_owned())
+    std::env::var("LOCAL_JWT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_SECRET.to_owned())
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// A signed token for `sub` in `groups`, valid for `ttl`.
@@ -29,7 +35,12 @@ pub fn mint(secret: &str, sub: &str, groups: &[String], ttl: Duration) -> String
         "exp": now + ttl.as_secs(),
         "token_use": "access",
     });
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap_or_default()
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap_or_default()
 }
 
 /// The token's claims, flattened as API Gateway passes them; `None` if the token is
@@ -39,15 +50,28 @@ pub fn verify(secret: &str, authorization: Option<&str>) -> Option<HashMap<Strin
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
     validation.validate_aud = false;
-    let data = decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation).ok()?;
-    Some(data.claims.into_iter().map(|(k, v)| (k, flatten(v))).collect())
+    let data = decode::<Map<String, Value>>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .ok()?;
+    Some(
+        data.claims
+            .into_iter()
+            .map(|(k, v)| (k, flatten(v)))
+            .collect(),
+    )
 }
 
 fn flatten(value: Value) -> String {
     match value {
         Value::String(s) => s,
         Value::Array(items) => {
-            format!("[{}]", items.into_iter().map(flatten).collect::<Vec<_>>().join(" "))
+            format!(
+                "[{}]",
+                items.into_iter().map(flatten).collect::<Vec<_>>().join(" ")
+            )
         }
         other => other.to_string(),
     }
@@ -59,7 +83,12 @@ mod tests {
 
     #[test]
     fn round_trip_flattens_groups() {
-        let token = mint("s", "alice", &["commission".into(), "voter".into()], Duration::from_secs(60));
+        let token = mint(
+            "s",
+            "alice",
+            &["commission".into(), "voter".into()],
+            Duration::from_secs(60),
+        );
         let claims = verify("s", Some(&format!("Bearer {token}"))).unwrap();
         assert_eq!(claims["sub"], "alice");
         assert_eq!(claims["cognito:groups"], "[commission voter]");

@@ -37,7 +37,11 @@ pub struct UpOptions {
 }
 
 fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
-    template.environment.get(name).cloned().ok_or_else(|| format!("template Globals set no {name}").into())
+    template
+        .environment
+        .get(name)
+        .cloned()
+        .ok_or_else(|| format!("template Globals set no {name}").into())
 }
 
 fn local_services(clients: &Clients, template: &Template) -> Result<LocalServices, BoxError> {
@@ -49,12 +53,18 @@ fn local_services(clients: &Clients, template: &Template) -> Result<LocalService
     };
     Ok(Services {
         store: DynamoStore::new(clients.dynamodb.clone(), tables),
-        bus: EventBridgeBus::new(clients.events.clone(), env_value(template, "EVENT_BUS_NAME")?),
+        bus: EventBridgeBus::new(
+            clients.events.clone(),
+            env_value(template, "EVENT_BUS_NAME")?,
+        ),
         clock: SystemClock,
     })
 }
 
-async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<Emulator>, BoxError> {
+async fn start_emulators(
+    options: &UpOptions,
+    clients: &Clients,
+) -> Result<Vec<Emulator>, BoxError> {
     let logs = options.work_dir.join("logs");
     std::fs::create_dir_all(&logs)?;
     let mut started: Vec<Emulator> = Vec::new();
@@ -63,11 +73,16 @@ async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<E
         let state = options.work_dir.join("localstack");
         started.push(emulators::start_localstack(options.ports.localstack, &logs, &state).await?);
         let dynamodb_ready = || async { clients.dynamodb.list_tables().send().await.is_ok() };
-        started[0].wait_ready(Duration::from_secs(60), dynamodb_ready).await?;
+        started[0]
+            .wait_ready(Duration::from_secs(60), dynamodb_ready)
+            .await?;
         let localstack_ready = || async {
-            clients.sqs.list_queues().send().await.is_ok() && clients.events.list_event_buses().send().await.is_ok()
+            clients.sqs.list_queues().send().await.is_ok()
+                && clients.events.list_event_buses().send().await.is_ok()
         };
-        started[1].wait_ready(Duration::from_secs(120), localstack_ready).await?;
+        started[1]
+            .wait_ready(Duration::from_secs(120), localstack_ready)
+            .await?;
         Ok(())
     }
     .await;
@@ -92,26 +107,55 @@ fn mappings(
     let mut streams = Vec::new();
     let mut queues = Vec::new();
     for def in &template.functions {
-        let function = Function::from_name(&def.name).ok_or_else(|| format!("the runner has no handler for function '{}'", def.name))?;
+        let function = Function::from_name(&def.name)
+            .ok_or_else(|| format!("the runner has no handler for function '{}'", def.name))?;
         for trigger in &def.triggers {
             match (trigger, function) {
                 (Trigger::Http(_), Function::Http(_)) => {}
-                (Trigger::Stream { table, batch_size, max_retries, on_failure_queue }, Function::Stream(f)) => {
-                    streams.push(StreamMapping {
+                (
+                    Trigger::Stream {
+                        table,
+                        batch_size,
+                        max_retries,
+                        on_failure_queue,
+                    },
+                    Function::Stream(f),
+                ) => streams.push(StreamMapping {
+                    function: f,
+                    stream_arn: provisioned
+                        .stream_arns
+                        .get(table)
+                        .cloned()
+                        .ok_or_else(|| format!("table {table} has no stream"))?,
+                    batch_size: *batch_size,
+                    max_retries: *max_retries,
+                    on_failure_queue_url: on_failure_queue
+                        .as_ref()
+                        .and_then(|q| provisioned.queue_urls.get(q).cloned()),
+                }),
+                (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => {
+                    queues.push(QueueMapping {
                         function: f,
-                        stream_arn: provisioned.stream_arns.get(table).cloned().ok_or_else(|| format!("table {table} has no stream"))?,
+                        queue_url: provisioned
+                            .queue_urls
+                            .get(queue)
+                            .cloned()
+                            .ok_or_else(|| format!("no queue {queue}"))?,
+                        queue_arn: provisioned
+                            .queue_arns
+                            .get(queue)
+                            .cloned()
+                            .unwrap_or_default(),
                         batch_size: *batch_size,
-                        max_retries: *max_retries,
-                        on_failure_queue_url: on_failure_queue.as_ref().and_then(|q| provisioned.queue_urls.get(q).cloned()),
                     })
                 }
-                (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => queues.push(QueueMapping {
-                    function: f,
-                    queue_url: provisioned.queue_urls.get(queue).cloned().ok_or_else(|| format!("no queue {queue}"))?,
-                    queue_arn: provisioned.queue_arns.get(queue).cloned().unwrap_or_default(),
-                    batch_size: *batch_size,
-                }),
-                _ => return Err(format!("function '{}' has a trigger its handler does not take", def.name).into()),
+                _ => {
+                    return Err(format!(
+                        "function '{}' has a trigger its handler does not take",
+                        def.name
+                    )
+                    .into())
+                }
             }
         }
     }
@@ -129,22 +173,43 @@ pub async fn up(options: UpOptions) -> Result<(), BoxError> {
     result
 }
 
-async fn serve(options: &UpOptions, template: &Template, routes: Vec<gateway::CompiledRoute>, clients: &Clients) -> Result<(), BoxError> {
+async fn serve(
+    options: &UpOptions,
+    template: &Template,
+    routes: Vec<gateway::CompiledRoute>,
+    clients: &Clients,
+) -> Result<(), BoxError> {
     let provisioned = provision::provision(clients, template).await?;
     let services = Arc::new(local_services(clients, template)?);
     let (streams, queues) = mappings(template, &provisioned)?;
     let mut tasks = Vec::new();
     for mapping in streams {
-        tasks.push(tokio::spawn(pollers::run_stream(clients.clone(), services.clone(), mapping)));
+        tasks.push(tokio::spawn(pollers::run_stream(
+            clients.clone(),
+            services.clone(),
+            mapping,
+        )));
     }
     for mapping in queues {
-        tasks.push(tokio::spawn(pollers::run_queue(clients.clone(), services.clone(), mapping)));
+        tasks.push(tokio::spawn(pollers::run_queue(
+            clients.clone(),
+            services.clone(),
+            mapping,
+        )));
     }
-    let gateway = Arc::new(Gateway { routes, services, jwt_secret: jwt::secret_from_env() });
-    let app = axum::Router::new().fallback(gateway::serve).with_state(gateway);
+    let gateway = Arc::new(Gateway {
+        routes,
+        services,
+        jwt_secret: jwt::secret_from_env(),
+    });
+    let app = axum::Router::new()
+        .fallback(gateway::serve)
+        .with_state(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
     for task in tasks {
         task.abort();
     }
@@ -152,7 +217,8 @@ async fn serve(options: &UpOptions, template: &Template, routes: Vec<gateway::Co
 }
 
 async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(about = "Runs the election system locally on DynamoDB Local and LocalStack, without Docker")]
+#[command(
+    about = "Runs the election system locally on DynamoDB Local and LocalStack, without Docker"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,16 +42,34 @@ enum Command {
 async fn main() -> ExitCode {
     tracing_subscriber_init();
     match Cli::parse().command {
-        Command::Up { template, work_dir } => match up(UpOptions { template, work_dir, ports: Ports::from_env() }).await {
+        Command::Up { template, work_dir } => match up(UpOptions {
+            template,
+            work_dir,
+            ports: Ports::from_env(),
+        })
+        .await
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("error: {err}");
                 ExitCode::FAILURE
             }
         },
-        Command::Token { sub, groups, ttl_minutes } => {
+        Command::Token {
+            sub,
+            groups,
+            ttl_minutes,
+        } => {
             let groups: Vec<String> = groups.into_iter().filter(|g| !g.is_empty()).collect();
-            println!("{}", jwt::mint(&jwt::secret_from_env(), &sub, &groups, Duration::from_secs(ttl_minutes * 60)));
+            println!(
+                "{}",
+                jwt::mint(
+                    &jwt::secret_from_env(),
+                    &sub,
+                    &groups,
+                    Duration::from_secs(ttl_minutes * 60)
+                )
+            );
             ExitCode::SUCCESS
         }
     }

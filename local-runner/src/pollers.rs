@@ -5,9 +5,9 @@ use crate::clients::{describe, Clients};
 use crate::LocalServices;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
-use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use serde_json::{json, Map, Value};
 use shared::functions::{QueueFunction, StreamFunction};
 use std::collections::{HashMap, HashSet};
@@ -53,7 +53,13 @@ fn attribute_json(value: &AttributeValue) -> Value {
 }
 
 fn image_json(image: Option<&HashMap<String, AttributeValue>>) -> Value {
-    Value::Object(image.into_iter().flatten().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<Map<_, _>>())
+    Value::Object(
+        image
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), attribute_json(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 fn record_json(record: &Record, stream_arn: &str) -> Value {
@@ -103,7 +109,9 @@ pub async fn run_stream(clients: Clients, services: Arc<LocalServices>, mapping:
         for cursor in &mut cursors {
             match poll_shard(&clients, &services, &mapping, cursor).await {
                 Ok(had_records) => busy |= had_records,
-                Err(err) => tracing::warn!(error = %err, shard = %cursor.shard_id, "stream poll failed"),
+                Err(err) => {
+                    tracing::warn!(error = %err, shard = %cursor.shard_id, "stream poll failed")
+                }
             }
         }
         cursors.retain(|c| c.iterator.is_some());
@@ -113,7 +121,12 @@ pub async fn run_stream(clients: Clients, services: Arc<LocalServices>, mapping:
     }
 }
 
-async fn discover_shards(clients: &Clients, mapping: &StreamMapping, cursors: &mut Vec<ShardCursor>, known: &mut HashSet<String>) -> Result<(), String> {
+async fn discover_shards(
+    clients: &Clients,
+    mapping: &StreamMapping,
+    cursors: &mut Vec<ShardCursor>,
+    known: &mut HashSet<String>,
+) -> Result<(), String> {
     let description = clients
         .streams
         .describe_stream()
@@ -121,27 +134,69 @@ async fn discover_shards(clients: &Clients, mapping: &StreamMapping, cursors: &m
         .send()
         .await
         .map_err(describe)?;
-    for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
-        let Some(shard_id) = shard.shard_id() else { continue };
+    for shard in description
+        .stream_description()
+        .map(|d| d.shards())
+        .unwrap_or_default()
+    {
+        let Some(shard_id) = shard.shard_id() else {
+            continue;
+        };
         if !known.insert(shard_id.to_owned()) {
             continue;
         }
-        let iterator = shard_iterator(clients, mapping, shard_id, ShardIteratorType::TrimHorizon, None).await?;
-        cursors.push(ShardCursor { shard_id: shard_id.to_owned(), iterator, last_done: None, attempts: 0 });
+        let iterator = shard_iterator(
+            clients,
+            mapping,
+            shard_id,
+            ShardIteratorType::TrimHorizon,
+            None,
+        )
+        .await?;
+        cursors.push(ShardCursor {
+            shard_id: shard_id.to_owned(),
+            iterator,
+            last_done: None,
+            attempts: 0,
+        });
     }
     Ok(())
 }
 
 /// Polls a shard once; returns whether it had records.
-async fn poll_shard(clients: &Clients, services: &LocalServices, mapping: &StreamMapping, cursor: &mut ShardCursor) -> Result<bool, String> {
-    let Some(iterator) = cursor.iterator.clone() else { return Ok(false) };
-    let output = match clients.streams.get_records().shard_iterator(iterator).limit(mapping.batch_size).send().await {
+async fn poll_shard(
+    clients: &Clients,
+    services: &LocalServices,
+    mapping: &StreamMapping,
+    cursor: &mut ShardCursor,
+) -> Result<bool, String> {
+    let Some(iterator) = cursor.iterator.clone() else {
+        return Ok(false);
+    };
+    let output = match clients
+        .streams
+        .get_records()
+        .shard_iterator(iterator)
+        .limit(mapping.batch_size)
+        .send()
+        .await
+    {
         Ok(output) => output,
-        Err(err) if matches!(err.code(), Some("TrimmedDataAccessException" | "ExpiredIteratorException")) => {
+        Err(err)
+            if matches!(
+                err.code(),
+                Some("TrimmedDataAccessException" | "ExpiredIteratorException")
+            ) =>
+        {
             // DynamoDB Local lapses iterators taken before a shard's first record: take a fresh one.
             let from = cursor.last_done.clone();
-            let kind = if from.is_some() { ShardIteratorType::AfterSequenceNumber } else { ShardIteratorType::TrimHorizon };
-            cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, kind, from).await?;
+            let kind = if from.is_some() {
+                ShardIteratorType::AfterSequenceNumber
+            } else {
+                ShardIteratorType::TrimHorizon
+            };
+            cursor.iterator =
+                shard_iterator(clients, mapping, &cursor.shard_id, kind, from).await?;
             return Ok(false);
         }
         Err(err) => return Err(describe(err)),
@@ -152,9 +207,13 @@ async fn poll_shard(clients: &Clients, services: &LocalServices, mapping: &Strea
         return Ok(false);
     }
     let event_json = json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
-    let event: dynamodb::Event = serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
+    let event: dynamodb::Event =
+        serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
     let response = services.stream(mapping.function, event).await;
-    let failed_at = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
+    let failed_at = response
+        .batch_item_failures
+        .first()
+        .and_then(|f| f.item_identifier.clone());
     let Some(failed_at) = failed_at else {
         cursor.attempts = 0;
         cursor.last_done = records.last().and_then(sequence_number).map(str::to_owned);
@@ -166,14 +225,25 @@ async fn poll_shard(clients: &Clients, services: &LocalServices, mapping: &Strea
         // Out of retries: record the batch on the failure queue and move past it.
         send_to_failure_queue(clients, mapping, records).await;
         cursor.attempts = 0;
-        let last = records.last().and_then(sequence_number).unwrap_or(&failed_at).to_owned();
+        let last = records
+            .last()
+            .and_then(sequence_number)
+            .unwrap_or(&failed_at)
+            .to_owned();
         (ShardIteratorType::AfterSequenceNumber, last)
     } else {
         tracing::warn!(attempt = cursor.attempts, sequence_number = %failed_at, "stream batch failed; retrying from the failed record");
         tokio::time::sleep(IDLE_PAUSE * cursor.attempts).await;
         (ShardIteratorType::AtSequenceNumber, failed_at)
     };
-    cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, iterator_type, Some(from)).await?;
+    cursor.iterator = shard_iterator(
+        clients,
+        mapping,
+        &cursor.shard_id,
+        iterator_type,
+        Some(from),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -197,7 +267,6 @@ async fn shard_iterator(
     Ok(output.shard_iterator)
 }
 
-
 async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, records: &[Record]) {
     let Some(queue_url) = &mapping.on_failure_queue_url else {
         tracing::error!(stream = %mapping.stream_arn, "stream batch dropped after retries, no on-failure destination");
@@ -209,7 +278,14 @@ async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, recor
         "endSequenceNumber": records.last().and_then(sequence_number),
         "batchSize": records.len(),
     }});
-    if let Err(err) = clients.sqs.send_message().queue_url(queue_url).message_body(info.to_string()).send().await {
+    if let Err(err) = clients
+        .sqs
+        .send_message()
+        .queue_url(queue_url)
+        .message_body(info.to_string())
+        .send()
+        .await
+    {
         tracing::error!(error = %describe(err), "could not record a failed stream batch");
     }
 }
@@ -224,7 +300,11 @@ pub async fn run_queue(clients: Clients, services: Arc<LocalServices>, mapping: 
     }
 }
 
-async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &QueueMapping) -> Result<(), String> {
+async fn poll_queue(
+    clients: &Clients,
+    services: &LocalServices,
+    mapping: &QueueMapping,
+) -> Result<(), String> {
     let output = clients
         .sqs
         .receive_message()
@@ -261,9 +341,14 @@ async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &Queue
             })
         })
         .collect();
-    let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).map_err(|e| format!("queue event shape: {e}"))?;
+    let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))
+        .map_err(|e| format!("queue event shape: {e}"))?;
     let response = services.queue(mapping.function, event).await;
-    let failed: HashSet<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    let failed: HashSet<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
     // Failed messages stay on the queue: they come back after the visibility timeout, and
     // go to the dead-letter queue after maxReceiveCount receipts.
     let entries = messages
@@ -271,7 +356,11 @@ async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &Queue
         .filter(|m| !failed.contains(m.message_id().unwrap_or_default()))
         .enumerate()
         .filter_map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok()
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .set_receipt_handle(m.receipt_handle.clone())
+                .build()
+                .ok()
         })
         .collect::<Vec<_>>();
     if !entries.is_empty() {

@@ -4,8 +4,8 @@
 use crate::clients::{describe, Clients};
 use crate::template::{QueueDef, Template};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -20,7 +20,10 @@ pub struct ProvisionError {
 }
 
 fn fail(resource: &str) -> impl Fn(String) -> ProvisionError + '_ {
-    move |reason| ProvisionError { resource: resource.to_owned(), reason }
+    move |reason| ProvisionError {
+        resource: resource.to_owned(),
+        reason,
+    }
 }
 
 /// What the pollers need to know about the provisioned resources.
@@ -53,7 +56,11 @@ fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, String> {
         .collect()
 }
 
-async fn create_table(clients: &Clients, name: &str, props: &Value) -> Result<Option<String>, ProvisionError> {
+async fn create_table(
+    clients: &Clients,
+    name: &str,
+    props: &Value,
+) -> Result<Option<String>, ProvisionError> {
     let fail = fail(name);
     let attributes = props["AttributeDefinitions"]
         .as_array()
@@ -78,7 +85,10 @@ async fn create_table(clients: &Clients, name: &str, props: &Value) -> Result<Op
                 .set_key_schema(Some(key_schema(&gsi["KeySchema"])?))
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::from(text(&gsi["Projection"], "ProjectionType")))
+                        .projection_type(ProjectionType::from(text(
+                            &gsi["Projection"],
+                            "ProjectionType",
+                        )))
                         .build(),
                 )
                 .build()
@@ -108,22 +118,36 @@ async fn create_table(clients: &Clients, name: &str, props: &Value) -> Result<Op
         .send()
         .await
         .map_err(|e| fail(describe(e)))?;
-    Ok(output.table_description().and_then(|t| t.latest_stream_arn()).map(str::to_owned))
+    Ok(output
+        .table_description()
+        .and_then(|t| t.latest_stream_arn())
+        .map(str::to_owned))
 }
 
-async fn create_queue(clients: &Clients, queue: &QueueDef, arns: &HashMap<String, String>) -> Result<(String, String), ProvisionError> {
+async fn create_queue(
+    clients: &Clients,
+    queue: &QueueDef,
+    arns: &HashMap<String, String>,
+) -> Result<(String, String), ProvisionError> {
     let fail = fail(&queue.logical_id);
     let mut request = clients.sqs.create_queue().queue_name(&queue.logical_id);
     for (key, attribute) in [
         ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
-        ("MessageRetentionPeriod", QueueAttributeName::MessageRetentionPeriod),
+        (
+            "MessageRetentionPeriod",
+            QueueAttributeName::MessageRetentionPeriod,
+        ),
     ] {
         if let Some(value) = queue.properties.get(key) {
             request = request.attributes(attribute, value.to_string().trim_matches('"'));
         }
     }
     if let Some(dlq) = &queue.dead_letter_queue {
-        let dlq_arn = arns.get(dlq).ok_or_else(|| fail(format!("dead-letter queue {dlq} is not a queue of the template")))?;
+        let dlq_arn = arns.get(dlq).ok_or_else(|| {
+            fail(format!(
+                "dead-letter queue {dlq} is not a queue of the template"
+            ))
+        })?;
         let policy = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count.unwrap_or(5)});
         request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
     }
@@ -148,7 +172,10 @@ async fn create_queue(clients: &Clients, queue: &QueueDef, arns: &HashMap<String
 }
 
 /// Provisions everything the template declares that the emulators provide.
-pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisioned, ProvisionError> {
+pub async fn provision(
+    clients: &Clients,
+    template: &Template,
+) -> Result<Provisioned, ProvisionError> {
     let mut provisioned = Provisioned::default();
     for (name, props) in &template.tables {
         if let Some(arn) = create_table(clients, name, props).await? {
@@ -188,8 +215,14 @@ pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisi
             .target_queues
             .iter()
             .map(|q| {
-                let arn = arns.get(q).ok_or_else(|| fail(format!("target {q} is not a queue of the template")))?;
-                Target::builder().id(q).arn(arn).build().map_err(|e| fail(e.to_string()))
+                let arn = arns
+                    .get(q)
+                    .ok_or_else(|| fail(format!("target {q} is not a queue of the template")))?;
+                Target::builder()
+                    .id(q)
+                    .arn(arn)
+                    .build()
+                    .map_err(|e| fail(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         clients
@@ -204,4 +237,3 @@ pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisi
     }
     Ok(provisioned)
 }
-

@@ -28,8 +28,16 @@ pub struct Route {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Trigger {
     Http(Route),
-    Stream { table: String, batch_size: i32, max_retries: u32, on_failure_queue: Option<String> },
-    Queue { queue: String, batch_size: i32 },
+    Stream {
+        table: String,
+        batch_size: i32,
+        max_retries: u32,
+        on_failure_queue: Option<String>,
+    },
+    Queue {
+        queue: String,
+        batch_size: i32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -88,11 +96,20 @@ fn to_json(value: &serde_yaml::Value) -> Value {
             let TaggedValue { tag, value } = tagged.as_ref();
             let name = tag.to_string();
             let name = name.trim_start_matches('!');
-            let key = if name == "Ref" { "Ref".to_owned() } else { format!("Fn::{name}") };
+            let key = if name == "Ref" {
+                "Ref".to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
             let mut inner = to_json(value);
             if name == "GetAtt" {
                 if let Value::String(dotted) = &inner {
-                    inner = Value::Array(dotted.splitn(2, '.').map(|s| Value::String(s.to_owned())).collect());
+                    inner = Value::Array(
+                        dotted
+                            .splitn(2, '.')
+                            .map(|s| Value::String(s.to_owned()))
+                            .collect(),
+                    );
                 }
             }
             Value::Object(Map::from_iter([(key, inner)]))
@@ -105,7 +122,11 @@ pub fn referenced_id(value: &Value) -> Option<String> {
     if let Some(id) = value.get("Ref").and_then(Value::as_str) {
         return Some(id.to_owned());
     }
-    value.get("Fn::GetAtt").and_then(|v| v.get(0)).and_then(Value::as_str).map(str::to_owned)
+    value
+        .get("Fn::GetAtt")
+        .and_then(|v| v.get(0))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn shape(message: impl Into<String>) -> TemplateError {
@@ -121,10 +142,17 @@ impl Template {
         let yaml: serde_yaml::Value = serde_yaml::from_str(text)?;
         let json = to_json(&yaml);
         let mut template = Template::default();
-        let resources = json.get("Resources").and_then(Value::as_object).ok_or_else(|| shape("no Resources"))?;
+        let resources = json
+            .get("Resources")
+            .and_then(Value::as_object)
+            .ok_or_else(|| shape("no Resources"))?;
         for (id, resource) in resources {
             let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
-            match resource.get("Type").and_then(Value::as_str).unwrap_or_default() {
+            match resource
+                .get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+            {
                 "AWS::DynamoDB::Table" => {
                     template.tables.insert(id.clone(), properties);
                 }
@@ -133,29 +161,49 @@ impl Template {
                     let redrive = properties.get("RedrivePolicy");
                     template.queues.push(QueueDef {
                         logical_id: id.clone(),
-                        dead_letter_queue: redrive.and_then(|r| r.get("deadLetterTargetArn")).and_then(referenced_id),
-                        max_receive_count: redrive.and_then(|r| r.get("maxReceiveCount")).and_then(Value::as_i64),
+                        dead_letter_queue: redrive
+                            .and_then(|r| r.get("deadLetterTargetArn"))
+                            .and_then(referenced_id),
+                        max_receive_count: redrive
+                            .and_then(|r| r.get("maxReceiveCount"))
+                            .and_then(Value::as_i64),
                         properties,
                     })
                 }
                 "AWS::Events::Rule" => template.rules.push(RuleDef {
                     logical_id: id.clone(),
-                    bus: properties.get("EventBusName").and_then(referenced_id).ok_or_else(|| shape(format!("{id}: EventBusName")))?,
-                    pattern: properties.get("EventPattern").cloned().ok_or_else(|| shape(format!("{id}: EventPattern")))?,
+                    bus: properties
+                        .get("EventBusName")
+                        .and_then(referenced_id)
+                        .ok_or_else(|| shape(format!("{id}: EventBusName")))?,
+                    pattern: properties
+                        .get("EventPattern")
+                        .cloned()
+                        .ok_or_else(|| shape(format!("{id}: EventPattern")))?,
                     target_queues: properties
                         .get("Targets")
                         .and_then(Value::as_array)
-                        .map(|targets| targets.iter().filter_map(|t| t.get("Arn").and_then(referenced_id)).collect())
+                        .map(|targets| {
+                            targets
+                                .iter()
+                                .filter_map(|t| t.get("Arn").and_then(referenced_id))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 }),
                 "AWS::Serverless::Function" => template.functions.push(function(id, &properties)?),
                 _ => {}
             }
         }
-        let globals = json.pointer("/Globals/Function/Environment/Variables").and_then(Value::as_object);
+        let globals = json
+            .pointer("/Globals/Function/Environment/Variables")
+            .and_then(Value::as_object);
         for (name, value) in globals.into_iter().flatten() {
             let resolved = referenced_id(value).or_else(|| value.as_str().map(str::to_owned));
-            template.environment.insert(name.clone(), resolved.ok_or_else(|| shape(format!("Globals variable {name}")))?);
+            template.environment.insert(
+                name.clone(),
+                resolved.ok_or_else(|| shape(format!("Globals variable {name}")))?,
+            );
         }
         Ok(template)
     }
@@ -178,29 +226,68 @@ impl Template {
 }
 
 fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> {
-    let code_uri = properties.get("CodeUri").and_then(Value::as_str).ok_or_else(|| shape(format!("{id}: CodeUri")))?;
-    let name = code_uri.trim_end_matches('/').rsplit('/').next().unwrap_or(code_uri).to_owned();
+    let code_uri = properties
+        .get("CodeUri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| shape(format!("{id}: CodeUri")))?;
+    let name = code_uri
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(code_uri)
+        .to_owned();
     let mut triggers = Vec::new();
-    for (event_name, event) in properties.get("Events").and_then(Value::as_object).into_iter().flatten() {
+    for (event_name, event) in properties
+        .get("Events")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let props = event.get("Properties").cloned().unwrap_or(Value::Null);
         let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
         let batch_size = props.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32;
         let missing = || shape(format!("{id}.{event_name}: incomplete event"));
-        let trigger = match event.get("Type").and_then(Value::as_str).unwrap_or_default() {
+        let trigger = match event
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+        {
             "HttpApi" => Trigger::Http(Route {
                 method: text("Method").ok_or_else(missing)?.to_uppercase(),
                 path: text("Path").ok_or_else(missing)?,
             }),
             "DynamoDB" => Trigger::Stream {
-                table: props.get("Stream").and_then(referenced_id).ok_or_else(missing)?,
+                table: props
+                    .get("Stream")
+                    .and_then(referenced_id)
+                    .ok_or_else(missing)?,
                 batch_size,
-                max_retries: props.get("MaximumRetryAttempts").and_then(Value::as_u64).unwrap_or(10) as u32,
-                on_failure_queue: props.pointer("/DestinationConfig/OnFailure/Destination").and_then(referenced_id),
+                max_retries: props
+                    .get("MaximumRetryAttempts")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(10) as u32,
+                on_failure_queue: props
+                    .pointer("/DestinationConfig/OnFailure/Destination")
+                    .and_then(referenced_id),
             },
-            "SQS" => Trigger::Queue { queue: props.get("Queue").and_then(referenced_id).ok_or_else(missing)?, batch_size },
-            other => return Err(shape(format!("{id}.{event_name}: event type {other} is not supported locally"))),
+            "SQS" => Trigger::Queue {
+                queue: props
+                    .get("Queue")
+                    .and_then(referenced_id)
+                    .ok_or_else(missing)?,
+                batch_size,
+            },
+            other => {
+                return Err(shape(format!(
+                    "{id}.{event_name}: event type {other} is not supported locally"
+                )))
+            }
         };
         triggers.push(trigger);
     }
-    Ok(FunctionDef { logical_id: id.to_owned(), name, triggers })
+    Ok(FunctionDef {
+        logical_id: id.to_owned(),
+        name,
+        triggers,
+    })
 }

@@ -20,7 +20,10 @@ pub struct Settings {
 }
 
 fn var(name: &'static str) -> Result<String, MissingSetting> {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(MissingSetting(name))
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(MissingSetting(name))
 }
 
 impl Settings {
@@ -52,12 +55,18 @@ pub fn timeouts() -> TimeoutConfig {
 
 /// Loads the AWS configuration from the standard sources, with fail-fast timeouts.
 pub async fn aws_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .load()
+        .await
 }
 
 /// Builds the adapters once, for the life of the process.
 pub fn adapters(aws: &SdkConfig, settings: &Settings) -> (DynamoStore, EventBridgeBus) {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), settings.tables.clone());
-    let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(aws), settings.event_bus_name.clone());
+    let bus = EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(aws),
+        settings.event_bus_name.clone(),
+    );
     (store, bus)
 }

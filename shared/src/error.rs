@@ -42,11 +42,17 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 impl AppError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest { code, detail: detail.into() }
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict { code, detail: detail.into() }
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -58,7 +64,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict => Self::conflict("conflict", "the resource changed; try again"),
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "store unavailable");
-                Self::Unavailable { retry_after: RETRY_AFTER }
+                Self::Unavailable {
+                    retry_after: RETRY_AFTER,
+                }
             }
             StoreError::Internal(reason) => {
                 tracing::error!(%reason, "store failure");

@@ -82,18 +82,30 @@ impl<S: Store, B: EventBus, C: Clock> Services<S, B, C> {
     pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
         let (store, clock) = (&self.store, &self.clock);
         match function {
-            HttpFunction::RegisterElection => {
-                reply(StatusCode::CREATED, api::register_election::handle(store, clock, &req).await)
-            }
-            HttpFunction::RegisterCandidate => {
-                reply(StatusCode::CREATED, api::register_candidate::handle(store, clock, &req).await)
-            }
-            HttpFunction::CastVote => reply(StatusCode::CREATED, api::cast_vote::handle(store, clock, &req).await),
-            HttpFunction::GetResults => reply(StatusCode::OK, api::get_results::handle(store, clock, &req).await),
+            HttpFunction::RegisterElection => reply(
+                StatusCode::CREATED,
+                api::register_election::handle(store, clock, &req).await,
+            ),
+            HttpFunction::RegisterCandidate => reply(
+                StatusCode::CREATED,
+                api::register_candidate::handle(store, clock, &req).await,
+            ),
+            HttpFunction::CastVote => reply(
+                StatusCode::CREATED,
+                api::cast_vote::handle(store, clock, &req).await,
+            ),
+            HttpFunction::GetResults => reply(
+                StatusCode::OK,
+                api::get_results::handle(store, clock, &req).await,
+            ),
         }
     }
 
-    pub async fn stream(&self, function: StreamFunction, event: dynamodb::Event) -> DynamoDbEventResponse {
+    pub async fn stream(
+        &self,
+        function: StreamFunction,
+        event: dynamodb::Event,
+    ) -> DynamoDbEventResponse {
         match function {
             StreamFunction::PublishEvents => events::publish::handle(&self.bus, event).await,
         }
@@ -101,7 +113,9 @@ impl<S: Store, B: EventBus, C: Clock> Services<S, B, C> {
 
     pub async fn queue(&self, function: QueueFunction, event: SqsEvent) -> SqsBatchResponse {
         match function {
-            QueueFunction::ProjectDashboard => events::project_dashboard::handle(&self.store, event).await,
+            QueueFunction::ProjectDashboard => {
+                events::project_dashboard::handle(&self.store, event).await
+            }
         }
     }
 }

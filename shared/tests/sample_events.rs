@@ -27,7 +27,8 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock> {
         .insert_election(&Election {
             id: election_id.clone(),
             name: Name::parse("Presidential election 2027").unwrap(),
-            window: VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap(),
+            window: VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z"))
+                .unwrap(),
             registered_at: at("2027-01-01T00:00:00Z"),
         })
         .await
@@ -45,7 +46,11 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock> {
         })
         .await
         .unwrap();
-    Services { store, bus: RecordingBus::default(), clock: FixedClock(at("2027-03-01T09:00:00Z")) }
+    Services {
+        store,
+        bus: RecordingBus::default(),
+        clock: FixedClock(at("2027-03-01T09:00:00Z")),
+    }
 }
 
 fn event_files() -> Vec<PathBuf> {
@@ -69,9 +74,16 @@ fn function_of(path: &std::path::Path) -> Function {
 #[tokio::test]
 async fn every_sample_event_runs_through_its_handler() {
     let files = event_files();
-    assert!(files.len() >= Function::ALL.len(), "every function has a sample event");
+    assert!(
+        files.len() >= Function::ALL.len(),
+        "every function has a sample event"
+    );
     for function in Function::ALL {
-        assert!(files.iter().any(|f| function_of(f) == function), "no sample event for {}", function.name());
+        assert!(
+            files.iter().any(|f| function_of(f) == function),
+            "no sample event for {}",
+            function.name()
+        );
     }
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -81,12 +93,21 @@ async fn every_sample_event_runs_through_its_handler() {
             Function::Http(f) => {
                 let request = lambda_http::request::from_str(&text).unwrap();
                 let response = services.http(f, request).await;
-                assert!(response.status().is_success(), "{}: {:?}", path.display(), response.body());
+                assert!(
+                    response.status().is_success(),
+                    "{}: {:?}",
+                    path.display(),
+                    response.body()
+                );
             }
             Function::Stream(f) => {
                 let event = serde_json::from_str(&text).unwrap();
                 let response = services.stream(f, event).await;
-                assert!(response.batch_item_failures.is_empty(), "{}", path.display());
+                assert!(
+                    response.batch_item_failures.is_empty(),
+                    "{}",
+                    path.display()
+                );
                 let published = services.bus.published();
                 assert_eq!(published.len(), 1, "{}", path.display());
                 assert_eq!(published[0].detail_type(), "Voted");
@@ -94,7 +115,11 @@ async fn every_sample_event_runs_through_its_handler() {
             Function::Queue(f) => {
                 let event = serde_json::from_str(&text).unwrap();
                 let response = services.queue(f, event).await;
-                assert!(response.batch_item_failures.is_empty(), "{}", path.display());
+                assert!(
+                    response.batch_item_failures.is_empty(),
+                    "{}",
+                    path.display()
+                );
                 let results = services.store.results(&election_id).await.unwrap();
                 assert_eq!(results.total_votes, 1, "{}", path.display());
             }

@@ -41,9 +41,17 @@ impl EventBus for EventBridgeBus {
                 .set_entries(Some(entries.collect()))
                 .send()
                 .await
-                .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
+                .map_err(|e| {
+                    StoreError::Unavailable(
+                        aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
+                    )
+                })?;
             if output.failed_entry_count() > 0 {
-                let first_failed = output.entries().iter().position(|e| e.error_code().is_some()).unwrap_or(0);
+                let first_failed = output
+                    .entries()
+                    .iter()
+                    .position(|e| e.error_code().is_some())
+                    .unwrap_or(0);
                 tracing::warn!(failed = output.failed_entry_count(), "bus refused entries");
                 return Ok(accepted + first_failed);
             }

@@ -31,7 +31,9 @@ pub struct InMemoryStore {
 impl InMemoryStore {
     fn state(&self) -> MutexGuard<'_, Snapshot> {
         // A panic while holding the lock leaves plain data behind; keep using it.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -45,7 +47,9 @@ impl ElectionStore for InMemoryStore {
         if state.elections.contains_key(&election.id) {
             return Err(StoreError::Conflict);
         }
-        state.elections.insert(election.id.clone(), election.clone());
+        state
+            .elections
+            .insert(election.id.clone(), election.clone());
         Ok(())
     }
 
@@ -57,14 +61,15 @@ impl ElectionStore for InMemoryStore {
 impl CandidateStore for InMemoryStore {
     async fn insert_candidate(&self, candidate: &Candidate) -> Result<(), StoreError> {
         let mut state = self.state();
-        let clash = state
-            .candidates
-            .values()
-            .any(|c| c.election_id == candidate.election_id && c.ballot_number == candidate.ballot_number);
+        let clash = state.candidates.values().any(|c| {
+            c.election_id == candidate.election_id && c.ballot_number == candidate.ballot_number
+        });
         if clash || state.candidates.contains_key(&candidate.id) {
             return Err(StoreError::Conflict);
         }
-        state.candidates.insert(candidate.id.clone(), candidate.clone());
+        state
+            .candidates
+            .insert(candidate.id.clone(), candidate.clone());
         Ok(())
     }
 
@@ -107,14 +112,21 @@ impl DashboardStore for InMemoryStore {
                 DomainEvent::ElectionRegistered(_) => {}
                 DomainEvent::CandidateRegistered(e) => {
                     let key = (e.election_id.clone(), e.candidate_id.clone());
-                    let row = state.tallies.entry(key).or_insert_with(|| tally(&e.candidate_id));
+                    let row = state
+                        .tallies
+                        .entry(key)
+                        .or_insert_with(|| tally(&e.candidate_id));
                     row.ballot_number = Some(e.ballot_number.get());
                     row.party = Some(e.party.clone());
                     row.name = Some(e.name.clone());
                 }
                 DomainEvent::Voted(e) => {
                     let key = (e.election_id.clone(), e.candidate_id.clone());
-                    state.tallies.entry(key).or_insert_with(|| tally(&e.candidate_id)).votes += 1;
+                    state
+                        .tallies
+                        .entry(key)
+                        .or_insert_with(|| tally(&e.candidate_id))
+                        .votes += 1;
                 }
             }
         }
@@ -123,8 +135,17 @@ impl DashboardStore for InMemoryStore {
 
     async fn results(&self, election_id: &ElectionId) -> Result<Results, StoreError> {
         let state = self.state();
-        let rows = state.tallies.iter().filter(|((e, _), _)| e == election_id).map(|(_, t)| t.clone()).collect();
-        Ok(Results::from_tallies(election_id.clone(), rows, Some(Utc::now())))
+        let rows = state
+            .tallies
+            .iter()
+            .filter(|((e, _), _)| e == election_id)
+            .map(|(_, t)| t.clone())
+            .collect();
+        Ok(Results::from_tallies(
+            election_id.clone(),
+            rows,
+            Some(Utc::now()),
+        ))
     }
 }
 
@@ -138,14 +159,22 @@ pub struct RecordingBus {
 
 impl RecordingBus {
     pub fn published(&self) -> Vec<DomainEvent> {
-        self.published.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 impl EventBus for RecordingBus {
     async fn publish(&self, events: &[DomainEvent]) -> Result<usize, StoreError> {
-        let accepted = self.accept_at_most.map_or(events.len(), |n| n.min(events.len()));
-        self.published.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(&events[..accepted]);
+        let accepted = self
+            .accept_at_most
+            .map_or(events.len(), |n| n.min(events.len()));
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(&events[..accepted]);
         Ok(accepted)
     }
 }

@@ -30,24 +30,46 @@ pub async fn handle(
     let election_id: ElectionId = path_id(req, "electionId")?;
     let body: CastVoteRequest = json_body(req)?;
 
-    let election = store.election(&election_id).await?.ok_or(AppError::NotFound("no election has this id"))?;
+    let election = store
+        .election(&election_id)
+        .await?
+        .ok_or(AppError::NotFound("no election has this id"))?;
     let now = clock.now();
     check_window(&election, now).map_err(|refusal| match refusal {
-        WindowRefusal::NotOpen => AppError::conflict("voting-not-open", "voting in this election has not opened yet"),
-        WindowRefusal::Closed => AppError::conflict("voting-closed", "voting in this election has closed"),
+        WindowRefusal::NotOpen => AppError::conflict(
+            "voting-not-open",
+            "voting in this election has not opened yet",
+        ),
+        WindowRefusal::Closed => {
+            AppError::conflict("voting-closed", "voting in this election has closed")
+        }
     })?;
     let candidate = store
         .candidate(&body.candidate_id)
         .await?
         .filter(|c| c.election_id == election_id)
-        .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
+        .ok_or(AppError::NotFound(
+            "no candidate with this id stands in this election",
+        ))?;
     if candidate.status == CandidateStatus::Withdrawn {
-        return Err(AppError::conflict("candidate-withdrawn", "this candidate has withdrawn"));
+        return Err(AppError::conflict(
+            "candidate-withdrawn",
+            "this candidate has withdrawn",
+        ));
     }
 
-    let vote = Vote { election_id, voter_id, candidate_id: candidate.id, cast_at: now, receipt_id: ReceiptId::new() };
+    let vote = Vote {
+        election_id,
+        voter_id,
+        candidate_id: candidate.id,
+        cast_at: now,
+        receipt_id: ReceiptId::new(),
+    };
     match store.insert_vote(&vote).await {
-        Err(StoreError::Conflict) => Err(AppError::conflict("already-voted", "you have already voted in this election")),
+        Err(StoreError::Conflict) => Err(AppError::conflict(
+            "already-voted",
+            "you have already voted in this election",
+        )),
         other => other.map_err(AppError::from),
     }?;
     tracing::info!(election_id = %vote.election_id, receipt_id = %vote.receipt_id, "vote stored");

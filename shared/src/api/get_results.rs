@@ -18,10 +18,15 @@ pub async fn handle(
 ) -> Result<Results, AppError> {
     let caller = caller(req)?;
     let election_id: ElectionId = path_id(req, "electionId")?;
-    let election = store.election(&election_id).await?.ok_or(AppError::NotFound("no election has this id"))?;
+    let election = store
+        .election(&election_id)
+        .await?
+        .ok_or(AppError::NotFound("no election has this id"))?;
     let privileged = caller.has_any(&[Role::Admin, Role::Commission]);
     if !privileged && election.window.status_at(clock.now()) != ElectionStatus::Closed {
-        return Err(AppError::Forbidden("results are public once voting has ended"));
+        return Err(AppError::Forbidden(
+            "results are public once voting has ended",
+        ));
     }
     Ok(store.results(&election_id).await?)
 }

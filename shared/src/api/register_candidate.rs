@@ -45,7 +45,10 @@ pub async fn handle(
     match store.insert_candidate(&candidate).await {
         Err(StoreError::Conflict) => Err(AppError::conflict(
             "ballot-number-taken",
-            format!("ballot number {} is already taken in this election", candidate.ballot_number.get()),
+            format!(
+                "ballot number {} is already taken in this election",
+                candidate.ballot_number.get()
+            ),
         )),
         other => other.map_err(AppError::from),
     }?;

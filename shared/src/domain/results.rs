@@ -36,6 +36,11 @@ impl Results {
     ) -> Self {
         candidates.sort_by_key(|c| (c.ballot_number.unwrap_or(u32::MAX), c.candidate_id.clone()));
         let total_votes = candidates.iter().map(|c| c.votes).sum();
-        Self { election_id, candidates, total_votes, as_of }
+        Self {
+            election_id,
+            candidates,
+            total_votes,
+            as_of,
+        }
     }
 }

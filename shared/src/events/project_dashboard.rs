@@ -15,7 +15,11 @@ pub async fn handle(store: &impl DashboardStore, event: SqsEvent) -> SqsBatchRes
     for message in event.records {
         let id = message.message_id.unwrap_or_default();
         let _span = tracing::info_span!("message", message_id = %id).entered();
-        match message.body.as_deref().map(serde_json::from_str::<DomainEvent>) {
+        match message
+            .body
+            .as_deref()
+            .map(serde_json::from_str::<DomainEvent>)
+        {
             Some(Ok(domain)) => {
                 applied_ids.push(id);
                 events.push(domain);

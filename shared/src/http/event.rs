@@ -28,7 +28,11 @@ pub fn http_api_event(request: &HttpApiRequest<'_>) -> Value {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (aws_smithy_types::base64::encode(request.body), true),
     };
-    let user_agent = request.headers.get("user-agent").and_then(Value::as_str).unwrap_or_default();
+    let user_agent = request
+        .headers
+        .get("user-agent")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     json!({
         "version": "2.0",
         "routeKey": route_key,

@@ -13,10 +13,16 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The caller, as the JWT authorizer passed it; 401 without one.
 pub fn caller(req: &Request) -> Result<Caller, AppError> {
     let claims = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
         _ => None,
     };
-    claims.and_then(Caller::from_claims).ok_or(AppError::Unauthenticated)
+    claims
+        .and_then(Caller::from_claims)
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// The caller, who must hold one of `roles`; 401 without a caller, 403 without the role.
@@ -25,7 +31,9 @@ pub fn caller_with_role(req: &Request, roles: &[Role]) -> Result<Caller, AppErro
     if caller.has_any(roles) {
         Ok(caller)
     } else {
-        Err(AppError::Forbidden("your account does not have a role that may do this"))
+        Err(AppError::Forbidden(
+            "your account does not have a role that may do this",
+        ))
     }
 }
 
@@ -34,8 +42,12 @@ pub fn path_id<T>(req: &Request, name: &'static str) -> Result<T, AppError>
 where
     T: for<'a> TryFrom<String, Error = InvalidId>,
 {
-    let raw = req.path_parameters_ref().and_then(|p| p.first(name)).unwrap_or_default();
-    T::try_from(raw.to_owned()).map_err(|_| AppError::bad_request("invalid-id", format!("{name} is not a valid id")))
+    let raw = req
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default();
+    T::try_from(raw.to_owned())
+        .map_err(|_| AppError::bad_request("invalid-id", format!("{name} is not a valid id")))
 }
 
 /// The JSON body as `T`; unknown fields, wrong types and invalid values are refused.
@@ -50,9 +62,13 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
         return Err(AppError::PayloadTooLarge);
     }
     if bytes.is_empty() {
-        return Err(AppError::bad_request("malformed-body", "a JSON body is required"));
+        return Err(AppError::bad_request(
+            "malformed-body",
+            "a JSON body is required",
+        ));
     }
-    serde_json::from_slice(bytes).map_err(|err| AppError::bad_request("malformed-body", describe(&err)))
+    serde_json::from_slice(bytes)
+        .map_err(|err| AppError::bad_request("malformed-body", describe(&err)))
 }
 
 /// Longest explanation of a refused body; serde may quote the offending value.
@@ -66,7 +82,13 @@ fn describe(err: &serde_json::Error) -> String {
         // serde's data messages name the field and the rule broken, not the value sent.
         Category::Data => {
             let message = err.to_string();
-            let message: String = message.split(" at line ").next().unwrap_or_default().chars().take(MAX_DETAIL_CHARS).collect();
+            let message: String = message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(MAX_DETAIL_CHARS)
+                .collect();
             format!("invalid body: {message}")
         }
     }

@@ -48,22 +48,33 @@ fn aggregate(events: &[DomainEvent], now: DateTime<Utc>) -> BTreeMap<(String, St
     for event in events {
         match event {
             DomainEvent::ElectionRegistered(e) => {
-                let row = rows.entry((election_pk(&e.election_id), "election".into())).or_default();
+                let row = rows
+                    .entry((election_pk(&e.election_id), "election".into()))
+                    .or_default();
                 row.set.insert("name", s(&e.name));
-                row.set.insert("votingStartsAt", s(e.voting_starts_at.to_rfc3339()));
-                row.set.insert("votingEndsAt", s(e.voting_ends_at.to_rfc3339()));
+                row.set
+                    .insert("votingStartsAt", s(e.voting_starts_at.to_rfc3339()));
+                row.set
+                    .insert("votingEndsAt", s(e.voting_ends_at.to_rfc3339()));
                 row.set.insert("updatedAt", stamp.clone());
             }
             DomainEvent::CandidateRegistered(e) => {
-                let row = rows.entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id))).or_default();
+                let row = rows
+                    .entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id)))
+                    .or_default();
                 row.set.insert("candidateId", s(e.candidate_id.to_string()));
-                row.set.insert("ballotNumber", AttributeValue::N(e.ballot_number.get().to_string()));
+                row.set.insert(
+                    "ballotNumber",
+                    AttributeValue::N(e.ballot_number.get().to_string()),
+                );
                 row.set.insert("party", s(&e.party));
                 row.set.insert("name", s(&e.name));
                 row.set.insert("updatedAt", stamp.clone());
             }
             DomainEvent::Voted(e) => {
-                let row = rows.entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id))).or_default();
+                let row = rows
+                    .entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id)))
+                    .or_default();
                 row.set.insert("candidateId", s(e.candidate_id.to_string()));
                 row.set.insert("updatedAt", stamp.clone());
                 row.add_votes += 1;
@@ -74,7 +85,11 @@ fn aggregate(events: &[DomainEvent], now: DateTime<Utc>) -> BTreeMap<(String, St
 }
 
 impl DynamoStore {
-    fn marker(&self, event: &DomainEvent, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+    fn marker(
+        &self,
+        event: &DomainEvent,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.tables.dashboard)
             .item("pk", s(format!("event#{}", event.event_id())))
@@ -86,7 +101,11 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn row_update(&self, (pk, sk): (String, String), change: RowChange) -> Result<TransactWriteItem, StoreError> {
+    fn row_update(
+        &self,
+        (pk, sk): (String, String),
+        change: RowChange,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut sets = Vec::new();
@@ -96,8 +115,11 @@ impl DynamoStore {
             sets.push(format!("#a{i} = :a{i}"));
         }
         // Every row gets a votes counter, so a candidate without votes reads 0.
-        values.insert(":votes".to_owned(), AttributeValue::N(change.add_votes.to_string()));
-        let mut expression = format!("ADD votes :votes");
+        values.insert(
+            ":votes".to_owned(),
+            AttributeValue::N(change.add_votes.to_string()),
+        );
+        let mut expression = "ADD votes :votes".to_owned();
         if !sets.is_empty() {
             expression = format!("SET {} {expression}", sets.join(", "));
         }
@@ -125,7 +147,12 @@ impl DynamoStore {
             for (key, change) in aggregate(&owned, now) {
                 items.push(self.row_update(key, change)?);
             }
-            let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
             let err = match result {
                 Ok(_) => return Ok(()),
                 Err(err) => err,
@@ -138,7 +165,10 @@ impl DynamoStore {
             if !already_applied.contains(&true) {
                 return Err(classify(err));
             }
-            tracing::info!(skipped = already_applied.iter().filter(|a| **a).count(), "events already applied");
+            tracing::info!(
+                skipped = already_applied.iter().filter(|a| **a).count(),
+                "events already applied"
+            );
             let mut flags = already_applied.into_iter();
             pending.retain(|_| !flags.next().unwrap_or(false));
         }
@@ -150,7 +180,10 @@ impl DashboardStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(events = events.len()))]
     async fn apply(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
         let mut seen = std::collections::HashSet::new();
-        let distinct: Vec<&DomainEvent> = events.iter().filter(|e| seen.insert(e.event_id().to_owned())).collect();
+        let distinct: Vec<&DomainEvent> = events
+            .iter()
+            .filter(|e| seen.insert(e.event_id().to_owned()))
+            .collect();
         for chunk in distinct.chunks(EVENTS_PER_TRANSACTION) {
             self.apply_chunk(chunk.to_vec()).await?;
         }
@@ -176,11 +209,19 @@ impl DashboardStore for DynamoStore {
         let mut as_of: Option<DateTime<Utc>> = None;
         for row in rows {
             let text = |name: &str| row.get(name).and_then(|v| v.as_s().ok()).cloned();
-            let number = |name: &str| row.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok());
-            if let Some(updated) = text("updatedAt").and_then(|t| DateTime::parse_from_rfc3339(&t).ok()) {
+            let number = |name: &str| {
+                row.get(name)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<u64>().ok())
+            };
+            if let Some(updated) =
+                text("updatedAt").and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            {
                 as_of = as_of.max(Some(updated.to_utc()));
             }
-            let Some(candidate_id) = text("candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
+            let Some(candidate_id) =
+                text("candidateId").and_then(|id| CandidateId::parse(&id).ok())
+            else {
                 continue;
             };
             tallies.push(CandidateTally {
@@ -189,7 +230,11 @@ impl DashboardStore for DynamoStore {
                 party: text("party"),
                 name: text("name"),
                 votes: number("votes").unwrap_or(0),
-                withdrawn: row.get("withdrawn").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+                withdrawn: row
+                    .get("withdrawn")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(false),
             });
         }
         Ok(Results::from_tallies(election_id.clone(), tallies, as_of))

@@ -12,7 +12,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 impl ElectionStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(election_id = %election.id))]
     async fn insert_election(&self, election: &Election) -> Result<(), StoreError> {
-        let item = serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
+        let item =
+            serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
         self.client
             .put_item()
             .table_name(&self.tables.elections)

@@ -15,7 +15,8 @@ pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, Unreada
     if record.event_name != "INSERT" {
         return Ok(None);
     }
-    let item: Item = serde_dynamo::from_item(record.change.new_image.clone()).map_err(|e| UnreadableRecord(e.to_string()))?;
+    let item: Item = serde_dynamo::from_item(record.change.new_image.clone())
+        .map_err(|e| UnreadableRecord(e.to_string()))?;
     Ok(match item {
         Item::Election(e) => Some(DomainEvent::ElectionRegistered(ElectionRegistered {
             event_id: format!("ElectionRegistered-{}", e.election_id),
