@@ -30,6 +30,10 @@ pub enum EmulatorError {
     },
 }
 
+/// How long an emulator gets to stop on SIGTERM. LocalStack under hypercorn ignores it;
+/// both emulators hold their state in memory only, so SIGKILL loses nothing.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
 /// A running emulator.
 pub struct Emulator {
     pub name: &'static str,
@@ -169,7 +173,7 @@ impl Emulator {
             .await
             .is_err()
         {
-            tracing::warn!(name = self.name, "did not stop on SIGTERM; killing");
+            tracing::info!(name = self.name, "did not stop on SIGTERM; killing it");
         }
         // Whatever is left of the group (LocalStack's helpers, a stubborn server) goes now.
         unsafe { libc::killpg(group, libc::SIGKILL) };

@@ -44,7 +44,8 @@ fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
         .ok_or_else(|| format!("template Globals set no {name}").into())
 }
 
-fn local_services(clients: &Clients, template: &Template) -> Result<LocalServices, BoxError> {
+/// The functions' services on the local emulators, with the names the template gives.
+pub fn local_services(clients: &Clients, template: &Template) -> Result<LocalServices, BoxError> {
     let tables = Tables {
         elections: env_value(template, "ELECTIONS_TABLE")?,
         candidates: env_value(template, "CANDIDATES_TABLE")?,

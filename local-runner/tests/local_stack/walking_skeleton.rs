@@ -7,7 +7,12 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// Registers an election whose window is `[now + from, now + to)`; returns its id.
-async fn register_election(api: &Api, commission: &str, from: TimeDelta, to: TimeDelta) -> String {
+pub async fn register_election(
+    api: &Api,
+    commission: &str,
+    from: TimeDelta,
+    to: TimeDelta,
+) -> String {
     let now = Utc::now();
     let body = json!({
         "name": unique("Presidential election"),
@@ -19,7 +24,7 @@ async fn register_election(api: &Api, commission: &str, from: TimeDelta, to: Tim
     reply.body["electionId"].as_str().unwrap().to_owned()
 }
 
-async fn register_candidate(
+pub async fn register_candidate(
     api: &Api,
     commission: &str,
     election: &str,
@@ -38,7 +43,12 @@ async fn register_candidate(
     reply.body["candidateId"].as_str().unwrap().to_owned()
 }
 
-async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> crate::support::Reply {
+pub async fn vote(
+    api: &Api,
+    voter: &str,
+    election: &str,
+    candidate: &str,
+) -> crate::support::Reply {
     api.post(
         &format!("/elections/{election}/votes"),
         voter,
@@ -48,7 +58,7 @@ async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> crate:
 }
 
 /// Polls the results until `done` holds, for at most 10 s; returns the last results.
-async fn results_within_10s(
+pub async fn results_within_10s(
     api: &Api,
     token: &str,
     election: &str,
@@ -67,7 +77,7 @@ async fn results_within_10s(
     }
 }
 
-fn votes_of(results: &Value, candidate: &str) -> u64 {
+pub fn votes_of(results: &Value, candidate: &str) -> u64 {
     results["candidates"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["candidateId"] == candidate))

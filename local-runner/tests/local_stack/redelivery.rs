@@ -1,0 +1,138 @@
+//! At-least-once delivery, exactly-once effect: the same event delivered twice, or a batch
+//! retried after a partial failure, leaves every count as it was. Runs on the real queue
+//! and table of the local stack.
+
+use crate::support::{clients, template, unique, Api};
+use crate::walking_skeleton::{
+    register_candidate, register_election, results_within_10s, vote, votes_of,
+};
+use aws_lambda_events::sqs::SqsEvent;
+use chrono::{TimeDelta, Utc};
+use serde_json::{json, Value};
+use shared::functions::QueueFunction;
+use std::time::Duration;
+
+fn voted_envelope(election: &str, candidate: &str) -> Value {
+    let receipt = uuid::Uuid::new_v4().to_string();
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Voted", "source": "omp.votes",
+        "account": "000000000000", "time": Utc::now(), "region": "us-east-1", "resources": [],
+        "detail": {
+            "eventId": format!("Voted-{receipt}"), "occurredAt": Utc::now(), "electionId": election,
+            "candidateId": candidate, "voterId": unique("voter"), "receiptId": receipt,
+        }
+    })
+}
+
+fn sqs_batch(bodies: &[String]) -> SqsEvent {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| json!({ "messageId": format!("m{i}"), "body": body }))
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+#[tokio::test]
+async fn the_same_event_sent_twice_through_the_queue_counts_once() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(
+        &api,
+        &commission,
+        TimeDelta::minutes(-1),
+        TimeDelta::hours(1),
+    )
+    .await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let voter = api.token(&unique("voter"), &["voter"]);
+    assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
+
+    // GIVEN a Voted event delivered twice to the projector's queue (as SQS may)
+    let clients = clients().await;
+    let queue_url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name("DashboardQueue")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let duplicate = voted_envelope(&election, &candidate).to_string();
+    for _ in 0..2 {
+        clients
+            .sqs
+            .send_message()
+            .queue_url(&queue_url)
+            .message_body(&duplicate)
+            .send()
+            .await
+            .unwrap();
+    }
+    // THEN it counts once
+    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = api
+        .get(&format!("/elections/{election}/results"), &commission)
+        .await
+        .body;
+    assert_eq!(results["totalVotes"], 2, "{results}");
+    assert_eq!(settled["totalVotes"], 2, "{settled}");
+    assert_eq!(votes_of(&settled, &candidate), 2);
+}
+
+#[tokio::test]
+async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(
+        &api,
+        &commission,
+        TimeDelta::minutes(-1),
+        TimeDelta::hours(1),
+    )
+    .await;
+    let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
+    results_within_10s(&api, &commission, &election, |r| {
+        r["candidates"].as_array().is_some_and(|c| c.len() == 2)
+    })
+    .await;
+
+    // The project-dashboard handler on the real dashboard table.
+    let services = local_runner::local_services(&clients().await, &template()).unwrap();
+    let batch = [
+        voted_envelope(&election, &ada).to_string(),
+        "not an event".to_owned(),
+        voted_envelope(&election, &ada).to_string(),
+        voted_envelope(&election, &grace).to_string(),
+    ];
+    // WHEN the batch partly fails (one poison message) and is then retried whole
+    let first = services
+        .queue(QueueFunction::ProjectDashboard, sqs_batch(&batch))
+        .await;
+    let failed: Vec<&str> = first
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["m1"]);
+    let after_first =
+        results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
+    let retry = services
+        .queue(QueueFunction::ProjectDashboard, sqs_batch(&batch))
+        .await;
+    assert_eq!(retry.batch_item_failures.len(), 1);
+    // THEN the counts are those of the first delivery
+    let after_retry = api
+        .get(&format!("/elections/{election}/results"), &commission)
+        .await
+        .body;
+    assert_eq!(votes_of(&after_first, &ada), 2, "{after_first}");
+    assert_eq!(votes_of(&after_first, &grace), 1, "{after_first}");
+    assert_eq!(after_retry["totalVotes"], 3, "{after_retry}");
+    assert_eq!(votes_of(&after_retry, &ada), 2, "{after_retry}");
+    assert_eq!(votes_of(&after_retry, &grace), 1, "{after_retry}");
+}
