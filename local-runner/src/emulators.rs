@@ -169,7 +169,7 @@ impl Emulator {
         let group = pid as libc::pid_t;
         // SAFETY: signals the process group this runner created for the child.
         unsafe { libc::killpg(group, libc::SIGTERM) };
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+        if tokio::time::timeout(STOP_GRACE, self.child.wait())
             .await
             .is_err()
         {
