@@ -41,4 +41,8 @@ done
 curl -s -o /dev/null "$api/" || { cat "$work/runner.log" >&2; die "the local stack was not ready in 120 s"; }
 
 log "tests"
-OMP_API_URL=$api cargo test --locked --workspace --no-fail-fast
+status=0
+OMP_API_URL=$api cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "cargo test: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
+exit "$status"
