@@ -14,10 +14,7 @@ pub struct Ports {
 }
 
 fn port(name: &str, default: u16) -> u16 {
-    std::env::var(name)
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|p| p.parse().ok()).unwrap_or(default)
 }
 
 impl Ports {

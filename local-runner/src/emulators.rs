@@ -16,10 +16,7 @@ pub enum EmulatorError {
     #[error("port {0} on 127.0.0.1 is already in use: is another local stack running?")]
     PortInUse(u16),
     #[error("could not start {name}: {source}")]
-    Spawn {
-        name: &'static str,
-        source: std::io::Error,
-    },
+    Spawn { name: &'static str, source: std::io::Error },
     #[error("{name} exited during start-up; see {log}")]
     Exited { name: &'static str, log: PathBuf },
     #[error("{name} was not ready after {seconds} s; see {log}")]
@@ -106,11 +103,7 @@ pub async fn start_dynamodb_local(port: u16, logs: &Path) -> Result<Emulator, Em
 }
 
 /// Starts LocalStack (EventBridge and SQS only) on `127.0.0.1:port`.
-pub async fn start_localstack(
-    port: u16,
-    logs: &Path,
-    state_dir: &Path,
-) -> Result<Emulator, EmulatorError> {
+pub async fn start_localstack(port: u16, logs: &Path, state_dir: &Path) -> Result<Emulator, EmulatorError> {
     let python = require_file("LocalStack's Python", require_env("OMP_LOCALSTACK_PYTHON")?)?;
     ensure_port_free(port).await?;
     let _ = std::fs::create_dir_all(state_dir);
@@ -132,11 +125,7 @@ pub async fn start_localstack(
 
 impl Emulator {
     /// Waits until `ready` succeeds, the child exits, or `limit` passes.
-    pub async fn wait_ready<F, Fut>(
-        &mut self,
-        limit: Duration,
-        mut ready: F,
-    ) -> Result<(), EmulatorError>
+    pub async fn wait_ready<F, Fut>(&mut self, limit: Duration, mut ready: F) -> Result<(), EmulatorError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
@@ -169,10 +158,7 @@ impl Emulator {
         let group = pid as libc::pid_t;
         // SAFETY: signals the process group this runner created for the child.
         unsafe { libc::killpg(group, libc::SIGTERM) };
-        if tokio::time::timeout(STOP_GRACE, self.child.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(STOP_GRACE, self.child.wait()).await.is_err() {
             tracing::info!(name = self.name, "did not stop on SIGTERM; killing it");
         }
         // Whatever is left of the group (LocalStack's helpers, a stubborn server) goes now.

@@ -19,9 +19,7 @@ use std::sync::Arc;
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "route {method} {path} names function '{function}', which the runner has no HTTP handler for"
-)]
+#[error("route {method} {path} names function '{function}', which the runner has no HTTP handler for")]
 pub struct UnknownFunction {
     pub method: String,
     pub path: String,
@@ -65,12 +63,7 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
         .into_iter()
         .map(|(route, name)| match Function::from_name(&name) {
             Some(Function::Http(function)) => Ok(CompiledRoute {
-                segments: route
-                    .path
-                    .trim_matches('/')
-                    .split('/')
-                    .map(str::to_owned)
-                    .collect(),
+                segments: route.path.trim_matches('/').split('/').map(str::to_owned).collect(),
                 route,
                 function,
             }),
@@ -102,14 +95,10 @@ fn header_map(headers: &HeaderMap) -> Map<String, Value> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in headers {
         if let Ok(value) = value.to_str() {
-            map.entry(name.as_str().to_owned())
-                .or_default()
-                .push(value.to_owned());
+            map.entry(name.as_str().to_owned()).or_default().push(value.to_owned());
         }
     }
-    map.into_iter()
-        .map(|(k, v)| (k, Value::String(v.join(","))))
-        .collect()
+    map.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect()
 }
 
 /// Serves one request the way API Gateway and Lambda would.
@@ -123,10 +112,7 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     else {
         return gateway_message(StatusCode::NOT_FOUND, "Not Found");
     };
-    let authorization = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
+    let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
     let Some(claims) = jwt::verify(&gateway.jwt_secret, authorization) else {
         return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
     };

@@ -50,28 +50,15 @@ pub fn verify(secret: &str, authorization: Option<&str>) -> Option<HashMap<Strin
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
     validation.validate_aud = false;
-    let data = decode::<Map<String, Value>>(
-        token,
-        &DecodingKey::from_secret(secret.as_bytes()),
-        &validation,
-    )
-    .ok()?;
-    Some(
-        data.claims
-            .into_iter()
-            .map(|(k, v)| (k, flatten(v)))
-            .collect(),
-    )
+    let data = decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation).ok()?;
+    Some(data.claims.into_iter().map(|(k, v)| (k, flatten(v))).collect())
 }
 
 fn flatten(value: Value) -> String {
     match value {
         Value::String(s) => s,
         Value::Array(items) => {
-            format!(
-                "[{}]",
-                items.into_iter().map(flatten).collect::<Vec<_>>().join(" ")
-            )
+            format!("[{}]", items.into_iter().map(flatten).collect::<Vec<_>>().join(" "))
         }
         other => other.to_string(),
     }

@@ -50,22 +50,17 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LocalSer
         elections: env_value(template, "ELECTIONS_TABLE")?,
         candidates: env_value(template, "CANDIDATES_TABLE")?,
         votes: env_value(template, "VOTES_TABLE")?,
+        pledges: env_value(template, "PLEDGES_TABLE")?,
         dashboard: env_value(template, "DASHBOARD_TABLE")?,
     };
     Ok(Services {
         store: DynamoStore::new(clients.dynamodb.clone(), tables),
-        bus: EventBridgeBus::new(
-            clients.events.clone(),
-            env_value(template, "EVENT_BUS_NAME")?,
-        ),
+        bus: EventBridgeBus::new(clients.events.clone(), env_value(template, "EVENT_BUS_NAME")?),
         clock: SystemClock,
     })
 }
 
-async fn start_emulators(
-    options: &UpOptions,
-    clients: &Clients,
-) -> Result<Vec<Emulator>, BoxError> {
+async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<Emulator>, BoxError> {
     let logs = options.work_dir.join("logs");
     std::fs::create_dir_all(&logs)?;
     let mut started: Vec<Emulator> = Vec::new();
@@ -74,12 +69,9 @@ async fn start_emulators(
         let state = options.work_dir.join("localstack");
         started.push(emulators::start_localstack(options.ports.localstack, &logs, &state).await?);
         let dynamodb_ready = || async { clients.dynamodb.list_tables().send().await.is_ok() };
-        started[0]
-            .wait_ready(Duration::from_secs(60), dynamodb_ready)
-            .await?;
+        started[0].wait_ready(Duration::from_secs(60), dynamodb_ready).await?;
         let localstack_ready = || async {
-            clients.sqs.list_queues().send().await.is_ok()
-                && clients.events.list_event_buses().send().await.is_ok()
+            clients.sqs.list_queues().send().await.is_ok() && clients.events.list_event_buses().send().await.is_ok()
         };
         started[1]
             .wait_ready(Duration::from_secs(120), localstack_ready)
@@ -134,29 +126,17 @@ fn mappings(
                         .as_ref()
                         .and_then(|q| provisioned.queue_urls.get(q).cloned()),
                 }),
-                (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => {
-                    queues.push(QueueMapping {
-                        function: f,
-                        queue_url: provisioned
-                            .queue_urls
-                            .get(queue)
-                            .cloned()
-                            .ok_or_else(|| format!("no queue {queue}"))?,
-                        queue_arn: provisioned
-                            .queue_arns
-                            .get(queue)
-                            .cloned()
-                            .unwrap_or_default(),
-                        batch_size: *batch_size,
-                    })
-                }
-                _ => {
-                    return Err(format!(
-                        "function '{}' has a trigger its handler does not take",
-                        def.name
-                    )
-                    .into())
-                }
+                (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => queues.push(QueueMapping {
+                    function: f,
+                    queue_url: provisioned
+                        .queue_urls
+                        .get(queue)
+                        .cloned()
+                        .ok_or_else(|| format!("no queue {queue}"))?,
+                    queue_arn: provisioned.queue_arns.get(queue).cloned().unwrap_or_default(),
+                    batch_size: *batch_size,
+                }),
+                _ => return Err(format!("function '{}' has a trigger its handler does not take", def.name).into()),
             }
         }
     }
@@ -203,9 +183,7 @@ async fn serve(
         services,
         jwt_secret: jwt::secret_from_env(),
     });
-    let app = axum::Router::new()
-        .fallback(gateway::serve)
-        .with_state(gateway);
+    let app = axum::Router::new().fallback(gateway::serve).with_state(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)
@@ -218,8 +196,7 @@ async fn serve(
 }
 
 async fn shutdown_signal() {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}

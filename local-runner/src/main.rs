@@ -8,9 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    about = "Runs the election system locally on DynamoDB Local and LocalStack, without Docker"
-)]
+#[command(about = "Runs the election system locally on DynamoDB Local and LocalStack, without Docker")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -134,25 +134,14 @@ async fn discover_shards(
         .send()
         .await
         .map_err(describe)?;
-    for shard in description
-        .stream_description()
-        .map(|d| d.shards())
-        .unwrap_or_default()
-    {
+    for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
         let Some(shard_id) = shard.shard_id() else {
             continue;
         };
         if !known.insert(shard_id.to_owned()) {
             continue;
         }
-        let iterator = shard_iterator(
-            clients,
-            mapping,
-            shard_id,
-            ShardIteratorType::TrimHorizon,
-            None,
-        )
-        .await?;
+        let iterator = shard_iterator(clients, mapping, shard_id, ShardIteratorType::TrimHorizon, None).await?;
         cursors.push(ShardCursor {
             shard_id: shard_id.to_owned(),
             iterator,
@@ -195,8 +184,7 @@ async fn poll_shard(
             } else {
                 ShardIteratorType::TrimHorizon
             };
-            cursor.iterator =
-                shard_iterator(clients, mapping, &cursor.shard_id, kind, from).await?;
+            cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, kind, from).await?;
             return Ok(false);
         }
         Err(err) => return Err(describe(err)),
@@ -206,9 +194,9 @@ async fn poll_shard(
         cursor.iterator = output.next_shard_iterator;
         return Ok(false);
     }
-    let event_json = json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
-    let event: dynamodb::Event =
-        serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
+    let event_json =
+        json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
+    let event: dynamodb::Event = serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
     let response = services.stream(mapping.function, event).await;
     let failed_at = response
         .batch_item_failures
@@ -236,14 +224,7 @@ async fn poll_shard(
         tokio::time::sleep(IDLE_PAUSE * cursor.attempts).await;
         (ShardIteratorType::AtSequenceNumber, failed_at)
     };
-    cursor.iterator = shard_iterator(
-        clients,
-        mapping,
-        &cursor.shard_id,
-        iterator_type,
-        Some(from),
-    )
-    .await?;
+    cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, iterator_type, Some(from)).await?;
     Ok(true)
 }
 
@@ -300,11 +281,7 @@ pub async fn run_queue(clients: Clients, services: Arc<LocalServices>, mapping: 
     }
 }
 
-async fn poll_queue(
-    clients: &Clients,
-    services: &LocalServices,
-    mapping: &QueueMapping,
-) -> Result<(), String> {
+async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &QueueMapping) -> Result<(), String> {
     let output = clients
         .sqs
         .receive_message()
@@ -341,8 +318,8 @@ async fn poll_queue(
             })
         })
         .collect();
-    let event: SqsEvent = serde_json::from_value(json!({ "Records": records }))
-        .map_err(|e| format!("queue event shape: {e}"))?;
+    let event: SqsEvent =
+        serde_json::from_value(json!({ "Records": records })).map_err(|e| format!("queue event shape: {e}"))?;
     let response = services.queue(mapping.function, event).await;
     let failed: HashSet<&str> = response
         .batch_item_failures

@@ -4,8 +4,8 @@
 use crate::clients::{describe, Clients};
 use crate::template::{QueueDef, Template};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -56,11 +56,7 @@ fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, String> {
         .collect()
 }
 
-async fn create_table(
-    clients: &Clients,
-    name: &str,
-    props: &Value,
-) -> Result<Option<String>, ProvisionError> {
+async fn create_table(clients: &Clients, name: &str, props: &Value) -> Result<Option<String>, ProvisionError> {
     let fail = fail(name);
     let attributes = props["AttributeDefinitions"]
         .as_array()
@@ -85,10 +81,7 @@ async fn create_table(
                 .set_key_schema(Some(key_schema(&gsi["KeySchema"])?))
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::from(text(
-                            &gsi["Projection"],
-                            "ProjectionType",
-                        )))
+                        .projection_type(ProjectionType::from(text(&gsi["Projection"], "ProjectionType")))
                         .build(),
                 )
                 .build()
@@ -133,21 +126,16 @@ async fn create_queue(
     let mut request = clients.sqs.create_queue().queue_name(&queue.logical_id);
     for (key, attribute) in [
         ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
-        (
-            "MessageRetentionPeriod",
-            QueueAttributeName::MessageRetentionPeriod,
-        ),
+        ("MessageRetentionPeriod", QueueAttributeName::MessageRetentionPeriod),
     ] {
         if let Some(value) = queue.properties.get(key) {
             request = request.attributes(attribute, value.to_string().trim_matches('"'));
         }
     }
     if let Some(dlq) = &queue.dead_letter_queue {
-        let dlq_arn = arns.get(dlq).ok_or_else(|| {
-            fail(format!(
-                "dead-letter queue {dlq} is not a queue of the template"
-            ))
-        })?;
+        let dlq_arn = arns
+            .get(dlq)
+            .ok_or_else(|| fail(format!("dead-letter queue {dlq} is not a queue of the template")))?;
         let policy = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count.unwrap_or(5)});
         request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
     }
@@ -172,10 +160,7 @@ async fn create_queue(
 }
 
 /// Provisions everything the template declares that the emulators provide.
-pub async fn provision(
-    clients: &Clients,
-    template: &Template,
-) -> Result<Provisioned, ProvisionError> {
+pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisioned, ProvisionError> {
     let mut provisioned = Provisioned::default();
     for (name, props) in &template.tables {
         if let Some(arn) = create_table(clients, name, props).await? {

@@ -104,12 +104,7 @@ fn to_json(value: &serde_yaml::Value) -> Value {
             let mut inner = to_json(value);
             if name == "GetAtt" {
                 if let Value::String(dotted) = &inner {
-                    inner = Value::Array(
-                        dotted
-                            .splitn(2, '.')
-                            .map(|s| Value::String(s.to_owned()))
-                            .collect(),
-                    );
+                    inner = Value::Array(dotted.splitn(2, '.').map(|s| Value::String(s.to_owned())).collect());
                 }
             }
             Value::Object(Map::from_iter([(key, inner)]))
@@ -148,11 +143,7 @@ impl Template {
             .ok_or_else(|| shape("no Resources"))?;
         for (id, resource) in resources {
             let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
-            match resource
-                .get("Type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-            {
+            match resource.get("Type").and_then(Value::as_str).unwrap_or_default() {
                 "AWS::DynamoDB::Table" => {
                     template.tables.insert(id.clone(), properties);
                 }
@@ -164,9 +155,7 @@ impl Template {
                         dead_letter_queue: redrive
                             .and_then(|r| r.get("deadLetterTargetArn"))
                             .and_then(referenced_id),
-                        max_receive_count: redrive
-                            .and_then(|r| r.get("maxReceiveCount"))
-                            .and_then(Value::as_i64),
+                        max_receive_count: redrive.and_then(|r| r.get("maxReceiveCount")).and_then(Value::as_i64),
                         properties,
                     })
                 }
@@ -247,34 +236,21 @@ fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> 
         let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
         let batch_size = props.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32;
         let missing = || shape(format!("{id}.{event_name}: incomplete event"));
-        let trigger = match event
-            .get("Type")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-        {
+        let trigger = match event.get("Type").and_then(Value::as_str).unwrap_or_default() {
             "HttpApi" => Trigger::Http(Route {
                 method: text("Method").ok_or_else(missing)?.to_uppercase(),
                 path: text("Path").ok_or_else(missing)?,
             }),
             "DynamoDB" => Trigger::Stream {
-                table: props
-                    .get("Stream")
-                    .and_then(referenced_id)
-                    .ok_or_else(missing)?,
+                table: props.get("Stream").and_then(referenced_id).ok_or_else(missing)?,
                 batch_size,
-                max_retries: props
-                    .get("MaximumRetryAttempts")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(10) as u32,
+                max_retries: props.get("MaximumRetryAttempts").and_then(Value::as_u64).unwrap_or(10) as u32,
                 on_failure_queue: props
                     .pointer("/DestinationConfig/OnFailure/Destination")
                     .and_then(referenced_id),
             },
             "SQS" => Trigger::Queue {
-                queue: props
-                    .get("Queue")
-                    .and_then(referenced_id)
-                    .ok_or_else(missing)?,
+                queue: props.get("Queue").and_then(referenced_id).ok_or_else(missing)?,
                 batch_size,
             },
             other => {

@@ -34,10 +34,7 @@ pub struct Caller {
 impl Caller {
     /// Reads the caller from authorizer claims; `None` when there is no usable `sub`.
     pub fn from_claims(claims: &HashMap<String, String>) -> Option<Self> {
-        let sub = claims
-            .get("sub")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())?;
+        let sub = claims.get("sub").map(|s| s.trim()).filter(|s| !s.is_empty())?;
         let roles = claims
             .get("cognito:groups")
             .map(|groups| parse_groups(groups).filter_map(Role::from_group).collect())

@@ -33,6 +33,7 @@ impl Settings {
                 elections: var("ELECTIONS_TABLE")?,
                 candidates: var("CANDIDATES_TABLE")?,
                 votes: var("VOTES_TABLE")?,
+                pledges: var("PLEDGES_TABLE")?,
                 dashboard: var("DASHBOARD_TABLE")?,
             },
             event_bus_name: var("EVENT_BUS_NAME")?,
@@ -64,9 +65,6 @@ pub async fn aws_config() -> SdkConfig {
 /// Builds the adapters once, for the life of the process.
 pub fn adapters(aws: &SdkConfig, settings: &Settings) -> (DynamoStore, EventBridgeBus) {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), settings.tables.clone());
-    let bus = EventBridgeBus::new(
-        aws_sdk_eventbridge::Client::new(aws),
-        settings.event_bus_name.clone(),
-    );
+    let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(aws), settings.event_bus_name.clone());
     (store, bus)
 }

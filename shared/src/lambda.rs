@@ -30,12 +30,10 @@ pub async fn run(function: Function) -> Result<(), Error> {
     // binary holds all three runtime loops.
     match function {
         Function::Http(f) => {
-            let handler = service_fn(
-                move |req| -> BoxFuture<lambda_http::Response<lambda_http::Body>> {
-                    let services = services.clone();
-                    Box::pin(async move { Ok(services.http(f, req).await) })
-                },
-            );
+            let handler = service_fn(move |req| -> BoxFuture<lambda_http::Response<lambda_http::Body>> {
+                let services = services.clone();
+                Box::pin(async move { Ok(services.http(f, req).await) })
+            });
             Box::pin(lambda_http::run(handler)).await
         }
         Function::Stream(f) => {

@@ -4,36 +4,58 @@
 use crate::domain::candidate::Candidate;
 use crate::domain::election::Election;
 use crate::domain::events::DomainEvent;
-use crate::domain::ids::{CandidateId, ElectionId};
-use crate::domain::results::Results;
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
+use crate::domain::pledge::Pledge;
+use crate::domain::results::{MyVote, Results};
 use crate::domain::vote::Vote;
 use crate::error::StoreError;
+use chrono::{DateTime, Utc};
 use std::future::Future;
 
 pub trait ElectionStore: Send + Sync {
     /// Stores a new election.
-    fn insert_election(
-        &self,
-        election: &Election,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_election(&self, election: &Election) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every election, by opening time.
+    fn elections(&self) -> impl Future<Output = Result<Vec<Election>, StoreError>> + Send;
     /// Reads an election, strongly consistent.
-    fn election(
-        &self,
-        id: &ElectionId,
-    ) -> impl Future<Output = Result<Option<Election>, StoreError>> + Send;
+    fn election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, StoreError>> + Send;
 }
 
 pub trait CandidateStore: Send + Sync {
     /// Stores a new candidate; `Conflict` when its ballot number is taken in its election.
-    fn insert_candidate(
-        &self,
-        candidate: &Candidate,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_candidate(&self, candidate: &Candidate) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Reads a candidate, strongly consistent.
-    fn candidate(
+    fn candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, StoreError>> + Send;
+    /// The candidates of an election, by ballot number.
+    fn candidates_in(
+        &self,
+        election_id: &ElectionId,
+    ) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
+    /// Marks a registered candidate withdrawn; `Conflict` if it is not registered.
+    fn withdraw_candidate(
         &self,
         id: &CandidateId,
-    ) -> impl Future<Output = Result<Option<Candidate>, StoreError>> + Send;
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait PledgeStore: Send + Sync {
+    /// Stores a new pledge.
+    fn insert_pledge(&self, pledge: &Pledge) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes a pledge of this candidate; `Conflict` if the candidate has no such pledge.
+    fn delete_pledge(
+        &self,
+        candidate_id: &CandidateId,
+        pledge_id: &PledgeId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A candidate's pledges, oldest first.
+    fn pledges(&self, candidate_id: &CandidateId) -> impl Future<Output = Result<Vec<Pledge>, StoreError>> + Send;
+}
+
+pub trait PledgeCounter: Send + Sync {
+    /// Applies `PledgeAdded`/`PledgeDeleted` to candidates' live `pledgeCount`, exactly
+    /// once each and in any order; other events are ignored.
+    fn count_pledges(&self, events: &[DomainEvent]) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait VoteStore: Send + Sync {
@@ -42,25 +64,21 @@ pub trait VoteStore: Send + Sync {
 }
 
 pub trait DashboardStore: Send + Sync {
-    /// Applies events to the results view exactly once each: events already applied are
-    /// skipped, and the rest are applied all together or not at all.
+    /// Applies events to the results and my-votes views exactly once each: events already
+    /// applied are skipped, and the rest are applied all together or not at all.
     fn apply(&self, events: &[DomainEvent]) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Reads the results view of an election.
-    fn results(
-        &self,
-        election_id: &ElectionId,
-    ) -> impl Future<Output = Result<Results, StoreError>> + Send;
+    fn results(&self, election_id: &ElectionId) -> impl Future<Output = Result<Results, StoreError>> + Send;
+    /// Reads a voter's own votes, in every election, oldest first.
+    fn my_votes(&self, voter_id: &str) -> impl Future<Output = Result<Vec<MyVote>, StoreError>> + Send;
 }
 
 pub trait EventBus: Send + Sync {
     /// Puts events on the bus in order. Returns how many of them, from the start, were
     /// accepted; fewer than all means the rest must be retried.
-    fn publish(
-        &self,
-        events: &[DomainEvent],
-    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 
 /// All the storage ports together, as one adapter provides them.
-pub trait Store: ElectionStore + CandidateStore + VoteStore + DashboardStore {}
-impl<T: ElectionStore + CandidateStore + VoteStore + DashboardStore> Store for T {}
+pub trait Store: ElectionStore + CandidateStore + PledgeStore + PledgeCounter + VoteStore + DashboardStore {}
+impl<T: ElectionStore + CandidateStore + PledgeStore + PledgeCounter + VoteStore + DashboardStore> Store for T {}

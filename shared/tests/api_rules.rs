@@ -52,6 +52,7 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
             user_id: Name::parse("candidate-account").unwrap(),
             status: CandidateStatus::Registered,
             registered_at: at("2027-01-02T00:00:00Z"),
+            pledge_count: 0,
         };
         store.insert_candidate(&candidate).await.unwrap();
         ids.push((election.id, candidate.id));
@@ -98,17 +99,9 @@ async fn call(
     body: &str,
 ) -> Reply {
     let claims: HashMap<String, String> = caller
-        .map(|(sub, groups)| {
-            HashMap::from([
-                ("sub".into(), sub.into()),
-                ("cognito:groups".into(), groups.into()),
-            ])
-        })
+        .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]))
         .unwrap_or_default();
-    let path_parameters: Map<String, Value> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
+    let path_parameters: Map<String, Value> = params.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
     let event = http_api_event(&HttpApiRequest {
         method: "POST",
         route_path,
@@ -157,13 +150,7 @@ fn vote_for(candidate: &CandidateId) -> String {
 #[tokio::test]
 async fn a_vote_at_the_opening_instant_is_stored() {
     let (services, fixture) = setup(at(STARTS)).await;
-    let reply = vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await;
+    let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert!(reply.body["receiptId"].is_string());
     assert_eq!(services.store.snapshot().votes.len(), 1);
@@ -173,27 +160,16 @@ async fn a_vote_at_the_opening_instant_is_stored() {
 async fn a_vote_just_before_the_opening_is_refused() {
     let (services, fixture) = setup(at(STARTS) - TimeDelta::nanoseconds(1)).await;
     let before = services.store.snapshot();
-    vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await
-    .assert_problem(409, "voting-not-open");
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "voting-not-open");
     assert_eq!(services.store.snapshot(), before);
 }
 
 #[tokio::test]
 async fn a_vote_just_before_the_close_is_stored() {
     let (services, fixture) = setup(at(ENDS) - TimeDelta::nanoseconds(1)).await;
-    let reply = vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await;
+    let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
 }
 
@@ -201,48 +177,27 @@ async fn a_vote_just_before_the_close_is_stored() {
 async fn a_vote_at_the_closing_instant_is_refused() {
     let (services, fixture) = setup(at(ENDS)).await;
     let before = services.store.snapshot();
-    vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await
-    .assert_problem(409, "voting-closed");
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "voting-closed");
     assert_eq!(services.store.snapshot(), before);
 }
 
 #[tokio::test]
 async fn a_second_vote_by_the_same_voter_is_refused_and_the_first_kept() {
     let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
-    let first = vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await;
+    let first = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
     assert_eq!(first.status, 201);
     let before = services.store.snapshot();
-    vote(
-        &services,
-        &fixture,
-        "voter-1",
-        &vote_for(&fixture.candidate),
-    )
-    .await
-    .assert_problem(409, "already-voted");
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "already-voted");
     assert_eq!(services.store.snapshot(), before);
     // Another voter still may.
     assert_eq!(
-        vote(
-            &services,
-            &fixture,
-            "voter-2",
-            &vote_for(&fixture.candidate)
-        )
-        .await
-        .status,
+        vote(&services, &fixture, "voter-2", &vote_for(&fixture.candidate))
+            .await
+            .status,
         201
     );
 }
@@ -267,10 +222,8 @@ async fn wrong_roles_and_missing_identity_are_refused() {
     let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
     let before = services.store.snapshot();
     let election = [("electionId", fixture.election.to_string())];
-    let new_election =
-        json!({"name": "X", "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
-    let new_candidate =
-        json!({"ballotNumber": 7, "party": "P", "name": "N", "userId": "u"}).to_string();
+    let new_election = json!({"name": "X", "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
+    let new_candidate = json!({"ballotNumber": 7, "party": "P", "name": "N", "userId": "u"}).to_string();
     let cases = [
         (
             HttpFunction::RegisterElection,
@@ -356,8 +309,7 @@ async fn malformed_bodies_are_refused() {
         "{}",
         r#"{"candidateId": 42}"#,
         r#"{"candidateId": "not-an-id"}"#,
-        &json!({"candidateId": fixture.candidate.to_string(), "voterId": "someone-else"})
-            .to_string(),
+        &json!({"candidateId": fixture.candidate.to_string(), "voterId": "someone-else"}).to_string(),
     ];
     for body in bad_votes {
         vote(&services, &fixture, "voter-1", body)
@@ -422,9 +374,7 @@ async fn malformed_bodies_are_refused() {
         .await
         .assert_problem(400, "malformed-body");
     }
-    let oversized =
-        json!({"name": "X".repeat(17 * 1024), "votingStartsAt": STARTS, "votingEndsAt": ENDS})
-            .to_string();
+    let oversized = json!({"name": "X".repeat(17 * 1024), "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
     call(
         &services,
         HttpFunction::RegisterElection,

@@ -3,9 +3,7 @@
 //! and table of the local stack.
 
 use crate::support::{clients, template, unique, Api};
-use crate::walking_skeleton::{
-    register_candidate, register_election, results_within_10s, vote, votes_of,
-};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
@@ -37,13 +35,7 @@ fn sqs_batch(bodies: &[String]) -> SqsEvent {
 async fn the_same_event_sent_twice_through_the_queue_counts_once() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(
-        &api,
-        &commission,
-        TimeDelta::minutes(-1),
-        TimeDelta::hours(1),
-    )
-    .await;
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let voter = api.token(&unique("voter"), &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
@@ -87,13 +79,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
 async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(
-        &api,
-        &commission,
-        TimeDelta::minutes(-1),
-        TimeDelta::hours(1),
-    )
-    .await;
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
     results_within_10s(&api, &commission, &election, |r| {
@@ -110,20 +96,15 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
         voted_envelope(&election, &grace).to_string(),
     ];
     // WHEN the batch partly fails (one poison message) and is then retried whole
-    let first = services
-        .queue(QueueFunction::ProjectDashboard, sqs_batch(&batch))
-        .await;
+    let first = services.queue(QueueFunction::ProjectDashboard, sqs_batch(&batch)).await;
     let failed: Vec<&str> = first
         .batch_item_failures
         .iter()
         .map(|f| f.item_identifier.as_str())
         .collect();
     assert_eq!(failed, ["m1"]);
-    let after_first =
-        results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
-    let retry = services
-        .queue(QueueFunction::ProjectDashboard, sqs_batch(&batch))
-        .await;
+    let after_first = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
+    let retry = services.queue(QueueFunction::ProjectDashboard, sqs_batch(&batch)).await;
     assert_eq!(retry.batch_item_failures.len(), 1);
     // THEN the counts are those of the first delivery
     let after_retry = api

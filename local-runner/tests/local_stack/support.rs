@@ -38,13 +38,7 @@ impl Api {
         jwt::mint(&self.secret, sub, &groups, Duration::from_secs(600))
     }
 
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Reply {
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -65,13 +59,11 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
-        self.send(reqwest::Method::POST, path, Some(token), Some(body))
-            .await
+        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
-        self.send(reqwest::Method::GET, path, Some(token), None)
-            .await
+        self.send(reqwest::Method::GET, path, Some(token), None).await
     }
 }
 
@@ -107,10 +99,7 @@ pub async fn stored_votes(
         .query()
         .table_name(table)
         .key_condition_expression("electionId = :e")
-        .expression_attribute_values(
-            ":e",
-            aws_sdk_dynamodb::types::AttributeValue::S(election_id.to_owned()),
-        )
+        .expression_attribute_values(":e", aws_sdk_dynamodb::types::AttributeValue::S(election_id.to_owned()))
         .consistent_read(true)
         .send()
         .await

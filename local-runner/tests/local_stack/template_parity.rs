@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 fn every_template_function_has_a_handler_and_every_handler_a_template_function() {
     let template = template();
     let in_template: BTreeSet<&str> = template.functions.iter().map(|f| f.name.as_str()).collect();
-    let in_runner: BTreeSet<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+    let in_runner: BTreeSet<&str> = Function::all().map(|f| f.name()).collect();
     assert_eq!(in_template, in_runner);
     for def in &template.functions {
         let function = Function::from_name(&def.name).unwrap();
@@ -39,11 +39,7 @@ fn the_runner_serves_exactly_the_template_routes() {
         .into_iter()
         .map(|r| (r.route.method, r.route.path))
         .collect();
-    let declared: BTreeSet<(String, String)> = template
-        .routes()
-        .into_iter()
-        .map(|(r, _)| (r.method, r.path))
-        .collect();
+    let declared: BTreeSet<(String, String)> = template.routes().into_iter().map(|(r, _)| (r.method, r.path)).collect();
     assert_eq!(served, declared);
     assert!(declared.len() >= 4);
 }
@@ -90,13 +86,7 @@ async fn the_local_bus_has_exactly_the_template_rules_and_targets() {
     let template = template();
     let clients = clients().await;
     for bus in &template.buses {
-        let listed = clients
-            .events
-            .list_rules()
-            .event_bus_name(bus)
-            .send()
-            .await
-            .unwrap();
+        let listed = clients.events.list_rules().event_bus_name(bus).send().await.unwrap();
         let live: BTreeSet<String> = listed
             .rules()
             .iter()
@@ -115,8 +105,7 @@ async fn the_local_bus_has_exactly_the_template_rules_and_targets() {
                 .iter()
                 .find(|r| Some(r.logical_id.as_str()) == rule.name())
                 .unwrap();
-            let pattern: serde_json::Value =
-                serde_json::from_str(rule.event_pattern().unwrap_or("null")).unwrap();
+            let pattern: serde_json::Value = serde_json::from_str(rule.event_pattern().unwrap_or("null")).unwrap();
             assert_eq!(pattern, def.pattern, "pattern of {}", def.logical_id);
             let targets = clients
                 .events
@@ -132,11 +121,7 @@ async fn the_local_bus_has_exactly_the_template_rules_and_targets() {
                 .map(|t| t.arn().rsplit(':').next().unwrap_or_default().to_owned())
                 .collect();
             let declared_targets: BTreeSet<String> = def.target_queues.iter().cloned().collect();
-            assert_eq!(
-                live_targets, declared_targets,
-                "targets of {}",
-                def.logical_id
-            );
+            assert_eq!(live_targets, declared_targets, "targets of {}", def.logical_id);
         }
     }
 }

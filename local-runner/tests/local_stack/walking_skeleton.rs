@@ -7,12 +7,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// Registers an election whose window is `[now + from, now + to)`; returns its id.
-pub async fn register_election(
-    api: &Api,
-    commission: &str,
-    from: TimeDelta,
-    to: TimeDelta,
-) -> String {
+pub async fn register_election(api: &Api, commission: &str, from: TimeDelta, to: TimeDelta) -> String {
     let now = Utc::now();
     let body = json!({
         "name": unique("Presidential election"),
@@ -24,31 +19,16 @@ pub async fn register_election(
     reply.body["electionId"].as_str().unwrap().to_owned()
 }
 
-pub async fn register_candidate(
-    api: &Api,
-    commission: &str,
-    election: &str,
-    ballot: u32,
-    name: &str,
-) -> String {
+pub async fn register_candidate(api: &Api, commission: &str, election: &str, ballot: u32, name: &str) -> String {
     let body = json!({ "ballotNumber": ballot, "party": format!("Party {ballot}"), "name": name, "userId": unique("candidate") });
     let reply = api
-        .post(
-            &format!("/elections/{election}/candidates"),
-            commission,
-            &body,
-        )
+        .post(&format!("/elections/{election}/candidates"), commission, &body)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["candidateId"].as_str().unwrap().to_owned()
 }
 
-pub async fn vote(
-    api: &Api,
-    voter: &str,
-    election: &str,
-    candidate: &str,
-) -> crate::support::Reply {
+pub async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> crate::support::Reply {
     api.post(
         &format!("/elections/{election}/votes"),
         voter,
@@ -58,17 +38,10 @@ pub async fn vote(
 }
 
 /// Polls the results until `done` holds, for at most 10 s; returns the last results.
-pub async fn results_within_10s(
-    api: &Api,
-    token: &str,
-    election: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
+pub async fn results_within_10s(api: &Api, token: &str, election: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let reply = api
-            .get(&format!("/elections/{election}/results"), token)
-            .await;
+        let reply = api.get(&format!("/elections/{election}/results"), token).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         if done(&reply.body) || Instant::now() > deadline {
             return reply.body;
@@ -90,20 +63,12 @@ async fn three_voters_are_counted_and_a_repeat_vote_is_refused() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     // GIVEN an election open now with two candidates
-    let election = register_election(
-        &api,
-        &commission,
-        TimeDelta::minutes(-1),
-        TimeDelta::hours(1),
-    )
-    .await;
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
 
     // WHEN three voters vote, two for Ada and one for Grace
-    let voters: Vec<String> = (0..3)
-        .map(|_| api.token(&unique("voter"), &["voter"]))
-        .collect();
+    let voters: Vec<String> = (0..3).map(|_| api.token(&unique("voter"), &["voter"])).collect();
     for (voter, candidate) in voters.iter().zip([&ada, &ada, &grace]) {
         let reply = vote(&api, voter, &election, candidate).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
@@ -136,39 +101,20 @@ async fn three_voters_are_counted_and_a_repeat_vote_is_refused() {
 async fn fifty_concurrent_casts_by_one_voter_store_exactly_one_vote() {
     let api = std::sync::Arc::new(Api::from_env());
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(
-        &api,
-        &commission,
-        TimeDelta::minutes(-1),
-        TimeDelta::hours(1),
-    )
-    .await;
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let voter = api.token(&unique("voter"), &["voter"]);
 
     let casts = (0..50).map(|_| {
-        let (api, voter, election, candidate) = (
-            api.clone(),
-            voter.clone(),
-            election.clone(),
-            candidate.clone(),
-        );
+        let (api, voter, election, candidate) = (api.clone(), voter.clone(), election.clone(), candidate.clone());
         tokio::spawn(async move { vote(&api, &voter, &election, &candidate).await.status })
     });
     let mut statuses = Vec::new();
     for cast in casts {
         statuses.push(cast.await.unwrap());
     }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        49,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 49, "{statuses:?}");
     assert_eq!(stored_votes(&clients().await, &election).await.len(), 1);
     let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
     assert_eq!(votes_of(&results, &candidate), 1, "{results}");
@@ -178,22 +124,10 @@ async fn fifty_concurrent_casts_by_one_voter_store_exactly_one_vote() {
 async fn a_vote_in_a_closed_election_is_refused_with_voting_closed() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(
-        &api,
-        &commission,
-        TimeDelta::minutes(-1),
-        TimeDelta::seconds(2),
-    )
-    .await;
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(2)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let reply = vote(
-        &api,
-        &api.token(&unique("voter"), &["voter"]),
-        &election,
-        &candidate,
-    )
-    .await;
+    let reply = vote(&api, &api.token(&unique("voter"), &["voter"]), &election, &candidate).await;
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(reply.body["code"], "voting-closed");
     assert!(stored_votes(&clients().await, &election).await.is_empty());
@@ -203,16 +137,9 @@ async fn a_vote_in_a_closed_election_is_refused_with_voting_closed() {
 async fn a_vote_before_the_opening_is_refused_with_voting_not_open() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election =
-        register_election(&api, &commission, TimeDelta::hours(1), TimeDelta::hours(2)).await;
+    let election = register_election(&api, &commission, TimeDelta::hours(1), TimeDelta::hours(2)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let reply = vote(
-        &api,
-        &api.token(&unique("voter"), &["voter"]),
-        &election,
-        &candidate,
-    )
-    .await;
+    let reply = vote(&api, &api.token(&unique("voter"), &["voter"]), &election, &candidate).await;
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(reply.body["code"], "voting-not-open");
     assert!(stored_votes(&clients().await, &election).await.is_empty());
@@ -222,13 +149,9 @@ async fn a_vote_before_the_opening_is_refused_with_voting_not_open() {
 async fn tokens_and_roles_are_checked_at_the_edge() {
     let api = Api::from_env();
     let body = json!({"name": "X", "votingStartsAt": "2030-01-01T00:00:00Z", "votingEndsAt": "2030-01-02T00:00:00Z"});
-    let no_token = api
-        .send(reqwest::Method::POST, "/elections", None, Some(&body))
-        .await;
+    let no_token = api.send(reqwest::Method::POST, "/elections", None, Some(&body)).await;
     assert_eq!(no_token.status, 401);
-    let forged = Api::from_env()
-        .token("mallory", &["commission"])
-        .replace('.', "x.");
+    let forged = Api::from_env().token("mallory", &["commission"]).replace('.', "x.");
     assert_eq!(api.post("/elections", &forged, &body).await.status, 401);
     let voter = api.token(&unique("voter"), &["voter"]);
     let wrong_role = api.post("/elections", &voter, &body).await;

@@ -41,11 +41,7 @@ impl EventBus for EventBridgeBus {
                 .set_entries(Some(entries.collect()))
                 .send()
                 .await
-                .map_err(|e| {
-                    StoreError::Unavailable(
-                        aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string(),
-                    )
-                })?;
+                .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
             if output.failed_entry_count() > 0 {
                 let first_failed = output
                     .entries()

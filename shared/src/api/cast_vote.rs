@@ -36,21 +36,14 @@ pub async fn handle(
         .ok_or(AppError::NotFound("no election has this id"))?;
     let now = clock.now();
     check_window(&election, now).map_err(|refusal| match refusal {
-        WindowRefusal::NotOpen => AppError::conflict(
-            "voting-not-open",
-            "voting in this election has not opened yet",
-        ),
-        WindowRefusal::Closed => {
-            AppError::conflict("voting-closed", "voting in this election has closed")
-        }
+        WindowRefusal::NotOpen => AppError::conflict("voting-not-open", "voting in this election has not opened yet"),
+        WindowRefusal::Closed => AppError::conflict("voting-closed", "voting in this election has closed"),
     })?;
     let candidate = store
         .candidate(&body.candidate_id)
         .await?
         .filter(|c| c.election_id == election_id)
-        .ok_or(AppError::NotFound(
-            "no candidate with this id stands in this election",
-        ))?;
+        .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
     if candidate.status == CandidateStatus::Withdrawn {
         return Err(AppError::conflict(
             "candidate-withdrawn",

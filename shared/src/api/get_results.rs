@@ -24,9 +24,7 @@ pub async fn handle(
         .ok_or(AppError::NotFound("no election has this id"))?;
     let privileged = caller.has_any(&[Role::Admin, Role::Commission]);
     if !privileged && election.window.status_at(clock.now()) != ElectionStatus::Closed {
-        return Err(AppError::Forbidden(
-            "results are public once voting has ended",
-        ));
+        return Err(AppError::Forbidden("results are public once voting has ended"));
     }
     Ok(store.results(&election_id).await?)
 }

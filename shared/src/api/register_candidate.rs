@@ -41,6 +41,7 @@ pub async fn handle(
         user_id: body.user_id,
         status: CandidateStatus::Registered,
         registered_at: clock.now(),
+        pledge_count: 0,
     };
     match store.insert_candidate(&candidate).await {
         Err(StoreError::Conflict) => Err(AppError::conflict(

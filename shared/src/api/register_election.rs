@@ -21,11 +21,7 @@ struct RegisterElectionRequest {
     voting_ends_at: DateTime<Utc>,
 }
 
-pub async fn handle(
-    store: &impl ElectionStore,
-    clock: &impl Clock,
-    req: &Request,
-) -> Result<ElectionView, AppError> {
+pub async fn handle(store: &impl ElectionStore, clock: &impl Clock, req: &Request) -> Result<ElectionView, AppError> {
     caller_with_role(req, &[Role::Commission])?;
     let body: RegisterElectionRequest = json_body(req)?;
     let window = VotingWindow::new(body.voting_starts_at, body.voting_ends_at)

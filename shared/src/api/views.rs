@@ -2,7 +2,8 @@
 
 use crate::domain::candidate::{Candidate, CandidateStatus};
 use crate::domain::election::{Election, ElectionStatus};
-use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
+use crate::domain::pledge::Pledge;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -38,6 +39,7 @@ pub struct CandidateView {
     pub name: String,
     pub user_id: String,
     pub status: CandidateStatus,
+    pub pledge_count: u64,
 }
 
 impl From<&Candidate> for CandidateView {
@@ -50,6 +52,7 @@ impl From<&Candidate> for CandidateView {
             name: c.name.as_str().to_owned(),
             user_id: c.user_id.as_str().to_owned(),
             status: c.status,
+            pledge_count: c.pledge_count,
         }
     }
 }
@@ -62,4 +65,42 @@ pub struct VoteReceipt {
     pub election_id: ElectionId,
     pub candidate_id: CandidateId,
     pub cast_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PledgeView {
+    pub pledge_id: PledgeId,
+    pub candidate_id: CandidateId,
+    pub theme: String,
+    pub title: String,
+    pub description: String,
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<&Pledge> for PledgeView {
+    fn from(p: &Pledge) -> Self {
+        Self {
+            pledge_id: p.id.clone(),
+            candidate_id: p.candidate_id.clone(),
+            theme: p.theme.as_str().to_owned(),
+            title: p.title.as_str().to_owned(),
+            description: p.description.as_str().to_owned(),
+            added_at: p.added_at,
+        }
+    }
+}
+
+/// A list reply: `{"items": [...]}`, so that fields can be added beside the items later.
+#[derive(Debug, Serialize)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+}
+
+/// The reply of a query route that lists, or gets one by id.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Listing<T>),
 }

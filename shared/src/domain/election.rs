@@ -73,18 +73,11 @@ mod tests {
 
     #[test]
     fn window_is_half_open() {
-        let window =
-            VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap();
+        let window = VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap();
         let one_ns = TimeDelta::nanoseconds(1);
-        assert_eq!(
-            window.status_at(window.starts_at() - one_ns),
-            ElectionStatus::Scheduled
-        );
+        assert_eq!(window.status_at(window.starts_at() - one_ns), ElectionStatus::Scheduled);
         assert_eq!(window.status_at(window.starts_at()), ElectionStatus::Open);
-        assert_eq!(
-            window.status_at(window.ends_at() - one_ns),
-            ElectionStatus::Open
-        );
+        assert_eq!(window.status_at(window.ends_at() - one_ns), ElectionStatus::Open);
         assert_eq!(window.status_at(window.ends_at()), ElectionStatus::Closed);
     }
 
@@ -92,9 +85,6 @@ mod tests {
     fn window_end_must_follow_start() {
         let t = at("2027-03-01T08:00:00Z");
         assert_eq!(VotingWindow::new(t, t), Err(EmptyWindow));
-        assert_eq!(
-            VotingWindow::new(t, t - TimeDelta::seconds(1)),
-            Err(EmptyWindow)
-        );
+        assert_eq!(VotingWindow::new(t, t - TimeDelta::seconds(1)), Err(EmptyWindow));
     }
 }

@@ -4,7 +4,7 @@
 //! so it is the same however often the stream record is read or the event redelivered.
 
 use super::candidate::BallotNumber;
-use super::ids::{CandidateId, ElectionId, ReceiptId};
+use super::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum DomainEvent {
     ElectionRegistered(ElectionRegistered),
     CandidateRegistered(CandidateRegistered),
+    CandidateWithdrawn(CandidateWithdrawn),
+    PledgeAdded(PledgeChanged),
+    PledgeDeleted(PledgeChanged),
     Voted(Voted),
 }
 
@@ -42,6 +45,26 @@ pub struct CandidateRegistered {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct CandidateWithdrawn {
+    pub event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub election_id: ElectionId,
+    pub candidate_id: CandidateId,
+}
+
+/// The detail of `PledgeAdded` and `PledgeDeleted`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PledgeChanged {
+    pub event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub election_id: ElectionId,
+    pub candidate_id: CandidateId,
+    pub pledge_id: PledgeId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Voted {
     pub event_id: String,
     pub occurred_at: DateTime<Utc>,
@@ -56,6 +79,8 @@ impl DomainEvent {
         match self {
             Self::ElectionRegistered(e) => &e.event_id,
             Self::CandidateRegistered(e) => &e.event_id,
+            Self::CandidateWithdrawn(e) => &e.event_id,
+            Self::PledgeAdded(e) | Self::PledgeDeleted(e) => &e.event_id,
             Self::Voted(e) => &e.event_id,
         }
     }
@@ -65,6 +90,9 @@ impl DomainEvent {
         match self {
             Self::ElectionRegistered(_) => "ElectionRegistered",
             Self::CandidateRegistered(_) => "CandidateRegistered",
+            Self::CandidateWithdrawn(_) => "CandidateWithdrawn",
+            Self::PledgeAdded(_) => "PledgeAdded",
+            Self::PledgeDeleted(_) => "PledgeDeleted",
             Self::Voted(_) => "Voted",
         }
     }
@@ -73,7 +101,8 @@ impl DomainEvent {
     pub fn source(&self) -> &'static str {
         match self {
             Self::ElectionRegistered(_) => "omp.elections",
-            Self::CandidateRegistered(_) => "omp.candidates",
+            Self::CandidateRegistered(_) | Self::CandidateWithdrawn(_) => "omp.candidates",
+            Self::PledgeAdded(_) | Self::PledgeDeleted(_) => "omp.pledges",
             Self::Voted(_) => "omp.votes",
         }
     }

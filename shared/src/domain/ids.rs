@@ -67,3 +67,7 @@ id_type!(
     /// The receipt a voter gets for a stored vote.
     ReceiptId
 );
+id_type!(
+    /// Identifies a pledge.
+    PledgeId
+);

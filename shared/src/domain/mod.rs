@@ -4,6 +4,7 @@ pub mod candidate;
 pub mod election;
 pub mod events;
 pub mod ids;
+pub mod pledge;
 pub mod results;
 pub mod text;
 pub mod vote;

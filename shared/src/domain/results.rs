@@ -1,6 +1,6 @@
 //! The results view: votes per candidate, as projected from events.
 
-use super::ids::{CandidateId, ElectionId};
+use super::ids::{CandidateId, ElectionId, ReceiptId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -12,8 +12,23 @@ pub struct CandidateTally {
     pub ballot_number: Option<u32>,
     pub party: Option<String>,
     pub name: Option<String>,
+    pub pledge_count: u64,
     pub votes: u64,
     pub withdrawn: bool,
+}
+
+/// One of a voter's own votes, as the my-votes view shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyVote {
+    pub election_id: ElectionId,
+    pub election_name: Option<String>,
+    pub candidate_id: CandidateId,
+    pub candidate_name: Option<String>,
+    pub ballot_number: Option<u32>,
+    pub candidate_withdrawn: bool,
+    pub cast_at: DateTime<Utc>,
+    pub receipt_id: ReceiptId,
 }
 
 /// The results of one election as far as the projection has got.

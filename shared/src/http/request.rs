@@ -20,9 +20,7 @@ pub fn caller(req: &Request) -> Result<Caller, AppError> {
             .map(|jwt| &jwt.claims),
         _ => None,
     };
-    claims
-        .and_then(Caller::from_claims)
-        .ok_or(AppError::Unauthenticated)
+    claims.and_then(Caller::from_claims).ok_or(AppError::Unauthenticated)
 }
 
 /// The caller, who must hold one of `roles`; 401 without a caller, 403 without the role.
@@ -37,6 +35,11 @@ pub fn caller_with_role(req: &Request, roles: &[Role]) -> Result<Caller, AppErro
     }
 }
 
+/// Whether the route has this path parameter (for query functions serving two routes).
+pub fn has_path_parameter(req: &Request, name: &str) -> bool {
+    req.path_parameters_ref().and_then(|p| p.first(name)).is_some()
+}
+
 /// A path id, parsed before any table is touched.
 pub fn path_id<T>(req: &Request, name: &'static str) -> Result<T, AppError>
 where
@@ -46,8 +49,7 @@ where
         .path_parameters_ref()
         .and_then(|p| p.first(name))
         .unwrap_or_default();
-    T::try_from(raw.to_owned())
-        .map_err(|_| AppError::bad_request("invalid-id", format!("{name} is not a valid id")))
+    T::try_from(raw.to_owned()).map_err(|_| AppError::bad_request("invalid-id", format!("{name} is not a valid id")))
 }
 
 /// The JSON body as `T`; unknown fields, wrong types and invalid values are refused.
@@ -62,13 +64,9 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
         return Err(AppError::PayloadTooLarge);
     }
     if bytes.is_empty() {
-        return Err(AppError::bad_request(
-            "malformed-body",
-            "a JSON body is required",
-        ));
+        return Err(AppError::bad_request("malformed-body", "a JSON body is required"));
     }
-    serde_json::from_slice(bytes)
-        .map_err(|err| AppError::bad_request("malformed-body", describe(&err)))
+    serde_json::from_slice(bytes).map_err(|err| AppError::bad_request("malformed-body", describe(&err)))
 }
 
 /// Longest explanation of a refused body; serde may quote the offending value.

@@ -27,3 +27,14 @@ pub fn reply<T: Serialize>(status: StatusCode, outcome: Result<T, AppError>) -> 
         Err(err) => err.into_response(),
     }
 }
+
+/// A `204 No Content` reply for success, problem+json for failure.
+pub fn no_content(outcome: Result<(), AppError>) -> Response<Body> {
+    match outcome {
+        Ok(()) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::Empty)
+            .unwrap_or_default(),
+        Err(err) => err.into_response(),
+    }
+}

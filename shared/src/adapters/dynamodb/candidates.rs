@@ -3,12 +3,15 @@
 
 use super::errors::{classify, corrupt, failed_conditions};
 use super::items::{BallotClaimItem, CandidateItem, Item};
+use super::projection::{apply_exactly_once, Effect, Guard, RowChange};
 use super::DynamoStore;
 use crate::domain::candidate::Candidate;
-use crate::domain::ids::CandidateId;
+use crate::domain::events::DomainEvent;
+use crate::domain::ids::{CandidateId, ElectionId};
 use crate::error::StoreError;
-use crate::ports::CandidateStore;
+use crate::ports::{CandidateStore, PledgeCounter};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use chrono::{DateTime, Utc};
 
 impl DynamoStore {
     fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
@@ -49,6 +52,49 @@ impl CandidateStore for DynamoStore {
     }
 
     #[tracing::instrument(skip(self))]
+    async fn withdraw_candidate(&self, id: &CandidateId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.candidates)
+            .key("id", AttributeValue::S(id.to_string()))
+            .update_expression("SET #status = :withdrawn, withdrawnAt = :at")
+            .condition_expression("#status = :registered")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":withdrawn", AttributeValue::S("withdrawn".into()))
+            .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
+            .expression_attribute_values(":at", AttributeValue::S(at.to_rfc3339()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn candidates_in(&self, election_id: &ElectionId) -> Result<Vec<Candidate>, StoreError> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.tables.candidates)
+            .index_name("byElection")
+            .key_condition_expression("electionId = :e")
+            .expression_attribute_values(":e", AttributeValue::S(election_id.to_string()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)?;
+        items
+            .into_iter()
+            .filter_map(|raw| match serde_dynamo::from_item(raw) {
+                Ok(Item::Candidate(item)) => Some(Ok(Candidate::from(item))),
+                Ok(_) => None,
+                Err(err) => Some(Err(corrupt(err))),
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip(self))]
     async fn candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, StoreError> {
         let output = self
             .client
@@ -66,5 +112,32 @@ impl CandidateStore for DynamoStore {
                 _ => Ok(None),
             },
         }
+    }
+}
+
+impl PledgeCounter for DynamoStore {
+    #[tracing::instrument(skip_all, fields(events = events.len()))]
+    async fn count_pledges(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
+        let effects = events
+            .iter()
+            .filter_map(|event| {
+                let (e, guard, delta) = match event {
+                    DomainEvent::PledgeAdded(e) => (e, Guard::CountIn as fn(_) -> _, 1),
+                    DomainEvent::PledgeDeleted(e) => (e, Guard::CountOut as fn(_) -> _, -1),
+                    _ => return None,
+                };
+                let marker = vec![("id", format!("pledge-count#{}", e.pledge_id))];
+                let candidate = vec![("id", e.candidate_id.to_string())];
+                let change = RowChange {
+                    add: [("pledgeCount", delta)].into(),
+                    ..Default::default()
+                };
+                Some(Effect {
+                    guard: guard(marker),
+                    changes: vec![(candidate, change)],
+                })
+            })
+            .collect();
+        apply_exactly_once(&self.client, &self.tables.candidates, effects).await
     }
 }

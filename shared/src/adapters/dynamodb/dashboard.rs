@@ -1,242 +1,315 @@
-//! The dashboard table: the results view, kept by the dashboard projector.
+//! The dashboard table: the results and my-votes views, kept by the dashboard projector.
 //!
-//! Keys are `pk`/`sk`: per election a row `election` and a row per candidate
-//! (`candidate#<id>`, with its `votes` counter), and a marker per applied event
-//! (`pk` = `event#<eventId>`). A batch of events becomes one transaction: every new marker,
-//! and one aggregated update per row. A marker that already exists cancels the
-//! transaction; those events are dropped and the rest applied again, so a redelivered
-//! event never counts twice and a batch is applied wholly or not at all.
+//! Keys are `pk`/`sk`. Per election: a row `election` (name, as-of time) and a row per
+//! candidate `candidate#<id>` (ballot number, party, name, `votes`, `pledgeCount`,
+//! `withdrawn`). Per voter: a row per election voted in. Events are applied exactly once
+//! through [`projection`](super::projection); votes in a batch add up to one counter
+//! update per candidate.
 
-use super::errors::{classify, failed_conditions};
+use super::errors::classify;
+use super::projection::{apply_exactly_once, s, Effect, Guard, RowChange, RowKey};
 use super::DynamoStore;
 use crate::domain::events::DomainEvent;
-use crate::domain::ids::{CandidateId, ElectionId};
-use crate::domain::results::{CandidateTally, Results};
+use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use crate::domain::results::{CandidateTally, MyVote, Results};
 use crate::error::StoreError;
 use crate::ports::DashboardStore;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-/// Events per transaction: each needs a marker and at most two row updates, under
-/// DynamoDB's 100 items per transaction.
-const EVENTS_PER_TRANSACTION: usize = 30;
-
-fn election_pk(id: &ElectionId) -> String {
-    format!("election#{id}")
+fn election_row(id: &ElectionId) -> RowKey {
+    vec![("pk", format!("election#{id}")), ("sk", "election".into())]
 }
 
-fn candidate_sk(id: &CandidateId) -> String {
-    format!("candidate#{id}")
+fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
+    vec![
+        ("pk", format!("election#{election}")),
+        ("sk", format!("candidate#{candidate}")),
+    ]
 }
 
-/// The change to one row that a batch of events adds up to.
-#[derive(Default)]
-struct RowChange {
-    set: BTreeMap<&'static str, AttributeValue>,
-    add_votes: i64,
+fn my_vote_row(voter: &str, election: &ElectionId) -> RowKey {
+    vec![("pk", format!("voter#{voter}")), ("sk", format!("vote#{election}"))]
 }
 
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-/// Folds events into one change per (pk, sk) row.
-fn aggregate(events: &[DomainEvent], now: DateTime<Utc>) -> BTreeMap<(String, String), RowChange> {
-    let mut rows: BTreeMap<(String, String), RowChange> = BTreeMap::new();
-    let stamp = s(now.to_rfc3339());
-    for event in events {
-        match event {
-            DomainEvent::ElectionRegistered(e) => {
-                let row = rows
-                    .entry((election_pk(&e.election_id), "election".into()))
-                    .or_default();
-                row.set.insert("name", s(&e.name));
-                row.set
-                    .insert("votingStartsAt", s(e.voting_starts_at.to_rfc3339()));
-                row.set
-                    .insert("votingEndsAt", s(e.voting_ends_at.to_rfc3339()));
-                row.set.insert("updatedAt", stamp.clone());
-            }
-            DomainEvent::CandidateRegistered(e) => {
-                let row = rows
-                    .entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id)))
-                    .or_default();
-                row.set.insert("candidateId", s(e.candidate_id.to_string()));
-                row.set.insert(
-                    "ballotNumber",
-                    AttributeValue::N(e.ballot_number.get().to_string()),
-                );
-                row.set.insert("party", s(&e.party));
-                row.set.insert("name", s(&e.name));
-                row.set.insert("updatedAt", stamp.clone());
-            }
-            DomainEvent::Voted(e) => {
-                let row = rows
-                    .entry((election_pk(&e.election_id), candidate_sk(&e.candidate_id)))
-                    .or_default();
-                row.set.insert("candidateId", s(e.candidate_id.to_string()));
-                row.set.insert("updatedAt", stamp.clone());
-                row.add_votes += 1;
-            }
-        }
+fn change(set: &[(&'static str, AttributeValue)], add: &[(&'static str, i64)]) -> RowChange {
+    RowChange {
+        set: set.iter().cloned().collect(),
+        add: add.iter().cloned().collect(),
     }
-    rows
+}
+
+fn once(event: &DomainEvent) -> Guard {
+    Guard::Once(vec![
+        ("pk", format!("event#{}", event.event_id())),
+        ("sk", "event".into()),
+    ])
+}
+
+fn pledge_marker(pledge: &impl std::fmt::Display) -> RowKey {
+    vec![("pk", format!("pledge#{pledge}")), ("sk", "pledge".into())]
+}
+
+/// What an event does to the views.
+fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
+    let stamp = ("updatedAt", s(now.to_rfc3339()));
+    let (guard, changes) = match event {
+        DomainEvent::ElectionRegistered(e) => (
+            once(event),
+            vec![(
+                election_row(&e.election_id),
+                change(&[("name", s(&e.name)), stamp], &[]),
+            )],
+        ),
+        DomainEvent::CandidateRegistered(e) => (
+            once(event),
+            vec![(
+                candidate_row(&e.election_id, &e.candidate_id),
+                change(
+                    &[
+                        ("candidateId", s(e.candidate_id.to_string())),
+                        ("ballotNumber", AttributeValue::N(e.ballot_number.get().to_string())),
+                        ("party", s(&e.party)),
+                        ("name", s(&e.name)),
+                        stamp,
+                    ],
+                    &[("votes", 0), ("pledgeCount", 0)],
+                ),
+            )],
+        ),
+        DomainEvent::CandidateWithdrawn(e) => (
+            once(event),
+            vec![(
+                candidate_row(&e.election_id, &e.candidate_id),
+                change(
+                    &[
+                        ("candidateId", s(e.candidate_id.to_string())),
+                        ("withdrawn", AttributeValue::Bool(true)),
+                        stamp,
+                    ],
+                    &[],
+                ),
+            )],
+        ),
+        DomainEvent::PledgeAdded(e) => (
+            Guard::CountIn(pledge_marker(&e.pledge_id)),
+            vec![(
+                candidate_row(&e.election_id, &e.candidate_id),
+                change(&[stamp], &[("pledgeCount", 1)]),
+            )],
+        ),
+        DomainEvent::PledgeDeleted(e) => (
+            Guard::CountOut(pledge_marker(&e.pledge_id)),
+            vec![(
+                candidate_row(&e.election_id, &e.candidate_id),
+                change(&[stamp], &[("pledgeCount", -1)]),
+            )],
+        ),
+        DomainEvent::Voted(e) => (
+            once(event),
+            vec![
+                (
+                    candidate_row(&e.election_id, &e.candidate_id),
+                    change(
+                        &[("candidateId", s(e.candidate_id.to_string())), stamp.clone()],
+                        &[("votes", 1)],
+                    ),
+                ),
+                (election_row(&e.election_id), change(&[stamp], &[])),
+                (
+                    my_vote_row(&e.voter_id, &e.election_id),
+                    change(
+                        &[
+                            ("electionId", s(e.election_id.to_string())),
+                            ("candidateId", s(e.candidate_id.to_string())),
+                            ("castAt", s(e.occurred_at.to_rfc3339())),
+                            ("receiptId", s(e.receipt_id.to_string())),
+                        ],
+                        &[],
+                    ),
+                ),
+            ],
+        ),
+    };
+    Effect { guard, changes }
+}
+
+type Row = HashMap<String, AttributeValue>;
+
+fn text(row: &Row, name: &str) -> Option<String> {
+    row.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+fn number(row: &Row, name: &str) -> Option<u64> {
+    row.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .map(|n| n.max(0) as u64)
+}
+
+fn time(row: &Row, name: &str) -> Option<DateTime<Utc>> {
+    text(row, name)
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.to_utc())
+}
+
+fn flag(row: &Row, name: &str) -> bool {
+    row.get(name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false)
+}
+
+fn key(row: RowKey) -> Row {
+    row.into_iter().map(|(k, v)| (k.to_owned(), s(v))).collect()
 }
 
 impl DynamoStore {
-    fn marker(
-        &self,
-        event: &DomainEvent,
-        now: DateTime<Utc>,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.tables.dashboard)
-            .item("pk", s(format!("event#{}", event.event_id())))
-            .item("sk", s("event"))
-            .item("appliedAt", s(now.to_rfc3339()))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    fn row_update(
-        &self,
-        (pk, sk): (String, String),
-        change: RowChange,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let mut names = HashMap::new();
-        let mut values = HashMap::new();
-        let mut sets = Vec::new();
-        for (i, (attr, value)) in change.set.into_iter().enumerate() {
-            names.insert(format!("#a{i}"), attr.to_owned());
-            values.insert(format!(":a{i}"), value);
-            sets.push(format!("#a{i} = :a{i}"));
-        }
-        // Every row gets a votes counter, so a candidate without votes reads 0.
-        values.insert(
-            ":votes".to_owned(),
-            AttributeValue::N(change.add_votes.to_string()),
-        );
-        let mut expression = "ADD votes :votes".to_owned();
-        if !sets.is_empty() {
-            expression = format!("SET {} {expression}", sets.join(", "));
-        }
-        let update = Update::builder()
-            .table_name(&self.tables.dashboard)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(expression)
-            .set_expression_attribute_names((!names.is_empty()).then_some(names))
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Applies one chunk of distinct events; skips those already applied.
-    async fn apply_chunk(&self, mut pending: Vec<&DomainEvent>) -> Result<(), StoreError> {
-        while !pending.is_empty() {
-            let now = Utc::now();
-            let owned: Vec<DomainEvent> = pending.iter().map(|e| (*e).clone()).collect();
-            let mut items = Vec::with_capacity(pending.len() * 2);
-            for event in &pending {
-                items.push(self.marker(event, now)?);
-            }
-            for (key, change) in aggregate(&owned, now) {
-                items.push(self.row_update(key, change)?);
-            }
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            let err = match result {
-                Ok(_) => return Ok(()),
-                Err(err) => err,
-            };
-            // The first `pending.len()` items are the markers, in order.
-            let Some(mut already_applied) = failed_conditions(&err) else {
-                return Err(classify(err));
-            };
-            already_applied.resize(pending.len(), false);
-            if !already_applied.contains(&true) {
-                return Err(classify(err));
-            }
-            tracing::info!(
-                skipped = already_applied.iter().filter(|a| **a).count(),
-                "events already applied"
-            );
-            let mut flags = already_applied.into_iter();
-            pending.retain(|_| !flags.next().unwrap_or(false));
-        }
-        Ok(())
-    }
-}
-
-impl DashboardStore for DynamoStore {
-    #[tracing::instrument(skip_all, fields(events = events.len()))]
-    async fn apply(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
-        let mut seen = std::collections::HashSet::new();
-        let distinct: Vec<&DomainEvent> = events
-            .iter()
-            .filter(|e| seen.insert(e.event_id().to_owned()))
-            .collect();
-        for chunk in distinct.chunks(EVENTS_PER_TRANSACTION) {
-            self.apply_chunk(chunk.to_vec()).await?;
-        }
-        Ok(())
-    }
-
-    #[tracing::instrument(skip(self))]
-    async fn results(&self, election_id: &ElectionId) -> Result<Results, StoreError> {
-        let rows = self
-            .client
+    async fn rows(&self, pk: String) -> Result<Vec<Row>, StoreError> {
+        self.client
             .query()
             .table_name(&self.tables.dashboard)
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(election_pk(election_id)))
+            .expression_attribute_values(":pk", s(pk))
             .consistent_read(true)
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(classify)?;
+            .map_err(classify)
+    }
+
+    /// Reads rows by key, in batches of 100 (BatchGetItem's limit), retrying unprocessed keys.
+    async fn rows_by_key(&self, keys: Vec<Row>) -> Result<Vec<Row>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
+            );
+            while let Some(keys) = request.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.tables.dashboard, keys)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                found.extend(
+                    output
+                        .responses
+                        .and_then(|mut r| r.remove(&self.tables.dashboard))
+                        .unwrap_or_default(),
+                );
+                request = output
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.tables.dashboard))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl DashboardStore for DynamoStore {
+    #[tracing::instrument(skip_all, fields(events = events.len()))]
+    async fn apply(&self, events: &[DomainEvent]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let mut seen = std::collections::HashSet::new();
+        let effects = events
+            .iter()
+            .filter(|e| seen.insert(e.event_id().to_owned()))
+            .map(|e| effect(e, now))
+            .collect();
+        apply_exactly_once(&self.client, &self.tables.dashboard, effects).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn results(&self, election_id: &ElectionId) -> Result<Results, StoreError> {
         let mut tallies = Vec::new();
         let mut as_of: Option<DateTime<Utc>> = None;
-        for row in rows {
-            let text = |name: &str| row.get(name).and_then(|v| v.as_s().ok()).cloned();
-            let number = |name: &str| {
-                row.get(name)
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse::<u64>().ok())
-            };
-            if let Some(updated) =
-                text("updatedAt").and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            {
-                as_of = as_of.max(Some(updated.to_utc()));
-            }
-            let Some(candidate_id) =
-                text("candidateId").and_then(|id| CandidateId::parse(&id).ok())
-            else {
+        for row in self.rows(format!("election#{election_id}")).await? {
+            as_of = as_of.max(time(&row, "updatedAt"));
+            let Some(candidate_id) = text(&row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
                 continue;
             };
             tallies.push(CandidateTally {
                 candidate_id,
-                ballot_number: number("ballotNumber").and_then(|n| u32::try_from(n).ok()),
-                party: text("party"),
-                name: text("name"),
-                votes: number("votes").unwrap_or(0),
-                withdrawn: row
-                    .get("withdrawn")
-                    .and_then(|v| v.as_bool().ok())
-                    .copied()
-                    .unwrap_or(false),
+                ballot_number: number(&row, "ballotNumber").and_then(|n| u32::try_from(n).ok()),
+                party: text(&row, "party"),
+                name: text(&row, "name"),
+                pledge_count: number(&row, "pledgeCount").unwrap_or(0),
+                votes: number(&row, "votes").unwrap_or(0),
+                withdrawn: flag(&row, "withdrawn"),
             });
         }
         Ok(Results::from_tallies(election_id.clone(), tallies, as_of))
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn my_votes(&self, voter_id: &str) -> Result<Vec<MyVote>, StoreError> {
+        let votes = self.rows(format!("voter#{voter_id}")).await?;
+        // Names and the withdrawn flag come from the election and candidate rows, so that a
+        // withdrawal is one write, not one per vote cast for the candidate.
+        let mut keys = Vec::new();
+        let mut parsed = Vec::new();
+        for row in &votes {
+            let ids = (
+                text(row, "electionId").and_then(|id| ElectionId::parse(&id).ok()),
+                text(row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()),
+                text(row, "receiptId").and_then(|id| ReceiptId::parse(&id).ok()),
+                time(row, "castAt"),
+            );
+            let (Some(election), Some(candidate), Some(receipt), Some(cast_at)) = ids else {
+                return Err(corrupt_row("my-votes row"));
+            };
+            keys.push(key(election_row(&election)));
+            keys.push(key(candidate_row(&election, &candidate)));
+            parsed.push((election, candidate, receipt, cast_at));
+        }
+        keys.sort_by_key(|k| (text(k, "pk"), text(k, "sk")));
+        keys.dedup();
+        let details: HashMap<(String, String), Row> = self
+            .rows_by_key(keys)
+            .await?
+            .into_iter()
+            .map(|row| {
+                (
+                    (
+                        text(&row, "pk").unwrap_or_default(),
+                        text(&row, "sk").unwrap_or_default(),
+                    ),
+                    row,
+                )
+            })
+            .collect();
+        let lookup = |row: RowKey| details.get(&(row[0].1.clone(), row[1].1.clone()));
+        let mut mine: Vec<MyVote> = parsed
+            .into_iter()
+            .map(|(election, candidate, receipt_id, cast_at)| {
+                let election_row = lookup(election_row(&election));
+                let candidate_row = lookup(candidate_row(&election, &candidate));
+                MyVote {
+                    election_name: election_row.and_then(|r| text(r, "name")),
+                    candidate_name: candidate_row.and_then(|r| text(r, "name")),
+                    ballot_number: candidate_row
+                        .and_then(|r| number(r, "ballotNumber"))
+                        .and_then(|n| u32::try_from(n).ok()),
+                    candidate_withdrawn: candidate_row.is_some_and(|r| flag(r, "withdrawn")),
+                    election_id: election,
+                    candidate_id: candidate,
+                    cast_at,
+                    receipt_id,
+                }
+            })
+            .collect();
+        mine.sort_by_key(|v| v.cast_at);
+        Ok(mine)
+    }
+}
+
+fn corrupt_row(what: &str) -> StoreError {
+    StoreError::Internal(format!("{what} lacks an attribute"))
 }

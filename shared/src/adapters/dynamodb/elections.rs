@@ -8,12 +8,12 @@ use crate::domain::ids::ElectionId;
 use crate::error::StoreError;
 use crate::ports::ElectionStore;
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
 
 impl ElectionStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(election_id = %election.id))]
     async fn insert_election(&self, election: &Election) -> Result<(), StoreError> {
-        let item =
-            serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
+        let item = serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
         self.client
             .put_item()
             .table_name(&self.tables.elections)
@@ -23,6 +23,25 @@ impl ElectionStore for DynamoStore {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn elections(&self) -> Result<Vec<Election>, StoreError> {
+        // Elections are few (one a year or so): a scan is the simple, honest read.
+        let items = self
+            .client
+            .scan()
+            .table_name(&self.tables.elections)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)?;
+        let mut elections = items.into_iter().map(election_from).collect::<Result<Vec<_>, _>>()?;
+        elections.sort_by_key(|e| (e.window.starts_at(), e.id.clone()));
+        Ok(elections)
     }
 
     #[tracing::instrument(skip(self))]
@@ -36,14 +55,13 @@ impl ElectionStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        match output.item {
-            None => Ok(None),
-            Some(raw) => match serde_dynamo::from_item(raw).map_err(corrupt)? {
-                Item::Election(item) => Election::try_from(item)
-                    .map(Some)
-                    .map_err(|e| StoreError::Internal(e.to_string())),
-                _ => Err(StoreError::Internal("not an election item".into())),
-            },
-        }
+        output.item.map(election_from).transpose()
+    }
+}
+
+fn election_from(raw: HashMap<String, AttributeValue>) -> Result<Election, StoreError> {
+    match serde_dynamo::from_item(raw).map_err(corrupt)? {
+        Item::Election(item) => Election::try_from(item).map_err(|e| StoreError::Internal(e.to_string())),
+        _ => Err(StoreError::Internal("not an election item".into())),
     }
 }

@@ -20,23 +20,13 @@ where
     R: std::fmt::Debug,
 {
     match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            StoreError::Unavailable(format!("{err:?}"))
-        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(format!("{err:?}")),
         SdkError::ServiceError(service) => match service.err().code() {
             Some("ConditionalCheckFailedException") => StoreError::Conflict,
-            Some(code) if THROTTLING_CODES.contains(&code) => {
-                StoreError::Unavailable(code.to_owned())
-            }
-            _ => StoreError::Internal(format!(
-                "{}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(&err)
-            )),
+            Some(code) if THROTTLING_CODES.contains(&code) => StoreError::Unavailable(code.to_owned()),
+            _ => StoreError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
         },
-        _ => StoreError::Internal(format!(
-            "{}",
-            aws_sdk_dynamodb::error::DisplayErrorContext(&err)
-        )),
+        _ => StoreError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
     }
 }
 
@@ -46,9 +36,7 @@ pub(super) fn corrupt(err: serde_dynamo::Error) -> StoreError {
 }
 
 /// For a cancelled transaction, whether each item (in request order) failed its condition.
-pub(super) fn failed_conditions<R>(
-    err: &SdkError<TransactWriteItemsError, R>,
-) -> Option<Vec<bool>> {
+pub(super) fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
     match err.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
             cancelled

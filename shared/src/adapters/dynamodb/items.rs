@@ -3,8 +3,9 @@
 
 use crate::domain::candidate::{BallotNumber, Candidate, CandidateStatus};
 use crate::domain::election::{Election, VotingWindow};
-use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use crate::domain::text::Name;
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
+use crate::domain::pledge::Pledge;
+use crate::domain::text::{LongText, Name};
 use crate::domain::vote::Vote;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,17 @@ pub(crate) enum Item {
     BallotClaim(BallotClaimItem),
     #[serde(rename = "vote")]
     Vote(VoteItem),
+    #[serde(rename = "pledge")]
+    Pledge(PledgeItem),
 }
+
+/// Just the `entity` of an item, to tell ours from markers before reading the rest.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EntityTag {
+    pub entity: Option<String>,
+}
+
+pub(crate) const ENTITIES: &[&str] = &["election", "candidate", "ballot-claim", "vote", "pledge"];
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,6 +55,10 @@ pub(crate) struct CandidateItem {
     pub user_id: Name,
     pub status: CandidateStatus,
     pub registered_at: DateTime<Utc>,
+    #[serde(default)]
+    pub pledge_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// Holds a ballot number in an election, so that no two candidates share it.
@@ -105,6 +120,8 @@ impl From<&Candidate> for CandidateItem {
             user_id: c.user_id.clone(),
             status: c.status,
             registered_at: c.registered_at,
+            pledge_count: c.pledge_count,
+            withdrawn_at: None,
         }
     }
 }
@@ -120,6 +137,7 @@ impl From<CandidateItem> for Candidate {
             user_id: item.user_id,
             status: item.status,
             registered_at: item.registered_at,
+            pledge_count: item.pledge_count,
         }
     }
 }
@@ -132,6 +150,47 @@ impl From<&Vote> for VoteItem {
             candidate_id: v.candidate_id.clone(),
             cast_at: v.cast_at,
             receipt_id: v.receipt_id.clone(),
+        }
+    }
+}
+
+/// Pledges are keyed by (`candidateId`, `pledgeId`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PledgeItem {
+    pub candidate_id: CandidateId,
+    pub pledge_id: PledgeId,
+    pub election_id: ElectionId,
+    pub theme: Name,
+    pub title: Name,
+    pub description: LongText,
+    pub added_at: DateTime<Utc>,
+}
+
+impl From<&Pledge> for PledgeItem {
+    fn from(p: &Pledge) -> Self {
+        Self {
+            candidate_id: p.candidate_id.clone(),
+            pledge_id: p.id.clone(),
+            election_id: p.election_id.clone(),
+            theme: p.theme.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            added_at: p.added_at,
+        }
+    }
+}
+
+impl From<PledgeItem> for Pledge {
+    fn from(item: PledgeItem) -> Self {
+        Self {
+            id: item.pledge_id,
+            candidate_id: item.candidate_id,
+            election_id: item.election_id,
+            theme: item.theme,
+            title: item.title,
+            description: item.description,
+            added_at: item.added_at,
         }
     }
 }

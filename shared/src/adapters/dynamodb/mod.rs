@@ -6,6 +6,8 @@ mod dashboard;
 mod elections;
 mod errors;
 mod items;
+mod pledges;
+mod projection;
 pub mod stream;
 mod votes;
 
@@ -17,6 +19,7 @@ pub struct Tables {
     pub elections: String,
     pub candidates: String,
     pub votes: String,
+    pub pledges: String,
     pub dashboard: String,
 }
 

@@ -1,8 +1,12 @@
-//! Turns table stream records into domain events. Only inserts raise events so far; the
-//! ballot claims that sit beside candidates raise none.
+//! Turns table stream records into domain events: inserts of elections, candidates, votes
+//! and pledges; a candidate's status moving to withdrawn; a pledge's removal. Markers,
+//! ballot claims and counter updates raise none.
 
-use super::items::Item;
-use crate::domain::events::{CandidateRegistered, DomainEvent, ElectionRegistered, Voted};
+use super::items::{EntityTag, Item, ENTITIES};
+use crate::domain::candidate::CandidateStatus;
+use crate::domain::events::{
+    CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, Voted,
+};
 use aws_lambda_events::dynamodb::EventRecord;
 
 /// A stream record that cannot be read as an item of ours.
@@ -10,14 +14,51 @@ use aws_lambda_events::dynamodb::EventRecord;
 #[error("unreadable stream record: {0}")]
 pub struct UnreadableRecord(String);
 
+/// Reads an image as one of our items; `None` for markers and other bookkeeping.
+fn item(image: &serde_dynamo::Item) -> Result<Option<Item>, UnreadableRecord> {
+    let tag: EntityTag = serde_dynamo::from_item(image.clone()).map_err(|e| UnreadableRecord(e.to_string()))?;
+    match tag.entity.as_deref() {
+        Some(entity) if ENTITIES.contains(&entity) => serde_dynamo::from_item(image.clone())
+            .map(Some)
+            .map_err(|e| UnreadableRecord(e.to_string())),
+        _ => Ok(None),
+    }
+}
+
 /// The domain event a stream record stands for, if any.
 pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, UnreadableRecord> {
-    if record.event_name != "INSERT" {
-        return Ok(None);
-    }
-    let item: Item = serde_dynamo::from_item(record.change.new_image.clone())
-        .map_err(|e| UnreadableRecord(e.to_string()))?;
-    Ok(match item {
+    let change = &record.change;
+    Ok(match record.event_name.as_str() {
+        "INSERT" => item(&change.new_image)?.and_then(inserted),
+        "MODIFY" => match (item(&change.old_image)?, item(&change.new_image)?) {
+            (Some(Item::Candidate(old)), Some(Item::Candidate(new)))
+                if old.status == CandidateStatus::Registered && new.status == CandidateStatus::Withdrawn =>
+            {
+                Some(DomainEvent::CandidateWithdrawn(CandidateWithdrawn {
+                    event_id: format!("CandidateWithdrawn-{}", new.id),
+                    occurred_at: new.withdrawn_at.unwrap_or(change.approximate_creation_date_time),
+                    election_id: new.election_id,
+                    candidate_id: new.id,
+                }))
+            }
+            _ => None,
+        },
+        "REMOVE" => match item(&change.old_image)? {
+            Some(Item::Pledge(p)) => Some(DomainEvent::PledgeDeleted(PledgeChanged {
+                event_id: format!("PledgeDeleted-{}", p.pledge_id),
+                occurred_at: change.approximate_creation_date_time,
+                election_id: p.election_id,
+                candidate_id: p.candidate_id,
+                pledge_id: p.pledge_id,
+            })),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn inserted(item: Item) -> Option<DomainEvent> {
+    match item {
         Item::Election(e) => Some(DomainEvent::ElectionRegistered(ElectionRegistered {
             event_id: format!("ElectionRegistered-{}", e.election_id),
             occurred_at: e.registered_at,
@@ -43,6 +84,13 @@ pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, Unreada
             voter_id: v.voter_id.into(),
             receipt_id: v.receipt_id,
         })),
+        Item::Pledge(p) => Some(DomainEvent::PledgeAdded(PledgeChanged {
+            event_id: format!("PledgeAdded-{}", p.pledge_id),
+            occurred_at: p.added_at,
+            election_id: p.election_id,
+            candidate_id: p.candidate_id,
+            pledge_id: p.pledge_id,
+        })),
         Item::BallotClaim(_) => None,
-    })
+    }
 }

@@ -1,0 +1,8 @@
+//! The `remove-withdrawn-pledges` Lambda: all its logic is in `shared`.
+
+use shared::functions::{Function, QueueFunction};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::lambda::Error> {
+    shared::lambda::run(Function::Queue(QueueFunction::RemoveWithdrawnPledges)).await
+}

@@ -1,0 +1,8 @@
+//! The `withdraw-candidate` Lambda: all its logic is in `shared`.
+
+use shared::functions::{Function, HttpFunction};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::lambda::Error> {
+    shared::lambda::run(Function::Http(HttpFunction::WithdrawCandidate)).await
+}

@@ -1,0 +1,67 @@
+//! The pledges table: pledges keyed by (`candidateId`, `pledgeId`), so that a pledge can
+//! only ever be reached through its own candidate.
+
+use super::errors::{classify, corrupt};
+use super::items::{Item, PledgeItem};
+use super::DynamoStore;
+use crate::domain::ids::{CandidateId, PledgeId};
+use crate::domain::pledge::Pledge;
+use crate::error::StoreError;
+use crate::ports::PledgeStore;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+impl PledgeStore for DynamoStore {
+    #[tracing::instrument(skip_all, fields(pledge_id = %pledge.id))]
+    async fn insert_pledge(&self, pledge: &Pledge) -> Result<(), StoreError> {
+        let item = serde_dynamo::to_item(Item::Pledge(PledgeItem::from(pledge))).map_err(corrupt)?;
+        self.client
+            .put_item()
+            .table_name(&self.tables.pledges)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pledgeId)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn delete_pledge(&self, candidate_id: &CandidateId, pledge_id: &PledgeId) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.pledges)
+            .key("candidateId", AttributeValue::S(candidate_id.to_string()))
+            .key("pledgeId", AttributeValue::S(pledge_id.to_string()))
+            .condition_expression("attribute_exists(pledgeId)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn pledges(&self, candidate_id: &CandidateId) -> Result<Vec<Pledge>, StoreError> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.tables.pledges)
+            .key_condition_expression("candidateId = :c")
+            .expression_attribute_values(":c", AttributeValue::S(candidate_id.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)?;
+        let mut pledges = items
+            .into_iter()
+            .map(|raw| match serde_dynamo::from_item(raw).map_err(corrupt)? {
+                Item::Pledge(item) => Ok(Pledge::from(item)),
+                _ => Err(StoreError::Internal("not a pledge item".into())),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        pledges.sort_by_key(|p| p.added_at);
+        Ok(pledges)
+    }
+}
