@@ -107,3 +107,74 @@ pub async fn stored_votes(
         .items
         .unwrap_or_default()
 }
+
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// An item as text with its attributes in order, so that equal items print equal.
+fn canonical(item: &Item) -> String {
+    let ordered: std::collections::BTreeMap<&String, String> =
+        item.iter().map(|(k, v)| (k, format!("{v:?}"))).collect();
+    format!("{ordered:?}")
+}
+
+/// Every command-table item that belongs to an election: the election, its candidates,
+/// their pledges, its votes. Two equal footprints mean nothing of that election was
+/// written in between.
+pub async fn footprint(clients: &Clients, election_id: &str) -> Vec<String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let env = template().environment;
+    let mut items: Vec<Item> = Vec::new();
+    let election = clients
+        .dynamodb
+        .get_item()
+        .table_name(&env["ELECTIONS_TABLE"])
+        .key("electionId", AttributeValue::S(election_id.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("elections read");
+    items.extend(election.item);
+    let candidates = clients
+        .dynamodb
+        .scan()
+        .table_name(&env["CANDIDATES_TABLE"])
+        .filter_expression("electionId = :e")
+        .expression_attribute_values(":e", AttributeValue::S(election_id.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("candidates scan")
+        .items
+        .unwrap_or_default();
+    for candidate in candidates {
+        let pledges = clients
+            .dynamodb
+            .query()
+            .table_name(&env["PLEDGES_TABLE"])
+            .key_condition_expression("candidateId = :c")
+            .expression_attribute_values(":c", candidate["id"].clone())
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("pledges query");
+        items.extend(pledges.items.unwrap_or_default());
+        items.push(candidate);
+    }
+    items.extend(stored_votes(clients, election_id).await);
+    let mut texts: Vec<String> = items.iter().map(canonical).collect();
+    texts.sort();
+    texts
+}
+
+/// Polls `GET path` until `done` holds on the body, for at most 10 s; returns the last body.
+pub async fn eventually(api: &Api, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = api.get(path, token).await;
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        if done(&reply.body) || std::time::Instant::now() > deadline {
+            return reply.body;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

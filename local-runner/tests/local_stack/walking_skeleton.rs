@@ -1,7 +1,7 @@
 //! One vote's whole journey over HTTP: commands into DynamoDB Local, table streams to the
 //! LocalStack bus, the rule to the queue, the projector into the results view.
 
-use crate::support::{clients, rfc3339, stored_votes, unique, Api};
+use crate::support::{clients, eventually, rfc3339, stored_votes, unique, Api};
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -39,15 +39,7 @@ pub async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> cr
 
 /// Polls the results until `done` holds, for at most 10 s; returns the last results.
 pub async fn results_within_10s(api: &Api, token: &str, election: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let reply = api.get(&format!("/elections/{election}/results"), token).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        if done(&reply.body) || Instant::now() > deadline {
-            return reply.body;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(api, &format!("/elections/{election}/results"), token, done).await
 }
 
 pub fn votes_of(results: &Value, candidate: &str) -> u64 {

@@ -1,0 +1,583 @@
+//! Every route over HTTP on the local stack, with its refusals. Each refusal leaves the
+//! election's footprint in the command tables exactly as it was.
+
+use crate::support::{clients, eventually, footprint, unique, Api, Reply};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
+use chrono::TimeDelta;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A commission, an election open now and one candidate whose account is `owner`.
+struct Stage {
+    api: Api,
+    commission: String,
+    election: String,
+    candidate: String,
+    owner: String,
+}
+
+async fn stage() -> Stage {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let owner_sub = unique("candidate");
+    let body = json!({"ballotNumber": 1, "party": "Blue Horizon", "name": "Ada Lovelace", "userId": owner_sub});
+    let reply = api
+        .post(&format!("/elections/{election}/candidates"), &commission, &body)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let candidate = reply.body["candidateId"].as_str().unwrap().to_owned();
+    let owner = api.token(&owner_sub, &["candidate"]);
+    Stage {
+        api,
+        commission,
+        election,
+        candidate,
+        owner,
+    }
+}
+
+/// Asserts a problem+json refusal that wrote nothing of `election`.
+async fn refused(election: &str, status: u16, code: Option<&str>, request: impl std::future::Future<Output = Reply>) {
+    let clients = clients().await;
+    let before = footprint(&clients, election).await;
+    let reply = request.await;
+    assert_eq!(reply.status, status, "{}", reply.body);
+    if let Some(code) = code {
+        assert_eq!(reply.body["code"], code, "{}", reply.body);
+    }
+    assert_eq!(
+        footprint(&clients, election).await,
+        before,
+        "a refused request wrote something"
+    );
+}
+
+const NO_SUCH_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+#[tokio::test]
+async fn elections_are_registered_listed_and_read_with_their_status() {
+    let s = stage().await;
+    let voter = s.api.token(&unique("voter"), &["voter"]);
+    let later = register_election(&s.api, &s.commission, TimeDelta::hours(1), TimeDelta::hours(2)).await;
+
+    let one = s.api.get(&format!("/elections/{}", s.election), &voter).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["status"], "open");
+    assert_eq!(
+        s.api.get(&format!("/elections/{later}"), &voter).await.body["status"],
+        "scheduled"
+    );
+    let list = s.api.get("/elections", &voter).await;
+    assert_eq!(list.status, 200);
+    let ids: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["electionId"].as_str())
+        .collect();
+    assert!(ids.contains(&s.election.as_str()) && ids.contains(&later.as_str()));
+
+    assert_eq!(s.api.get(&format!("/elections/{NO_SUCH_ID}"), &voter).await.status, 404);
+    assert_eq!(
+        s.api.get("/elections/not-an-id", &voter).await.body["code"],
+        "invalid-id"
+    );
+    assert_eq!(s.api.send(Method::GET, "/elections", None, None).await.status, 401);
+}
+
+#[tokio::test]
+async fn bad_elections_are_refused_and_none_is_stored() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let voter = api.token(&unique("voter"), &["voter"]);
+    let name = unique("Refused election");
+    let good = json!({"name": name, "votingStartsAt": "2030-01-01T00:00:00Z", "votingEndsAt": "2030-01-02T00:00:00Z"});
+    let cases = [
+        (voter.as_str(), good.clone(), 403, "forbidden"),
+        (
+            &commission,
+            json!({"name": name, "votingStartsAt": "2030-01-02T00:00:00Z", "votingEndsAt": "2030-01-01T00:00:00Z"}),
+            400,
+            "invalid-window",
+        ),
+        (
+            &commission,
+            json!({"name": name, "votingStartsAt": "2001-01-01T00:00:00Z", "votingEndsAt": "2001-01-02T00:00:00Z"}),
+            400,
+            "invalid-window",
+        ),
+        (
+            &commission,
+            json!({"name": name, "votingStartsAt": "1 Jan 2030", "votingEndsAt": "2030-01-02T00:00:00Z"}),
+            400,
+            "malformed-body",
+        ),
+        (
+            &commission,
+            json!({"name": "", "votingStartsAt": "2030-01-01T00:00:00Z", "votingEndsAt": "2030-01-02T00:00:00Z"}),
+            400,
+            "malformed-body",
+        ),
+        (
+            &commission,
+            json!({"name": name, "votingStartsAt": "2030-01-01T00:00:00Z"}),
+            400,
+            "malformed-body",
+        ),
+        (
+            &commission,
+            json!({"name": name, "votingStartsAt": "2030-01-01T00:00:00Z", "votingEndsAt": "2030-01-02T00:00:00Z", "id": "x"}),
+            400,
+            "malformed-body",
+        ),
+    ];
+    for (token, body, status, code) in cases {
+        let reply = api.post("/elections", token, &body).await;
+        assert_eq!(
+            (reply.status, reply.body["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+    let list = api.get("/elections", &voter).await.body;
+    assert!(
+        !list["items"].as_array().unwrap().iter().any(|e| e["name"] == name),
+        "a refused election was stored"
+    );
+}
+
+#[tokio::test]
+async fn candidates_are_registered_listed_read_and_their_refusals_write_nothing() {
+    let s = stage().await;
+    let voter = s.api.token(&unique("voter"), &["voter"]);
+    let path = format!("/elections/{}/candidates", s.election);
+    let grace = register_candidate(&s.api, &s.commission, &s.election, 2, "Grace Hopper").await;
+
+    let list = s.api.get(&path, &voter).await;
+    assert_eq!(list.status, 200);
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", list.body);
+    assert_eq!(items[0]["ballotNumber"], 1);
+    assert_eq!(items[1]["candidateId"], grace.as_str());
+    assert!(items
+        .iter()
+        .all(|c| c["pledgeCount"] == 0 && c["status"] == "registered"));
+    let one = s.api.get(&format!("/candidates/{}", s.candidate), &voter).await;
+    assert_eq!((one.status, one.body["name"].as_str()), (200, Some("Ada Lovelace")));
+    assert_eq!(
+        s.api.get(&format!("/candidates/{NO_SUCH_ID}"), &voter).await.status,
+        404
+    );
+    assert_eq!(
+        s.api
+            .get(&format!("/elections/{NO_SUCH_ID}/candidates"), &voter)
+            .await
+            .status,
+        404
+    );
+
+    let clash = json!({"ballotNumber": 1, "party": "P", "name": "Clash", "userId": "u"});
+    refused(
+        &s.election,
+        409,
+        Some("ballot-number-taken"),
+        s.api.post(&path, &s.commission, &clash),
+    )
+    .await;
+    let good = json!({"ballotNumber": 9, "party": "P", "name": "N", "userId": "u"});
+    refused(&s.election, 403, Some("forbidden"), s.api.post(&path, &voter, &good)).await;
+    refused(
+        &s.election,
+        401,
+        None,
+        s.api.send(Method::POST, &path, None, Some(&good)),
+    )
+    .await;
+    let too_long = json!({"ballotNumber": 9, "party": "P", "name": "N".repeat(201), "userId": "u"});
+    refused(
+        &s.election,
+        400,
+        Some("malformed-body"),
+        s.api.post(&path, &s.commission, &too_long),
+    )
+    .await;
+    let wrong_type = json!({"ballotNumber": "nine", "party": "P", "name": "N", "userId": "u"});
+    refused(
+        &s.election,
+        400,
+        Some("malformed-body"),
+        s.api.post(&path, &s.commission, &wrong_type),
+    )
+    .await;
+    let reply = s
+        .api
+        .post(&format!("/elections/{NO_SUCH_ID}/candidates"), &s.commission, &good)
+        .await;
+    assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn a_withdrawn_candidate_keeps_its_votes_and_gets_no_new_ones() {
+    let s = stage().await;
+    let grace = register_candidate(&s.api, &s.commission, &s.election, 2, "Grace Hopper").await;
+    let first_voter = s.api.token(&unique("voter"), &["voter"]);
+    assert_eq!(vote(&s.api, &first_voter, &s.election, &s.candidate).await.status, 201);
+    let withdraw = format!("/elections/{}/candidates/{}", s.election, s.candidate);
+    results_within_10s(&s.api, &s.commission, &s.election, |r| r["totalVotes"] == 1).await;
+
+    let voter = s.api.token(&unique("voter"), &["voter"]);
+    refused(
+        &s.election,
+        403,
+        Some("forbidden"),
+        s.api.send(Method::DELETE, &withdraw, Some(&voter), None),
+    )
+    .await;
+    refused(
+        &s.election,
+        403,
+        Some("forbidden"),
+        s.api.send(Method::DELETE, &withdraw, Some(&s.owner), None),
+    )
+    .await;
+    let elsewhere = stage().await;
+    let wrong_election = format!("/elections/{}/candidates/{}", elsewhere.election, s.candidate);
+    refused(
+        &s.election,
+        404,
+        None,
+        s.api.send(Method::DELETE, &wrong_election, Some(&s.commission), None),
+    )
+    .await;
+
+    assert_eq!(
+        s.api
+            .send(Method::DELETE, &withdraw, Some(&s.commission), None)
+            .await
+            .status,
+        204
+    );
+    refused(
+        &s.election,
+        409,
+        Some("candidate-withdrawn"),
+        s.api.send(Method::DELETE, &withdraw, Some(&s.commission), None),
+    )
+    .await;
+    let status = s.api.get(&format!("/candidates/{}", s.candidate), &voter).await.body;
+    assert_eq!(status["status"], "withdrawn");
+    refused(
+        &s.election,
+        409,
+        Some("candidate-withdrawn"),
+        vote(&s.api, &voter, &s.election, &s.candidate),
+    )
+    .await;
+    assert_eq!(vote(&s.api, &voter, &s.election, &grace).await.status, 201);
+
+    let results = results_within_10s(&s.api, &s.commission, &s.election, |r| {
+        r["totalVotes"] == 2 && r["candidates"][0]["withdrawn"] == true
+    })
+    .await;
+    assert_eq!(votes_of(&results, &s.candidate), 1, "{results}");
+    assert_eq!(results["candidates"][0]["withdrawn"], true, "{results}");
+    assert_eq!(votes_of(&results, &grace), 1, "{results}");
+}
+
+async fn pledge_count(s: &Stage, expected: u64) {
+    let body = eventually(&s.api, &format!("/candidates/{}", s.candidate), &s.commission, |c| {
+        c["pledgeCount"] == expected
+    })
+    .await;
+    assert_eq!(body["pledgeCount"], expected, "{body}");
+}
+
+#[tokio::test]
+async fn pledges_are_managed_by_their_candidate_or_the_commission_only() {
+    let s = stage().await;
+    let rival = stage().await;
+    let voter = s.api.token(&unique("voter"), &["voter"]);
+    let pledges = format!("/candidates/{}/pledges", s.candidate);
+    let pledge =
+        json!({"theme": "Education", "title": "Free school meals", "description": "A hot lunch for every pupil."});
+
+    let own = s.api.post(&pledges, &s.owner, &pledge).await;
+    assert_eq!(own.status, 201, "{}", own.body);
+    let by_commission = s.api.post(&pledges, &s.commission, &pledge).await;
+    assert_eq!(by_commission.status, 201, "{}", by_commission.body);
+    let rival_pledge = s
+        .api
+        .post(
+            &format!("/candidates/{}/pledges", rival.candidate),
+            &rival.owner,
+            &pledge,
+        )
+        .await;
+    assert_eq!(rival_pledge.status, 201);
+    pledge_count(&s, 2).await;
+    let listed = s.api.get(&pledges, &voter).await;
+    assert_eq!(
+        listed.body["items"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        listed.body
+    );
+    assert_eq!(listed.body["items"][0]["title"], "Free school meals");
+
+    refused(
+        &s.election,
+        403,
+        Some("forbidden"),
+        s.api.post(&pledges, &rival.owner, &pledge),
+    )
+    .await;
+    refused(
+        &s.election,
+        403,
+        Some("forbidden"),
+        s.api.post(&pledges, &voter, &pledge),
+    )
+    .await;
+    refused(
+        &s.election,
+        401,
+        None,
+        s.api.send(Method::POST, &pledges, None, Some(&pledge)),
+    )
+    .await;
+    let bad_bodies = [
+        json!({"theme": "T", "title": "", "description": "D"}),
+        json!({"theme": "T", "title": "T", "description": "D".repeat(5_001)}),
+        json!({"theme": "T", "title": "T", "description": "D", "candidateId": rival.candidate}),
+        json!({"theme": "T", "title": "T"}),
+    ];
+    for body in &bad_bodies {
+        refused(
+            &s.election,
+            400,
+            Some("malformed-body"),
+            s.api.post(&pledges, &s.owner, body),
+        )
+        .await;
+    }
+    let huge = json!({"theme": "T", "title": "T", "description": "D".repeat(17 * 1024)});
+    refused(
+        &s.election,
+        413,
+        Some("payload-too-large"),
+        s.api.post(&pledges, &s.owner, &huge),
+    )
+    .await;
+    assert_eq!(
+        s.api
+            .post(&format!("/candidates/{NO_SUCH_ID}/pledges"), &s.commission, &pledge)
+            .await
+            .status,
+        404
+    );
+
+    let own_id = own.body["pledgeId"].as_str().unwrap();
+    let rival_id = rival_pledge.body["pledgeId"].as_str().unwrap();
+    // Another candidate's pledge: refused through their path, and not found through ours.
+    let rivals_path = format!("/candidates/{}/pledges/{rival_id}", rival.candidate);
+    refused(
+        &rival.election,
+        403,
+        Some("forbidden"),
+        s.api.send(Method::DELETE, &rivals_path, Some(&s.owner), None),
+    )
+    .await;
+    let through_ours = format!("{pledges}/{rival_id}");
+    refused(
+        &rival.election,
+        404,
+        None,
+        s.api.send(Method::DELETE, &through_ours, Some(&s.owner), None),
+    )
+    .await;
+    refused(
+        &s.election,
+        403,
+        Some("forbidden"),
+        s.api
+            .send(Method::DELETE, &format!("{pledges}/{own_id}"), Some(&voter), None),
+    )
+    .await;
+
+    assert_eq!(
+        s.api
+            .send(Method::DELETE, &format!("{pledges}/{own_id}"), Some(&s.owner), None)
+            .await
+            .status,
+        204
+    );
+    refused(
+        &s.election,
+        404,
+        None,
+        s.api
+            .send(Method::DELETE, &format!("{pledges}/{own_id}"), Some(&s.owner), None),
+    )
+    .await;
+    pledge_count(&s, 1).await;
+    assert_eq!(
+        s.api.get(&pledges, &voter).await.body["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        s.api
+            .get(&format!("/candidates/{NO_SUCH_ID}/pledges"), &voter)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn votes_are_taken_only_inside_the_window() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    // A window opening in 2 s and closing 2 s later.
+    let election = register_election(&api, &commission, TimeDelta::seconds(2), TimeDelta::seconds(4)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let voters: Vec<String> = (0..4).map(|_| api.token(&unique("voter"), &["voter"])).collect();
+    let opens = std::time::Instant::now() + Duration::from_secs(2);
+
+    refused(
+        &election,
+        409,
+        Some("voting-not-open"),
+        vote(&api, &voters[0], &election, &candidate),
+    )
+    .await;
+    tokio::time::sleep_until((opens + Duration::from_millis(100)).into()).await;
+    let at_start = vote(&api, &voters[1], &election, &candidate).await;
+    assert_eq!(at_start.status, 201, "just after the opening: {}", at_start.body);
+    assert!(at_start.body["receiptId"].is_string());
+    tokio::time::sleep_until((opens + Duration::from_millis(1500)).into()).await;
+    assert_eq!(
+        vote(&api, &voters[2], &election, &candidate).await.status,
+        201,
+        "just before the end"
+    );
+    tokio::time::sleep_until((opens + Duration::from_millis(2100)).into()).await;
+    refused(
+        &election,
+        409,
+        Some("voting-closed"),
+        vote(&api, &voters[3], &election, &candidate),
+    )
+    .await;
+
+    let elsewhere = stage().await;
+    refused(
+        &elsewhere.election,
+        404,
+        None,
+        vote(&api, &voters[3], &elsewhere.election, &candidate),
+    )
+    .await;
+    let body = json!({"candidateId": elsewhere.candidate, "voterId": "someone-else"});
+    let path = format!("/elections/{}/votes", elsewhere.election);
+    refused(
+        &elsewhere.election,
+        400,
+        Some("malformed-body"),
+        api.post(&path, &voters[3], &body),
+    )
+    .await;
+    refused(
+        &elsewhere.election,
+        403,
+        Some("forbidden"),
+        api.post(
+            &path,
+            &elsewhere.commission,
+            &json!({"candidateId": elsewhere.candidate}),
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let admin = api.token(&unique("admin"), &["admin"]);
+    let voter = api.token(&unique("voter"), &["voter"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(2)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    let path = format!("/elections/{election}/results");
+
+    assert_eq!(api.get(&path, &voter).await.status, 403, "not before the close");
+    assert_eq!(api.send(Method::GET, &path, None, None).await.status, 401);
+    let results = results_within_10s(&api, &admin, &election, |r| r["totalVotes"] == 1).await;
+    let row: &Value = &results["candidates"][0];
+    assert_eq!(
+        (
+            row["ballotNumber"].as_u64(),
+            row["party"].as_str(),
+            row["name"].as_str()
+        ),
+        (Some(1), Some("Party 1"), Some("Ada Lovelace"))
+    );
+    assert_eq!(
+        (
+            row["pledgeCount"].as_u64(),
+            row["votes"].as_u64(),
+            row["withdrawn"].as_bool()
+        ),
+        (Some(0), Some(1), Some(false))
+    );
+    assert!(results["asOf"].is_string());
+    assert_eq!(api.get(&path, &commission).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let public = api.get(&path, &voter).await;
+    assert_eq!((public.status, public.body["totalVotes"].as_u64()), (200, Some(1)));
+    assert_eq!(
+        api.get(&format!("/elections/{NO_SUCH_ID}/results"), &admin)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn my_votes_shows_the_callers_own_votes_only() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let first = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let second = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let ada = register_candidate(&api, &commission, &first, 3, "Ada Lovelace").await;
+    let grace = register_candidate(&api, &commission, &second, 7, "Grace Hopper").await;
+    let me = api.token(&unique("voter"), &["voter"]);
+    let other = api.token(&unique("voter"), &["voter"]);
+    let receipt = vote(&api, &me, &first, &ada).await.body["receiptId"].clone();
+    assert_eq!(vote(&api, &me, &second, &grace).await.status, 201);
+    assert_eq!(vote(&api, &other, &first, &ada).await.status, 201);
+
+    let mine = eventually(&api, "/me/votes", &me, |b| {
+        b["items"].as_array().is_some_and(|i| i.len() == 2)
+    })
+    .await;
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{mine}");
+    assert_eq!(items[0]["electionId"], first.as_str());
+    assert_eq!(items[0]["candidateName"], "Ada Lovelace");
+    assert_eq!(items[0]["ballotNumber"], 3);
+    assert_eq!(items[0]["receiptId"], receipt);
+    assert!(items[0]["castAt"].is_string() && items[0]["electionName"].is_string());
+    assert_eq!(items[1]["candidateName"], "Grace Hopper");
+    let theirs = eventually(&api, "/me/votes", &other, |b| {
+        b["items"].as_array().is_some_and(|i| i.len() == 1)
+    })
+    .await;
+    assert_eq!(theirs["items"].as_array().map(Vec::len), Some(1), "{theirs}");
+    assert_ne!(theirs["items"][0]["receiptId"], receipt);
+
+    assert_eq!(api.get("/me/votes", &commission).await.status, 403);
+    assert_eq!(api.send(Method::GET, "/me/votes", None, None).await.status, 401);
+}
