@@ -3,6 +3,7 @@
 
 mod features;
 mod redelivery;
+mod scenario;
 mod support;
 mod template_parity;
 mod walking_skeleton;

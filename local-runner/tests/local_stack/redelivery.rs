@@ -2,6 +2,7 @@
 //! retried after a partial failure, leaves every count as it was. Runs on the real queue
 //! and table of the local stack.
 
+use crate::support::eventually;
 use crate::support::{clients, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
@@ -116,4 +117,91 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
     assert_eq!(after_retry["totalVotes"], 3, "{after_retry}");
     assert_eq!(votes_of(&after_retry, &ada), 2, "{after_retry}");
     assert_eq!(votes_of(&after_retry, &grace), 1, "{after_retry}");
+}
+
+fn envelope(detail_type: &str, source: &str, detail: Value) -> String {
+    json!({
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": detail_type, "source": source,
+        "account": "000000000000", "time": Utc::now(), "region": "us-east-1", "resources": [], "detail": detail,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let voter = api.token(&unique("voter"), &["voter"]);
+    assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    let pledge = json!({"theme": "T", "title": "Kept", "description": "D"});
+    let added = api
+        .post(&format!("/candidates/{candidate}/pledges"), &commission, &pledge)
+        .await;
+    assert_eq!(added.status, 201);
+    let pledge_id = added.body["pledgeId"].as_str().unwrap().to_owned();
+    let settled = |r: &Value| r["totalVotes"] == 1 && r["candidates"][0]["pledgeCount"] == 1;
+    results_within_10s(&api, &commission, &election, settled).await;
+    let candidate_path = format!("/candidates/{candidate}");
+    eventually(&api, &candidate_path, &commission, |c| c["pledgeCount"] == 1).await;
+
+    // GIVEN the PledgeAdded already applied, delivered twice more to both of its consumers
+    let services = local_runner::local_services(&clients().await, &template()).unwrap();
+    let pledge_added = envelope(
+        "PledgeAdded",
+        "omp.pledges",
+        json!({"eventId": format!("PledgeAdded-{pledge_id}"), "occurredAt": Utc::now(), "electionId": election,
+               "candidateId": candidate, "pledgeId": pledge_id}),
+    );
+    for _ in 0..2 {
+        for consumer in [QueueFunction::CountPledges, QueueFunction::ProjectDashboard] {
+            let response = services
+                .queue(consumer, sqs_batch(std::slice::from_ref(&pledge_added)))
+                .await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    }
+    // THEN both pledge counts stay at one
+    let results = api
+        .get(&format!("/elections/{election}/results"), &commission)
+        .await
+        .body;
+    assert_eq!(results["candidates"][0]["pledgeCount"], 1, "{results}");
+    assert_eq!(api.get(&candidate_path, &commission).await.body["pledgeCount"], 1);
+
+    // GIVEN a withdrawal, applied, then delivered twice more to both of its consumers
+    let withdraw = format!("/elections/{election}/candidates/{candidate}");
+    assert_eq!(
+        api.send(reqwest::Method::DELETE, &withdraw, Some(&commission), None)
+            .await
+            .status,
+        204
+    );
+    let gone = |r: &Value| r["candidates"][0]["withdrawn"] == true && r["candidates"][0]["pledgeCount"] == 0;
+    let before = results_within_10s(&api, &commission, &election, gone).await;
+    eventually(&api, &candidate_path, &commission, |c| c["pledgeCount"] == 0).await;
+    let withdrawn = envelope(
+        "CandidateWithdrawn",
+        "omp.candidates",
+        json!({"eventId": format!("CandidateWithdrawn-{candidate}"), "occurredAt": Utc::now(),
+               "electionId": election, "candidateId": candidate}),
+    );
+    for _ in 0..2 {
+        for consumer in [QueueFunction::RemoveWithdrawnPledges, QueueFunction::ProjectDashboard] {
+            let response = services
+                .queue(consumer, sqs_batch(std::slice::from_ref(&withdrawn)))
+                .await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    }
+    // THEN the vote is kept and nothing else moves
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = api
+        .get(&format!("/elections/{election}/results"), &commission)
+        .await
+        .body;
+    assert_eq!(after["candidates"], before["candidates"], "{after}");
+    assert_eq!(after["totalVotes"], 1);
+    assert_eq!(api.get(&candidate_path, &commission).await.body["pledgeCount"], 0);
 }
