@@ -31,6 +31,21 @@ pub struct MyVote {
     pub receipt_id: ReceiptId,
 }
 
+impl CandidateTally {
+    /// A line with no votes and nothing known yet.
+    pub fn empty(candidate_id: CandidateId) -> Self {
+        Self {
+            candidate_id,
+            ballot_number: None,
+            party: None,
+            name: None,
+            pledge_count: 0,
+            votes: 0,
+            withdrawn: false,
+        }
+    }
+}
+
 /// The results of one election as far as the projection has got.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -16,7 +16,7 @@ use crate::error::StoreError;
 use crate::ports::DashboardStore;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn election_row(id: &ElectionId) -> RowKey {
     vec![("pk", format!("election#{id}")), ("sk", "election".into())]
@@ -26,6 +26,23 @@ fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
     vec![
         ("pk", format!("election#{election}")),
         ("sk", format!("candidate#{candidate}")),
+    ]
+}
+
+/// Vote counters are split over this many rows per candidate, each its own item, so that
+/// a candidate's votes are spread over several partitions' write capacity.
+const VOTE_SHARDS: u32 = 10;
+
+/// The counter row a vote adds to: chosen by its receipt id, a uniform random UUID.
+fn vote_shard_row(election: &ElectionId, candidate: &CandidateId, receipt: &ReceiptId) -> RowKey {
+    let shard = receipt
+        .to_string()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
+        % VOTE_SHARDS;
+    vec![
+        ("pk", format!("election#{election}")),
+        ("sk", format!("votes#{candidate}#{shard}")),
     ]
 }
 
@@ -110,13 +127,12 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
             once(event),
             vec![
                 (
-                    candidate_row(&e.election_id, &e.candidate_id),
+                    vote_shard_row(&e.election_id, &e.candidate_id, &e.receipt_id),
                     change(
-                        &[("candidateId", s(e.candidate_id.to_string())), stamp.clone()],
+                        &[("candidateId", s(e.candidate_id.to_string())), stamp],
                         &[("votes", 1)],
                     ),
                 ),
-                (election_row(&e.election_id), change(&[stamp], &[])),
                 (
                     my_vote_row(&e.voter_id, &e.election_id),
                     change(
@@ -228,24 +244,31 @@ impl DashboardStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn results(&self, election_id: &ElectionId) -> Result<Results, StoreError> {
-        let mut tallies = Vec::new();
+        let mut tallies: BTreeMap<CandidateId, CandidateTally> = BTreeMap::new();
         let mut as_of: Option<DateTime<Utc>> = None;
         for row in self.rows(format!("election#{election_id}")).await? {
             as_of = as_of.max(time(&row, "updatedAt"));
             let Some(candidate_id) = text(&row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
                 continue;
             };
-            tallies.push(CandidateTally {
-                candidate_id,
-                ballot_number: number(&row, "ballotNumber").and_then(|n| u32::try_from(n).ok()),
-                party: text(&row, "party"),
-                name: text(&row, "name"),
-                pledge_count: number(&row, "pledgeCount").unwrap_or(0),
-                votes: number(&row, "votes").unwrap_or(0),
-                withdrawn: flag(&row, "withdrawn"),
-            });
+            let tally = tallies
+                .entry(candidate_id.clone())
+                .or_insert_with(|| CandidateTally::empty(candidate_id));
+            // Vote shards carry only votes; the candidate row carries the rest.
+            tally.votes += number(&row, "votes").unwrap_or(0);
+            if text(&row, "sk").is_some_and(|sk| sk.starts_with("candidate#")) {
+                tally.ballot_number = number(&row, "ballotNumber").and_then(|n| u32::try_from(n).ok());
+                tally.party = text(&row, "party");
+                tally.name = text(&row, "name");
+                tally.pledge_count = number(&row, "pledgeCount").unwrap_or(0);
+                tally.withdrawn = flag(&row, "withdrawn");
+            }
         }
-        Ok(Results::from_tallies(election_id.clone(), tallies, as_of))
+        Ok(Results::from_tallies(
+            election_id.clone(),
+            tallies.into_values().collect(),
+            as_of,
+        ))
     }
 
     #[tracing::instrument(skip_all)]
