@@ -69,11 +69,16 @@ fn spawn(name: &'static str, mut command: Command, log: &Path) -> Result<Emulato
         .stderr(err)
         .process_group(0)
         .kill_on_drop(true);
-    // SAFETY: prctl is async-signal-safe and only affects the child being started.
+    let runner = std::process::id() as libc::pid_t;
+    // SAFETY: prctl and getppid are async-signal-safe and only affect the child being started.
     unsafe {
-        command.pre_exec(|| {
-            // If the runner dies without cleaning up, the kernel ends the emulator too.
+        command.pre_exec(move || {
+            // If the runner dies without cleaning up, the kernel ends the emulator too…
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // …unless it died already, before this line ran.
+            if libc::getppid() != runner {
+                return Err(std::io::Error::other("the local runner exited during start-up"));
+            }
             Ok(())
         });
     }
@@ -160,9 +165,9 @@ impl Emulator {
         unsafe { libc::killpg(group, libc::SIGTERM) };
         if tokio::time::timeout(STOP_GRACE, self.child.wait()).await.is_err() {
             tracing::info!(name = self.name, "did not stop on SIGTERM; killing it");
+            // SAFETY: the group's leader is not reaped yet, so the group id is still ours.
+            unsafe { libc::killpg(group, libc::SIGKILL) };
+            let _ = self.child.wait().await;
         }
-        // Whatever is left of the group (LocalStack's helpers, a stubborn server) goes now.
-        unsafe { libc::killpg(group, libc::SIGKILL) };
-        let _ = self.child.wait().await;
     }
 }

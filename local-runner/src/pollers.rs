@@ -15,13 +15,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const IDLE_PAUSE: Duration = Duration::from_millis(200);
+/// The longest pause between retries of a failing stream batch.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// A stream event source mapping.
 pub struct StreamMapping {
     pub function: StreamFunction,
     pub stream_arn: String,
     pub batch_size: i32,
-    pub max_retries: u32,
+    /// `None`: retry without limit.
+    pub max_retries: Option<u32>,
     pub on_failure_queue_url: Option<String>,
 }
 
@@ -93,8 +96,8 @@ struct ShardCursor {
     iterator: Option<String>,
     /// The last record handed over successfully, to resume after if the iterator lapses.
     last_done: Option<String>,
-    /// Failed attempts at the batch that starts at the current position.
-    attempts: u32,
+    /// The record the last batch failed at, and how many times it has.
+    failing: Option<(String, u32)>,
 }
 
 /// Runs a stream mapping until the task is aborted.
@@ -146,7 +149,7 @@ async fn discover_shards(
             shard_id: shard_id.to_owned(),
             iterator,
             last_done: None,
-            attempts: 0,
+            failing: None,
         });
     }
     Ok(())
@@ -196,32 +199,42 @@ async fn poll_shard(
     }
     let event_json =
         json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
-    let event: dynamodb::Event = serde_json::from_value(event_json).map_err(|e| format!("stream event shape: {e}"))?;
-    let response = services.stream(mapping.function, event).await;
-    let failed_at = response
-        .batch_item_failures
-        .first()
-        .and_then(|f| f.item_identifier.clone());
+    let failed_at = match serde_json::from_value::<dynamodb::Event>(event_json) {
+        Ok(event) => {
+            let response = services.stream(mapping.function, event).await;
+            response
+                .batch_item_failures
+                .first()
+                .and_then(|f| f.item_identifier.clone())
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "stream records do not read as a Lambda event");
+            records.first().and_then(sequence_number).map(str::to_owned)
+        }
+    };
     let Some(failed_at) = failed_at else {
-        cursor.attempts = 0;
+        cursor.failing = None;
         cursor.last_done = records.last().and_then(sequence_number).map(str::to_owned);
         cursor.iterator = output.next_shard_iterator;
         return Ok(true);
     };
-    cursor.attempts += 1;
-    let (iterator_type, from) = if cursor.attempts > mapping.max_retries {
-        // Out of retries: record the batch on the failure queue and move past it.
-        send_to_failure_queue(clients, mapping, records).await;
-        cursor.attempts = 0;
-        let last = records
-            .last()
-            .and_then(sequence_number)
-            .unwrap_or(&failed_at)
-            .to_owned();
-        (ShardIteratorType::AfterSequenceNumber, last)
+    // Attempts are counted per failing record, as Lambda counts retries of a batch.
+    let attempts = match cursor.failing.take() {
+        Some((at, n)) if at == failed_at => n + 1,
+        _ => 1,
+    };
+    let (iterator_type, from) = if mapping.max_retries.is_some_and(|max| attempts > max) {
+        // Out of retries: record the failed record on the failure queue and move past it.
+        let failed: Vec<&Record> = records
+            .iter()
+            .filter(|r| sequence_number(r) == Some(failed_at.as_str()))
+            .collect();
+        send_to_failure_queue(clients, mapping, &failed).await;
+        (ShardIteratorType::AfterSequenceNumber, failed_at)
     } else {
-        tracing::warn!(attempt = cursor.attempts, sequence_number = %failed_at, "stream batch failed; retrying from the failed record");
-        tokio::time::sleep(IDLE_PAUSE * cursor.attempts).await;
+        tracing::warn!(attempt = attempts, sequence_number = %failed_at, "stream batch failed; retrying from the failed record");
+        tokio::time::sleep((IDLE_PAUSE * attempts).min(MAX_BACKOFF)).await;
+        cursor.failing = Some((failed_at.clone(), attempts));
         (ShardIteratorType::AtSequenceNumber, failed_at)
     };
     cursor.iterator = shard_iterator(clients, mapping, &cursor.shard_id, iterator_type, Some(from)).await?;
@@ -248,15 +261,15 @@ async fn shard_iterator(
     Ok(output.shard_iterator)
 }
 
-async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, records: &[Record]) {
+async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, records: &[&Record]) {
     let Some(queue_url) = &mapping.on_failure_queue_url else {
         tracing::error!(stream = %mapping.stream_arn, "stream batch dropped after retries, no on-failure destination");
         return;
     };
     let info = json!({ "DDBStreamBatchInfo": {
         "streamArn": mapping.stream_arn,
-        "startSequenceNumber": records.first().and_then(sequence_number),
-        "endSequenceNumber": records.last().and_then(sequence_number),
+        "startSequenceNumber": records.first().and_then(|r| sequence_number(r)),
+        "endSequenceNumber": records.last().and_then(|r| sequence_number(r)),
         "batchSize": records.len(),
     }});
     if let Err(err) = clients

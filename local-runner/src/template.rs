@@ -31,7 +31,8 @@ pub enum Trigger {
     Stream {
         table: String,
         batch_size: i32,
-        max_retries: u32,
+        /// `None`: retry without limit.
+        max_retries: Option<u32>,
         on_failure_queue: Option<String>,
     },
     Queue {
@@ -244,7 +245,11 @@ fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> 
             "DynamoDB" => Trigger::Stream {
                 table: props.get("Stream").and_then(referenced_id).ok_or_else(missing)?,
                 batch_size,
-                max_retries: props.get("MaximumRetryAttempts").and_then(Value::as_u64).unwrap_or(10) as u32,
+                // -1, Lambda's default, retries until the record expires: locally, forever.
+                max_retries: match props.get("MaximumRetryAttempts").and_then(Value::as_i64) {
+                    Some(n) if n >= 0 => Some(n as u32),
+                    _ => None,
+                },
                 on_failure_queue: props
                     .pointer("/DestinationConfig/OnFailure/Destination")
                     .and_then(referenced_id),

@@ -8,6 +8,10 @@ pub enum StoreError {
     /// A conditional write found the item already there (or otherwise not as required).
     #[error("condition not met")]
     Conflict,
+    /// A record the write depends on is not in the state it requires (a candidate that
+    /// withdrew between the read and the write).
+    #[error("precondition not met")]
+    Precondition,
     /// Throttled, timed out or unreachable: worth retrying shortly.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -61,7 +65,9 @@ impl From<StoreError> for AppError {
     /// here it is only the general case.
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict => Self::conflict("conflict", "the resource changed; try again"),
+            StoreError::Conflict | StoreError::Precondition => {
+                Self::conflict("conflict", "the resource changed; try again")
+            }
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "store unavailable");
                 Self::Unavailable {

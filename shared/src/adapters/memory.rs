@@ -55,6 +55,14 @@ impl InMemoryStore {
     }
 }
 
+/// The candidate must be registered in the election (the DynamoDB adapter's condition check).
+fn candidate_stands(state: &Snapshot, candidate: &CandidateId, election: &ElectionId) -> Result<(), StoreError> {
+    match state.candidates.get(candidate) {
+        Some(c) if c.status == CandidateStatus::Registered && &c.election_id == election => Ok(()),
+        _ => Err(StoreError::Precondition),
+    }
+}
+
 /// Counts a pledge in or out once, in any order: +1, -1 or 0.
 fn count(marks: &mut HashMap<PledgeId, PledgeMark>, event: &DomainEvent) -> Option<(PledgeChanged, i64)> {
     match event {
@@ -139,6 +147,7 @@ impl PledgeStore for InMemoryStore {
     async fn insert_pledge(&self, pledge: &Pledge) -> Result<(), StoreError> {
         let key = (pledge.candidate_id.clone(), pledge.id.clone());
         let mut state = self.state();
+        candidate_stands(&state, &pledge.candidate_id, &pledge.election_id)?;
         if state.pledges.contains_key(&key) {
             return Err(StoreError::Conflict);
         }
@@ -185,6 +194,7 @@ impl PledgeCounter for InMemoryStore {
 impl VoteStore for InMemoryStore {
     async fn insert_vote(&self, vote: &Vote) -> Result<(), StoreError> {
         let mut state = self.state();
+        candidate_stands(&state, &vote.candidate_id, &vote.election_id)?;
         let key = (vote.election_id.clone(), vote.voter_id.as_str().to_owned());
         if state.votes.contains_key(&key) {
             return Err(StoreError::Conflict);

@@ -7,7 +7,7 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::ids::PledgeId;
 use crate::domain::pledge::Pledge;
 use crate::domain::text::{LongText, Name};
-use crate::error::AppError;
+use crate::error::{AppError, StoreError};
 use crate::http::request::json_body;
 use crate::ports::{CandidateStore, PledgeStore};
 use lambda_http::Request;
@@ -43,7 +43,13 @@ pub async fn handle(
         description: body.description,
         added_at: clock.now(),
     };
-    store.insert_pledge(&pledge).await?;
+    match store.insert_pledge(&pledge).await {
+        Err(StoreError::Precondition) => Err(AppError::conflict(
+            "candidate-withdrawn",
+            "this candidate has withdrawn",
+        )),
+        other => other.map_err(AppError::from),
+    }?;
     tracing::info!(pledge_id = %pledge.id, candidate_id = %pledge.candidate_id, "pledge added");
     Ok(PledgeView::from(&pledge))
 }

@@ -63,6 +63,10 @@ pub async fn handle(
             "already-voted",
             "you have already voted in this election",
         )),
+        Err(StoreError::Precondition) => Err(AppError::conflict(
+            "candidate-withdrawn",
+            "this candidate has withdrawn",
+        )),
         other => other.map_err(AppError::from),
     }?;
     tracing::info!(election_id = %vote.election_id, receipt_id = %vote.receipt_id, "vote stored");

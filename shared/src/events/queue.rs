@@ -4,10 +4,11 @@
 use crate::domain::events::DomainEvent;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 
-/// A batch, read: the events with their message ids, and the messages that are not events.
+/// A batch, read: the events with their message ids, and the ids of messages that are not
+/// events (reported failed).
 pub struct Batch {
     pub events: Vec<(String, DomainEvent)>,
-    pub unreadable: Vec<String>,
+    pub failed: Vec<String>,
 }
 
 /// Reads every message; one that is not a domain event is reported failed, so that it ends
@@ -15,7 +16,7 @@ pub struct Batch {
 pub fn read(event: SqsEvent) -> Batch {
     let mut batch = Batch {
         events: Vec::new(),
-        unreadable: Vec::new(),
+        failed: Vec::new(),
     };
     for message in event.records {
         let id = message.message_id.unwrap_or_default();
@@ -23,7 +24,7 @@ pub fn read(event: SqsEvent) -> Batch {
             Some(Ok(domain)) => batch.events.push((id, domain)),
             _ => {
                 tracing::error!(message_id = %id, "message is not a domain event");
-                batch.unreadable.push(id);
+                batch.failed.push(id);
             }
         }
     }
@@ -44,17 +45,24 @@ pub fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
     response
 }
 
-/// Applies a whole batch in one go with `apply`; if that fails, every message is retried.
+/// Applies a whole batch in one go with `apply`. If that fails, each event is applied on
+/// its own, so that only the messages that still fail are retried (and, in the end, set
+/// aside in the dead-letter queue); the others are not held back by them.
 pub async fn apply_whole<F, Fut>(event: SqsEvent, apply: F) -> SqsBatchResponse
 where
-    F: FnOnce(Vec<DomainEvent>) -> Fut,
+    F: Fn(Vec<DomainEvent>) -> Fut,
     Fut: std::future::Future<Output = Result<(), crate::error::StoreError>>,
 {
-    let Batch { events, mut unreadable } = read(event);
-    let (ids, events): (Vec<String>, Vec<DomainEvent>) = events.into_iter().unzip();
-    if let Err(err) = apply(events).await {
-        tracing::warn!(error = %err, "batch not applied; it will be retried");
-        unreadable.extend(ids);
+    let Batch { events, mut failed } = read(event);
+    let all: Vec<DomainEvent> = events.iter().map(|(_, e)| e.clone()).collect();
+    if let Err(err) = apply(all).await {
+        tracing::warn!(error = %err, "batch not applied whole; applying its events one by one");
+        for (id, event) in events {
+            if let Err(err) = apply(vec![event]).await {
+                tracing::warn!(error = %err, message_id = %id, "event not applied; it will be retried");
+                failed.push(id);
+            }
+        }
     }
-    failures(unreadable)
+    failures(failed)
 }

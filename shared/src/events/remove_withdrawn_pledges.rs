@@ -10,7 +10,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 
 pub async fn handle(store: &impl PledgeStore, event: SqsEvent) -> SqsBatchResponse {
     let batch = read(event);
-    let mut failed = batch.unreadable;
+    let mut failed = batch.failed;
     for (id, event) in batch.events {
         let DomainEvent::CandidateWithdrawn(withdrawn) = event else {
             continue;

@@ -10,8 +10,9 @@ use crate::domain::events::DomainEvent;
 use crate::domain::ids::{CandidateId, ElectionId};
 use crate::error::StoreError;
 use crate::ports::{CandidateStore, PledgeCounter};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 impl DynamoStore {
     fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
@@ -139,5 +140,52 @@ impl PledgeCounter for DynamoStore {
             })
             .collect();
         apply_exactly_once(&self.client, &self.tables.candidates, effects).await
+    }
+}
+
+impl DynamoStore {
+    /// Puts a new `item` (its `key` attribute must be absent) into `table`, in one
+    /// transaction with a check that the candidate is still registered in the election:
+    /// a withdrawal between a handler's read and this write cancels it (`Precondition`).
+    pub(super) async fn put_while_candidate_stands(
+        &self,
+        candidate: &CandidateId,
+        election: &ElectionId,
+        table: &str,
+        item: HashMap<String, AttributeValue>,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let candidate_stands = ConditionCheck::builder()
+            .table_name(&self.tables.candidates)
+            .key("id", AttributeValue::S(candidate.to_string()))
+            .condition_expression("#status = :registered AND electionId = :election")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
+            .expression_attribute_values(":election", AttributeValue::S(election.to_string()))
+            .build()
+            .map_err(internal)?;
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#key)")
+            .expression_attribute_names("#key", key)
+            .build()
+            .map_err(internal)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(candidate_stands).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match failed_conditions(&err).as_deref() {
+                Some([true, ..]) => Err(StoreError::Precondition),
+                Some([_, true, ..]) => Err(StoreError::Conflict),
+                _ => Err(classify(err)),
+            },
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! The dashboard table: the results and my-votes views, kept by the dashboard projector.
 //!
-//! Keys are `pk`/`sk`. Per election: a row `election` (name, as-of time) and a row per
-//! candidate `candidate#<id>` (ballot number, party, name, `votes`, `pledgeCount`,
-//! `withdrawn`). Per voter: a row per election voted in. Events are applied exactly once
+//! Keys are `pk`/`sk`. Per election: a row `election` (name) and a row per candidate
+//! `candidate#<id>` (ballot number, party, name, `pledgeCount`, `withdrawn`); its votes are
+//! counted in shard rows under ten partition keys `votes#<election>#<n>`. Per voter: a row
+//! per election voted in. Events are applied exactly once
 //! through [`projection`](super::projection); votes in a batch add up to one counter
 //! update per candidate.
 
@@ -29,8 +30,8 @@ fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
     ]
 }
 
-/// Vote counters are split over this many rows per candidate, each its own item, so that
-/// a candidate's votes are spread over several partitions' write capacity.
+/// Vote counters are split over this many partition keys per election, so that a
+/// candidate's votes are spread over as many partitions' write capacity (1,000 writes/s each).
 const VOTE_SHARDS: u32 = 10;
 
 /// The counter row a vote adds to: chosen by its receipt id, a uniform random UUID.
@@ -41,9 +42,13 @@ fn vote_shard_row(election: &ElectionId, candidate: &CandidateId, receipt: &Rece
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
         % VOTE_SHARDS;
     vec![
-        ("pk", format!("election#{election}")),
-        ("sk", format!("votes#{candidate}#{shard}")),
+        ("pk", vote_shard(election, shard)),
+        ("sk", format!("candidate#{candidate}")),
     ]
+}
+
+fn vote_shard(election: &ElectionId, shard: u32) -> String {
+    format!("votes#{election}#{shard}")
 }
 
 fn my_vote_row(voter: &str, election: &ElectionId) -> RowKey {
@@ -246,7 +251,11 @@ impl DashboardStore for DynamoStore {
     async fn results(&self, election_id: &ElectionId) -> Result<Results, StoreError> {
         let mut tallies: BTreeMap<CandidateId, CandidateTally> = BTreeMap::new();
         let mut as_of: Option<DateTime<Utc>> = None;
-        for row in self.rows(format!("election#{election_id}")).await? {
+        let mut rows = self.rows(format!("election#{election_id}")).await?;
+        for shard in 0..VOTE_SHARDS {
+            rows.extend(self.rows(vote_shard(election_id, shard)).await?);
+        }
+        for row in rows {
             as_of = as_of.max(time(&row, "updatedAt"));
             let Some(candidate_id) = text(&row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
                 continue;
@@ -256,7 +265,7 @@ impl DashboardStore for DynamoStore {
                 .or_insert_with(|| CandidateTally::empty(candidate_id));
             // Vote shards carry only votes; the candidate row carries the rest.
             tally.votes += number(&row, "votes").unwrap_or(0);
-            if text(&row, "sk").is_some_and(|sk| sk.starts_with("candidate#")) {
+            if text(&row, "pk").is_some_and(|pk| pk.starts_with("election#")) {
                 tally.ballot_number = number(&row, "ballotNumber").and_then(|n| u32::try_from(n).ok());
                 tally.party = text(&row, "party");
                 tally.name = text(&row, "name");

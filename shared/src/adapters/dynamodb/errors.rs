@@ -12,6 +12,11 @@ const THROTTLING_CODES: &[&str] = &[
     "ThrottlingException",
     "InternalServerError",
     "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    // A transaction cancelled for anything but a failed condition (a conflicting
+    // transaction, throttling) is worth retrying; conditions are read before this.
+    "TransactionCanceledException",
 ];
 
 pub(super) fn classify<E, R>(err: SdkError<E, R>) -> StoreError

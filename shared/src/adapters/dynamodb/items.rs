@@ -55,8 +55,9 @@ pub(crate) struct CandidateItem {
     pub user_id: Name,
     pub status: CandidateStatus,
     pub registered_at: DateTime<Utc>,
+    /// Signed, so that an item is always readable; never below zero in practice.
     #[serde(default)]
-    pub pledge_count: u64,
+    pub pledge_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
@@ -120,7 +121,7 @@ impl From<&Candidate> for CandidateItem {
             user_id: c.user_id.clone(),
             status: c.status,
             registered_at: c.registered_at,
-            pledge_count: c.pledge_count,
+            pledge_count: i64::try_from(c.pledge_count).unwrap_or(i64::MAX),
             withdrawn_at: None,
         }
     }
@@ -137,7 +138,7 @@ impl From<CandidateItem> for Candidate {
             user_id: item.user_id,
             status: item.status,
             registered_at: item.registered_at,
-            pledge_count: item.pledge_count,
+            pledge_count: u64::try_from(item.pledge_count).unwrap_or(0),
         }
     }
 }

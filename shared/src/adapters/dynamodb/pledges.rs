@@ -14,15 +14,10 @@ impl PledgeStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(pledge_id = %pledge.id))]
     async fn insert_pledge(&self, pledge: &Pledge) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(Item::Pledge(PledgeItem::from(pledge))).map_err(corrupt)?;
-        self.client
-            .put_item()
-            .table_name(&self.tables.pledges)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pledgeId)")
-            .send()
+        // A withdrawn candidate gets no new pledge, even one racing the withdrawal.
+        let (candidate, election) = (&pledge.candidate_id, &pledge.election_id);
+        self.put_while_candidate_stands(candidate, election, &self.tables.pledges, item, "pledgeId")
             .await
-            .map_err(classify)?;
-        Ok(())
     }
 
     #[tracing::instrument(skip(self))]

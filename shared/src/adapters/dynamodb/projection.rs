@@ -14,7 +14,9 @@ use super::errors::{classify, failed_conditions};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
+use chrono::Utc;
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 /// Events per transaction: each needs a guard and at most three row updates, under
 /// DynamoDB's 100 items per transaction.
@@ -163,8 +165,12 @@ pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Ve
     Ok(())
 }
 
+/// Tries of a transaction that conflicts with another (two projectors writing one row).
+const CONFLICT_TRIES: u32 = 4;
+
 /// Applies one round; returns the effects still to apply (none on success).
 async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Result<Vec<Effect>, StoreError> {
+    let mut conflicts = 0;
     while !round.is_empty() {
         let mut items = round
             .iter()
@@ -197,15 +203,25 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
         };
         done.resize(round.len(), false);
         if !done.contains(&true) {
-            return Err(classify(err));
+            conflicts += 1;
+            if conflicts >= CONFLICT_TRIES {
+                return Err(classify(err));
+            }
+            // Another projector holds a row: back off a little, differently each time.
+            let jitter = u64::from(Utc::now().timestamp_subsec_millis() % 50);
+            tokio::time::sleep(Duration::from_millis(50 * u64::from(conflicts) + jitter)).await;
+            continue;
         }
         let mut flags = done.into_iter();
-        let (already, rest): (Vec<Effect>, Vec<Effect>) =
+        let (already, mut rest): (Vec<Effect>, Vec<Effect>) =
             round.into_iter().partition(|_| flags.next().unwrap_or(false));
         tracing::info!(skipped = already.len(), "events already applied");
         for effect in already {
             if let Guard::CountOut(key) = &effect.guard {
-                leave_tombstone(client, table, key).await?;
+                if leave_tombstone(client, table, key).await? == Marker::Counted {
+                    // Its addition was counted in the meantime: count it out after all.
+                    rest.push(effect);
+                }
             }
         }
         round = rest;
@@ -213,9 +229,18 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
     Ok(Vec::new())
 }
 
+/// What a pledge's marker says after a deletion found it not counted.
+#[derive(Debug, PartialEq, Eq)]
+enum Marker {
+    /// Deleted: by this tombstone, or by an earlier delivery of the deletion.
+    Deleted,
+    /// Counted: its addition was applied concurrently, so the deletion must be retried.
+    Counted,
+}
+
 /// A deletion found no counted pledge: mark it deleted, so that its addition, if it is
-/// still to come, is not counted. If the marker exists, the deletion was already applied.
-async fn leave_tombstone(client: &Client, table: &str, key: &RowKey) -> Result<(), StoreError> {
+/// still to come, is not counted.
+async fn leave_tombstone(client: &Client, table: &str, key: &RowKey) -> Result<Marker, StoreError> {
     let result = client
         .put_item()
         .table_name(table)
@@ -225,7 +250,27 @@ async fn leave_tombstone(client: &Client, table: &str, key: &RowKey) -> Result<(
         .send()
         .await;
     match result.map_err(classify) {
-        Ok(_) | Err(StoreError::Conflict) => Ok(()),
+        Ok(_) => Ok(Marker::Deleted),
+        Err(StoreError::Conflict) => {
+            let existing = client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key_map(key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(classify)?;
+            let state = existing
+                .item
+                .as_ref()
+                .and_then(|i| i.get("state"))
+                .and_then(|v| v.as_s().ok());
+            Ok(if state.map(String::as_str) == Some("counted") {
+                Marker::Counted
+            } else {
+                Marker::Deleted
+            })
+        }
         Err(err) => Err(err),
     }
 }

@@ -1,6 +1,7 @@
-//! The votes table: one item per (`electionId`, `voterId`), written only if absent.
+//! The votes table: one item per (`electionId`, `voterId`), written only if absent, and only
+//! while the candidate voted for is registered in that election.
 
-use super::errors::{classify, corrupt};
+use super::errors::corrupt;
 use super::items::{Item, VoteItem};
 use super::DynamoStore;
 use crate::domain::vote::Vote;
@@ -11,15 +12,14 @@ impl VoteStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(election_id = %vote.election_id))]
     async fn insert_vote(&self, vote: &Vote) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(Item::Vote(VoteItem::from(vote))).map_err(corrupt)?;
-        self.client
-            .put_item()
-            .table_name(&self.tables.votes)
-            .set_item(Some(item))
-            // The one-person-one-vote rule: a second cast by the same voter fails here.
-            .condition_expression("attribute_not_exists(voterId)")
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        // The one-person-one-vote rule: a second cast by the same voter finds `voterId`.
+        self.put_while_candidate_stands(
+            &vote.candidate_id,
+            &vote.election_id,
+            &self.tables.votes,
+            item,
+            "voterId",
+        )
+        .await
     }
 }
