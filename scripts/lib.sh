@@ -27,3 +27,29 @@ require() { # require COMMAND WHAT-IT-IS-FOR
 }
 
 log() { echo "==> $*" >&2; }
+
+# start_stack WORK_DIR: starts the local stack in the background (logs in WORK_DIR), waits
+# until the API answers, and stops it again when the calling script exits.
+start_stack() {
+  local work=$1
+  rm -rf "$work" && mkdir -p "$work"
+  log "starting the local stack (logs in $work)"
+  "$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$work" >"$work/runner.log" 2>&1 &
+  STACK_PID=$!
+  trap stop_stack EXIT
+  API="http://127.0.0.1:${OMP_API_PORT:-3000}"
+  for _ in $(seq 1 240); do
+    if curl -s -o /dev/null "$API/"; then return 0; fi
+    kill -0 "$STACK_PID" 2>/dev/null || { cat "$work/runner.log" >&2; die "the local stack did not start"; }
+    sleep 0.5
+  done
+  cat "$work/runner.log" >&2
+  die "the local stack was not ready in 120 s"
+}
+
+stop_stack() {
+  if [ -n "${STACK_PID:-}" ] && kill -0 "$STACK_PID" 2>/dev/null; then
+    kill -INT "$STACK_PID" 2>/dev/null || true
+    wait "$STACK_PID" 2>/dev/null || true
+  fi
+}

@@ -20,29 +20,11 @@ log "build"
 cargo build --quiet --locked --workspace --all-targets
 
 work=$ROOT/.local/test
-rm -rf "$work" && mkdir -p "$work"
-log "starting the local stack (logs in $work)"
-"$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$work" >"$work/runner.log" 2>&1 &
-runner=$!
-stop_stack() {
-  if kill -0 "$runner" 2>/dev/null; then
-    kill -INT "$runner" 2>/dev/null || true
-    wait "$runner" 2>/dev/null || true
-  fi
-}
-trap stop_stack EXIT
-
-api="http://127.0.0.1:${OMP_API_PORT:-3000}"
-for _ in $(seq 1 240); do
-  if curl -s -o /dev/null "$api/"; then break; fi
-  kill -0 "$runner" 2>/dev/null || { cat "$work/runner.log" >&2; die "the local stack did not start"; }
-  sleep 0.5
-done
-curl -s -o /dev/null "$api/" || { cat "$work/runner.log" >&2; die "the local stack was not ready in 120 s"; }
+start_stack "$work"
 
 log "tests"
 status=0
-OMP_API_URL=$api cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
+OMP_API_URL=$API cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "cargo test: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
 exit "$status"

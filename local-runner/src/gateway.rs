@@ -80,6 +80,18 @@ pub struct Gateway {
     pub routes: Vec<CompiledRoute>,
     pub services: Arc<LocalServices>,
     pub jwt_secret: String,
+    /// The API contract, `openapi.json` beside the template, served as it is.
+    pub openapi: String,
+}
+
+/// `GET /openapi.json`: the contract, public, so that clients and fuzzers can read it.
+pub async fn openapi(State(gateway): State<Arc<Gateway>>) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        gateway.openapi.clone(),
+    )
+        .into_response()
 }
 
 fn gateway_message(status: StatusCode, message: &str) -> Response {

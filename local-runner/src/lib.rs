@@ -182,8 +182,12 @@ async fn serve(
         routes,
         services,
         jwt_secret: jwt::secret_from_env(),
+        openapi: std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     });
-    let app = axum::Router::new().fallback(gateway::serve).with_state(gateway);
+    let app = axum::Router::new()
+        .route("/openapi.json", axum::routing::get(gateway::openapi))
+        .fallback(gateway::serve)
+        .with_state(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)
@@ -206,7 +210,7 @@ async fn shutdown_signal() {
 
 fn print_banner(api_port: u16, work_dir: &Path) {
     println!("local stack ready");
-    println!("  API:    http://127.0.0.1:{api_port}");
+    println!("  API:    http://127.0.0.1:{api_port}   (contract: http://127.0.0.1:{api_port}/openapi.json)");
     println!("  token:  scripts/token.sh <sub> <group>[,<group>…]   e.g. scripts/token.sh alice commission");
     println!("  try:    curl -H \"Authorization: Bearer $(scripts/token.sh alice commission)\" \\");
     println!("            -d '{{\"name\":\"Demo\",\"votingStartsAt\":\"2026-01-01T00:00:00Z\",\"votingEndsAt\":\"2030-01-01T00:00:00Z\"}}' \\");

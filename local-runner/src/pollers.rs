@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const IDLE_PAUSE: Duration = Duration::from_millis(200);
+/// How often a stream is asked for new shards.
+const SHARD_DISCOVERY_PAUSE: Duration = Duration::from_secs(2);
 /// The longest pause between retries of a failing stream batch.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -104,9 +106,14 @@ struct ShardCursor {
 pub async fn run_stream(clients: Clients, services: Arc<LocalServices>, mapping: StreamMapping) {
     let mut cursors: Vec<ShardCursor> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
+    let mut next_discovery = tokio::time::Instant::now();
     loop {
-        if let Err(err) = discover_shards(&clients, &mapping, &mut cursors, &mut known).await {
-            tracing::warn!(error = %err, stream = %mapping.stream_arn, "describe stream failed");
+        // New shards are rare: look for them now and then, not on every poll.
+        if tokio::time::Instant::now() >= next_discovery {
+            if let Err(err) = discover_shards(&clients, &mapping, &mut cursors, &mut known).await {
+                tracing::warn!(error = %err, stream = %mapping.stream_arn, "describe stream failed");
+            }
+            next_discovery = tokio::time::Instant::now() + SHARD_DISCOVERY_PAUSE;
         }
         let mut busy = false;
         for cursor in &mut cursors {

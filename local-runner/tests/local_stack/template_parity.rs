@@ -125,3 +125,42 @@ async fn the_local_bus_has_exactly_the_template_rules_and_targets() {
         }
     }
 }
+
+fn spec() -> serde_json::Value {
+    let text = std::fs::read_to_string(crate::support::repo_root().join("openapi.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The spec's operations as (METHOD, path), with whether each needs a token.
+fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, bool)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let security = operation.get("security").or(spec.get("security"));
+                let needs_token = security.and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
+                operations.insert((method.to_uppercase(), path.clone(), needs_token));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_contract_has_exactly_the_template_routes_and_each_needs_a_token() {
+    let declared: BTreeSet<(String, String, bool)> = template()
+        .routes()
+        .into_iter()
+        .map(|(r, _)| (r.method, r.path, true))
+        .collect();
+    // No route is public: the template puts the authorizer on all of them.
+    assert_eq!(spec_operations(&spec()), declared);
+}
+
+#[tokio::test]
+async fn the_runner_serves_the_contract_unauthenticated() {
+    let api = Api::from_env();
+    let reply = api.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, spec());
+}

@@ -17,8 +17,11 @@ macro_rules! id_type {
                 Self(Uuid::new_v4())
             }
 
-            /// Parses an id from untrusted text.
+            /// Parses an id from untrusted text: only the canonical hyphenated form.
             pub fn parse(text: &str) -> Result<Self, InvalidId> {
+                if text.len() != 36 {
+                    return Err(InvalidId);
+                }
                 Uuid::try_parse(text).map(Self).map_err(|_| InvalidId)
             }
         }

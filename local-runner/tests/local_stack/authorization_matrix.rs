@@ -1,0 +1,209 @@
+//! Every route × every kind of caller, over HTTP, each with the exact status expected:
+//! no token, a forged signature, an expired token, a voter, the candidate owning the
+//! resource, another candidate, an admin, the commission.
+
+use crate::support::{unique, Api};
+use crate::walking_skeleton::register_election;
+use chrono::TimeDelta;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    NoToken,
+    ForgedSignature,
+    Expired,
+    Voter,
+    OwningCandidate,
+    OtherCandidate,
+    Admin,
+    Commission,
+}
+
+const CALLERS: [Caller; 8] = [
+    Caller::NoToken,
+    Caller::ForgedSignature,
+    Caller::Expired,
+    Caller::Voter,
+    Caller::OwningCandidate,
+    Caller::OtherCandidate,
+    Caller::Admin,
+    Caller::Commission,
+];
+
+/// A fresh open election with two candidates, the first with one pledge.
+struct World {
+    election: String,
+    candidate: String,
+    pledge: String,
+    owner_sub: String,
+    other_sub: String,
+}
+
+async fn world(api: &Api, commission: &str) -> World {
+    let election = register_election(api, commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let (owner_sub, other_sub) = (unique("owner"), unique("other"));
+    let mut ids = Vec::new();
+    for (ballot, sub) in [(1, &owner_sub), (2, &other_sub)] {
+        let body = json!({"ballotNumber": ballot, "party": "P", "name": "N", "userId": sub});
+        let reply = api
+            .post(&format!("/elections/{election}/candidates"), commission, &body)
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        ids.push(reply.body["candidateId"].as_str().unwrap().to_owned());
+    }
+    let pledge = json!({"theme": "T", "title": "T", "description": "D"});
+    let reply = api
+        .post(&format!("/candidates/{}/pledges", ids[0]), commission, &pledge)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let pledge = reply.body["pledgeId"].as_str().unwrap().to_owned();
+    World {
+        election,
+        candidate: ids.swap_remove(0),
+        pledge,
+        owner_sub,
+        other_sub,
+    }
+}
+
+fn token(api: &Api, caller: Caller, world: &World) -> Option<String> {
+    let secret = local_runner::jwt::secret_from_env();
+    match caller {
+        Caller::NoToken => None,
+        Caller::ForgedSignature => {
+            let claims = json!({"sub": "mallory", "cognito:groups": ["commission"], "exp": 4_102_444_800u64});
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(b"not-the-secret"),
+            )
+            .ok()
+        }
+        Caller::Expired => {
+            let claims = json!({"sub": "late", "cognito:groups": ["commission", "voter"], "exp": 1_600_000_000u64});
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .ok()
+        }
+        Caller::Voter => Some(api.token(&unique("voter"), &["voter"])),
+        Caller::OwningCandidate => Some(api.token(&world.owner_sub, &["candidate"])),
+        Caller::OtherCandidate => Some(api.token(&world.other_sub, &["candidate"])),
+        Caller::Admin => Some(api.token(&unique("admin"), &["admin"])),
+        Caller::Commission => Some(api.token(&unique("officer"), &["commission"])),
+    }
+}
+
+/// A route: method, path, body, and the expected status for each caller in `CALLERS` order
+/// after the three that never get past the authorizer (401).
+type Case = (Method, String, Option<Value>, [u16; 5]);
+
+fn cases(w: &World) -> Vec<Case> {
+    let (e, c, p) = (&w.election, &w.candidate, &w.pledge);
+    let election =
+        json!({"name": "N", "votingStartsAt": "2030-01-01T00:00:00Z", "votingEndsAt": "2030-01-02T00:00:00Z"});
+    let candidate = json!({"ballotNumber": 3, "party": "P", "name": "N", "userId": "u"});
+    let pledge = json!({"theme": "T", "title": "T", "description": "D"});
+    //                                   voter owner other admin commission
+    vec![
+        (
+            Method::POST,
+            "/elections".into(),
+            Some(election),
+            [403, 403, 403, 403, 201],
+        ),
+        (Method::GET, "/elections".into(), None, [200, 200, 200, 200, 200]),
+        (Method::GET, format!("/elections/{e}"), None, [200, 200, 200, 200, 200]),
+        (
+            Method::POST,
+            format!("/elections/{e}/candidates"),
+            Some(candidate),
+            [403, 403, 403, 403, 201],
+        ),
+        (
+            Method::DELETE,
+            format!("/elections/{e}/candidates/{c}"),
+            None,
+            [403, 403, 403, 403, 204],
+        ),
+        (
+            Method::GET,
+            format!("/elections/{e}/candidates"),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (Method::GET, format!("/candidates/{c}"), None, [200, 200, 200, 200, 200]),
+        (
+            Method::POST,
+            format!("/candidates/{c}/pledges"),
+            Some(pledge),
+            [403, 201, 403, 403, 201],
+        ),
+        (
+            Method::DELETE,
+            format!("/candidates/{c}/pledges/{p}"),
+            None,
+            [403, 204, 403, 403, 204],
+        ),
+        (
+            Method::GET,
+            format!("/candidates/{c}/pledges"),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            Method::POST,
+            format!("/elections/{e}/votes"),
+            Some(json!({"candidateId": c})),
+            [201, 403, 403, 403, 403],
+        ),
+        (
+            Method::GET,
+            format!("/elections/{e}/results"),
+            None,
+            [403, 403, 403, 200, 200],
+        ),
+        (Method::GET, "/me/votes".into(), None, [200, 403, 403, 403, 403]),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_gives_every_caller_exactly_the_expected_status() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let routes_in_template = crate::support::template().routes().len();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    let probe = world(&api, &commission).await;
+    let route_count = cases(&probe).len();
+    for index in 0..route_count {
+        for (position, caller) in CALLERS.into_iter().enumerate() {
+            // A fresh world for every call, so that a withdrawal or deletion by one caller
+            // does not change what the next one sees.
+            let w = world(&api, &commission).await;
+            let (method, path, body, allowed) = cases(&w).swap_remove(index);
+            let expected = if position < 3 { 401 } else { allowed[position - 3] };
+            let token = token(&api, caller, &w);
+            let reply = api.send(method.clone(), &path, token.as_deref(), body.as_ref()).await;
+            checked += 1;
+            if reply.status != expected {
+                wrong.push(format!(
+                    "{method} {path} as {caller:?}: {} (expected {expected}) {}",
+                    reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} calls wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(route_count, routes_in_template, "every template route is in the matrix");
+    assert_eq!(checked, route_count * CALLERS.len());
+}
