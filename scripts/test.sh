@@ -25,6 +25,10 @@ start_stack "$work"
 log "tests"
 status=0
 OMP_API_URL=$API cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
-# One closing line for the whole run, summed over every test binary.
+
+log "fuzz: schemathesis from /openapi.json, as each role"
+OMP_API_URL=$API "$ROOT/scripts/fuzz.sh" || status=1
+
+# One closing line for the whole run, summed over every cargo test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "cargo test: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
 exit "$status"
