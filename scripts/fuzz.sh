@@ -12,13 +12,7 @@ FUZZ_VENV=$CACHE/schemathesis-$SCHEMATHESIS_VERSION-py313
 EXAMPLES=${1:-30}
 
 "$ROOT/scripts/install.sh"
-if [ ! -f "$FUZZ_VENV/.installed" ]; then
-  log "installing schemathesis $SCHEMATHESIS_VERSION"
-  rm -rf "$FUZZ_VENV"
-  "$PYTHON313" -m venv "$FUZZ_VENV"
-  "$FUZZ_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-  touch "$FUZZ_VENV/.installed"
-fi
+install_venv "$FUZZ_VENV" "schemathesis $SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
 cargo build --quiet --locked -p local-runner
 work=$ROOT/.local/fuzz
 if [ -n "${OMP_API_URL:-}" ]; then

@@ -24,21 +24,8 @@ if [ ! -f "$DYNAMODB_LOCAL_DIR/.installed" ]; then
   touch "$DYNAMODB_LOCAL_DIR/.installed"
 fi
 
-if [ ! -f "$LOCALSTACK_VENV/.installed" ]; then
-  log "installing LocalStack $LOCALSTACK_CORE_VERSION (host mode, Python 3.13 venv)"
-  rm -rf "$LOCALSTACK_VENV"
-  "$PYTHON313" -m venv "$LOCALSTACK_VENV"
-  "$LOCALSTACK_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "localstack-core[runtime]==$LOCALSTACK_CORE_VERSION" 'cbor2<6' 'cryptography==43.0.3' \
-    'pyopenssl==24.2.1' 'service_identity==24.1.0'
-  touch "$LOCALSTACK_VENV/.installed"
-fi
-
-if [ ! -f "$TOOLS_VENV/.installed" ]; then
-  log "installing aws-sam-cli $AWS_SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION"
-  rm -rf "$TOOLS_VENV"
-  "$PYTHON313" -m venv "$TOOLS_VENV"
-  "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "aws-sam-cli==$AWS_SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
-  touch "$TOOLS_VENV/.installed"
-fi
+install_venv "$LOCALSTACK_VENV" "LocalStack $LOCALSTACK_CORE_VERSION (host mode, Python 3.13 venv)" \
+  "localstack-core[runtime]==$LOCALSTACK_CORE_VERSION" 'cbor2<6' 'cryptography==43.0.3' \
+  'pyopenssl==24.2.1' 'service_identity==24.1.0'
+install_venv "$TOOLS_VENV" "aws-sam-cli $AWS_SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION" \
+  "aws-sam-cli==$AWS_SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"

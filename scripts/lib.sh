@@ -28,6 +28,19 @@ require() { # require COMMAND WHAT-IT-IS-FOR
 
 log() { echo "==> $*" >&2; }
 
+# install_venv DIR WHAT PACKAGE…: a Python 3.13 venv with pinned packages, made once. The
+# marker is written only after pip succeeds, so an interrupted install is redone.
+install_venv() {
+  local dir=$1 what=$2
+  shift 2
+  [ -f "$dir/.installed" ] && return 0
+  log "installing $what"
+  rm -rf "$dir"
+  "$PYTHON313" -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+  touch "$dir/.installed"
+}
+
 # start_stack WORK_DIR: starts the local stack in the background (logs in WORK_DIR), waits
 # until the API answers, and stops it again when the calling script exits.
 start_stack() {

@@ -11,14 +11,8 @@ ZIGLANG_VERSION=0.17.1
 PACKAGE_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
 
 "$ROOT/scripts/install.sh"
-if [ ! -f "$PACKAGE_VENV/.installed" ]; then
-  log "installing cargo-lambda $CARGO_LAMBDA_VERSION and zig $ZIGLANG_VERSION (PyPI)"
-  rm -rf "$PACKAGE_VENV"
-  "$PYTHON313" -m venv "$PACKAGE_VENV"
-  "$PACKAGE_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
-  touch "$PACKAGE_VENV/.installed"
-fi
+install_venv "$PACKAGE_VENV" "cargo-lambda $CARGO_LAMBDA_VERSION and zig $ZIGLANG_VERSION (PyPI)" \
+  "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
 # cargo-lambda runs the zig of the ziglang wheel through this venv's Python.
 export PATH=$PACKAGE_VENV/bin:$PATH
 export SAM_CLI_TELEMETRY=0

@@ -72,19 +72,14 @@ impl CandidateStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn candidates_in(&self, election_id: &ElectionId) -> Result<Vec<Candidate>, StoreError> {
-        let items = self
+        let query = self
             .client
             .query()
             .table_name(&self.tables.candidates)
             .index_name("byElection")
             .key_condition_expression("electionId = :e")
-            .expression_attribute_values(":e", AttributeValue::S(election_id.to_string()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(classify)?;
+            .expression_attribute_values(":e", AttributeValue::S(election_id.to_string()));
+        let items = self.query_all(query).await?;
         items
             .into_iter()
             .filter_map(|raw| match serde_dynamo::from_item(raw) {
@@ -97,16 +92,7 @@ impl CandidateStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.candidates)
-            .key("id", AttributeValue::S(id.to_string()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        match output.item {
+        match self.get(&self.tables.candidates, "id", id.to_string()).await? {
             None => Ok(None),
             Some(raw) => match serde_dynamo::from_item(raw).map_err(corrupt)? {
                 Item::Candidate(item) => Ok(Some(item.into())),

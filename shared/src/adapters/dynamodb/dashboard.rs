@@ -156,7 +156,7 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
     Effect { guard, changes }
 }
 
-type Row = HashMap<String, AttributeValue>;
+use super::Row;
 
 fn text(row: &Row, name: &str) -> Option<String> {
     row.get(name).and_then(|v| v.as_s().ok()).cloned()
@@ -185,18 +185,14 @@ fn key(row: RowKey) -> Row {
 
 impl DynamoStore {
     async fn rows(&self, pk: String) -> Result<Vec<Row>, StoreError> {
-        self.client
+        let query = self
+            .client
             .query()
             .table_name(&self.tables.dashboard)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", s(pk))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(classify)
+            .consistent_read(true);
+        self.query_all(query).await
     }
 
     /// Reads rows by key, in batches of 100 (BatchGetItem's limit), retrying unprocessed keys.

@@ -46,16 +46,8 @@ impl ElectionStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn election(&self, id: &ElectionId) -> Result<Option<Election>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.elections)
-            .key("electionId", AttributeValue::S(id.to_string()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        output.item.map(election_from).transpose()
+        let item = self.get(&self.tables.elections, "electionId", id.to_string()).await?;
+        item.map(election_from).transpose()
     }
 }
 

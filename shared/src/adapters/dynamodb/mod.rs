@@ -11,7 +11,15 @@ mod projection;
 pub mod stream;
 mod votes;
 
+use crate::error::StoreError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use errors::classify;
+use std::collections::HashMap;
+
+/// An item as DynamoDB returns it.
+type Row = HashMap<String, AttributeValue>;
 
 /// Physical table names, as the template passes them in the environment.
 #[derive(Clone, Debug)]
@@ -33,5 +41,32 @@ pub struct DynamoStore {
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables) -> Self {
         Self { client, tables }
+    }
+}
+
+impl DynamoStore {
+    /// One item by its single-attribute key, strongly consistent.
+    async fn get(&self, table: &str, key: &str, value: String) -> Result<Option<Row>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(table)
+            .key(key, AttributeValue::S(value))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
+    }
+
+    /// Every item a query returns, across pages.
+    async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Row>, StoreError> {
+        query
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)
     }
 }

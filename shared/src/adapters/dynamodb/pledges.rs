@@ -36,19 +36,14 @@ impl PledgeStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn pledges(&self, candidate_id: &CandidateId) -> Result<Vec<Pledge>, StoreError> {
-        let items = self
+        let query = self
             .client
             .query()
             .table_name(&self.tables.pledges)
             .key_condition_expression("candidateId = :c")
             .expression_attribute_values(":c", AttributeValue::S(candidate_id.to_string()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(classify)?;
+            .consistent_read(true);
+        let items = self.query_all(query).await?;
         let mut pledges = items
             .into_iter()
             .map(|raw| match serde_dynamo::from_item(raw).map_err(corrupt)? {
