@@ -3,10 +3,9 @@
 
 use crate::support::{clients, eventually, footprint, unique, Api, Reply};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
-use chrono::TimeDelta;
+use chrono::{TimeDelta, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// A commission, an election open now and one candidate whose account is `owner`.
 struct Stage {
@@ -35,6 +34,13 @@ async fn stage() -> Stage {
         election,
         candidate,
         owner,
+    }
+}
+
+/// Sleeps until a wall-clock instant (no-op if it has passed).
+async fn sleep_until(instant: chrono::DateTime<Utc>) {
+    if let Ok(wait) = (instant - Utc::now()).to_std() {
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -441,11 +447,15 @@ async fn pledges_are_managed_by_their_candidate_or_the_commission_only() {
 async fn votes_are_taken_only_inside_the_window() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    // A window opening in 2 s and closing 2 s later.
-    let election = register_election(&api, &commission, TimeDelta::seconds(2), TimeDelta::seconds(4)).await;
+    // A window opening in 3 s and closing 3 s later, at instants the test knows exactly.
+    let opens = Utc::now() + TimeDelta::seconds(3);
+    let closes = opens + TimeDelta::seconds(3);
+    let body = json!({"name": unique("Window"), "votingStartsAt": opens, "votingEndsAt": closes});
+    let reply = api.post("/elections", &commission, &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let election = reply.body["electionId"].as_str().unwrap().to_owned();
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let voters: Vec<String> = (0..4).map(|_| api.token(&unique("voter"), &["voter"])).collect();
-    let opens = std::time::Instant::now() + Duration::from_secs(2);
 
     refused(
         &election,
@@ -454,17 +464,14 @@ async fn votes_are_taken_only_inside_the_window() {
         vote(&api, &voters[0], &election, &candidate),
     )
     .await;
-    tokio::time::sleep_until((opens + Duration::from_millis(100)).into()).await;
+    sleep_until(opens + TimeDelta::milliseconds(100)).await;
     let at_start = vote(&api, &voters[1], &election, &candidate).await;
     assert_eq!(at_start.status, 201, "just after the opening: {}", at_start.body);
     assert!(at_start.body["receiptId"].is_string());
-    tokio::time::sleep_until((opens + Duration::from_millis(1500)).into()).await;
-    assert_eq!(
-        vote(&api, &voters[2], &election, &candidate).await.status,
-        201,
-        "just before the end"
-    );
-    tokio::time::sleep_until((opens + Duration::from_millis(2100)).into()).await;
+    sleep_until(closes - TimeDelta::milliseconds(1500)).await;
+    let before_end = vote(&api, &voters[2], &election, &candidate).await;
+    assert_eq!(before_end.status, 201, "just before the end: {}", before_end.body);
+    sleep_until(closes + TimeDelta::milliseconds(100)).await;
     refused(
         &election,
         409,
@@ -509,7 +516,11 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
     let commission = api.token(&unique("officer"), &["commission"]);
     let admin = api.token(&unique("admin"), &["admin"]);
     let voter = api.token(&unique("voter"), &["voter"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(2)).await;
+    let closes = Utc::now() + TimeDelta::seconds(4);
+    let body = json!({"name": unique("Results"), "votingStartsAt": Utc::now() - TimeDelta::minutes(1), "votingEndsAt": closes});
+    let reply = api.post("/elections", &commission, &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let election = reply.body["electionId"].as_str().unwrap().to_owned();
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     let path = format!("/elections/{election}/results");
@@ -536,7 +547,7 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
     );
     assert!(results["asOf"].is_string());
     assert_eq!(api.get(&path, &commission).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    sleep_until(closes + TimeDelta::milliseconds(100)).await;
     let public = api.get(&path, &voter).await;
     assert_eq!((public.status, public.body["totalVotes"].as_u64()), (200, Some(1)));
     assert_eq!(
