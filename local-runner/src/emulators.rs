@@ -157,16 +157,22 @@ impl Emulator {
         }
     }
 
-    /// Stops the emulator's whole process group: SIGTERM, then SIGKILL after a grace period.
+    /// Asks the emulator's whole process group to stop (SIGTERM).
+    pub fn terminate(&self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: signals the process group this runner created for the child.
+            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGTERM) };
+        }
+    }
+
+    /// Waits for the emulator to stop after [`terminate`](Self::terminate); kills its whole
+    /// process group if it has not after a grace period.
     pub async fn stop(mut self) {
         let Some(pid) = self.child.id() else { return };
-        let group = pid as libc::pid_t;
-        // SAFETY: signals the process group this runner created for the child.
-        unsafe { libc::killpg(group, libc::SIGTERM) };
         if tokio::time::timeout(STOP_GRACE, self.child.wait()).await.is_err() {
             tracing::info!(name = self.name, "did not stop on SIGTERM; killing it");
             // SAFETY: the group's leader is not reaped yet, so the group id is still ours.
-            unsafe { libc::killpg(group, libc::SIGKILL) };
+            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
             let _ = self.child.wait().await;
         }
     }

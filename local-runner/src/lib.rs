@@ -86,7 +86,11 @@ async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<E
     Ok(started)
 }
 
+/// Signals every emulator first, so that their grace periods run at the same time.
 async fn stop_all(emulators: Vec<Emulator>) {
+    for emulator in &emulators {
+        emulator.terminate();
+    }
     for emulator in emulators {
         emulator.stop().await;
     }
