@@ -30,5 +30,5 @@ log "fuzz: schemathesis from /openapi.json, as each role"
 OMP_API_URL=$API "$ROOT/scripts/fuzz.sh" || status=1
 
 # One closing line for the whole run, summed over every cargo test binary.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "cargo test: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
 exit "$status"
