@@ -38,7 +38,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber_init();
+    lambda_http::tracing::init_default_subscriber();
     match Cli::parse().command {
         Command::Up { template, work_dir } => match up(UpOptions {
             template,
@@ -71,8 +71,4 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-fn tracing_subscriber_init() {
-    lambda_http::tracing::init_default_subscriber();
 }

@@ -292,12 +292,10 @@ impl DashboardStore for InMemoryStore {
     }
 }
 
-/// A bus that records what it is given, and can be told to accept only part of a call.
+/// A bus that records what it is given.
 #[derive(Debug, Default)]
 pub struct RecordingBus {
     published: Mutex<Vec<DomainEvent>>,
-    /// Accept at most this many events per call, like a PutEvents with failed entries.
-    pub accept_at_most: Option<usize>,
 }
 
 impl RecordingBus {
@@ -308,11 +306,10 @@ impl RecordingBus {
 
 impl EventBus for RecordingBus {
     async fn publish(&self, events: &[DomainEvent]) -> Result<usize, StoreError> {
-        let accepted = self.accept_at_most.map_or(events.len(), |n| n.min(events.len()));
         self.published
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(&events[..accepted]);
-        Ok(accepted)
+            .extend_from_slice(events);
+        Ok(events.len())
     }
 }
