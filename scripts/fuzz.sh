@@ -27,10 +27,14 @@ status=0
 for role in commission admin candidate voter; do
   token=$("$CARGO_TARGET_DIR/debug/local-runner" token --sub "fuzz-$role" --groups "$role" --ttl-minutes 120)
   log "fuzzing as $role ($EXAMPLES examples per operation and phase)"
-  "$FUZZ_VENV/bin/st" --no-color run "$API/openapi.json" \
+  # Run in a folder of the work dir, one per role: schemathesis writes its cache (.schemathesis/:
+  # what it learnt of the API, crashes to replay) into its current directory, has no command-line
+  # option for where, and would replay one role's cache in the next role's run.
+  mkdir -p "$work/$role"
+  (cd "$work/$role" && "$FUZZ_VENV/bin/st" --no-color run "$API/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks "$checks" --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" \
-    --generation-deterministic --request-timeout 10 \
+    --generation-deterministic --request-timeout 10) \
     >"$work/$role.log" 2>&1 || status=1
   { grep -A1 "^Test cases:" "$work/$role.log" || true; } | tail -1 | sed "s/^ */  $role: /"
   [ "$status" -eq 0 ] || { cat "$work/$role.log"; break; }

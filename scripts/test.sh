@@ -8,13 +8,29 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1
 
+# The run must leave the git tree as it found it (clean, in CI): run files belong under .local/.
+tree_status() { git status --porcelain --untracked-files=all | LC_ALL=C sort; }
+tree_before=
+if command -v git >/dev/null 2>&1 && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  tree_before=$(tree_status)
+  in_git=true
+else
+  in_git=false
+fi
+
 "$ROOT/scripts/install.sh"
 
-log "lint: rustfmt, clippy, cfn-lint, sam validate --lint"
+# The stack tests are compiled in when OMP_API_URL is set (local-runner/build.rs): set it
+# before the first build, so that lint, build and tests share one build.
+export OMP_API_URL=http://127.0.0.1:${OMP_API_PORT:-3000}
+
+log "lint: rustfmt, clippy, cfn-lint, sam validate --lint; the core knows no AWS"
 cargo fmt --all -- --check
 cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
 cfn-lint template.yaml
 sam validate --lint --template template.yaml >/dev/null
+aws_in_core=$(cargo tree --locked -p election-core -e normal --prefix none | grep -E '^(aws|lambda)' || true)
+[ -z "$aws_in_core" ] || die "the core crate depends on AWS or Lambda crates: $aws_in_core"
 
 log "build"
 cargo build --quiet --locked --workspace --all-targets
@@ -24,10 +40,20 @@ start_stack "$work"
 
 log "tests"
 status=0
-OMP_API_URL=$API cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
+cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
 
 log "fuzz: schemathesis from /openapi.json, as each role"
-OMP_API_URL=$API "$ROOT/scripts/fuzz.sh" || status=1
+"$ROOT/scripts/fuzz.sh" || status=1
+
+stop_stack
+if $in_git; then
+  left=$(LC_ALL=C comm -13 <(printf '%s\n' "$tree_before") <(tree_status) | sed 's/^/  /')
+  if [ -n "$left" ]; then
+    echo "error: the run changed the git tree (run files belong under .local/, or in .gitignore):" >&2
+    echo "$left" >&2
+    status=1
+  fi
+fi
 
 # One closing line for the whole run, summed over every cargo test binary.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"

@@ -42,7 +42,7 @@ impl Clients {
         let sdk: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "local-runner"))
-            .timeout_config(shared::config::timeouts())
+            .timeout_config(adapters::aws::timeouts())
             .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack))
             .load()
             .await;

@@ -90,21 +90,28 @@ fn spawn(name: &'static str, mut command: Command, log: &Path) -> Result<Emulato
     })
 }
 
-/// Starts DynamoDB Local, in memory, on `port`.
-pub async fn start_dynamodb_local(port: u16, logs: &Path) -> Result<Emulator, EmulatorError> {
-    let dir = require_env("OMP_DYNAMODB_LOCAL_DIR")?;
+/// Starts DynamoDB Local, in memory, on `port`, with telemetry off. It runs in `state_dir`,
+/// because it writes its `dynamodb-local-metadata.json` into its current directory. It
+/// listens on every interface, not 127.0.0.1 only: the jar has no option for the address.
+pub async fn start_dynamodb_local(port: u16, logs: &Path, state_dir: &Path) -> Result<Emulator, EmulatorError> {
+    let name = "DynamoDB Local";
+    // Absolute, as the emulator does not run in the runner's current directory.
+    let dir = std::path::absolute(require_env("OMP_DYNAMODB_LOCAL_DIR")?)
+        .map_err(|source| EmulatorError::Spawn { name, source })?;
     let jar = require_file("DynamoDBLocal.jar", dir.join("DynamoDBLocal.jar"))?;
     ensure_port_free(port).await?;
+    std::fs::create_dir_all(state_dir).map_err(|source| EmulatorError::Spawn { name, source })?;
     let mut command = Command::new("java");
     command
+        .current_dir(state_dir)
         .arg(format!(
             "-Djava.library.path={}",
             dir.join("DynamoDBLocal_lib").display()
         ))
         .arg("-jar")
         .arg(jar)
-        .args(["-inMemory", "-port", &port.to_string()]);
-    spawn("DynamoDB Local", command, &logs.join("dynamodb-local.log"))
+        .args(["-inMemory", "-disableTelemetry", "-port", &port.to_string()]);
+    spawn(name, command, &logs.join("dynamodb-local.log"))
 }
 
 /// Starts LocalStack (EventBridge and SQS only) on `127.0.0.1:port`.

@@ -4,14 +4,14 @@
 
 use crate::jwt;
 use crate::template::{Route, Template};
-use crate::LocalServices;
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use handlers::functions::{Function, HttpFunction};
+use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::services::LiveServices;
 use serde_json::{json, Map, Value};
-use shared::functions::{Function, HttpFunction};
-use shared::http::event::{http_api_event, HttpApiRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -78,7 +78,7 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
 
 pub struct Gateway {
     pub routes: Vec<CompiledRoute>,
-    pub services: Arc<LocalServices>,
+    pub services: Arc<LiveServices>,
     pub jwt_secret: String,
     /// The API contract, `openapi.json` beside the template, served as it is.
     pub openapi: String,

@@ -10,21 +10,19 @@ pub mod pollers;
 pub mod provision;
 pub mod template;
 
+use adapters::dynamodb::{DynamoStore, Tables};
+use adapters::eventbridge::EventBridgeBus;
 use clients::{Clients, Ports};
+use election_core::clock::SystemClock;
 use emulators::Emulator;
 use gateway::Gateway;
+use handlers::functions::Function;
+use handlers::services::{LiveServices, Services};
 use pollers::{QueueMapping, StreamMapping};
-use shared::adapters::dynamodb::{DynamoStore, Tables};
-use shared::adapters::eventbridge::EventBridgeBus;
-use shared::clock::SystemClock;
-use shared::functions::{Function, Services};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use template::{Template, Trigger};
-
-/// The services the local functions run with: real adapters on the emulators.
-pub type LocalServices = Services<DynamoStore, EventBridgeBus, SystemClock>;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -45,7 +43,7 @@ fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
 }
 
 /// The functions' services on the local emulators, with the names the template gives.
-pub fn local_services(clients: &Clients, template: &Template) -> Result<LocalServices, BoxError> {
+pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServices, BoxError> {
     let tables = Tables {
         elections: env_value(template, "ELECTIONS_TABLE")?,
         candidates: env_value(template, "CANDIDATES_TABLE")?,
@@ -65,7 +63,10 @@ async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<E
     std::fs::create_dir_all(&logs)?;
     let mut started: Vec<Emulator> = Vec::new();
     let result: Result<(), BoxError> = async {
-        started.push(emulators::start_dynamodb_local(options.ports.dynamodb, &logs).await?);
+        started.push(
+            emulators::start_dynamodb_local(options.ports.dynamodb, &logs, &options.work_dir.join("dynamodb-local"))
+                .await?,
+        );
         let state = options.work_dir.join("localstack");
         started.push(emulators::start_localstack(options.ports.localstack, &logs, &state).await?);
         let dynamodb_ready = || async { clients.dynamodb.list_tables().send().await.is_ok() };

@@ -2,14 +2,14 @@
 //! to its function in the shape Lambda would, and honours partial batch failures.
 
 use crate::clients::{describe, Clients};
-use crate::LocalServices;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use handlers::functions::{QueueFunction, StreamFunction};
+use handlers::services::LiveServices;
 use serde_json::{json, Map, Value};
-use shared::functions::{QueueFunction, StreamFunction};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,7 +103,7 @@ struct ShardCursor {
 }
 
 /// Runs a stream mapping until the task is aborted.
-pub async fn run_stream(clients: Clients, services: Arc<LocalServices>, mapping: StreamMapping) {
+pub async fn run_stream(clients: Clients, services: Arc<LiveServices>, mapping: StreamMapping) {
     let mut cursors: Vec<ShardCursor> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
     let mut next_discovery = tokio::time::Instant::now();
@@ -165,7 +165,7 @@ async fn discover_shards(
 /// Polls a shard once; returns whether it had records.
 async fn poll_shard(
     clients: &Clients,
-    services: &LocalServices,
+    services: &LiveServices,
     mapping: &StreamMapping,
     cursor: &mut ShardCursor,
 ) -> Result<bool, String> {
@@ -292,7 +292,7 @@ async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, recor
 }
 
 /// Runs a queue mapping until the task is aborted.
-pub async fn run_queue(clients: Clients, services: Arc<LocalServices>, mapping: QueueMapping) {
+pub async fn run_queue(clients: Clients, services: Arc<LiveServices>, mapping: QueueMapping) {
     loop {
         if let Err(err) = poll_queue(&clients, &services, &mapping).await {
             tracing::warn!(error = %err, queue = %mapping.queue_url, "queue poll failed");
@@ -301,7 +301,7 @@ pub async fn run_queue(clients: Clients, services: Arc<LocalServices>, mapping: 
     }
 }
 
-async fn poll_queue(clients: &Clients, services: &LocalServices, mapping: &QueueMapping) -> Result<(), String> {
+async fn poll_queue(clients: &Clients, services: &LiveServices, mapping: &QueueMapping) -> Result<(), String> {
     let output = clients
         .sqs
         .receive_message()

@@ -1,8 +1,8 @@
-//! The `add-pledge` Lambda: all its logic is in `shared`.
+//! The `add-pledge` Lambda: `POST /candidates/{candidateId}/pledges`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::AddPledge;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::AddPledge)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<AddPledge>().await
 }

@@ -1,8 +1,8 @@
-//! The `cast-vote` Lambda: all its logic is in `shared`.
+//! The `cast-vote` Lambda: `POST /elections/{electionId}/votes`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::CastVote;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::CastVote)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<CastVote>().await
 }

@@ -1,8 +1,8 @@
-//! The `count-pledges` Lambda: all its logic is in `shared`.
+//! The `count-pledges` Lambda: domain events into candidates' live pledge counts.
 
-use shared::functions::{Function, QueueFunction};
+use handlers::consumers::CountPledges;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Queue(QueueFunction::CountPledges)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::queue::<CountPledges>().await
 }

@@ -1,8 +1,8 @@
-//! The `delete-pledge` Lambda: all its logic is in `shared`.
+//! The `delete-pledge` Lambda: `DELETE /candidates/{candidateId}/pledges/{pledgeId}`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::DeletePledge;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::DeletePledge)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<DeletePledge>().await
 }

@@ -1,8 +1,8 @@
-//! The `get-results` Lambda: all its logic is in `shared`.
+//! The `get-results` Lambda: `GET /elections/{electionId}/results`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::GetResults;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::GetResults)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<GetResults>().await
 }

@@ -1,8 +1,8 @@
-//! The `my-votes` Lambda: all its logic is in `shared`.
+//! The `my-votes` Lambda: `GET /me/votes`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::MyVotes;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::MyVotes)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<MyVotes>().await
 }

@@ -1,8 +1,8 @@
-//! The `project-dashboard` Lambda: all its logic is in `shared`.
+//! The `project-dashboard` Lambda: domain events into the results and my-votes views.
 
-use shared::functions::{Function, QueueFunction};
+use handlers::consumers::ProjectDashboard;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Queue(QueueFunction::ProjectDashboard)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::queue::<ProjectDashboard>().await
 }

@@ -1,8 +1,6 @@
-//! The `publish-events` Lambda: all its logic is in `shared`.
-
-use shared::functions::{Function, StreamFunction};
+//! The `publish-events` Lambda: table stream records in, domain events out on the bus.
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Stream(StreamFunction::PublishEvents)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::stream_publisher().await
 }

@@ -1,8 +1,8 @@
-//! The `query-candidates` Lambda: all its logic is in `shared`.
+//! The `query-candidates` Lambda: `GET /elections/{electionId}/candidates` and `GET /candidates/{candidateId}`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::QueryCandidates;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::QueryCandidates)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<QueryCandidates>().await
 }

@@ -1,8 +1,8 @@
-//! The `query-elections` Lambda: all its logic is in `shared`.
+//! The `query-elections` Lambda: `GET /elections` and `GET /elections/{electionId}`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::QueryElections;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::QueryElections)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<QueryElections>().await
 }

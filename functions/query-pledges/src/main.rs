@@ -1,8 +1,8 @@
-//! The `query-pledges` Lambda: all its logic is in `shared`.
+//! The `query-pledges` Lambda: `GET /candidates/{candidateId}/pledges`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::QueryPledges;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::QueryPledges)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<QueryPledges>().await
 }

@@ -1,8 +1,8 @@
-//! The `register-candidate` Lambda: all its logic is in `shared`.
+//! The `register-candidate` Lambda: `POST /elections/{electionId}/candidates`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::RegisterCandidate;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::RegisterCandidate)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<RegisterCandidate>().await
 }

@@ -1,8 +1,8 @@
-//! The `register-election` Lambda: all its logic is in `shared`.
+//! The `register-election` Lambda: `POST /elections`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::RegisterElection;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::RegisterElection)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<RegisterElection>().await
 }

@@ -1,8 +1,8 @@
-//! The `remove-withdrawn-pledges` Lambda: all its logic is in `shared`.
+//! The `remove-withdrawn-pledges` Lambda: a withdrawn candidate's pledges removed.
 
-use shared::functions::{Function, QueueFunction};
+use handlers::consumers::RemoveWithdrawnPledges;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Queue(QueueFunction::RemoveWithdrawnPledges)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::queue::<RemoveWithdrawnPledges>().await
 }

@@ -1,8 +1,8 @@
-//! The `withdraw-candidate` Lambda: all its logic is in `shared`.
+//! The `withdraw-candidate` Lambda: `DELETE /elections/{electionId}/candidates/{candidateId}`.
 
-use shared::functions::{Function, HttpFunction};
+use handlers::http::routes::WithdrawCandidate;
 
 #[tokio::main]
-async fn main() -> Result<(), shared::lambda::Error> {
-    shared::lambda::run(Function::Http(HttpFunction::WithdrawCandidate)).await
+async fn main() -> Result<(), handlers::lambda::Error> {
+    handlers::lambda::http::<WithdrawCandidate>().await
 }

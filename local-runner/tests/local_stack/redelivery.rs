@@ -7,8 +7,8 @@ use crate::support::{clients, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
+use handlers::functions::QueueFunction;
 use serde_json::{json, Value};
-use shared::functions::QueueFunction;
 use std::time::Duration;
 
 fn voted_envelope(election: &str, candidate: &str) -> Value {

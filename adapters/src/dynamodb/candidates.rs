@@ -1,0 +1,148 @@
+//! The candidates table: candidate items keyed by `id`, beside the ballot claims that keep
+//! ballot numbers unique per election. Both are written in one transaction.
+
+use super::errors::{classify, corrupt, failed_conditions};
+use super::items::{BallotClaimItem, CandidateItem, Item};
+use super::DynamoStore;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use chrono::{DateTime, Utc};
+use election_core::domain::candidate::Candidate;
+use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::ports::CandidateStore;
+use election_core::problem::StoreError;
+use std::collections::HashMap;
+
+impl DynamoStore {
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.tables.candidates)
+            .set_item(Some(serde_dynamo::to_item(item).map_err(corrupt)?))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+impl CandidateStore for DynamoStore {
+    #[tracing::instrument(skip_all, fields(candidate_id = %candidate.id))]
+    async fn insert_candidate(&self, candidate: &Candidate) -> Result<(), StoreError> {
+        let claim = BallotClaimItem {
+            id: BallotClaimItem::key(&candidate.election_id, candidate.ballot_number),
+            candidate_id: candidate.id.clone(),
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.put_new(Item::Candidate(CandidateItem::from(candidate)))?)
+            .transact_items(self.put_new(Item::BallotClaim(claim))?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if failed_conditions(&err).is_some_and(|failed| failed.contains(&true)) {
+                    Err(StoreError::Conflict)
+                } else {
+                    Err(classify(err))
+                }
+            }
+        }
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn withdraw_candidate(&self, id: &CandidateId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.candidates)
+            .key("id", AttributeValue::S(id.to_string()))
+            .update_expression("SET #status = :withdrawn, withdrawnAt = :at")
+            .condition_expression("#status = :registered")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":withdrawn", AttributeValue::S("withdrawn".into()))
+            .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
+            .expression_attribute_values(":at", AttributeValue::S(at.to_rfc3339()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn candidates_in(&self, election_id: &ElectionId) -> Result<Vec<Candidate>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.tables.candidates)
+            .index_name("byElection")
+            .key_condition_expression("electionId = :e")
+            .expression_attribute_values(":e", AttributeValue::S(election_id.to_string()));
+        let items = self.query_all(query).await?;
+        items
+            .into_iter()
+            .filter_map(|raw| match serde_dynamo::from_item(raw) {
+                Ok(Item::Candidate(item)) => Some(Ok(Candidate::from(item))),
+                Ok(_) => None,
+                Err(err) => Some(Err(corrupt(err))),
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, StoreError> {
+        match self.get(&self.tables.candidates, "id", id.to_string()).await? {
+            None => Ok(None),
+            Some(raw) => match serde_dynamo::from_item(raw).map_err(corrupt)? {
+                Item::Candidate(item) => Ok(Some(item.into())),
+                _ => Ok(None),
+            },
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Puts a new `item` (its `key` attribute must be absent) into `table`, in one
+    /// transaction with a check that the candidate is still registered in the election:
+    /// a withdrawal between a handler's read and this write cancels it (`Precondition`).
+    pub(super) async fn put_while_candidate_stands(
+        &self,
+        candidate: &CandidateId,
+        election: &ElectionId,
+        table: &str,
+        item: HashMap<String, AttributeValue>,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
+        let candidate_stands = ConditionCheck::builder()
+            .table_name(&self.tables.candidates)
+            .key("id", AttributeValue::S(candidate.to_string()))
+            .condition_expression("#status = :registered AND electionId = :election")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
+            .expression_attribute_values(":election", AttributeValue::S(election.to_string()))
+            .build()
+            .map_err(internal)?;
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#key)")
+            .expression_attribute_names("#key", key)
+            .build()
+            .map_err(internal)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(candidate_stands).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match failed_conditions(&err).as_deref() {
+                Some([true, ..]) => Err(StoreError::Precondition),
+                Some([_, true, ..]) => Err(StoreError::Conflict),
+                _ => Err(classify(err)),
+            },
+        }
+    }
+}

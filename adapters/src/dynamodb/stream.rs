@@ -1,0 +1,96 @@
+//! Turns table stream records into domain events: inserts of elections, candidates, votes
+//! and pledges; a candidate's status moving to withdrawn; a pledge's removal. Markers,
+//! ballot claims and counter updates raise none.
+
+use super::items::{EntityTag, Item, ENTITIES};
+use aws_lambda_events::dynamodb::EventRecord;
+use election_core::domain::candidate::CandidateStatus;
+use election_core::domain_events::{
+    CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, Voted,
+};
+
+/// A stream record that cannot be read as an item of ours.
+#[derive(Debug, thiserror::Error)]
+#[error("unreadable stream record: {0}")]
+pub struct UnreadableRecord(String);
+
+/// Reads an image as one of our items; `None` for markers and other bookkeeping.
+fn item(image: &serde_dynamo::Item) -> Result<Option<Item>, UnreadableRecord> {
+    let tag: EntityTag = serde_dynamo::from_item(image.clone()).map_err(|e| UnreadableRecord(e.to_string()))?;
+    match tag.entity.as_deref() {
+        Some(entity) if ENTITIES.contains(&entity) => serde_dynamo::from_item(image.clone())
+            .map(Some)
+            .map_err(|e| UnreadableRecord(e.to_string())),
+        _ => Ok(None),
+    }
+}
+
+/// The domain event a stream record stands for, if any.
+pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, UnreadableRecord> {
+    let change = &record.change;
+    Ok(match record.event_name.as_str() {
+        "INSERT" => item(&change.new_image)?.and_then(inserted),
+        "MODIFY" => match (item(&change.old_image)?, item(&change.new_image)?) {
+            (Some(Item::Candidate(old)), Some(Item::Candidate(new)))
+                if old.status == CandidateStatus::Registered && new.status == CandidateStatus::Withdrawn =>
+            {
+                Some(DomainEvent::CandidateWithdrawn(CandidateWithdrawn {
+                    event_id: format!("CandidateWithdrawn-{}", new.id),
+                    occurred_at: new.withdrawn_at.unwrap_or(change.approximate_creation_date_time),
+                    election_id: new.election_id,
+                    candidate_id: new.id,
+                }))
+            }
+            _ => None,
+        },
+        "REMOVE" => match item(&change.old_image)? {
+            Some(Item::Pledge(p)) => Some(DomainEvent::PledgeDeleted(PledgeChanged {
+                event_id: format!("PledgeDeleted-{}", p.pledge_id),
+                occurred_at: change.approximate_creation_date_time,
+                election_id: p.election_id,
+                candidate_id: p.candidate_id,
+                pledge_id: p.pledge_id,
+            })),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn inserted(item: Item) -> Option<DomainEvent> {
+    match item {
+        Item::Election(e) => Some(DomainEvent::ElectionRegistered(ElectionRegistered {
+            event_id: format!("ElectionRegistered-{}", e.election_id),
+            occurred_at: e.registered_at,
+            election_id: e.election_id,
+            name: e.name.into(),
+            voting_starts_at: e.voting_starts_at,
+            voting_ends_at: e.voting_ends_at,
+        })),
+        Item::Candidate(c) => Some(DomainEvent::CandidateRegistered(CandidateRegistered {
+            event_id: format!("CandidateRegistered-{}", c.id),
+            occurred_at: c.registered_at,
+            election_id: c.election_id,
+            candidate_id: c.id,
+            ballot_number: c.ballot_number,
+            party: c.party.into(),
+            name: c.name.into(),
+        })),
+        Item::Vote(v) => Some(DomainEvent::Voted(Voted {
+            event_id: format!("Voted-{}", v.receipt_id),
+            occurred_at: v.cast_at,
+            election_id: v.election_id,
+            candidate_id: v.candidate_id,
+            voter_id: v.voter_id.into(),
+            receipt_id: v.receipt_id,
+        })),
+        Item::Pledge(p) => Some(DomainEvent::PledgeAdded(PledgeChanged {
+            event_id: format!("PledgeAdded-{}", p.pledge_id),
+            occurred_at: p.added_at,
+            election_id: p.election_id,
+            candidate_id: p.candidate_id,
+            pledge_id: p.pledge_id,
+        })),
+        Item::BallotClaim(_) => None,
+    }
+}

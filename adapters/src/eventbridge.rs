@@ -1,0 +1,62 @@
+//! The EventBridge adapter: puts domain events on the bus, ten per call, and checks every
+//! entry, because a 200 reply can still carry failed entries.
+
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use aws_sdk_eventbridge::Client;
+use election_core::domain_events::DomainEvent;
+use election_core::ports::EventBus;
+use election_core::problem::StoreError;
+
+/// Most entries one PutEvents call takes.
+const ENTRIES_PER_CALL: usize = 10;
+
+#[derive(Clone, Debug)]
+pub struct EventBridgeBus {
+    client: Client,
+    bus_name: String,
+}
+
+impl EventBridgeBus {
+    pub fn new(client: Client, bus_name: String) -> Self {
+        Self { client, bus_name }
+    }
+
+    pub fn from_config(aws: &aws_config::SdkConfig, bus_name: String) -> Self {
+        Self::new(Client::new(aws), bus_name)
+    }
+}
+
+impl EventBus for EventBridgeBus {
+    #[tracing::instrument(skip_all, fields(events = events.len()))]
+    async fn publish(&self, events: &[DomainEvent]) -> Result<usize, StoreError> {
+        let mut accepted = 0;
+        for chunk in events.chunks(ENTRIES_PER_CALL) {
+            let entries = chunk.iter().map(|event| {
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(&self.bus_name)
+                    .source(event.source())
+                    .detail_type(event.detail_type())
+                    .detail(event.detail_json())
+                    .build()
+            });
+            let output = self
+                .client
+                .put_events()
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await
+                .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
+            if output.failed_entry_count() > 0 {
+                let first_failed = output
+                    .entries()
+                    .iter()
+                    .position(|e| e.error_code().is_some())
+                    .unwrap_or(0);
+                tracing::warn!(failed = output.failed_entry_count(), "bus refused entries");
+                return Ok(accepted + first_failed);
+            }
+            accepted += chunk.len();
+        }
+        Ok(accepted)
+    }
+}

@@ -1,0 +1,9 @@
+//! Domain types and rules: values that cannot be built invalid.
+
+pub mod candidate;
+pub mod election;
+pub mod ids;
+pub mod pledge;
+pub mod results;
+pub mod text;
+pub mod vote;

@@ -1,0 +1,78 @@
+//! Ports: what the use cases need from storage and the bus, one concern per trait.
+//! The DynamoDB/EventBridge adapters and the in-memory store implement them.
+
+use crate::domain::candidate::Candidate;
+use crate::domain::election::Election;
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
+use crate::domain::pledge::Pledge;
+use crate::domain::vote::Vote;
+use crate::domain_events::DomainEvent;
+use crate::problem::StoreError;
+use crate::projection::{Effect, Row, RowKey, View};
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+pub trait ElectionStore: Send + Sync {
+    /// Stores a new election.
+    fn insert_election(&self, election: &Election) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every election, by opening time.
+    fn elections(&self) -> impl Future<Output = Result<Vec<Election>, StoreError>> + Send;
+    /// Reads an election, strongly consistent.
+    fn election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, StoreError>> + Send;
+}
+
+pub trait CandidateStore: Send + Sync {
+    /// Stores a new candidate; `Conflict` when its ballot number is taken in its election.
+    fn insert_candidate(&self, candidate: &Candidate) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Reads a candidate, strongly consistent.
+    fn candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, StoreError>> + Send;
+    /// The candidates of an election, by ballot number.
+    fn candidates_in(
+        &self,
+        election_id: &ElectionId,
+    ) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
+    /// Marks a registered candidate withdrawn; `Conflict` if it is not registered.
+    fn withdraw_candidate(
+        &self,
+        id: &CandidateId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait PledgeStore: Send + Sync {
+    /// Stores a new pledge.
+    fn insert_pledge(&self, pledge: &Pledge) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes a pledge of this candidate; `Conflict` if the candidate has no such pledge.
+    fn delete_pledge(
+        &self,
+        candidate_id: &CandidateId,
+        pledge_id: &PledgeId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A candidate's pledges, oldest first.
+    fn pledges(&self, candidate_id: &CandidateId) -> impl Future<Output = Result<Vec<Pledge>, StoreError>> + Send;
+}
+
+pub trait VoteStore: Send + Sync {
+    /// Stores a vote unless the voter already voted in that election (`Conflict`).
+    fn insert_vote(&self, vote: &Vote) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait ViewStore: Send + Sync {
+    /// Applies the effects to a view, each exactly once: one whose guard is not met is
+    /// skipped (its marker may be left as the guard says), and the rest are applied.
+    fn apply(&self, view: View, effects: Vec<Effect>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every row of one partition (`pk`) of a view, strongly consistent.
+    fn partition(&self, view: View, pk: &str) -> impl Future<Output = Result<Vec<Row>, StoreError>> + Send;
+    /// The rows with these keys; keys with no row are left out.
+    fn rows(&self, view: View, keys: Vec<RowKey>) -> impl Future<Output = Result<Vec<Row>, StoreError>> + Send;
+}
+
+pub trait EventBus: Send + Sync {
+    /// Puts events on the bus in order. Returns how many of them, from the start, were
+    /// accepted; fewer than all means the rest must be retried.
+    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+}
+
+/// All the storage ports together, as one adapter provides them.
+pub trait Store: ElectionStore + CandidateStore + PledgeStore + VoteStore + ViewStore {}
+impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + ViewStore> Store for T {}

@@ -1,0 +1,269 @@
+//! The projection rules, as pure functions: a domain event in, the row changes it makes
+//! out, under a guard that makes it take effect exactly once.
+//!
+//! A view is a table of rows. Each event has a [`Guard`] (a marker row whose state says
+//! whether the event, or the pledge it is about, has been seen) and [`RowChange`]s
+//! (attributes to set, counters to add to). The DynamoDB adapter turns them into
+//! conditional transactions; the in-memory store applies them to maps. Both therefore
+//! follow the very same rules, and both read the views back through the same functions.
+
+pub mod dashboard;
+pub mod pledge_count;
+
+use std::collections::BTreeMap;
+
+/// An attribute of a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Number(i64),
+    Flag(bool),
+}
+
+/// A row's key: attribute name → text value, in key order (partition key first).
+pub type RowKey = Vec<(&'static str, String)>;
+
+/// A row as stored: its key attributes and the rest, by name.
+pub type Row = BTreeMap<String, Value>;
+
+/// Which table a projection writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum View {
+    /// The results and my-votes views.
+    Dashboard,
+    /// Candidates' live pledge counts, on the candidate items themselves.
+    Candidates,
+}
+
+/// What to do to one row: attributes to set and counters to add to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowChange {
+    pub set: BTreeMap<&'static str, Value>,
+    pub add: BTreeMap<&'static str, i64>,
+}
+
+impl RowChange {
+    /// Folds `other` into this change: later sets win, counters add up.
+    pub fn merge(&mut self, other: &RowChange) {
+        self.set.extend(other.set.iter().map(|(k, v)| (*k, v.clone())));
+        for (attr, n) in &other.add {
+            *self.add.entry(attr).or_default() += n;
+        }
+    }
+
+    /// Applies the change to a stored row (a missing counter counts from zero).
+    pub fn apply_to(&self, row: &mut Row) {
+        for (attr, value) in &self.set {
+            row.insert((*attr).to_owned(), value.clone());
+        }
+        for (attr, n) in &self.add {
+            let entry = row.entry((*attr).to_owned()).or_insert(Value::Number(0));
+            let before = match entry {
+                Value::Number(before) => *before,
+                _ => 0,
+            };
+            *entry = Value::Number(before + n);
+        }
+    }
+}
+
+/// The state a marker row records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerState {
+    /// The event has been applied.
+    Applied,
+    /// The pledge has been counted in.
+    Counted,
+    /// The pledge has been counted out, or its deletion arrived first (a tombstone).
+    Deleted,
+}
+
+impl MarkerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkerState::Applied => "applied",
+            MarkerState::Counted => "counted",
+            MarkerState::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Applied, Self::Counted, Self::Deleted]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// The condition under which an event takes effect, on the marker row at its key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// At most once: the marker must not exist yet; it is left `applied`.
+    Once(RowKey),
+    /// A pledge is counted in: the marker must not exist yet; it is left `counted`.
+    CountIn(RowKey),
+    /// A pledge is counted out: the marker must say `counted`; it is left `deleted`.
+    /// Without a marker, the deletion came first: a `deleted` tombstone is left and
+    /// nothing changes, so the late addition is not counted either.
+    CountOut(RowKey),
+}
+
+/// What a guard decides, given the marker's current state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the event's row changes are made.
+    pub apply: bool,
+    /// The marker state to write, if any.
+    pub marker: Option<MarkerState>,
+}
+
+impl Guard {
+    pub fn key(&self) -> &RowKey {
+        match self {
+            Guard::Once(key) | Guard::CountIn(key) | Guard::CountOut(key) => key,
+        }
+    }
+
+    /// The marker state the guard requires (`None`: no marker at all).
+    pub fn requires(&self) -> Option<MarkerState> {
+        match self {
+            Guard::Once(_) | Guard::CountIn(_) => None,
+            Guard::CountOut(_) => Some(MarkerState::Counted),
+        }
+    }
+
+    /// The marker state the guard leaves when the event takes effect.
+    pub fn leaves(&self) -> MarkerState {
+        match self {
+            Guard::Once(_) => MarkerState::Applied,
+            Guard::CountIn(_) => MarkerState::Counted,
+            Guard::CountOut(_) => MarkerState::Deleted,
+        }
+    }
+
+    /// Decides an event on the marker as it stands.
+    pub fn decide(&self, marker: Option<MarkerState>) -> Decision {
+        if marker == self.requires() {
+            return Decision {
+                apply: true,
+                marker: Some(self.leaves()),
+            };
+        }
+        let tombstone = matches!(self, Guard::CountOut(_)) && marker.is_none();
+        Decision {
+            apply: false,
+            marker: tombstone.then_some(MarkerState::Deleted),
+        }
+    }
+}
+
+/// One event's guard and row changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    pub guard: Guard,
+    pub changes: Vec<(RowKey, RowChange)>,
+}
+
+/// The marker row at `key` in `state`.
+pub fn marker_row(key: &RowKey, state: MarkerState) -> Row {
+    let mut row = key_row(key);
+    row.insert("entity".into(), Value::Text("marker".into()));
+    row.insert("state".into(), Value::Text(state.as_str().into()));
+    row
+}
+
+/// A row holding only its key attributes.
+pub fn key_row(key: &RowKey) -> Row {
+    key.iter()
+        .map(|(name, value)| ((*name).to_owned(), Value::Text(value.clone())))
+        .collect()
+}
+
+/// The state a marker row records, if it is one.
+pub fn marker_state(row: &Row) -> Option<MarkerState> {
+    text(row, "state").and_then(|s| MarkerState::parse(&s))
+}
+
+/// The changes of many effects, one merged change per row: counters in a batch add up.
+pub fn merge<'a>(effects: impl IntoIterator<Item = &'a Effect>) -> BTreeMap<RowKey, RowChange> {
+    let mut rows: BTreeMap<RowKey, RowChange> = BTreeMap::new();
+    for effect in effects {
+        for (key, change) in &effect.changes {
+            rows.entry(key.clone()).or_default().merge(change);
+        }
+    }
+    rows
+}
+
+/// A text attribute.
+pub fn text(row: &Row, name: &str) -> Option<String> {
+    match row.get(name) {
+        Some(Value::Text(t)) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// A counter or number attribute, never below zero.
+pub fn number(row: &Row, name: &str) -> Option<u64> {
+    match row.get(name) {
+        Some(Value::Number(n)) => Some((*n).max(0) as u64),
+        _ => None,
+    }
+}
+
+/// A flag attribute; absent is false.
+pub fn flag(row: &Row, name: &str) -> bool {
+    matches!(row.get(name), Some(Value::Flag(true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> RowKey {
+        vec![("pk", "pledge#1".into()), ("sk", "pledge".into())]
+    }
+
+    #[test]
+    fn a_guard_lets_an_event_through_once() {
+        let once = Guard::Once(key());
+        assert_eq!(
+            once.decide(None),
+            Decision {
+                apply: true,
+                marker: Some(MarkerState::Applied)
+            }
+        );
+        assert!(!once.decide(Some(MarkerState::Applied)).apply);
+    }
+
+    #[test]
+    fn a_pledge_deleted_before_it_was_counted_is_never_counted() {
+        let out = Guard::CountOut(key()).decide(None);
+        assert_eq!(
+            out,
+            Decision {
+                apply: false,
+                marker: Some(MarkerState::Deleted)
+            }
+        );
+        assert!(!Guard::CountIn(key()).decide(out.marker).apply);
+        assert!(Guard::CountOut(key()).decide(Some(MarkerState::Counted)).apply);
+        assert!(!Guard::CountOut(key()).decide(Some(MarkerState::Deleted)).apply);
+    }
+
+    #[test]
+    fn changes_to_one_row_merge_and_counters_add_up() {
+        let vote = RowChange {
+            add: [("votes", 1)].into(),
+            ..Default::default()
+        };
+        let effect = Effect {
+            guard: Guard::Once(key()),
+            changes: vec![(key(), vote)],
+        };
+        let merged = merge([&effect, &effect, &effect]);
+        let mut row = Row::new();
+        merged[&key()].apply_to(&mut row);
+        assert_eq!(number(&row, "votes"), Some(3));
+    }
+}

@@ -1,0 +1,24 @@
+//! Candidates' live pledge counts: `PledgeAdded` and `PledgeDeleted` add to and take from
+//! the `pledgeCount` of the candidate's own item, once each and in any order.
+
+use super::{Effect, Guard, RowChange};
+use crate::domain_events::DomainEvent;
+
+/// What a pledge event does to its candidate's count; other events do nothing.
+pub fn effect(event: &DomainEvent) -> Option<Effect> {
+    let (e, guard, delta): (_, fn(_) -> Guard, i64) = match event {
+        DomainEvent::PledgeAdded(e) => (e, Guard::CountIn, 1),
+        DomainEvent::PledgeDeleted(e) => (e, Guard::CountOut, -1),
+        _ => return None,
+    };
+    let marker = vec![("id", format!("pledge-count#{}", e.pledge_id))];
+    let candidate = vec![("id", e.candidate_id.to_string())];
+    let change = RowChange {
+        add: [("pledgeCount", delta)].into(),
+        ..Default::default()
+    };
+    Some(Effect {
+        guard: guard(marker),
+        changes: vec![(candidate, change)],
+    })
+}

@@ -1,0 +1,51 @@
+//! Configuration read once at start-up: table and bus names from the environment (the
+//! template sets them), and the live adapters built on them.
+
+use crate::services::LiveServices;
+use adapters::dynamodb::{DynamoStore, Tables};
+use adapters::eventbridge::EventBridgeBus;
+use aws_config::SdkConfig;
+use election_core::clock::SystemClock;
+
+/// A required setting is missing.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {0} is not set")]
+pub struct MissingSetting(pub &'static str);
+
+/// Names of the resources a function uses.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub tables: Tables,
+    pub event_bus_name: String,
+}
+
+fn var(name: &'static str) -> Result<String, MissingSetting> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(MissingSetting(name))
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, MissingSetting> {
+        Ok(Self {
+            tables: Tables {
+                elections: var("ELECTIONS_TABLE")?,
+                candidates: var("CANDIDATES_TABLE")?,
+                votes: var("VOTES_TABLE")?,
+                pledges: var("PLEDGES_TABLE")?,
+                dashboard: var("DASHBOARD_TABLE")?,
+            },
+            event_bus_name: var("EVENT_BUS_NAME")?,
+        })
+    }
+
+    /// The live adapters, built once for the life of the process.
+    pub fn services(self, aws: &SdkConfig) -> LiveServices {
+        LiveServices {
+            store: DynamoStore::from_config(aws, self.tables),
+            bus: EventBridgeBus::from_config(aws, self.event_bus_name),
+            clock: SystemClock,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The queue consumers: each reads a batch of EventBridge envelopes, hands the domain
+//! events to its core policy, and reports the messages that failed, so that only they are
+//! retried (and, in the end, set aside in the dead-letter queue).
+
+use crate::services::Services;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use election_core::clock::Clock;
+use election_core::domain_events::DomainEvent;
+use election_core::policies;
+use election_core::ports::{EventBus, Store};
+use election_core::problem::StoreError;
+use std::future::Future;
+
+/// A function fed by an SQS queue of domain events.
+pub trait Consumer {
+    fn consume<S: Store, B: EventBus, C: Clock>(
+        services: &Services<S, B, C>,
+        event: SqsEvent,
+    ) -> impl Future<Output = SqsBatchResponse> + Send;
+}
+
+/// `project-dashboard`: the results and my-votes views.
+pub struct ProjectDashboard;
+
+impl Consumer for ProjectDashboard {
+    async fn consume<S: Store, B: EventBus, C: Clock>(
+        services: &Services<S, B, C>,
+        event: SqsEvent,
+    ) -> SqsBatchResponse {
+        let (store, clock) = (&services.store, &services.clock);
+        apply_whole(event, |events| async move {
+            policies::project_dashboard(store, clock, &events).await
+        })
+        .await
+    }
+}
+
+/// `count-pledges`: candidates' live pledge counts.
+pub struct CountPledges;
+
+impl Consumer for CountPledges {
+    async fn consume<S: Store, B: EventBus, C: Clock>(
+        services: &Services<S, B, C>,
+        event: SqsEvent,
+    ) -> SqsBatchResponse {
+        let store = &services.store;
+        apply_whole(
+            event,
+            |events| async move { policies::count_pledges(store, &events).await },
+        )
+        .await
+    }
+}
+
+/// `remove-withdrawn-pledges`: a withdrawn candidate's pledges, one event at a time.
+pub struct RemoveWithdrawnPledges;
+
+impl Consumer for RemoveWithdrawnPledges {
+    async fn consume<S: Store, B: EventBus, C: Clock>(
+        services: &Services<S, B, C>,
+        event: SqsEvent,
+    ) -> SqsBatchResponse {
+        let Batch { events, mut failed } = read(event);
+        for (id, event) in events {
+            if let Err(err) = policies::remove_withdrawn_pledges(&services.store, &event).await {
+                tracing::warn!(error = %err, message_id = %id, "pledges not all removed; will retry");
+                failed.push(id);
+            }
+        }
+        failures(failed)
+    }
+}
+
+/// A batch, read: the events with their message ids, and the ids of messages that are not
+/// events (reported failed).
+struct Batch {
+    events: Vec<(String, DomainEvent)>,
+    failed: Vec<String>,
+}
+
+/// Reads every message; one that is not a domain event is reported failed, so that it ends
+/// in the dead-letter queue instead of vanishing.
+fn read(event: SqsEvent) -> Batch {
+    let mut batch = Batch {
+        events: Vec::new(),
+        failed: Vec::new(),
+    };
+    for message in event.records {
+        let id = message.message_id.unwrap_or_default();
+        match message.body.as_deref().map(serde_json::from_str::<DomainEvent>) {
+            Some(Ok(domain)) => batch.events.push((id, domain)),
+            _ => {
+                tracing::error!(message_id = %id, "message is not a domain event");
+                batch.failed.push(id);
+            }
+        }
+    }
+    batch
+}
+
+/// The reply naming the failed messages.
+fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = ids
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}
+
+/// Applies a whole batch in one go with `apply`. If that fails, each event is applied on
+/// its own, so that only the messages that still fail are retried (and, in the end, set
+/// aside in the dead-letter queue); the others are not held back by them.
+async fn apply_whole<F, Fut>(event: SqsEvent, apply: F) -> SqsBatchResponse
+where
+    F: Fn(Vec<DomainEvent>) -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    let Batch { events, mut failed } = read(event);
+    let all: Vec<DomainEvent> = events.iter().map(|(_, e)| e.clone()).collect();
+    if let Err(err) = apply(all).await {
+        tracing::warn!(error = %err, "batch not applied whole; applying its events one by one");
+        for (id, event) in events {
+            if let Err(err) = apply(vec![event]).await {
+                tracing::warn!(error = %err, message_id = %id, "event not applied; it will be retried");
+                failed.push(id);
+            }
+        }
+    }
+    failures(failed)
+}

@@ -1,0 +1,127 @@
+//! The table of functions: each Lambda in `template.yaml`, by the name of its folder under
+//! `functions/`, and its handler. The local runner and the tests dispatch through here at
+//! run time; each function binary names its handler directly instead (see [`crate::lambda`]).
+
+use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RemoveWithdrawnPledges};
+use crate::http::routes::{self, Route};
+use crate::publisher::publish_events;
+use crate::services::Services;
+use aws_lambda_events::dynamodb;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use election_core::clock::Clock;
+use election_core::ports::{EventBus, Store};
+use lambda_http::{Body, Request, Response};
+
+/// A function behind HTTP API routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpFunction {
+    RegisterElection,
+    QueryElections,
+    RegisterCandidate,
+    WithdrawCandidate,
+    QueryCandidates,
+    AddPledge,
+    DeletePledge,
+    QueryPledges,
+    CastVote,
+    GetResults,
+    MyVotes,
+}
+
+/// A function fed by DynamoDB streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamFunction {
+    PublishEvents,
+}
+
+/// A function fed by an SQS queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueFunction {
+    ProjectDashboard,
+    CountPledges,
+    RemoveWithdrawnPledges,
+}
+
+/// Any function, by trigger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Http(HttpFunction),
+    Stream(StreamFunction),
+    Queue(QueueFunction),
+}
+
+/// Every function with its folder name under `functions/` (also its `CodeUri`).
+const NAMES: [(Function, &str); 15] = [
+    (Function::Http(HttpFunction::RegisterElection), "register-election"),
+    (Function::Http(HttpFunction::QueryElections), "query-elections"),
+    (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
+    (Function::Http(HttpFunction::WithdrawCandidate), "withdraw-candidate"),
+    (Function::Http(HttpFunction::QueryCandidates), "query-candidates"),
+    (Function::Http(HttpFunction::AddPledge), "add-pledge"),
+    (Function::Http(HttpFunction::DeletePledge), "delete-pledge"),
+    (Function::Http(HttpFunction::QueryPledges), "query-pledges"),
+    (Function::Http(HttpFunction::CastVote), "cast-vote"),
+    (Function::Http(HttpFunction::GetResults), "get-results"),
+    (Function::Http(HttpFunction::MyVotes), "my-votes"),
+    (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
+    (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
+    (Function::Queue(QueueFunction::CountPledges), "count-pledges"),
+    (
+        Function::Queue(QueueFunction::RemoveWithdrawnPledges),
+        "remove-withdrawn-pledges",
+    ),
+];
+
+impl Function {
+    pub fn all() -> impl Iterator<Item = Function> {
+        NAMES.into_iter().map(|(f, _)| f)
+    }
+
+    /// The folder under `functions/`, which is also the `CodeUri` in the template.
+    pub fn name(self) -> &'static str {
+        NAMES
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map(|(_, n)| *n)
+            .unwrap_or_default()
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        NAMES.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+}
+
+impl<S: Store, B: EventBus, C: Clock> Services<S, B, C> {
+    /// Answers an HTTP request with the function's handler.
+    pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
+        use HttpFunction::*;
+        match function {
+            RegisterElection => routes::RegisterElection::handle(self, req).await,
+            QueryElections => routes::QueryElections::handle(self, req).await,
+            RegisterCandidate => routes::RegisterCandidate::handle(self, req).await,
+            WithdrawCandidate => routes::WithdrawCandidate::handle(self, req).await,
+            QueryCandidates => routes::QueryCandidates::handle(self, req).await,
+            AddPledge => routes::AddPledge::handle(self, req).await,
+            DeletePledge => routes::DeletePledge::handle(self, req).await,
+            QueryPledges => routes::QueryPledges::handle(self, req).await,
+            CastVote => routes::CastVote::handle(self, req).await,
+            GetResults => routes::GetResults::handle(self, req).await,
+            MyVotes => routes::MyVotes::handle(self, req).await,
+        }
+    }
+
+    pub async fn stream(&self, function: StreamFunction, event: dynamodb::Event) -> DynamoDbEventResponse {
+        match function {
+            StreamFunction::PublishEvents => publish_events(&self.bus, event).await,
+        }
+    }
+
+    pub async fn queue(&self, function: QueueFunction, event: SqsEvent) -> SqsBatchResponse {
+        match function {
+            QueueFunction::ProjectDashboard => ProjectDashboard::consume(self, event).await,
+            QueueFunction::CountPledges => CountPledges::consume(self, event).await,
+            QueueFunction::RemoveWithdrawnPledges => RemoveWithdrawnPledges::consume(self, event).await,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Replies: success as JSON with the route's status, failure as one RFC 9457
+//! `application/problem+json` mapping for every route.
+
+use election_core::problem::AppError;
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// The body of every error reply. `code` is stable and machine-readable.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+/// The HTTP status of a refusal.
+pub fn status(err: &AppError) -> StatusCode {
+    match err {
+        AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+pub fn problem(err: &AppError) -> Problem {
+    let status = status(err);
+    Problem {
+        type_uri: format!("urn:omp:problem:{}", err.code().as_str()),
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        code: err.code().as_str(),
+        detail: err.detail(),
+    }
+}
+
+/// The problem+json reply for a refusal, with `Retry-After` on an overload.
+pub fn refusal(err: &AppError) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(status(err))
+        .header(header::CONTENT_TYPE, "application/problem+json");
+    if let AppError::Unavailable { retry_after } = err {
+        builder = builder.header(header::RETRY_AFTER, retry_after.as_secs().to_string());
+    }
+    let body = serde_json::to_string(&problem(err)).unwrap_or_default();
+    builder.body(Body::Text(body)).unwrap_or_default()
+}
+
+/// A JSON reply with the given status.
+pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+    match serde_json::to_string(value) {
+        Ok(body) => Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::Text(body))
+            .unwrap_or_default(),
+        Err(err) => {
+            tracing::error!(error = %err, "response did not serialize");
+            refusal(&AppError::Internal)
+        }
+    }
+}
+
+/// Turns an outcome into the reply: success as JSON with `status`, failure as problem+json.
+pub fn reply<T: Serialize>(status: StatusCode, outcome: Result<T, AppError>) -> Response<Body> {
+    match outcome {
+        Ok(value) => json(status, &value),
+        Err(err) => refusal(&err),
+    }
+}
+
+/// `204 No Content` for success, problem+json for failure.
+pub fn no_content(outcome: Result<(), AppError>) -> Response<Body> {
+    match outcome {
+        Ok(()) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::Empty)
+            .unwrap_or_default(),
+        Err(err) => refusal(&err),
+    }
+}

@@ -1,0 +1,53 @@
+//! The bootstrap a function binary calls with its own handler: tracing, configuration
+//! and clients once, then the Lambda runtime loop for its trigger. Generic, so each
+//! binary links only its own handler.
+
+use crate::config::Settings;
+use crate::consumers::Consumer;
+use crate::http::routes::Route;
+use crate::publisher::publish_events;
+use crate::services::LiveServices;
+use aws_lambda_events::dynamodb;
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_runtime::{service_fn, LambdaEvent};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+pub use lambda_runtime::Error;
+
+async fn live_services() -> Result<Arc<LiveServices>, Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let settings = Settings::from_env()?;
+    Ok(Arc::new(settings.services(&adapters::aws::load_config().await)))
+}
+
+/// Serves the HTTP function `R` until the process ends.
+pub async fn http<R: Route>() -> Result<(), Error> {
+    let services = live_services().await?;
+    let handler = service_fn(move |req| {
+        let services = services.clone();
+        // Boxed: the handlers are generic and deep, and would otherwise sit on the stack.
+        Box::pin(async move { Ok::<_, Infallible>(R::handle(&services, req).await) })
+    });
+    lambda_http::run(handler).await
+}
+
+/// Serves the stream publisher until the process ends.
+pub async fn stream_publisher() -> Result<(), Error> {
+    let services = live_services().await?;
+    let handler = service_fn(move |event: LambdaEvent<dynamodb::Event>| {
+        let services = services.clone();
+        Box::pin(async move { Ok::<_, Infallible>(publish_events(&services.bus, event.payload).await) })
+    });
+    lambda_runtime::run(handler).await
+}
+
+/// Serves the queue consumer `C` until the process ends.
+pub async fn queue<C: Consumer>() -> Result<(), Error> {
+    let services = live_services().await?;
+    let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let services = services.clone();
+        Box::pin(async move { Ok::<_, Infallible>(C::consume(&services, event.payload).await) })
+    });
+    lambda_runtime::run(handler).await
+}

@@ -1,0 +1,16 @@
+//! What Lambda calls. Each handler translates its trigger into core commands and the
+//! outcome into a reply:
+//!
+//! - [`http`]: API Gateway requests in, JSON or problem+json replies out, one route each;
+//! - [`publisher`]: table stream records in, domain events out on the bus;
+//! - [`consumers`]: queue batches of domain events into the core's policies;
+//! - [`lambda`]: the bootstrap a function binary calls with its own handler only;
+//! - [`functions`]: the table of every function by name, for the local runner and tests.
+
+pub mod config;
+pub mod consumers;
+pub mod functions;
+pub mod http;
+pub mod lambda;
+pub mod publisher;
+pub mod services;

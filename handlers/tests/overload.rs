@@ -1,0 +1,106 @@
+//! Overload fails fast: when DynamoDB does not answer, or cannot be reached, a vote gets
+//! a 503 with `Retry-After` within a few seconds — never a hang, never a bare 500. Runs
+//! the real DynamoDB adapter against a local socket that never answers.
+
+use adapters::dynamodb::{DynamoStore, Tables};
+use adapters::memory::RecordingBus;
+use election_core::clock::SystemClock;
+use handlers::functions::HttpFunction;
+use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::services::Services;
+use lambda_http::http::header::RETRY_AFTER;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+fn store(endpoint: String) -> DynamoStore {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .timeout_config(adapters::aws::timeouts())
+        .endpoint_url(endpoint)
+        .build();
+    let tables = Tables {
+        elections: "elections".into(),
+        candidates: "candidates".into(),
+        votes: "votes".into(),
+        pledges: "pledges".into(),
+        dashboard: "dashboard".into(),
+    };
+    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables)
+}
+
+async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Body>, Duration) {
+    let services = Services {
+        store,
+        bus: RecordingBus::default(),
+        clock: SystemClock,
+    };
+    let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
+    let event = http_api_event(&HttpApiRequest {
+        method: "POST",
+        route_path: "/elections/{electionId}/votes",
+        raw_path: "/elections/x/votes",
+        raw_query: "",
+        headers: Map::new(),
+        path_parameters: Map::from_iter([("electionId".to_owned(), json!(election))]),
+        claims: HashMap::from([
+            ("sub".into(), "voter-1".into()),
+            ("cognito:groups".into(), "[voter]".into()),
+        ]),
+        body: br#"{"candidateId":"0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11"}"#,
+    });
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let started = Instant::now();
+    let response = services.http(HttpFunction::CastVote, request).await;
+    (response, started.elapsed())
+}
+
+fn assert_busy(response: &lambda_http::Response<lambda_http::Body>) {
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()),
+        Some("2")
+    );
+    let lambda_http::Body::Text(text) = response.body() else {
+        panic!("problem body")
+    };
+    let problem: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(problem["code"], "service-unavailable");
+    assert!(problem["detail"].as_str().unwrap().contains("try again"), "{problem}");
+    assert!(
+        !text.contains("dispatch") && !text.contains("timeout"),
+        "no internals: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_never_answers_gives_503_within_the_operation_timeout() {
+    // Accepts connections and then says nothing, like an overloaded endpoint.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let (response, took) = cast_vote(store(format!("http://{address}"))).await;
+    assert_busy(&response);
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_gives_503_at_once() {
+    // Bind and drop: nothing listens on this port any more.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (response, took) = cast_vote(store(format!("http://{address}"))).await;
+    assert_busy(&response);
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}

@@ -1,0 +1,84 @@
+//! `template.yaml` is the single source of truth: every function, route and trigger in it
+//! is what the runner and the contract serve, and nothing else. These checks read the
+//! files only; `local_stack/template_parity.rs` checks the live stack.
+
+use handlers::functions::Function;
+use local_runner::template::{Template, Trigger};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn repo_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
+}
+
+fn template() -> Template {
+    Template::load(&repo_file("template.yaml")).expect("template.yaml parses")
+}
+
+#[test]
+fn every_template_function_has_a_handler_and_every_handler_a_template_function() {
+    let template = template();
+    let in_template: BTreeSet<&str> = template.functions.iter().map(|f| f.name.as_str()).collect();
+    let in_runner: BTreeSet<&str> = Function::all().map(|f| f.name()).collect();
+    assert_eq!(in_template, in_runner);
+    for def in &template.functions {
+        let function = Function::from_name(&def.name).unwrap();
+        for trigger in &def.triggers {
+            let fits = matches!(
+                (trigger, function),
+                (Trigger::Http(_), Function::Http(_))
+                    | (Trigger::Stream { .. }, Function::Stream(_))
+                    | (Trigger::Queue { .. }, Function::Queue(_))
+            );
+            assert!(
+                fits,
+                "{} has a trigger its handler does not take: {trigger:?}",
+                def.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_runner_serves_exactly_the_template_routes() {
+    let template = template();
+    let served: BTreeSet<(String, String)> = local_runner::gateway::compile_routes(&template)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.route.method, r.route.path))
+        .collect();
+    let declared: BTreeSet<(String, String)> = template.routes().into_iter().map(|(r, _)| (r.method, r.path)).collect();
+    assert_eq!(served, declared);
+    assert!(declared.len() >= 4);
+}
+
+fn spec() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_file("openapi.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The spec's operations as (METHOD, path), with whether each needs a token.
+fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, bool)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let security = operation.get("security").or(spec.get("security"));
+                let needs_token = security.and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
+                operations.insert((method.to_uppercase(), path.clone(), needs_token));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_contract_has_exactly_the_template_routes_and_each_needs_a_token() {
+    let declared: BTreeSet<(String, String, bool)> = template()
+        .routes()
+        .into_iter()
+        .map(|(r, _)| (r.method, r.path, true))
+        .collect();
+    // No route is public: the template puts the authorizer on all of them.
+    assert_eq!(spec_operations(&spec()), declared);
+}
