@@ -153,7 +153,7 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
             round.into_iter().partition(|_| flags.next().unwrap_or(false));
         tracing::info!(skipped = already.len(), "events already applied");
         for effect in already {
-            if effect.guard.decide(None).marker.is_some()
+            if effect.guard.leaves_tombstone()
                 && leave_tombstone(client, table, effect.guard.key()).await? == Some(MarkerState::Counted)
             {
                 // Its addition was counted in the meantime: count it out after all.

@@ -140,6 +140,12 @@ impl Guard {
         }
     }
 
+    /// Whether the guard, finding no marker, leaves a tombstone instead of applying.
+    pub fn leaves_tombstone(&self) -> bool {
+        let decision = self.decide(None);
+        !decision.apply && decision.marker.is_some()
+    }
+
     /// Decides an event on the marker as it stands.
     pub fn decide(&self, marker: Option<MarkerState>) -> Decision {
         if marker == self.requires() {
@@ -249,6 +255,8 @@ mod tests {
         assert!(!Guard::CountIn(key()).decide(out.marker).apply);
         assert!(Guard::CountOut(key()).decide(Some(MarkerState::Counted)).apply);
         assert!(!Guard::CountOut(key()).decide(Some(MarkerState::Deleted)).apply);
+        assert!(Guard::CountOut(key()).leaves_tombstone());
+        assert!(!Guard::CountIn(key()).leaves_tombstone() && !Guard::Once(key()).leaves_tombstone());
     }
 
     #[test]
