@@ -74,7 +74,9 @@ start_stack() {
   local work=$1
   rm -rf "$work" && mkdir -p "$work"
   log "starting the local stack (logs in $work)"
-  "$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$work" >"$work/runner.log" 2>&1 &
+  # The secrecy test reads the runner's log, and the emulators' logs beside it.
+  export OMP_RUNNER_LOG=$work/runner.log
+  "$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$work" >"$OMP_RUNNER_LOG" 2>&1 &
   STACK_PID=$!
   trap stop_stack EXIT
   API="http://127.0.0.1:${OMP_API_PORT:-3000}"

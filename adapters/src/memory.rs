@@ -6,9 +6,10 @@ use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
 use election_core::domain::pledge::Pledge;
-use election_core::domain::vote::Vote;
+use election_core::domain::text::Name;
+use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use election_core::domain_events::DomainEvent;
-use election_core::ports::{CandidateStore, ElectionStore, EventBus, PledgeStore, ViewStore, VoteStore};
+use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteStore};
 use election_core::problem::StoreError;
 use election_core::projection::{key_row, marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
 use std::collections::BTreeMap;
@@ -20,7 +21,10 @@ pub struct Snapshot {
     pub elections: BTreeMap<ElectionId, Election>,
     pub candidates: BTreeMap<CandidateId, Candidate>,
     pub pledges: BTreeMap<(CandidateId, PledgeId), Pledge>,
-    pub votes: BTreeMap<(ElectionId, String), Vote>,
+    /// Participations by (election, voter).
+    pub participations: BTreeMap<(ElectionId, String), Participation>,
+    /// The ballot box, by receipt.
+    pub ballots: BTreeMap<String, Ballot>,
     /// The views' rows, markers included, by view and key.
     pub rows: BTreeMap<(View, RowKey), Row>,
 }
@@ -161,15 +165,30 @@ impl PledgeStore for InMemoryStore {
 }
 
 impl VoteStore for InMemoryStore {
-    async fn insert_vote(&self, vote: &Vote) -> Result<(), StoreError> {
+    async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<(), StoreError> {
         let mut state = self.state();
-        candidate_stands(&state, &vote.candidate_id, &vote.election_id)?;
-        let key = (vote.election_id.clone(), vote.voter_id.as_str().to_owned());
-        if state.votes.contains_key(&key) {
+        candidate_stands(&state, &ballot.candidate_id, &ballot.election_id)?;
+        let key = (
+            participation.election_id.clone(),
+            participation.voter.as_str().to_owned(),
+        );
+        let receipt = ballot.receipt_id.to_string();
+        if state.participations.contains_key(&key) || state.ballots.contains_key(&receipt) {
             return Err(StoreError::Conflict);
         }
-        state.votes.insert(key, vote.clone());
+        state.participations.insert(key, participation.clone());
+        state.ballots.insert(receipt, ballot.clone());
         Ok(())
+    }
+
+    async fn participations(&self, voter: &Name) -> Result<Vec<Participation>, StoreError> {
+        Ok(self
+            .state()
+            .participations
+            .values()
+            .filter(|p| &p.voter == voter)
+            .cloned()
+            .collect())
     }
 }
 
@@ -211,6 +230,31 @@ impl ViewStore for InMemoryStore {
             .into_iter()
             .filter_map(|key| state.rows.get(&(view, key)).cloned())
             .collect())
+    }
+}
+
+/// A sealer for tests: the choice in the clear, bound to its voter and election, so that
+/// it opens for them only, as KMS's encryption context makes it.
+#[derive(Debug, Default)]
+pub struct TestSealer;
+
+fn binding(voter: &Name, election: &ElectionId) -> Vec<u8> {
+    format!("{election}\n{}", voter.as_str()).into_bytes()
+}
+
+impl ChoiceSealer for TestSealer {
+    async fn seal(&self, voter: &Name, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, StoreError> {
+        Ok(SealedChoice {
+            data_key: binding(voter, election),
+            ciphertext: serde_json::to_vec(choice).map_err(|e| StoreError::Internal(e.to_string()))?,
+        })
+    }
+
+    async fn open(&self, voter: &Name, election: &ElectionId, sealed: &SealedChoice) -> Result<Choice, StoreError> {
+        if sealed.data_key != binding(voter, election) {
+            return Err(StoreError::Internal("sealed for another voter or election".into()));
+        }
+        serde_json::from_slice(&sealed.ciphertext).map_err(|e| StoreError::Internal(e.to_string()))
     }
 }
 

@@ -18,7 +18,7 @@ pub enum DomainEvent {
     CandidateWithdrawn(CandidateWithdrawn),
     PledgeAdded(PledgeChanged),
     PledgeDeleted(PledgeChanged),
-    Voted(Voted),
+    BallotCast(BallotCast),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,14 +64,15 @@ pub struct PledgeChanged {
     pub pledge_id: PledgeId,
 }
 
+/// A ballot went into the ballot box. It names no voter, and `occurredAt` is the ballot's
+/// hour, not the instant of the vote.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Voted {
+pub struct BallotCast {
     pub event_id: String,
     pub occurred_at: DateTime<Utc>,
     pub election_id: ElectionId,
     pub candidate_id: CandidateId,
-    pub voter_id: String,
     pub receipt_id: ReceiptId,
 }
 
@@ -82,7 +83,7 @@ impl DomainEvent {
             Self::CandidateRegistered(e) => &e.event_id,
             Self::CandidateWithdrawn(e) => &e.event_id,
             Self::PledgeAdded(e) | Self::PledgeDeleted(e) => &e.event_id,
-            Self::Voted(e) => &e.event_id,
+            Self::BallotCast(e) => &e.event_id,
         }
     }
 
@@ -94,7 +95,7 @@ impl DomainEvent {
             Self::CandidateWithdrawn(_) => "CandidateWithdrawn",
             Self::PledgeAdded(_) => "PledgeAdded",
             Self::PledgeDeleted(_) => "PledgeDeleted",
-            Self::Voted(_) => "Voted",
+            Self::BallotCast(_) => "BallotCast",
         }
     }
 
@@ -104,7 +105,7 @@ impl DomainEvent {
             Self::ElectionRegistered(_) => "omp.elections",
             Self::CandidateRegistered(_) | Self::CandidateWithdrawn(_) => "omp.candidates",
             Self::PledgeAdded(_) | Self::PledgeDeleted(_) => "omp.pledges",
-            Self::Voted(_) => "omp.votes",
+            Self::BallotCast(_) => "omp.votes",
         }
     }
 
@@ -124,14 +125,14 @@ mod tests {
 
     #[test]
     fn reads_an_eventbridge_envelope() {
-        let envelope = r#"{"version":"0","id":"x","detail-type":"Voted","source":"omp.votes",
+        let envelope = r#"{"version":"0","id":"x","detail-type":"BallotCast","source":"omp.votes",
             "account":"000000000000","time":"2027-03-01T09:00:00Z","region":"us-east-1","resources":[],
-            "detail":{"eventId":"Voted-1","occurredAt":"2027-03-01T09:00:00Z",
+            "detail":{"eventId":"BallotCast-1","occurredAt":"2027-03-01T09:00:00Z",
             "electionId":"6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10","candidateId":"0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11",
-            "voterId":"v1","receiptId":"9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f"}}"#;
+            "receiptId":"9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f"}}"#;
         let event: DomainEvent = serde_json::from_str(envelope).unwrap();
-        assert_eq!(event.detail_type(), "Voted");
-        assert_eq!(event.event_id(), "Voted-1");
-        assert!(event.detail_json().contains("\"voterId\":\"v1\""));
+        assert_eq!(event.detail_type(), "BallotCast");
+        assert_eq!(event.event_id(), "BallotCast-1");
+        assert!(event.detail_json().contains("\"candidateId\""));
     }
 }

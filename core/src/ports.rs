@@ -5,7 +5,8 @@ use crate::domain::candidate::Candidate;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
 use crate::domain::pledge::Pledge;
-use crate::domain::vote::Vote;
+use crate::domain::text::Name;
+use crate::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use crate::domain_events::DomainEvent;
 use crate::problem::StoreError;
 use crate::projection::{Effect, Row, RowKey, View};
@@ -53,8 +54,33 @@ pub trait PledgeStore: Send + Sync {
 }
 
 pub trait VoteStore: Send + Sync {
-    /// Stores a vote unless the voter already voted in that election (`Conflict`).
-    fn insert_vote(&self, vote: &Vote) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores a voter's participation and their anonymous ballot, both or neither:
+    /// `Conflict` if the voter already voted in that election, `Precondition` if the
+    /// candidate no longer stands in it.
+    fn insert_vote(
+        &self,
+        participation: &Participation,
+        ballot: &Ballot,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A voter's participations, in every election.
+    fn participations(&self, voter: &Name) -> impl Future<Output = Result<Vec<Participation>, StoreError>> + Send;
+}
+
+pub trait ChoiceSealer: Send + Sync {
+    /// Seals a voter's choice under a key bound to that voter and election.
+    fn seal(
+        &self,
+        voter: &Name,
+        election: &ElectionId,
+        choice: &Choice,
+    ) -> impl Future<Output = Result<SealedChoice, StoreError>> + Send;
+    /// Opens a sealed choice; it opens only for the voter and election it was sealed for.
+    fn open(
+        &self,
+        voter: &Name,
+        election: &ElectionId,
+        sealed: &SealedChoice,
+    ) -> impl Future<Output = Result<Choice, StoreError>> + Send;
 }
 
 pub trait ViewStore: Send + Sync {

@@ -4,6 +4,7 @@
 use crate::services::LiveServices;
 use adapters::dynamodb::{DynamoStore, Tables};
 use adapters::eventbridge::EventBridgeBus;
+use adapters::kms::KmsSealer;
 use aws_config::SdkConfig;
 use election_core::clock::SystemClock;
 
@@ -17,6 +18,8 @@ pub struct MissingSetting(pub &'static str);
 pub struct Settings {
     pub tables: Tables,
     pub event_bus_name: String,
+    /// The KMS key that seals voters' choices.
+    pub ballot_seal_key: String,
 }
 
 fn var(name: &'static str) -> Result<String, MissingSetting> {
@@ -32,11 +35,13 @@ impl Settings {
             tables: Tables {
                 elections: var("ELECTIONS_TABLE")?,
                 candidates: var("CANDIDATES_TABLE")?,
-                votes: var("VOTES_TABLE")?,
+                participation: var("PARTICIPATION_TABLE")?,
+                ballot_box: var("BALLOT_BOX_TABLE")?,
                 pledges: var("PLEDGES_TABLE")?,
                 dashboard: var("DASHBOARD_TABLE")?,
             },
             event_bus_name: var("EVENT_BUS_NAME")?,
+            ballot_seal_key: var("BALLOT_SEAL_KEY")?,
         })
     }
 
@@ -46,6 +51,7 @@ impl Settings {
             store: DynamoStore::from_config(aws, self.tables),
             bus: EventBridgeBus::from_config(aws, self.event_bus_name),
             clock: SystemClock,
+            sealer: KmsSealer::from_config(aws, self.ballot_seal_key),
         }
     }
 }

@@ -7,14 +7,14 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use election_core::clock::Clock;
 use election_core::domain_events::DomainEvent;
 use election_core::policies;
-use election_core::ports::{EventBus, Store};
+use election_core::ports::{ChoiceSealer, EventBus, Store};
 use election_core::problem::StoreError;
 use std::future::Future;
 
 /// A function fed by an SQS queue of domain events.
 pub trait Consumer {
-    fn consume<S: Store, B: EventBus, C: Clock>(
-        services: &Services<S, B, C>,
+    fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
         event: SqsEvent,
     ) -> impl Future<Output = SqsBatchResponse> + Send;
 }
@@ -23,8 +23,8 @@ pub trait Consumer {
 pub struct ProjectDashboard;
 
 impl Consumer for ProjectDashboard {
-    async fn consume<S: Store, B: EventBus, C: Clock>(
-        services: &Services<S, B, C>,
+    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
         event: SqsEvent,
     ) -> SqsBatchResponse {
         let (store, clock) = (&services.store, &services.clock);
@@ -39,8 +39,8 @@ impl Consumer for ProjectDashboard {
 pub struct CountPledges;
 
 impl Consumer for CountPledges {
-    async fn consume<S: Store, B: EventBus, C: Clock>(
-        services: &Services<S, B, C>,
+    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
         event: SqsEvent,
     ) -> SqsBatchResponse {
         let store = &services.store;
@@ -56,8 +56,8 @@ impl Consumer for CountPledges {
 pub struct RemoveWithdrawnPledges;
 
 impl Consumer for RemoveWithdrawnPledges {
-    async fn consume<S: Store, B: EventBus, C: Clock>(
-        services: &Services<S, B, C>,
+    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
         event: SqsEvent,
     ) -> SqsBatchResponse {
         let Batch { events, mut failed } = read(event);

@@ -10,7 +10,7 @@ use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use election_core::clock::Clock;
-use election_core::ports::{EventBus, Store};
+use election_core::ports::{ChoiceSealer, EventBus, Store};
 use lambda_http::{Body, Request, Response};
 
 /// A function behind HTTP API routes.
@@ -92,7 +92,7 @@ impl Function {
     }
 }
 
-impl<S: Store, B: EventBus, C: Clock> Services<S, B, C> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
     /// Answers an HTTP request with the function's handler.
     pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
         use HttpFunction::*;

@@ -2,7 +2,7 @@
 //! window edges, one vote per voter, roles, and malformed input. Every refusal is a
 //! problem+json reply and leaves the store exactly as it was.
 
-use adapters::memory::{InMemoryStore, RecordingBus};
+use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::clock::FixedClock;
 use election_core::domain::candidate::{Candidate, CandidateStatus};
@@ -16,7 +16,7 @@ use handlers::services::Services;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-type TestServices = Services<InMemoryStore, RecordingBus, FixedClock>;
+type TestServices = Services<InMemoryStore, RecordingBus, FixedClock, TestSealer>;
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -68,6 +68,7 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
             store,
             bus: RecordingBus::default(),
             clock: FixedClock(now),
+            sealer: TestSealer,
         },
         fixture,
     )
@@ -154,7 +155,7 @@ async fn a_vote_at_the_opening_instant_is_stored() {
     let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert!(reply.body["receiptId"].is_string());
-    assert_eq!(services.store.snapshot().votes.len(), 1);
+    assert_eq!(services.store.snapshot().participations.len(), 1);
 }
 
 #[tokio::test]

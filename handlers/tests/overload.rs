@@ -3,7 +3,7 @@
 //! the real DynamoDB adapter against a local socket that never answers.
 
 use adapters::dynamodb::{DynamoStore, Tables};
-use adapters::memory::RecordingBus;
+use adapters::memory::{RecordingBus, TestSealer};
 use election_core::clock::SystemClock;
 use handlers::functions::HttpFunction;
 use handlers::http::event::{http_api_event, HttpApiRequest};
@@ -26,7 +26,8 @@ fn store(endpoint: String) -> DynamoStore {
     let tables = Tables {
         elections: "elections".into(),
         candidates: "candidates".into(),
-        votes: "votes".into(),
+        participation: "participation".into(),
+        ballot_box: "ballot-box".into(),
         pledges: "pledges".into(),
         dashboard: "dashboard".into(),
     };
@@ -38,6 +39,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         store,
         bus: RecordingBus::default(),
         clock: SystemClock,
+        sealer: TestSealer,
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
     let event = http_api_event(&HttpApiRequest {

@@ -1,7 +1,7 @@
 //! Every file in `events/` is loaded and fed to its function's handler, the way
 //! `sam local invoke -e events/<function>.json` would.
 
-use adapters::memory::{InMemoryStore, RecordingBus};
+use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
 use chrono::{DateTime, Utc};
 use election_core::auth::{Caller, Role};
 use election_core::clock::FixedClock;
@@ -27,7 +27,7 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// The election, candidate and pledge the sample events refer to, open at the sample time.
-async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock> {
+async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSealer> {
     let store = InMemoryStore::default();
     let election_id = ElectionId::parse(ELECTION).unwrap();
     store
@@ -69,6 +69,7 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock> {
         store,
         bus: RecordingBus::default(),
         clock: FixedClock(at("2027-03-01T09:00:00Z")),
+        sealer: TestSealer,
     }
 }
 
@@ -121,7 +122,7 @@ async fn every_sample_event_runs_through_its_handler() {
                 assert!(response.batch_item_failures.is_empty(), "{}", path.display());
                 let published = services.bus.published();
                 assert_eq!(published.len(), 1, "{}", path.display());
-                assert_eq!(published[0].detail_type(), "Voted");
+                assert_eq!(published[0].detail_type(), "BallotCast");
             }
             Function::Queue(f) => {
                 let event = serde_json::from_str(&text).unwrap();

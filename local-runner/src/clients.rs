@@ -35,6 +35,7 @@ pub struct Clients {
     pub streams: aws_sdk_dynamodbstreams::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -60,6 +61,7 @@ impl Clients {
             ),
             events: aws_sdk_eventbridge::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
+            kms: aws_sdk_kms::Client::new(&sdk),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod template;
 
 use adapters::dynamodb::{DynamoStore, Tables};
 use adapters::eventbridge::EventBridgeBus;
+use adapters::kms::KmsSealer;
 use clients::{Clients, Ports};
 use election_core::clock::SystemClock;
 use emulators::Emulator;
@@ -47,7 +48,8 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
     let tables = Tables {
         elections: env_value(template, "ELECTIONS_TABLE")?,
         candidates: env_value(template, "CANDIDATES_TABLE")?,
-        votes: env_value(template, "VOTES_TABLE")?,
+        participation: env_value(template, "PARTICIPATION_TABLE")?,
+        ballot_box: env_value(template, "BALLOT_BOX_TABLE")?,
         pledges: env_value(template, "PLEDGES_TABLE")?,
         dashboard: env_value(template, "DASHBOARD_TABLE")?,
     };
@@ -55,6 +57,7 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         store: DynamoStore::new(clients.dynamodb.clone(), tables),
         bus: EventBridgeBus::new(clients.events.clone(), env_value(template, "EVENT_BUS_NAME")?),
         clock: SystemClock,
+        sealer: KmsSealer::new(clients.kms.clone(), env_value(template, "BALLOT_SEAL_KEY")?),
     })
 }
 
@@ -72,7 +75,9 @@ async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<E
         let dynamodb_ready = || async { clients.dynamodb.list_tables().send().await.is_ok() };
         started[0].wait_ready(Duration::from_secs(60), dynamodb_ready).await?;
         let localstack_ready = || async {
-            clients.sqs.list_queues().send().await.is_ok() && clients.events.list_event_buses().send().await.is_ok()
+            clients.sqs.list_queues().send().await.is_ok()
+                && clients.events.list_event_buses().send().await.is_ok()
+                && clients.kms.list_keys().send().await.is_ok()
         };
         started[1]
             .wait_ready(Duration::from_secs(120), localstack_ready)

@@ -167,6 +167,19 @@ pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisi
             provisioned.stream_arns.insert(name.clone(), arn);
         }
     }
+    for key in &template.keys {
+        let fail = fail(key);
+        let created = clients.kms.create_key().send().await.map_err(|e| fail(describe(e)))?;
+        let key_id = created.key_metadata().map(|m| m.key_id()).unwrap_or_default();
+        clients
+            .kms
+            .create_alias()
+            .alias_name(Template::key_alias(key))
+            .target_key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| fail(describe(e)))?;
+    }
     for bus in &template.buses {
         clients
             .events

@@ -73,6 +73,8 @@ pub struct Template {
     /// Table logical id → its properties, as JSON.
     pub tables: BTreeMap<String, Value>,
     pub buses: Vec<String>,
+    /// KMS keys, by logical id.
+    pub keys: Vec<String>,
     pub queues: Vec<QueueDef>,
     pub rules: Vec<RuleDef>,
     pub functions: Vec<FunctionDef>,
@@ -149,6 +151,7 @@ impl Template {
                     template.tables.insert(id.clone(), properties);
                 }
                 "AWS::Events::EventBus" => template.buses.push(id.clone()),
+                "AWS::KMS::Key" => template.keys.push(id.clone()),
                 "AWS::SQS::Queue" => {
                     let redrive = properties.get("RedrivePolicy");
                     template.queues.push(QueueDef {
@@ -189,13 +192,22 @@ impl Template {
             .pointer("/Globals/Function/Environment/Variables")
             .and_then(Value::as_object);
         for (name, value) in globals.into_iter().flatten() {
-            let resolved = referenced_id(value).or_else(|| value.as_str().map(str::to_owned));
+            let resolved = match referenced_id(value) {
+                Some(key) if template.keys.contains(&key) => Some(Self::key_alias(&key)),
+                Some(id) => Some(id),
+                None => value.as_str().map(str::to_owned),
+            };
             template.environment.insert(
                 name.clone(),
                 resolved.ok_or_else(|| shape(format!("Globals variable {name}")))?,
             );
         }
         Ok(template)
+    }
+
+    /// Locally a key is known by an alias named after its logical id.
+    pub fn key_alias(logical_id: &str) -> String {
+        format!("alias/{logical_id}")
     }
 
     /// Every HTTP route in the template, with the function folder that serves it.

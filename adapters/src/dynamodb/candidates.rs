@@ -100,17 +100,22 @@ impl CandidateStore for DynamoStore {
     }
 }
 
+/// A new item to put in a table, only if its `key` attribute is absent.
+pub(super) struct NewItem<'a> {
+    pub table: &'a str,
+    pub item: HashMap<String, AttributeValue>,
+    pub key: &'static str,
+}
+
 impl DynamoStore {
-    /// Puts a new `item` (its `key` attribute must be absent) into `table`, in one
-    /// transaction with a check that the candidate is still registered in the election:
-    /// a withdrawal between a handler's read and this write cancels it (`Precondition`).
+    /// Puts new items, in one transaction with a check that the candidate is still
+    /// registered in the election: a withdrawal between a use case's read and this write
+    /// cancels it (`Precondition`); an item already there cancels it too (`Conflict`).
     pub(super) async fn put_while_candidate_stands(
         &self,
         candidate: &CandidateId,
         election: &ElectionId,
-        table: &str,
-        item: HashMap<String, AttributeValue>,
-        key: &str,
+        items: Vec<NewItem<'_>>,
     ) -> Result<(), StoreError> {
         let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
         let candidate_stands = ConditionCheck::builder()
@@ -122,25 +127,25 @@ impl DynamoStore {
             .expression_attribute_values(":election", AttributeValue::S(election.to_string()))
             .build()
             .map_err(internal)?;
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#key)")
-            .expression_attribute_names("#key", key)
-            .build()
-            .map_err(internal)?;
-        let result = self
+        let mut transaction = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(candidate_stands).build())
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .send()
-            .await;
-        match result {
+            .transact_items(TransactWriteItem::builder().condition_check(candidate_stands).build());
+        for new in items {
+            let put = Put::builder()
+                .table_name(new.table)
+                .set_item(Some(new.item))
+                .condition_expression("attribute_not_exists(#key)")
+                .expression_attribute_names("#key", new.key)
+                .build()
+                .map_err(internal)?;
+            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        match transaction.send().await {
             Ok(_) => Ok(()),
             Err(err) => match failed_conditions(&err).as_deref() {
                 Some([true, ..]) => Err(StoreError::Precondition),
-                Some([_, true, ..]) => Err(StoreError::Conflict),
+                Some([_, rest @ ..]) if rest.contains(&true) => Err(StoreError::Conflict),
                 _ => Err(classify(err)),
             },
         }

@@ -1,4 +1,5 @@
-//! Classifies SDK errors into [`StoreError`], so a 409 is never mistaken for a 500.
+//! Classifies SDK errors (DynamoDB's, and KMS's) into [`StoreError`], so a 409 is never
+//! mistaken for a 500.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -17,9 +18,13 @@ const THROTTLING_CODES: &[&str] = &[
     // A transaction cancelled for anything but a failed condition (a conflicting
     // transaction, throttling) is worth retrying; conditions are read before this.
     "TransactionCanceledException",
+    // KMS, when it is throttled or cannot reach its key store.
+    "KMSInternalException",
+    "KeyUnavailableException",
+    "DependencyTimeoutException",
 ];
 
-pub(super) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
+pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
     R: std::fmt::Debug,

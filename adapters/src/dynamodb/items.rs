@@ -7,7 +7,7 @@ use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::text::{LongText, Name};
-use election_core::domain::vote::Vote;
+use election_core::domain::vote::{Ballot, Participation, SealedChoice};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -19,8 +19,10 @@ pub(crate) enum Item {
     Candidate(CandidateItem),
     #[serde(rename = "ballot-claim")]
     BallotClaim(BallotClaimItem),
-    #[serde(rename = "vote")]
-    Vote(VoteItem),
+    #[serde(rename = "participation")]
+    Participation(ParticipationItem),
+    #[serde(rename = "ballot")]
+    Ballot(BallotItem),
     #[serde(rename = "pledge")]
     Pledge(PledgeItem),
 }
@@ -31,7 +33,14 @@ pub(crate) struct EntityTag {
     pub entity: Option<String>,
 }
 
-pub(crate) const ENTITIES: &[&str] = &["election", "candidate", "ballot-claim", "vote", "pledge"];
+pub(crate) const ENTITIES: &[&str] = &[
+    "election",
+    "candidate",
+    "ballot-claim",
+    "participation",
+    "ballot",
+    "pledge",
+];
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -76,14 +85,94 @@ impl BallotClaimItem {
     }
 }
 
+/// A voter's participation, keyed by (`voterId`, `electionId`): every voter is their own
+/// partition. The choice is there only sealed.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct VoteItem {
-    pub election_id: ElectionId,
+pub(crate) struct ParticipationItem {
     pub voter_id: Name,
-    pub candidate_id: CandidateId,
-    pub cast_at: DateTime<Utc>,
+    pub election_id: ElectionId,
+    pub voted_at: DateTime<Utc>,
+    #[serde(with = "base64_bytes")]
+    pub sealed_data_key: Vec<u8>,
+    #[serde(with = "base64_bytes")]
+    pub sealed_choice: Vec<u8>,
+}
+
+/// Ballot box partitions per election: at 10,000 votes/s, each takes about 300 writes/s.
+pub(crate) const BALLOT_BOX_SHARDS: u32 = 32;
+
+/// An anonymous ballot, keyed by (`box`, `receiptId`); `box` is one of
+/// [`BALLOT_BOX_SHARDS`] partitions of its election, chosen by the random receipt.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BallotItem {
+    #[serde(rename = "box")]
+    pub ballot_box: String,
     pub receipt_id: ReceiptId,
+    pub election_id: ElectionId,
+    pub candidate_id: CandidateId,
+    pub cast_in_hour: DateTime<Utc>,
+}
+
+impl BallotItem {
+    pub fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
+        let shard = receipt.as_u128() % u128::from(BALLOT_BOX_SHARDS);
+        format!("{election}#{shard}")
+    }
+}
+
+impl From<&Ballot> for BallotItem {
+    fn from(b: &Ballot) -> Self {
+        Self {
+            ballot_box: Self::ballot_box(&b.election_id, &b.receipt_id),
+            receipt_id: b.receipt_id.clone(),
+            election_id: b.election_id.clone(),
+            candidate_id: b.candidate_id.clone(),
+            cast_in_hour: b.cast_in_hour,
+        }
+    }
+}
+
+impl From<&Participation> for ParticipationItem {
+    fn from(p: &Participation) -> Self {
+        Self {
+            voter_id: p.voter.clone(),
+            election_id: p.election_id.clone(),
+            voted_at: p.voted_at,
+            sealed_data_key: p.sealed_choice.data_key.clone(),
+            sealed_choice: p.sealed_choice.ciphertext.clone(),
+        }
+    }
+}
+
+impl From<ParticipationItem> for Participation {
+    fn from(item: ParticipationItem) -> Self {
+        Self {
+            election_id: item.election_id,
+            voter: item.voter_id,
+            voted_at: item.voted_at,
+            sealed_choice: SealedChoice {
+                data_key: item.sealed_data_key,
+                ciphertext: item.sealed_choice,
+            },
+        }
+    }
+}
+
+/// Binary attributes as base64 text, so that items stay readable as JSON.
+mod base64_bytes {
+    use aws_smithy_types::base64;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        base64::decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 impl From<&Election> for ElectionItem {
@@ -139,18 +228,6 @@ impl From<CandidateItem> for Candidate {
             status: item.status,
             registered_at: item.registered_at,
             pledge_count: u64::try_from(item.pledge_count).unwrap_or(0),
-        }
-    }
-}
-
-impl From<&Vote> for VoteItem {
-    fn from(v: &Vote) -> Self {
-        Self {
-            election_id: v.election_id.clone(),
-            voter_id: v.voter_id.clone(),
-            candidate_id: v.candidate_id.clone(),
-            cast_at: v.cast_at,
-            receipt_id: v.receipt_id.clone(),
         }
     }
 }

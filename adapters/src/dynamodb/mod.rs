@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use election_core::problem::StoreError;
-use errors::classify;
+pub(crate) use errors::classify;
 use std::collections::HashMap;
 
 /// An item as DynamoDB returns it.
@@ -27,7 +27,8 @@ type RawItem = HashMap<String, AttributeValue>;
 pub struct Tables {
     pub elections: String,
     pub candidates: String,
-    pub votes: String,
+    pub participation: String,
+    pub ballot_box: String,
     pub pledges: String,
     pub dashboard: String,
 }

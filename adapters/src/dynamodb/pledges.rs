@@ -1,6 +1,7 @@
 //! The pledges table: pledges keyed by (`candidateId`, `pledgeId`), so that a pledge can
 //! only ever be reached through its own candidate.
 
+use super::candidates::NewItem;
 use super::errors::{classify, corrupt};
 use super::items::{Item, PledgeItem};
 use super::DynamoStore;
@@ -16,8 +17,12 @@ impl PledgeStore for DynamoStore {
         let item = serde_dynamo::to_item(Item::Pledge(PledgeItem::from(pledge))).map_err(corrupt)?;
         // A withdrawn candidate gets no new pledge, even one racing the withdrawal.
         let (candidate, election) = (&pledge.candidate_id, &pledge.election_id);
-        self.put_while_candidate_stands(candidate, election, &self.tables.pledges, item, "pledgeId")
-            .await
+        let pledge = NewItem {
+            table: &self.tables.pledges,
+            item,
+            key: "pledgeId",
+        };
+        self.put_while_candidate_stands(candidate, election, vec![pledge]).await
     }
 
     #[tracing::instrument(skip(self))]

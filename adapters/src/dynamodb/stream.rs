@@ -1,12 +1,12 @@
-//! Turns table stream records into domain events: inserts of elections, candidates, votes
-//! and pledges; a candidate's status moving to withdrawn; a pledge's removal. Markers,
+//! Turns table stream records into domain events: inserts of elections, candidates,
+//! ballots and pledges; a candidate's status moving to withdrawn; a pledge's removal. Markers,
 //! ballot claims and counter updates raise none.
 
 use super::items::{EntityTag, Item, ENTITIES};
 use aws_lambda_events::dynamodb::EventRecord;
 use election_core::domain::candidate::CandidateStatus;
 use election_core::domain_events::{
-    CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, Voted,
+    BallotCast, CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged,
 };
 
 /// A stream record that cannot be read as an item of ours.
@@ -76,13 +76,12 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             party: c.party.into(),
             name: c.name.into(),
         })),
-        Item::Vote(v) => Some(DomainEvent::Voted(Voted {
-            event_id: format!("Voted-{}", v.receipt_id),
-            occurred_at: v.cast_at,
-            election_id: v.election_id,
-            candidate_id: v.candidate_id,
-            voter_id: v.voter_id.into(),
-            receipt_id: v.receipt_id,
+        Item::Ballot(b) => Some(DomainEvent::BallotCast(BallotCast {
+            event_id: format!("BallotCast-{}", b.receipt_id),
+            occurred_at: b.cast_in_hour,
+            election_id: b.election_id,
+            candidate_id: b.candidate_id,
+            receipt_id: b.receipt_id,
         })),
         Item::Pledge(p) => Some(DomainEvent::PledgeAdded(PledgeChanged {
             event_id: format!("PledgeAdded-{}", p.pledge_id),
@@ -91,6 +90,7 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             candidate_id: p.candidate_id,
             pledge_id: p.pledge_id,
         })),
-        Item::BallotClaim(_) => None,
+        // A participation raises no event: the pipeline sees ballots only.
+        Item::BallotClaim(_) | Item::Participation(_) => None,
     }
 }

@@ -17,6 +17,11 @@ macro_rules! id_type {
                 Self(Uuid::new_v4())
             }
 
+            /// The id as a number, to spread keys by: the random bits of a v4 UUID are uniform.
+            pub fn as_u128(&self) -> u128 {
+                self.0.as_u128()
+            }
+
             /// Parses an id from untrusted text: only the canonical hyphenated form.
             pub fn parse(text: &str) -> Result<Self, InvalidId> {
                 if text.len() != 36 {

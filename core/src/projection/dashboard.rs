@@ -3,8 +3,8 @@
 //! Rows are keyed `pk`/`sk`. Per election: a row `election` (its name) and a row per
 //! candidate `candidate#<id>` (ballot number, party, name, `pledgeCount`, `withdrawn`). A
 //! candidate's votes are counted in shard rows under [`VOTE_SHARDS`] partition keys
-//! `votes#<election>#<n>`, so that no one key takes every vote. Per voter: a row per
-//! election voted in.
+//! `votes#<election>#<n>`, so that no one key takes every vote. Nothing here names a
+//! voter: a voter's own votes are read from their participations.
 
 use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Value};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
@@ -50,15 +50,6 @@ pub fn results_partitions(election: &ElectionId) -> Vec<String> {
     let mut partitions = vec![format!("election#{election}")];
     partitions.extend((0..VOTE_SHARDS).map(|shard| vote_shard(election, shard)));
     partitions
-}
-
-/// The partition that holds a voter's own votes.
-pub fn my_votes_partition(voter: &str) -> String {
-    format!("voter#{voter}")
-}
-
-fn my_vote_row(voter: &str, election: &ElectionId) -> RowKey {
-    vec![("pk", my_votes_partition(voter)), ("sk", format!("vote#{election}"))]
 }
 
 fn text_value(text: impl Into<String>) -> Value {
@@ -138,29 +129,15 @@ pub fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
                 change(&[stamp], &[("pledgeCount", -1)]),
             )],
         ),
-        DomainEvent::Voted(e) => (
+        DomainEvent::BallotCast(e) => (
             once(event),
-            vec![
-                (
-                    vote_shard_row(&e.election_id, &e.candidate_id, &e.receipt_id),
-                    change(
-                        &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
-                        &[("votes", 1)],
-                    ),
+            vec![(
+                vote_shard_row(&e.election_id, &e.candidate_id, &e.receipt_id),
+                change(
+                    &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
+                    &[("votes", 1)],
                 ),
-                (
-                    my_vote_row(&e.voter_id, &e.election_id),
-                    change(
-                        &[
-                            ("electionId", text_value(e.election_id.to_string())),
-                            ("candidateId", text_value(e.candidate_id.to_string())),
-                            ("castAt", text_value(e.occurred_at.to_rfc3339())),
-                            ("receiptId", text_value(e.receipt_id.to_string())),
-                        ],
-                        &[],
-                    ),
-                ),
-            ],
+            )],
         ),
     };
     Effect { guard, changes }
@@ -212,26 +189,16 @@ pub fn results(election_id: &ElectionId, rows: &[Row]) -> Results {
     Results::from_tallies(election_id.clone(), tallies.into_values().collect(), as_of)
 }
 
-/// One row of a voter's partition, read.
+/// One of a voter's votes, opened: its names are still to be read from the dashboard.
 #[derive(Clone, Debug)]
-pub struct MyVoteRow {
+pub struct OpenedVote {
     pub election_id: ElectionId,
     pub candidate_id: CandidateId,
     pub receipt_id: ReceiptId,
     pub cast_at: DateTime<Utc>,
 }
 
-impl MyVoteRow {
-    /// Reads a row of [`my_votes_partition`]; `None` if it lacks an attribute.
-    pub fn read(row: &Row) -> Option<Self> {
-        Some(Self {
-            election_id: text(row, "electionId").and_then(|id| ElectionId::parse(&id).ok())?,
-            candidate_id: text(row, "candidateId").and_then(|id| CandidateId::parse(&id).ok())?,
-            receipt_id: text(row, "receiptId").and_then(|id| ReceiptId::parse(&id).ok())?,
-            cast_at: time(row, "castAt")?,
-        })
-    }
-
+impl OpenedVote {
     /// The rows that name the election and the candidate. They are read, not copied into
     /// the voter's row, so that a withdrawal is one write, not one per vote cast.
     pub fn detail_keys(&self) -> [RowKey; 2] {

@@ -1,5 +1,6 @@
 //! Casts the caller's one vote in an election (voter), inside the voting window, for a
-//! candidate who stands in that election.
+//! candidate who stands in that election. The vote is stored as a participation that
+//! holds the choice only sealed for the voter, and an anonymous ballot.
 
 use super::authorize;
 use super::views::VoteReceipt;
@@ -8,8 +9,8 @@ use crate::clock::Clock;
 use crate::domain::candidate::CandidateStatus;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::text::Name;
-use crate::domain::vote::{check_window, Vote, WindowRefusal};
-use crate::ports::{CandidateStore, ElectionStore, VoteStore};
+use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, WindowRefusal};
+use crate::ports::{CandidateStore, ChoiceSealer, ElectionStore, VoteStore};
 use crate::problem::{AppError, Code, StoreError};
 
 pub const MAY: &[Role] = &[Role::Voter];
@@ -36,6 +37,7 @@ impl CastVote {
 
 pub async fn cast_vote(
     store: &(impl ElectionStore + CandidateStore + VoteStore),
+    sealer: &impl ChoiceSealer,
     clock: &impl Clock,
     command: CastVote,
 ) -> Result<VoteReceipt, AppError> {
@@ -62,14 +64,23 @@ pub async fn cast_vote(
         return Err(AppError::candidate_withdrawn());
     }
 
-    let vote = Vote {
-        election_id,
-        voter_id: voter,
+    let choice = Choice {
         candidate_id: candidate.id,
-        cast_at: now,
         receipt_id: ReceiptId::new(),
     };
-    match store.insert_vote(&vote).await {
+    let ballot = Ballot {
+        election_id: election_id.clone(),
+        candidate_id: choice.candidate_id.clone(),
+        receipt_id: choice.receipt_id.clone(),
+        cast_in_hour: coarse(now),
+    };
+    let participation = Participation {
+        sealed_choice: sealer.seal(&voter, &election_id, &choice).await?,
+        election_id,
+        voter,
+        voted_at: now,
+    };
+    match store.insert_vote(&participation, &ballot).await {
         Err(StoreError::Conflict) => Err(AppError::conflict(
             Code::AlreadyVoted,
             "you have already voted in this election",
@@ -77,11 +88,12 @@ pub async fn cast_vote(
         Err(StoreError::Precondition) => Err(AppError::candidate_withdrawn()),
         other => other.map_err(AppError::from),
     }?;
-    tracing::info!(election_id = %vote.election_id, receipt_id = %vote.receipt_id, "vote stored");
+    // The log names the election only: never the voter beside the choice or the receipt.
+    tracing::info!(election_id = %ballot.election_id, "vote stored");
     Ok(VoteReceipt {
-        receipt_id: vote.receipt_id,
-        election_id: vote.election_id,
-        candidate_id: vote.candidate_id,
-        cast_at: vote.cast_at,
+        receipt_id: choice.receipt_id,
+        election_id: ballot.election_id,
+        candidate_id: choice.candidate_id,
+        cast_at: participation.voted_at,
     })
 }

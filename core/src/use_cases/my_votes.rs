@@ -1,32 +1,40 @@
-//! The caller's own votes in every election (voter). The caller is the token's `sub`;
-//! there is no way to name anyone else.
+//! The caller's own votes in every election (voter): their participations, each choice
+//! opened for them alone, with the names from the dashboard. The caller is the token's
+//! `sub`; there is no way to name anyone else.
 
 use super::authorize;
 use super::views::Listing;
 use crate::auth::{Caller, Role};
 use crate::domain::results::MyVote;
-use crate::ports::ViewStore;
+use crate::domain::text::Name;
+use crate::ports::{ChoiceSealer, ViewStore, VoteStore};
 use crate::problem::AppError;
-use crate::projection::dashboard::{my_votes_partition, MyVoteRow};
+use crate::projection::dashboard::OpenedVote;
 use crate::projection::{text, Row, View};
 use std::collections::HashMap;
 
 pub const MAY: &[Role] = &[Role::Voter];
 
-pub async fn my_votes(store: &impl ViewStore, caller: &Caller) -> Result<Listing<MyVote>, AppError> {
+pub async fn my_votes(
+    store: &(impl VoteStore + ViewStore),
+    sealer: &impl ChoiceSealer,
+    caller: &Caller,
+) -> Result<Listing<MyVote>, AppError> {
     authorize(caller, MAY)?;
-    let rows = store
-        .partition(View::Dashboard, &my_votes_partition(&caller.sub))
-        .await?;
-    let votes = rows
-        .iter()
-        .map(MyVoteRow::read)
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            tracing::error!("a my-votes row lacks an attribute");
-            AppError::Internal
-        })?;
-    let mut keys: Vec<_> = votes.iter().flat_map(MyVoteRow::detail_keys).collect();
+    let voter = Name::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)?;
+    let mut votes = Vec::new();
+    for participation in store.participations(&voter).await? {
+        let choice = sealer
+            .open(&voter, &participation.election_id, &participation.sealed_choice)
+            .await?;
+        votes.push(OpenedVote {
+            election_id: participation.election_id,
+            candidate_id: choice.candidate_id,
+            receipt_id: choice.receipt_id,
+            cast_at: participation.voted_at,
+        });
+    }
+    let mut keys: Vec<_> = votes.iter().flat_map(OpenedVote::detail_keys).collect();
     keys.sort();
     keys.dedup();
     let details: HashMap<(String, String), Row> = store

@@ -11,7 +11,7 @@ use election_core::clock::Clock;
 use election_core::domain::candidate::BallotNumber;
 use election_core::domain::ids::CandidateId;
 use election_core::domain::text::{LongText, Name};
-use election_core::ports::{EventBus, Store};
+use election_core::ports::{ChoiceSealer, EventBus, Store};
 use election_core::problem::AppError;
 use election_core::use_cases::*;
 use lambda_http::http::StatusCode;
@@ -22,8 +22,8 @@ use std::future::Future;
 /// An HTTP function: a request in, a reply out. Every outcome is a reply; nothing becomes
 /// API Gateway's bare 500.
 pub trait Route {
-    fn handle<S: Store, B: EventBus, C: Clock>(
-        services: &Services<S, B, C>,
+    fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
         req: Request,
     ) -> impl Future<Output = Response<Body>> + Send;
 }
@@ -47,7 +47,10 @@ struct RegisterElectionBody {
 }
 
 impl Route for RegisterElection {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_election::MAY)?;
             let body: RegisterElectionBody = json_body(&req)?;
@@ -66,7 +69,10 @@ impl Route for RegisterElection {
 pub struct QueryElections;
 
 impl Route for QueryElections {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let (store, clock) = (&services.store, &services.clock);
         if let Err(err) = caller(&req) {
             return reply::<()>(StatusCode::OK, Err(err));
@@ -92,7 +98,10 @@ struct RegisterCandidateBody {
 }
 
 impl Route for RegisterCandidate {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_candidate::MAY)?;
             let election_id = path_id(&req, "electionId")?;
@@ -114,7 +123,10 @@ impl Route for RegisterCandidate {
 pub struct WithdrawCandidate;
 
 impl Route for WithdrawCandidate {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, withdraw_candidate::MAY)?;
             let command = withdraw_candidate::WithdrawCandidate {
@@ -131,7 +143,10 @@ impl Route for WithdrawCandidate {
 pub struct QueryCandidates;
 
 impl Route for QueryCandidates {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let store = &services.store;
         if let Err(err) = caller(&req) {
             return reply::<()>(StatusCode::OK, Err(err));
@@ -157,7 +172,10 @@ struct AddPledgeBody {
 }
 
 impl Route for AddPledge {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
             let candidate_id: CandidateId = path_id(&req, "candidateId")?;
@@ -179,7 +197,10 @@ impl Route for AddPledge {
 pub struct DeletePledge;
 
 impl Route for DeletePledge {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let pledge_id = path_id(&req, "pledgeId")?;
             let caller = caller(&req)?;
@@ -195,7 +216,10 @@ impl Route for DeletePledge {
 pub struct QueryPledges;
 
 impl Route for QueryPledges {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             caller(&req)?;
             query_pledges::list_pledges(&services.store, &path_id(&req, "candidateId")?).await
@@ -215,13 +239,16 @@ struct CastVoteBody {
 }
 
 impl Route for CastVote {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, cast_vote::MAY)?;
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
-            cast_vote::cast_vote(&services.store, &services.clock, command).await
+            cast_vote::cast_vote(&services.store, &services.sealer, &services.clock, command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -231,7 +258,10 @@ impl Route for CastVote {
 pub struct GetResults;
 
 impl Route for GetResults {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
             let election_id = path_id(&req, "electionId")?;
@@ -245,8 +275,11 @@ impl Route for GetResults {
 pub struct MyVotes;
 
 impl Route for MyVotes {
-    async fn handle<S: Store, B: EventBus, C: Clock>(services: &Services<S, B, C>, req: Request) -> Response<Body> {
-        let outcome = async { my_votes::my_votes(&services.store, &caller(&req)?).await };
+    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
+        services: &Services<S, B, C, K>,
+        req: Request,
+    ) -> Response<Body> {
+        let outcome = async { my_votes::my_votes(&services.store, &services.sealer, &caller(&req)?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }

@@ -16,6 +16,8 @@ mod redelivery;
 #[cfg(local_stack)]
 mod scenario;
 #[cfg(local_stack)]
+mod secrecy;
+#[cfg(local_stack)]
 mod support;
 #[cfg(local_stack)]
 mod template_parity;

@@ -11,14 +11,14 @@ use handlers::functions::QueueFunction;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn voted_envelope(election: &str, candidate: &str) -> Value {
+fn ballot_cast_envelope(election: &str, candidate: &str) -> Value {
     let receipt = uuid::Uuid::new_v4().to_string();
     json!({
-        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Voted", "source": "omp.votes",
+        "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "BallotCast", "source": "omp.votes",
         "account": "000000000000", "time": Utc::now(), "region": "us-east-1", "resources": [],
         "detail": {
-            "eventId": format!("Voted-{receipt}"), "occurredAt": Utc::now(), "electionId": election,
-            "candidateId": candidate, "voterId": unique("voter"), "receiptId": receipt,
+            "eventId": format!("BallotCast-{receipt}"), "occurredAt": Utc::now(), "electionId": election,
+            "candidateId": candidate, "receiptId": receipt,
         }
     })
 }
@@ -42,7 +42,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
 
-    // GIVEN a Voted event delivered twice to the projector's queue (as SQS may)
+    // GIVEN a BallotCast event delivered twice to the projector's queue (as SQS may)
     let clients = clients().await;
     let queue_url = clients
         .sqs
@@ -53,7 +53,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
         .unwrap()
         .queue_url
         .unwrap();
-    let duplicate = voted_envelope(&election, &candidate).to_string();
+    let duplicate = ballot_cast_envelope(&election, &candidate).to_string();
     for _ in 0..2 {
         clients
             .sqs
@@ -91,10 +91,10 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
     // The project-dashboard handler on the real dashboard table.
     let services = local_runner::local_services(&clients().await, &template()).unwrap();
     let batch = [
-        voted_envelope(&election, &ada).to_string(),
+        ballot_cast_envelope(&election, &ada).to_string(),
         "not an event".to_owned(),
-        voted_envelope(&election, &ada).to_string(),
-        voted_envelope(&election, &grace).to_string(),
+        ballot_cast_envelope(&election, &ada).to_string(),
+        ballot_cast_envelope(&election, &grace).to_string(),
     ];
     // WHEN the batch partly fails (one poison message) and is then retried whole
     let first = services.queue(QueueFunction::ProjectDashboard, sqs_batch(&batch)).await;

@@ -16,14 +16,25 @@ struct Candidate {
     account: String,
 }
 
+/// A vote as its voter knows it: who they are, whom they chose, the receipt they got.
+pub struct KnownVote {
+    pub voter: String,
+    pub candidate: String,
+    pub receipt: String,
+}
+
 #[tokio::test]
 async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
-    let api = Api::from_env();
+    run(&Api::from_env()).await;
+}
+
+/// Runs the story and checks every view; returns the twenty votes cast.
+pub async fn run(api: &Api) -> Vec<KnownVote> {
     let commission = api.token(&unique("officer"), &["commission"]);
     let admin = api.token(&unique("admin"), &["admin"]);
 
     // GIVEN an open election with three candidates
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let election = register_election(api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let mut candidates = Vec::new();
     for (ballot, name) in [(1, "Ada Lovelace"), (2, "Grace Hopper"), (3, "Alan Turing")] {
         let sub = unique("candidate");
@@ -68,11 +79,13 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
         })
         .collect();
     let mut choice: HashMap<usize, usize> = HashMap::new();
+    let mut receipts: HashMap<usize, String> = HashMap::new();
     for (i, (_, token)) in voters.iter().enumerate().take(10) {
         let pick = i % 3;
-        let reply = vote(&api, token, &election, &candidates[pick].id).await;
+        let reply = vote(api, token, &election, &candidates[pick].id).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         choice.insert(i, pick);
+        receipts.insert(i, reply.body["receiptId"].as_str().unwrap().to_owned());
     }
     let withdraw = format!("/elections/{election}/candidates/{}", candidates[2].id);
     assert_eq!(
@@ -83,16 +96,17 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
     );
     for (i, (_, token)) in voters.iter().enumerate().skip(10) {
         if i == 10 {
-            let refused = vote(&api, token, &election, &candidates[2].id).await;
+            let refused = vote(api, token, &election, &candidates[2].id).await;
             assert_eq!(
                 (refused.status, refused.body["code"].as_str()),
                 (409, Some("candidate-withdrawn"))
             );
         }
         let pick = i % 2;
-        let reply = vote(&api, token, &election, &candidates[pick].id).await;
+        let reply = vote(api, token, &election, &candidates[pick].id).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         choice.insert(i, pick);
+        receipts.insert(i, reply.body["receiptId"].as_str().unwrap().to_owned());
     }
     let last_vote = Instant::now();
 
@@ -100,7 +114,7 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
     let expected: Vec<u64> = (0..3)
         .map(|c| choice.values().filter(|p| **p == c).count() as u64)
         .collect();
-    let results = results_within_10s(&api, &admin, &election, |r| {
+    let results = results_within_10s(api, &admin, &election, |r| {
         r["totalVotes"] == 20 && r["candidates"][2]["withdrawn"] == true && r["candidates"][2]["pledgeCount"] == 0
     })
     .await;
@@ -116,7 +130,7 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
         assert_eq!(votes_of(&results, &c.id), expected[i], "{results}");
         assert_eq!(row["withdrawn"], i == 2, "{results}");
         assert_eq!(row["pledgeCount"], if i == 2 { 0 } else { 1 }, "{results}");
-        let live = eventually(&api, &format!("/candidates/{}", c.id), &admin, |b| {
+        let live = eventually(api, &format!("/candidates/{}", c.id), &admin, |b| {
             b["pledgeCount"] == row["pledgeCount"]
         })
         .await;
@@ -131,7 +145,7 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
 
     // AND every voter sees exactly their own vote
     for (i, (_, token)) in voters.iter().enumerate() {
-        let mine = eventually(&api, "/me/votes", token, |b| {
+        let mine = eventually(api, "/me/votes", token, |b| {
             b["items"].as_array().is_some_and(|v| v.len() == 1)
         })
         .await;
@@ -143,5 +157,15 @@ async fn an_election_with_pledges_twenty_voters_and_a_withdrawal_mid_vote() {
         assert_eq!(items[0]["candidateName"], c.name.as_str());
         assert_eq!(items[0]["ballotNumber"], c.ballot);
         assert_eq!(items[0]["candidateWithdrawn"], choice[&i] == 2);
+        assert_eq!(items[0]["receiptId"], receipts[&i].as_str());
     }
+    voters
+        .into_iter()
+        .enumerate()
+        .map(|(i, (voter, _))| KnownVote {
+            voter,
+            candidate: candidates[choice[&i]].id.clone(),
+            receipt: receipts[&i].clone(),
+        })
+        .collect()
 }

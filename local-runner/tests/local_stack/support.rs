@@ -9,6 +9,13 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Held by tests that add rules to the bus or count them, so that they do not see each
+/// other's.
+pub fn bus_rules_lock() -> &'static tokio::sync::Mutex<()> {
+    static LOCK: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
 pub struct Api {
     base: String,
     http: reqwest::Client,
@@ -88,27 +95,45 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
 }
 
-/// Number of items in the votes table for one election, read directly from DynamoDB Local.
-pub async fn stored_votes(
-    clients: &Clients,
-    election_id: &str,
-) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-    let table = template().environment["VOTES_TABLE"].clone();
-    clients
-        .dynamodb
-        .query()
-        .table_name(table)
-        .key_condition_expression("electionId = :e")
-        .expression_attribute_values(":e", aws_sdk_dynamodb::types::AttributeValue::S(election_id.to_owned()))
-        .consistent_read(true)
+/// Every item of `table` (a scan, for tests only), optionally those of one election.
+pub async fn scan_table(clients: &Clients, table: &str, election_id: Option<&str>) -> Vec<Item> {
+    let mut scan = clients.dynamodb.scan().table_name(table).consistent_read(true);
+    if let Some(election) = election_id {
+        scan = scan
+            .filter_expression("electionId = :e")
+            .expression_attribute_values(":e", aws_sdk_dynamodb::types::AttributeValue::S(election.to_owned()));
+    }
+    scan.into_paginator()
+        .items()
         .send()
+        .collect::<Result<Vec<_>, _>>()
         .await
-        .expect("votes table query")
-        .items
-        .unwrap_or_default()
+        .expect("table scan")
 }
 
-type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+/// The participations in one election, read directly from DynamoDB Local.
+pub async fn stored_participations(clients: &Clients, election_id: &str) -> Vec<Item> {
+    scan_table(
+        clients,
+        &template().environment["PARTICIPATION_TABLE"],
+        Some(election_id),
+    )
+    .await
+}
+
+/// The ballots of one election in the ballot box, read directly from DynamoDB Local.
+pub async fn stored_ballots(clients: &Clients, election_id: &str) -> Vec<Item> {
+    scan_table(clients, &template().environment["BALLOT_BOX_TABLE"], Some(election_id)).await
+}
+
+/// Everything a vote in one election writes: its participations and its ballots.
+pub async fn stored_votes(clients: &Clients, election_id: &str) -> Vec<Item> {
+    let mut items = stored_participations(clients, election_id).await;
+    items.extend(stored_ballots(clients, election_id).await);
+    items
+}
+
+pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
 
 /// An item as text with its attributes in order, so that equal items print equal.
 fn canonical(item: &Item) -> String {

@@ -1,7 +1,7 @@
 //! The live stack is what `template.yaml` says: every route answers, nothing else does,
 //! and the bus has exactly the template's rules and targets.
 
-use crate::support::{clients, repo_root, template, Api};
+use crate::support::{bus_rules_lock, clients, repo_root, template, Api};
 use reqwest::Method;
 use std::collections::BTreeSet;
 
@@ -44,6 +44,7 @@ async fn every_template_route_is_live_and_others_are_not() {
 
 #[tokio::test]
 async fn the_local_bus_has_exactly_the_template_rules_and_targets() {
+    let _rules = bus_rules_lock().lock().await;
     let template = template();
     let clients = clients().await;
     for bus in &template.buses {
