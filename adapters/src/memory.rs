@@ -9,7 +9,9 @@ use election_core::domain::pledge::Pledge;
 use election_core::domain::text::Name;
 use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use election_core::domain_events::DomainEvent;
-use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteStore};
+use election_core::ports::{
+    CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteLookups, VoteStore,
+};
 use election_core::problem::StoreError;
 use election_core::projection::{key_row, marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
 use std::collections::BTreeMap;
@@ -164,6 +166,17 @@ impl PledgeStore for InMemoryStore {
     }
 }
 
+/// Always fresh: the in-memory store has nothing to spare.
+impl VoteLookups for InMemoryStore {
+    async fn recent_election(&self, id: &ElectionId) -> Result<Option<Election>, StoreError> {
+        self.election(id).await
+    }
+
+    async fn recent_candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, StoreError> {
+        self.candidate(id).await
+    }
+}
+
 impl VoteStore for InMemoryStore {
     async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<(), StoreError> {
         let mut state = self.state();
@@ -179,6 +192,11 @@ impl VoteStore for InMemoryStore {
         state.participations.insert(key, participation.clone());
         state.ballots.insert(receipt, ballot.clone());
         Ok(())
+    }
+
+    async fn participation(&self, voter: &Name, election: &ElectionId) -> Result<Option<Participation>, StoreError> {
+        let key = (election.clone(), voter.as_str().to_owned());
+        Ok(self.state().participations.get(&key).cloned())
     }
 
     async fn participations(&self, voter: &Name) -> Result<Vec<Participation>, StoreError> {

@@ -40,6 +40,19 @@ pub trait CandidateStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// How old a [`VoteLookups`] answer may be: the bound within which a withdrawal stops
+/// new votes for the candidate.
+pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The reads a vote needs, answered from a short cache: at a national peak every vote of an
+/// election reads the same few items, which no partition could serve fresh each time.
+pub trait VoteLookups: Send + Sync {
+    /// The election, as read at most [`LOOKUP_TTL`] ago.
+    fn recent_election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, StoreError>> + Send;
+    /// The candidate, as read at most [`LOOKUP_TTL`] ago.
+    fn recent_candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, StoreError>> + Send;
+}
+
 pub trait PledgeStore: Send + Sync {
     /// Stores a new pledge.
     fn insert_pledge(&self, pledge: &Pledge) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -55,13 +68,19 @@ pub trait PledgeStore: Send + Sync {
 
 pub trait VoteStore: Send + Sync {
     /// Stores a voter's participation and their anonymous ballot, both or neither:
-    /// `Conflict` if the voter already voted in that election, `Precondition` if the
-    /// candidate no longer stands in it.
+    /// `Conflict` if the voter already voted in that election. It reads and checks no
+    /// shared item: whether the candidate stands was checked on [`VoteLookups`].
     fn insert_vote(
         &self,
         participation: &Participation,
         ballot: &Ballot,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A voter's participation in one election, strongly consistent.
+    fn participation(
+        &self,
+        voter: &Name,
+        election: &ElectionId,
+    ) -> impl Future<Output = Result<Option<Participation>, StoreError>> + Send;
     /// A voter's participations, in every election.
     fn participations(&self, voter: &Name) -> impl Future<Output = Result<Vec<Participation>, StoreError>> + Send;
 }
@@ -100,5 +119,5 @@ pub trait EventBus: Send + Sync {
 }
 
 /// All the storage ports together, as one adapter provides them.
-pub trait Store: ElectionStore + CandidateStore + PledgeStore + VoteStore + ViewStore {}
-impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + ViewStore> Store for T {}
+pub trait Store: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + ViewStore {}
+impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + ViewStore> Store for T {}

@@ -1,6 +1,7 @@
 //! How things fail: what a store can report, and the one list of refusals a use case
 //! can end in, each with a stable code.
 
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// A store or bus operation failed.
@@ -94,6 +95,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{detail}")]
     Conflict { code: Code, detail: String },
+    /// The voter has voted in this election already, at `cast_at` (when it could be read).
+    #[error("you have already voted in this election; your receipt is in My votes")]
+    AlreadyVoted { cast_at: Option<DateTime<Utc>> },
     #[error("the request body is larger than the limit")]
     PayloadTooLarge,
     #[error("the service is busy")]
@@ -128,6 +132,7 @@ impl AppError {
     pub fn code(&self) -> Code {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => *code,
+            Self::AlreadyVoted { .. } => Code::AlreadyVoted,
             Self::Unauthenticated => Code::Unauthenticated,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,

@@ -84,6 +84,14 @@ pub struct Gateway {
     pub openapi: String,
 }
 
+/// The HTTP API: the contract, and every template route.
+pub fn router(gateway: Arc<Gateway>) -> axum::Router {
+    axum::Router::new()
+        .route("/openapi.json", axum::routing::get(openapi))
+        .fallback(serve)
+        .with_state(gateway)
+}
+
 /// `GET /openapi.json`: the contract, public, so that clients and fuzzers can read it.
 pub async fn openapi(State(gateway): State<Arc<Gateway>>) -> Response {
     (

@@ -181,12 +181,17 @@ async fn serve(
             mapping,
         )));
     }
+    // Lambda runs many batches of one queue at once; so does the runner, so that races
+    // between concurrent consumers show up here and not first on AWS.
+    let concurrency = pollers::queue_concurrency();
     for mapping in queues {
-        tasks.push(tokio::spawn(pollers::run_queue(
-            clients.clone(),
-            services.clone(),
-            mapping,
-        )));
+        for _ in 0..concurrency {
+            tasks.push(tokio::spawn(pollers::run_queue(
+                clients.clone(),
+                services.clone(),
+                mapping.clone(),
+            )));
+        }
     }
     let gateway = Arc::new(Gateway {
         routes,
@@ -194,10 +199,7 @@ async fn serve(
         jwt_secret: jwt::secret_from_env(),
         openapi: std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     });
-    let app = axum::Router::new()
-        .route("/openapi.json", axum::routing::get(gateway::openapi))
-        .fallback(gateway::serve)
-        .with_state(gateway);
+    let app = gateway::router(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)

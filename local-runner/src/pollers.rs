@@ -31,6 +31,7 @@ pub struct StreamMapping {
 }
 
 /// A queue event source mapping.
+#[derive(Clone)]
 pub struct QueueMapping {
     pub function: QueueFunction,
     pub queue_url: String,
@@ -291,7 +292,16 @@ async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, recor
     }
 }
 
-/// Runs a queue mapping until the task is aborted.
+/// Batches of one queue handled at once: `OMP_QUEUE_CONCURRENCY`, by default 4.
+pub fn queue_concurrency() -> usize {
+    std::env::var("OMP_QUEUE_CONCURRENCY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(4)
+}
+
+/// Runs one poller of a queue mapping until the task is aborted.
 pub async fn run_queue(clients: Clients, services: Arc<LiveServices>, mapping: QueueMapping) {
     loop {
         if let Err(err) = poll_queue(&clients, &services, &mapping).await {

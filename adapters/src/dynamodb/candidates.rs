@@ -12,18 +12,6 @@ use election_core::ports::CandidateStore;
 use election_core::problem::StoreError;
 use std::collections::HashMap;
 
-impl DynamoStore {
-    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.tables.candidates)
-            .set_item(Some(serde_dynamo::to_item(item).map_err(corrupt)?))
-            .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-}
-
 impl CandidateStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(candidate_id = %candidate.id))]
     async fn insert_candidate(&self, candidate: &Candidate) -> Result<(), StoreError> {
@@ -31,23 +19,21 @@ impl CandidateStore for DynamoStore {
             id: BallotClaimItem::key(&candidate.election_id, candidate.ballot_number),
             candidate_id: candidate.id.clone(),
         };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(self.put_new(Item::Candidate(CandidateItem::from(candidate)))?)
-            .transact_items(self.put_new(Item::BallotClaim(claim))?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                if failed_conditions(&err).is_some_and(|failed| failed.contains(&true)) {
-                    Err(StoreError::Conflict)
-                } else {
-                    Err(classify(err))
-                }
-            }
-        }
+        let table = &self.tables.candidates;
+        let item = |item| serde_dynamo::to_item(item).map_err(corrupt);
+        let items = vec![
+            NewItem {
+                table,
+                item: item(Item::Candidate(CandidateItem::from(candidate)))?,
+                key: "id",
+            },
+            NewItem {
+                table,
+                item: item(Item::BallotClaim(claim))?,
+                key: "id",
+            },
+        ];
+        self.put_new(None, items).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -107,17 +93,53 @@ pub(super) struct NewItem<'a> {
     pub key: &'static str,
 }
 
+impl NewItem<'_> {
+    fn put(self) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table)
+            .set_item(Some(self.item))
+            .condition_expression("attribute_not_exists(#key)")
+            .expression_attribute_names("#key", self.key)
+            .build()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
 impl DynamoStore {
-    /// Puts new items, in one transaction with a check that the candidate is still
-    /// registered in the election: a withdrawal between a use case's read and this write
-    /// cancels it (`Precondition`); an item already there cancels it too (`Conflict`).
+    /// Puts new items in one transaction, after the checks `before` (if any): a failed
+    /// check cancels it (`Precondition`), and so does an item already there (`Conflict`).
+    pub(super) async fn put_new(
+        &self,
+        before: Option<ConditionCheck>,
+        items: Vec<NewItem<'_>>,
+    ) -> Result<(), StoreError> {
+        let checks = usize::from(before.is_some());
+        let mut transaction = self.client.transact_write_items();
+        if let Some(check) = before {
+            transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        }
+        for item in items {
+            transaction = transaction.transact_items(item.put()?);
+        }
+        match transaction.send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match failed_conditions(&err) {
+                Some(failed) if failed[..checks.min(failed.len())].contains(&true) => Err(StoreError::Precondition),
+                Some(failed) if failed.contains(&true) => Err(StoreError::Conflict),
+                _ => Err(classify(err)),
+            },
+        }
+    }
+
+    /// Puts new items while the candidate is registered in the election: a withdrawal
+    /// between a use case's read and this write cancels it (`Precondition`).
     pub(super) async fn put_while_candidate_stands(
         &self,
         candidate: &CandidateId,
         election: &ElectionId,
         items: Vec<NewItem<'_>>,
     ) -> Result<(), StoreError> {
-        let internal = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Internal(e.to_string());
         let candidate_stands = ConditionCheck::builder()
             .table_name(&self.tables.candidates)
             .key("id", AttributeValue::S(candidate.to_string()))
@@ -126,28 +148,7 @@ impl DynamoStore {
             .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
             .expression_attribute_values(":election", AttributeValue::S(election.to_string()))
             .build()
-            .map_err(internal)?;
-        let mut transaction = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(candidate_stands).build());
-        for new in items {
-            let put = Put::builder()
-                .table_name(new.table)
-                .set_item(Some(new.item))
-                .condition_expression("attribute_not_exists(#key)")
-                .expression_attribute_names("#key", new.key)
-                .build()
-                .map_err(internal)?;
-            transaction = transaction.transact_items(TransactWriteItem::builder().put(put).build());
-        }
-        match transaction.send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match failed_conditions(&err).as_deref() {
-                Some([true, ..]) => Err(StoreError::Precondition),
-                Some([_, rest @ ..]) if rest.contains(&true) => Err(StoreError::Conflict),
-                _ => Err(classify(err)),
-            },
-        }
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.put_new(Some(candidate_stands), items).await
     }
 }

@@ -8,6 +8,7 @@ mod elections;
 mod errors;
 mod items;
 mod pledges;
+mod recent;
 pub mod stream;
 mod views;
 mod votes;
@@ -38,11 +39,17 @@ pub struct Tables {
 pub struct DynamoStore {
     client: Client,
     tables: Tables,
+    /// Shared by the clones of a store, which is one per Lambda instance.
+    recent: std::sync::Arc<recent::RecentLookups>,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables) -> Self {
-        Self { client, tables }
+        Self {
+            client,
+            tables,
+            recent: Default::default(),
+        }
     }
 
     pub fn from_config(aws: &aws_config::SdkConfig, tables: Tables) -> Self {

@@ -1,17 +1,41 @@
 //! The two tables a vote writes, in one transaction: the participation table (one item
 //! per voter and election, written only if absent: the one-vote guard) and the ballot
-//! box (one anonymous item per ballot, spread over many partitions per election). Both
-//! only while the candidate voted for stands in that election.
+//! box (one anonymous item per ballot, spread over many partitions per election). Neither
+//! reads nor checks an item that other votes touch.
 
 use super::candidates::NewItem;
-use super::errors::corrupt;
+use super::errors::{classify, corrupt};
 use super::items::{BallotItem, Item};
 use super::DynamoStore;
 use aws_sdk_dynamodb::types::AttributeValue;
+use election_core::domain::candidate::Candidate;
+use election_core::domain::election::Election;
+use election_core::domain::ids::CandidateId;
+use election_core::domain::ids::ElectionId;
 use election_core::domain::text::Name;
 use election_core::domain::vote::{Ballot, Participation};
-use election_core::ports::VoteStore;
+use election_core::ports::{CandidateStore, ElectionStore, VoteLookups, VoteStore};
 use election_core::problem::StoreError;
+
+impl VoteLookups for DynamoStore {
+    async fn recent_election(&self, id: &ElectionId) -> Result<Option<Election>, StoreError> {
+        if let Some(known) = self.recent.elections.get(id) {
+            return Ok(known);
+        }
+        let read = self.election(id).await?;
+        self.recent.elections.put(id.clone(), read.clone());
+        Ok(read)
+    }
+
+    async fn recent_candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, StoreError> {
+        if let Some(known) = self.recent.candidates.get(id) {
+            return Ok(known);
+        }
+        let read = self.candidate(id).await?;
+        self.recent.candidates.put(id.clone(), read.clone());
+        Ok(read)
+    }
+}
 
 impl VoteStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(election_id = %ballot.election_id))]
@@ -31,8 +55,23 @@ impl VoteStore for DynamoStore {
                 key: "receiptId",
             },
         ];
-        self.put_while_candidate_stands(&ballot.candidate_id, &ballot.election_id, items)
+        // No condition on the candidate's item: every vote for them would touch it.
+        self.put_new(None, items).await
+    }
+
+    #[tracing::instrument(skip_all, fields(election_id = %election))]
+    async fn participation(&self, voter: &Name, election: &ElectionId) -> Result<Option<Participation>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.participation)
+            .key("voterId", AttributeValue::S(voter.as_str().to_owned()))
+            .key("electionId", AttributeValue::S(election.to_string()))
+            .consistent_read(true)
+            .send()
             .await
+            .map_err(classify)?;
+        output.item.map(participation_from).transpose()
     }
 
     #[tracing::instrument(skip_all)]
@@ -47,10 +86,14 @@ impl VoteStore for DynamoStore {
         self.query_all(query)
             .await?
             .into_iter()
-            .map(|raw| match serde_dynamo::from_item(raw).map_err(corrupt)? {
-                Item::Participation(item) => Ok(Participation::from(item)),
-                _ => Err(StoreError::Internal("not a participation item".into())),
-            })
+            .map(participation_from)
             .collect()
+    }
+}
+
+fn participation_from(raw: super::RawItem) -> Result<Participation, StoreError> {
+    match serde_dynamo::from_item(raw).map_err(corrupt)? {
+        Item::Participation(item) => Ok(Participation::from(item)),
+        _ => Err(StoreError::Internal("not a participation item".into())),
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::text::Name;
 use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, WindowRefusal};
-use crate::ports::{CandidateStore, ChoiceSealer, ElectionStore, VoteStore};
+use crate::ports::{ChoiceSealer, VoteLookups, VoteStore};
 use crate::problem::{AppError, Code, StoreError};
 
 pub const MAY: &[Role] = &[Role::Voter];
@@ -35,8 +35,17 @@ impl CastVote {
     }
 }
 
+/// The refusal of a second vote, with when the first was cast. Its receipt is sealed for
+/// the voter's My votes, which only `my-votes` may open.
+async fn already_voted(store: &impl VoteStore, attempt: &Participation) -> AppError {
+    let first = store.participation(&attempt.voter, &attempt.election_id).await;
+    AppError::AlreadyVoted {
+        cast_at: first.ok().flatten().map(|p| p.voted_at),
+    }
+}
+
 pub async fn cast_vote(
-    store: &(impl ElectionStore + CandidateStore + VoteStore),
+    store: &(impl VoteLookups + VoteStore),
     sealer: &impl ChoiceSealer,
     clock: &impl Clock,
     command: CastVote,
@@ -47,7 +56,7 @@ pub async fn cast_vote(
         voter,
     } = command;
     let election = store
-        .election(&election_id)
+        .recent_election(&election_id)
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
     let now = clock.now();
@@ -55,8 +64,9 @@ pub async fn cast_vote(
         WindowRefusal::NotOpen => AppError::conflict(Code::VotingNotOpen, "voting in this election has not opened yet"),
         WindowRefusal::Closed => AppError::conflict(Code::VotingClosed, "voting in this election has closed"),
     })?;
+    // A withdrawal stops new votes within LOOKUP_TTL: no vote checks the candidate's item.
     let candidate = store
-        .candidate(&candidate_id)
+        .recent_candidate(&candidate_id)
         .await?
         .filter(|c| c.election_id == election_id)
         .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
@@ -81,13 +91,28 @@ pub async fn cast_vote(
         voted_at: now,
     };
     match store.insert_vote(&participation, &ballot).await {
-        Err(StoreError::Conflict) => Err(AppError::conflict(
-            Code::AlreadyVoted,
-            "you have already voted in this election",
-        )),
-        Err(StoreError::Precondition) => Err(AppError::candidate_withdrawn()),
-        other => other.map_err(AppError::from),
-    }?;
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(already_voted(store, &participation).await),
+        // The write may have committed though its reply was lost: read it back, and answer
+        // what is stored, never "try again" for a vote that counts.
+        Err(StoreError::Unavailable(reason)) => {
+            match store
+                .participation(&participation.voter, &participation.election_id)
+                .await
+            {
+                Ok(Some(stored)) if stored == participation => {
+                    tracing::warn!(election_id = %ballot.election_id, "vote stored though its write timed out");
+                }
+                Ok(Some(earlier)) => {
+                    return Err(AppError::AlreadyVoted {
+                        cast_at: Some(earlier.voted_at),
+                    })
+                }
+                _ => return Err(StoreError::Unavailable(reason).into()),
+            }
+        }
+        Err(other) => return Err(other.into()),
+    }
     // The log names the election only: never the voter beside the choice or the receipt.
     tracing::info!(election_id = %ballot.election_id, "vote stored");
     Ok(VoteReceipt {

@@ -1,6 +1,7 @@
 //! Replies: success as JSON with the route's status, failure as one RFC 9457
 //! `application/problem+json` mapping for every route.
 
+use chrono::{DateTime, Utc};
 use election_core::problem::AppError;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
@@ -16,6 +17,9 @@ pub struct Problem {
     pub status: u16,
     pub code: &'static str,
     pub detail: String,
+    /// `already-voted`: when the voter's first vote was cast.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cast_at: Option<DateTime<Utc>>,
 }
 
 /// The HTTP status of a refusal.
@@ -25,7 +29,7 @@ pub fn status(err: &AppError) -> StatusCode {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::AlreadyVoted { .. } => StatusCode::CONFLICT,
         AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -40,6 +44,10 @@ pub fn problem(err: &AppError) -> Problem {
         status: status.as_u16(),
         code: err.code().as_str(),
         detail: err.detail(),
+        cast_at: match err {
+            AppError::AlreadyVoted { cast_at } => *cast_at,
+            _ => None,
+        },
     }
 }
 

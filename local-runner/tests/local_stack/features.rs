@@ -274,6 +274,8 @@ async fn a_withdrawn_candidate_keeps_its_votes_and_gets_no_new_ones() {
     .await;
     let status = s.api.get(&format!("/candidates/{}", s.candidate), &voter).await.body;
     assert_eq!(status["status"], "withdrawn");
+    // The bound the vote path promises: a withdrawal stops new votes within LOOKUP_TTL.
+    tokio::time::sleep(election_core::ports::LOOKUP_TTL).await;
     refused(
         &s.election,
         409,

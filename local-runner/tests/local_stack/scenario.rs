@@ -94,6 +94,8 @@ pub async fn run(api: &Api) -> Vec<KnownVote> {
             .status,
         204
     );
+    // The bound the vote path promises: a withdrawal stops new votes within LOOKUP_TTL.
+    tokio::time::sleep(election_core::ports::LOOKUP_TTL).await;
     for (i, (_, token)) in voters.iter().enumerate().skip(10) {
         if i == 10 {
             let refused = vote(api, token, &election, &candidates[2].id).await;

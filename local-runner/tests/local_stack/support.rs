@@ -30,9 +30,11 @@ pub struct Reply {
 
 impl Api {
     pub fn from_env() -> Self {
-        let base = std::env::var("OMP_API_URL").unwrap_or_else(|_| {
-            panic!("OMP_API_URL is not set: these tests need the local stack. Run scripts/test.sh, or scripts/start.sh and OMP_API_URL=http://127.0.0.1:3000 cargo test")
-        });
+        Self::at(std::env::var("OMP_API_URL").expect("OMP_API_URL names the local stack's API"))
+    }
+
+    /// A client of the API served at `base`.
+    pub fn at(base: String) -> Self {
         Self {
             base,
             http: reqwest::Client::new(),

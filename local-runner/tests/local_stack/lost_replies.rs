@@ -1,0 +1,142 @@
+//! No reply lies about a vote. A proxy in front of DynamoDB Local lets a vote's write
+//! commit and then drops its reply (as a timeout under load does): the voter gets 201 with
+//! their receipt, not a 503 for a vote that counts. When the write never arrives, the
+//! voter gets 503 and nothing is stored. A repeat vote gets 409 with the first one's time.
+
+use crate::support::{clients, stored_ballots, stored_participations, template, unique, Api};
+use crate::walking_skeleton::{register_candidate, register_election, vote};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use chrono::TimeDelta;
+use local_runner::clients::{Clients, Ports};
+use local_runner::gateway::{compile_routes, router, Gateway};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// What the proxy does to a vote's write (`TransactWriteItems`); it passes everything else.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Forward the first write, so that it commits, and never answer it, nor any later one.
+    CommitThenDropReply,
+    /// Answer no write, and forward none.
+    DropWrite,
+}
+
+struct Proxy {
+    target: String,
+    fault: Fault,
+    forwarded: AtomicBool,
+    http: reqwest::Client,
+}
+
+async fn forward(proxy: &Proxy, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let is_write = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.ends_with(".TransactWriteItems"));
+    let mut upstream = proxy.http.post(&proxy.target).body(body);
+    for (name, value) in &parts.headers {
+        if name != "host" && name != "content-length" {
+            upstream = upstream.header(name, value);
+        }
+    }
+    if is_write {
+        if matches!(proxy.fault, Fault::CommitThenDropReply) && !proxy.forwarded.swap(true, Ordering::SeqCst) {
+            let committed = upstream.send().await.expect("DynamoDB Local answers");
+            assert!(committed.status().is_success(), "the write committed");
+        }
+        // The reply is lost: the caller hears nothing until its own timeout.
+        return std::future::pending().await;
+    }
+    let reply = upstream.send().await.expect("DynamoDB Local answers");
+    let mut response = Response::builder().status(reply.status().as_u16());
+    for (name, value) in reply.headers() {
+        response = response.header(name, value);
+    }
+    response
+        .body(Body::from(reply.bytes().await.unwrap_or_default()))
+        .expect("a response")
+}
+
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
+    let address = listener.local_addr().expect("bound");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+/// The API on a port of its own, with every DynamoDB call going through a faulty proxy.
+async fn api_behind(fault: Fault) -> Api {
+    let ports = Ports::from_env();
+    let proxy = Arc::new(Proxy {
+        target: format!("http://127.0.0.1:{}/", ports.dynamodb),
+        fault,
+        forwarded: AtomicBool::new(false),
+        http: reqwest::Client::new(),
+    });
+    let proxy_app = axum::Router::new()
+        .fallback(|State(p): State<Arc<Proxy>>, r: Request| async move { forward(&p, r).await })
+        .with_state(proxy);
+    let proxy_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_port = proxy_listener.local_addr().unwrap().port();
+    serve(proxy_listener, proxy_app).await;
+
+    let via_proxy = Clients::local(Ports {
+        dynamodb: proxy_port,
+        ..ports
+    })
+    .await;
+    let template = template();
+    let gateway = Gateway {
+        routes: compile_routes(&template).unwrap(),
+        services: Arc::new(local_runner::local_services(&via_proxy, &template).unwrap()),
+        jwt_secret: local_runner::jwt::secret_from_env(),
+        openapi: String::new(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Api::at(serve(listener, router(Arc::new(gateway))).await)
+}
+
+#[tokio::test]
+async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_write_with_503() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let clients: Clients = clients().await;
+
+    // GIVEN a vote whose write commits but whose reply never comes back
+    let lossy = api_behind(Fault::CommitThenDropReply).await;
+    let voter = lossy.token(&unique("voter"), &["voter"]);
+    let reply = vote(&lossy, &voter, &election, &candidate).await;
+
+    // THEN the voter is told the truth: 201, with the receipt of the ballot in the box
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let receipt = reply.body["receiptId"].as_str().expect("a receipt").to_owned();
+    let ballots = stored_ballots(&clients, &election).await;
+    assert_eq!(ballots.len(), 1);
+    assert_eq!(ballots[0]["receiptId"].as_s().unwrap(), &receipt);
+    assert_eq!(stored_participations(&clients, &election).await.len(), 1);
+
+    // AND a repeat, through the healthy API, is refused with when the first was cast
+    let again = vote(&api, &voter, &election, &candidate).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["code"], "already-voted");
+    let first = chrono::DateTime::parse_from_rfc3339(reply.body["castAt"].as_str().unwrap()).unwrap();
+    let told = chrono::DateTime::parse_from_rfc3339(again.body["castAt"].as_str().unwrap()).unwrap();
+    assert_eq!(told, first);
+
+    // GIVEN a vote whose write never reaches the database
+    let down = api_behind(Fault::DropWrite).await;
+    let other = down.token(&unique("voter"), &["voter"]);
+    let reply = vote(&down, &other, &election, &candidate).await;
+
+    // THEN 503, and nothing of it is stored
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.body["code"], "service-unavailable");
+    assert_eq!(stored_participations(&clients, &election).await.len(), 1);
+    assert_eq!(stored_ballots(&clients, &election).await.len(), 1);
+}
