@@ -8,7 +8,11 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 /// Where the emulators and the API listen on 127.0.0.1.
 #[derive(Clone, Copy, Debug)]
 pub struct Ports {
+    /// Where DynamoDB Local listens.
     pub dynamodb: u16,
+    /// Where the runner's clients reach it: the same port, unless a proxy sits in front
+    /// (the benchmark's write meter).
+    pub dynamodb_endpoint: u16,
     pub localstack: u16,
     pub api: u16,
 }
@@ -18,10 +22,13 @@ fn port(name: &str, default: u16) -> u16 {
 }
 
 impl Ports {
-    /// Defaults 8000, 4566 and 3000, or `OMP_DYNAMODB_PORT`, `OMP_LOCALSTACK_PORT`, `OMP_API_PORT`.
+    /// Defaults 8000, 4566 and 3000, or `OMP_DYNAMODB_PORT`, `OMP_LOCALSTACK_PORT`,
+    /// `OMP_API_PORT`; `OMP_DYNAMODB_ENDPOINT_PORT` puts a proxy before DynamoDB Local.
     pub fn from_env() -> Self {
+        let dynamodb = port("OMP_DYNAMODB_PORT", 8000);
         Self {
-            dynamodb: port("OMP_DYNAMODB_PORT", 8000),
+            dynamodb,
+            dynamodb_endpoint: port("OMP_DYNAMODB_ENDPOINT_PORT", dynamodb),
             localstack: port("OMP_LOCALSTACK_PORT", 4566),
             api: port("OMP_API_PORT", 3000),
         }
@@ -47,7 +54,7 @@ impl Clients {
             .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack))
             .load()
             .await;
-        let dynamodb_url = format!("http://127.0.0.1:{}", ports.dynamodb);
+        let dynamodb_url = format!("http://127.0.0.1:{}", ports.dynamodb_endpoint);
         Self {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(&sdk)

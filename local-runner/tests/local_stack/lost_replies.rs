@@ -72,7 +72,7 @@ async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> String {
 async fn api_behind(fault: Fault) -> Api {
     let ports = Ports::from_env();
     let proxy = Arc::new(Proxy {
-        target: format!("http://127.0.0.1:{}/", ports.dynamodb),
+        target: format!("http://127.0.0.1:{}/", ports.dynamodb_endpoint),
         fault,
         forwarded: AtomicBool::new(false),
         http: reqwest::Client::new(),
@@ -85,7 +85,7 @@ async fn api_behind(fault: Fault) -> Api {
     serve(proxy_listener, proxy_app).await;
 
     let via_proxy = Clients::local(Ports {
-        dynamodb: proxy_port,
+        dynamodb_endpoint: proxy_port,
         ..ports
     })
     .await;

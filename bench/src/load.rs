@@ -1,0 +1,168 @@
+//! The API under load: distinct voters casting votes at `clients` concurrent clients for a
+//! while, every reply timed and counted, and the results polled to see how long each
+//! accepted vote takes to show.
+
+use chrono::{TimeDelta, Utc};
+use local_runner::jwt;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the load saw.
+pub struct LoadOutcome {
+    pub seconds: f64,
+    /// Latency of every reply.
+    pub latencies: Vec<Duration>,
+    /// Replies by status (0: no reply).
+    pub statuses: BTreeMap<u16, u64>,
+    /// From each 201 to the results counting that many votes.
+    pub tally_lags: Vec<Duration>,
+}
+
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub secret: String,
+}
+
+impl Api {
+    fn token(&self, sub: &str, group: &str) -> String {
+        jwt::mint(&self.secret, sub, &[group.to_owned()], Duration::from_secs(3600))
+    }
+
+    async fn post(&self, path: &str, token: &str, body: &Value) -> Result<(u16, Value), reqwest::Error> {
+        let reply = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?;
+        let status = reply.status().as_u16();
+        Ok((status, reply.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn total_votes(&self, election: &str, token: &str) -> Option<u64> {
+        let url = format!("{}/elections/{election}/results", self.base);
+        let reply = self.http.get(url).bearer_auth(token).send().await.ok()?;
+        reply.json::<Value>().await.ok()?["totalVotes"].as_u64()
+    }
+}
+
+/// An election open now with `candidates` candidates; its id and theirs.
+pub async fn election(api: &Api, candidates: usize) -> (String, Vec<String>) {
+    let commission = api.token("bench-commission", "commission");
+    let now = Utc::now();
+    let body = json!({"name": "Benchmark election", "votingStartsAt": now - TimeDelta::minutes(1),
+                      "votingEndsAt": now + TimeDelta::hours(2)});
+    let (_, election) = api
+        .post("/elections", &commission, &body)
+        .await
+        .expect("election registered");
+    let election = election["electionId"].as_str().expect("an election id").to_owned();
+    let mut ids = Vec::new();
+    for n in 1..=candidates {
+        let body = json!({"ballotNumber": n, "party": format!("Party {n}"), "name": format!("Candidate {n}"),
+                          "userId": format!("bench-candidate-{n}")});
+        let (_, candidate) = api
+            .post(&format!("/elections/{election}/candidates"), &commission, &body)
+            .await
+            .expect("candidate registered");
+        ids.push(candidate["candidateId"].as_str().expect("a candidate id").to_owned());
+    }
+    (election, ids)
+}
+
+/// Votes from `clients` concurrent clients for `duration`, each by a new voter.
+pub async fn votes(
+    api: Arc<Api>,
+    election: &str,
+    candidates: &[String],
+    clients: usize,
+    duration: Duration,
+) -> LoadOutcome {
+    let accepted_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let replies: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
+    let run = uuid::Uuid::new_v4();
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|worker| {
+            let (api, accepted_at, replies) = (api.clone(), accepted_at.clone(), replies.clone());
+            let (election, candidates) = (election.to_owned(), candidates.to_vec());
+            tokio::spawn(async move {
+                let mut i = 0usize;
+                while started.elapsed() < duration {
+                    let voter = api.token(&format!("bench-{run}-{worker}-{i}"), "voter");
+                    let body = json!({ "candidateId": candidates[(worker + i) % candidates.len()] });
+                    let sent = Instant::now();
+                    let status = match api.post(&format!("/elections/{election}/votes"), &voter, &body).await {
+                        Ok((status, _)) => status,
+                        Err(_) => 0,
+                    };
+                    let at = Instant::now();
+                    if status == 201 {
+                        accepted_at.lock().unwrap_or_else(|p| p.into_inner()).push(at);
+                    }
+                    replies
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((status, at - sent));
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    // (when, totalVotes) as the results showed them, every 50 ms.
+    let seen: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::default();
+    let poller = {
+        let (api, election, seen) = (api.clone(), election.to_owned(), seen.clone());
+        let admin = api.token("bench-admin", "admin");
+        tokio::spawn(async move {
+            loop {
+                if let Some(total) = api.total_votes(&election, &admin).await {
+                    seen.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((Instant::now(), total));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let accepted = std::mem::take(&mut *accepted_at.lock().unwrap_or_else(|p| p.into_inner()));
+    // Stop polling once the results hold every accepted vote (or a minute after the load).
+    let admin = api.token("bench-admin", "admin");
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(60)
+        && api.total_votes(election, &admin).await.unwrap_or(0) < accepted.len() as u64
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    poller.abort();
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut accepted = accepted;
+    accepted.sort();
+    let tally_lags = accepted
+        .iter()
+        .enumerate()
+        .filter_map(|(k, at)| {
+            let shown = seen.iter().find(|(_, total)| *total > k as u64)?.0;
+            Some(shown.saturating_duration_since(*at))
+        })
+        .collect();
+    let replies = std::mem::take(&mut *replies.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut statuses = BTreeMap::new();
+    for (status, _) in &replies {
+        *statuses.entry(*status).or_default() += 1;
+    }
+    LoadOutcome {
+        seconds,
+        latencies: replies.into_iter().map(|(_, latency)| latency).collect(),
+        statuses,
+        tally_lags,
+    }
+}

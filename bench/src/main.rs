@@ -1,0 +1,45 @@
+//! The benchmark, run by `scripts/bench.sh` (never by the tests). `meter` is the proxy
+//! that counts every DynamoDB write the local stack makes; `run` measures and reports.
+
+mod lambda_start;
+mod load;
+mod meter;
+mod raw;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Measures the vote path on the local stack")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a metering proxy in front of DynamoDB Local until killed.
+    Meter {
+        #[arg(long)]
+        listen: u16,
+        #[arg(long)]
+        dynamodb: u16,
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
+    /// Measure everything and print one table; write the figures as JSON too.
+    Run(report::RunOptions),
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    match Cli::parse().command {
+        Command::Meter {
+            listen,
+            dynamodb,
+            template,
+        } => meter::serve(listen, dynamodb, &template).await,
+        Command::Run(options) => report::run(options).await,
+    }
+}

@@ -1,0 +1,216 @@
+//! A proxy in front of DynamoDB Local that counts every write: items and write units by
+//! operation and table, and writes by partition key. It asks DynamoDB for the consumed
+//! capacity of each write (`ReturnConsumedCapacity`), and reports at `GET /__meter`;
+//! `POST /__meter/reset` starts a new count.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use local_runner::template::Template;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Writes of one operation on one table.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Writes {
+    pub items: u64,
+    pub write_units: f64,
+}
+
+/// What the meter has counted since its last reset.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// `<operation> <table>` → writes.
+    pub by_operation: BTreeMap<String, Writes>,
+    /// `<table> <partition key value>` → items written.
+    pub by_key: HashMap<String, u64>,
+}
+
+struct Meter {
+    target: String,
+    http: reqwest::Client,
+    /// Table → its partition key attribute.
+    hash_keys: HashMap<String, String>,
+    tally: Mutex<Tally>,
+}
+
+const WRITE_OPERATIONS: [&str; 5] = [
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "TransactWriteItems",
+    "BatchWriteItem",
+];
+
+/// The items a write request writes: (table, partition key value).
+fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -> Vec<(String, String)> {
+    let key_of = |table: &str, item: &Value| {
+        let attribute = hash_keys.get(table).map(String::as_str).unwrap_or_default();
+        let value = item.get(attribute).and_then(|v| v.get("S")).and_then(Value::as_str);
+        (table.to_owned(), value.unwrap_or("?").to_owned())
+    };
+    let table = |v: &Value| v.get("TableName").and_then(Value::as_str).unwrap_or("?").to_owned();
+    match operation {
+        "PutItem" => vec![key_of(&table(body), &body["Item"])],
+        "UpdateItem" | "DeleteItem" => vec![key_of(&table(body), &body["Key"])],
+        "TransactWriteItems" => body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let (kind, inner) = entry.as_object()?.iter().next()?;
+                let item = if kind == "Put" { &inner["Item"] } else { &inner["Key"] };
+                (kind != "ConditionCheck").then(|| key_of(&table(inner), item))
+            })
+            .collect(),
+        "BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .flat_map(|(table, requests)| {
+                requests.as_array().into_iter().flatten().filter_map(move |r| {
+                    let item = r
+                        .pointer("/PutRequest/Item")
+                        .or_else(|| r.pointer("/DeleteRequest/Key"))?;
+                    Some(key_of(table, item))
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Write units by table, from a reply's `ConsumedCapacity` (one object, or a list).
+fn consumed(reply: &Value) -> HashMap<String, f64> {
+    let entries = match &reply["ConsumedCapacity"] {
+        Value::Array(list) => list.clone(),
+        Value::Object(_) => vec![reply["ConsumedCapacity"].clone()],
+        _ => Vec::new(),
+    };
+    entries
+        .iter()
+        .filter_map(|c| {
+            let units = c["WriteCapacityUnits"].as_f64().or(c["CapacityUnits"].as_f64())?;
+            Some((c["TableName"].as_str()?.to_owned(), units))
+        })
+        .collect()
+}
+
+impl Meter {
+    fn count(&self, operation: &str, items: &[(String, String)], reply: &Value) {
+        let units = consumed(reply);
+        let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
+        let mut per_table: BTreeMap<&str, u64> = BTreeMap::new();
+        for (table, key) in items {
+            *per_table.entry(table).or_default() += 1;
+            *tally.by_key.entry(format!("{table} {key}")).or_default() += 1;
+        }
+        for (table, n) in per_table {
+            let writes = tally.by_operation.entry(format!("{operation} {table}")).or_default();
+            writes.items += n;
+            // Without a reported figure, a write of an item under 1 KB: 1 unit, 2 in a transaction.
+            let estimate = n as f64 * if operation == "TransactWriteItems" { 2.0 } else { 1.0 };
+            writes.write_units += units.get(table).copied().unwrap_or(estimate);
+        }
+    }
+
+    async fn forward(&self, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let operation = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or_default()
+            .to_owned();
+        let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let is_write = WRITE_OPERATIONS.contains(&operation.as_str());
+        let items = if is_write {
+            json["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
+            written(&operation, &json, &self.hash_keys)
+        } else {
+            Vec::new()
+        };
+        let sent = if is_write {
+            serde_json::to_vec(&json).unwrap_or_default()
+        } else {
+            body.to_vec()
+        };
+        let mut upstream = self.http.post(&self.target).body(sent);
+        for (name, value) in &parts.headers {
+            if name != "host" && name != "content-length" {
+                upstream = upstream.header(name, value);
+            }
+        }
+        let Ok(reply) = upstream.send().await else {
+            return Response::builder().status(502).body(Body::empty()).unwrap_or_default();
+        };
+        let status = reply.status().as_u16();
+        let headers = reply.headers().clone();
+        let bytes = reply.bytes().await.unwrap_or_default();
+        if is_write && status == 200 {
+            self.count(
+                &operation,
+                &items,
+                &serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            );
+        }
+        let mut response = Response::builder().status(status);
+        for (name, value) in &headers {
+            if name != "content-length" {
+                response = response.header(name, value);
+            }
+        }
+        response.body(Body::from(bytes)).unwrap_or_default()
+    }
+}
+
+/// Serves the meter on `listen`, forwarding to DynamoDB Local on `dynamodb`.
+pub async fn serve(
+    listen: u16,
+    dynamodb: u16,
+    template: &Path,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let template = Template::load(template)?;
+    let hash_keys = template
+        .tables
+        .iter()
+        .filter_map(|(name, props)| {
+            let schema = props.get("KeySchema")?.as_array()?;
+            let hash = schema.iter().find(|k| k["KeyType"] == "HASH")?;
+            Some((name.clone(), hash["AttributeName"].as_str()?.to_owned()))
+        })
+        .collect();
+    let meter = Arc::new(Meter {
+        target: format!("http://127.0.0.1:{dynamodb}/"),
+        http: reqwest::Client::new(),
+        hash_keys,
+        tally: Mutex::new(Tally::default()),
+    });
+    let app = axum::Router::new()
+        .route(
+            "/__meter",
+            axum::routing::get(|State(m): State<Arc<Meter>>| async move {
+                let tally = m.tally.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let json = serde_json::to_string(&tally).unwrap_or_default();
+                ([("content-type", "application/json")], json)
+            }),
+        )
+        .route(
+            "/__meter/reset",
+            axum::routing::post(|State(m): State<Arc<Meter>>| async move {
+                *m.tally.lock().unwrap_or_else(|p| p.into_inner()) = Tally::default();
+            }),
+        )
+        .fallback(|State(m): State<Arc<Meter>>, request: Request| async move { m.forward(request).await })
+        .with_state(meter);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The benchmark, run by hand (never by the tests). Builds release binaries, starts the local
+# stack from the release runner with a write meter between it and DynamoDB Local, measures
+# the raw write rates, the API under 200 clients, tally lag, write units, the hottest key,
+# and every function's bootstrap; prints one table and writes .local/bench/results.json.
+# Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh"
+functions=()
+for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
+log "building release binaries: the runner, the benchmark and every function"
+cargo build --release --locked -p local-runner -p bench "${functions[@]}"
+
+work=$ROOT/.local/bench
+rm -rf "$work" && mkdir -p "$work"
+meter_port=${OMP_METER_PORT:-8001}
+"$CARGO_TARGET_DIR/release/bench" meter --listen "$meter_port" --dynamodb "${OMP_DYNAMODB_PORT:-8000}" \
+  --template "$ROOT/template.yaml" >"$work/meter.log" 2>&1 &
+meter_pid=$!
+stop_all() { stop_stack; kill "$meter_pid" 2>/dev/null || true; }
+trap stop_all EXIT
+
+export OMP_DYNAMODB_ENDPOINT_PORT=$meter_port
+RUNNER_BIN=$CARGO_TARGET_DIR/release/local-runner start_stack "$work/stack"
+trap stop_all EXIT
+log "measuring (about two minutes)"
+"$CARGO_TARGET_DIR/release/bench" run --api "$API" --meter "$meter_port" --bin-dir "$CARGO_TARGET_DIR/release" \
+  --template "$ROOT/template.yaml" --out "$work/results.json" "$@"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
