@@ -2,32 +2,24 @@
 //! events to its core policy, and reports the messages that failed, so that only they are
 //! retried (and, in the end, set aside in the dead-letter queue).
 
-use crate::services::Services;
+use crate::services::App;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use election_core::clock::Clock;
 use election_core::domain_events::DomainEvent;
 use election_core::policies;
-use election_core::ports::{ChoiceSealer, EventBus, Store};
 use election_core::problem::StoreError;
 use std::future::Future;
 
 /// A function fed by an SQS queue of domain events.
 pub trait Consumer {
-    fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        event: SqsEvent,
-    ) -> impl Future<Output = SqsBatchResponse> + Send;
+    fn consume(app: &impl App, event: SqsEvent) -> impl Future<Output = SqsBatchResponse> + Send;
 }
 
 /// `project-dashboard`: the results and my-votes views.
 pub struct ProjectDashboard;
 
 impl Consumer for ProjectDashboard {
-    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        event: SqsEvent,
-    ) -> SqsBatchResponse {
-        let (store, clock) = (&services.store, &services.clock);
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let (store, clock) = (app.store(), app.clock());
         apply_whole(event, |events| async move {
             policies::project_dashboard(store, clock, &events).await
         })
@@ -39,11 +31,8 @@ impl Consumer for ProjectDashboard {
 pub struct CountPledges;
 
 impl Consumer for CountPledges {
-    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        event: SqsEvent,
-    ) -> SqsBatchResponse {
-        let store = &services.store;
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let store = app.store();
         apply_whole(
             event,
             |events| async move { policies::count_pledges(store, &events).await },
@@ -56,13 +45,10 @@ impl Consumer for CountPledges {
 pub struct RemoveWithdrawnPledges;
 
 impl Consumer for RemoveWithdrawnPledges {
-    async fn consume<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        event: SqsEvent,
-    ) -> SqsBatchResponse {
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let Batch { events, mut failed } = read(event);
         for (id, event) in events {
-            if let Err(err) = policies::remove_withdrawn_pledges(&services.store, &event).await {
+            if let Err(err) = policies::remove_withdrawn_pledges(app.store(), &event).await {
                 tracing::warn!(error = %err, message_id = %id, "pledges not all removed; will retry");
                 failed.push(id);
             }

@@ -27,7 +27,7 @@ pub async fn http<R: Route>() -> Result<(), Error> {
     let handler = service_fn(move |req| {
         let services = services.clone();
         // Boxed: the handlers are generic and deep, and would otherwise sit on the stack.
-        Box::pin(async move { Ok::<_, Infallible>(R::handle(&services, req).await) })
+        Box::pin(async move { Ok::<_, Infallible>(R::handle(services.as_ref(), req).await) })
     });
     lambda_http::run(handler).await
 }
@@ -47,7 +47,7 @@ pub async fn queue<C: Consumer>() -> Result<(), Error> {
     let services = live_services().await?;
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
         let services = services.clone();
-        Box::pin(async move { Ok::<_, Infallible>(C::consume(&services, event.payload).await) })
+        Box::pin(async move { Ok::<_, Infallible>(C::consume(services.as_ref(), event.payload).await) })
     });
     lambda_runtime::run(handler).await
 }

@@ -4,14 +4,12 @@
 
 use super::reply::{no_content, reply};
 use super::request::{caller, has_path_parameter, json_body, path_id};
-use crate::services::Services;
+use crate::services::App;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
-use election_core::clock::Clock;
 use election_core::domain::candidate::BallotNumber;
 use election_core::domain::ids::CandidateId;
 use election_core::domain::text::{LongText, Name};
-use election_core::ports::{ChoiceSealer, EventBus, Store};
 use election_core::problem::AppError;
 use election_core::use_cases::*;
 use lambda_http::http::StatusCode;
@@ -22,10 +20,7 @@ use std::future::Future;
 /// An HTTP function: a request in, a reply out. Every outcome is a reply; nothing becomes
 /// API Gateway's bare 500.
 pub trait Route {
-    fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> impl Future<Output = Response<Body>> + Send;
+    fn handle(app: &impl App, req: Request) -> impl Future<Output = Response<Body>> + Send;
 }
 
 /// The caller, who must hold one of `roles`.
@@ -47,10 +42,7 @@ struct RegisterElectionBody {
 }
 
 impl Route for RegisterElection {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_election::MAY)?;
             let body: RegisterElectionBody = json_body(&req)?;
@@ -59,7 +51,7 @@ impl Route for RegisterElection {
                 voting_starts_at: body.voting_starts_at,
                 voting_ends_at: body.voting_ends_at,
             };
-            register_election::register_election(&services.store, &services.clock, &caller, command).await
+            register_election::register_election(app.store(), app.clock(), &caller, command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -69,11 +61,8 @@ impl Route for RegisterElection {
 pub struct QueryElections;
 
 impl Route for QueryElections {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
-        let (store, clock) = (&services.store, &services.clock);
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let (store, clock) = (app.store(), app.clock());
         if let Err(err) = caller(&req) {
             return reply::<()>(StatusCode::OK, Err(err));
         }
@@ -98,10 +87,7 @@ struct RegisterCandidateBody {
 }
 
 impl Route for RegisterCandidate {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_candidate::MAY)?;
             let election_id = path_id(&req, "electionId")?;
@@ -113,7 +99,7 @@ impl Route for RegisterCandidate {
                 name: body.name,
                 user_id: body.user_id,
             };
-            register_candidate::register_candidate(&services.store, &services.clock, &caller, command).await
+            register_candidate::register_candidate(app.store(), app.clock(), &caller, command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -123,17 +109,14 @@ impl Route for RegisterCandidate {
 pub struct WithdrawCandidate;
 
 impl Route for WithdrawCandidate {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, withdraw_candidate::MAY)?;
             let command = withdraw_candidate::WithdrawCandidate {
                 election_id: path_id(&req, "electionId")?,
                 candidate_id: path_id(&req, "candidateId")?,
             };
-            withdraw_candidate::withdraw_candidate(&services.store, &services.clock, &caller, command).await
+            withdraw_candidate::withdraw_candidate(app.store(), app.clock(), &caller, command).await
         };
         no_content(outcome.await)
     }
@@ -143,11 +126,8 @@ impl Route for WithdrawCandidate {
 pub struct QueryCandidates;
 
 impl Route for QueryCandidates {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
-        let store = &services.store;
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let store = app.store();
         if let Err(err) = caller(&req) {
             return reply::<()>(StatusCode::OK, Err(err));
         }
@@ -172,14 +152,11 @@ struct AddPledgeBody {
 }
 
 impl Route for AddPledge {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
             let candidate_id: CandidateId = path_id(&req, "candidateId")?;
-            let candidate = add_pledge::candidate_managed_by(&services.store, &caller, &candidate_id).await?;
+            let candidate = add_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
             let body: AddPledgeBody = json_body(&req)?;
             let command = add_pledge::AddPledge {
                 candidate,
@@ -187,7 +164,7 @@ impl Route for AddPledge {
                 title: body.title,
                 description: body.description,
             };
-            add_pledge::add_pledge(&services.store, &services.clock, command).await
+            add_pledge::add_pledge(app.store(), app.clock(), command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -197,16 +174,13 @@ impl Route for AddPledge {
 pub struct DeletePledge;
 
 impl Route for DeletePledge {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let pledge_id = path_id(&req, "pledgeId")?;
             let caller = caller(&req)?;
             let candidate_id: CandidateId = path_id(&req, "candidateId")?;
-            let candidate = delete_pledge::candidate_managed_by(&services.store, &caller, &candidate_id).await?;
-            delete_pledge::delete_pledge(&services.store, delete_pledge::DeletePledge { candidate, pledge_id }).await
+            let candidate = delete_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
+            delete_pledge::delete_pledge(app.store(), delete_pledge::DeletePledge { candidate, pledge_id }).await
         };
         no_content(outcome.await)
     }
@@ -216,13 +190,10 @@ impl Route for DeletePledge {
 pub struct QueryPledges;
 
 impl Route for QueryPledges {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             caller(&req)?;
-            query_pledges::list_pledges(&services.store, &path_id(&req, "candidateId")?).await
+            query_pledges::list_pledges(app.store(), &path_id(&req, "candidateId")?).await
         };
         reply(StatusCode::OK, outcome.await)
     }
@@ -239,16 +210,13 @@ struct CastVoteBody {
 }
 
 impl Route for CastVote {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, cast_vote::MAY)?;
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
-            cast_vote::cast_vote(&services.store, &services.sealer, &services.clock, command).await
+            cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -258,14 +226,11 @@ impl Route for CastVote {
 pub struct GetResults;
 
 impl Route for GetResults {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
             let election_id = path_id(&req, "electionId")?;
-            get_results::get_results(&services.store, &services.clock, &caller, &election_id).await
+            get_results::get_results(app.store(), app.clock(), &caller, &election_id).await
         };
         reply(StatusCode::OK, outcome.await)
     }
@@ -275,11 +240,8 @@ impl Route for GetResults {
 pub struct MyVotes;
 
 impl Route for MyVotes {
-    async fn handle<S: Store, B: EventBus, C: Clock, K: ChoiceSealer>(
-        services: &Services<S, B, C, K>,
-        req: Request,
-    ) -> Response<Body> {
-        let outcome = async { my_votes::my_votes(&services.store, &services.sealer, &caller(&req)?).await };
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async { my_votes::my_votes(app.store(), app.sealer(), &caller(&req)?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }
