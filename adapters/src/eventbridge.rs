@@ -1,6 +1,7 @@
 //! The EventBridge adapter: puts domain events on the bus, ten per call, and checks every
 //! entry, because a 200 reply can still carry failed entries.
 
+use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use election_core::domain_events::DomainEvent;
@@ -37,6 +38,9 @@ impl EventBus for EventBridgeBus {
                     .source(event.source())
                     .detail_type(event.detail_type())
                     .detail(event.detail_json())
+                    // The envelope's time is the event's own (a ballot's hour), not the
+                    // moment it was published, which would date the vote.
+                    .time(DateTime::from_secs(event.occurred_at().timestamp()))
                     .build()
             });
             let output = self

@@ -179,8 +179,8 @@ impl VoteLookups for InMemoryStore {
 
 impl VoteStore for InMemoryStore {
     async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<(), StoreError> {
+        // Like DynamoDB, no check of the candidate's item: the use case checked its lookup.
         let mut state = self.state();
-        candidate_stands(&state, &ballot.candidate_id, &ballot.election_id)?;
         let key = (
             participation.election_id.clone(),
             participation.voter.as_str().to_owned(),

@@ -87,6 +87,16 @@ impl DomainEvent {
         }
     }
 
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::ElectionRegistered(e) => e.occurred_at,
+            Self::CandidateRegistered(e) => e.occurred_at,
+            Self::CandidateWithdrawn(e) => e.occurred_at,
+            Self::PledgeAdded(e) | Self::PledgeDeleted(e) => e.occurred_at,
+            Self::BallotCast(e) => e.occurred_at,
+        }
+    }
+
     /// EventBridge `detail-type`.
     pub fn detail_type(&self) -> &'static str {
         match self {

@@ -68,7 +68,8 @@ pub trait PledgeStore: Send + Sync {
 
 pub trait VoteStore: Send + Sync {
     /// Stores a voter's participation and their anonymous ballot, both or neither:
-    /// `Conflict` if the voter already voted in that election. It reads and checks no
+    /// `Conflict` if the voter already voted in that election. Sending the same pair again
+    /// after an `Unavailable` stores it at most once. It reads and checks no
     /// shared item: whether the candidate stands was checked on [`VoteLookups`].
     fn insert_vote(
         &self,

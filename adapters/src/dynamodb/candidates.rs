@@ -33,7 +33,7 @@ impl CandidateStore for DynamoStore {
                 key: "id",
             },
         ];
-        self.put_new(None, items).await
+        self.put_new(None, items, None).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -109,13 +109,15 @@ impl NewItem<'_> {
 impl DynamoStore {
     /// Puts new items in one transaction, after the checks `before` (if any): a failed
     /// check cancels it (`Precondition`), and so does an item already there (`Conflict`).
+    /// With a `token`, DynamoDB applies the same transaction at most once in ten minutes.
     pub(super) async fn put_new(
         &self,
         before: Option<ConditionCheck>,
         items: Vec<NewItem<'_>>,
+        token: Option<String>,
     ) -> Result<(), StoreError> {
         let checks = usize::from(before.is_some());
-        let mut transaction = self.client.transact_write_items();
+        let mut transaction = self.client.transact_write_items().set_client_request_token(token);
         if let Some(check) = before {
             transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
         }
@@ -149,6 +151,6 @@ impl DynamoStore {
             .expression_attribute_values(":election", AttributeValue::S(election.to_string()))
             .build()
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        self.put_new(Some(candidate_stands), items).await
+        self.put_new(Some(candidate_stands), items, None).await
     }
 }

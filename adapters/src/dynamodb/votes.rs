@@ -55,8 +55,9 @@ impl VoteStore for DynamoStore {
                 key: "receiptId",
             },
         ];
-        // No condition on the candidate's item: every vote for them would touch it.
-        self.put_new(None, items).await
+        // No condition on the candidate's item: every vote for them would touch it. The
+        // receipt is the request token, so a resend of this vote is applied at most once.
+        self.put_new(None, items, Some(ballot.receipt_id.to_string())).await
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %election))]

@@ -35,12 +35,36 @@ impl CastVote {
     }
 }
 
-/// The refusal of a second vote, with when the first was cast. Its receipt is sealed for
-/// the voter's My votes, which only `my-votes` may open.
-async fn already_voted(store: &impl VoteStore, attempt: &Participation) -> AppError {
-    let first = store.participation(&attempt.voter, &attempt.election_id).await;
-    AppError::AlreadyVoted {
-        cast_at: first.ok().flatten().map(|p| p.voted_at),
+/// Stores the vote, and tells the truth about it when the database does not answer in time:
+/// the same write is sent once more (the store makes it idempotent), and if the outcome is
+/// still unknown, or the write found a participation already there, the voter's
+/// participation is read back. Ours → stored; another → voted before; none → not stored.
+async fn store_vote(store: &impl VoteStore, participation: &Participation, ballot: &Ballot) -> Result<(), AppError> {
+    let mut outcome = store.insert_vote(participation, ballot).await;
+    if matches!(outcome, Err(StoreError::Unavailable(_))) {
+        outcome = store.insert_vote(participation, ballot).await;
+    }
+    let unknown = match outcome {
+        Ok(()) => return Ok(()),
+        Err(StoreError::Conflict) => None,
+        Err(StoreError::Unavailable(reason)) => Some(reason),
+        Err(other) => return Err(other.into()),
+    };
+    match store
+        .participation(&participation.voter, &participation.election_id)
+        .await
+    {
+        Ok(Some(stored)) if stored == *participation => {
+            tracing::warn!(election_id = %ballot.election_id, "vote stored though its reply was lost");
+            Ok(())
+        }
+        Ok(Some(earlier)) => Err(AppError::AlreadyVoted {
+            cast_at: Some(earlier.voted_at),
+        }),
+        _ => match unknown {
+            Some(reason) => Err(StoreError::Unavailable(reason).into()),
+            None => Err(AppError::AlreadyVoted { cast_at: None }),
+        },
     }
 }
 
@@ -90,29 +114,7 @@ pub async fn cast_vote(
         voter,
         voted_at: now,
     };
-    match store.insert_vote(&participation, &ballot).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Err(already_voted(store, &participation).await),
-        // The write may have committed though its reply was lost: read it back, and answer
-        // what is stored, never "try again" for a vote that counts.
-        Err(StoreError::Unavailable(reason)) => {
-            match store
-                .participation(&participation.voter, &participation.election_id)
-                .await
-            {
-                Ok(Some(stored)) if stored == participation => {
-                    tracing::warn!(election_id = %ballot.election_id, "vote stored though its write timed out");
-                }
-                Ok(Some(earlier)) => {
-                    return Err(AppError::AlreadyVoted {
-                        cast_at: Some(earlier.voted_at),
-                    })
-                }
-                _ => return Err(StoreError::Unavailable(reason).into()),
-            }
-        }
-        Err(other) => return Err(other.into()),
-    }
+    store_vote(store, &participation, &ballot).await?;
     // The log names the election only: never the voter beside the choice or the receipt.
     tracing::info!(election_id = %ballot.election_id, "vote stored");
     Ok(VoteReceipt {
