@@ -74,7 +74,13 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         "raw writes: {} clients, {} s each",
         options.clients, options.raw_seconds
     );
-    let direct = Clients::local(Ports::from_env()).await;
+    // Straight to DynamoDB Local, not through the meter that the stack's clients use.
+    let ports = Ports::from_env();
+    let direct = Clients::local(Ports {
+        dynamodb_endpoint: ports.dynamodb,
+        ..ports
+    })
+    .await;
     let services = local_runner::local_services(&direct, &template)?;
     let raw_votes = raw::vote_writes(services.store, options.clients, raw_for).await;
     let participation = template.environment["PARTICIPATION_TABLE"].clone();
