@@ -18,6 +18,9 @@ pub struct LoadOutcome {
     pub statuses: BTreeMap<u16, u64>,
     /// From each 201 to the results counting that many votes.
     pub tally_lags: Vec<Duration>,
+    /// Votes the results counted in the end, beyond those answered 201: stored votes whose
+    /// voter was told otherwise (or a view that has not caught up).
+    pub counted_beyond_201: i64,
 }
 
 pub struct Api {
@@ -142,6 +145,7 @@ pub async fn votes(
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let counted = api.total_votes(election, &admin).await.unwrap_or(0);
     poller.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     let mut accepted = accepted;
@@ -164,5 +168,6 @@ pub async fn votes(
         latencies: replies.into_iter().map(|(_, latency)| latency).collect(),
         statuses,
         tally_lags,
+        counted_beyond_201: counted as i64 - accepted.len() as i64,
     }
 }

@@ -151,6 +151,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         "loadSeconds": outcome.seconds,
         "statuses": outcome.statuses,
         "serverErrors": server_errors,
+        "countedBeyond201": outcome.counted_beyond_201,
         "latencyMs": { "p50": percentile(&mut outcome.latencies, 0.5), "p99": percentile(&mut outcome.latencies, 0.99) },
         "tallyLagMs": { "p50": percentile(&mut outcome.tally_lags, 0.5), "p99": percentile(&mut outcome.tally_lags, 0.99),
                         "sampled": outcome.tally_lags.len() },
@@ -190,6 +191,10 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
             .join(", ")
     );
     println!("| 5xx or no reply | {server_errors} |");
+    println!(
+        "| votes counted beyond the 201s (stored, voter told otherwise) | {} |",
+        outcome.counted_beyond_201
+    );
     println!(
         "| latency p50 / p99 | {:.0} ms / {:.0} ms |",
         figures["latencyMs"]["p50"].as_f64().unwrap_or(f64::NAN),
