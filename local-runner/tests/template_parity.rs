@@ -82,3 +82,16 @@ fn the_contract_has_exactly_the_template_routes_and_each_needs_a_token() {
     // No route is public: the template puts the authorizer on all of them.
     assert_eq!(spec_operations(&spec()), declared);
 }
+
+#[test]
+fn the_contract_lists_exactly_the_problem_codes_of_the_core() {
+    let spec = spec();
+    let listed: BTreeSet<&str> = spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    let core: BTreeSet<&str> = election_core::problem::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, core);
+}
