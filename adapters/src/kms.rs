@@ -1,7 +1,12 @@
-//! Seals voters' choices with envelope encryption: a fresh AES-256 data key from KMS per
-//! vote, under an encryption context that names the voter and the election, encrypts the
-//! choice with AES-256-GCM; only the encrypted data key is kept. KMS gives the key back
-//! only for the same context, and only to a role the key policy names.
+//! Seals voters' choices with envelope encryption: AES-256-GCM under a KMS data key whose
+//! encryption context names the election, with the voter and election bound into each
+//! ciphertext as associated data, so a sealed choice opens for its own voter only. Only the
+//! encrypted data key is kept beside it. KMS gives the key back only to a role the key
+//! policy names, and only for the same election.
+//!
+//! A data key is reused for a bounded time and number of ballots (as the AWS Encryption
+//! SDK's caching does): at a national peak one KMS call per vote would exceed KMS's request
+//! quota, which is shared by the whole account.
 
 use crate::dynamodb::classify;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
@@ -15,37 +20,99 @@ use election_core::domain::vote::{Choice, SealedChoice};
 use election_core::ports::ChoiceSealer;
 use election_core::problem::StoreError;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// AES-GCM's nonce length, in bytes; the nonce leads the stored ciphertext.
 const NONCE_BYTES: usize = 12;
+/// How long one data key seals ballots in one function instance.
+pub const DATA_KEY_MAX_AGE: Duration = Duration::from_secs(300);
+/// How many ballots one data key seals at most: far below AES-GCM's 2^32 random nonces.
+pub const DATA_KEY_MAX_USES: u32 = 10_000;
 
-#[derive(Clone, Debug)]
+/// A data key in use: the cipher made from its plaintext, and its encrypted form to store.
+struct DataKey {
+    cipher: Aes256Gcm,
+    sealed: Vec<u8>,
+    made: Instant,
+    uses: u32,
+}
+
+#[derive(Clone)]
 pub struct KmsSealer {
     client: Client,
     key_id: String,
+    keys: Arc<Mutex<HashMap<ElectionId, DataKey>>>,
+}
+
+impl std::fmt::Debug for KmsSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KmsSealer").field("key_id", &self.key_id).finish_non_exhaustive()
+    }
 }
 
 impl KmsSealer {
     pub fn new(client: Client, key_id: String) -> Self {
-        Self { client, key_id }
+        Self {
+            client,
+            key_id,
+            keys: Arc::default(),
+        }
     }
 
     pub fn from_config(aws: &aws_config::SdkConfig, key_id: String) -> Self {
         Self::new(Client::new(aws), key_id)
     }
+
+    /// A cipher and its stored key for the election: the cached one while it is young and
+    /// little used, else a new data key from KMS.
+    async fn data_key(&self, election: &ElectionId) -> Result<(Aes256Gcm, Vec<u8>), StoreError> {
+        if let Some(key) = self.lock_keys().get_mut(election) {
+            if key.made.elapsed() < DATA_KEY_MAX_AGE && key.uses < DATA_KEY_MAX_USES {
+                key.uses += 1;
+                return Ok((key.cipher.clone(), key.sealed.clone()));
+            }
+        }
+        let made = self
+            .client
+            .generate_data_key()
+            .key_id(&self.key_id)
+            .key_spec(DataKeySpec::Aes256)
+            .set_encryption_context(Some(context(election)))
+            .send()
+            .await
+            .map_err(classify)?;
+        let (Some(plain), Some(sealed)) = (made.plaintext(), made.ciphertext_blob()) else {
+            return Err(internal("KMS returned no data key"));
+        };
+        let key = DataKey {
+            cipher: cipher(plain.as_ref())?,
+            sealed: sealed.as_ref().to_vec(),
+            made: Instant::now(),
+            uses: 1,
+        };
+        let reply = (key.cipher.clone(), key.sealed.clone());
+        self.lock_keys().insert(election.clone(), key);
+        Ok(reply)
+    }
+
+    fn lock_keys(&self) -> std::sync::MutexGuard<'_, HashMap<ElectionId, DataKey>> {
+        self.keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
-/// The encryption context: the key opens for this voter and election only.
-fn context(voter: &Name, election: &ElectionId) -> HashMap<String, String> {
-    HashMap::from([
-        ("voter".to_owned(), voter.as_str().to_owned()),
-        ("election".to_owned(), election.to_string()),
-    ])
+/// The encryption context: the data key opens for this election only.
+fn context(election: &ElectionId) -> HashMap<String, String> {
+    HashMap::from([("election".to_owned(), election.to_string())])
 }
 
-/// The same binding inside the ciphertext, as AES-GCM's associated data.
+/// The voter and election, bound into each ciphertext as AES-GCM's associated data.
 fn associated_data(voter: &Name, election: &ElectionId) -> Vec<u8> {
     format!("{election}\n{}", voter.as_str()).into_bytes()
+}
+
+fn cipher(plain_key: &[u8]) -> Result<Aes256Gcm, StoreError> {
+    Aes256Gcm::new_from_slice(plain_key).map_err(|_| internal("data key length"))
 }
 
 fn internal(what: &str) -> StoreError {
@@ -55,19 +122,7 @@ fn internal(what: &str) -> StoreError {
 impl ChoiceSealer for KmsSealer {
     #[tracing::instrument(skip_all, fields(election_id = %election))]
     async fn seal(&self, voter: &Name, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, StoreError> {
-        let data_key = self
-            .client
-            .generate_data_key()
-            .key_id(&self.key_id)
-            .key_spec(DataKeySpec::Aes256)
-            .set_encryption_context(Some(context(voter, election)))
-            .send()
-            .await
-            .map_err(classify)?;
-        let (Some(plain_key), Some(sealed_key)) = (data_key.plaintext(), data_key.ciphertext_blob()) else {
-            return Err(internal("KMS returned no data key"));
-        };
-        let cipher = Aes256Gcm::new_from_slice(plain_key.as_ref()).map_err(|_| internal("data key length"))?;
+        let (cipher, data_key) = self.data_key(election).await?;
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let message = serde_json::to_vec(choice).map_err(|_| internal("choice did not serialize"))?;
         let aad = associated_data(voter, election);
@@ -82,10 +137,7 @@ impl ChoiceSealer for KmsSealer {
             .map_err(|_| internal("encryption failed"))?;
         let mut ciphertext = nonce.to_vec();
         ciphertext.extend(encrypted);
-        Ok(SealedChoice {
-            data_key: sealed_key.as_ref().to_vec(),
-            ciphertext,
-        })
+        Ok(SealedChoice { data_key, ciphertext })
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %election))]
@@ -94,19 +146,18 @@ impl ChoiceSealer for KmsSealer {
             .client
             .decrypt()
             .ciphertext_blob(Blob::new(sealed.data_key.clone()))
-            .set_encryption_context(Some(context(voter, election)))
+            .set_encryption_context(Some(context(election)))
             .send()
             .await
             .map_err(classify)?;
         let plain_key = data_key.plaintext().ok_or_else(|| internal("KMS returned no key"))?;
-        let cipher = Aes256Gcm::new_from_slice(plain_key.as_ref()).map_err(|_| internal("data key length"))?;
         if sealed.ciphertext.len() < NONCE_BYTES {
             return Err(internal("too short"));
         }
         let (nonce, encrypted) = sealed.ciphertext.split_at(NONCE_BYTES);
         let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| internal("nonce"))?;
         let aad = associated_data(voter, election);
-        let message = cipher
+        let message = cipher(plain_key.as_ref())?
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {

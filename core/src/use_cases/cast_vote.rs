@@ -35,13 +35,22 @@ impl CastVote {
     }
 }
 
+/// How many times a vote's write is sent while its outcome is unknown. Each send carries the
+/// same idempotency token, so it either commits the vote, finds it committed, or fails on a
+/// participation that is there: a resend tells more than a read, which cannot see a write
+/// still in flight.
+const SENDS: usize = 3;
+
 /// Stores the vote, and tells the truth about it when the database does not answer in time:
-/// the same write is sent once more (the store makes it idempotent), and if the outcome is
-/// still unknown, or the write found a participation already there, the voter's
-/// participation is read back. Ours → stored; another → voted before; none → not stored.
+/// the same write is sent again (up to [`SENDS`] times), and if the write found a
+/// participation already there, or the outcome is still unknown, the voter's participation
+/// is read back. Ours → stored; another → voted before; none → not stored.
 async fn store_vote(store: &impl VoteStore, participation: &Participation, ballot: &Ballot) -> Result<(), AppError> {
     let mut outcome = store.insert_vote(participation, ballot).await;
-    if matches!(outcome, Err(StoreError::Unavailable(_))) {
+    for _ in 1..SENDS {
+        if !matches!(outcome, Err(StoreError::Unavailable(_))) {
+            break;
+        }
         outcome = store.insert_vote(participation, ballot).await;
     }
     let unknown = match outcome {
