@@ -28,13 +28,23 @@ pub fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
     ]
 }
 
-/// The counter row a vote adds to: chosen by its receipt id, a uniform random UUID.
-fn vote_shard_row(election: &ElectionId, candidate: &CandidateId, receipt: &ReceiptId) -> RowKey {
-    let shard = receipt
-        .to_string()
+/// The shard a batch's votes are added to: chosen by the batch's first receipt id (a
+/// uniform random UUID), so that a batch makes one counter write per candidate, not one
+/// per vote, and concurrent batches spread over the shards.
+fn batch_shard(events: &[DomainEvent]) -> u32 {
+    events
+        .iter()
+        .find_map(|event| match event {
+            DomainEvent::BallotCast(e) => Some(e.receipt_id.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default()
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
-        % VOTE_SHARDS;
+        % VOTE_SHARDS
+}
+
+fn vote_shard_row(election: &ElectionId, candidate: &CandidateId, shard: u32) -> RowKey {
     vec![
         ("pk", vote_shard(election, shard)),
         ("sk", format!("candidate#{candidate}")),
@@ -74,8 +84,9 @@ fn pledge_marker(pledge: &impl std::fmt::Display) -> RowKey {
     vec![("pk", format!("pledge#{pledge}")), ("sk", "pledge".into())]
 }
 
-/// What an event does to the dashboard, stamped with the time it is applied.
-pub fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
+/// What an event does to the dashboard, stamped with the time it is applied; a vote is
+/// counted in the given shard.
+fn effect(event: &DomainEvent, now: DateTime<Utc>, shard: u32) -> Effect {
     let stamp = ("updatedAt", text_value(now.to_rfc3339()));
     let (guard, changes) = match event {
         DomainEvent::ElectionRegistered(e) => (
@@ -132,7 +143,7 @@ pub fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
         DomainEvent::BallotCast(e) => (
             once(event),
             vec![(
-                vote_shard_row(&e.election_id, &e.candidate_id, &e.receipt_id),
+                vote_shard_row(&e.election_id, &e.candidate_id, shard),
                 change(
                     &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
                     &[("votes", 1)],
@@ -143,13 +154,15 @@ pub fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
     Effect { guard, changes }
 }
 
-/// The effects of a batch: each event once, however often it appears in the batch.
+/// The effects of a batch: each event once, however often it appears in the batch, its
+/// votes all in one shard.
 pub fn effects(events: &[DomainEvent], now: DateTime<Utc>) -> Vec<Effect> {
+    let shard = batch_shard(events);
     let mut seen = std::collections::HashSet::new();
     events
         .iter()
         .filter(|e| seen.insert(e.event_id().to_owned()))
-        .map(|e| effect(e, now))
+        .map(|e| effect(e, now, shard))
         .collect()
 }
 
@@ -221,5 +234,45 @@ impl OpenedVote {
             cast_at: self.cast_at,
             receipt_id: self.receipt_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain_events::BallotCast;
+    use crate::projection::merge;
+
+    fn ballot(election: &ElectionId, candidate: &CandidateId) -> DomainEvent {
+        let receipt_id = ReceiptId::new();
+        DomainEvent::BallotCast(BallotCast {
+            event_id: format!("BallotCast-{receipt_id}"),
+            occurred_at: Utc::now(),
+            election_id: election.clone(),
+            candidate_id: candidate.clone(),
+            receipt_id,
+        })
+    }
+
+    #[test]
+    fn a_batch_of_votes_makes_one_counter_write_per_candidate() {
+        // GIVEN ten votes for two candidates in one batch
+        let election = ElectionId::new();
+        let (ann, bob) = (CandidateId::new(), CandidateId::new());
+        let batch: Vec<_> = (0..10)
+            .map(|i| ballot(&election, if i % 3 == 0 { &ann } else { &bob }))
+            .collect();
+
+        // WHEN the projector works out its effects
+        let effects = effects(&batch, Utc::now());
+        let rows = merge(&effects);
+
+        // THEN each vote keeps its own once-only guard, and the counters are two rows of one
+        // shard, adding up to the ten votes
+        assert_eq!(effects.len(), 10);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let shards: std::collections::BTreeSet<_> = rows.keys().map(|key| key[0].1.clone()).collect();
+        assert_eq!(shards.len(), 1);
+        assert_eq!(rows.values().map(|change| change.add["votes"]).sum::<i64>(), 10);
     }
 }
