@@ -47,7 +47,9 @@ pub struct KmsSealer {
 
 impl std::fmt::Debug for KmsSealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KmsSealer").field("key_id", &self.key_id).finish_non_exhaustive()
+        f.debug_struct("KmsSealer")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -114,7 +114,6 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     // Last: the run that collapses.
     let raw_votes = raw::vote_writes(services.store, options.clients, raw_for).await;
 
-
     eprintln!("bootstraps: sizes and start to first `next`");
     let mut functions = Vec::new();
     for (name, size) in lambda_start::sizes(&template, &options.bin_dir) {

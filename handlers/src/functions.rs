@@ -14,7 +14,7 @@ use election_core::ports::{ChoiceSealer, EventBus, Store};
 use lambda_http::{Body, Request, Response};
 
 /// A function behind HTTP API routes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HttpFunction {
     RegisterElection,
     QueryElections,

@@ -14,6 +14,7 @@ use handlers::services::LiveServices;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// API Gateway refuses payloads over 10 MB before any function runs.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -77,11 +78,41 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
 }
 
 pub struct Gateway {
-    pub routes: Vec<CompiledRoute>,
-    pub services: Arc<LiveServices>,
-    pub jwt_secret: String,
+    routes: Vec<CompiledRoute>,
+    services: Arc<LiveServices>,
+    jwt_secret: String,
     /// The API contract, `openapi.json` beside the template, served as it is.
-    pub openapi: String,
+    openapi: String,
+    /// Each function's instances: a request waits for a free one.
+    instances: HashMap<HttpFunction, Semaphore>,
+}
+
+/// Instances of each function that run at once: `OMP_FUNCTION_CONCURRENCY`, by default 16.
+/// Lambda would start more and throttle past the account's limit. On one small machine more
+/// at once only slow everything down (DynamoDB Local's transactions collapse at around a
+/// hundred concurrent requests), so here further requests wait for an instance instead.
+pub fn function_concurrency() -> usize {
+    std::env::var("OMP_FUNCTION_CONCURRENCY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(16)
+}
+
+impl Gateway {
+    pub fn new(routes: Vec<CompiledRoute>, services: Arc<LiveServices>, jwt_secret: String, openapi: String) -> Self {
+        let instances = routes
+            .iter()
+            .map(|route| (route.function, Semaphore::new(function_concurrency())))
+            .collect();
+        Self {
+            routes,
+            services,
+            jwt_secret,
+            openapi,
+            instances,
+        }
+    }
 }
 
 /// The HTTP API: the contract, and every template route.
@@ -155,6 +186,10 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
             tracing::error!(error = %err, "could not build the Lambda event");
             return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
+    };
+    let _instance = match gateway.instances.get(&route.function) {
+        Some(instances) => instances.acquire().await.ok(),
+        None => None,
     };
     let reply = gateway.services.http(route.function, lambda_request).await;
     let (parts, body) = reply.into_parts();

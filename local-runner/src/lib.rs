@@ -193,12 +193,12 @@ async fn serve(
             )));
         }
     }
-    let gateway = Arc::new(Gateway {
+    let gateway = Arc::new(Gateway::new(
         routes,
         services,
-        jwt_secret: jwt::secret_from_env(),
-        openapi: std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
-    });
+        jwt::secret_from_env(),
+        std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
+    ));
     let app = gateway::router(gateway);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);

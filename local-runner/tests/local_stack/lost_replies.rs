@@ -90,12 +90,12 @@ async fn api_behind(fault: Fault) -> Api {
     })
     .await;
     let template = template();
-    let gateway = Gateway {
-        routes: compile_routes(&template).unwrap(),
-        services: Arc::new(local_runner::local_services(&via_proxy, &template).unwrap()),
-        jwt_secret: local_runner::jwt::secret_from_env(),
-        openapi: String::new(),
-    };
+    let gateway = Gateway::new(
+        compile_routes(&template).unwrap(),
+        Arc::new(local_runner::local_services(&via_proxy, &template).unwrap()),
+        local_runner::jwt::secret_from_env(),
+        String::new(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Api::at(serve(listener, router(Arc::new(gateway))).await)
 }

@@ -216,9 +216,18 @@ async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
     // AND another voter's choice in the same election reuses the cached data key, yet each
     // sealed choice opens for its own voter only
     let theirs = sealer.seal(&other_voter, &election, &choice).await.expect("sealed");
-    assert_eq!(theirs.data_key, sealed.data_key, "one KMS data key per election and instance");
-    assert_eq!(sealer.open(&other_voter, &election, &theirs).await.expect("opens"), choice);
+    assert_eq!(
+        theirs.data_key, sealed.data_key,
+        "one KMS data key per election and instance"
+    );
+    assert_eq!(
+        sealer.open(&other_voter, &election, &theirs).await.expect("opens"),
+        choice
+    );
     assert!(sealer.open(&voter, &election, &theirs).await.is_err());
     let elsewhere = sealer.seal(&voter, &other_election, &choice).await.expect("sealed");
-    assert_ne!(elsewhere.data_key, sealed.data_key, "each election has its own data key");
+    assert_ne!(
+        elsewhere.data_key, sealed.data_key,
+        "each election has its own data key"
+    );
 }
