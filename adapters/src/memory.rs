@@ -10,7 +10,8 @@ use election_core::domain::text::Name;
 use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use election_core::domain_events::DomainEvent;
 use election_core::ports::{
-    CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteLookups, VoteStore,
+    BallotBox, BallotPage, CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteLookups,
+    VoteStore,
 };
 use election_core::problem::StoreError;
 use election_core::projection::{key_row, marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -207,6 +208,22 @@ impl VoteStore for InMemoryStore {
             .filter(|p| &p.voter == voter)
             .cloned()
             .collect())
+    }
+}
+
+/// Every ballot of the election in one page.
+impl BallotBox for InMemoryStore {
+    async fn ballots(&self, election: &ElectionId, _after: Option<String>) -> Result<BallotPage, StoreError> {
+        Ok(BallotPage {
+            ballots: self
+                .state()
+                .ballots
+                .values()
+                .filter(|b| &b.election_id == election)
+                .cloned()
+                .collect(),
+            ..BallotPage::default()
+        })
     }
 }
 

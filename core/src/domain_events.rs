@@ -6,6 +6,7 @@
 
 use crate::domain::candidate::BallotNumber;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
+use crate::domain::vote::Ballot;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,20 @@ pub struct BallotCast {
     pub election_id: ElectionId,
     pub candidate_id: CandidateId,
     pub receipt_id: ReceiptId,
+}
+
+impl BallotCast {
+    /// The event a ballot raises: its id comes from the receipt, so the pipeline and a
+    /// recount that replays the ballot box name the same event, and count it once.
+    pub fn of(ballot: &Ballot) -> Self {
+        Self {
+            event_id: format!("BallotCast-{}", ballot.receipt_id),
+            occurred_at: ballot.cast_in_hour,
+            election_id: ballot.election_id.clone(),
+            candidate_id: ballot.candidate_id.clone(),
+            receipt_id: ballot.receipt_id.clone(),
+        }
+    }
 }
 
 impl DomainEvent {

@@ -103,6 +103,26 @@ pub trait ChoiceSealer: Send + Sync {
     ) -> impl Future<Output = Result<Choice, StoreError>> + Send;
 }
 
+/// One page of an election's ballots, and where the next page starts (`None`: the last).
+#[derive(Clone, Debug, Default)]
+pub struct BallotPage {
+    pub ballots: Vec<Ballot>,
+    /// The keys of items in the ballot box that do not read as ballots: never counted,
+    /// never skipped in silence.
+    pub unreadable: Vec<String>,
+    pub next: Option<String>,
+}
+
+pub trait BallotBox: Send + Sync {
+    /// An election's ballots, a page at a time, strongly consistent: `after` is the
+    /// previous page's `next`, `None` for the first page.
+    fn ballots(
+        &self,
+        election: &ElectionId,
+        after: Option<String>,
+    ) -> impl Future<Output = Result<BallotPage, StoreError>> + Send;
+}
+
 pub trait ViewStore: Send + Sync {
     /// Applies the effects to a view, each exactly once: one whose guard is not met is
     /// skipped (its marker may be left as the guard says), and the rest are applied.
@@ -120,5 +140,8 @@ pub trait EventBus: Send + Sync {
 }
 
 /// All the storage ports together, as one adapter provides them.
-pub trait Store: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + ViewStore {}
-impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + ViewStore> Store for T {}
+pub trait Store:
+    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore
+{
+}
+impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore> Store for T {}

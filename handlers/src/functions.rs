@@ -4,6 +4,7 @@
 
 use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
+use crate::operations::OperationError;
 use crate::publisher::publish_events;
 use crate::services::Services;
 use aws_lambda_events::dynamodb;
@@ -43,16 +44,23 @@ pub enum QueueFunction {
     RemoveWithdrawnPledges,
 }
 
+/// An operator's command, invoked directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationFunction {
+    Recount,
+}
+
 /// Any function, by trigger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
     Http(HttpFunction),
     Stream(StreamFunction),
     Queue(QueueFunction),
+    Operation(OperationFunction),
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 15] = [
+const NAMES: [(Function, &str); 16] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -71,6 +79,7 @@ const NAMES: [(Function, &str); 15] = [
         Function::Queue(QueueFunction::RemoveWithdrawnPledges),
         "remove-withdrawn-pledges",
     ),
+    (Function::Operation(OperationFunction::Recount), "recount"),
 ];
 
 impl Function {
@@ -115,6 +124,18 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
         match function {
             StreamFunction::PublishEvents => publish_events(&self.bus, event).await,
         }
+    }
+
+    /// Runs an operator's command on its JSON payload, answering JSON.
+    pub async fn operation(
+        &self,
+        function: OperationFunction,
+        payload: serde_json::Value,
+    ) -> Result<serde_json::Value, OperationError> {
+        let reply = match function {
+            OperationFunction::Recount => serde_json::to_value(self.recount(payload).await?),
+        };
+        reply.map_err(|err| OperationError::Failed(err.to_string()))
     }
 
     pub async fn queue(&self, function: QueueFunction, event: SqsEvent) -> SqsBatchResponse {

@@ -4,6 +4,7 @@
 
 use crate::config::Settings;
 use crate::consumers::Consumer;
+use crate::functions::OperationFunction;
 use crate::http::routes::Route;
 use crate::publisher::publish_events;
 use crate::services::LiveServices;
@@ -48,6 +49,16 @@ pub async fn queue<C: Consumer>() -> Result<(), Error> {
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
         let services = services.clone();
         Box::pin(async move { Ok::<_, Infallible>(C::consume(services.as_ref(), event.payload).await) })
+    });
+    lambda_runtime::run(handler).await
+}
+
+/// Serves the operator's command `function` until the process ends.
+pub async fn operation(function: OperationFunction) -> Result<(), Error> {
+    let services = live_services().await?;
+    let handler = service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let services = services.clone();
+        Box::pin(async move { services.operation(function, event.payload).await.map_err(Error::from) })
     });
     lambda_runtime::run(handler).await
 }

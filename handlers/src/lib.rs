@@ -4,6 +4,7 @@
 //! - [`http`]: API Gateway requests in, JSON or problem+json replies out, one route each;
 //! - [`publisher`]: table stream records in, domain events out on the bus;
 //! - [`consumers`]: queue batches of domain events into the core's policies;
+//! - [`operations`]: operator commands, invoked directly (recount);
 //! - [`lambda`]: the bootstrap a function binary calls with its own handler only;
 //! - [`functions`]: the table of every function by name, for the local runner and tests.
 
@@ -12,5 +13,6 @@ pub mod consumers;
 pub mod functions;
 pub mod http;
 pub mod lambda;
+pub mod operations;
 pub mod publisher;
 pub mod services;

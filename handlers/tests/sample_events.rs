@@ -124,6 +124,11 @@ async fn every_sample_event_runs_through_its_handler() {
                 assert_eq!(published.len(), 1, "{}", path.display());
                 assert_eq!(published[0].detail_type(), "BallotCast");
             }
+            Function::Operation(f) => {
+                let payload = serde_json::from_str(&text).unwrap();
+                let reply = services.operation(f, payload).await.unwrap();
+                assert_eq!(reply["matches"], true, "{}: {reply}", path.display());
+            }
             Function::Queue(f) => {
                 let event = serde_json::from_str(&text).unwrap();
                 let response = services.queue(f, event).await;

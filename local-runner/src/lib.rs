@@ -6,6 +6,7 @@ pub mod clients;
 pub mod emulators;
 pub mod gateway;
 pub mod jwt;
+pub mod operations;
 pub mod pollers;
 pub mod provision;
 pub mod template;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use template::{Template, Trigger};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Settings for `up`.
 pub struct UpOptions {

@@ -1,4 +1,5 @@
-//! `local-runner up` starts the local stack; `local-runner token` prints a bearer token.
+//! `local-runner up` starts the local stack; `local-runner token` prints a bearer token;
+//! `local-runner recount` recounts an election on the running stack.
 
 use clap::{Parser, Subcommand};
 use local_runner::clients::Ports;
@@ -34,6 +35,15 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         ttl_minutes: u64,
     },
+    /// Count an election's ballot box and compare it with the results; exits 1 on a
+    /// difference. With --repair, replay the ballots into the results first (idempotent).
+    Recount {
+        election_id: String,
+        #[arg(long)]
+        repair: bool,
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -51,6 +61,18 @@ async fn main() -> ExitCode {
             Err(err) => {
                 eprintln!("error: {err}");
                 ExitCode::FAILURE
+            }
+        },
+        Command::Recount {
+            election_id,
+            repair,
+            template,
+        } => match local_runner::operations::recount(&template, &election_id, repair).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(2)
             }
         },
         Command::Token {

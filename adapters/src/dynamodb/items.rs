@@ -118,6 +118,10 @@ pub(crate) struct BallotItem {
 impl BallotItem {
     pub fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
         let shard = receipt.as_u128() % u128::from(BALLOT_BOX_SHARDS);
+        Self::ballot_box_shard(election, shard as u32)
+    }
+
+    pub fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
         format!("{election}#{shard}")
     }
 }
@@ -130,6 +134,17 @@ impl From<&Ballot> for BallotItem {
             election_id: b.election_id.clone(),
             candidate_id: b.candidate_id.clone(),
             cast_in_hour: b.cast_in_hour,
+        }
+    }
+}
+
+impl From<BallotItem> for Ballot {
+    fn from(item: BallotItem) -> Self {
+        Self {
+            election_id: item.election_id,
+            candidate_id: item.candidate_id,
+            receipt_id: item.receipt_id,
+            cast_in_hour: item.cast_in_hour,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! records to domain events. Item structs are private to this module tree; the rest of
 //! the code sees domain types.
 
+mod ballot_box;
 mod candidates;
 mod effects;
 mod elections;

@@ -76,13 +76,7 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             party: c.party.into(),
             name: c.name.into(),
         })),
-        Item::Ballot(b) => Some(DomainEvent::BallotCast(BallotCast {
-            event_id: format!("BallotCast-{}", b.receipt_id),
-            occurred_at: b.cast_in_hour,
-            election_id: b.election_id,
-            candidate_id: b.candidate_id,
-            receipt_id: b.receipt_id,
-        })),
+        Item::Ballot(b) => Some(DomainEvent::BallotCast(BallotCast::of(&b.into()))),
         Item::Pledge(p) => Some(DomainEvent::PledgeAdded(PledgeChanged {
             event_id: format!("PledgeAdded-{}", p.pledge_id),
             occurred_at: p.added_at,

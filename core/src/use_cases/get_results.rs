@@ -7,7 +7,7 @@ use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
 use crate::domain::results::Results;
 use crate::ports::{ElectionStore, ViewStore};
-use crate::problem::AppError;
+use crate::problem::{AppError, StoreError};
 use crate::projection::{dashboard, View};
 
 pub async fn get_results(
@@ -24,6 +24,11 @@ pub async fn get_results(
     if !privileged && election.window.status_at(clock.now()) != ElectionStatus::Closed {
         return Err(AppError::Forbidden("results are public once voting has ended"));
     }
+    Ok(read_results(store, election_id).await?)
+}
+
+/// The results view of an election as it stands, whoever asks.
+pub async fn read_results(store: &impl ViewStore, election_id: &ElectionId) -> Result<Results, StoreError> {
     let mut rows = Vec::new();
     for partition in dashboard::results_partitions(election_id) {
         rows.extend(store.partition(View::Dashboard, &partition).await?);

@@ -12,6 +12,7 @@ pub mod pledge_owner;
 pub mod query_candidates;
 pub mod query_elections;
 pub mod query_pledges;
+pub mod recount;
 pub mod register_candidate;
 pub mod register_election;
 pub mod views;

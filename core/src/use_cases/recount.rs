@@ -1,0 +1,110 @@
+//! Recounts an election from its ballot box and compares the count with the results view,
+//! candidate by candidate. With `repair`, every ballot is first replayed into the view
+//! through the projector's own effects: each is guarded by its event's marker, so a ballot
+//! already counted is skipped, and a repair run twice, or while the pipeline is still
+//! counting, leaves the view exact. An operator's command: it is invoked, not routed.
+
+use super::get_results::read_results;
+use crate::clock::Clock;
+use crate::domain::ids::{CandidateId, ElectionId};
+use crate::domain_events::{BallotCast, DomainEvent};
+use crate::policies::project_dashboard;
+use crate::ports::{BallotBox, ViewStore};
+use crate::problem::AppError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Ballots replayed in one guarded transaction: a marker and at most a counter row each.
+const REPLAY_BATCH: usize = 25;
+
+/// One candidate's ballots in the box, and the votes the results view counts for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecountLine {
+    pub candidate_id: CandidateId,
+    pub ballots: u64,
+    pub counted: u64,
+    /// Ballots minus counted: positive when the view has missed votes.
+    pub difference: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recount {
+    pub election_id: ElectionId,
+    pub candidates: Vec<RecountLine>,
+    pub ballots: u64,
+    pub counted: u64,
+    /// Ballots replayed into the view (with `repair`; each counted at most once).
+    pub replayed: u64,
+    /// Items in the ballot box that are not readable ballots, by key: never counted.
+    pub unreadable: Vec<String>,
+    /// Every candidate's count equals their ballots, and every item was a ballot.
+    pub matches: bool,
+}
+
+fn difference(ballots: u64, counted: u64) -> i64 {
+    i64::try_from(ballots).unwrap_or(i64::MAX) - i64::try_from(counted).unwrap_or(i64::MAX)
+}
+
+pub async fn recount(
+    store: &(impl BallotBox + ViewStore),
+    clock: &impl Clock,
+    election_id: &ElectionId,
+    repair: bool,
+) -> Result<Recount, AppError> {
+    let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
+    let (mut replayed, mut unreadable, mut after) = (0, Vec::new(), None);
+    loop {
+        let page = store.ballots(election_id, after).await?;
+        for ballot in &page.ballots {
+            *ballots.entry(ballot.candidate_id.clone()).or_default() += 1;
+        }
+        if repair {
+            let events: Vec<DomainEvent> = page
+                .ballots
+                .iter()
+                .map(|ballot| DomainEvent::BallotCast(BallotCast::of(ballot)))
+                .collect();
+            for batch in events.chunks(REPLAY_BATCH) {
+                project_dashboard(store, clock, batch).await?;
+                replayed += batch.len() as u64;
+            }
+        }
+        unreadable.extend(page.unreadable);
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    let results = read_results(store, election_id).await?;
+    let mut counted: BTreeMap<CandidateId, u64> = results
+        .candidates
+        .into_iter()
+        .map(|tally| (tally.candidate_id, tally.votes))
+        .collect();
+    for candidate in ballots.keys() {
+        counted.entry(candidate.clone()).or_default();
+    }
+    let candidates: Vec<RecountLine> = counted
+        .into_iter()
+        .map(|(candidate_id, counted)| {
+            let in_box = ballots.get(&candidate_id).copied().unwrap_or(0);
+            RecountLine {
+                difference: difference(in_box, counted),
+                candidate_id,
+                ballots: in_box,
+                counted,
+            }
+        })
+        .collect();
+    Ok(Recount {
+        election_id: election_id.clone(),
+        ballots: candidates.iter().map(|line| line.ballots).sum(),
+        counted: candidates.iter().map(|line| line.counted).sum(),
+        matches: unreadable.is_empty() && candidates.iter().all(|line| line.difference == 0),
+        candidates,
+        replayed,
+        unreadable,
+    })
+}
