@@ -1,5 +1,6 @@
 //! The EventBridge adapter: puts domain events on the bus, ten per call, and checks every
-//! entry, because a 200 reply can still carry failed entries.
+//! entry, because a 200 reply can still carry failed entries. Beside the bus, the queue
+//! where records that cannot become events are set aside (SQS).
 
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
@@ -15,15 +16,29 @@ const ENTRIES_PER_CALL: usize = 10;
 pub struct EventBridgeBus {
     client: Client,
     bus_name: String,
+    /// Where unreadable records go: only the publisher has one.
+    set_aside_queue: Option<(aws_sdk_sqs::Client, String)>,
 }
 
 impl EventBridgeBus {
     pub fn new(client: Client, bus_name: String) -> Self {
-        Self { client, bus_name }
+        Self {
+            client,
+            bus_name,
+            set_aside_queue: None,
+        }
     }
 
     pub fn from_config(aws: &aws_config::SdkConfig, bus_name: String) -> Self {
         Self::new(Client::new(aws), bus_name)
+    }
+
+    /// Sets records aside into this queue.
+    pub fn with_set_aside_queue(self, client: aws_sdk_sqs::Client, queue_url: String) -> Self {
+        Self {
+            set_aside_queue: Some((client, queue_url)),
+            ..self
+        }
     }
 }
 
@@ -62,5 +77,21 @@ impl EventBus for EventBridgeBus {
             accepted += chunk.len();
         }
         Ok(accepted)
+    }
+
+    async fn set_aside(&self, record: String) -> Result<(), StoreError> {
+        let Some((client, queue_url)) = &self.set_aside_queue else {
+            return Err(StoreError::Internal(
+                "no queue to set unreadable records aside in".into(),
+            ));
+        };
+        client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(record)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))
     }
 }

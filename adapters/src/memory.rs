@@ -297,11 +297,16 @@ impl ChoiceSealer for TestSealer {
 #[derive(Debug, Default)]
 pub struct RecordingBus {
     published: Mutex<Vec<DomainEvent>>,
+    set_aside: Mutex<Vec<String>>,
 }
 
 impl RecordingBus {
     pub fn published(&self) -> Vec<DomainEvent> {
         self.published.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_aside(&self) -> Vec<String> {
+        self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -312,5 +317,10 @@ impl EventBus for RecordingBus {
             .unwrap_or_else(|p| p.into_inner())
             .extend_from_slice(events);
         Ok(events.len())
+    }
+
+    async fn set_aside(&self, record: String) -> Result<(), StoreError> {
+        self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+        Ok(())
     }
 }

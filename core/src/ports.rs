@@ -137,6 +137,9 @@ pub trait EventBus: Send + Sync {
     /// Puts events on the bus in order. Returns how many of them, from the start, were
     /// accepted; fewer than all means the rest must be retried.
     fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// Keeps a record that cannot become an event (it does not read), whole, where an
+    /// operator finds it and an alarm fires, so that the stream moves on without losing it.
+    fn set_aside(&self, record: String) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// All the storage ports together, as one adapter provides them.

@@ -20,6 +20,8 @@ pub struct Settings {
     pub event_bus_name: String,
     /// The KMS key that seals voters' choices.
     pub ballot_seal_key: String,
+    /// The queue for stream records that do not read (the publisher's only).
+    pub unreadable_records_queue_url: Option<String>,
 }
 
 fn var(name: &'static str) -> Result<String, MissingSetting> {
@@ -42,14 +44,19 @@ impl Settings {
             },
             event_bus_name: var("EVENT_BUS_NAME")?,
             ballot_seal_key: var("BALLOT_SEAL_KEY")?,
+            unreadable_records_queue_url: var("UNREADABLE_RECORDS_QUEUE_URL").ok(),
         })
     }
 
     /// The live adapters, built once for the life of the process.
     pub fn services(self, aws: &SdkConfig) -> LiveServices {
+        let mut bus = EventBridgeBus::from_config(aws, self.event_bus_name);
+        if let Some(queue_url) = self.unreadable_records_queue_url {
+            bus = bus.with_set_aside_queue(aws_sdk_sqs::Client::new(aws), queue_url);
+        }
         LiveServices {
             store: DynamoStore::from_config(aws, self.tables),
-            bus: EventBridgeBus::from_config(aws, self.event_bus_name),
+            bus,
             clock: SystemClock,
             sealer: KmsSealer::from_config(aws, self.ballot_seal_key),
         }

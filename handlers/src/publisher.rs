@@ -2,7 +2,9 @@
 //!
 //! On a failure the reply names the first record not published; the stream then retries
 //! from there, in order. Records before it that were published may be published again on
-//! a retry, which is safe because every consumer is idempotent by `eventId`.
+//! a retry, which is safe because every consumer is idempotent by `eventId`. A record that
+//! does not read is no failure to retry (it never will read): it is set aside whole, with
+//! the reason, and the shard moves on.
 
 use adapters::dynamodb::stream::domain_event;
 use aws_lambda_events::dynamodb::Event;
@@ -21,9 +23,13 @@ pub async fn publish_events(bus: &impl EventBus, event: Event) -> DynamoDbEventR
             }
             Ok(None) => {}
             Err(err) => {
-                tracing::error!(error = %err, event_id = %record.event_id, "stream record not published");
-                first_failure = Some(record.change.sequence_number.clone());
-                break;
+                tracing::error!(error = %err, event_id = %record.event_id, "unreadable stream record set aside");
+                let kept = serde_json::json!({ "reason": err.to_string(), "record": record });
+                if let Err(err) = bus.set_aside(kept.to_string()).await {
+                    tracing::error!(error = %err, event_id = %record.event_id, "unreadable record not set aside");
+                    first_failure = Some(record.change.sequence_number.clone());
+                    break;
+                }
             }
         }
     }

@@ -44,6 +44,10 @@ fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
         .ok_or_else(|| format!("template Globals set no {name}").into())
 }
 
+/// The queue the template gives the publisher (`UNREADABLE_RECORDS_QUEUE_URL`) for stream
+/// records that do not read.
+pub const UNREADABLE_RECORDS_QUEUE: &str = "UnreadableRecordsQueue";
+
 /// The functions' services on the local emulators, with the names the template gives.
 pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServices, BoxError> {
     let tables = Tables {
@@ -172,7 +176,13 @@ async fn serve(
     clients: &Clients,
 ) -> Result<(), BoxError> {
     let provisioned = provision::provision(clients, template).await?;
-    let services = Arc::new(local_services(clients, template)?);
+    let mut services = local_services(clients, template)?;
+    if let Some(queue_url) = provisioned.queue_urls.get(UNREADABLE_RECORDS_QUEUE) {
+        services.bus = services
+            .bus
+            .with_set_aside_queue(clients.sqs.clone(), queue_url.clone());
+    }
+    let services = Arc::new(services);
     let (streams, queues) = mappings(template, &provisioned)?;
     let mut tasks = Vec::new();
     for mapping in streams {

@@ -14,6 +14,8 @@ mod features;
 #[cfg(local_stack)]
 mod lost_replies;
 #[cfg(local_stack)]
+mod no_silent_loss;
+#[cfg(local_stack)]
 mod recount;
 #[cfg(local_stack)]
 mod redelivery;

@@ -1,0 +1,83 @@
+//! No vote is lost in silence: a malformed item in the ballot box (an operator script, a
+//! schema change) is set aside whole in its dead-letter queue, and the votes behind it are
+//! still counted.
+
+use crate::support::{clients, template, unique, Api};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::TimeDelta;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_counted() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+
+    // GIVEN an item in the ballot box tagged as a ballot but without its candidate
+    let clients = clients().await;
+    let receipt = uuid::Uuid::new_v4().to_string();
+    let malformed_box = format!("{}#0", uuid::Uuid::new_v4());
+    clients
+        .dynamodb
+        .put_item()
+        .table_name(&template().environment["BALLOT_BOX_TABLE"])
+        .item("box", AttributeValue::S(malformed_box.clone()))
+        .item("receiptId", AttributeValue::S(receipt.clone()))
+        .item("entity", AttributeValue::S("ballot".into()))
+        .send()
+        .await
+        .unwrap();
+
+    // WHEN five votes are cast after it
+    for i in 0..5 {
+        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+        assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    }
+
+    // THEN all five are counted
+    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 5).await;
+    assert_eq!(results["totalVotes"], 5, "{results}");
+
+    // AND the malformed record waits in the unreadable-records queue, whole, with its image
+    let queue_url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(local_runner::UNREADABLE_RECORDS_QUEUE)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let kept = loop {
+        let received = clients
+            .sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+        let found = received.messages().iter().find_map(|m| {
+            let body: Value = serde_json::from_str(m.body().unwrap_or_default()).ok()?;
+            (body["record"]["dynamodb"]["NewImage"]["receiptId"]["S"] == receipt.as_str()).then_some(body)
+        });
+        if let Some(body) = found {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the malformed record never reached the queue"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(
+        kept["record"]["dynamodb"]["NewImage"]["box"]["S"],
+        malformed_box.as_str()
+    );
+    assert!(kept["reason"].as_str().unwrap().contains("missing field"), "{kept}");
+}
