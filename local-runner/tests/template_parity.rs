@@ -95,3 +95,167 @@ fn the_contract_lists_exactly_the_problem_codes_of_the_core() {
     let core: BTreeSet<&str> = election_core::problem::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, core);
 }
+
+/// Each function's IAM grants as "action table" lines, read off the template's statements.
+fn grants(yaml: &serde_yaml::Value, function: &str) -> BTreeSet<String> {
+    let text = |v: &serde_yaml::Value| -> Vec<String> {
+        match v {
+            serde_yaml::Value::Sequence(items) => items.iter().map(|i| format!("{i:?}")).collect(),
+            other => vec![format!("{other:?}")],
+        }
+    };
+    let mut found = BTreeSet::new();
+    let policies = &yaml["Resources"][function]["Properties"]["Policies"];
+    for policy in policies.as_sequence().into_iter().flatten() {
+        assert!(
+            policy.get("Statement").is_some(),
+            "{function}: a managed policy template: {policy:?}"
+        );
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            for action in text(&statement["Action"]) {
+                for resource in text(&statement["Resource"]) {
+                    // `Tagged(!GetAtt, String("CandidatesTable.Arn"))` → `CandidatesTable`
+                    let table = resource
+                        .split('"')
+                        .nth(1)
+                        .map(|r| {
+                            r.trim_start_matches("${")
+                                .split(['.', '}'])
+                                .next()
+                                .unwrap_or_default()
+                                .to_owned()
+                        })
+                        .unwrap_or(resource.clone());
+                    let index = if resource.contains("/index/") { "/index" } else { "" };
+                    found.insert(format!(
+                        "{} {table}{index}",
+                        action
+                            .trim_matches('"')
+                            .trim_start_matches("String(\"")
+                            .trim_end_matches("\")")
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_function_gets_exactly_the_dynamodb_actions_it_uses() {
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_file("template.yaml")).unwrap()).unwrap();
+    let expected: &[(&str, &[&str])] = &[
+        ("RegisterElectionFunction", &["dynamodb:PutItem ElectionsTable"]),
+        (
+            "RegisterCandidateFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:PutItem CandidatesTable"],
+        ),
+        (
+            "WithdrawCandidateFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:UpdateItem CandidatesTable",
+            ],
+        ),
+        (
+            "AddPledgeFunction",
+            &[
+                "dynamodb:ConditionCheckItem CandidatesTable",
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:PutItem PledgesTable",
+            ],
+        ),
+        (
+            "DeletePledgeFunction",
+            &["dynamodb:DeleteItem PledgesTable", "dynamodb:GetItem CandidatesTable"],
+        ),
+        (
+            "QueryElectionsFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:Scan ElectionsTable"],
+        ),
+        (
+            "QueryCandidatesFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:Query CandidatesTable/index",
+            ],
+        ),
+        (
+            "QueryPledgesFunction",
+            &["dynamodb:GetItem CandidatesTable", "dynamodb:Query PledgesTable"],
+        ),
+        // A vote only creates: no update, no batch write, no delete.
+        (
+            "CastVoteFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:GetItem ParticipationTable",
+                "dynamodb:PutItem BallotBoxTable",
+                "dynamodb:PutItem ParticipationTable",
+            ],
+        ),
+        (
+            "MyVotesFunction",
+            &[
+                "dynamodb:BatchGetItem DashboardTable",
+                "dynamodb:Query ParticipationTable",
+            ],
+        ),
+        (
+            "GetResultsFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:Query DashboardTable"],
+        ),
+        (
+            "ProjectDashboardFunction",
+            &[
+                "dynamodb:GetItem DashboardTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+            ],
+        ),
+        (
+            "CountPledgesFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:PutItem CandidatesTable",
+                "dynamodb:UpdateItem CandidatesTable",
+            ],
+        ),
+        (
+            "RemoveWithdrawnPledgesFunction",
+            &["dynamodb:DeleteItem PledgesTable", "dynamodb:Query PledgesTable"],
+        ),
+        (
+            "RecountFunction",
+            &[
+                "dynamodb:GetItem DashboardTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+            ],
+        ),
+    ];
+    for (function, actions) in expected {
+        let want: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(grants(&yaml, function), want, "{function}");
+    }
+    // Every function is listed, but the publisher (no table access: the bus and two queues).
+    let functions: BTreeSet<&str> = yaml["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .filter_map(|(id, _)| id.as_str())
+        .collect();
+    let listed: BTreeSet<&str> = expected
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(["PublishEventsFunction"])
+        .collect();
+    assert_eq!(functions, listed);
+}
