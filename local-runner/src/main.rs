@@ -1,5 +1,6 @@
 //! `local-runner up` starts the local stack; `local-runner token` prints a bearer token;
-//! `local-runner recount` recounts an election on the running stack.
+//! `local-runner recount` recounts an election on the running stack, and `local-runner
+//! redrive` moves dead-lettered messages back to their queues.
 
 use clap::{Parser, Subcommand};
 use local_runner::clients::Ports;
@@ -44,6 +45,12 @@ enum Command {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
     },
+    /// Move every dead-letter queue's messages back to their queues, to be consumed again
+    /// (each event still counts once).
+    Redrive {
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -70,6 +77,13 @@ async fn main() -> ExitCode {
         } => match local_runner::operations::recount(&template, &election_id, repair).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Redrive { template } => match local_runner::operations::redrive(&template).await {
+            Ok(_) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("error: {err}");
                 ExitCode::from(2)

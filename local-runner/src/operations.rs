@@ -4,6 +4,7 @@
 use crate::clients::{Clients, Ports};
 use crate::template::Template;
 use crate::{local_services, BoxError};
+use aws_sdk_sqs::types::QueueAttributeName;
 use handlers::functions::OperationFunction;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -41,4 +42,73 @@ pub async fn recount(template: &Path, election_id: &str, repair: bool) -> Result
     let matches = report["matches"] == Value::Bool(true);
     println!("{}", if matches { "recount matches" } else { "RECOUNT DIFFERS" });
     Ok(matches)
+}
+
+/// A queue's URL and ARN, by its local name (the logical id).
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<(String, String), BoxError> {
+    let url = sqs
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await?
+        .queue_url
+        .unwrap_or_default();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?;
+    let arn = attributes
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .cloned()
+        .unwrap_or_default();
+    Ok((url, arn))
+}
+
+/// Moves every message of each dead-letter queue back to the queue it serves, with SQS's own
+/// move task (on AWS: `aws sqs start-message-move-task --source-arn <dead-letter queue ARN>`),
+/// and waits for each move to finish. The consumers are idempotent by `eventId`, so a
+/// redriven event counts once. Returns how many messages were moved.
+pub async fn redrive(template: &Path) -> Result<i64, BoxError> {
+    let template = Template::load(template)?;
+    let sqs = Clients::local(Ports::from_env()).await.sqs;
+    let mut moved = 0;
+    for served in &template.queues {
+        let Some(dead_letters) = &served.dead_letter_queue else {
+            continue;
+        };
+        let (_, source) = queue(&sqs, dead_letters).await?;
+        let (_, destination) = queue(&sqs, &served.logical_id).await?;
+        let task = sqs
+            .start_message_move_task()
+            .source_arn(&source)
+            .destination_arn(destination)
+            .send()
+            .await?;
+        let handle = task.task_handle.unwrap_or_default();
+        let count = loop {
+            let tasks = sqs.list_message_move_tasks().source_arn(&source).send().await?;
+            let Some(ours) = tasks
+                .results()
+                .iter()
+                .find(|t| t.task_handle().is_none_or(|h| h == handle))
+            else {
+                break 0;
+            };
+            match ours.status() {
+                Some("COMPLETED") => break ours.approximate_number_of_messages_moved(),
+                Some("FAILED") | Some("CANCELLED") => {
+                    return Err(
+                        format!("moving {dead_letters} failed: {}", ours.failure_reason().unwrap_or("?")).into(),
+                    )
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            }
+        };
+        println!("{dead_letters}: {count} messages moved back to {}", served.logical_id);
+        moved += count;
+    }
+    Ok(moved)
 }

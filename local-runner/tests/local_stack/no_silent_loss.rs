@@ -81,3 +81,71 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
     );
     assert!(kept["reason"].as_str().unwrap().contains("missing field"), "{kept}");
 }
+
+#[tokio::test]
+async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    let voter = api.token(&unique("voter"), &["voter"]);
+    assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
+
+    // GIVEN a ballot's event dead-lettered by the projector's queue, twice over
+    let clients = clients().await;
+    let dead_letters = clients
+        .sqs
+        .get_queue_url()
+        .queue_name("DashboardDeadLetterQueue")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let lost = crate::redelivery::ballot_cast_envelope(&election, &candidate).to_string();
+    for _ in 0..2 {
+        clients
+            .sqs
+            .send_message()
+            .queue_url(&dead_letters)
+            .message_body(&lost)
+            .send()
+            .await
+            .unwrap();
+    }
+    let short = api.get(&format!("/elections/{election}/results"), &commission).await;
+    assert_eq!(short.body["totalVotes"], 1);
+
+    // WHEN the operator redrives the dead-letter queues
+    let redrive = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-runner"))
+        .arg("redrive")
+        .arg("--template")
+        .arg(crate::support::repo_root().join("template.yaml"))
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&redrive.stdout).into_owned();
+    assert!(
+        redrive.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&redrive.stderr)
+    );
+    // (at least ours: other tests' leftovers may be there too)
+    let moved: i64 = said
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("DashboardDeadLetterQueue: ")?
+                .strip_suffix(" messages moved back to DashboardQueue")
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(moved >= 2, "{said}");
+
+    // THEN the ballot is counted, once
+    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
+    assert_eq!(results["totalVotes"], 2, "{results}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = api.get(&format!("/elections/{election}/results"), &commission).await;
+    assert_eq!(settled.body["totalVotes"], 2, "{}", settled.body);
+}

@@ -11,7 +11,7 @@ use handlers::functions::QueueFunction;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn ballot_cast_envelope(election: &str, candidate: &str) -> Value {
+pub fn ballot_cast_envelope(election: &str, candidate: &str) -> Value {
     let receipt = uuid::Uuid::new_v4().to_string();
     json!({
         "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "BallotCast", "source": "omp.votes",
