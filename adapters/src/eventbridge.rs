@@ -5,6 +5,7 @@
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
+use aws_sdk_sqs::types::QueueAttributeName;
 use election_core::domain_events::DomainEvent;
 use election_core::ports::EventBus;
 use election_core::problem::StoreError;
@@ -18,6 +19,8 @@ pub struct EventBridgeBus {
     bus_name: String,
     /// Where unreadable records go: only the publisher has one.
     set_aside_queue: Option<(aws_sdk_sqs::Client, String)>,
+    /// Every queue of the pipeline, dead-letter queues included, for its backlog.
+    pipeline_queues: Option<(aws_sdk_sqs::Client, Vec<String>)>,
 }
 
 impl EventBridgeBus {
@@ -26,11 +29,20 @@ impl EventBridgeBus {
             client,
             bus_name,
             set_aside_queue: None,
+            pipeline_queues: None,
         }
     }
 
     pub fn from_config(aws: &aws_config::SdkConfig, bus_name: String) -> Self {
         Self::new(Client::new(aws), bus_name)
+    }
+
+    /// Counts the backlog over these queues (URLs).
+    pub fn with_pipeline_queues(self, client: aws_sdk_sqs::Client, queue_urls: Vec<String>) -> Self {
+        Self {
+            pipeline_queues: Some((client, queue_urls)),
+            ..self
+        }
     }
 
     /// Sets records aside into this queue.
@@ -93,5 +105,30 @@ impl EventBus for EventBridgeBus {
             .await
             .map(|_| ())
             .map_err(|e| StoreError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))
+    }
+
+    async fn backlog(&self) -> Result<u64, StoreError> {
+        let Some((client, queue_urls)) = &self.pipeline_queues else {
+            return Err(StoreError::Internal("no pipeline queues to count".into()));
+        };
+        let mut waiting = 0;
+        for queue_url in queue_urls {
+            let output = client
+                .get_queue_attributes()
+                .queue_url(queue_url)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+                .send()
+                .await
+                .map_err(|e| StoreError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;
+            waiting += output
+                .attributes()
+                .into_iter()
+                .flat_map(|attributes| attributes.values())
+                .filter_map(|n| n.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+        Ok(waiting)
     }
 }

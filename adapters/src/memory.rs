@@ -298,6 +298,8 @@ impl ChoiceSealer for TestSealer {
 pub struct RecordingBus {
     published: Mutex<Vec<DomainEvent>>,
     set_aside: Mutex<Vec<String>>,
+    /// What `backlog` answers: messages said to wait in the pipeline.
+    pub waiting: std::sync::atomic::AtomicU64,
 }
 
 impl RecordingBus {
@@ -322,5 +324,9 @@ impl EventBus for RecordingBus {
     async fn set_aside(&self, record: String) -> Result<(), StoreError> {
         self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).push(record);
         Ok(())
+    }
+
+    async fn backlog(&self) -> Result<u64, StoreError> {
+        Ok(self.waiting.load(std::sync::atomic::Ordering::Relaxed))
     }
 }

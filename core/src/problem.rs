@@ -36,6 +36,7 @@ pub enum Code {
     VotingClosed,
     BallotNumberTaken,
     CandidateWithdrawn,
+    NotCertifiable,
     Conflict,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -43,7 +44,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::MalformedBody,
         Code::InvalidWindow,
         Code::InvalidId,
@@ -55,6 +56,7 @@ impl Code {
         Code::VotingClosed,
         Code::BallotNumberTaken,
         Code::CandidateWithdrawn,
+        Code::NotCertifiable,
         Code::Conflict,
         Code::PayloadTooLarge,
         Code::ServiceUnavailable,
@@ -74,6 +76,7 @@ impl Code {
             Code::VotingClosed => "voting-closed",
             Code::BallotNumberTaken => "ballot-number-taken",
             Code::CandidateWithdrawn => "candidate-withdrawn",
+            Code::NotCertifiable => "not-certifiable",
             Code::Conflict => "conflict",
             Code::PayloadTooLarge => "payload-too-large",
             Code::ServiceUnavailable => "service-unavailable",

@@ -22,6 +22,8 @@ pub struct Settings {
     pub ballot_seal_key: String,
     /// The queue for stream records that do not read (the publisher's only).
     pub unreadable_records_queue_url: Option<String>,
+    /// Every queue of the event pipeline, comma-separated (certify-results' only).
+    pub pipeline_queue_urls: Option<String>,
 }
 
 fn var(name: &'static str) -> Result<String, MissingSetting> {
@@ -45,6 +47,7 @@ impl Settings {
             event_bus_name: var("EVENT_BUS_NAME")?,
             ballot_seal_key: var("BALLOT_SEAL_KEY")?,
             unreadable_records_queue_url: var("UNREADABLE_RECORDS_QUEUE_URL").ok(),
+            pipeline_queue_urls: var("PIPELINE_QUEUE_URLS").ok(),
         })
     }
 
@@ -53,6 +56,10 @@ impl Settings {
         let mut bus = EventBridgeBus::from_config(aws, self.event_bus_name);
         if let Some(queue_url) = self.unreadable_records_queue_url {
             bus = bus.with_set_aside_queue(aws_sdk_sqs::Client::new(aws), queue_url);
+        }
+        if let Some(queue_urls) = self.pipeline_queue_urls {
+            let queue_urls = queue_urls.split(',').map(str::to_owned).collect();
+            bus = bus.with_pipeline_queues(aws_sdk_sqs::Client::new(aws), queue_urls);
         }
         LiveServices {
             store: DynamoStore::from_config(aws, self.tables),

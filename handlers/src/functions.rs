@@ -27,6 +27,7 @@ pub enum HttpFunction {
     QueryPledges,
     CastVote,
     GetResults,
+    CertifyResults,
     MyVotes,
 }
 
@@ -60,7 +61,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 16] = [
+const NAMES: [(Function, &str); 17] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -71,6 +72,7 @@ const NAMES: [(Function, &str); 16] = [
     (Function::Http(HttpFunction::QueryPledges), "query-pledges"),
     (Function::Http(HttpFunction::CastVote), "cast-vote"),
     (Function::Http(HttpFunction::GetResults), "get-results"),
+    (Function::Http(HttpFunction::CertifyResults), "certify-results"),
     (Function::Http(HttpFunction::MyVotes), "my-votes"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
@@ -116,6 +118,7 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
             QueryPledges => routes::QueryPledges::handle(self, req).await,
             CastVote => routes::CastVote::handle(self, req).await,
             GetResults => routes::GetResults::handle(self, req).await,
+            CertifyResults => routes::CertifyResults::handle(self, req).await,
             MyVotes => routes::MyVotes::handle(self, req).await,
         }
     }

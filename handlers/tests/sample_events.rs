@@ -14,7 +14,7 @@ use election_core::domain::text::LongText;
 use election_core::domain::text::Name;
 use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
 use election_core::use_cases::get_results::get_results;
-use handlers::functions::{Function, QueueFunction};
+use handlers::functions::{Function, HttpFunction, QueueFunction};
 use handlers::services::Services;
 use std::path::PathBuf;
 
@@ -106,6 +106,19 @@ async fn every_sample_event_runs_through_its_handler() {
         let services = services().await;
         let election_id = ElectionId::parse(ELECTION).unwrap();
         match function_of(&path) {
+            Function::Http(HttpFunction::CertifyResults) => {
+                // At the sample time voting is open: certifying is refused, and says why.
+                let request = lambda_http::request::from_str(&text).unwrap();
+                let response = services.http(HttpFunction::CertifyResults, request).await;
+                assert_eq!(response.status(), 409, "{}", path.display());
+                let lambda_http::Body::Text(body) = response.body() else {
+                    panic!("a problem body")
+                };
+                assert!(
+                    body.contains("not-certifiable") && body.contains("has not ended"),
+                    "{body}"
+                );
+            }
             Function::Http(f) => {
                 let request = lambda_http::request::from_str(&text).unwrap();
                 let response = services.http(f, request).await;

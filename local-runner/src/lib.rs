@@ -182,6 +182,9 @@ async fn serve(
             .bus
             .with_set_aside_queue(clients.sqs.clone(), queue_url.clone());
     }
+    // Every queue of the template is in the pipeline (the template's PIPELINE_QUEUE_URLS).
+    let pipeline = provisioned.queue_urls.values().cloned().collect();
+    services.bus = services.bus.with_pipeline_queues(clients.sqs.clone(), pipeline);
     let services = Arc::new(services);
     let (streams, queues) = mappings(template, &provisioned)?;
     let mut tasks = Vec::new();

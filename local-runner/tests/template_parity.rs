@@ -143,7 +143,7 @@ fn grants(yaml: &serde_yaml::Value, function: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn every_function_gets_exactly_the_dynamodb_actions_it_uses() {
+fn every_function_gets_exactly_the_table_actions_it_uses() {
     let yaml: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(repo_file("template.yaml")).unwrap()).unwrap();
     let expected: &[(&str, &[&str])] = &[
@@ -228,6 +228,25 @@ fn every_function_gets_exactly_the_dynamodb_actions_it_uses() {
         (
             "RemoveWithdrawnPledgesFunction",
             &["dynamodb:DeleteItem PledgesTable", "dynamodb:Query PledgesTable"],
+        ),
+        (
+            "CertifyResultsFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+                "sqs:GetQueueAttributes DashboardDeadLetterQueue",
+                "sqs:GetQueueAttributes DashboardQueue",
+                "sqs:GetQueueAttributes PledgeCountDeadLetterQueue",
+                "sqs:GetQueueAttributes PledgeCountQueue",
+                "sqs:GetQueueAttributes PublishFailuresQueue",
+                "sqs:GetQueueAttributes RuleDeliveryDeadLetterQueue",
+                "sqs:GetQueueAttributes UnreadableRecordsQueue",
+                "sqs:GetQueueAttributes WithdrawalDeadLetterQueue",
+                "sqs:GetQueueAttributes WithdrawalQueue",
+            ],
         ),
         (
             "RecountFunction",

@@ -55,6 +55,20 @@ pub struct Results {
     pub total_votes: u64,
     /// The last time an event changed this view; `None` before the first.
     pub as_of: Option<DateTime<Utc>>,
+    /// Certified by the commission: voting over, the pipeline drained, a recount matching.
+    /// Until then the results are provisional.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub certified_at: Option<DateTime<Utc>>,
+    /// The commission member who certified them.
+    pub certified_by: Option<String>,
+}
+
+/// Who certified an election's results, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certification {
+    pub at: DateTime<Utc>,
+    pub by: String,
 }
 
 impl Results {
@@ -63,6 +77,7 @@ impl Results {
         election_id: ElectionId,
         mut candidates: Vec<CandidateTally>,
         as_of: Option<DateTime<Utc>>,
+        certification: Option<Certification>,
     ) -> Self {
         candidates.sort_by_key(|c| (c.ballot_number.unwrap_or(u32::MAX), c.candidate_id.clone()));
         let total_votes = candidates.iter().map(|c| c.votes).sum();
@@ -71,6 +86,9 @@ impl Results {
             candidates,
             total_votes,
             as_of,
+            is_final: certification.is_some(),
+            certified_at: certification.as_ref().map(|c| c.at),
+            certified_by: certification.map(|c| c.by),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Value};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use crate::domain::results::{CandidateTally, MyVote, Results};
+use crate::domain::results::{CandidateTally, Certification, MyVote, Results};
 use crate::domain_events::DomainEvent;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -19,6 +19,35 @@ pub const VOTE_SHARDS: u32 = 10;
 
 pub fn election_row(id: &ElectionId) -> RowKey {
     vec![("pk", format!("election#{id}")), ("sk", "election".into())]
+}
+
+/// The row that certifies an election's results (in the election's own partition).
+fn certification_row(id: &ElectionId) -> RowKey {
+    vec![("pk", format!("election#{id}")), ("sk", "certification".into())]
+}
+
+/// Certifies the results, once: a second certification leaves the first as it was.
+pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: DateTime<Utc>) -> Effect {
+    Effect {
+        guard: Guard::Once(vec![
+            ("pk", format!("event#ResultsCertified-{election}")),
+            ("sk", "event".into()),
+        ]),
+        changes: vec![(
+            certification_row(election),
+            change(
+                &[
+                    ("certifiedAt", text_value(at.to_rfc3339())),
+                    ("certifiedBy", text_value(by)),
+                    (
+                        "totalVotes",
+                        Value::Number(i64::try_from(total_votes).unwrap_or(i64::MAX)),
+                    ),
+                ],
+                &[],
+            ),
+        )],
+    }
 }
 
 pub fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
@@ -181,7 +210,15 @@ fn ballot_number(row: &Row) -> Option<u32> {
 pub fn results(election_id: &ElectionId, rows: &[Row]) -> Results {
     let mut tallies: BTreeMap<CandidateId, CandidateTally> = BTreeMap::new();
     let mut as_of: Option<DateTime<Utc>> = None;
+    let mut certification = None;
     for row in rows {
+        if text(row, "sk").as_deref() == Some("certification") {
+            certification = time(row, "certifiedAt").map(|at| Certification {
+                at,
+                by: text(row, "certifiedBy").unwrap_or_default(),
+            });
+            continue;
+        }
         as_of = as_of.max(time(row, "updatedAt"));
         let Some(candidate_id) = text(row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
             continue;
@@ -199,7 +236,12 @@ pub fn results(election_id: &ElectionId, rows: &[Row]) -> Results {
             tally.withdrawn = flag(row, "withdrawn");
         }
     }
-    Results::from_tallies(election_id.clone(), tallies.into_values().collect(), as_of)
+    Results::from_tallies(
+        election_id.clone(),
+        tallies.into_values().collect(),
+        as_of,
+        certification,
+    )
 }
 
 /// One of a voter's votes, opened: its names are still to be read from the dashboard.

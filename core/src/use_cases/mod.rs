@@ -5,6 +5,7 @@
 
 pub mod add_pledge;
 pub mod cast_vote;
+pub mod certify_results;
 pub mod delete_pledge;
 pub mod get_results;
 pub mod my_votes;

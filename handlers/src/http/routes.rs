@@ -236,6 +236,20 @@ impl Route for GetResults {
     }
 }
 
+/// `POST /elections/{electionId}/certification` → 201 with the final results.
+pub struct CertifyResults;
+
+impl Route for CertifyResults {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, certify_results::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            certify_results::certify_results(app.store(), app.bus(), app.clock(), &caller, &election_id).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
 /// `GET /me/votes` → 200.
 pub struct MyVotes;
 

@@ -167,6 +167,13 @@ fn cases(w: &World) -> Vec<Case> {
             None,
             [403, 403, 403, 200, 200],
         ),
+        // Voting is still open: the commission may certify, but not yet (409).
+        (
+            Method::POST,
+            format!("/elections/{e}/certification"),
+            None,
+            [403, 403, 403, 403, 409],
+        ),
         (Method::GET, "/me/votes".into(), None, [200, 403, 403, 403, 403]),
     ]
 }

@@ -2,7 +2,7 @@
 //! schema change) is set aside whole in its dead-letter queue, and the votes behind it are
 //! still counted.
 
-use crate::support::{clients, template, unique, Api};
+use crate::support::{clients, set_aside_lock, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_counted() {
+    let _set_aside = set_aside_lock().lock().await;
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
@@ -148,4 +149,77 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let settled = api.get(&format!("/elections/{election}/results"), &commission).await;
     assert_eq!(settled.body["totalVotes"], 2, "{}", settled.body);
+}
+
+#[tokio::test]
+async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and_the_recount_matches() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    // GIVEN an election that closes in a few seconds, with three votes
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(4)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    for i in 0..3 {
+        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+        assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    }
+    let (path, empty) = (format!("/elections/{election}/certification"), serde_json::json!({}));
+    let certify = || api.post(&path, &commission, &empty);
+
+    // THEN while voting is open the results are provisional and cannot be certified
+    let open = certify().await;
+    assert_eq!(
+        (open.status, open.body["code"].as_str()),
+        (409, Some("not-certifiable")),
+        "{}",
+        open.body
+    );
+    assert!(open.body["detail"].as_str().unwrap().contains("has not ended"));
+    let provisional = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
+    assert_eq!(
+        (provisional["final"].as_bool(), provisional["certifiedAt"].is_null()),
+        (Some(false), true)
+    );
+
+    // WHEN voting has ended, and the operator has dealt with every set-aside record (other
+    // tests' malformed ballots), so that nothing waits in the pipeline
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let _set_aside = set_aside_lock().lock().await;
+    let clients = clients().await;
+    let set_aside = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(local_runner::UNREADABLE_RECORDS_QUEUE)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    clients.sqs.purge_queue().queue_url(&set_aside).send().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let certified = loop {
+        let reply = certify().await;
+        if reply.status == 201 || Instant::now() > deadline {
+            break reply;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+
+    // THEN the results are final, with when and by whom, and stay so
+    assert_eq!(certified.status, 201, "{}", certified.body);
+    assert_eq!(certified.body["final"], true);
+    assert_eq!(certified.body["totalVotes"], 3);
+    assert!(certified.body["certifiedBy"].as_str().unwrap().starts_with("officer"));
+    let again = certify().await;
+    assert_eq!(
+        (again.status, &again.body["certifiedAt"]),
+        (201, &certified.body["certifiedAt"])
+    );
+    let voter = api.token(&unique("reader"), &["voter"]);
+    let public = api.get(&format!("/elections/{election}/results"), &voter).await;
+    assert_eq!(
+        (public.status, public.body["final"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        public.body
+    );
 }

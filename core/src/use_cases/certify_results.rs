@@ -1,0 +1,63 @@
+//! Certifies an election's results (commission): once voting has ended, the event pipeline
+//! is drained (no message waits in any queue or dead-letter queue) and a recount of the
+//! ballot box matches the results. Then the results say `final: true`, with when and by
+//! whom; a second certification returns the first.
+
+use super::authorize;
+use super::get_results::read_results;
+use super::recount::recount;
+use crate::auth::{Caller, Role};
+use crate::clock::Clock;
+use crate::domain::election::ElectionStatus;
+use crate::domain::ids::ElectionId;
+use crate::domain::results::Results;
+use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore};
+use crate::problem::{AppError, Code};
+use crate::projection::{dashboard, View};
+
+pub const MAY: &[Role] = &[Role::Commission];
+
+pub async fn certify_results(
+    store: &(impl ElectionStore + BallotBox + ViewStore),
+    bus: &impl EventBus,
+    clock: &impl Clock,
+    caller: &Caller,
+    election_id: &ElectionId,
+) -> Result<Results, AppError> {
+    authorize(caller, MAY)?;
+    let election = store
+        .election(election_id)
+        .await?
+        .ok_or(AppError::NotFound("no election has this id"))?;
+    let certified = read_results(store, election_id).await?;
+    if certified.is_final {
+        return Ok(certified);
+    }
+    let now = clock.now();
+    if election.window.status_at(now) != ElectionStatus::Closed {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            "voting in this election has not ended",
+        ));
+    }
+    let waiting = bus.backlog().await?;
+    if waiting > 0 {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            format!("{waiting} messages still wait in the event pipeline or its dead-letter queues"),
+        ));
+    }
+    let recounted = recount(store, clock, election_id, false).await?;
+    if !recounted.matches {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            format!(
+                "the recount differs: {} ballots, {} counted; run the recount with repair",
+                recounted.ballots, recounted.counted
+            ),
+        ));
+    }
+    let certification = dashboard::certification(election_id, recounted.counted, &caller.sub, now);
+    store.apply(View::Dashboard, vec![certification]).await?;
+    Ok(read_results(store, election_id).await?)
+}
