@@ -107,11 +107,11 @@ impl EventBus for EventBridgeBus {
             .map_err(|e| StoreError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))
     }
 
-    async fn backlog(&self) -> Result<u64, StoreError> {
+    async fn backlog(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let Some((client, queue_urls)) = &self.pipeline_queues else {
             return Err(StoreError::Internal("no pipeline queues to count".into()));
         };
-        let mut waiting = 0;
+        let mut backlog = Vec::new();
         for queue_url in queue_urls {
             let output = client
                 .get_queue_attributes()
@@ -122,13 +122,17 @@ impl EventBus for EventBridgeBus {
                 .send()
                 .await
                 .map_err(|e| StoreError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;
-            waiting += output
+            let waiting: u64 = output
                 .attributes()
                 .into_iter()
                 .flat_map(|attributes| attributes.values())
                 .filter_map(|n| n.parse::<u64>().ok())
-                .sum::<u64>();
+                .sum();
+            if waiting > 0 {
+                let name = queue_url.rsplit('/').next().unwrap_or(queue_url);
+                backlog.push((name.to_owned(), waiting));
+            }
         }
-        Ok(waiting)
+        Ok(backlog)
     }
 }

@@ -326,7 +326,12 @@ impl EventBus for RecordingBus {
         Ok(())
     }
 
-    async fn backlog(&self) -> Result<u64, StoreError> {
-        Ok(self.waiting.load(std::sync::atomic::Ordering::Relaxed))
+    async fn backlog(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(if waiting > 0 {
+            vec![("queue".into(), waiting)]
+        } else {
+            vec![]
+        })
     }
 }

@@ -140,8 +140,9 @@ pub trait EventBus: Send + Sync {
     /// Keeps a record that cannot become an event (it does not read), whole, where an
     /// operator finds it and an alarm fires, so that the stream moves on without losing it.
     fn set_aside(&self, record: String) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Messages still waiting anywhere in the pipeline: its queues and dead-letter queues.
-    fn backlog(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The queues of the pipeline (dead-letter queues included) where messages still wait,
+    /// by name, with how many.
+    fn backlog(&self) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;
 }
 
 /// All the storage ports together, as one adapter provides them.

@@ -40,11 +40,12 @@ pub async fn certify_results(
             "voting in this election has not ended",
         ));
     }
-    let waiting = bus.backlog().await?;
-    if waiting > 0 {
+    let backlog = bus.backlog().await?;
+    if !backlog.is_empty() {
+        let waiting: Vec<String> = backlog.iter().map(|(queue, n)| format!("{queue}: {n}")).collect();
         return Err(AppError::conflict(
             Code::NotCertifiable,
-            format!("{waiting} messages still wait in the event pipeline or its dead-letter queues"),
+            format!("messages still wait in the event pipeline ({})", waiting.join(", ")),
         ));
     }
     let recounted = recount(store, clock, election_id, false).await?;

@@ -16,8 +16,8 @@ pub fn bus_rules_lock() -> &'static tokio::sync::Mutex<()> {
     LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
 }
 
-/// Held by the tests that set stream records aside or clear them, so that one does not
-/// clear the other's.
+/// Held by the tests that leave messages in the pipeline's dead-letter queues, or need them
+/// empty, so that one does not see or clear the other's.
 pub fn set_aside_lock() -> &'static tokio::sync::Mutex<()> {
     static LOCK: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
     LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
