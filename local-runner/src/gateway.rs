@@ -92,11 +92,7 @@ pub struct Gateway {
 /// at once only slow everything down (DynamoDB Local's transactions collapse at around a
 /// hundred concurrent requests), so here further requests wait for an instance instead.
 pub fn function_concurrency() -> usize {
-    std::env::var("OMP_FUNCTION_CONCURRENCY")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(16)
+    crate::count_from_env("OMP_FUNCTION_CONCURRENCY", 16)
 }
 
 impl Gateway {

@@ -44,6 +44,15 @@ fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
         .ok_or_else(|| format!("template Globals set no {name}").into())
 }
 
+/// A positive count from the environment variable `name`, else `default`.
+pub fn count_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
 /// The queue the template gives the publisher (`UNREADABLE_RECORDS_QUEUE_URL`) for stream
 /// records that do not read.
 pub const UNREADABLE_RECORDS_QUEUE: &str = "UnreadableRecordsQueue";

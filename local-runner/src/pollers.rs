@@ -294,11 +294,7 @@ async fn send_to_failure_queue(clients: &Clients, mapping: &StreamMapping, recor
 
 /// Batches of one queue handled at once: `OMP_QUEUE_CONCURRENCY`, by default 4.
 pub fn queue_concurrency() -> usize {
-    std::env::var("OMP_QUEUE_CONCURRENCY")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(4)
+    crate::count_from_env("OMP_QUEUE_CONCURRENCY", 4)
 }
 
 /// Runs one poller of a queue mapping until the task is aborted.

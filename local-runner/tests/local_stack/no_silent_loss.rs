@@ -2,7 +2,7 @@
 //! schema change) is set aside whole in its dead-letter queue, and the votes behind it are
 //! still counted.
 
-use crate::support::{clients, set_aside_lock, template, unique, Api};
+use crate::support::{clients, queue_url, set_aside_lock, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
@@ -43,15 +43,7 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
     assert_eq!(results["totalVotes"], 5, "{results}");
 
     // AND the malformed record waits in the unreadable-records queue, whole, with its image
-    let queue_url = clients
-        .sqs
-        .get_queue_url()
-        .queue_name(local_runner::UNREADABLE_RECORDS_QUEUE)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let queue_url = queue_url(&clients, local_runner::UNREADABLE_RECORDS_QUEUE).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let kept = loop {
         let received = clients
@@ -96,15 +88,7 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
 
     // GIVEN a ballot's event dead-lettered by the projector's queue, twice over
     let clients = clients().await;
-    let dead_letters = clients
-        .sqs
-        .get_queue_url()
-        .queue_name("DashboardDeadLetterQueue")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let dead_letters = queue_url(&clients, "DashboardDeadLetterQueue").await;
     let lost = crate::redelivery::ballot_cast_envelope(&election, &candidate).to_string();
     for _ in 0..2 {
         clients
@@ -186,15 +170,7 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
     tokio::time::sleep(Duration::from_secs(5)).await;
     let _set_aside = set_aside_lock().lock().await;
     let clients = clients().await;
-    let set_aside = clients
-        .sqs
-        .get_queue_url()
-        .queue_name(local_runner::UNREADABLE_RECORDS_QUEUE)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let set_aside = queue_url(&clients, local_runner::UNREADABLE_RECORDS_QUEUE).await;
     clients.sqs.purge_queue().queue_url(&set_aside).send().await.unwrap();
     // (the rest of the suite's traffic drains through the same queues meanwhile)
     let deadline = Instant::now() + Duration::from_secs(90);

@@ -3,7 +3,7 @@
 //! and table of the local stack.
 
 use crate::support::eventually;
-use crate::support::{clients, template, unique, Api};
+use crate::support::{clients, queue_url, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
@@ -44,15 +44,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
 
     // GIVEN a BallotCast event delivered twice to the projector's queue (as SQS may)
     let clients = clients().await;
-    let queue_url = clients
-        .sqs
-        .get_queue_url()
-        .queue_name("DashboardQueue")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let queue_url = queue_url(&clients, "DashboardQueue").await;
     let duplicate = ballot_cast_envelope(&election, &candidate).to_string();
     for _ in 0..2 {
         clients

@@ -16,6 +16,12 @@ pub fn bus_rules_lock() -> &'static tokio::sync::Mutex<()> {
     LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
 }
 
+/// A queue's URL, by its local name (the template's logical id).
+pub async fn queue_url(clients: &Clients, name: &str) -> String {
+    let reply = clients.sqs.get_queue_url().queue_name(name).send().await;
+    reply.expect("the queue exists").queue_url.unwrap_or_default()
+}
+
 /// Held by the tests that leave messages in the pipeline's dead-letter queues, or need them
 /// empty, so that one does not see or clear the other's.
 pub fn set_aside_lock() -> &'static tokio::sync::Mutex<()> {
