@@ -11,9 +11,11 @@ pub struct Ports {
     /// Where DynamoDB Local listens.
     pub dynamodb: u16,
     /// Where the runner's clients reach it: the same port, unless a proxy sits in front
-    /// (the benchmark's write meter).
+    /// (the benchmark's write meter, the chaos suite's faults).
     pub dynamodb_endpoint: u16,
     pub localstack: u16,
+    /// Where the runner's clients reach LocalStack: the same port, unless a proxy sits in front.
+    pub localstack_endpoint: u16,
     pub api: u16,
 }
 
@@ -23,13 +25,16 @@ fn port(name: &str, default: u16) -> u16 {
 
 impl Ports {
     /// Defaults 8000, 4566 and 3000, or `OMP_DYNAMODB_PORT`, `OMP_LOCALSTACK_PORT`,
-    /// `OMP_API_PORT`; `OMP_DYNAMODB_ENDPOINT_PORT` puts a proxy before DynamoDB Local.
+    /// `OMP_API_PORT`; `OMP_DYNAMODB_ENDPOINT_PORT` and `OMP_LOCALSTACK_ENDPOINT_PORT` put a
+    /// proxy before DynamoDB Local and LocalStack.
     pub fn from_env() -> Self {
         let dynamodb = port("OMP_DYNAMODB_PORT", 8000);
+        let localstack = port("OMP_LOCALSTACK_PORT", 4566);
         Self {
             dynamodb,
             dynamodb_endpoint: port("OMP_DYNAMODB_ENDPOINT_PORT", dynamodb),
-            localstack: port("OMP_LOCALSTACK_PORT", 4566),
+            localstack,
+            localstack_endpoint: port("OMP_LOCALSTACK_ENDPOINT_PORT", localstack),
             api: port("OMP_API_PORT", 3000),
         }
     }
@@ -51,7 +56,7 @@ impl Clients {
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "local-runner"))
             .timeout_config(adapters::aws::timeouts())
-            .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack))
+            .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack_endpoint))
             .load()
             .await;
         let dynamodb_url = format!("http://127.0.0.1:{}", ports.dynamodb_endpoint);

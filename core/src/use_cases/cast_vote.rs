@@ -70,10 +70,13 @@ async fn store_vote(store: &impl VoteStore, participation: &Participation, ballo
         Ok(Some(earlier)) => Err(AppError::AlreadyVoted {
             cast_at: Some(earlier.voted_at),
         }),
-        _ => match unknown {
+        Ok(None) => match unknown {
             Some(reason) => Err(StoreError::Unavailable(reason).into()),
             None => Err(AppError::AlreadyVoted { cast_at: None }),
         },
+        // Unread, the vote may be ours (a resend that found its own first send): a 409
+        // would tell a voter whose vote counts that it did not.
+        Err(read) => Err(read.into()),
     }
 }
 
@@ -132,4 +135,62 @@ pub async fn cast_vote(
         candidate_id: choice.candidate_id,
         cast_at: participation.voted_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vote::SealedChoice;
+    use std::sync::Mutex;
+
+    /// A database whose first write commits but whose reply is lost, and whose reads fail.
+    #[derive(Default)]
+    struct LostReplyThenUnreadable {
+        stored: Mutex<Option<Participation>>,
+    }
+
+    impl VoteStore for LostReplyThenUnreadable {
+        async fn insert_vote(&self, participation: &Participation, _: &Ballot) -> Result<(), StoreError> {
+            let mut stored = self.stored.lock().unwrap();
+            if stored.is_none() {
+                *stored = Some(participation.clone());
+                return Err(StoreError::Unavailable("reply lost".into()));
+            }
+            Err(StoreError::Conflict)
+        }
+        async fn participation(&self, _: &Name, _: &ElectionId) -> Result<Option<Participation>, StoreError> {
+            Err(StoreError::Unavailable("read timed out".into()))
+        }
+        async fn participations(&self, _: &Name) -> Result<Vec<Participation>, StoreError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_vote_whose_resend_finds_it_but_cannot_read_it_back_is_not_refused() {
+        let now = chrono::Utc::now();
+        let election_id = ElectionId::new();
+        let participation = Participation {
+            election_id: election_id.clone(),
+            voter: Name::parse("voter-1").unwrap(),
+            voted_at: now,
+            sealed_choice: SealedChoice {
+                data_key: vec![],
+                ciphertext: vec![],
+            },
+        };
+        let ballot = Ballot {
+            election_id,
+            candidate_id: CandidateId::new(),
+            receipt_id: ReceiptId::new(),
+            cast_in_hour: coarse(now),
+        };
+        let store = LostReplyThenUnreadable::default();
+
+        let outcome = store_vote(&store, &participation, &ballot).await;
+
+        // Stored, but unconfirmed: "try again" (which then finds it), never "already voted".
+        assert!(store.stored.lock().unwrap().is_some());
+        assert!(matches!(outcome, Err(AppError::Unavailable { .. })), "{outcome:?}");
+    }
 }
