@@ -45,7 +45,7 @@ pub async fn recount(template: &Path, election_id: &str, repair: bool) -> Result
 }
 
 /// A queue's URL and ARN, by its local name (the logical id).
-async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<(String, String), BoxError> {
+pub async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<(String, String), BoxError> {
     let url = sqs
         .get_queue_url()
         .queue_name(name)

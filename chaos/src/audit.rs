@@ -1,0 +1,231 @@
+//! After the storm, with faults off, straight to DynamoDB Local and LocalStack: waits until
+//! the pipeline has drained (redriving dead letters, as an operator would), recounts, checks
+//! the ballot box against every reply the voters got, and finds the malformed record in the
+//! queue it was set aside to.
+
+use crate::voters::Voter;
+use adapters::eventbridge::EventBridgeBus;
+use aws_sdk_dynamodb::types::AttributeValue;
+use election_core::ports::EventBus;
+use handlers::functions::OperationFunction;
+use handlers::services::LiveServices;
+use local_runner::clients::Clients;
+use local_runner::operations::{queue, redrive};
+use local_runner::template::Template;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub struct Stack<'a> {
+    pub clients: &'a Clients,
+    pub template: &'a Template,
+    pub template_path: &'a Path,
+    pub services: &'a LiveServices,
+}
+
+/// How the pipeline drained.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drain {
+    pub drained: bool,
+    pub seconds: f64,
+    /// Dead-lettered events moved back into the pipeline.
+    pub redriven: i64,
+}
+
+/// The recount: ballots by candidate against the results view.
+async fn recount(stack: &Stack<'_>, election: &str) -> Result<Value, BoxError> {
+    let payload = json!({ "electionId": election, "repair": false });
+    Ok(stack.services.operation(OperationFunction::Recount, payload).await?)
+}
+
+/// The sum of each candidate's difference between ballots and count, in absolute value.
+pub fn difference(recount: &Value) -> i64 {
+    let lines = recount["candidates"].as_array().into_iter().flatten();
+    lines
+        .map(|line| line["difference"].as_i64().unwrap_or(i64::MAX / 8).abs())
+        .sum()
+}
+
+/// Waits until the consumers' queues and their dead-letter queues are empty and the recount
+/// matches the view, twice in a row; dead letters are redriven on the way.
+pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result<Drain, BoxError> {
+    let mut urls = Vec::new();
+    for served in stack.template.queues.iter().filter(|q| q.dead_letter_queue.is_some()) {
+        urls.push(queue(&stack.clients.sqs, &served.logical_id).await?.0);
+        if let Some(dead_letters) = &served.dead_letter_queue {
+            urls.push(queue(&stack.clients.sqs, dead_letters).await?.0);
+        }
+    }
+    let pipeline = EventBridgeBus::new(stack.clients.events.clone(), String::new())
+        .with_pipeline_queues(stack.clients.sqs.clone(), urls);
+    let (started, mut report, mut quiet) = (Instant::now(), Drain::default(), 0);
+    let mut next_word = started;
+    while started.elapsed() < limit {
+        let backlog = pipeline.backlog().await?;
+        if backlog.iter().any(|(name, _)| name.contains("DeadLetter")) {
+            eprintln!("dead letters: {backlog:?}; redriving them");
+            report.redriven += redrive(stack.template_path).await?;
+        }
+        let difference = difference(&recount(stack, election).await?);
+        quiet = if backlog.is_empty() && difference == 0 {
+            quiet + 1
+        } else {
+            0
+        };
+        if quiet == 2 {
+            report.drained = true;
+            break;
+        }
+        if Instant::now() >= next_word {
+            eprintln!(
+                "draining: {:.0} s, waiting in queues: {backlog:?}, recount difference {difference}",
+                started.elapsed().as_secs_f64()
+            );
+            next_word += Duration::from_secs(30);
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Every item of one election in a table (a scan: an audit's read, not the functions').
+async fn election_items(
+    stack: &Stack<'_>,
+    table: &str,
+    election: &str,
+) -> Result<Vec<std::collections::HashMap<String, AttributeValue>>, BoxError> {
+    let scan = stack
+        .clients
+        .dynamodb
+        .scan()
+        .table_name(&stack.template.environment[table])
+        .consistent_read(true)
+        .filter_expression("electionId = :e")
+        .expression_attribute_values(":e", AttributeValue::S(election.to_owned()));
+    Ok(scan
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await?)
+}
+
+/// The ballot box and the participations against the replies.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Audit {
+    pub accepted: usize,
+    pub ballots: usize,
+    pub participations: usize,
+    pub recount_difference: i64,
+    /// Ballots the recount could not read (the malformed record).
+    pub unreadable: Vec<String>,
+    pub receipts_missing: usize,
+    pub stored_for_4xx: usize,
+    pub stored_for_5xx_or_no_reply: usize,
+    pub voters_with_two_receipts: usize,
+}
+
+pub async fn audit(stack: &Stack<'_>, election: &str, voters: &[Voter]) -> Result<Audit, BoxError> {
+    let ballots = election_items(stack, "BALLOT_BOX_TABLE", election).await?;
+    let readable: HashSet<&str> = ballots
+        .iter()
+        .filter(|b| b.contains_key("candidateId"))
+        .filter_map(|b| b.get("receiptId")?.as_s().ok().map(String::as_str))
+        .collect();
+    let participations = election_items(stack, "PARTICIPATION_TABLE", election).await?;
+    let voted: HashSet<&str> = participations
+        .iter()
+        .filter_map(|p| p.get("voterId")?.as_s().ok().map(String::as_str))
+        .collect();
+    let recount = recount(stack, election).await?;
+    let mut audit = Audit {
+        ballots: readable.len(),
+        participations: voted.len(),
+        recount_difference: difference(&recount),
+        unreadable: serde_json::from_value(recount["unreadable"].clone()).unwrap_or_default(),
+        ..Audit::default()
+    };
+    for voter in voters {
+        let receipts: Vec<&str> = voter
+            .replies
+            .iter()
+            .filter(|r| r.status == 201)
+            .filter_map(|r| r.receipt.as_deref())
+            .collect();
+        let stored = voted.contains(voter.sub.as_str());
+        audit.accepted += usize::from(!receipts.is_empty());
+        audit.voters_with_two_receipts += usize::from(receipts.len() > 1);
+        audit.receipts_missing += receipts.iter().filter(|r| !readable.contains(*r)).count();
+        if receipts.is_empty() && stored {
+            let unanswered = voter.replies.iter().any(|r| r.status == 0 || r.status >= 500);
+            if unanswered {
+                audit.stored_for_5xx_or_no_reply += 1;
+            } else {
+                audit.stored_for_4xx += 1;
+            }
+        }
+    }
+    Ok(audit)
+}
+
+/// Puts a ballot without its candidate into the election's ballot box, as an operator's
+/// script or a schema change could; returns its receipt id.
+pub async fn put_malformed_ballot(stack: &Stack<'_>, election: &str) -> Result<String, BoxError> {
+    let receipt = uuid::Uuid::new_v4().to_string();
+    stack
+        .clients
+        .dynamodb
+        .put_item()
+        .table_name(&stack.template.environment["BALLOT_BOX_TABLE"])
+        .item("box", AttributeValue::S(format!("{election}#7")))
+        .item("receiptId", AttributeValue::S(receipt.clone()))
+        .item("entity", AttributeValue::S("ballot".into()))
+        .item("electionId", AttributeValue::S(election.to_owned()))
+        .send()
+        .await?;
+    Ok(receipt)
+}
+
+/// Where the malformed record waits: the queue, its place among the messages there, the
+/// message id and the reason it was set aside.
+pub async fn find_set_aside(stack: &Stack<'_>, receipt: &str) -> Result<Option<String>, BoxError> {
+    let name = local_runner::UNREADABLE_RECORDS_QUEUE;
+    let (url, _) = queue(&stack.clients.sqs, name).await?;
+    let mut seen = Vec::new();
+    // Each message read is hidden for a while, so that the next read shows the others.
+    for _ in 0..100 {
+        let received = stack
+            .clients
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .send()
+            .await?;
+        if received.messages().is_empty() {
+            break;
+        }
+        seen.extend(received.messages().iter().cloned());
+    }
+    let total = seen.len();
+    Ok(seen.iter().enumerate().find_map(|(place, message)| {
+        let body: Value = serde_json::from_str(message.body()?).ok()?;
+        let image = &body["record"]["dynamodb"]["NewImage"];
+        (image["receiptId"]["S"] == receipt).then(|| {
+            format!(
+                "{name}, message {} of {total} (id {}): {}",
+                place + 1,
+                message.message_id().unwrap_or("?"),
+                body["reason"].as_str().unwrap_or("?")
+            )
+        })
+    }))
+}
