@@ -54,39 +54,52 @@ impl EventBridgeBus {
     }
 }
 
+impl EventBridgeBus {
+    /// One `PutEvents` call: how many of `chunk`, from the first, the bus accepted.
+    async fn put_events(&self, chunk: &[DomainEvent]) -> Result<usize, StoreError> {
+        let entries = chunk.iter().map(|event| {
+            PutEventsRequestEntry::builder()
+                .event_bus_name(&self.bus_name)
+                .source(event.source())
+                .detail_type(event.detail_type())
+                .detail(event.detail_json())
+                // The envelope's time is the event's own (a ballot's hour), not the
+                // moment it was published, which would date the vote.
+                .time(DateTime::from_secs(event.occurred_at().timestamp()))
+                .build()
+        });
+        let output = self
+            .client
+            .put_events()
+            .set_entries(Some(entries.collect()))
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
+        if output.failed_entry_count() > 0 {
+            tracing::warn!(failed = output.failed_entry_count(), "bus refused entries");
+            let first_failed = output.entries().iter().position(|e| e.error_code().is_some());
+            return Ok(first_failed.unwrap_or(0));
+        }
+        Ok(chunk.len())
+    }
+}
+
 impl EventBus for EventBridgeBus {
+    /// The calls go out at once. What counts as accepted is the unbroken run of events from
+    /// the first, so that a retry starts at the first event not known to be on the bus;
+    /// events after it may go twice, which the idempotent consumers absorb.
     #[tracing::instrument(skip_all, fields(events = events.len()))]
     async fn publish(&self, events: &[DomainEvent]) -> Result<usize, StoreError> {
+        let chunks: Vec<&[DomainEvent]> = events.chunks(ENTRIES_PER_CALL).collect();
+        let outcomes = futures::future::join_all(chunks.iter().map(|chunk| self.put_events(chunk))).await;
         let mut accepted = 0;
-        for chunk in events.chunks(ENTRIES_PER_CALL) {
-            let entries = chunk.iter().map(|event| {
-                PutEventsRequestEntry::builder()
-                    .event_bus_name(&self.bus_name)
-                    .source(event.source())
-                    .detail_type(event.detail_type())
-                    .detail(event.detail_json())
-                    // The envelope's time is the event's own (a ballot's hour), not the
-                    // moment it was published, which would date the vote.
-                    .time(DateTime::from_secs(event.occurred_at().timestamp()))
-                    .build()
-            });
-            let output = self
-                .client
-                .put_events()
-                .set_entries(Some(entries.collect()))
-                .send()
-                .await
-                .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
-            if output.failed_entry_count() > 0 {
-                let first_failed = output
-                    .entries()
-                    .iter()
-                    .position(|e| e.error_code().is_some())
-                    .unwrap_or(0);
-                tracing::warn!(failed = output.failed_entry_count(), "bus refused entries");
-                return Ok(accepted + first_failed);
+        for (chunk, outcome) in chunks.iter().zip(outcomes) {
+            match outcome {
+                Ok(n) if n == chunk.len() => accepted += n,
+                Ok(n) => return Ok(accepted + n),
+                Err(err) if accepted == 0 => return Err(err),
+                Err(_) => return Ok(accepted),
             }
-            accepted += chunk.len();
         }
         Ok(accepted)
     }

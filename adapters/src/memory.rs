@@ -122,7 +122,7 @@ impl CandidateStore for InMemoryStore {
         Ok(found)
     }
 
-    async fn withdraw_candidate(&self, id: &CandidateId, _at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn withdraw_candidate(&self, id: &CandidateId, _at: DateTime<Utc>, _by: &Name) -> Result<(), StoreError> {
         match self.state().candidates.get_mut(id) {
             Some(c) if c.status == CandidateStatus::Registered => {
                 c.status = CandidateStatus::Withdrawn;

@@ -237,7 +237,7 @@ impl Upstream {
         if call.operation == "DeleteMessageBatch" && plan.kill_every_nth_batch > 0 {
             let mut state = self.chaos.state();
             state.acknowledgements += 1;
-            if state.acknowledgements % plan.kill_every_nth_batch == 0 {
+            if state.acknowledgements.is_multiple_of(plan.kill_every_nth_batch) {
                 state.report.batches_killed += 1;
                 return Err(NoReply);
             }
@@ -356,5 +356,19 @@ pub async fn serve(listen: u16, upstream: u16, chaos: Arc<Chaos>) -> std::io::Re
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uniform;
+
+    #[test]
+    fn the_share_of_failed_requests_is_the_rate_asked_and_the_same_for_the_same_seed() {
+        let n = 100_000;
+        let failed = (0..n).filter(|&i| uniform(7, i) < 0.2).count();
+        assert!((19_000..21_000).contains(&failed), "{failed}");
+        assert!((0..1000).all(|i| uniform(7, i) == uniform(7, i)));
+        assert!((0..1000).any(|i| uniform(7, i) != uniform(8, i)));
     }
 }

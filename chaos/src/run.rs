@@ -38,7 +38,7 @@ pub struct RunOptions {
     #[arg(long, default_value_t = 10)]
     kill_every_nth_batch: u64,
     /// The longest wait for the pipeline to drain after the votes, in seconds.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 1800)]
     drain_limit: u64,
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,

@@ -32,11 +32,13 @@ pub trait CandidateStore: Send + Sync {
         &self,
         election_id: &ElectionId,
     ) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
-    /// Marks a registered candidate withdrawn; `Conflict` if it is not registered.
+    /// Marks a registered candidate withdrawn, at `at` by `by`; `Conflict` if it is not
+    /// registered.
     fn withdraw_candidate(
         &self,
         id: &CandidateId,
         at: DateTime<Utc>,
+        by: &Name,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 

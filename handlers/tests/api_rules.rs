@@ -42,6 +42,7 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
             name: Name::parse("Presidential election").unwrap(),
             window: VotingWindow::new(at(STARTS), at(ENDS)).unwrap(),
             registered_at: at("2027-01-01T00:00:00Z"),
+            registered_by: Name::parse("commission-officer").unwrap(),
         };
         store.insert_election(&election).await.unwrap();
         let candidate = Candidate {
@@ -53,6 +54,7 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
             user_id: Name::parse("candidate-account").unwrap(),
             status: CandidateStatus::Registered,
             registered_at: at("2027-01-02T00:00:00Z"),
+            registered_by: Name::parse("commission-officer").unwrap(),
             pledge_count: 0,
         };
         store.insert_candidate(&candidate).await.unwrap();

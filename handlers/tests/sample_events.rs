@@ -36,6 +36,7 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSea
             name: Name::parse("Presidential election 2027").unwrap(),
             window: VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap(),
             registered_at: at("2027-01-01T00:00:00Z"),
+            registered_by: Name::parse("commission-officer").unwrap(),
         })
         .await
         .unwrap();
@@ -49,6 +50,7 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSea
             user_id: Name::parse("candidate-ada").unwrap(),
             status: CandidateStatus::Registered,
             registered_at: at("2027-01-02T00:00:00Z"),
+            registered_by: Name::parse("commission-officer").unwrap(),
             pledge_count: 0,
         })
         .await

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::Candidate;
 use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::domain::text::Name;
 use election_core::ports::CandidateStore;
 use election_core::problem::StoreError;
 use std::collections::HashMap;
@@ -37,17 +38,18 @@ impl CandidateStore for DynamoStore {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn withdraw_candidate(&self, id: &CandidateId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn withdraw_candidate(&self, id: &CandidateId, at: DateTime<Utc>, by: &Name) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.tables.candidates)
             .key("id", AttributeValue::S(id.to_string()))
-            .update_expression("SET #status = :withdrawn, withdrawnAt = :at")
+            .update_expression("SET #status = :withdrawn, withdrawnAt = :at, withdrawnBy = :by")
             .condition_expression("#status = :registered")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":withdrawn", AttributeValue::S("withdrawn".into()))
             .expression_attribute_values(":registered", AttributeValue::S("registered".into()))
             .expression_attribute_values(":at", AttributeValue::S(at.to_rfc3339()))
+            .expression_attribute_values(":by", AttributeValue::S(by.as_str().to_owned()))
             .send()
             .await
             .map_err(classify)?;

@@ -50,6 +50,7 @@ pub(crate) struct ElectionItem {
     pub voting_starts_at: DateTime<Utc>,
     pub voting_ends_at: DateTime<Utc>,
     pub registered_at: DateTime<Utc>,
+    pub registered_by: Name,
 }
 
 /// Candidates are keyed by `id` = the candidate id; ballot claims share the table.
@@ -64,11 +65,15 @@ pub(crate) struct CandidateItem {
     pub user_id: Name,
     pub status: CandidateStatus,
     pub registered_at: DateTime<Utc>,
+    pub registered_by: Name,
     /// Signed, so that an item is always readable; never below zero in practice.
     #[serde(default)]
     pub pledge_count: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The commission member who withdrew the candidate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_by: Option<Name>,
 }
 
 /// Holds a ballot number in an election, so that no two candidates share it.
@@ -198,6 +203,7 @@ impl From<&Election> for ElectionItem {
             voting_starts_at: e.window.starts_at(),
             voting_ends_at: e.window.ends_at(),
             registered_at: e.registered_at,
+            registered_by: e.registered_by.clone(),
         }
     }
 }
@@ -210,6 +216,7 @@ impl TryFrom<ElectionItem> for Election {
             name: item.name,
             window: VotingWindow::new(item.voting_starts_at, item.voting_ends_at)?,
             registered_at: item.registered_at,
+            registered_by: item.registered_by,
         })
     }
 }
@@ -225,8 +232,10 @@ impl From<&Candidate> for CandidateItem {
             user_id: c.user_id.clone(),
             status: c.status,
             registered_at: c.registered_at,
+            registered_by: c.registered_by.clone(),
             pledge_count: i64::try_from(c.pledge_count).unwrap_or(i64::MAX),
             withdrawn_at: None,
+            withdrawn_by: None,
         }
     }
 }
@@ -242,6 +251,7 @@ impl From<CandidateItem> for Candidate {
             user_id: item.user_id,
             status: item.status,
             registered_at: item.registered_at,
+            registered_by: item.registered_by,
             pledge_count: u64::try_from(item.pledge_count).unwrap_or(0),
         }
     }

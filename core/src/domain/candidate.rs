@@ -60,6 +60,8 @@ pub struct Candidate {
     pub user_id: Name,
     pub status: CandidateStatus,
     pub registered_at: DateTime<Utc>,
+    /// The commission member who registered the candidate.
+    pub registered_by: Name,
     /// Pledges currently standing, kept by the `count-pledges` policy.
     pub pledge_count: u64,
 }

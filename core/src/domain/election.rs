@@ -60,6 +60,8 @@ pub struct Election {
     pub name: Name,
     pub window: VotingWindow,
     pub registered_at: DateTime<Utc>,
+    /// The commission member who registered the election.
+    pub registered_by: Name,
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ impl CastVote {
     /// The caller's vote: their `sub` is the voter.
     pub fn by(caller: &Caller, election_id: ElectionId, candidate_id: CandidateId) -> Result<Self, AppError> {
         authorize(caller, MAY)?;
-        let voter = Name::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)?;
+        let voter = super::identity(caller)?;
         Ok(Self {
             election_id,
             candidate_id,

@@ -6,7 +6,6 @@ use super::authorize;
 use super::views::Listing;
 use crate::auth::{Caller, Role};
 use crate::domain::results::MyVote;
-use crate::domain::text::Name;
 use crate::ports::{ChoiceSealer, ViewStore, VoteStore};
 use crate::problem::AppError;
 use crate::projection::dashboard::OpenedVote;
@@ -21,7 +20,7 @@ pub async fn my_votes(
     caller: &Caller,
 ) -> Result<Listing<MyVote>, AppError> {
     authorize(caller, MAY)?;
-    let voter = Name::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)?;
+    let voter = super::identity(caller)?;
     let mut votes = Vec::new();
     for participation in store.participations(&voter).await? {
         let choice = sealer

@@ -41,6 +41,7 @@ pub async fn register_candidate(
         user_id: command.user_id,
         status: CandidateStatus::Registered,
         registered_at: clock.now(),
+        registered_by: super::identity(caller)?,
         pledge_count: 0,
     };
     match store.insert_candidate(&candidate).await {

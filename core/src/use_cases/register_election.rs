@@ -40,6 +40,7 @@ pub async fn register_election(
         name: command.name,
         window,
         registered_at: now,
+        registered_by: super::identity(caller)?,
     };
     store.insert_election(&election).await?;
     tracing::info!(election_id = %election.id, "election registered");

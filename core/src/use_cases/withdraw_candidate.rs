@@ -31,7 +31,10 @@ pub async fn withdraw_candidate(
         .await?
         .filter(|c| c.election_id == election_id)
         .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
-    match store.withdraw_candidate(&candidate_id, clock.now()).await {
+    match store
+        .withdraw_candidate(&candidate_id, clock.now(), &super::identity(caller)?)
+        .await
+    {
         Err(StoreError::Conflict) => Err(AppError::conflict(
             Code::CandidateWithdrawn,
             "this candidate has already withdrawn",

@@ -1,7 +1,7 @@
 //! Every route over HTTP on the local stack, with its refusals. Each refusal leaves the
 //! election's footprint in the command tables exactly as it was.
 
-use crate::support::{clients, eventually, footprint, unique, Api, Reply};
+use crate::support::{clients, eventually, footprint, scan_table, template, unique, Api, Reply};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
 use chrono::{TimeDelta, Utc};
 use reqwest::Method;
@@ -595,4 +595,29 @@ async fn my_votes_shows_the_callers_own_votes_only() {
 
     assert_eq!(api.get("/me/votes", &commission).await.status, 403);
     assert_eq!(api.send(Method::GET, "/me/votes", None, None).await.status, 401);
+}
+
+#[tokio::test]
+async fn commission_actions_record_who_did_them() {
+    let api = Api::from_env();
+    let (registrar, withdrawer) = (unique("officer"), unique("officer"));
+    let registering = api.token(&registrar, &["commission"]);
+    let election = register_election(&api, &registering, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let candidate = register_candidate(&api, &registering, &election, 1, "Ada Lovelace").await;
+    let withdrawing = api.token(&withdrawer, &["commission"]);
+    let withdraw = format!("/elections/{election}/candidates/{candidate}");
+    let reply = api.send(Method::DELETE, &withdraw, Some(&withdrawing), None).await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+
+    let (clients, tables) = (clients().await, template().environment);
+    let elections = scan_table(&clients, &tables["ELECTIONS_TABLE"], Some(&election)).await;
+    assert_eq!(elections.len(), 1);
+    assert_eq!(elections[0]["registeredBy"].as_s().unwrap(), &registrar);
+    let candidates = scan_table(&clients, &tables["CANDIDATES_TABLE"], Some(&election)).await;
+    let stored = candidates
+        .iter()
+        .find(|item| item.get("id").and_then(|id| id.as_s().ok()) == Some(&candidate))
+        .expect("the candidate's item");
+    assert_eq!(stored["registeredBy"].as_s().unwrap(), &registrar);
+    assert_eq!(stored["withdrawnBy"].as_s().unwrap(), &withdrawer);
 }
