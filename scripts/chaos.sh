@@ -13,7 +13,8 @@ cd "$ROOT"
 
 "$ROOT/scripts/install.sh"
 log "building the runner and the chaos suite"
-cargo build --quiet --locked -p local-runner -p chaos
+# The same build as the test command's (the same features), so that after it this is a no-op.
+cargo build --quiet --locked --workspace --all-targets
 
 work=$ROOT/.local/chaos
 rm -rf "$work" && mkdir -p "$work"

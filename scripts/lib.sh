@@ -6,6 +6,8 @@ DYNAMODB_LOCAL_NPM_VERSION=11.1.0
 LOCALSTACK_CORE_VERSION=2026.3.0
 AWS_SAM_CLI_VERSION=1.170.0
 CFN_LINT_VERSION=1.58.0
+CARGO_LAMBDA_VERSION=1.9.2
+ZIGLANG_VERSION=0.17.1
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
@@ -13,6 +15,7 @@ CACHE=${OMP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/omp-voting}
 DYNAMODB_LOCAL_DIR=$CACHE/dynamodb-local-$DYNAMODB_LOCAL_NPM_VERSION
 LOCALSTACK_VENV=$CACHE/localstack-$LOCALSTACK_CORE_VERSION-py313
 TOOLS_VENV=$CACHE/tools-sam$AWS_SAM_CLI_VERSION-cfnlint$CFN_LINT_VERSION
+CARGO_LAMBDA_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 
 # Where the local runner finds the emulators it starts.
@@ -96,4 +99,12 @@ stop_stack() {
     wait "$STACK_PID" 2>/dev/null || true
   fi
   STACK_PID= # stopped: a second call (the EXIT trap) must not signal a reused PID
+}
+
+# install_cargo_lambda: cargo-lambda and the zig it links with, both from PyPI, pinned, and
+# on the PATH (cargo-lambda runs the ziglang wheel's zig through the venv's Python).
+install_cargo_lambda() {
+  install_venv "$CARGO_LAMBDA_VENV" "cargo-lambda $CARGO_LAMBDA_VERSION and zig $ZIGLANG_VERSION (PyPI)" \
+    "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
+  export PATH=$CARGO_LAMBDA_VENV/bin:$PATH
 }

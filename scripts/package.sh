@@ -9,15 +9,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-CARGO_LAMBDA_VERSION=1.9.2
-ZIGLANG_VERSION=0.17.1
-PACKAGE_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
-
 "$ROOT/scripts/install.sh"
-install_venv "$PACKAGE_VENV" "cargo-lambda $CARGO_LAMBDA_VERSION and zig $ZIGLANG_VERSION (PyPI)" \
-  "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
-# cargo-lambda runs the zig of the ziglang wheel through this venv's Python.
-export PATH=$PACKAGE_VENV/bin:$PATH
+install_cargo_lambda
 
 functions=()
 for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done

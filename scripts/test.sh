@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Command 2: runs every check and test. Installs what is missing, lints (rustfmt, clippy,
 # cfn-lint, sam validate), starts the local stack, runs all cargo tests against it (unit
-# tests and HTTP integration tests on real DynamoDB Local and LocalStack), and stops the
-# stack again, whatever happens.
+# tests and HTTP integration tests on real DynamoDB Local and LocalStack), fuzzes the API,
+# stops the stack again whatever happens, and ends with a short chaos run on a stack of its own.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -45,7 +45,20 @@ cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log"
 log "fuzz: schemathesis from /openapi.json, as each role"
 "$ROOT/scripts/fuzz.sh" || status=1
 
+log "invoke: the real cast-vote binary under cargo-lambda, on its sample event: 201, then 409"
+first=$("$ROOT/scripts/invoke.sh" cast-vote events/cast-vote.json 2>"$work/invoke.log") || true
+again=$("$ROOT/scripts/invoke.sh" cast-vote events/cast-vote.json 2>>"$work/invoke.log") || true
+if [[ $first != *'"statusCode":201'* || $again != *'"statusCode":409'* ]]; then
+  echo "error: scripts/invoke.sh cast-vote answered: $first / $again (log: $work/invoke.log)" >&2
+  status=1
+fi
+
 stop_stack
+
+# The full suite (10,000 votes) takes longer than this command should: see the README.
+log "chaos: 1,000 votes through injected faults, then recount and audit"
+"$ROOT/scripts/chaos.sh" --votes 1000 --bus-pause 20 || status=1
+
 if $in_git; then
   left=$(LC_ALL=C comm -13 <(printf '%s\n' "$tree_before") <(tree_status) | sed 's/^/  /')
   if [ -n "$left" ]; then

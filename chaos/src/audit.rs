@@ -66,12 +66,23 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
     let (started, mut report, mut quiet) = (Instant::now(), Drain::default(), 0);
     let mut next_word = started;
     while started.elapsed() < limit {
-        let backlog = pipeline.backlog().await?;
+        // An emulator too busy to answer in time is asked again on the next round.
+        let (backlog, difference) = match (pipeline.backlog().await, recount(stack, election).await) {
+            (Ok(backlog), Ok(recount)) => (backlog, difference(&recount)),
+            (backlog, recount) => {
+                eprintln!(
+                    "draining: not answered in time ({:?} / {:?})",
+                    backlog.err(),
+                    recount.err()
+                );
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
         if backlog.iter().any(|(name, _)| name.contains("DeadLetter")) {
             eprintln!("dead letters: {backlog:?}; redriving them");
             report.redriven += redrive(stack.template_path).await?;
         }
-        let difference = difference(&recount(stack, election).await?);
         quiet = if backlog.is_empty() && difference == 0 {
             quiet + 1
         } else {

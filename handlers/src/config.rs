@@ -10,7 +10,7 @@ use election_core::clock::SystemClock;
 
 /// A required setting is missing.
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {0} is not set")]
+#[error("environment variable {0} is not set, or empty")]
 pub struct MissingSetting(pub &'static str);
 
 /// Names of the resources a function uses.

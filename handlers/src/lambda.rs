@@ -12,14 +12,23 @@ use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use tracing::Instrument;
 
 pub use lambda_runtime::Error;
 
 async fn live_services() -> Result<Arc<LiveServices>, Error> {
     lambda_http::tracing::init_default_subscriber();
-    let settings = Settings::from_env()?;
+    let settings = Settings::from_env().inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
     Ok(Arc::new(settings.services(&adapters::aws::load_config().await)))
+}
+
+/// The span each invocation runs in, naming the function; the runtime's own span around it
+/// names the request id, so every JSON log line of an invocation carries both.
+fn invocation() -> tracing::Span {
+    static NAME: OnceLock<String> = OnceLock::new();
+    let name = NAME.get_or_init(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default());
+    tracing::info_span!("invocation", functionName = %name)
 }
 
 /// Serves the HTTP function `R` until the process ends.
@@ -28,7 +37,7 @@ pub async fn http<R: Route>() -> Result<(), Error> {
     let handler = service_fn(move |req| {
         let services = services.clone();
         // Boxed: the handlers are generic and deep, and would otherwise sit on the stack.
-        Box::pin(async move { Ok::<_, Infallible>(R::handle(services.as_ref(), req).await) })
+        Box::pin(async move { Ok::<_, Infallible>(R::handle(services.as_ref(), req).await) }.instrument(invocation()))
     });
     lambda_http::run(handler).await
 }
@@ -38,7 +47,10 @@ pub async fn stream_publisher() -> Result<(), Error> {
     let services = live_services().await?;
     let handler = service_fn(move |event: LambdaEvent<dynamodb::Event>| {
         let services = services.clone();
-        Box::pin(async move { Ok::<_, Infallible>(publish_events(&services.bus, event.payload).await) })
+        Box::pin(
+            async move { Ok::<_, Infallible>(publish_events(&services.bus, event.payload).await) }
+                .instrument(invocation()),
+        )
     });
     lambda_runtime::run(handler).await
 }
@@ -48,7 +60,10 @@ pub async fn queue<C: Consumer>() -> Result<(), Error> {
     let services = live_services().await?;
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
         let services = services.clone();
-        Box::pin(async move { Ok::<_, Infallible>(C::consume(services.as_ref(), event.payload).await) })
+        Box::pin(
+            async move { Ok::<_, Infallible>(C::consume(services.as_ref(), event.payload).await) }
+                .instrument(invocation()),
+        )
     });
     lambda_runtime::run(handler).await
 }
@@ -58,7 +73,10 @@ pub async fn operation(function: OperationFunction) -> Result<(), Error> {
     let services = live_services().await?;
     let handler = service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let services = services.clone();
-        Box::pin(async move { services.operation(function, event.payload).await.map_err(Error::from) })
+        Box::pin(
+            async move { services.operation(function, event.payload).await.map_err(Error::from) }
+                .instrument(invocation()),
+        )
     });
     lambda_runtime::run(handler).await
 }

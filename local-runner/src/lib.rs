@@ -4,11 +4,14 @@
 
 pub mod clients;
 pub mod emulators;
+pub mod function_env;
 pub mod gateway;
 pub mod jwt;
 pub mod operations;
 pub mod pollers;
 pub mod provision;
+pub mod runtime_api;
+pub mod samples;
 pub mod template;
 
 use adapters::dynamodb::{DynamoStore, Tables};

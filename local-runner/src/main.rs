@@ -51,25 +51,43 @@ enum Command {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
     },
+    /// Load the election, candidate and pledge the sample events in events/ refer to.
+    SeedSamples {
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
+    /// Print, as KEY=VALUE lines, the environment a function's real binary runs with
+    /// locally: the template's variables, resolved, and the emulators' endpoints.
+    FunctionEnv {
+        /// The function's folder name under functions/.
+        function: String,
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+    },
+}
+
+fn outcome(result: Result<(), local_runner::BoxError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     lambda_http::tracing::init_default_subscriber();
     match Cli::parse().command {
-        Command::Up { template, work_dir } => match up(UpOptions {
-            template,
-            work_dir,
-            ports: Ports::from_env(),
-        })
-        .await
-        {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("error: {err}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Up { template, work_dir } => outcome(
+            up(UpOptions {
+                template,
+                work_dir,
+                ports: Ports::from_env(),
+            })
+            .await,
+        ),
         Command::Recount {
             election_id,
             repair,
@@ -89,6 +107,10 @@ async fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::SeedSamples { template } => outcome(local_runner::operations::seed_samples(&template).await),
+        Command::FunctionEnv { function, template } => {
+            outcome(local_runner::operations::print_function_env(&template, &function).await)
+        }
         Command::Token {
             sub,
             groups,

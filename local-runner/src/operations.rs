@@ -112,3 +112,27 @@ pub async fn redrive(template: &Path) -> Result<i64, BoxError> {
     }
     Ok(moved)
 }
+
+/// Loads the rows the sample events refer to, under the ids the files carry.
+pub async fn seed_samples(template: &Path) -> Result<(), BoxError> {
+    let template = Template::load(template)?;
+    let services = local_services(&Clients::local(Ports::from_env()).await, &template)?;
+    let ids = crate::samples::SampleIds::as_in_files();
+    crate::samples::seed(&services.store, &ids).await?;
+    println!(
+        "election {}, candidate {}, pledge {}",
+        ids.election, ids.candidate, ids.pledge
+    );
+    Ok(())
+}
+
+/// Prints a function's local environment as KEY=VALUE lines.
+pub async fn print_function_env(template: &Path, function: &str) -> Result<(), BoxError> {
+    let template = Template::load(template)?;
+    let ports = Ports::from_env();
+    let clients = Clients::local(ports).await;
+    for (name, value) in crate::function_env::function_environment(&template, function, &clients, ports).await? {
+        println!("{name}={value}");
+    }
+    Ok(())
+}

@@ -47,6 +47,9 @@ pub struct FunctionDef {
     /// The folder name under `functions/`.
     pub name: String,
     pub triggers: Vec<Trigger>,
+    /// The function's own environment variables, as the template writes them (`!Ref`s and
+    /// `!Join`s unresolved).
+    pub variables: BTreeMap<String, Value>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -278,9 +281,15 @@ fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> 
         };
         triggers.push(trigger);
     }
+    let variables = properties
+        .pointer("/Environment/Variables")
+        .and_then(Value::as_object)
+        .map(|variables| variables.clone().into_iter().collect())
+        .unwrap_or_default();
     Ok(FunctionDef {
         logical_id: id.to_owned(),
         name,
         triggers,
+        variables,
     })
 }

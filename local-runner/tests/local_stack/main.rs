@@ -10,6 +10,8 @@ fn local_stack_tests() {}
 #[cfg(local_stack)]
 mod authorization_matrix;
 #[cfg(local_stack)]
+mod binaries;
+#[cfg(local_stack)]
 mod features;
 #[cfg(local_stack)]
 mod lost_replies;
