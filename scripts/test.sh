@@ -24,11 +24,12 @@ fi
 # before the first build, so that lint, build and tests share one build.
 export OMP_API_URL=http://127.0.0.1:${OMP_API_PORT:-3000}
 
-log "lint: rustfmt, clippy, cfn-lint, sam validate --lint; the core knows no AWS"
+log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint; the core knows no AWS"
 cargo fmt --all -- --check
 cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
 cfn-lint template.yaml
 sam validate --lint --template template.yaml >/dev/null
+node scripts/actionlint.cjs .github/workflows/*.yml
 aws_in_core=$(cargo tree --locked -p election-core -e normal --prefix none | grep -E '^(aws|lambda)' || true)
 [ -z "$aws_in_core" ] || die "the core crate depends on AWS or Lambda crates: $aws_in_core"
 

@@ -518,7 +518,7 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
     let commission = api.token(&unique("officer"), &["commission"]);
     let admin = api.token(&unique("admin"), &["admin"]);
     let voter = api.token(&unique("voter"), &["voter"]);
-    let closes = Utc::now() + TimeDelta::seconds(4);
+    let closes = Utc::now() + TimeDelta::seconds(8);
     let body = json!({"name": unique("Results"), "votingStartsAt": Utc::now() - TimeDelta::minutes(1), "votingEndsAt": closes});
     let reply = api.post("/elections", &commission, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
