@@ -122,13 +122,7 @@ impl Meter {
     async fn forward(&self, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-        let operation = parts
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or_default()
-            .to_owned();
+        let operation = local_runner::clients::aws_operation(&parts.headers);
         let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let is_write = WRITE_OPERATIONS.contains(&operation.as_str());
         let items = if is_write {

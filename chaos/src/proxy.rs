@@ -317,13 +317,7 @@ impl Upstream {
         if parts.uri.path().starts_with("/__chaos") {
             return self.control(&parts.method, parts.uri.path(), &body);
         }
-        let operation = parts
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or_default()
-            .to_owned();
+        let operation = local_runner::clients::aws_operation(&parts.headers);
         self.handle(Call {
             method: parts.method,
             path_and_query: parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),

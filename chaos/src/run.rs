@@ -162,58 +162,62 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         ("the malformed record waits in its queue", set_aside.is_some()),
     ];
 
-    let row = |name: &str, value: String| println!("{name:<58} {value}");
-    println!();
-    row("voters", format!("{} ({} clients)", voters.len(), options.clients));
-    row("votes accepted (201)", audit.accepted.to_string());
-    row("replies by status (0: none)", format!("{statuses:?}"));
-    row(
-        "faults injected",
-        format!(
-            "{} of {} requests: {} throttled, {} 500, {} reset, {} replies dropped after the write, \
-             {} held by the paused bus, {} consumer batches killed before their ack",
-            injected.faults(),
-            injected.requests,
-            injected.throttled,
-            injected.server_errors,
-            injected.resets,
-            injected.replies_dropped,
-            injected.bus_held,
-            injected.batches_killed
+    let rows = [
+        ("voters", format!("{} ({} clients)", voters.len(), options.clients)),
+        ("votes accepted (201)", audit.accepted.to_string()),
+        ("replies by status (0: none)", format!("{statuses:?}")),
+        (
+            "faults injected",
+            format!(
+                "{} of {} requests: {} throttled, {} 500, {} reset, {} replies dropped after the write, \
+                 {} held by the paused bus, {} consumer batches killed before their ack",
+                injected.faults(),
+                injected.requests,
+                injected.throttled,
+                injected.server_errors,
+                injected.resets,
+                injected.replies_dropped,
+                injected.bus_held,
+                injected.batches_killed
+            ),
         ),
-    );
-    row("events put on the bus twice", injected.events_duplicated.to_string());
-    row("redeliveries seen by the consumers", injected.redeliveries.to_string());
-    row("dead-lettered events redriven", drain.redriven.to_string());
-    row(
-        "ballots in the box / participations",
-        format!("{} / {}", audit.ballots, audit.participations),
-    );
-    row("recount difference (must be 0)", audit.recount_difference.to_string());
-    row(
-        "201 receipts missing from the ballot box (must be 0)",
-        audit.receipts_missing.to_string(),
-    );
-    row(
-        "votes stored for a request answered 4xx (must be 0)",
-        audit.stored_for_4xx.to_string(),
-    );
-    row(
-        "votes stored for a request answered 5xx or not at all (must be 0)",
-        audit.stored_for_5xx_or_no_reply.to_string(),
-    );
-    row(
-        "voters given two receipts (must be 0)",
-        audit.voters_with_two_receipts.to_string(),
-    );
-    row(
-        "malformed record",
-        set_aside.clone().unwrap_or_else(|| "NOT FOUND".into()),
-    );
-    row(
-        "seconds: votes / drain",
-        format!("{load_seconds:.0} / {:.0}", drain.seconds),
-    );
+        ("events put on the bus twice", injected.events_duplicated.to_string()),
+        ("redeliveries seen by the consumers", injected.redeliveries.to_string()),
+        ("dead-lettered events redriven", drain.redriven.to_string()),
+        (
+            "ballots in the box / participations",
+            format!("{} / {}", audit.ballots, audit.participations),
+        ),
+        ("recount difference (must be 0)", audit.recount_difference.to_string()),
+        (
+            "201 receipts missing from the ballot box (must be 0)",
+            audit.receipts_missing.to_string(),
+        ),
+        (
+            "votes stored for a request answered 4xx (must be 0)",
+            audit.stored_for_4xx.to_string(),
+        ),
+        (
+            "votes stored for a request answered 5xx or not at all (must be 0)",
+            audit.stored_for_5xx_or_no_reply.to_string(),
+        ),
+        (
+            "voters given two receipts (must be 0)",
+            audit.voters_with_two_receipts.to_string(),
+        ),
+        (
+            "malformed record",
+            set_aside.clone().unwrap_or_else(|| "NOT FOUND".into()),
+        ),
+        (
+            "seconds: votes / drain",
+            format!("{load_seconds:.0} / {:.0}", drain.seconds),
+        ),
+    ];
+    println!();
+    for (name, value) in rows {
+        println!("{name:<66} {value}");
+    }
     let failed: Vec<&str> = checks.iter().filter(|(_, ok)| !ok).map(|(name, _)| *name).collect();
     for name in &failed {
         println!("FAILED: {name}");

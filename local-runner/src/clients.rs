@@ -86,3 +86,10 @@ pub fn describe<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> String {
         _ => format!("{err}"),
     }
 }
+
+/// The AWS operation a request to an emulator asks for (`PutItem`, `ReceiveMessage`…), from
+/// its `X-Amz-Target` header (every JSON-protocol service sets it); empty without one.
+pub fn aws_operation(headers: &axum::http::HeaderMap) -> String {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    target.and_then(|t| t.rsplit('.').next()).unwrap_or_default().to_owned()
+}
