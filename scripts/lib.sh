@@ -74,7 +74,8 @@ install_venv() {
   touch "$dir/.installed"
 }
 
-# start_stack WORK_DIR: starts the local stack (the debug runner, or RUNNER_BIN) in the
+# start_stack WORK_DIR: starts the local stack (the debug runner, or RUNNER_BIN, with
+# RUNNER_UP_ARGS) in the
 # background (logs in WORK_DIR), waits
 # until the API answers, and stops it again when the calling script exits.
 start_stack() {
@@ -83,7 +84,9 @@ start_stack() {
   log "starting the local stack (logs in $work)"
   # The secrecy test reads the runner's log, and the emulators' logs beside it.
   export OMP_RUNNER_LOG=$work/runner.log
-  "${RUNNER_BIN:-$CARGO_TARGET_DIR/debug/local-runner}" up --template "$ROOT/template.yaml" --work-dir "$work" >"$OMP_RUNNER_LOG" 2>&1 &
+  # shellcheck disable=SC2086 # RUNNER_UP_ARGS: extra words for `up`, e.g. --lambdas runtime
+  "${RUNNER_BIN:-$CARGO_TARGET_DIR/debug/local-runner}" up --template "$ROOT/template.yaml" --work-dir "$work" \
+    ${RUNNER_UP_ARGS:-} >"$OMP_RUNNER_LOG" 2>&1 &
   STACK_PID=$!
   trap stop_stack EXIT
   API="http://127.0.0.1:${OMP_API_PORT:-3000}"

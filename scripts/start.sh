@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 "$ROOT/scripts/install.sh"
-log "building the local runner"
-cargo build --quiet --locked -p local-runner
+log "building the local runner and every function's binary (the runner runs them)"
+# The test command's build: the same features, so one build serves both.
+cargo build --quiet --locked --workspace --all-targets
 exec "$CARGO_TARGET_DIR/debug/local-runner" up --template "$ROOT/template.yaml" --work-dir "$ROOT/.local"

@@ -56,6 +56,12 @@ fi
 
 stop_stack
 
+log "in-process mode: the walking skeleton and the scenario again, the handlers inside the runner"
+RUNNER_UP_ARGS="--lambdas in-process" start_stack "$work/in-process"
+cargo test --locked -p local-runner --test local_stack -- walking_skeleton:: scenario:: 2>&1 |
+  tee "$work/in-process-test.log" || status=1
+stop_stack
+
 # The full suite (10,000 votes) takes longer than this command should: see the README.
 log "chaos: 1,000 votes through injected faults, then recount and audit"
 "$ROOT/scripts/chaos.sh" --votes 1000 --bus-pause 20 || status=1
@@ -70,5 +76,6 @@ if $in_git; then
 fi
 
 # One closing line for the whole run, summed over every cargo test binary.
-awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$work/cargo-test.log"
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' \
+  "$work/cargo-test.log" "$work/in-process-test.log"
 exit "$status"

@@ -1,6 +1,7 @@
 //! The benchmark, run by `scripts/bench.sh` (never by the tests). `meter` is the proxy
 //! that counts every DynamoDB write the local stack makes; `run` measures and reports.
 
+mod invocations;
 mod lambda_start;
 mod load;
 mod meter;
@@ -30,6 +31,13 @@ enum Command {
     },
     /// Measure everything and print one table; write the figures as JSON too.
     Run(report::RunOptions),
+    /// Time per invocation through the running local API, one request at a time.
+    Invocations {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        api: String,
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+    },
 }
 
 #[tokio::main]
@@ -41,5 +49,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             template,
         } => meter::serve(listen, dynamodb, &template).await,
         Command::Run(options) => report::run(options).await,
+        Command::Invocations { api, requests } => invocations::measure(&api, requests).await,
     }
 }

@@ -3,6 +3,7 @@
 //! event Lambda would, and returns its reply.
 
 use crate::jwt;
+use crate::lambdas::Lambdas;
 use crate::template::{Route, Template};
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{Request, State};
@@ -10,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use handlers::functions::{Function, HttpFunction};
 use handlers::http::event::{http_api_event, HttpApiRequest};
-use handlers::services::LiveServices;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
 
 pub struct Gateway {
     routes: Vec<CompiledRoute>,
-    services: Arc<LiveServices>,
+    lambdas: Arc<Lambdas>,
     jwt_secret: String,
     /// The API contract, `openapi.json` beside the template, served as it is.
     openapi: String,
@@ -96,14 +96,14 @@ pub fn function_concurrency() -> usize {
 }
 
 impl Gateway {
-    pub fn new(routes: Vec<CompiledRoute>, services: Arc<LiveServices>, jwt_secret: String, openapi: String) -> Self {
+    pub fn new(routes: Vec<CompiledRoute>, lambdas: Arc<Lambdas>, jwt_secret: String, openapi: String) -> Self {
         let instances = routes
             .iter()
             .map(|route| (route.function, Semaphore::new(function_concurrency())))
             .collect();
         Self {
             routes,
-            services,
+            lambdas,
             jwt_secret,
             openapi,
             instances,
@@ -176,23 +176,26 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
         claims,
         body: &body,
     });
-    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(req) => req,
-        Err(err) => {
-            tracing::error!(error = %err, "could not build the Lambda event");
-            return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-        }
-    };
     let _instance = match gateway.instances.get(&route.function) {
         Some(instances) => instances.acquire().await.ok(),
         None => None,
     };
-    let reply = gateway.services.http(route.function, lambda_request).await;
-    let (parts, body) = reply.into_parts();
-    let bytes: Vec<u8> = match body {
-        lambda_http::Body::Text(text) => text.into_bytes(),
-        lambda_http::Body::Binary(bytes) => bytes,
-        _ => Vec::new(),
+    let reply = match gateway.lambdas.http(route.function, event).await {
+        Ok(reply) => reply,
+        Err(err) => {
+            tracing::error!(error = %err, function = Function::Http(route.function).name(), "the function did not answer");
+            return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        }
     };
-    Response::from_parts(parts, AxumBody::from(bytes))
+    let mut response = Response::new(AxumBody::from(reply.body));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(name),
+            axum::http::HeaderValue::try_from(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
 }

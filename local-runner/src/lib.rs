@@ -7,6 +7,7 @@ pub mod emulators;
 pub mod function_env;
 pub mod gateway;
 pub mod jwt;
+pub mod lambdas;
 pub mod operations;
 pub mod pollers;
 pub mod provision;
@@ -23,6 +24,7 @@ use emulators::Emulator;
 use gateway::Gateway;
 use handlers::functions::Function;
 use handlers::services::{LiveServices, Services};
+use lambdas::Lambdas;
 use pollers::{QueueMapping, StreamMapping};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,12 +33,20 @@ use template::{Template, Trigger};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Where `up` sends invocations (see [`lambdas`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LambdaMode {
+    InProcess,
+    Runtime,
+}
+
 /// Settings for `up`.
 pub struct UpOptions {
     pub template: PathBuf,
     /// Logs and emulator state go here.
     pub work_dir: PathBuf,
     pub ports: Ports,
+    pub lambdas: LambdaMode,
 }
 
 fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
@@ -197,13 +207,26 @@ async fn serve(
     // Every queue of the template is in the pipeline (the template's PIPELINE_QUEUE_URLS).
     let pipeline = provisioned.queue_urls.values().cloned().collect();
     services.bus = services.bus.with_pipeline_queues(clients.sqs.clone(), pipeline);
-    let services = Arc::new(services);
+    let lambdas = Arc::new(match options.lambdas {
+        LambdaMode::InProcess => Lambdas::InProcess(Arc::new(services)),
+        // The function binaries sit beside the runner's (one `cargo build --workspace`).
+        LambdaMode::Runtime => {
+            let bin_dir = std::env::current_exe()?
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let logs = options.work_dir.join("logs");
+            // As many as the queue pollers run batches at once, so that they do run at once.
+            let instances = count_from_env("OMP_RUNTIME_INSTANCES", pollers::queue_concurrency());
+            Lambdas::runtime(template, clients, options.ports, &bin_dir, &logs, instances).await?
+        }
+    });
     let (streams, queues) = mappings(template, &provisioned)?;
     let mut tasks = Vec::new();
     for mapping in streams {
         tasks.push(tokio::spawn(pollers::run_stream(
             clients.clone(),
-            services.clone(),
+            lambdas.clone(),
             mapping,
         )));
     }
@@ -214,14 +237,14 @@ async fn serve(
         for _ in 0..concurrency {
             tasks.push(tokio::spawn(pollers::run_queue(
                 clients.clone(),
-                services.clone(),
+                lambdas.clone(),
                 mapping.clone(),
             )));
         }
     }
     let gateway = Arc::new(Gateway::new(
         routes,
-        services,
+        lambdas,
         jwt::secret_from_env(),
         std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     ));

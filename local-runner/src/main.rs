@@ -1,10 +1,11 @@
 //! `local-runner up` starts the local stack; `local-runner token` prints a bearer token;
 //! `local-runner recount` recounts an election on the running stack, and `local-runner
-//! redrive` moves dead-lettered messages back to their queues.
+//! redrive` moves dead-lettered messages back to their queues; `seed-samples` and
+//! `function-env` serve `scripts/invoke.sh`.
 
 use clap::{Parser, Subcommand};
 use local_runner::clients::Ports;
-use local_runner::{jwt, up, UpOptions};
+use local_runner::{jwt, up, LambdaMode, UpOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -25,6 +26,12 @@ enum Command {
         /// Logs and emulator state.
         #[arg(long, default_value = ".local")]
         work_dir: PathBuf,
+        /// `runtime`: every invocation to the functions' real binaries (built beside this
+        /// one) through the Lambda Runtime API, `OMP_RUNTIME_INSTANCES` (4) processes per
+        /// function, as Lambda runs them; `in-process`: the same handlers inside this
+        /// process, as a library. Runtime is the default: it is as fast (see the README).
+        #[arg(long, value_enum, default_value_t = LambdaMode::Runtime)]
+        lambdas: LambdaMode,
     },
     /// Print a bearer token signed with LOCAL_JWT_SECRET.
     Token {
@@ -80,11 +87,16 @@ fn outcome(result: Result<(), local_runner::BoxError>) -> ExitCode {
 async fn main() -> ExitCode {
     lambda_http::tracing::init_default_subscriber();
     match Cli::parse().command {
-        Command::Up { template, work_dir } => outcome(
+        Command::Up {
+            template,
+            work_dir,
+            lambdas,
+        } => outcome(
             up(UpOptions {
                 template,
                 work_dir,
                 ports: Ports::from_env(),
+                lambdas,
             })
             .await,
         ),

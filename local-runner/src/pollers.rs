@@ -2,13 +2,11 @@
 //! to its function in the shape Lambda would, and honours partial batch failures.
 
 use crate::clients::{describe, Clients};
-use aws_lambda_events::dynamodb;
-use aws_lambda_events::sqs::SqsEvent;
+use crate::lambdas::Lambdas;
 use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use handlers::functions::{QueueFunction, StreamFunction};
-use handlers::services::LiveServices;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -104,7 +102,7 @@ struct ShardCursor {
 }
 
 /// Runs a stream mapping until the task is aborted.
-pub async fn run_stream(clients: Clients, services: Arc<LiveServices>, mapping: StreamMapping) {
+pub async fn run_stream(clients: Clients, lambdas: Arc<Lambdas>, mapping: StreamMapping) {
     let mut cursors: Vec<ShardCursor> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
     let mut next_discovery = tokio::time::Instant::now();
@@ -118,7 +116,7 @@ pub async fn run_stream(clients: Clients, services: Arc<LiveServices>, mapping: 
         }
         let mut busy = false;
         for cursor in &mut cursors {
-            match poll_shard(&clients, &services, &mapping, cursor).await {
+            match poll_shard(&clients, &lambdas, &mapping, cursor).await {
                 Ok(had_records) => busy |= had_records,
                 Err(err) => {
                     tracing::warn!(error = %err, shard = %cursor.shard_id, "stream poll failed")
@@ -166,7 +164,7 @@ async fn discover_shards(
 /// Polls a shard once; returns whether it had records.
 async fn poll_shard(
     clients: &Clients,
-    services: &LiveServices,
+    lambdas: &Lambdas,
     mapping: &StreamMapping,
     cursor: &mut ShardCursor,
 ) -> Result<bool, String> {
@@ -207,14 +205,11 @@ async fn poll_shard(
     }
     let event_json =
         json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
-    let failed_at = match serde_json::from_value::<dynamodb::Event>(event_json) {
-        Ok(event) => {
-            let response = services.stream(mapping.function, event).await;
-            response
-                .batch_item_failures
-                .first()
-                .and_then(|f| f.item_identifier.clone())
-        }
+    let failed_at = match lambdas.stream(mapping.function, event_json).await {
+        Ok(response) => response
+            .batch_item_failures
+            .first()
+            .and_then(|f| f.item_identifier.clone()),
         Err(err) => {
             tracing::error!(error = %err, "stream records do not read as a Lambda event");
             records.first().and_then(sequence_number).map(str::to_owned)
@@ -298,16 +293,16 @@ pub fn queue_concurrency() -> usize {
 }
 
 /// Runs one poller of a queue mapping until the task is aborted.
-pub async fn run_queue(clients: Clients, services: Arc<LiveServices>, mapping: QueueMapping) {
+pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMapping) {
     loop {
-        if let Err(err) = poll_queue(&clients, &services, &mapping).await {
+        if let Err(err) = poll_queue(&clients, &lambdas, &mapping).await {
             tracing::warn!(error = %err, queue = %mapping.queue_url, "queue poll failed");
             tokio::time::sleep(IDLE_PAUSE).await;
         }
     }
 }
 
-async fn poll_queue(clients: &Clients, services: &LiveServices, mapping: &QueueMapping) -> Result<(), String> {
+async fn poll_queue(clients: &Clients, lambdas: &Lambdas, mapping: &QueueMapping) -> Result<(), String> {
     let output = clients
         .sqs
         .receive_message()
@@ -344,9 +339,10 @@ async fn poll_queue(clients: &Clients, services: &LiveServices, mapping: &QueueM
             })
         })
         .collect();
-    let event: SqsEvent =
-        serde_json::from_value(json!({ "Records": records })).map_err(|e| format!("queue event shape: {e}"))?;
-    let response = services.queue(mapping.function, event).await;
+    let response = lambdas
+        .queue(mapping.function, json!({ "Records": records }))
+        .await
+        .map_err(|e| format!("queue batch not handled: {e}"))?;
     let failed: HashSet<&str> = response
         .batch_item_failures
         .iter()

@@ -2,7 +2,7 @@
 //! election's footprint in the command tables exactly as it was.
 
 use crate::support::{clients, eventually, footprint, scan_table, template, unique, Api, Reply};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
 use chrono::{TimeDelta, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -231,7 +231,7 @@ async fn a_withdrawn_candidate_keeps_its_votes_and_gets_no_new_ones() {
     let first_voter = s.api.token(&unique("voter"), &["voter"]);
     assert_eq!(vote(&s.api, &first_voter, &s.election, &s.candidate).await.status, 201);
     let withdraw = format!("/elections/{}/candidates/{}", s.election, s.candidate);
-    results_within_10s(&s.api, &s.commission, &s.election, |r| r["totalVotes"] == 1).await;
+    results_within_30s(&s.api, &s.commission, &s.election, |r| r["totalVotes"] == 1).await;
 
     let voter = s.api.token(&unique("voter"), &["voter"]);
     refused(
@@ -285,7 +285,7 @@ async fn a_withdrawn_candidate_keeps_its_votes_and_gets_no_new_ones() {
     .await;
     assert_eq!(vote(&s.api, &voter, &s.election, &grace).await.status, 201);
 
-    let results = results_within_10s(&s.api, &s.commission, &s.election, |r| {
+    let results = results_within_30s(&s.api, &s.commission, &s.election, |r| {
         r["totalVotes"] == 2 && r["candidates"][0]["withdrawn"] == true
     })
     .await;
@@ -529,7 +529,7 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
 
     assert_eq!(api.get(&path, &voter).await.status, 403, "not before the close");
     assert_eq!(api.send(Method::GET, &path, None, None).await.status, 401);
-    let results = results_within_10s(&api, &admin, &election, |r| r["totalVotes"] == 1).await;
+    let results = results_within_30s(&api, &admin, &election, |r| r["totalVotes"] == 1).await;
     let row: &Value = &results["candidates"][0];
     assert_eq!(
         (

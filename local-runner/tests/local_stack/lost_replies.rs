@@ -11,6 +11,7 @@ use axum::response::Response;
 use chrono::TimeDelta;
 use local_runner::clients::{Clients, Ports};
 use local_runner::gateway::{compile_routes, router, Gateway};
+use local_runner::lambdas::Lambdas;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -92,7 +93,9 @@ async fn api_behind(fault: Fault) -> Api {
     let template = template();
     let gateway = Gateway::new(
         compile_routes(&template).unwrap(),
-        Arc::new(local_runner::local_services(&via_proxy, &template).unwrap()),
+        Arc::new(Lambdas::InProcess(Arc::new(
+            local_runner::local_services(&via_proxy, &template).unwrap(),
+        ))),
         local_runner::jwt::secret_from_env(),
         String::new(),
     );

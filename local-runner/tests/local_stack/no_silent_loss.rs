@@ -3,7 +3,7 @@
 //! still counted.
 
 use crate::support::{clients, queue_url, set_aside_lock, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
 use serde_json::Value;
@@ -39,7 +39,7 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
     }
 
     // THEN all five are counted
-    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 5).await;
+    let results = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 5).await;
     assert_eq!(results["totalVotes"], 5, "{results}");
 
     // AND the malformed record waits in the unreadable-records queue, whole, with its image
@@ -84,7 +84,7 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let voter = api.token(&unique("voter"), &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
-    results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
+    results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
 
     // GIVEN a ballot's event dead-lettered by the projector's queue, twice over
     let clients = clients().await;
@@ -129,7 +129,7 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     assert!(moved >= 2, "{said}");
 
     // THEN the ballot is counted, once
-    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
+    let results = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
     assert_eq!(results["totalVotes"], 2, "{results}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let settled = api.get(&format!("/elections/{election}/results"), &commission).await;
@@ -159,7 +159,7 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
         open.body
     );
     assert!(open.body["detail"].as_str().unwrap().contains("has not ended"));
-    let provisional = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
+    let provisional = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
     assert_eq!(
         (provisional["final"].as_bool(), provisional["certifiedAt"].is_null()),
         (Some(false), true)

@@ -3,7 +3,7 @@
 //! as a dead-lettered event would be; the recount finds it, a repair counts it once.
 
 use crate::support::{clients, stored_ballots, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
 use std::process::Output;
@@ -37,7 +37,7 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
         let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
         assert_eq!(vote(&api, &voter, &election, candidate).await.status, 201);
     }
-    let counted = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 4).await;
+    let counted = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 4).await;
     assert_eq!(counted["totalVotes"], 4, "{counted}");
     let matching = recount(&election, false).await;
     assert!(matching.status.success(), "{}", text(&matching));

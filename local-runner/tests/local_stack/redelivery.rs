@@ -4,7 +4,7 @@
 
 use crate::support::eventually;
 use crate::support::{clients, queue_url, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_10s, vote, votes_of};
+use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
 use handlers::functions::QueueFunction;
@@ -40,7 +40,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let voter = api.token(&unique("voter"), &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
-    results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
+    results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
 
     // GIVEN a BallotCast event delivered twice to the projector's queue (as SQS may)
     let clients = clients().await;
@@ -57,7 +57,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
             .unwrap();
     }
     // THEN it counts once
-    let results = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
+    let results = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let settled = api
         .get(&format!("/elections/{election}/results"), &commission)
@@ -75,7 +75,7 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
     let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
-    results_within_10s(&api, &commission, &election, |r| {
+    results_within_30s(&api, &commission, &election, |r| {
         r["candidates"].as_array().is_some_and(|c| c.len() == 2)
     })
     .await;
@@ -96,7 +96,7 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
         .map(|f| f.item_identifier.as_str())
         .collect();
     assert_eq!(failed, ["m1"]);
-    let after_first = results_within_10s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
+    let after_first = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 3).await;
     let retry = services.queue(QueueFunction::ProjectDashboard, sqs_batch(&batch)).await;
     assert_eq!(retry.batch_item_failures.len(), 1);
     // THEN the counts are those of the first delivery
@@ -134,7 +134,7 @@ async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
     assert_eq!(added.status, 201);
     let pledge_id = added.body["pledgeId"].as_str().unwrap().to_owned();
     let settled = |r: &Value| r["totalVotes"] == 1 && r["candidates"][0]["pledgeCount"] == 1;
-    results_within_10s(&api, &commission, &election, settled).await;
+    results_within_30s(&api, &commission, &election, settled).await;
     let candidate_path = format!("/candidates/{candidate}");
     eventually(&api, &candidate_path, &commission, |c| c["pledgeCount"] == 1).await;
 
@@ -171,7 +171,7 @@ async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
         204
     );
     let gone = |r: &Value| r["candidates"][0]["withdrawn"] == true && r["candidates"][0]["pledgeCount"] == 0;
-    let before = results_within_10s(&api, &commission, &election, gone).await;
+    let before = results_within_30s(&api, &commission, &election, gone).await;
     eventually(&api, &candidate_path, &commission, |c| c["pledgeCount"] == 0).await;
     let withdrawn = envelope(
         "CandidateWithdrawn",

@@ -2,7 +2,7 @@
 //! each add two pledges and delete one, twenty voters, and a withdrawal mid-vote.
 
 use crate::support::{eventually, unique, Api};
-use crate::walking_skeleton::{register_election, results_within_10s, vote, votes_of};
+use crate::walking_skeleton::{register_election, results_within_30s, vote, votes_of};
 use chrono::TimeDelta;
 use reqwest::Method;
 use serde_json::json;
@@ -112,11 +112,11 @@ pub async fn run(api: &Api) -> Vec<KnownVote> {
     }
     let last_vote = Instant::now();
 
-    // THEN within 10 s the results, total and pledge counts are exact
+    // THEN within 30 s the results, total and pledge counts are exact
     let expected: Vec<u64> = (0..3)
         .map(|c| choice.values().filter(|p| **p == c).count() as u64)
         .collect();
-    let results = results_within_10s(api, &admin, &election, |r| {
+    let results = results_within_30s(api, &admin, &election, |r| {
         r["totalVotes"] == 20 && r["candidates"][2]["withdrawn"] == true && r["candidates"][2]["pledgeCount"] == 0
     })
     .await;

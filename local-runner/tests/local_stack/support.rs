@@ -206,9 +206,10 @@ pub async fn footprint(clients: &Clients, election_id: &str) -> Vec<String> {
     texts
 }
 
-/// Polls `GET path` until `done` holds on the body, for at most 10 s; returns the last body.
+/// Polls `GET path` until `done` holds on the body, for at most 30 s (the pipeline takes a
+/// second or two, more on a loaded 2-core machine); returns the last body.
 pub async fn eventually(api: &Api, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let reply = api.get(path, token).await;
         assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);

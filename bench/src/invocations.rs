@@ -1,0 +1,51 @@
+//! Time per invocation through the local API, one request at a time, for comparing the
+//! runner's modes (`up --lambdas in-process` and `--lambdas runtime`): a read
+//! (`GET /elections`, query-elections) and a write (`POST /elections`, register-election).
+
+use chrono::{TimeDelta, Utc};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn median_and_p90(mut times: Vec<Duration>) -> (f64, f64) {
+    times.sort();
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
+    (at(0.5), at(0.9))
+}
+
+pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let http = reqwest::Client::new();
+    let token = local_runner::jwt::mint(
+        &local_runner::jwt::secret_from_env(),
+        "bench-commission",
+        &["commission".to_owned()],
+        Duration::from_secs(3600),
+    );
+    let now = Utc::now();
+    let body = json!({"name": "Invocation timing", "votingStartsAt": now + TimeDelta::days(1),
+                      "votingEndsAt": now + TimeDelta::days(2)});
+    for (label, write) in [
+        ("GET /elections (query-elections)", false),
+        ("POST /elections (register-election)", true),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        // The first few warm the connection and the function instances.
+        for i in 0..requests + 5 {
+            let request = if write {
+                http.post(format!("{api}/elections")).json(&body)
+            } else {
+                http.get(format!("{api}/elections"))
+            };
+            let started = Instant::now();
+            let status = request.bearer_auth(&token).send().await?.status();
+            if !status.is_success() {
+                return Err(format!("{label}: {status}").into());
+            }
+            if i >= 5 {
+                times.push(started.elapsed());
+            }
+        }
+        let (median, p90) = median_and_p90(times);
+        println!("{label:<40} median {median:7.1} ms   p90 {p90:7.1} ms   ({requests} requests)");
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! Where the runner sends each invocation, in the JSON Lambda would send:
+//! - `runtime` (the default): the functions' real binaries, each started on a Lambda Runtime
+//!   API of its own with the environment the template gives it, as Lambda runs them;
+//! - `in-process`: the same handlers inside the runner, as a library (no binaries to build).
+
+use crate::clients::{Clients, Ports};
+use crate::function_env::function_environment;
+use crate::runtime_api::{start_function, Outcome, RuntimeApi};
+use crate::template::Template;
+use crate::BoxError;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
+use handlers::services::LiveServices;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An HTTP function's reply, as API Gateway turns it into a response.
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The functions' binaries, running, by function name.
+pub struct Fleet {
+    apis: HashMap<String, RuntimeApi>,
+    /// Held so that the processes live as long as the fleet (they die with their handles).
+    _processes: Vec<tokio::process::Child>,
+}
+
+pub enum Lambdas {
+    InProcess(Arc<LiveServices>),
+    Runtime(Fleet),
+}
+
+/// How long an invocation may take, as the longest function timeout in the template.
+const INVOCATION_TIMEOUT: Duration = Duration::from_secs(900);
+
+impl Lambdas {
+    /// Starts `instances` processes of every function of the template, from `bin_dir`, with
+    /// their output in `logs/<function>.log`.
+    pub async fn runtime(
+        template: &Template,
+        clients: &Clients,
+        ports: Ports,
+        bin_dir: &Path,
+        logs: &Path,
+        instances: usize,
+    ) -> Result<Self, BoxError> {
+        let mut apis = HashMap::new();
+        let mut processes = Vec::new();
+        for def in &template.functions {
+            let binary = bin_dir.join(&def.name);
+            if !binary.exists() {
+                return Err(format!("{} is not built (cargo build --workspace)", binary.display()).into());
+            }
+            let environment = function_environment(template, &def.name, clients, ports).await?;
+            let api = RuntimeApi::serve(&def.name).await?;
+            for _ in 0..instances {
+                let log = logs.join(format!("{}.log", def.name));
+                processes.push(start_function(&binary, &environment, &api, &log)?);
+            }
+            apis.insert(def.name.clone(), api);
+        }
+        Ok(Self::Runtime(Fleet {
+            apis,
+            _processes: processes,
+        }))
+    }
+
+    /// The function's reply to `event`, or why there is none.
+    async fn invoke(fleet: &Fleet, function: Function, event: Value) -> Result<Value, String> {
+        let api = fleet
+            .apis
+            .get(function.name())
+            .ok_or_else(|| format!("no process runs {}", function.name()))?;
+        match api.invoke(event, INVOCATION_TIMEOUT).await {
+            Ok(Outcome::Response(reply)) => Ok(reply),
+            Ok(Outcome::Error(error)) => Err(format!("{} failed: {error}", function.name())),
+            Err(err) => Err(format!("{}: {err}", function.name())),
+        }
+    }
+
+    /// An API Gateway v2 (payload 2.0) event to an HTTP function.
+    pub async fn http(&self, function: HttpFunction, event: Value) -> Result<HttpReply, String> {
+        let request = lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())?;
+        let fleet = match self {
+            Self::InProcess(services) => {
+                let (parts, body) = services.http(function, request).await.into_parts();
+                return Ok(HttpReply {
+                    status: parts.status.as_u16(),
+                    headers: parts
+                        .headers
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                        .collect(),
+                    body: match body {
+                        lambda_http::Body::Text(text) => text.into_bytes(),
+                        lambda_http::Body::Binary(bytes) => bytes,
+                        _ => Vec::new(),
+                    },
+                });
+            }
+            Self::Runtime(fleet) => fleet,
+        };
+        let reply = Self::invoke(fleet, Function::Http(function), event).await?;
+        let text = reply["body"].as_str().unwrap_or_default();
+        let body = if reply["isBase64Encoded"] == Value::Bool(true) {
+            aws_smithy_types::base64::decode(text).map_err(|e| e.to_string())?
+        } else {
+            text.as_bytes().to_vec()
+        };
+        let headers = reply["headers"].as_object().into_iter().flatten();
+        Ok(HttpReply {
+            status: reply["statusCode"]
+                .as_u64()
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(502),
+            headers: headers
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect(),
+            body,
+        })
+    }
+
+    /// A batch of stream records; on a failed invocation, the whole batch is retried.
+    pub async fn stream(&self, function: StreamFunction, event: Value) -> Result<DynamoDbEventResponse, String> {
+        match self {
+            Self::InProcess(services) => {
+                let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
+                Ok(services.stream(function, event).await)
+            }
+            Self::Runtime(fleet) => match Self::invoke(fleet, Function::Stream(function), event.clone()).await {
+                Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
+                Err(err) => {
+                    tracing::warn!(error = %err, "stream batch failed");
+                    let mut response = DynamoDbEventResponse::default();
+                    let first = event
+                        .pointer("/Records/0/dynamodb/SequenceNumber")
+                        .and_then(Value::as_str);
+                    let mut failure = DynamoDbBatchItemFailure::default();
+                    failure.item_identifier = first.map(str::to_owned);
+                    response.batch_item_failures.push(failure);
+                    Ok(response)
+                }
+            },
+        }
+    }
+
+    /// A batch of queue messages; on a failed invocation, every message is retried.
+    pub async fn queue(&self, function: QueueFunction, event: Value) -> Result<SqsBatchResponse, String> {
+        match self {
+            Self::InProcess(services) => {
+                let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
+                Ok(services.queue(function, event).await)
+            }
+            Self::Runtime(fleet) => match Self::invoke(fleet, Function::Queue(function), event.clone()).await {
+                Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
+                Err(err) => {
+                    tracing::warn!(error = %err, "queue batch failed");
+                    let mut response = SqsBatchResponse::default();
+                    for id in event["Records"].as_array().into_iter().flatten() {
+                        let mut failure = BatchItemFailure::default();
+                        failure.item_identifier = id["messageId"].as_str().unwrap_or_default().to_owned();
+                        response.batch_item_failures.push(failure);
+                    }
+                    Ok(response)
+                }
+            },
+        }
+    }
+}
