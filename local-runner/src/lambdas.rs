@@ -13,8 +13,8 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
 use handlers::services::LiveServices;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,11 +25,38 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
-/// The functions' binaries, running, by function name.
+/// One function's processes: started on demand, as Lambda starts instances, while none is
+/// free and fewer than `max` run.
+struct Pool {
+    api: RuntimeApi,
+    binary: PathBuf,
+    environment: BTreeMap<String, String>,
+    log: PathBuf,
+    max: usize,
+    /// Held so that the processes live as long as the pool (they die with their handles).
+    processes: tokio::sync::Mutex<Vec<tokio::process::Child>>,
+}
+
+impl Pool {
+    fn start_one(&self, processes: &mut Vec<tokio::process::Child>) -> std::io::Result<()> {
+        processes.push(start_function(&self.binary, &self.environment, &self.api, &self.log)?);
+        Ok(())
+    }
+
+    /// Another instance if every running one is busy (they may still be starting up).
+    async fn scale(&self) {
+        let mut processes = self.processes.lock().await;
+        if self.api.idle() == 0 && processes.len() < self.max {
+            if let Err(err) = self.start_one(&mut processes) {
+                tracing::error!(error = %err, binary = %self.binary.display(), "could not start an instance");
+            }
+        }
+    }
+}
+
+/// The functions' binaries, by function name.
 pub struct Fleet {
-    apis: HashMap<String, RuntimeApi>,
-    /// Held so that the processes live as long as the fleet (they die with their handles).
-    _processes: Vec<tokio::process::Child>,
+    pools: HashMap<String, Pool>,
 }
 
 pub enum Lambdas {
@@ -41,44 +68,46 @@ pub enum Lambdas {
 const INVOCATION_TIMEOUT: Duration = Duration::from_secs(900);
 
 impl Lambdas {
-    /// Starts `instances` processes of every function of the template, from `bin_dir`, with
-    /// their output in `logs/<function>.log`.
+    /// Starts one process of every function of the template, from `bin_dir`, with its output
+    /// in `logs/<function>.log`; each function gets up to `max_instances(function)`.
     pub async fn runtime(
         template: &Template,
         clients: &Clients,
         ports: Ports,
         bin_dir: &Path,
         logs: &Path,
-        instances: usize,
+        max_instances: impl Fn(Function) -> usize,
     ) -> Result<Self, BoxError> {
-        let mut apis = HashMap::new();
-        let mut processes = Vec::new();
+        let mut pools = HashMap::new();
         for def in &template.functions {
+            let function = Function::from_name(&def.name)
+                .ok_or_else(|| format!("the runner has no handler for function '{}'", def.name))?;
             let binary = bin_dir.join(&def.name);
             if !binary.exists() {
                 return Err(format!("{} is not built (cargo build --workspace)", binary.display()).into());
             }
-            let environment = function_environment(template, &def.name, clients, ports).await?;
-            let api = RuntimeApi::serve(&def.name).await?;
-            for _ in 0..instances {
-                let log = logs.join(format!("{}.log", def.name));
-                processes.push(start_function(&binary, &environment, &api, &log)?);
-            }
-            apis.insert(def.name.clone(), api);
+            let pool = Pool {
+                api: RuntimeApi::serve(&def.name).await?,
+                binary,
+                environment: function_environment(template, &def.name, clients, ports).await?,
+                log: logs.join(format!("{}.log", def.name)),
+                max: max_instances(function).max(1),
+                processes: tokio::sync::Mutex::default(),
+            };
+            pool.start_one(&mut *pool.processes.lock().await)?;
+            pools.insert(def.name.clone(), pool);
         }
-        Ok(Self::Runtime(Fleet {
-            apis,
-            _processes: processes,
-        }))
+        Ok(Self::Runtime(Fleet { pools }))
     }
 
     /// The function's reply to `event`, or why there is none.
     async fn invoke(fleet: &Fleet, function: Function, event: Value) -> Result<Value, String> {
-        let api = fleet
-            .apis
+        let pool = fleet
+            .pools
             .get(function.name())
             .ok_or_else(|| format!("no process runs {}", function.name()))?;
-        match api.invoke(event, INVOCATION_TIMEOUT).await {
+        pool.scale().await;
+        match pool.api.invoke(event, INVOCATION_TIMEOUT).await {
             Ok(Outcome::Response(reply)) => Ok(reply),
             Ok(Outcome::Error(error)) => Err(format!("{} failed: {error}", function.name())),
             Err(err) => Err(format!("{}: {err}", function.name())),

@@ -216,9 +216,14 @@ async fn serve(
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             let logs = options.work_dir.join("logs");
-            // As many as the queue pollers run batches at once, so that they do run at once.
-            let instances = count_from_env("OMP_RUNTIME_INSTANCES", pollers::queue_concurrency());
-            Lambdas::runtime(template, clients, options.ports, &bin_dir, &logs, instances).await?
+            // As many instances as may be asked for at once: the gateway's limit per HTTP
+            // function, the pollers' batches at once per queue, one per stream.
+            let max_instances = |function| match function {
+                Function::Http(_) => gateway::function_concurrency(),
+                Function::Queue(_) => pollers::queue_concurrency(),
+                Function::Stream(_) | Function::Operation(_) => 1,
+            };
+            Lambdas::runtime(template, clients, options.ports, &bin_dir, &logs, max_instances).await?
         }
     });
     let (streams, queues) = mappings(template, &provisioned)?;

@@ -27,9 +27,9 @@ enum Command {
         #[arg(long, default_value = ".local")]
         work_dir: PathBuf,
         /// `runtime`: every invocation to the functions' real binaries (built beside this
-        /// one) through the Lambda Runtime API, `OMP_RUNTIME_INSTANCES` (4) processes per
-        /// function, as Lambda runs them; `in-process`: the same handlers inside this
-        /// process, as a library. Runtime is the default: it is as fast (see the README).
+        /// one) through the Lambda Runtime API, each function's processes started on demand
+        /// as Lambda starts instances; `in-process`: the same handlers inside this process,
+        /// as a library. Runtime is the default: it is as fast (see the README).
         #[arg(long, value_enum, default_value_t = LambdaMode::Runtime)]
         lambdas: LambdaMode,
     },

@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -42,6 +43,8 @@ struct Waiting {
 
 struct Shared {
     next: tokio::sync::Mutex<mpsc::UnboundedReceiver<Invocation>>,
+    /// Processes waiting in `next` for an invocation: free instances.
+    idle: AtomicUsize,
     waiting: Mutex<Waiting>,
     function_arn: String,
 }
@@ -67,11 +70,13 @@ pub struct RuntimeApi {
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> (HeaderMap, String) {
+    shared.idle.fetch_add(1, Ordering::SeqCst);
     let (id, event) = {
         let mut invocations = shared.next.lock().await;
         // The sender lives as long as the API: `None` only while it is dropped.
         invocations.recv().await.unwrap_or_default()
     };
+    shared.idle.fetch_sub(1, Ordering::SeqCst);
     let deadline = chrono::Utc::now() + Duration::from_secs(900);
     let mut headers = HeaderMap::new();
     for (name, value) in [
@@ -111,6 +116,7 @@ impl RuntimeApi {
         let (invocations, receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             next: tokio::sync::Mutex::new(receiver),
+            idle: AtomicUsize::new(0),
             waiting: Mutex::default(),
             function_arn: format!("arn:aws:lambda:us-east-1:000000000000:function:{name}"),
         });
@@ -129,6 +135,11 @@ impl RuntimeApi {
             invocations,
             shared,
         })
+    }
+
+    /// How many processes wait for an invocation now.
+    pub fn idle(&self) -> usize {
+        self.shared.idle.load(Ordering::SeqCst)
     }
 
     /// `host:port`, as `AWS_LAMBDA_RUNTIME_API` takes it.
