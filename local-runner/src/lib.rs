@@ -14,6 +14,7 @@ pub mod provision;
 pub mod runtime_api;
 pub mod samples;
 pub mod template;
+pub mod web;
 
 use adapters::dynamodb::{DynamoStore, Tables};
 use adapters::eventbridge::EventBridgeBus;
@@ -253,7 +254,8 @@ async fn serve(
         jwt::secret_from_env(),
         std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     ));
-    let app = gateway::router(gateway);
+    let site = options.template.with_file_name("web");
+    let app = gateway::router(gateway).merge(web::router(site, jwt::secret_from_env()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)
@@ -277,6 +279,7 @@ async fn shutdown_signal() {
 fn print_banner(api_port: u16, work_dir: &Path) {
     println!("local stack ready");
     println!("  API:    http://127.0.0.1:{api_port}   (contract: http://127.0.0.1:{api_port}/openapi.json)");
+    println!("  web:    http://127.0.0.1:{api_port}/   (development sign-in: any sub, any roles)");
     println!("  token:  scripts/token.sh <sub> <group>[,<group>…]   e.g. scripts/token.sh alice commission");
     println!("  try:    curl -H \"Authorization: Bearer $(scripts/token.sh alice commission)\" \\");
     println!("            -d '{{\"name\":\"Demo\",\"votingStartsAt\":\"2026-01-01T00:00:00Z\",\"votingEndsAt\":\"2030-01-01T00:00:00Z\"}}' \\");

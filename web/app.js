@@ -1,0 +1,257 @@
+// The web app: one page, routed by the URL's hash, calling the same HTTP API with the same
+// bearer tokens as every other client. Texts come from i18n.js (Korean by default).
+import { texts, problems } from "/web/i18n.js";
+
+const view = document.getElementById("view");
+const message = document.getElementById("message");
+let language = localStorage.getItem("language") || "ko";
+let refresh = null;
+
+const t = (key) => texts[language][key] ?? key;
+const token = () => sessionStorage.getItem("token");
+const claims = () => {
+  try {
+    return JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    return null;
+  }
+};
+
+/** A refusal in plain language, from the problem's code; never the raw JSON. */
+class Refusal extends Error {
+  constructor(code) {
+    super(problems[language][code] ?? problems[language].other);
+    this.code = code;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { authorization: `Bearer ${token()}` };
+  if (body) headers["content-type"] = "application/json";
+  const reply = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
+  const json = await reply.json().catch(() => ({}));
+  if (reply.status === 401) throw new Refusal("unauthenticated");
+  if (!reply.ok) throw new Refusal(json.code ?? "other");
+  return json;
+}
+
+/** An element: tag, attributes (on* are listeners), children (strings are text). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (value !== false && value != null) element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.flat().filter((c) => c != null));
+  return element;
+}
+
+const when = (instant) =>
+  new Date(instant).toLocaleString(language === "ko" ? "ko-KR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+
+function show(title, ...content) {
+  clearInterval(refresh);
+  document.title = `${title} · ${t("title")}`;
+  view.replaceChildren(h("h1", {}, title), ...content);
+  view.focus();
+}
+
+function say(text) {
+  message.textContent = text;
+}
+
+// ---------- pages ----------
+
+function signIn() {
+  const roles = ["voter", "candidate", "commission", "admin"];
+  const form = h(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const data = new FormData(form);
+        const reply = await fetch("/__local/token", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ sub: data.get("sub"), groups: data.getAll("groups") }),
+        });
+        if (!reply.ok) return say(problems[language].other);
+        sessionStorage.setItem("token", (await reply.json()).token);
+        location.hash = "#/elections";
+      },
+    },
+    h("label", { for: "sub" }, t("sub")),
+    h("input", { id: "sub", name: "sub", required: true, autocomplete: "username" }),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("roles")),
+      roles.map((role) =>
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "groups", value: role }), t(role)),
+      ),
+    ),
+    h("button", { type: "submit" }, t("signIn")),
+  );
+  show(t("signInTitle"), form);
+}
+
+async function elections() {
+  const list = await api("GET", "/elections");
+  const items = (list.items ?? list).map((e) =>
+    h(
+      "li",
+      {},
+      h("a", { href: `#/elections/${e.electionId}` }, e.name),
+      " ",
+      h("span", { class: `status ${e.status}` }, t(e.status)),
+      h("div", { class: "muted" }, `${t("window")}: ${when(e.votingStartsAt)} – ${when(e.votingEndsAt)}`),
+      e.status === "closed" ? h("a", { href: `#/elections/${e.electionId}/results` }, t("results")) : null,
+    ),
+  );
+  show(t("elections"), items.length ? h("ul", { class: "cards" }, items) : h("p", {}, t("none")));
+}
+
+async function ballot(electionId) {
+  const [election, candidates] = await Promise.all([
+    api("GET", `/elections/${electionId}`),
+    api("GET", `/elections/${electionId}/candidates`),
+  ]);
+  const rows = await Promise.all(
+    (candidates.items ?? candidates).map(async (c) => {
+      const pledges = await api("GET", `/candidates/${c.candidateId}/pledges`);
+      const list = pledges.items ?? pledges;
+      return h(
+        "li",
+        { class: c.status === "withdrawn" ? "withdrawn" : "" },
+        h("span", { class: "number", "aria-label": t("ballotNumber") }, String(c.ballotNumber)),
+        h("div", {}, h("strong", {}, c.name), " ", h("span", { class: "muted" }, c.party),
+          c.status === "withdrawn" ? h("span", { class: "status closed" }, t("withdrawn")) : null,
+          h("details", {}, h("summary", {}, `${t("pledges")} (${list.length})`),
+            list.length ? h("ul", {}, list.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
+        election.status === "open" && c.status !== "withdrawn"
+          ? h("button", { type: "button", onclick: () => confirmVote(election, c) }, t("vote"))
+          : null,
+      );
+    }),
+  );
+  show(`${t("ballot")}: ${election.name}`,
+    h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
+    h("ol", { class: "ballot" }, rows),
+    h("a", { href: `#/elections/${electionId}/results` }, t("results")));
+}
+
+function confirmVote(election, candidate) {
+  const dialog = h(
+    "dialog",
+    { "aria-labelledby": "confirm-title" },
+    h("h2", { id: "confirm-title" }, `${candidate.ballotNumber}. ${candidate.name} (${candidate.party})`),
+    h("p", {}, t("confirmVote")),
+    h("button", {
+      type: "button",
+      onclick: async () => {
+        dialog.close();
+        try {
+          const receipt = await api("POST", `/elections/${election.electionId}/votes`, { candidateId: candidate.candidateId });
+          showReceipt(receipt, election);
+        } catch (refusal) {
+          say(refusal.message);
+        }
+      },
+    }, t("confirm")),
+    h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("cancel")),
+  );
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.showModal();
+}
+
+function showReceipt(receipt, election) {
+  say("");
+  const number = h("output", { id: "receipt-id" }, receipt.receiptId);
+  show(t("receipt"),
+    h("p", {}, election.name),
+    h("p", {}, number),
+    h("p", { class: "muted" }, `${t("castAt")}: ${when(receipt.castAt)}`),
+    h("p", {}, t("receiptHint")),
+    h("button", { type: "button", onclick: async () => { await navigator.clipboard?.writeText(receipt.receiptId).catch(() => {}); say(t("copied")); } }, t("copy")));
+}
+
+async function myVotes() {
+  const votes = await api("GET", "/me/votes");
+  const rows = (votes.items ?? []).map((v) =>
+    h("li", {}, h("strong", {}, v.electionName), h("div", {}, `${v.ballotNumber}. ${v.candidateName}`),
+      h("div", { class: "muted" }, `${t("castAt")}: ${when(v.castAt)} · ${t("receipt")}: `, h("code", {}, v.receiptId))));
+  show(t("myVotes"), rows.length ? h("ul", { class: "cards" }, rows) : h("p", {}, t("none")));
+}
+
+async function results(electionId) {
+  let body;
+  try {
+    body = await api("GET", `/elections/${electionId}/results`);
+  } catch (refusal) {
+    if (refusal.code === "forbidden") return show(t("results"), h("p", {}, t("resultsAfterClose")));
+    throw refusal;
+  }
+  const total = body.totalVotes || 0;
+  const bars = body.candidates.map((c) => {
+    const share = total ? (100 * c.votes) / total : 0;
+    return h("li", {},
+      h("div", { class: "label" }, `${c.ballotNumber}. ${c.name} (${c.party})`, c.withdrawn ? h("span", { class: "status closed" }, t("withdrawn")) : null),
+      h("div", { class: "bar", role: "img", "aria-label": `${c.name}: ${c.votes} ${t("votes")}, ${share.toFixed(1)}%` },
+        h("span", { style: `width:${share}%` })),
+      h("div", { class: "figures" }, `${c.votes.toLocaleString()} ${t("votes")} · ${share.toFixed(1)}%`));
+  });
+  show(`${t("results")}`,
+    h("p", {}, h("strong", {}, body.final ? t("final") : t("provisional")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("asOf")}: ${when(body.asOf)}`),
+    h("ol", { class: "chart" }, bars));
+  // While the count may still move, keep it fresh.
+  if (!body.final) refresh = setInterval(() => location.hash.endsWith("/results") && results(electionId).catch(() => {}), 5000);
+}
+
+// ---------- routing ----------
+
+const routes = [
+  [/^#\/signin$/, signIn],
+  [/^#\/elections\/([^/]+)\/results$/, results],
+  [/^#\/elections\/([^/]+)$/, ballot],
+  [/^#\/me\/votes$/, myVotes],
+  [/^#\/elections$/, elections],
+];
+
+async function route() {
+  translate();
+  if (!token() && location.hash !== "#/signin") return (location.hash = "#/signin");
+  const hash = location.hash || "#/elections";
+  const [, page, match] = routes.map(([pattern, page]) => [pattern, page, hash.match(pattern)]).find(([, , m]) => m) ?? [];
+  say("");
+  try {
+    await (page ? page(...match.slice(1)) : elections());
+  } catch (refusal) {
+    if (refusal.code === "unauthenticated") {
+      sessionStorage.removeItem("token");
+      location.hash = "#/signin";
+    }
+    say(refusal.message);
+  }
+}
+
+function translate() {
+  document.documentElement.lang = language;
+  document.getElementById("language").value = language;
+  for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
+  const who = claims();
+  document.getElementById("who").textContent = who ? who.sub : "";
+  document.getElementById("sign-out").hidden = !who;
+}
+
+document.getElementById("language").addEventListener("change", (event) => {
+  language = event.target.value;
+  localStorage.setItem("language", language);
+  route();
+});
+document.getElementById("sign-out").addEventListener("click", () => {
+  sessionStorage.removeItem("token");
+  location.hash = "#/signin";
+});
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,62 @@
+// Every text of the app, in Korean (the default) and English; refusals by their problem code.
+export const texts = {
+  ko: {
+    title: "온라인 대통령 선거", language: "언어", elections: "선거 목록", myVotes: "내 투표",
+    signIn: "로그인", signOut: "로그아웃", signInTitle: "개발용 로그인 (로컬 전용)",
+    sub: "사용자 ID (sub)", roles: "역할", commission: "선거관리위원회", admin: "관리자",
+    candidate: "후보자", voter: "유권자", scheduled: "예정", open: "투표 중", closed: "마감",
+    window: "투표 기간", ballot: "투표용지", ballotNumber: "기호", party: "정당", name: "이름",
+    pledges: "공약", noPledges: "등록된 공약이 없습니다.", vote: "투표하기",
+    confirmVote: "이 후보에게 투표하시겠습니까? 투표는 한 번만 할 수 있고 바꿀 수 없습니다.",
+    confirm: "투표 확정", cancel: "취소", receipt: "투표 영수증",
+    receiptHint: "이 영수증 번호를 보관하세요. 누구에게 투표했는지는 비밀로 지켜집니다.",
+    copy: "영수증 번호 복사", copied: "복사했습니다.", castAt: "투표 시각", results: "개표 결과",
+    votes: "득표수", share: "득표율", withdrawn: "사퇴", final: "최종 확정", provisional: "잠정 집계",
+    asOf: "기준 시각", total: "총 투표수", none: "아직 없습니다.", loading: "불러오는 중…",
+    resultsAfterClose: "결과는 투표가 마감된 뒤 공개됩니다.",
+  },
+  en: {
+    title: "Online presidential election", language: "Language", elections: "Elections",
+    myVotes: "My votes", signIn: "Sign in", signOut: "Sign out",
+    signInTitle: "Development sign-in (local only)", sub: "User id (sub)", roles: "Roles",
+    commission: "Election commission", admin: "Administrator", candidate: "Candidate",
+    voter: "Voter", scheduled: "Scheduled", open: "Voting open", closed: "Closed",
+    window: "Voting window", ballot: "Ballot", ballotNumber: "No.", party: "Party", name: "Name",
+    pledges: "Pledges", noPledges: "No pledges yet.", vote: "Vote",
+    confirmVote: "Vote for this candidate? You can vote once, and cannot change it.",
+    confirm: "Cast my vote", cancel: "Cancel", receipt: "Vote receipt",
+    receiptHint: "Keep this receipt number. Whom you voted for stays secret.",
+    copy: "Copy receipt number", copied: "Copied.", castAt: "Cast at", results: "Results",
+    votes: "Votes", share: "Share", withdrawn: "Withdrawn", final: "Final", provisional: "Provisional",
+    asOf: "As of", total: "Total votes", none: "None yet.", loading: "Loading…",
+    resultsAfterClose: "The results are published once voting has closed.",
+  },
+};
+
+// What a refusal means, by the problem's `code`.
+export const problems = {
+  ko: {
+    "already-voted": "이미 이 선거에 투표하셨습니다. 영수증은 '내 투표'에 있습니다.",
+    "voting-not-open": "아직 투표가 시작되지 않았습니다.",
+    "voting-closed": "투표가 마감되었습니다.",
+    "candidate-withdrawn": "이 후보는 사퇴했습니다. 다른 후보를 선택해 주세요.",
+    forbidden: "이 작업을 할 권한이 없습니다.",
+    unauthenticated: "로그인이 필요합니다.",
+    "not-found": "찾을 수 없습니다.",
+    "service-unavailable": "지금은 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    "not-certifiable": "아직 결과를 확정할 수 없습니다.",
+    other: "요청을 처리하지 못했습니다.",
+  },
+  en: {
+    "already-voted": "You have already voted in this election. Your receipt is in My votes.",
+    "voting-not-open": "Voting has not opened yet.",
+    "voting-closed": "Voting has closed.",
+    "candidate-withdrawn": "This candidate has withdrawn. Please choose another.",
+    forbidden: "Your account may not do this.",
+    unauthenticated: "Please sign in.",
+    "not-found": "Not found.",
+    "service-unavailable": "This cannot be done right now. Please try again shortly.",
+    "not-certifiable": "The results cannot be certified yet.",
+    other: "The request could not be completed.",
+  },
+};
