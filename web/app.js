@@ -208,22 +208,179 @@ async function results(electionId) {
   if (!body.final) refresh = setInterval(() => location.hash.endsWith("/results") && results(electionId).catch(() => {}), 5000);
 }
 
+
+// ---------- the commission ----------
+
+/** A labelled input: [label, input]. */
+const field = (id, label, attributes = {}) => [h("label", { for: id }, label), h("input", { id, name: id, required: true, ...attributes })];
+
+async function manage() {
+  const list = await api("GET", "/elections");
+  const form = h("form", {
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      try {
+        // Entered in the user's time zone, stored in UTC.
+        const created = await api("POST", "/elections", {
+          name: data.get("election-name"),
+          votingStartsAt: new Date(data.get("starts-at")).toISOString(),
+          votingEndsAt: new Date(data.get("ends-at")).toISOString(),
+        });
+        location.hash = `#/elections/${created.electionId}/manage`;
+      } catch (refusal) {
+        say(refusal.message);
+      }
+    },
+  },
+  field("election-name", t("electionName")),
+  field("starts-at", t("startsAt"), { type: "datetime-local" }),
+  field("ends-at", t("endsAt"), { type: "datetime-local" }),
+  h("button", { type: "submit" }, t("register")));
+  const items = (list.items ?? list).map((e) =>
+    h("li", {}, h("a", { href: `#/elections/${e.electionId}/manage` }, e.name), " ",
+      h("span", { class: `status ${e.status}` }, t(e.status))));
+  show(t("manage"), h("h2", {}, t("registerElection")), form, h("h2", {}, t("elections")), h("ul", { class: "cards" }, items));
+}
+
+/** A confirmation dialog; `action` runs on confirm. */
+function confirmWith(title, text, confirmText, action) {
+  const dialog = h("dialog", { "aria-labelledby": "confirm-title" },
+    h("h2", { id: "confirm-title" }, title), h("p", {}, text),
+    h("button", { type: "button", onclick: async () => { dialog.close(); await action(); } }, confirmText),
+    h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("cancel")));
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.showModal();
+}
+
+async function manageElection(electionId) {
+  const [election, candidates] = await Promise.all([
+    api("GET", `/elections/${electionId}`),
+    api("GET", `/elections/${electionId}/candidates`),
+  ]);
+  const attempt = async (work, done) => {
+    try {
+      await work();
+      await manageElection(electionId);
+      say(done);
+    } catch (refusal) {
+      say(refusal.message);
+    }
+  };
+  const form = h("form", {
+    onsubmit: (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      attempt(() => api("POST", `/elections/${electionId}/candidates`, {
+        ballotNumber: Number(data.get("ballot-number")), party: data.get("party"),
+        name: data.get("candidate-name"), userId: data.get("user-id"),
+      }), t("registered"));
+    },
+  },
+  field("ballot-number", t("ballotNumber"), { type: "number", min: 1, max: 999 }),
+  field("party", t("party")),
+  field("candidate-name", t("name")),
+  field("user-id", t("userId")),
+  h("button", { type: "submit" }, t("registerCandidate")));
+  const rows = (candidates.items ?? candidates).map((c) =>
+    h("li", {}, `${c.ballotNumber}. ${c.name} (${c.party}) `,
+      c.status === "withdrawn"
+        ? h("span", { class: "status closed" }, t("withdrawn"))
+        : h("button", { type: "button", class: "secondary", onclick: () =>
+          confirmWith(`${c.ballotNumber}. ${c.name}`, t("confirmWithdraw"), t("withdraw"),
+            () => attempt(() => api("DELETE", `/elections/${electionId}/candidates/${c.candidateId}`), "")) }, t("withdraw"))));
+  show(`${t("manage")}: ${election.name}`,
+    h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
+    h("h2", {}, t("candidates")), h("ul", { class: "cards" }, rows),
+    h("h2", {}, t("registerCandidate")), form,
+    h("p", {}, h("a", { href: `#/elections/${electionId}/results` }, t("results"))),
+    h("button", { type: "button", onclick: () => attempt(() => api("POST", `/elections/${electionId}/certification`), t("certified")) }, t("certify")));
+}
+
+// ---------- the candidate ----------
+
+async function candidacy() {
+  const me = claims()?.sub;
+  const list = await api("GET", "/elections");
+  const mine = [];
+  for (const e of list.items ?? list) {
+    const candidates = await api("GET", `/elections/${e.electionId}/candidates`);
+    for (const c of candidates.items ?? candidates) if (c.userId === me) mine.push([e, c]);
+  }
+  if (!mine.length) return show(t("candidacy"), h("p", {}, t("noCandidacy")));
+  const sections = await Promise.all(mine.map(async ([election, c]) => {
+    const pledges = await api("GET", `/candidates/${c.candidateId}/pledges`);
+    const form = h("form", {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const data = new FormData(form);
+        try {
+          await api("POST", `/candidates/${c.candidateId}/pledges`,
+            { theme: data.get(`theme-${c.candidateId}`), title: data.get(`title-${c.candidateId}`), description: data.get(`description-${c.candidateId}`) });
+          await candidacy();
+        } catch (refusal) {
+          say(refusal.message);
+        }
+      },
+    },
+    field(`theme-${c.candidateId}`, t("theme")),
+    field(`title-${c.candidateId}`, t("pledgeTitle")),
+    field(`description-${c.candidateId}`, t("description")),
+    h("button", { type: "submit" }, t("addPledge")));
+    const count = h("output", { class: "pledge-count" }, String(c.pledgeCount));
+    return h("section", {},
+      h("h2", {}, `${election.name}: ${c.ballotNumber}. ${c.name} (${c.party})`),
+      h("p", {}, `${t("pledgeCount")}: `, count),
+      h("ul", { class: "cards" }, (pledges.items ?? pledges).map((p) =>
+        h("li", {}, h("b", {}, p.title), ` (${p.theme}) — ${p.description} `,
+          h("button", { type: "button", class: "secondary", onclick: async () => {
+            try {
+              await api("DELETE", `/candidates/${c.candidateId}/pledges/${p.pledgeId}`);
+              await candidacy();
+            } catch (refusal) {
+              say(refusal.message);
+            }
+          } }, `${t("deletePledge")}: ${p.title}`)))),
+      form);
+  }));
+  show(t("candidacy"), ...sections);
+  // The live pledge count is kept by the pipeline: keep reading it.
+  refresh = setInterval(async () => {
+    if (location.hash !== "#/candidacy") return;
+    for (const [, c] of mine) {
+      const fresh = await api("GET", `/candidates/${c.candidateId}`).catch(() => null);
+      const output = document.querySelectorAll(".pledge-count")[mine.findIndex(([, m]) => m === c)];
+      if (fresh && output) output.textContent = String(fresh.pledgeCount);
+    }
+  }, 3000);
+}
+
 // ---------- routing ----------
 
+// [pattern, page, the role it is for (none: every signed-in user)]
 const routes = [
   [/^#\/signin$/, signIn],
+  [/^#\/manage$/, manage, "commission"],
+  [/^#\/elections\/([^/]+)\/manage$/, manageElection, "commission"],
+  [/^#\/candidacy$/, candidacy, "candidate"],
   [/^#\/elections\/([^/]+)\/results$/, results],
   [/^#\/elections\/([^/]+)$/, ballot],
-  [/^#\/me\/votes$/, myVotes],
+  [/^#\/me\/votes$/, myVotes, "voter"],
   [/^#\/elections$/, elections],
 ];
+const groups = () => claims()?.["cognito:groups"] ?? [];
 
 async function route() {
   translate();
   if (!token() && location.hash !== "#/signin") return (location.hash = "#/signin");
   const hash = location.hash || "#/elections";
-  const [, page, match] = routes.map(([pattern, page]) => [pattern, page, hash.match(pattern)]).find(([, , m]) => m) ?? [];
+  const [, page, role, match] =
+    routes.map(([pattern, page, role]) => [pattern, page, role, hash.match(pattern)]).find(([, , , m]) => m) ?? [];
   say("");
+  if (role && !groups().includes(role)) {
+    return show(t("title"), h("p", { role: "status" }, problems[language].forbidden));
+  }
   try {
     await (page ? page(...match.slice(1)) : elections());
   } catch (refusal) {
@@ -241,6 +398,8 @@ function translate() {
   for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
   const who = claims();
   document.getElementById("who").textContent = who ? who.sub : "";
+  // Each role sees its own pages; the API refuses the others anyway.
+  for (const link of document.querySelectorAll("[data-role]")) link.hidden = !groups().includes(link.dataset.role);
   document.getElementById("sign-out").hidden = !who;
 }
 

@@ -7,47 +7,14 @@
 // Run by scripts/web-test.sh (node --test), from the test command.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { mkdirSync, readFileSync } from "node:fs";
-
-const require = createRequire(`${process.env.WEB_TEST_MODULES}/`);
-const { chromium } = require("playwright-core");
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const base = process.env.OMP_WEB_URL ?? "http://127.0.0.1:3000";
-const shots = process.env.WEB_SCREENSHOTS ?? ".local/web";
-mkdirSync(shots, { recursive: true });
-const unique = (prefix) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
-
-async function token(sub, groups) {
-  const reply = await fetch(`${base}/__local/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sub, groups }),
-  });
-  return (await reply.json()).token;
-}
-
-async function call(method, path, bearer, body) {
-  const reply = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body),
-  });
-  assert.ok(reply.ok, `${method} ${path}: ${reply.status}`);
-  return reply.status === 204 ? null : reply.json();
-}
+import { base, call, launch, noSeriousViolations, shots, signedIn as signInAs, token, unique } from "./browser.mjs";
 
 let browser;
 let election;
 const candidates = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launch();
   // The commission's part, through the API: an election open now, three candidates, pledges.
   const commission = await token(unique("officer"), ["commission"]);
   const now = Date.now();
@@ -71,24 +38,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** A page signed in as `sub` with `groups`, at `width` px. */
-async function signedIn(sub, groups, width = 1280) {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(`${base}/#/signin`);
-  await page.getByLabel("사용자 ID (sub)").fill(sub);
-  for (const group of groups) await page.getByLabel(group === "voter" ? "유권자" : "선거관리위원회").check();
-  await page.getByRole("button", { name: "로그인" }).click();
-  await page.getByRole("heading", { name: "선거 목록" }).waitFor();
-  return page;
-}
-
-async function noSeriousViolations(page, what) {
-  await page.addScriptTag({ content: axeSource });
-  const found = await page.evaluate(async () => (await globalThis.axe.run()).violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.length})`));
-  assert.deepEqual(found, [], `${what}: ${found.join("; ")}`);
-}
+const signedIn = (sub, groups, width) => signInAs(browser, sub, groups, { width });
 
 test("a voter sees the ballot, votes once with a confirmation, keeps the receipt, and is refused a second time", async () => {
   const voter = unique("voter");

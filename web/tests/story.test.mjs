@@ -1,0 +1,111 @@
+// A whole election through the pages, every role in its own browser context:
+// - the commission registers an election (its window entered in Seoul time) and three
+//   candidates;
+// - a candidate adds two pledges, deletes one, and sees the live count;
+// - three voters vote, and a second vote is refused with the right message;
+// - the commission withdraws a candidate;
+// - the results chart shows the exact counts.
+// A voter cannot see the commission's pages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { base, call, launch, noSeriousViolations, signedIn, token, unique } from "./browser.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** `instant` as a datetime-local value in Seoul (UTC+9, no daylight saving). */
+const seoul = (instant) => new Date(instant.getTime() + 9 * 3_600_000).toISOString().slice(0, 16);
+
+test("an election from registration to the results, through the pages of every role", async () => {
+  const officer = unique("officer");
+  const commission = await signedIn(browser, officer, ["commission"], { timezoneId: "Asia/Seoul" });
+  await commission.getByRole("link", { name: "선거 관리" }).click();
+  const name = unique("지방 선거");
+  const opens = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+  const closes = new Date(opens.getTime() + 3_600_000);
+  await commission.getByLabel("선거 이름").fill(name);
+  await commission.getByLabel("투표 시작 (현지 시각)").fill(seoul(opens));
+  await commission.getByLabel("투표 종료 (현지 시각)").fill(seoul(closes));
+  await commission.getByRole("button", { name: "등록" }).click();
+  await commission.getByRole("heading", { name: `선거 관리: ${name}` }).waitFor();
+  const electionId = commission.url().match(/elections\/([^/]+)\/manage/)[1];
+  // Entered in Seoul time, stored in UTC.
+  const stored = await call("GET", `/elections/${electionId}`, await token(officer, ["commission"]));
+  assert.equal(new Date(stored.votingStartsAt).getTime(), opens.getTime());
+  assert.equal(new Date(stored.votingEndsAt).getTime(), closes.getTime());
+
+  const owner = unique("candidate");
+  for (const [n, person, party, account] of [
+    [1, "김하나", "푸른미래당", owner], [2, "이두리", "새벽당", unique("candidate")], [3, "박세나", "녹색연합", unique("candidate")],
+  ]) {
+    await commission.getByLabel("기호").fill(String(n));
+    await commission.getByLabel("정당").fill(party);
+    await commission.getByLabel("이름").fill(person);
+    await commission.getByLabel("후보 계정 ID (sub)").fill(account);
+    await commission.getByRole("button", { name: "후보 등록" }).click();
+    await commission.getByText(`${n}. ${person} (${party})`).waitFor();
+  }
+  await noSeriousViolations(commission, "manage election");
+
+  // The candidate's pledges: two added, one deleted; the live count follows.
+  const candidate = await signedIn(browser, owner, ["candidate"]);
+  await candidate.getByRole("link", { name: "내 후보 정보" }).click();
+  for (const title of ["무상 급식", "청년 주택"]) {
+    await candidate.getByLabel("분야").fill("복지");
+    await candidate.getByLabel("제목").fill(title);
+    await candidate.getByLabel("내용").fill(`${title}을 모든 지역에.`);
+    await candidate.getByRole("button", { name: "공약 추가" }).click();
+    await candidate.getByText(title, { exact: true }).waitFor();
+  }
+  await candidate.getByRole("button", { name: "삭제: 무상 급식" }).click();
+  await candidate.getByRole("button", { name: "삭제: 무상 급식" }).waitFor({ state: "detached" });
+  await candidate.locator(".pledge-count", { hasText: /^1$/ }).waitFor({ timeout: 30_000 });
+  await noSeriousViolations(candidate, "candidacy");
+
+  // Three voters: two for 김하나, one for 이두리; a second vote is refused.
+  const voters = [];
+  for (const choice of ["김하나", "김하나", "이두리"]) {
+    const voter = await signedIn(browser, unique("voter"), ["voter"]);
+    await voter.getByRole("link", { name }).click();
+    await voter.locator(".ballot > li", { hasText: choice }).getByRole("button", { name: "투표하기" }).click();
+    await voter.getByRole("dialog").getByRole("button", { name: "투표 확정" }).click();
+    await voter.getByRole("heading", { name: "투표 영수증" }).waitFor();
+    voters.push(voter);
+  }
+  const again = voters[0];
+  await again.getByRole("link", { name: "선거 목록" }).first().click();
+  await again.getByRole("link", { name }).click();
+  await again.locator(".ballot > li", { hasText: "이두리" }).getByRole("button", { name: "투표하기" }).click();
+  await again.getByRole("dialog").getByRole("button", { name: "투표 확정" }).click();
+  await again.getByRole("alert").getByText("이미 이 선거에 투표하셨습니다").waitFor();
+
+  // A voter cannot see the commission's pages.
+  await again.goto(`${base}/#/manage`);
+  await again.getByText("이 작업을 할 권한이 없습니다.").waitFor();
+  assert.equal(await again.getByRole("link", { name: "선거 관리" }).isVisible(), false);
+
+  // The commission withdraws 박세나, after a confirmation.
+  await commission.locator(".cards > li", { hasText: "박세나" }).getByRole("button", { name: "사퇴 처리" }).click();
+  await commission.getByRole("dialog").getByRole("button", { name: "사퇴 처리" }).click();
+  await commission.locator(".cards > li", { hasText: "박세나" }).getByText("사퇴").waitFor();
+
+  // The chart: exact counts and shares, the withdrawn mark.
+  await commission.getByRole("link", { name: "개표 결과" }).click();
+  const row = (person) => commission.locator(".chart > li", { hasText: person });
+  await row("김하나").getByText("2 득표수 · 66.7%").waitFor({ timeout: 30_000 });
+  await row("이두리").getByText("1 득표수 · 33.3%").waitFor({ timeout: 30_000 });
+  await row("박세나").getByText("사퇴").waitFor({ timeout: 30_000 });
+  await row("박세나").getByText("0 득표수 · 0.0%").waitFor();
+  await noSeriousViolations(commission, "results");
+
+  // Certifying while voting is open is refused, and says why.
+  await commission.getByRole("link", { name: "선거 관리" }).click();
+  await commission.getByRole("link", { name }).click();
+  await commission.getByRole("button", { name: "결과 확정" }).click();
+  await commission.getByRole("alert").getByText("아직 결과를 확정할 수 없습니다").waitFor();
+});
