@@ -1,11 +1,15 @@
 // The web app: one page, routed by the URL's hash, calling the same HTTP API with the same
 // bearer tokens as every other client. Texts come from i18n.js (Korean by default).
 import { texts, problems } from "/web/i18n.js";
+import { challengeOf, randomText } from "/web/pkce.js";
 
 const view = document.getElementById("view");
 const message = document.getElementById("message");
 let language = localStorage.getItem("language") || "ko";
 let refresh = null;
+// On AWS, /config.json (written by scripts/deploy-web.sh) names the API and Cognito's hosted
+// login; locally there is none: the API is this origin, and sign-in is the development page.
+let config = {};
 
 const t = (key) => texts[language][key] ?? key;
 const token = () => sessionStorage.getItem("token");
@@ -28,7 +32,7 @@ class Refusal extends Error {
 async function api(method, path, body) {
   const headers = { authorization: `Bearer ${token()}` };
   if (body) headers["content-type"] = "application/json";
-  const reply = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
+  const reply = await fetch(`${config.apiUrl ?? ""}${path}`, { method, headers, body: body && JSON.stringify(body) });
   const json = await reply.json().catch(() => ({}));
   if (reply.status === 401) throw new Refusal("unauthenticated");
   if (!reply.ok) throw new Refusal(json.code ?? "other");
@@ -62,7 +66,43 @@ function say(text) {
 
 // ---------- pages ----------
 
+// ---------- Cognito's hosted login (on AWS): authorization code with PKCE ----------
+
+const callback = () => `${location.origin}/`;
+
+async function hostedLogin() {
+  const [verifier, state] = [randomText(), randomText(16)];
+  sessionStorage.setItem("pkce", JSON.stringify({ verifier, state }));
+  const query = new URLSearchParams({
+    response_type: "code", client_id: config.clientId, redirect_uri: callback(), scope: "openid email",
+    code_challenge_method: "S256", code_challenge: await challengeOf(verifier), state,
+  });
+  location.assign(`https://${config.loginDomain}/oauth2/authorize?${query}`);
+}
+
+/** Back from the hosted login with `?code=`: trade it for tokens; the id token is the bearer. */
+async function finishLogin() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("code")) return;
+  const { verifier, state } = JSON.parse(sessionStorage.getItem("pkce") ?? "{}");
+  sessionStorage.removeItem("pkce");
+  history.replaceState(null, "", `/${location.hash}`);
+  if (params.get("state") !== state) return;
+  const reply = await fetch(`https://${config.loginDomain}/oauth2/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", client_id: config.clientId, code: params.get("code"),
+      redirect_uri: callback(), code_verifier: verifier,
+    }),
+  });
+  if (reply.ok) sessionStorage.setItem("token", (await reply.json()).id_token);
+}
+
 function signIn() {
+  if (config.loginDomain) {
+    return show(t("signIn"), h("button", { type: "button", onclick: hostedLogin }, t("signIn")));
+  }
   const roles = ["voter", "candidate", "commission", "admin"];
   const form = h(
     "form",
@@ -410,7 +450,13 @@ document.getElementById("language").addEventListener("change", (event) => {
 });
 document.getElementById("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem("token");
+  if (config.loginDomain) {
+    const query = new URLSearchParams({ client_id: config.clientId, logout_uri: callback() });
+    return location.assign(`https://${config.loginDomain}/logout?${query}`);
+  }
   location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
+config = await fetch("/config.json").then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+await finishLogin();
 route();

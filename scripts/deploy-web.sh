@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Uploads the web app to a deployed stack: index.html at the root, the modules under web/,
+# and config.json naming the stack's API and Cognito hosted login (read from the stack's
+# outputs); then has CloudFront drop its cached copies. Needs the AWS CLI and credentials.
+#   scripts/deploy-web.sh <stack-name>      e.g. omp-election-dev, after `sam deploy`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 1 ] || { echo "usage: scripts/deploy-web.sh <stack-name>" >&2; exit 2; }
+stack=$1
+output() {
+  aws cloudformation describe-stacks --stack-name "$stack" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+site=$(mktemp -d)
+trap 'rm -rf "$site"' EXIT
+mkdir -p "$site/web"
+cp web/index.html "$site/"
+cp web/*.js web/*.css "$site/web/"
+printf '{"apiUrl": "%s", "loginDomain": "%s", "clientId": "%s"}\n' \
+  "$(output ApiUrl)" "$(output UserPoolLoginDomain)" "$(output UserPoolClientId)" >"$site/config.json"
+aws s3 sync "$site" "s3://$(output WebBucketName)/" --delete
+aws cloudfront create-invalidation --distribution-id "$(output WebDistributionId)" --paths '/*' >/dev/null
+echo "web app: $(output WebUrl)"
