@@ -48,6 +48,8 @@ export async function signedIn(browser, sub, groups, { width = 1280, timezoneId 
   const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId });
   const page = await context.newPage();
   await page.goto(`${base}/#/signin`);
+  await page.getByLabel("사용자 ID (sub)").waitFor();
+  await noSeriousViolations(page, "sign-in");
   await page.getByLabel("사용자 ID (sub)").fill(sub);
   for (const group of groups) await page.getByLabel(roleLabels[group]).check();
   await page.getByRole("button", { name: "로그인" }).click();

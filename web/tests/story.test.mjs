@@ -25,6 +25,8 @@ test("an election from registration to the results, through the pages of every r
   const officer = unique("officer");
   const commission = await signedIn(browser, officer, ["commission"], { timezoneId: "Asia/Seoul" });
   await commission.getByRole("link", { name: "선거 관리" }).click();
+  await commission.getByRole("heading", { name: "선거 관리" }).waitFor();
+  await noSeriousViolations(commission, "manage");
   const name = unique("지방 선거");
   const opens = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
   const closes = new Date(opens.getTime() + 3_600_000);
