@@ -236,7 +236,8 @@ async function results(electionId) {
   const bars = body.candidates.map((c) => {
     const share = total ? (100 * c.votes) / total : 0;
     return h("li", {},
-      h("div", { class: "label" }, `${c.ballotNumber}. ${c.name} (${c.party})`, c.withdrawn ? h("span", { class: "status closed" }, t("withdrawn")) : null),
+      // A name not yet in the view (its registration still on its way) shows as an ellipsis.
+      h("div", { class: "label" }, `${c.ballotNumber ?? "…"}. ${c.name ?? "…"} (${c.party ?? "…"})`, c.withdrawn ? h("span", { class: "status closed" }, t("withdrawn")) : null),
       h("div", { class: "bar", role: "img", "aria-label": `${c.name}: ${c.votes} ${t("votes")}, ${share.toFixed(1)}%` },
         h("span", { style: `width:${share}%` })),
       h("div", { class: "figures" }, `${c.votes.toLocaleString()} ${t("votes")} · ${share.toFixed(1)}%`));

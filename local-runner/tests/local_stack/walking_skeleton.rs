@@ -39,7 +39,16 @@ pub async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> cr
 
 /// Polls the results until `done` holds, for at most 30 s; returns the last results.
 pub async fn results_within_30s(api: &Api, token: &str, election: &str, done: impl Fn(&Value) -> bool) -> Value {
-    eventually(api, &format!("/elections/{election}/results"), token, done).await
+    // Counts and candidates' names reach the view by different events: wait for both.
+    let named = |r: &Value| {
+        r["candidates"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().all(|row| row["name"].is_string()))
+    };
+    eventually(api, &format!("/elections/{election}/results"), token, |r| {
+        done(r) && named(r)
+    })
+    .await
 }
 
 pub fn votes_of(results: &Value, candidate: &str) -> u64 {
