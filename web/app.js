@@ -120,8 +120,7 @@ function signIn() {
         location.hash = "#/elections";
       },
     },
-    h("label", { for: "sub" }, t("sub")),
-    h("input", { id: "sub", name: "sub", required: true, autocomplete: "username" }),
+    field("sub", t("sub"), { autocomplete: "username" }),
     h(
       "fieldset",
       {},

@@ -12,6 +12,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
 use handlers::services::LiveServices;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -156,27 +157,44 @@ impl Lambdas {
         })
     }
 
-    /// A batch of stream records; on a failed invocation, the whole batch is retried.
+    /// A batch to a binary. A failed invocation fails the whole batch (`all_failed`, the
+    /// reply that names every record), which the event source then retries, as Lambda's does.
+    async fn invoke_batch<R: DeserializeOwned>(
+        fleet: &Fleet,
+        function: Function,
+        event: Value,
+        all_failed: impl FnOnce(&Value) -> R,
+    ) -> Result<R, String> {
+        let failed = all_failed(&event);
+        match Self::invoke(fleet, function, event).await {
+            Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
+            Err(err) => {
+                tracing::warn!(error = %err, "batch failed");
+                Ok(failed)
+            }
+        }
+    }
+
+    /// A batch of stream records; on a failed invocation, retried from its first record.
     pub async fn stream(&self, function: StreamFunction, event: Value) -> Result<DynamoDbEventResponse, String> {
         match self {
             Self::InProcess(services) => {
                 let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
                 Ok(services.stream(function, event).await)
             }
-            Self::Runtime(fleet) => match Self::invoke(fleet, Function::Stream(function), event.clone()).await {
-                Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
-                Err(err) => {
-                    tracing::warn!(error = %err, "stream batch failed");
-                    let mut response = DynamoDbEventResponse::default();
+            Self::Runtime(fleet) => {
+                Self::invoke_batch(fleet, Function::Stream(function), event, |event| {
+                    let mut failure = DynamoDbBatchItemFailure::default();
                     let first = event
                         .pointer("/Records/0/dynamodb/SequenceNumber")
                         .and_then(Value::as_str);
-                    let mut failure = DynamoDbBatchItemFailure::default();
                     failure.item_identifier = first.map(str::to_owned);
+                    let mut response = DynamoDbEventResponse::default();
                     response.batch_item_failures.push(failure);
-                    Ok(response)
-                }
-            },
+                    response
+                })
+                .await
+            }
         }
     }
 
@@ -187,19 +205,18 @@ impl Lambdas {
                 let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
                 Ok(services.queue(function, event).await)
             }
-            Self::Runtime(fleet) => match Self::invoke(fleet, Function::Queue(function), event.clone()).await {
-                Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
-                Err(err) => {
-                    tracing::warn!(error = %err, "queue batch failed");
+            Self::Runtime(fleet) => {
+                Self::invoke_batch(fleet, Function::Queue(function), event, |event| {
                     let mut response = SqsBatchResponse::default();
-                    for id in event["Records"].as_array().into_iter().flatten() {
+                    for message in event["Records"].as_array().into_iter().flatten() {
                         let mut failure = BatchItemFailure::default();
-                        failure.item_identifier = id["messageId"].as_str().unwrap_or_default().to_owned();
+                        failure.item_identifier = message["messageId"].as_str().unwrap_or_default().to_owned();
                         response.batch_item_failures.push(failure);
                     }
-                    Ok(response)
-                }
-            },
+                    response
+                })
+                .await
+            }
         }
     }
 }

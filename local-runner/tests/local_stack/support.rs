@@ -18,8 +18,10 @@ pub fn bus_rules_lock() -> &'static tokio::sync::Mutex<()> {
 
 /// A queue's URL, by its local name (the template's logical id).
 pub async fn queue_url(clients: &Clients, name: &str) -> String {
-    let reply = clients.sqs.get_queue_url().queue_name(name).send().await;
-    reply.expect("the queue exists").queue_url.unwrap_or_default()
+    let (url, _) = local_runner::operations::queue(&clients.sqs, name)
+        .await
+        .expect("the queue exists");
+    url
 }
 
 /// Held by the tests that leave messages in the pipeline's dead-letter queues, or need them
