@@ -1,12 +1,12 @@
-//! The EventBridge adapter: puts domain events on the bus, ten per call, and checks every
-//! entry, because a 200 reply can still carry failed entries. Beside the bus, the queue
-//! where records that cannot become events are set aside (SQS).
+//! The EventBridge adapter: puts domain events on the bus (ballots packed), ten entries per
+//! call, and checks every entry, because a 200 reply can still carry failed entries. Beside
+//! the bus, the queue where records that cannot become events are set aside (SQS).
 
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_sqs::types::QueueAttributeName;
-use election_core::domain_events::DomainEvent;
+use election_core::domain_events::{bus_entries, BusEntry, DomainEvent};
 use election_core::ports::EventBus;
 use election_core::problem::StoreError;
 
@@ -55,23 +55,21 @@ impl EventBridgeBus {
 }
 
 impl EventBridgeBus {
-    /// One `PutEvents` call: how many of `chunk`, from the first, the bus accepted.
-    async fn put_events(&self, chunk: &[DomainEvent]) -> Result<usize, StoreError> {
-        let entries = chunk.iter().map(|event| {
+    /// One `PutEvents` call: how many of `entries`, from the first, the bus accepted.
+    async fn put_events(&self, entries: &[BusEntry]) -> Result<usize, StoreError> {
+        let request = entries.iter().map(|entry| {
             PutEventsRequestEntry::builder()
                 .event_bus_name(&self.bus_name)
-                .source(event.source())
-                .detail_type(event.detail_type())
-                .detail(event.detail_json())
-                // The envelope's time is the event's own (a ballot's hour), not the
-                // moment it was published, which would date the vote.
-                .time(DateTime::from_secs(event.occurred_at().timestamp()))
+                .source(entry.source)
+                .detail_type(entry.detail_type)
+                .detail(&entry.detail)
+                .time(DateTime::from_secs(entry.time.timestamp()))
                 .build()
         });
         let output = self
             .client
             .put_events()
-            .set_entries(Some(entries.collect()))
+            .set_entries(Some(request.collect()))
             .send()
             .await
             .map_err(|e| StoreError::Unavailable(aws_sdk_eventbridge::error::DisplayErrorContext(e).to_string()))?;
@@ -80,22 +78,25 @@ impl EventBridgeBus {
             let first_failed = output.entries().iter().position(|e| e.error_code().is_some());
             return Ok(first_failed.unwrap_or(0));
         }
-        Ok(chunk.len())
+        Ok(entries.len())
     }
 }
 
 impl EventBus for EventBridgeBus {
-    /// One call per ten events, in order, stopping at the first failure: what counts as
-    /// accepted is the unbroken run of events from the first, so a retry starts at the first
-    /// event not known to be on the bus. (Sending the calls at once was tried: locally it
-    /// floods LocalStack and starves the consumers; the chaos suite's drain took longer.)
+    /// The events as bus entries (ballots packed: [`bus_entries`]), ten entries per call, in
+    /// order, stopping at the first failure: what counts as accepted is the unbroken run of
+    /// events from the first, so a retry starts at the first event not known to be on the
+    /// bus. (Sending the calls at once was tried: locally it floods LocalStack and starves
+    /// the consumers; the chaos suite's drain took longer.)
     #[tracing::instrument(skip_all, fields(events = events.len()))]
     async fn publish(&self, events: &[DomainEvent]) -> Result<usize, StoreError> {
+        let entries = bus_entries(events);
         let mut accepted = 0;
-        for chunk in events.chunks(ENTRIES_PER_CALL) {
-            match self.put_events(chunk).await {
-                Ok(n) if n == chunk.len() => accepted += n,
-                Ok(n) => return Ok(accepted + n),
+        for call in entries.chunks(ENTRIES_PER_CALL) {
+            let carried = |n: usize| call.iter().take(n).map(|e| e.events).sum::<usize>();
+            match self.put_events(call).await {
+                Ok(n) if n == call.len() => accepted += carried(n),
+                Ok(n) => return Ok(accepted + carried(n)),
                 Err(err) if accepted == 0 => return Err(err),
                 Err(_) => return Ok(accepted),
             }

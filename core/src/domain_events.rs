@@ -144,6 +144,97 @@ impl DomainEvent {
     }
 }
 
+/// The ballots of one election, cast one after another, carried as one bus entry
+/// (`detail-type` `BallotsCast`). At a national peak one entry per vote would be 10,000
+/// entries a second, each delivered to its target on its own: past EventBridge's target
+/// invocation quota in most regions, and the whole cost of the local bus. A pack is only
+/// transport: the consumers read it back into its `BallotCast` events, each counted once
+/// by its own `eventId`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotsCast {
+    pub election_id: ElectionId,
+    pub ballots: Vec<BallotCast>,
+}
+
+const BALLOTS_CAST: &str = "BallotsCast";
+
+/// Most ballots in one entry: about 250 bytes each, so that ten entries (one `PutEvents`
+/// call) stay well under the call's 256 KB.
+pub const BALLOTS_PER_ENTRY: usize = 50;
+
+/// One entry for the bus, and how many of the events it was made from it carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusEntry {
+    pub source: &'static str,
+    pub detail_type: &'static str,
+    pub detail: String,
+    /// The envelope's time: the event's own (a ballot's hour), never the moment it is
+    /// published, which would date the vote.
+    pub time: DateTime<Utc>,
+    pub events: usize,
+}
+
+/// The bus entries for `events`, in order: each event on its own, except runs of ballots
+/// of one election, packed [`BALLOTS_PER_ENTRY`] at a time.
+pub fn bus_entries(events: &[DomainEvent]) -> Vec<BusEntry> {
+    let mut entries = Vec::new();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let DomainEvent::BallotCast(ballot) = first else {
+            entries.push(BusEntry {
+                source: first.source(),
+                detail_type: first.detail_type(),
+                detail: first.detail_json(),
+                time: first.occurred_at(),
+                events: 1,
+            });
+            rest = &rest[1..];
+            continue;
+        };
+        let ballots: Vec<BallotCast> = rest
+            .iter()
+            .take(BALLOTS_PER_ENTRY)
+            .map_while(|event| match event {
+                DomainEvent::BallotCast(b) if b.election_id == ballot.election_id => Some(b.clone()),
+                _ => None,
+            })
+            .collect();
+        let pack = BallotsCast {
+            election_id: ballot.election_id.clone(),
+            ballots,
+        };
+        entries.push(BusEntry {
+            source: first.source(),
+            detail_type: BALLOTS_CAST,
+            detail: serde_json::to_string(&pack).unwrap_or_default(),
+            time: ballot.occurred_at,
+            events: pack.ballots.len(),
+        });
+        rest = &rest[pack.ballots.len()..];
+    }
+    entries
+}
+
+/// The domain events an EventBridge envelope (as a queue receives it) carries: one, or a
+/// pack of ballots.
+pub fn events_in(envelope: &str) -> Result<Vec<DomainEvent>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct DetailType {
+        #[serde(rename = "detail-type")]
+        detail_type: String,
+    }
+    #[derive(Deserialize)]
+    struct Pack {
+        detail: BallotsCast,
+    }
+    if serde_json::from_str::<DetailType>(envelope)?.detail_type == BALLOTS_CAST {
+        let pack: Pack = serde_json::from_str(envelope)?;
+        return Ok(pack.detail.ballots.into_iter().map(DomainEvent::BallotCast).collect());
+    }
+    Ok(vec![serde_json::from_str(envelope)?])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +250,63 @@ mod tests {
         assert_eq!(event.detail_type(), "BallotCast");
         assert_eq!(event.event_id(), "BallotCast-1");
         assert!(event.detail_json().contains("\"candidateId\""));
+    }
+
+    fn ballot(election: &ElectionId) -> DomainEvent {
+        let receipt = ReceiptId::new();
+        DomainEvent::BallotCast(BallotCast {
+            event_id: format!("BallotCast-{receipt}"),
+            occurred_at: Utc::now(),
+            election_id: election.clone(),
+            candidate_id: CandidateId::new(),
+            receipt_id: receipt,
+        })
+    }
+
+    fn envelope(entry: &BusEntry) -> String {
+        format!(
+            r#"{{"version":"0","id":"x","detail-type":"{}","source":"{}","detail":{}}}"#,
+            entry.detail_type, entry.source, entry.detail
+        )
+    }
+
+    #[test]
+    fn packs_runs_of_one_elections_ballots_in_order_and_reads_them_back() {
+        let (a, b) = (ElectionId::new(), ElectionId::new());
+        let withdrawn = DomainEvent::CandidateWithdrawn(CandidateWithdrawn {
+            event_id: "CandidateWithdrawn-1".into(),
+            occurred_at: Utc::now(),
+            election_id: a.clone(),
+            candidate_id: CandidateId::new(),
+        });
+        let mut events: Vec<DomainEvent> = (0..BALLOTS_PER_ENTRY + 3).map(|_| ballot(&a)).collect();
+        events.push(withdrawn);
+        events.extend((0..2).map(|_| ballot(&a)));
+        events.extend((0..4).map(|_| ballot(&b)));
+
+        let entries = bus_entries(&events);
+
+        let shape: Vec<(&str, usize)> = entries.iter().map(|e| (e.detail_type, e.events)).collect();
+        assert_eq!(
+            shape,
+            [
+                ("BallotsCast", BALLOTS_PER_ENTRY),
+                ("BallotsCast", 3),
+                ("CandidateWithdrawn", 1),
+                ("BallotsCast", 2),
+                ("BallotsCast", 4),
+            ]
+        );
+        let read: Vec<DomainEvent> = entries.iter().flat_map(|e| events_in(&envelope(e)).unwrap()).collect();
+        assert_eq!(read, events);
+        let call: usize = entries.iter().take(10).map(|e| e.detail.len()).sum();
+        assert!(call < 256 * 1024, "{call} bytes in one PutEvents call");
+    }
+
+    #[test]
+    fn an_envelope_that_is_no_event_is_an_error() {
+        assert!(events_in(r#"{"detail-type":"BallotsCast","detail":{"ballots":[{}]}}"#).is_err());
+        assert!(events_in(r#"{"detail-type":"Unknown","detail":{}}"#).is_err());
+        assert!(events_in("not json").is_err());
     }
 }

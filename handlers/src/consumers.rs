@@ -1,10 +1,10 @@
-//! The queue consumers: each reads a batch of EventBridge envelopes, hands the domain
-//! events to its core policy, and reports the messages that failed, so that only they are
+//! The queue consumers: each reads a batch of EventBridge envelopes (one event each, or a
+//! pack of ballots), hands the domain events to its core policy, and reports the messages that failed, so that only they are
 //! retried (and, in the end, set aside in the dead-letter queue).
 
 use crate::services::App;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use election_core::domain_events::DomainEvent;
+use election_core::domain_events::{events_in, DomainEvent};
 use election_core::policies;
 use election_core::problem::StoreError;
 use std::future::Future;
@@ -47,20 +47,23 @@ pub struct RemoveWithdrawnPledges;
 impl Consumer for RemoveWithdrawnPledges {
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let Batch { events, mut failed } = read(event);
-        for (id, event) in events {
-            if let Err(err) = policies::remove_withdrawn_pledges(app.store(), &event).await {
-                tracing::warn!(error = %err, message_id = %id, "pledges not all removed; will retry");
-                failed.push(id);
+        for (id, events) in events {
+            for event in events {
+                if let Err(err) = policies::remove_withdrawn_pledges(app.store(), &event).await {
+                    tracing::warn!(error = %err, message_id = %id, "pledges not all removed; will retry");
+                    failed.push(id);
+                    break;
+                }
             }
         }
         failures(failed)
     }
 }
 
-/// A batch, read: the events with their message ids, and the ids of messages that are not
+/// A batch, read: each message's id and events, and the ids of messages that are not
 /// events (reported failed).
 struct Batch {
-    events: Vec<(String, DomainEvent)>,
+    events: Vec<(String, Vec<DomainEvent>)>,
     failed: Vec<String>,
 }
 
@@ -73,8 +76,8 @@ fn read(event: SqsEvent) -> Batch {
     };
     for message in event.records {
         let id = message.message_id.unwrap_or_default();
-        match message.body.as_deref().map(serde_json::from_str::<DomainEvent>) {
-            Some(Ok(domain)) => batch.events.push((id, domain)),
+        match message.body.as_deref().map(events_in) {
+            Some(Ok(events)) => batch.events.push((id, events)),
             _ => {
                 tracing::error!(message_id = %id, "message is not a domain event");
                 batch.failed.push(id);
@@ -98,8 +101,8 @@ fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
     response
 }
 
-/// Applies a whole batch in one go with `apply`. If that fails, each event is applied on
-/// its own, so that only the messages that still fail are retried (and, in the end, set
+/// Applies a whole batch in one go with `apply`. If that fails, each message's events are
+/// applied on their own, so that only the messages that still fail are retried (and, in the end, set
 /// aside in the dead-letter queue); the others are not held back by them.
 async fn apply_whole<F, Fut>(event: SqsEvent, apply: F) -> SqsBatchResponse
 where
@@ -107,11 +110,11 @@ where
     Fut: Future<Output = Result<(), StoreError>>,
 {
     let Batch { events, mut failed } = read(event);
-    let all: Vec<DomainEvent> = events.iter().map(|(_, e)| e.clone()).collect();
+    let all: Vec<DomainEvent> = events.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
     if let Err(err) = apply(all).await {
-        tracing::warn!(error = %err, "batch not applied whole; applying its events one by one");
-        for (id, event) in events {
-            if let Err(err) = apply(vec![event]).await {
+        tracing::warn!(error = %err, "batch not applied whole; applying it message by message");
+        for (id, events) in events {
+            if let Err(err) = apply(events).await {
                 tracing::warn!(error = %err, message_id = %id, "event not applied; it will be retried");
                 failed.push(id);
             }

@@ -13,12 +13,13 @@ use aws_sdk_dynamodb::Client;
 use chrono::Utc;
 use election_core::problem::StoreError;
 use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// Events per transaction: each needs a guard and at most three row updates, under
-/// DynamoDB's 100 items per transaction.
-const EFFECTS_PER_TRANSACTION: usize = 24;
+/// DynamoDB's most items in one transaction: a round holds as many events' guards, plus
+/// the rows they update together (a pack of ballots: one guard each, and one counter row
+/// per candidate).
+const ITEMS_PER_TRANSACTION: usize = 100;
 
 fn internal(err: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(err.to_string())
@@ -95,12 +96,16 @@ pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Ve
         // One transaction may touch an item only once: an effect whose guard item is
         // already in this round waits for the next.
         let mut round = Vec::new();
+        let mut rows = HashSet::new();
         let mut later = Vec::new();
         for effect in pending {
             let clash = round.iter().any(|e: &Effect| e.guard.key() == effect.guard.key());
-            if clash || round.len() == EFFECTS_PER_TRANSACTION {
+            let new_rows = effect.changes.iter().filter(|(key, _)| !rows.contains(key)).count();
+            let full = round.len() + 1 + rows.len() + new_rows > ITEMS_PER_TRANSACTION;
+            if clash || (full && !round.is_empty()) {
                 later.push(effect);
             } else {
+                rows.extend(effect.changes.iter().map(|(key, _)| key.clone()));
                 round.push(effect);
             }
         }
