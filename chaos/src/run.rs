@@ -181,7 +181,10 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
                 injected.batches_killed
             ),
         ),
-        ("events put on the bus twice", injected.events_duplicated.to_string()),
+        (
+            "bus entries put twice (a pack of ballots is one)",
+            injected.events_duplicated.to_string(),
+        ),
         ("redeliveries seen by the consumers", injected.redeliveries.to_string()),
         ("dead-lettered events redriven", drain.redriven.to_string()),
         (
