@@ -302,14 +302,27 @@ pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMa
     }
 }
 
+/// How long a receive waits for messages, and how long the poller waits for its reply. The
+/// reply must never be given up on: messages in a reply that comes too late are invisible
+/// for the queue's visibility timeout (30 s) with no one handling them. On a loaded machine
+/// LocalStack can answer a 1 s long poll seconds late, past the functions' fail-fast timeouts.
+const RECEIVE_WAIT_SECONDS: i32 = 1;
+const RECEIVE_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+
 async fn poll_queue(clients: &Clients, lambdas: &Lambdas, mapping: &QueueMapping) -> Result<(), String> {
+    let patient = aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(RECEIVE_REPLY_TIMEOUT)
+        .operation_timeout(RECEIVE_REPLY_TIMEOUT)
+        .build();
     let output = clients
         .sqs
         .receive_message()
         .queue_url(&mapping.queue_url)
         .max_number_of_messages(mapping.batch_size)
-        .wait_time_seconds(1)
+        .wait_time_seconds(RECEIVE_WAIT_SECONDS)
         .message_system_attribute_names(MessageSystemAttributeName::All)
+        .customize()
+        .config_override(aws_sdk_sqs::config::Builder::default().timeout_config(patient))
         .send()
         .await
         .map_err(describe)?;
