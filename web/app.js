@@ -6,6 +6,8 @@ import { challengeOf, randomText } from "/web/pkce.js";
 const view = document.getElementById("view");
 const message = document.getElementById("message");
 let language = localStorage.getItem("language") || "ko";
+// The shown page's refresh timer (an interval or a timeout): stopped when navigation starts
+// and whenever a page is shown, so it only ever runs for the page it was started by.
 let refresh = null;
 // On AWS, /config.json (written by scripts/deploy-web.sh) names the API and Cognito's hosted
 // login; locally there is none: the API is this origin, and sign-in is the development page.
@@ -39,6 +41,9 @@ async function api(method, path, body) {
   return json;
 }
 
+/** The items of a list response (ElectionList, CandidateList, PledgeList, MyVoteList). */
+const list = async (path) => (await api("GET", path)).items;
+
 /** An element: tag, attributes (on* are listeners), children (strings are text). */
 function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -50,11 +55,19 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** A labelled input: [label, input]. */
+const field = (id, label, attributes = {}) => [h("label", { for: id }, label), h("input", { id, name: id, required: true, ...attributes })];
+
 const when = (instant) =>
   new Date(instant).toLocaleString(language === "ko" ? "ko-KR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 
+function stopRefresh() {
+  clearInterval(refresh); // clears a timeout as well
+  refresh = null;
+}
+
 function show(title, ...content) {
-  clearInterval(refresh);
+  stopRefresh();
   document.title = `${title} · ${t("title")}`;
   view.replaceChildren(h("h1", {}, title), ...content);
   view.focus();
@@ -64,7 +77,16 @@ function say(text) {
   message.textContent = text;
 }
 
-// ---------- pages ----------
+/** A confirmation dialog; `action` runs on confirm. */
+function confirmWith(title, text, confirmText, action) {
+  const dialog = h("dialog", { "aria-labelledby": "confirm-title" },
+    h("h2", { id: "confirm-title" }, title), h("p", {}, text),
+    h("button", { type: "button", onclick: async () => { dialog.close(); await action(); } }, confirmText),
+    h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("cancel")));
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => dialog.remove());
+  dialog.showModal();
+}
 
 // ---------- Cognito's hosted login (on AWS): authorization code with PKCE ----------
 
@@ -135,8 +157,7 @@ function signIn() {
 }
 
 async function elections() {
-  const list = await api("GET", "/elections");
-  const items = (list.items ?? list).map((e) =>
+  const items = (await list("/elections")).map((e) =>
     h(
       "li",
       {},
@@ -153,20 +174,19 @@ async function elections() {
 async function ballot(electionId) {
   const [election, candidates] = await Promise.all([
     api("GET", `/elections/${electionId}`),
-    api("GET", `/elections/${electionId}/candidates`),
+    list(`/elections/${electionId}/candidates`),
   ]);
   const rows = await Promise.all(
-    (candidates.items ?? candidates).map(async (c) => {
-      const pledges = await api("GET", `/candidates/${c.candidateId}/pledges`);
-      const list = pledges.items ?? pledges;
+    candidates.map(async (c) => {
+      const pledges = await list(`/candidates/${c.candidateId}/pledges`);
       return h(
         "li",
         { class: c.status === "withdrawn" ? "withdrawn" : "" },
         h("span", { class: "number", "aria-label": t("ballotNumber") }, String(c.ballotNumber)),
         h("div", {}, h("strong", {}, c.name), " ", h("span", { class: "muted" }, c.party),
           c.status === "withdrawn" ? h("span", { class: "status closed" }, t("withdrawn")) : null,
-          h("details", {}, h("summary", {}, `${t("pledges")} (${list.length})`),
-            list.length ? h("ul", {}, list.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
+          h("details", {}, h("summary", {}, `${t("pledges")} (${pledges.length})`),
+            pledges.length ? h("ul", {}, pledges.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
         election.status === "open" && c.status !== "withdrawn"
           ? h("button", { type: "button", onclick: () => confirmVote(election, c) }, t("vote"))
           : null,
@@ -180,28 +200,14 @@ async function ballot(electionId) {
 }
 
 function confirmVote(election, candidate) {
-  const dialog = h(
-    "dialog",
-    { "aria-labelledby": "confirm-title" },
-    h("h2", { id: "confirm-title" }, `${candidate.ballotNumber}. ${candidate.name} (${candidate.party})`),
-    h("p", {}, t("confirmVote")),
-    h("button", {
-      type: "button",
-      onclick: async () => {
-        dialog.close();
-        try {
-          const receipt = await api("POST", `/elections/${election.electionId}/votes`, { candidateId: candidate.candidateId });
-          showReceipt(receipt, election);
-        } catch (refusal) {
-          say(refusal.message);
-        }
-      },
-    }, t("confirm")),
-    h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("cancel")),
-  );
-  document.body.append(dialog);
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.showModal();
+  confirmWith(`${candidate.ballotNumber}. ${candidate.name} (${candidate.party})`, t("confirmVote"), t("confirm"), async () => {
+    try {
+      const receipt = await api("POST", `/elections/${election.electionId}/votes`, { candidateId: candidate.candidateId });
+      showReceipt(receipt, election);
+    } catch (refusal) {
+      say(refusal.message);
+    }
+  });
 }
 
 function showReceipt(receipt, election) {
@@ -216,8 +222,7 @@ function showReceipt(receipt, election) {
 }
 
 async function myVotes() {
-  const votes = await api("GET", "/me/votes");
-  const rows = (votes.items ?? []).map((v) =>
+  const rows = (await list("/me/votes")).map((v) =>
     h("li", {}, h("strong", {}, v.electionName), h("div", {}, `${v.ballotNumber}. ${v.candidateName}`),
       h("div", { class: "muted" }, `${t("castAt")}: ${when(v.castAt)} · ${t("receipt")}: `, h("code", {}, v.receiptId))));
   show(t("myVotes"), rows.length ? h("ul", { class: "cards" }, rows) : h("p", {}, t("none")));
@@ -244,18 +249,21 @@ async function results(electionId) {
   show(`${t("results")}`,
     h("p", {}, h("strong", {}, body.final ? t("final") : t("provisional")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("asOf")}: ${when(body.asOf)}`),
     h("ol", { class: "chart" }, bars));
-  // While the count may still move, keep it fresh.
-  if (!body.final) refresh = setInterval(() => location.hash.endsWith("/results") && results(electionId).catch(() => {}), 5000);
+  // While the count may still move, keep it fresh: a chain of timeouts, each read showing the
+  // page again and arming the next; a failed read is retried, unless another page has started.
+  if (!body.final) {
+    const again = () => {
+      const timer = setTimeout(() => results(electionId).catch(() => refresh === timer && again()), 5000);
+      refresh = timer;
+    };
+    again();
+  }
 }
-
 
 // ---------- the commission ----------
 
-/** A labelled input: [label, input]. */
-const field = (id, label, attributes = {}) => [h("label", { for: id }, label), h("input", { id, name: id, required: true, ...attributes })];
-
 async function manage() {
-  const list = await api("GET", "/elections");
+  const registered = await list("/elections");
   const form = h("form", {
     onsubmit: async (event) => {
       event.preventDefault();
@@ -277,27 +285,16 @@ async function manage() {
   field("starts-at", t("startsAt"), { type: "datetime-local" }),
   field("ends-at", t("endsAt"), { type: "datetime-local" }),
   h("button", { type: "submit" }, t("register")));
-  const items = (list.items ?? list).map((e) =>
+  const items = registered.map((e) =>
     h("li", {}, h("a", { href: `#/elections/${e.electionId}/manage` }, e.name), " ",
       h("span", { class: `status ${e.status}` }, t(e.status))));
   show(t("manage"), h("h2", {}, t("registerElection")), form, h("h2", {}, t("elections")), h("ul", { class: "cards" }, items));
 }
 
-/** A confirmation dialog; `action` runs on confirm. */
-function confirmWith(title, text, confirmText, action) {
-  const dialog = h("dialog", { "aria-labelledby": "confirm-title" },
-    h("h2", { id: "confirm-title" }, title), h("p", {}, text),
-    h("button", { type: "button", onclick: async () => { dialog.close(); await action(); } }, confirmText),
-    h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("cancel")));
-  document.body.append(dialog);
-  dialog.addEventListener("close", () => dialog.remove());
-  dialog.showModal();
-}
-
 async function manageElection(electionId) {
   const [election, candidates] = await Promise.all([
     api("GET", `/elections/${electionId}`),
-    api("GET", `/elections/${electionId}/candidates`),
+    list(`/elections/${electionId}/candidates`),
   ]);
   const attempt = async (work, done) => {
     try {
@@ -323,7 +320,7 @@ async function manageElection(electionId) {
   field("candidate-name", t("name")),
   field("user-id", t("userId")),
   h("button", { type: "submit" }, t("registerCandidate")));
-  const rows = (candidates.items ?? candidates).map((c) =>
+  const rows = candidates.map((c) =>
     h("li", {}, `${c.ballotNumber}. ${c.name} (${c.party}) `,
       c.status === "withdrawn"
         ? h("span", { class: "status closed" }, t("withdrawn"))
@@ -342,15 +339,13 @@ async function manageElection(electionId) {
 
 async function candidacy() {
   const me = claims()?.sub;
-  const list = await api("GET", "/elections");
-  const mine = [];
-  for (const e of list.items ?? list) {
-    const candidates = await api("GET", `/elections/${e.electionId}/candidates`);
-    for (const c of candidates.items ?? candidates) if (c.userId === me) mine.push([e, c]);
-  }
+  // Every election's candidates at once; [election, candidate] pairs in the elections' order.
+  const mine = (await Promise.all((await list("/elections")).map(async (e) =>
+    (await list(`/elections/${e.electionId}/candidates`)).filter((c) => c.userId === me).map((c) => [e, c])))).flat();
   if (!mine.length) return show(t("candidacy"), h("p", {}, t("noCandidacy")));
-  const sections = await Promise.all(mine.map(async ([election, c]) => {
-    const pledges = await api("GET", `/candidates/${c.candidateId}/pledges`);
+  // Each candidate's section, with its live count's <output> kept for the refresh.
+  const entries = await Promise.all(mine.map(async ([election, c]) => {
+    const pledges = await list(`/candidates/${c.candidateId}/pledges`);
     const form = h("form", {
       onsubmit: async (event) => {
         event.preventDefault();
@@ -369,10 +364,10 @@ async function candidacy() {
     field(`description-${c.candidateId}`, t("description")),
     h("button", { type: "submit" }, t("addPledge")));
     const count = h("output", { class: "pledge-count" }, String(c.pledgeCount));
-    return h("section", {},
+    const section = h("section", {},
       h("h2", {}, `${election.name}: ${c.ballotNumber}. ${c.name} (${c.party})`),
       h("p", {}, `${t("pledgeCount")}: `, count),
-      h("ul", { class: "cards" }, (pledges.items ?? pledges).map((p) =>
+      h("ul", { class: "cards" }, pledges.map((p) =>
         h("li", {}, h("b", {}, p.title), ` (${p.theme}) — ${p.description} `,
           h("button", { type: "button", class: "secondary", onclick: async () => {
             try {
@@ -383,15 +378,14 @@ async function candidacy() {
             }
           } }, `${t("deletePledge")}: ${p.title}`)))),
       form);
+    return { c, count, section };
   }));
-  show(t("candidacy"), ...sections);
+  show(t("candidacy"), ...entries.map(({ section }) => section));
   // The live pledge count is kept by the pipeline: keep reading it.
   refresh = setInterval(async () => {
-    if (location.hash !== "#/candidacy") return;
-    for (const [, c] of mine) {
+    for (const { c, count } of entries) {
       const fresh = await api("GET", `/candidates/${c.candidateId}`).catch(() => null);
-      const output = document.querySelectorAll(".pledge-count")[mine.findIndex(([, m]) => m === c)];
-      if (fresh && output) output.textContent = String(fresh.pledgeCount);
+      if (fresh) count.textContent = String(fresh.pledgeCount);
     }
   }, 3000);
 }
@@ -412,6 +406,8 @@ const routes = [
 const groups = () => claims()?.["cognito:groups"] ?? [];
 
 async function route() {
+  // Navigation starts: the previous page's refresh stops here, before the next page loads.
+  stopRefresh();
   translate();
   if (!token() && location.hash !== "#/signin") return (location.hash = "#/signin");
   const hash = location.hash || "#/elections";
@@ -439,7 +435,8 @@ function translate() {
   const who = claims();
   document.getElementById("who").textContent = who ? who.sub : "";
   // Each role sees its own pages; the API refuses the others anyway.
-  for (const link of document.querySelectorAll("[data-role]")) link.hidden = !groups().includes(link.dataset.role);
+  const roles = groups();
+  for (const link of document.querySelectorAll("[data-role]")) link.hidden = !roles.includes(link.dataset.role);
   document.getElementById("sign-out").hidden = !who;
 }
 

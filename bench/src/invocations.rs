@@ -2,15 +2,10 @@
 //! runner's modes (`up --lambdas in-process` and `--lambdas runtime`): a read
 //! (`GET /elections`, query-elections) and a write (`POST /elections`, register-election).
 
+use crate::report::percentile;
 use chrono::{TimeDelta, Utc};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn median_and_p90(mut times: Vec<Duration>) -> (f64, f64) {
-    times.sort();
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
-    (at(0.5), at(0.9))
-}
 
 pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let http = reqwest::Client::new();
@@ -23,6 +18,7 @@ pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::erro
     let now = Utc::now();
     let body = json!({"name": "Invocation timing", "votingStartsAt": now + TimeDelta::days(1),
                       "votingEndsAt": now + TimeDelta::days(2)});
+    let elections = format!("{api}/elections");
     for (label, write) in [
         ("GET /elections (query-elections)", false),
         ("POST /elections (register-election)", true),
@@ -31,9 +27,9 @@ pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::erro
         // The first few warm the connection and the function instances.
         for i in 0..requests + 5 {
             let request = if write {
-                http.post(format!("{api}/elections")).json(&body)
+                http.post(&elections).json(&body)
             } else {
-                http.get(format!("{api}/elections"))
+                http.get(&elections)
             };
             let started = Instant::now();
             let status = request.bearer_auth(&token).send().await?.status();
@@ -44,7 +40,7 @@ pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::erro
                 times.push(started.elapsed());
             }
         }
-        let (median, p90) = median_and_p90(times);
+        let (median, p90) = (percentile(&mut times, 0.5), percentile(&mut times, 0.9));
         println!("{label:<40} median {median:7.1} ms   p90 {p90:7.1} ms   ({requests} requests)");
     }
     Ok(())

@@ -42,7 +42,8 @@ pub struct RunOptions {
 /// The target rate the design is for.
 const NATIONAL_PEAK_VOTES_PER_SECOND: f64 = 10_000.0;
 
-fn percentile(values: &mut [Duration], p: f64) -> f64 {
+/// The `p` quantile of `values`, in milliseconds.
+pub(crate) fn percentile(values: &mut [Duration], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }

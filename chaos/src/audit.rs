@@ -10,12 +10,11 @@ use election_core::ports::EventBus;
 use handlers::functions::OperationFunction;
 use handlers::services::LiveServices;
 use local_runner::clients::Clients;
-use local_runner::operations::{queue, redrive};
+use local_runner::operations::{queue, redrive_with};
 use local_runner::template::Template;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -23,7 +22,6 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Stack<'a> {
     pub clients: &'a Clients,
     pub template: &'a Template,
-    pub template_path: &'a Path,
     pub services: &'a LiveServices,
 }
 
@@ -81,7 +79,7 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
         };
         if backlog.iter().any(|(name, _)| name.contains("DeadLetter")) {
             eprintln!("dead letters: {backlog:?}; redriving them");
-            report.redriven += redrive(stack.template_path).await?;
+            report.redriven += redrive_with(&stack.clients.sqs, stack.template).await?;
         }
         quiet = if backlog.is_empty() && difference == 0 {
             quiet + 1

@@ -20,7 +20,6 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -78,7 +77,6 @@ struct State {
 /// What both listeners share.
 pub struct Chaos {
     state: Mutex<State>,
-    requests: AtomicU64,
     seed: u64,
 }
 
@@ -86,7 +84,6 @@ impl Chaos {
     pub fn new(seed: u64) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::default(),
-            requests: AtomicU64::new(0),
             seed,
         })
     }
@@ -221,11 +218,17 @@ impl Upstream {
 
     /// Decides what happens to one request of the stack's.
     async fn handle(&self, call: Call) -> Reply {
-        let Some(plan) = self.chaos.state().plan.clone() else {
+        // The plan, and this request's number (from 0) under it, read together.
+        let armed = {
+            let mut state = self.chaos.state();
+            state.plan.clone().map(|plan| {
+                state.report.requests += 1;
+                (state.report.requests - 1, plan)
+            })
+        };
+        let Some((n, plan)) = armed else {
             return self.forward(&call).await;
         };
-        let n = self.chaos.requests.fetch_add(1, Ordering::Relaxed);
-        self.chaos.state().report.requests += 1;
         if call.operation == "PutEvents" {
             let paused_until = self.chaos.state().bus_paused_until;
             if let Some(until) = paused_until.filter(|until| *until > Instant::now()) {

@@ -68,7 +68,6 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
     let stack = Stack {
         clients: &clients,
         template: &template,
-        template_path: &options.template,
         services: &services,
     };
     let http = reqwest::Client::builder()

@@ -219,20 +219,12 @@ pub fn bus_entries(events: &[DomainEvent]) -> Vec<BusEntry> {
 /// The domain events an EventBridge envelope (as a queue receives it) carries: one, or a
 /// pack of ballots.
 pub fn events_in(envelope: &str) -> Result<Vec<DomainEvent>, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct DetailType {
-        #[serde(rename = "detail-type")]
-        detail_type: String,
+    let envelope: serde_json::Value = serde_json::from_str(envelope)?;
+    if envelope["detail-type"] == BALLOTS_CAST {
+        let pack = BallotsCast::deserialize(&envelope["detail"])?;
+        return Ok(pack.ballots.into_iter().map(DomainEvent::BallotCast).collect());
     }
-    #[derive(Deserialize)]
-    struct Pack {
-        detail: BallotsCast,
-    }
-    if serde_json::from_str::<DetailType>(envelope)?.detail_type == BALLOTS_CAST {
-        let pack: Pack = serde_json::from_str(envelope)?;
-        return Ok(pack.detail.ballots.into_iter().map(DomainEvent::BallotCast).collect());
-    }
-    Ok(vec![serde_json::from_str(envelope)?])
+    Ok(vec![DomainEvent::deserialize(&envelope)?])
 }
 
 #[cfg(test)]

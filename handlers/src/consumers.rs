@@ -1,6 +1,7 @@
 //! The queue consumers: each reads a batch of EventBridge envelopes (one event each, or a
-//! pack of ballots), hands the domain events to its core policy, and reports the messages that failed, so that only they are
-//! retried (and, in the end, set aside in the dead-letter queue).
+//! pack of ballots), hands the domain events to its core policy, and reports the messages
+//! that failed, so that only they are retried (and, in the end, set aside in the
+//! dead-letter queue).
 
 use crate::services::App;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -102,8 +103,8 @@ fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
 }
 
 /// Applies a whole batch in one go with `apply`. If that fails, each message's events are
-/// applied on their own, so that only the messages that still fail are retried (and, in the end, set
-/// aside in the dead-letter queue); the others are not held back by them.
+/// applied on their own, so that only the messages that still fail are retried (and, in the
+/// end, set aside in the dead-letter queue); the others are not held back by them.
 async fn apply_whole<F, Fut>(event: SqsEvent, apply: F) -> SqsBatchResponse
 where
     F: Fn(Vec<DomainEvent>) -> Fut,

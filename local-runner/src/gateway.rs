@@ -188,14 +188,7 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
         }
     };
     let mut response = Response::new(AxumBody::from(reply.body));
-    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    for (name, value) in reply.headers {
-        if let (Ok(name), Ok(value)) = (
-            axum::http::HeaderName::try_from(name),
-            axum::http::HeaderValue::try_from(value),
-        ) {
-            response.headers_mut().append(name, value);
-        }
-    }
+    *response.status_mut() = reply.status;
+    *response.headers_mut() = reply.headers;
     response
 }

@@ -8,10 +8,11 @@ use crate::function_env::function_environment;
 use crate::runtime_api::{start_function, Outcome, RuntimeApi};
 use crate::template::Template;
 use crate::BoxError;
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::sqs::SqsBatchResponse;
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
 use handlers::services::LiveServices;
+use lambda_http::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -21,8 +22,8 @@ use std::time::Duration;
 
 /// An HTTP function's reply, as API Gateway turns it into a response.
 pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -117,17 +118,13 @@ impl Lambdas {
 
     /// An API Gateway v2 (payload 2.0) event to an HTTP function.
     pub async fn http(&self, function: HttpFunction, event: Value) -> Result<HttpReply, String> {
-        let request = lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())?;
         let fleet = match self {
             Self::InProcess(services) => {
+                let request = lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())?;
                 let (parts, body) = services.http(function, request).await.into_parts();
                 return Ok(HttpReply {
-                    status: parts.status.as_u16(),
-                    headers: parts
-                        .headers
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                        .collect(),
+                    status: parts.status,
+                    headers: parts.headers,
                     body: match body {
                         lambda_http::Body::Text(text) => text.into_bytes(),
                         lambda_http::Body::Binary(bytes) => bytes,
@@ -149,74 +146,48 @@ impl Lambdas {
             status: reply["statusCode"]
                 .as_u64()
                 .and_then(|s| u16::try_from(s).ok())
-                .unwrap_or(502),
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::BAD_GATEWAY),
             headers: headers
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .filter_map(|(k, v)| {
+                    Some((
+                        HeaderName::try_from(k.as_str()).ok()?,
+                        HeaderValue::try_from(v.as_str()?).ok()?,
+                    ))
+                })
                 .collect(),
             body,
         })
     }
 
-    /// A batch to a binary. A failed invocation fails the whole batch (`all_failed`, the
-    /// reply that names every record), which the event source then retries, as Lambda's does.
-    async fn invoke_batch<R: DeserializeOwned>(
-        fleet: &Fleet,
-        function: Function,
-        event: Value,
-        all_failed: impl FnOnce(&Value) -> R,
-    ) -> Result<R, String> {
-        let failed = all_failed(&event);
-        match Self::invoke(fleet, function, event).await {
-            Ok(reply) => serde_json::from_value(reply).map_err(|e| e.to_string()),
-            Err(err) => {
-                tracing::warn!(error = %err, "batch failed");
-                Ok(failed)
-            }
-        }
+    /// A batch to a binary, and its reply. A failed invocation is an error, which the event
+    /// source then retries whole, as Lambda's does.
+    async fn invoke_batch<R: DeserializeOwned>(fleet: &Fleet, function: Function, event: Value) -> Result<R, String> {
+        let reply = Self::invoke(fleet, function, event).await?;
+        serde_json::from_value(reply).map_err(|e| e.to_string())
     }
 
-    /// A batch of stream records; on a failed invocation, retried from its first record.
+    /// A batch of stream records (an error if it was not handled: the poller retries it from
+    /// its first record).
     pub async fn stream(&self, function: StreamFunction, event: Value) -> Result<DynamoDbEventResponse, String> {
         match self {
             Self::InProcess(services) => {
                 let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
                 Ok(services.stream(function, event).await)
             }
-            Self::Runtime(fleet) => {
-                Self::invoke_batch(fleet, Function::Stream(function), event, |event| {
-                    let mut failure = DynamoDbBatchItemFailure::default();
-                    let first = event
-                        .pointer("/Records/0/dynamodb/SequenceNumber")
-                        .and_then(Value::as_str);
-                    failure.item_identifier = first.map(str::to_owned);
-                    let mut response = DynamoDbEventResponse::default();
-                    response.batch_item_failures.push(failure);
-                    response
-                })
-                .await
-            }
+            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Stream(function), event).await,
         }
     }
 
-    /// A batch of queue messages; on a failed invocation, every message is retried.
+    /// A batch of queue messages (an error if it was not handled: none is deleted, so every
+    /// message comes back).
     pub async fn queue(&self, function: QueueFunction, event: Value) -> Result<SqsBatchResponse, String> {
         match self {
             Self::InProcess(services) => {
                 let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
                 Ok(services.queue(function, event).await)
             }
-            Self::Runtime(fleet) => {
-                Self::invoke_batch(fleet, Function::Queue(function), event, |event| {
-                    let mut response = SqsBatchResponse::default();
-                    for message in event["Records"].as_array().into_iter().flatten() {
-                        let mut failure = BatchItemFailure::default();
-                        failure.item_identifier = message["messageId"].as_str().unwrap_or_default().to_owned();
-                        response.batch_item_failures.push(failure);
-                    }
-                    response
-                })
-                .await
-            }
+            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Queue(function), event).await,
         }
     }
 }

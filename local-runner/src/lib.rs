@@ -199,17 +199,19 @@ async fn serve(
     clients: &Clients,
 ) -> Result<(), BoxError> {
     let provisioned = provision::provision(clients, template).await?;
-    let mut services = local_services(clients, template)?;
-    if let Some(queue_url) = provisioned.queue_urls.get(UNREADABLE_RECORDS_QUEUE) {
-        services.bus = services
-            .bus
-            .with_set_aside_queue(clients.sqs.clone(), queue_url.clone());
-    }
-    // Every queue of the template is in the pipeline (the template's PIPELINE_QUEUE_URLS).
-    let pipeline = provisioned.queue_urls.values().cloned().collect();
-    services.bus = services.bus.with_pipeline_queues(clients.sqs.clone(), pipeline);
     let lambdas = Arc::new(match options.lambdas {
-        LambdaMode::InProcess => Lambdas::InProcess(Arc::new(services)),
+        LambdaMode::InProcess => {
+            let mut services = local_services(clients, template)?;
+            if let Some(queue_url) = provisioned.queue_urls.get(UNREADABLE_RECORDS_QUEUE) {
+                services.bus = services
+                    .bus
+                    .with_set_aside_queue(clients.sqs.clone(), queue_url.clone());
+            }
+            // Every queue of the template is in the pipeline (the template's PIPELINE_QUEUE_URLS).
+            let pipeline = provisioned.queue_urls.values().cloned().collect();
+            services.bus = services.bus.with_pipeline_queues(clients.sqs.clone(), pipeline);
+            Lambdas::InProcess(Arc::new(services))
+        }
         // The function binaries sit beside the runner's (one `cargo build --workspace`).
         LambdaMode::Runtime => {
             let bin_dir = std::env::current_exe()?
@@ -248,14 +250,15 @@ async fn serve(
             )));
         }
     }
+    let secret = jwt::secret_from_env();
     let gateway = Arc::new(Gateway::new(
         routes,
         lambdas,
-        jwt::secret_from_env(),
+        secret.clone(),
         std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     ));
     let site = options.template.with_file_name("web");
-    let app = gateway::router(gateway).merge(web::router(site, jwt::secret_from_env()));
+    let app = gateway::router(gateway).merge(web::router(site, secret));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)

@@ -73,14 +73,18 @@ pub async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<(String, Str
 /// redriven event counts once. Returns how many messages were moved.
 pub async fn redrive(template: &Path) -> Result<i64, BoxError> {
     let template = Template::load(template)?;
-    let sqs = Clients::local(Ports::from_env()).await.sqs;
+    redrive_with(&Clients::local(Ports::from_env()).await.sqs, &template).await
+}
+
+/// [`redrive`], with the clients and template the caller holds.
+pub async fn redrive_with(sqs: &aws_sdk_sqs::Client, template: &Template) -> Result<i64, BoxError> {
     let mut moved = 0;
     for served in &template.queues {
         let Some(dead_letters) = &served.dead_letter_queue else {
             continue;
         };
-        let (_, source) = queue(&sqs, dead_letters).await?;
-        let (_, destination) = queue(&sqs, &served.logical_id).await?;
+        let (_, source) = queue(sqs, dead_letters).await?;
+        let (_, destination) = queue(sqs, &served.logical_id).await?;
         let task = sqs
             .start_message_move_task()
             .source_arn(&source)

@@ -211,7 +211,7 @@ async fn poll_shard(
             .first()
             .and_then(|f| f.item_identifier.clone()),
         Err(err) => {
-            tracing::error!(error = %err, "stream records do not read as a Lambda event");
+            tracing::error!(error = %err, "stream batch not handled; retrying it from its first record");
             records.first().and_then(sequence_number).map(str::to_owned)
         }
     };
@@ -294,8 +294,14 @@ pub fn queue_concurrency() -> usize {
 
 /// Runs one poller of a queue mapping until the task is aborted.
 pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMapping) {
+    let patient = adapters::aws::timeouts()
+        .to_builder()
+        .operation_attempt_timeout(RECEIVE_REPLY_TIMEOUT)
+        .operation_timeout(RECEIVE_REPLY_TIMEOUT)
+        .build();
+    let receiver = aws_sdk_sqs::Client::from_conf(clients.sqs.config().to_builder().timeout_config(patient).build());
     loop {
-        if let Err(err) = poll_queue(&clients, &lambdas, &mapping).await {
+        if let Err(err) = poll_queue(&clients, &receiver, &lambdas, &mapping).await {
             tracing::warn!(error = %err, queue = %mapping.queue_url, "queue poll failed");
             tokio::time::sleep(IDLE_PAUSE).await;
         }
@@ -309,20 +315,18 @@ pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMa
 const RECEIVE_WAIT_SECONDS: i32 = 1;
 const RECEIVE_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
-async fn poll_queue(clients: &Clients, lambdas: &Lambdas, mapping: &QueueMapping) -> Result<(), String> {
-    let patient = aws_config::timeout::TimeoutConfig::builder()
-        .operation_attempt_timeout(RECEIVE_REPLY_TIMEOUT)
-        .operation_timeout(RECEIVE_REPLY_TIMEOUT)
-        .build();
-    let output = clients
-        .sqs
+async fn poll_queue(
+    clients: &Clients,
+    receiver: &aws_sdk_sqs::Client,
+    lambdas: &Lambdas,
+    mapping: &QueueMapping,
+) -> Result<(), String> {
+    let output = receiver
         .receive_message()
         .queue_url(&mapping.queue_url)
         .max_number_of_messages(mapping.batch_size)
         .wait_time_seconds(RECEIVE_WAIT_SECONDS)
         .message_system_attribute_names(MessageSystemAttributeName::All)
-        .customize()
-        .config_override(aws_sdk_sqs::config::Builder::default().timeout_config(patient))
         .send()
         .await
         .map_err(describe)?;

@@ -22,12 +22,12 @@ pub mod withdraw_candidate;
 use crate::auth::{Caller, Role};
 use crate::problem::AppError;
 
-/// The caller must hold one of `roles`.
 /// Who the caller is, as recorded beside what they do: their `sub`.
 pub fn identity(caller: &Caller) -> Result<crate::domain::text::Name, AppError> {
     crate::domain::text::Name::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)
 }
 
+/// The caller must hold one of `roles`.
 pub fn authorize(caller: &Caller, roles: &[Role]) -> Result<(), AppError> {
     if caller.has_any(roles) {
         Ok(())

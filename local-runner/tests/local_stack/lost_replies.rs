@@ -34,11 +34,7 @@ struct Proxy {
 async fn forward(proxy: &Proxy, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let is_write = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.ends_with(".TransactWriteItems"));
+    let is_write = local_runner::clients::aws_operation(&parts.headers) == "TransactWriteItems";
     let mut upstream = proxy.http.post(&proxy.target).body(body);
     for (name, value) in &parts.headers {
         if name != "host" && name != "content-length" {
