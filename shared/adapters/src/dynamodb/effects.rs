@@ -1,0 +1,201 @@
+//! Applying the core's effects exactly once, with DynamoDB transactions.
+//!
+//! A batch becomes transactions of guards (conditional writes on marker items, as each
+//! [`Guard`] requires) plus one merged update per row (counters added up). A guard whose
+//! condition fails means "already done": that event is dropped and the rest applied
+//! again. So a redelivered event, or a batch retried after a partial failure, changes
+//! nothing the second time, and a batch is applied wholly or not at all.
+
+use super::errors::{classify, failed_conditions};
+use super::views::{attribute, raw_item, raw_key};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use chrono::Utc;
+use election_core::problem::PortError;
+use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// DynamoDB's most items in one transaction: a round holds as many events' guards, plus
+/// the rows they update together (a pack of ballots: one guard each, and one counter row
+/// per candidate).
+const ITEMS_PER_TRANSACTION: usize = 100;
+
+fn internal(err: impl std::fmt::Display) -> PortError {
+    PortError::Internal(err.to_string())
+}
+
+fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+/// The conditional write of a guard: a marker put only if absent, or moved on only from
+/// the state the guard requires.
+fn guard_item(table: &str, guard: &Guard) -> Result<TransactWriteItem, PortError> {
+    let key = guard.key();
+    let Some(required) = guard.requires() else {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(raw_item(&marker_row(key, guard.leaves()))))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", key[0].0)
+            .build()
+            .map_err(internal)?;
+        return Ok(TransactWriteItem::builder().put(put).build());
+    };
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(raw_key(key)))
+        .update_expression("SET #state = :leaves")
+        .condition_expression("#state = :requires")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":leaves", s(guard.leaves().as_str()))
+        .expression_attribute_values(":requires", s(required.as_str()))
+        .build()
+        .map_err(internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+fn row_update(table: &str, key: &RowKey, change: RowChange) -> Result<TransactWriteItem, PortError> {
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
+    let mut sets = Vec::new();
+    let mut adds = Vec::new();
+    for (i, (attr, value)) in change.set.iter().enumerate() {
+        names.insert(format!("#s{i}"), (*attr).to_owned());
+        values.insert(format!(":s{i}"), attribute(value));
+        sets.push(format!("#s{i} = :s{i}"));
+    }
+    for (i, (attr, n)) in change.add.iter().enumerate() {
+        names.insert(format!("#a{i}"), (*attr).to_owned());
+        values.insert(format!(":a{i}"), AttributeValue::N(n.to_string()));
+        adds.push(format!("#a{i} :a{i}"));
+    }
+    let mut expression = Vec::new();
+    if !sets.is_empty() {
+        expression.push(format!("SET {}", sets.join(", ")));
+    }
+    if !adds.is_empty() {
+        expression.push(format!("ADD {}", adds.join(", ")));
+    }
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(raw_key(key)))
+        .update_expression(expression.join(" "))
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .map_err(internal)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// Applies `effects` to `table`, each exactly once.
+pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Vec<Effect>) -> Result<(), PortError> {
+    let mut pending = effects;
+    while !pending.is_empty() {
+        // One transaction may touch an item only once: an effect whose guard item is
+        // already in this round waits for the next.
+        let mut round = Vec::new();
+        let mut rows = HashSet::new();
+        let mut later = Vec::new();
+        for effect in pending {
+            let clash = round.iter().any(|e: &Effect| e.guard.key() == effect.guard.key());
+            let new_rows = effect.changes.iter().filter(|(key, _)| !rows.contains(key)).count();
+            let full = round.len() + 1 + rows.len() + new_rows > ITEMS_PER_TRANSACTION;
+            if clash || (full && !round.is_empty()) {
+                later.push(effect);
+            } else {
+                rows.extend(effect.changes.iter().map(|(key, _)| key.clone()));
+                round.push(effect);
+            }
+        }
+        let mut round = apply_round(client, table, round).await?;
+        round.extend(later);
+        pending = round;
+    }
+    Ok(())
+}
+
+/// Tries of a transaction that conflicts with another (two projectors writing one row).
+const CONFLICT_TRIES: u32 = 4;
+
+/// Applies one round; returns the effects still to apply (none on success).
+async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Result<Vec<Effect>, PortError> {
+    let mut conflicts = 0;
+    while !round.is_empty() {
+        let mut items = round
+            .iter()
+            .map(|e| guard_item(table, &e.guard))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (key, change) in merge(&round) {
+            items.push(row_update(table, &key, change)?);
+        }
+        let err = match client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(Vec::new()),
+            Err(err) => err,
+        };
+        let Some(mut done) = failed_conditions(&err) else {
+            return Err(classify(err));
+        };
+        done.resize(round.len(), false);
+        if !done.contains(&true) {
+            conflicts += 1;
+            if conflicts >= CONFLICT_TRIES {
+                return Err(classify(err));
+            }
+            // Another projector holds a row: back off a little, differently each time.
+            let jitter = u64::from(Utc::now().timestamp_subsec_millis() % 50);
+            tokio::time::sleep(Duration::from_millis(50 * u64::from(conflicts) + jitter)).await;
+            continue;
+        }
+        let mut flags = done.into_iter();
+        let (already, mut rest): (Vec<Effect>, Vec<Effect>) =
+            round.into_iter().partition(|_| flags.next().unwrap_or(false));
+        tracing::info!(skipped = already.len(), "events already applied");
+        for effect in already {
+            if effect.guard.leaves_tombstone()
+                && leave_tombstone(client, table, effect.guard.key()).await? == Some(MarkerState::Counted)
+            {
+                // Its addition was counted in the meantime: count it out after all.
+                rest.push(effect);
+            }
+        }
+        round = rest;
+    }
+    Ok(Vec::new())
+}
+
+/// A guard found its marker not as it requires. Where the guard says so (a deletion that
+/// found no counted pledge), leave the tombstone, so that an addition still to come is not
+/// counted. Returns the marker's state if one was there already: `counted` means the
+/// addition was applied concurrently, and the deletion must be retried.
+async fn leave_tombstone(client: &Client, table: &str, key: &RowKey) -> Result<Option<MarkerState>, PortError> {
+    let result = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(raw_item(&marker_row(key, MarkerState::Deleted))))
+        .condition_expression("attribute_not_exists(#k)")
+        .expression_attribute_names("#k", key[0].0)
+        .send()
+        .await;
+    match result.map_err(classify) {
+        Ok(_) => Ok(None),
+        Err(PortError::Conflict) => {
+            let existing = client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(raw_key(key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(classify)?;
+            Ok(existing.item.map(super::views::row).as_ref().and_then(marker_state))
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,59 @@
+//! The elections table: one item per election, keyed by `electionId`.
+
+use super::errors::{classify, corrupt};
+use super::items::{ElectionItem, Item};
+use super::DynamoStore;
+use aws_sdk_dynamodb::types::AttributeValue;
+use election_core::domain::election::Election;
+use election_core::domain::ids::ElectionId;
+use election_core::ports::ElectionStore;
+use election_core::problem::PortError;
+use std::collections::HashMap;
+
+impl ElectionStore for DynamoStore {
+    #[tracing::instrument(skip_all, fields(election_id = %election.id))]
+    async fn insert_election(&self, election: &Election) -> Result<(), PortError> {
+        let item = serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
+        self.client
+            .put_item()
+            .table_name(&self.tables.elections)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(electionId)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn elections(&self) -> Result<Vec<Election>, PortError> {
+        // Elections are few (one a year or so): a scan is the simple, honest read.
+        let items = self
+            .client
+            .scan()
+            .table_name(&self.tables.elections)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(classify)?;
+        let mut elections = items.into_iter().map(election_from).collect::<Result<Vec<_>, _>>()?;
+        elections.sort_by_key(|e| (e.window.starts_at(), e.id.clone()));
+        Ok(elections)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
+        let item = self.get(&self.tables.elections, "electionId", id.to_string()).await?;
+        item.map(election_from).transpose()
+    }
+}
+
+fn election_from(raw: HashMap<String, AttributeValue>) -> Result<Election, PortError> {
+    match serde_dynamo::from_item(raw).map_err(corrupt)? {
+        Item::Election(item) => Election::try_from(item).map_err(|e| PortError::Internal(e.to_string())),
+        _ => Err(PortError::Internal("not an election item".into())),
+    }
+}

@@ -1,0 +1,337 @@
+//! The in-memory store, for unit tests: the same ports as the DynamoDB adapter, the same
+//! conditional writes, and the views kept by applying the core's very effects to maps.
+
+use chrono::{DateTime, Utc};
+use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::election::Election;
+use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
+use election_core::domain::pledge::Pledge;
+use election_core::domain::text::AccountId;
+use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
+use election_core::domain_events::DomainEvent;
+use election_core::ports::{
+    BallotBox, BallotPage, CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteLookups,
+    VoteStore,
+};
+use election_core::problem::PortError;
+use election_core::projection::{key_row, marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// Everything the in-memory store holds; compare two snapshots to prove nothing was written.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub elections: BTreeMap<ElectionId, Election>,
+    pub candidates: BTreeMap<CandidateId, Candidate>,
+    pub pledges: BTreeMap<(CandidateId, PledgeId), Pledge>,
+    /// Participations by (election, voter).
+    pub participations: BTreeMap<(ElectionId, String), Participation>,
+    /// The ballot box, by receipt.
+    pub ballots: BTreeMap<String, Ballot>,
+    /// The views' rows, markers included, by view and key.
+    pub rows: BTreeMap<(View, RowKey), Row>,
+}
+
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    state: Mutex<Snapshot>,
+}
+
+impl InMemoryStore {
+    fn state(&self) -> MutexGuard<'_, Snapshot> {
+        // A panic while holding the lock leaves plain data behind; keep using it.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.state().clone()
+    }
+}
+
+/// The candidate must be registered in the election (the DynamoDB adapter's condition check).
+fn candidate_stands(state: &Snapshot, candidate: &CandidateId, election: &ElectionId) -> Result<(), PortError> {
+    match state.candidates.get(candidate) {
+        Some(c) if c.status == CandidateStatus::Registered && &c.election_id == election => Ok(()),
+        _ => Err(PortError::Precondition),
+    }
+}
+
+/// The candidate as read: its pledge count lives on its item, which the pledge counter
+/// writes as a view row.
+fn with_pledge_count(state: &Snapshot, candidate: &Candidate) -> Candidate {
+    let key = vec![("id", candidate.id.to_string())];
+    let count = state
+        .rows
+        .get(&(View::Candidates, key))
+        .and_then(|row| number(row, "pledgeCount"));
+    Candidate {
+        pledge_count: count.unwrap_or(candidate.pledge_count),
+        ..candidate.clone()
+    }
+}
+
+impl ElectionStore for InMemoryStore {
+    async fn insert_election(&self, election: &Election) -> Result<(), PortError> {
+        let mut state = self.state();
+        if state.elections.contains_key(&election.id) {
+            return Err(PortError::Conflict);
+        }
+        state.elections.insert(election.id.clone(), election.clone());
+        Ok(())
+    }
+
+    async fn elections(&self) -> Result<Vec<Election>, PortError> {
+        let mut elections: Vec<Election> = self.state().elections.values().cloned().collect();
+        elections.sort_by_key(|e| (e.window.starts_at(), e.id.clone()));
+        Ok(elections)
+    }
+
+    async fn election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
+        Ok(self.state().elections.get(id).cloned())
+    }
+}
+
+impl CandidateStore for InMemoryStore {
+    async fn insert_candidate(&self, candidate: &Candidate) -> Result<(), PortError> {
+        let mut state = self.state();
+        let clash = state
+            .candidates
+            .values()
+            .any(|c| c.election_id == candidate.election_id && c.ballot_number == candidate.ballot_number);
+        if clash || state.candidates.contains_key(&candidate.id) {
+            return Err(PortError::Conflict);
+        }
+        state.candidates.insert(candidate.id.clone(), candidate.clone());
+        Ok(())
+    }
+
+    async fn candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, PortError> {
+        let state = self.state();
+        Ok(state.candidates.get(id).map(|c| with_pledge_count(&state, c)))
+    }
+
+    async fn candidates_in(&self, election_id: &ElectionId) -> Result<Vec<Candidate>, PortError> {
+        let state = self.state();
+        let mut found: Vec<Candidate> = state
+            .candidates
+            .values()
+            .filter(|c| &c.election_id == election_id)
+            .map(|c| with_pledge_count(&state, c))
+            .collect();
+        found.sort_by_key(|c| c.ballot_number);
+        Ok(found)
+    }
+
+    async fn withdraw_candidate(&self, id: &CandidateId, _at: DateTime<Utc>, _by: &AccountId) -> Result<(), PortError> {
+        match self.state().candidates.get_mut(id) {
+            Some(c) if c.status == CandidateStatus::Registered => {
+                c.status = CandidateStatus::Withdrawn;
+                Ok(())
+            }
+            _ => Err(PortError::Conflict),
+        }
+    }
+}
+
+impl PledgeStore for InMemoryStore {
+    async fn insert_pledge(&self, pledge: &Pledge) -> Result<(), PortError> {
+        let key = (pledge.candidate_id.clone(), pledge.id.clone());
+        let mut state = self.state();
+        candidate_stands(&state, &pledge.candidate_id, &pledge.election_id)?;
+        if state.pledges.contains_key(&key) {
+            return Err(PortError::Conflict);
+        }
+        state.pledges.insert(key, pledge.clone());
+        Ok(())
+    }
+
+    async fn delete_pledge(&self, candidate_id: &CandidateId, pledge_id: &PledgeId) -> Result<(), PortError> {
+        let key = (candidate_id.clone(), pledge_id.clone());
+        self.state().pledges.remove(&key).map(|_| ()).ok_or(PortError::Conflict)
+    }
+
+    async fn pledges(&self, candidate_id: &CandidateId) -> Result<Vec<Pledge>, PortError> {
+        let mut found: Vec<Pledge> = self
+            .state()
+            .pledges
+            .values()
+            .filter(|p| &p.candidate_id == candidate_id)
+            .cloned()
+            .collect();
+        found.sort_by_key(|p| p.added_at);
+        Ok(found)
+    }
+}
+
+/// Always fresh: the in-memory store has nothing to spare.
+impl VoteLookups for InMemoryStore {
+    async fn recent_election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
+        self.election(id).await
+    }
+
+    async fn recent_candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, PortError> {
+        self.candidate(id).await
+    }
+}
+
+impl VoteStore for InMemoryStore {
+    async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<(), PortError> {
+        // Like DynamoDB, no check of the candidate's item: the use case checked its lookup.
+        let mut state = self.state();
+        let key = (
+            participation.election_id.clone(),
+            participation.voter.as_str().to_owned(),
+        );
+        let receipt = ballot.receipt_id.to_string();
+        if state.participations.contains_key(&key) || state.ballots.contains_key(&receipt) {
+            return Err(PortError::Conflict);
+        }
+        state.participations.insert(key, participation.clone());
+        state.ballots.insert(receipt, ballot.clone());
+        Ok(())
+    }
+
+    async fn participation(
+        &self,
+        voter: &AccountId,
+        election: &ElectionId,
+    ) -> Result<Option<Participation>, PortError> {
+        let key = (election.clone(), voter.as_str().to_owned());
+        Ok(self.state().participations.get(&key).cloned())
+    }
+
+    async fn participations(&self, voter: &AccountId) -> Result<Vec<Participation>, PortError> {
+        Ok(self
+            .state()
+            .participations
+            .values()
+            .filter(|p| &p.voter == voter)
+            .cloned()
+            .collect())
+    }
+}
+
+/// Every ballot of the election in one page.
+impl BallotBox for InMemoryStore {
+    async fn ballots(&self, election: &ElectionId, _after: Option<String>) -> Result<BallotPage, PortError> {
+        Ok(BallotPage {
+            ballots: self
+                .state()
+                .ballots
+                .values()
+                .filter(|b| &b.election_id == election)
+                .cloned()
+                .collect(),
+            ..BallotPage::default()
+        })
+    }
+}
+
+impl ViewStore for InMemoryStore {
+    async fn apply(&self, view: View, effects: Vec<Effect>) -> Result<(), PortError> {
+        let mut state = self.state();
+        let mut applied = Vec::new();
+        for effect in effects {
+            let key = effect.guard.key().clone();
+            let marker = state.rows.get(&(view, key.clone())).and_then(marker_state);
+            let decision = effect.guard.decide(marker);
+            if let Some(new_state) = decision.marker {
+                state.rows.insert((view, key.clone()), marker_row(&key, new_state));
+            }
+            if decision.apply {
+                applied.push(effect);
+            }
+        }
+        for (key, change) in merge(&applied) {
+            let row = state.rows.entry((view, key.clone())).or_insert_with(|| key_row(&key));
+            change.apply_to(row);
+        }
+        Ok(())
+    }
+
+    async fn partition(&self, view: View, pk: &str) -> Result<Vec<Row>, PortError> {
+        let state = self.state();
+        Ok(state
+            .rows
+            .iter()
+            .filter(|((v, key), _)| *v == view && key.first().is_some_and(|(name, value)| *name == "pk" && value == pk))
+            .map(|(_, row)| row.clone())
+            .collect())
+    }
+
+    async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<Row>, PortError> {
+        let state = self.state();
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| state.rows.get(&(view, key)).cloned())
+            .collect())
+    }
+}
+
+/// A sealer for tests: the choice in the clear, bound to its voter and election, so that
+/// it opens for them only, as KMS's encryption context makes it.
+#[derive(Debug, Default)]
+pub struct TestSealer;
+
+fn binding(voter: &AccountId, election: &ElectionId) -> Vec<u8> {
+    format!("{election}\n{}", voter.as_str()).into_bytes()
+}
+
+impl ChoiceSealer for TestSealer {
+    async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, PortError> {
+        Ok(SealedChoice {
+            sealed_key: binding(voter, election),
+            ciphertext: serde_json::to_vec(choice).map_err(|e| PortError::Internal(e.to_string()))?,
+        })
+    }
+
+    async fn open(&self, voter: &AccountId, election: &ElectionId, sealed: &SealedChoice) -> Result<Choice, PortError> {
+        if sealed.sealed_key != binding(voter, election) {
+            return Err(PortError::Internal("sealed for another voter or election".into()));
+        }
+        serde_json::from_slice(&sealed.ciphertext).map_err(|e| PortError::Internal(e.to_string()))
+    }
+}
+
+/// A bus that records what it is given.
+#[derive(Debug, Default)]
+pub struct RecordingBus {
+    published: Mutex<Vec<DomainEvent>>,
+    set_aside: Mutex<Vec<String>>,
+    /// What `backlog` answers: messages said to wait in the pipeline.
+    pub waiting: std::sync::atomic::AtomicU64,
+}
+
+impl RecordingBus {
+    pub fn published(&self) -> Vec<DomainEvent> {
+        self.published.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_aside(&self) -> Vec<String> {
+        self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl EventBus for RecordingBus {
+    async fn publish(&self, events: &[DomainEvent]) -> Result<usize, PortError> {
+        self.published
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(events);
+        Ok(events.len())
+    }
+
+    async fn set_aside(&self, record: String) -> Result<(), PortError> {
+        self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+        Ok(())
+    }
+
+    async fn backlog(&self) -> Result<Vec<(String, u64)>, PortError> {
+        let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(if waiting > 0 {
+            vec![("queue".into(), waiting)]
+        } else {
+            vec![]
+        })
+    }
+}

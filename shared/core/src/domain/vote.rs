@@ -1,0 +1,83 @@
+//! A vote, as two records that nothing in plaintext links: the voter's participation
+//! (they voted in this election, and when; the one-vote guard) and an anonymous ballot in
+//! the ballot box (election, candidate, a coarse time). What the voter chose is kept for
+//! them only sealed, beside their participation.
+
+use super::election::{Election, ElectionStatus};
+use super::ids::{CandidateId, ElectionId, ReceiptId};
+use super::text::AccountId;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// That a voter has voted in an election: no choice in it, only the sealed one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Participation {
+    pub election_id: ElectionId,
+    /// The authenticated caller's `sub`, never request data.
+    pub voter: AccountId,
+    pub voted_at: DateTime<Utc>,
+    /// The voter's [`Choice`], sealed under a key bound to the voter and the election.
+    pub sealed_choice: SealedChoice,
+}
+
+/// One anonymous ballot: whom it is for, and roughly when. It names no voter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ballot {
+    pub election_id: ElectionId,
+    pub candidate_id: CandidateId,
+    /// What the voter keeps to find their ballot; random, so it says nothing of them.
+    pub receipt_id: ReceiptId,
+    /// [`coarse`]: the hour, not the instant, so that it does not match the participation.
+    pub cast_in_hour: DateTime<Utc>,
+}
+
+/// What is sealed for the voter: whom they chose, and their receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Choice {
+    pub candidate_id: CandidateId,
+    pub receipt_id: ReceiptId,
+}
+
+/// A sealed [`Choice`]: the encrypted data key and the encrypted choice, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedChoice {
+    pub sealed_key: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+/// The time a ballot records: the start of its hour.
+pub fn coarse(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+}
+
+/// Why a vote cannot be cast at this instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WindowRefusal {
+    #[error("voting has not opened yet")]
+    NotOpen,
+    #[error("voting has closed")]
+    Closed,
+}
+
+/// Accepts a vote at `now` only inside the election's window.
+pub fn check_window(election: &Election, now: DateTime<Utc>) -> Result<(), WindowRefusal> {
+    match election.window.status_at(now) {
+        ElectionStatus::Scheduled => Err(WindowRefusal::NotOpen),
+        ElectionStatus::Open => Ok(()),
+        ElectionStatus::Closed => Err(WindowRefusal::Closed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ballot_keeps_only_the_hour() {
+        let at = DateTime::parse_from_rfc3339("2027-03-01T09:41:17.123Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(coarse(at).to_rfc3339(), "2027-03-01T09:00:00+00:00");
+    }
+}

@@ -1,0 +1,153 @@
+//! Ports: what the use cases need from storage and the bus, one concern per trait.
+//! The DynamoDB/EventBridge adapters and the in-memory store implement them.
+
+use crate::domain::candidate::Candidate;
+use crate::domain::election::Election;
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
+use crate::domain::pledge::Pledge;
+use crate::domain::text::AccountId;
+use crate::domain::vote::{Ballot, Choice, Participation, SealedChoice};
+use crate::domain_events::DomainEvent;
+use crate::problem::PortError;
+use crate::projection::{Effect, Row, RowKey, View};
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+pub trait ElectionStore: Send + Sync {
+    /// Stores a new election.
+    fn insert_election(&self, election: &Election) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Every election, by opening time.
+    fn elections(&self) -> impl Future<Output = Result<Vec<Election>, PortError>> + Send;
+    /// Reads an election, strongly consistent.
+    fn election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, PortError>> + Send;
+}
+
+pub trait CandidateStore: Send + Sync {
+    /// Stores a new candidate; `Conflict` when its ballot number is taken in its election.
+    fn insert_candidate(&self, candidate: &Candidate) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Reads a candidate, strongly consistent.
+    fn candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, PortError>> + Send;
+    /// The candidates of an election, by ballot number.
+    fn candidates_in(&self, election_id: &ElectionId)
+        -> impl Future<Output = Result<Vec<Candidate>, PortError>> + Send;
+    /// Marks a registered candidate withdrawn, at `at` by `by`; `Conflict` if it is not
+    /// registered.
+    fn withdraw_candidate(
+        &self,
+        id: &CandidateId,
+        at: DateTime<Utc>,
+        by: &AccountId,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// How old a [`VoteLookups`] answer may be: the bound within which a withdrawal stops
+/// new votes for the candidate.
+pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The reads a vote needs, answered from a short cache: at a national peak every vote of an
+/// election reads the same few items, which no partition could serve fresh each time.
+pub trait VoteLookups: Send + Sync {
+    /// The election, as read at most [`LOOKUP_TTL`] ago.
+    fn recent_election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, PortError>> + Send;
+    /// The candidate, as read at most [`LOOKUP_TTL`] ago.
+    fn recent_candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, PortError>> + Send;
+}
+
+pub trait PledgeStore: Send + Sync {
+    /// Stores a new pledge.
+    fn insert_pledge(&self, pledge: &Pledge) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Deletes a pledge of this candidate; `Conflict` if the candidate has no such pledge.
+    fn delete_pledge(
+        &self,
+        candidate_id: &CandidateId,
+        pledge_id: &PledgeId,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// A candidate's pledges, oldest first.
+    fn pledges(&self, candidate_id: &CandidateId) -> impl Future<Output = Result<Vec<Pledge>, PortError>> + Send;
+}
+
+pub trait VoteStore: Send + Sync {
+    /// Stores a voter's participation and their anonymous ballot, both or neither:
+    /// `Conflict` if the voter already voted in that election. Sending the same pair again
+    /// after an `Unavailable` stores it at most once. It reads and checks no
+    /// shared item: whether the candidate stands was checked on [`VoteLookups`].
+    fn insert_vote(
+        &self,
+        participation: &Participation,
+        ballot: &Ballot,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// A voter's participation in one election, strongly consistent.
+    fn participation(
+        &self,
+        voter: &AccountId,
+        election: &ElectionId,
+    ) -> impl Future<Output = Result<Option<Participation>, PortError>> + Send;
+    /// A voter's participations, in every election.
+    fn participations(&self, voter: &AccountId) -> impl Future<Output = Result<Vec<Participation>, PortError>> + Send;
+}
+
+pub trait ChoiceSealer: Send + Sync {
+    /// Seals a voter's choice under a key bound to that voter and election.
+    fn seal(
+        &self,
+        voter: &AccountId,
+        election: &ElectionId,
+        choice: &Choice,
+    ) -> impl Future<Output = Result<SealedChoice, PortError>> + Send;
+    /// Opens a sealed choice; it opens only for the voter and election it was sealed for.
+    fn open(
+        &self,
+        voter: &AccountId,
+        election: &ElectionId,
+        sealed: &SealedChoice,
+    ) -> impl Future<Output = Result<Choice, PortError>> + Send;
+}
+
+/// One page of an election's ballots, and where the next page starts (`None`: the last).
+#[derive(Clone, Debug, Default)]
+pub struct BallotPage {
+    pub ballots: Vec<Ballot>,
+    /// The keys of items in the ballot box that do not read as ballots: never counted,
+    /// never skipped in silence.
+    pub unreadable: Vec<String>,
+    pub next: Option<String>,
+}
+
+pub trait BallotBox: Send + Sync {
+    /// An election's ballots, a page at a time, strongly consistent: `after` is the
+    /// previous page's `next`, `None` for the first page.
+    fn ballots(
+        &self,
+        election: &ElectionId,
+        after: Option<String>,
+    ) -> impl Future<Output = Result<BallotPage, PortError>> + Send;
+}
+
+pub trait ViewStore: Send + Sync {
+    /// Applies the effects to a view, each exactly once: one whose guard is not met is
+    /// skipped (its marker may be left as the guard says), and the rest are applied.
+    fn apply(&self, view: View, effects: Vec<Effect>) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Every row of one partition (`pk`) of a view, strongly consistent.
+    fn partition(&self, view: View, pk: &str) -> impl Future<Output = Result<Vec<Row>, PortError>> + Send;
+    /// The rows with these keys; keys with no row are left out.
+    fn rows(&self, view: View, keys: Vec<RowKey>) -> impl Future<Output = Result<Vec<Row>, PortError>> + Send;
+}
+
+pub trait EventBus: Send + Sync {
+    /// Puts events on the bus in order. Returns how many of them, from the start, were
+    /// accepted; fewer than all means the rest must be retried.
+    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<usize, PortError>> + Send;
+    /// Keeps a record that cannot become an event (it does not read), whole, where an
+    /// operator finds it and an alarm fires, so that the stream moves on without losing it.
+    fn set_aside(&self, record: String) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// The queues of the pipeline (dead-letter queues included) where messages still wait,
+    /// by name, with how many.
+    fn backlog(&self) -> impl Future<Output = Result<Vec<(String, u64)>, PortError>> + Send;
+}
+
+/// All the storage ports together, as one adapter provides them.
+pub trait Store:
+    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore
+{
+}
+impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore> Store for T {}

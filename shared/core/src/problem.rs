@@ -1,0 +1,181 @@
+//! How things fail: what a store can report, and the one list of refusals a use case
+//! can end in, each with a stable code.
+
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// A store or bus operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    /// A conditional write found the item already there (or otherwise not as required).
+    #[error("condition not met")]
+    Conflict,
+    /// A record the write depends on is not in the state it requires (a candidate that
+    /// withdrew between the read and the write).
+    #[error("precondition not met")]
+    Precondition,
+    /// Throttled, timed out or unreachable: worth retrying shortly.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the text is for logs only.
+    #[error("store failure: {0}")]
+    Internal(String),
+}
+
+/// Every problem `code` a reply can carry (the contract lists the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    MalformedBody,
+    InvalidWindow,
+    InvalidId,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    AlreadyVoted,
+    VotingNotOpen,
+    VotingClosed,
+    BallotNumberTaken,
+    CandidateWithdrawn,
+    NotCertifiable,
+    Conflict,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 16] = [
+        Code::MalformedBody,
+        Code::InvalidWindow,
+        Code::InvalidId,
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::AlreadyVoted,
+        Code::VotingNotOpen,
+        Code::VotingClosed,
+        Code::BallotNumberTaken,
+        Code::CandidateWithdrawn,
+        Code::NotCertifiable,
+        Code::Conflict,
+        Code::PayloadTooLarge,
+        Code::ServiceUnavailable,
+        Code::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MalformedBody => "malformed-body",
+            Code::InvalidWindow => "invalid-window",
+            Code::InvalidId => "invalid-id",
+            Code::Unauthenticated => "unauthenticated",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not-found",
+            Code::AlreadyVoted => "already-voted",
+            Code::VotingNotOpen => "voting-not-open",
+            Code::VotingClosed => "voting-closed",
+            Code::BallotNumberTaken => "ballot-number-taken",
+            Code::CandidateWithdrawn => "candidate-withdrawn",
+            Code::NotCertifiable => "not-certifiable",
+            Code::Conflict => "conflict",
+            Code::PayloadTooLarge => "payload-too-large",
+            Code::ServiceUnavailable => "service-unavailable",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+/// How a request ends when it does not succeed. The HTTP edge gives each its status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    #[error("{detail}")]
+    BadRequest { code: Code, detail: String },
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{detail}")]
+    Conflict { code: Code, detail: String },
+    /// The voter has voted in this election already, at `cast_at` (when it could be read).
+    #[error("you have already voted in this election; your receipt is in My votes")]
+    AlreadyVoted { cast_at: Option<DateTime<Utc>> },
+    #[error("the request body is larger than the limit")]
+    PayloadTooLarge,
+    #[error("the service is busy")]
+    Unavailable { retry_after: Duration },
+    #[error("internal error")]
+    Internal,
+}
+
+/// How long a caller is asked to wait after an overload.
+pub const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+impl AppError {
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn conflict(code: Code, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// The candidate no longer stands: no vote and no pledge for them.
+    pub fn candidate_withdrawn() -> Self {
+        Self::conflict(Code::CandidateWithdrawn, "this candidate has withdrawn")
+    }
+
+    pub fn code(&self) -> Code {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => *code,
+            Self::AlreadyVoted { .. } => Code::AlreadyVoted,
+            Self::Unauthenticated => Code::Unauthenticated,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NotFound(_) => Code::NotFound,
+            Self::PayloadTooLarge => Code::PayloadTooLarge,
+            Self::Unavailable { .. } => Code::ServiceUnavailable,
+            Self::Internal => Code::Internal,
+        }
+    }
+
+    /// What the caller is told; never internal text.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Unavailable { .. } => {
+                "The election service is busy. Your vote or request was not recorded; please try again in a few seconds."
+                    .to_owned()
+            }
+            Self::Internal => "Something went wrong on our side; nothing was recorded. Please try again.".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<PortError> for AppError {
+    /// A conflict the caller did not anticipate is mapped by the use case that expects it;
+    /// here it is only the general case.
+    fn from(err: PortError) -> Self {
+        match err {
+            PortError::Conflict | PortError::Precondition => {
+                Self::conflict(Code::Conflict, "the resource changed; try again")
+            }
+            PortError::Unavailable(reason) => {
+                tracing::warn!(%reason, "store unavailable");
+                Self::Unavailable {
+                    retry_after: RETRY_AFTER,
+                }
+            }
+            PortError::Internal(reason) => {
+                tracing::error!(%reason, "store failure");
+                Self::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The queue consumers: each reads a batch of EventBridge envelopes (one event each, or a
+//! pack of ballots), hands the domain events to its core policy, and reports the messages
+//! that failed, so that only they are retried (and, in the end, set aside in the
+//! dead-letter queue).
+
+use crate::services::App;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use election_core::domain_events::{events_in, DomainEvent};
+use election_core::policies;
+use election_core::problem::PortError;
+use std::future::Future;
+
+/// A function fed by an SQS queue of domain events.
+pub trait Consumer {
+    fn consume(app: &impl App, event: SqsEvent) -> impl Future<Output = SqsBatchResponse> + Send;
+}
+
+/// `project-dashboard`: the results and my-votes views.
+pub struct ProjectDashboard;
+
+impl Consumer for ProjectDashboard {
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let (store, clock) = (app.store(), app.clock());
+        apply_whole(event, |events| async move {
+            policies::project_dashboard(store, clock, &events).await
+        })
+        .await
+    }
+}
+
+/// `count-pledges`: candidates' live pledge counts.
+pub struct CountPledges;
+
+impl Consumer for CountPledges {
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let store = app.store();
+        apply_whole(
+            event,
+            |events| async move { policies::count_pledges(store, &events).await },
+        )
+        .await
+    }
+}
+
+/// `remove-withdrawn-pledges`: a withdrawn candidate's pledges, one event at a time.
+pub struct RemoveWithdrawnPledges;
+
+impl Consumer for RemoveWithdrawnPledges {
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let Batch { events, mut failed } = read(event);
+        for (id, events) in events {
+            for event in events {
+                if let Err(err) = policies::remove_withdrawn_pledges(app.store(), &event).await {
+                    tracing::warn!(error = %err, message_id = %id, "pledges not all removed; will retry");
+                    failed.push(id);
+                    break;
+                }
+            }
+        }
+        failures(failed)
+    }
+}
+
+/// A batch, read: each message's id and events, and the ids of messages that are not
+/// events (reported failed).
+struct Batch {
+    events: Vec<(String, Vec<DomainEvent>)>,
+    failed: Vec<String>,
+}
+
+/// Reads every message; one that is not a domain event is reported failed, so that it ends
+/// in the dead-letter queue instead of vanishing.
+fn read(event: SqsEvent) -> Batch {
+    let mut batch = Batch {
+        events: Vec::new(),
+        failed: Vec::new(),
+    };
+    for message in event.records {
+        let id = message.message_id.unwrap_or_default();
+        match message.body.as_deref().map(events_in) {
+            Some(Ok(events)) => batch.events.push((id, events)),
+            _ => {
+                tracing::error!(message_id = %id, "message is not a domain event");
+                batch.failed.push(id);
+            }
+        }
+    }
+    batch
+}
+
+/// The reply naming the failed messages.
+fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = ids
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}
+
+/// Applies a whole batch in one go with `apply`. If that fails, each message's events are
+/// applied on their own, so that only the messages that still fail are retried (and, in the
+/// end, set aside in the dead-letter queue); the others are not held back by them.
+async fn apply_whole<F, Fut>(event: SqsEvent, apply: F) -> SqsBatchResponse
+where
+    F: Fn(Vec<DomainEvent>) -> Fut,
+    Fut: Future<Output = Result<(), PortError>>,
+{
+    let Batch { events, mut failed } = read(event);
+    let all: Vec<DomainEvent> = events.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
+    if let Err(err) = apply(all).await {
+        tracing::warn!(error = %err, "batch not applied whole; applying it message by message");
+        for (id, events) in events {
+            if let Err(err) = apply(events).await {
+                tracing::warn!(error = %err, message_id = %id, "event not applied; it will be retried");
+                failed.push(id);
+            }
+        }
+    }
+    failures(failed)
+}

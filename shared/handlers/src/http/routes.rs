@@ -1,0 +1,261 @@
+//! One handler per HTTP function, with the status code it answers on success. Each reads
+//! the request in the order that tells a caller the least: who they are, whether their
+//! role may call the route at all, then path ids and body.
+
+use super::reply::{no_content, reply};
+use super::request::{caller, has_path_parameter, json_body, path_id};
+use crate::services::App;
+use chrono::{DateTime, Utc};
+use election_core::auth::Caller;
+use election_core::domain::candidate::BallotNumber;
+use election_core::domain::ids::CandidateId;
+use election_core::domain::text::{AccountId, LongText, Name};
+use election_core::problem::AppError;
+use election_core::use_cases::*;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use std::future::Future;
+
+/// An HTTP function: a request in, a reply out. Every outcome is a reply; nothing becomes
+/// API Gateway's bare 500.
+pub trait Route {
+    fn handle(app: &impl App, req: Request) -> impl Future<Output = Response<Body>> + Send;
+}
+
+/// The caller, who must hold one of `roles`.
+fn caller_who_may(req: &Request, roles: &[election_core::auth::Role]) -> Result<Caller, AppError> {
+    let caller = caller(req)?;
+    authorize(&caller, roles)?;
+    Ok(caller)
+}
+
+/// `POST /elections` → 201.
+pub struct RegisterElection;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RegisterElectionBody {
+    name: Name,
+    voting_starts_at: DateTime<Utc>,
+    voting_ends_at: DateTime<Utc>,
+}
+
+impl Route for RegisterElection {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, register_election::MAY)?;
+            let body: RegisterElectionBody = json_body(&req)?;
+            let command = register_election::RegisterElection {
+                name: body.name,
+                voting_starts_at: body.voting_starts_at,
+                voting_ends_at: body.voting_ends_at,
+            };
+            register_election::register_election(app.store(), app.clock(), &caller, command).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
+/// `GET /elections` and `GET /elections/{electionId}` → 200.
+pub struct QueryElections;
+
+impl Route for QueryElections {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let (store, clock) = (app.store(), app.clock());
+        if let Err(err) = caller(&req) {
+            return reply::<()>(StatusCode::OK, Err(err));
+        }
+        if has_path_parameter(&req, "electionId") {
+            let outcome = async { query_elections::get_election(store, clock, &path_id(&req, "electionId")?).await };
+            return reply(StatusCode::OK, outcome.await);
+        }
+        reply(StatusCode::OK, query_elections::list_elections(store, clock).await)
+    }
+}
+
+/// `POST /elections/{electionId}/candidates` → 201.
+pub struct RegisterCandidate;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RegisterCandidateBody {
+    ballot_number: BallotNumber,
+    party: Name,
+    name: Name,
+    user_id: AccountId,
+}
+
+impl Route for RegisterCandidate {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, register_candidate::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            let body: RegisterCandidateBody = json_body(&req)?;
+            let command = register_candidate::RegisterCandidate {
+                election_id,
+                ballot_number: body.ballot_number,
+                party: body.party,
+                name: body.name,
+                user_id: body.user_id,
+            };
+            register_candidate::register_candidate(app.store(), app.clock(), &caller, command).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
+/// `DELETE /elections/{electionId}/candidates/{candidateId}` → 204.
+pub struct WithdrawCandidate;
+
+impl Route for WithdrawCandidate {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, withdraw_candidate::MAY)?;
+            let command = withdraw_candidate::WithdrawCandidate {
+                election_id: path_id(&req, "electionId")?,
+                candidate_id: path_id(&req, "candidateId")?,
+            };
+            withdraw_candidate::withdraw_candidate(app.store(), app.clock(), &caller, command).await
+        };
+        no_content(outcome.await)
+    }
+}
+
+/// `GET /elections/{electionId}/candidates` and `GET /candidates/{candidateId}` → 200.
+pub struct QueryCandidates;
+
+impl Route for QueryCandidates {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let store = app.store();
+        if let Err(err) = caller(&req) {
+            return reply::<()>(StatusCode::OK, Err(err));
+        }
+        if has_path_parameter(&req, "candidateId") {
+            let outcome = async { query_candidates::get_candidate(store, &path_id(&req, "candidateId")?).await };
+            return reply(StatusCode::OK, outcome.await);
+        }
+        let outcome = async { query_candidates::list_candidates(store, &path_id(&req, "electionId")?).await };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /candidates/{candidateId}/pledges` → 201.
+pub struct AddPledge;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AddPledgeBody {
+    theme: Name,
+    title: Name,
+    description: LongText,
+}
+
+impl Route for AddPledge {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller(&req)?;
+            let candidate_id: CandidateId = path_id(&req, "candidateId")?;
+            let candidate = add_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
+            let body: AddPledgeBody = json_body(&req)?;
+            let command = add_pledge::AddPledge {
+                candidate,
+                theme: body.theme,
+                title: body.title,
+                description: body.description,
+            };
+            add_pledge::add_pledge(app.store(), app.clock(), command).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
+/// `DELETE /candidates/{candidateId}/pledges/{pledgeId}` → 204.
+pub struct DeletePledge;
+
+impl Route for DeletePledge {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let pledge_id = path_id(&req, "pledgeId")?;
+            let caller = caller(&req)?;
+            let candidate_id: CandidateId = path_id(&req, "candidateId")?;
+            let candidate = delete_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
+            delete_pledge::delete_pledge(app.store(), delete_pledge::DeletePledge { candidate, pledge_id }).await
+        };
+        no_content(outcome.await)
+    }
+}
+
+/// `GET /candidates/{candidateId}/pledges` → 200.
+pub struct QueryPledges;
+
+impl Route for QueryPledges {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            caller(&req)?;
+            query_pledges::list_pledges(app.store(), &path_id(&req, "candidateId")?).await
+        };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /elections/{electionId}/votes` → 201.
+pub struct CastVote;
+
+/// The voter is the caller: a `voterId` in the body is refused as an unknown field.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CastVoteBody {
+    candidate_id: CandidateId,
+}
+
+impl Route for CastVote {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, cast_vote::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            let body: CastVoteBody = json_body(&req)?;
+            let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
+            cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), command).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
+/// `GET /elections/{electionId}/results` → 200.
+pub struct GetResults;
+
+impl Route for GetResults {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller(&req)?;
+            let election_id = path_id(&req, "electionId")?;
+            get_results::get_results(app.store(), app.clock(), &caller, &election_id).await
+        };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /elections/{electionId}/certification` → 201 with the final results.
+pub struct CertifyResults;
+
+impl Route for CertifyResults {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, certify_results::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            certify_results::certify_results(app.store(), app.bus(), app.clock(), &caller, &election_id).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
+    }
+}
+
+/// `GET /me/votes` → 200.
+pub struct MyVotes;
+
+impl Route for MyVotes {
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async { my_votes::my_votes(app.store(), app.sealer(), &caller(&req)?).await };
+        reply(StatusCode::OK, outcome.await)
+    }
+}

@@ -1,0 +1,485 @@
+//! The domain rules at the HTTP edge, on in-memory adapters with a fixed clock: both
+//! window edges, one vote per voter, roles, and malformed input. Every refusal is a
+//! problem+json reply and leaves the store exactly as it was.
+
+use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
+use chrono::{DateTime, TimeDelta, Utc};
+use election_core::clock::FixedClock;
+use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::domain::text::{AccountId, Name};
+use election_core::ports::{CandidateStore, ElectionStore};
+use handlers::functions::HttpFunction;
+use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::services::Services;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+type TestServices = Services<InMemoryStore, RecordingBus, FixedClock, TestSealer>;
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+const STARTS: &str = "2027-03-01T08:00:00Z";
+const ENDS: &str = "2027-03-01T20:00:00Z";
+
+struct Fixture {
+    election: ElectionId,
+    candidate: CandidateId,
+    other_election_candidate: CandidateId,
+}
+
+/// An election `[STARTS, ENDS)` with one candidate, another election with another
+/// candidate, and a clock at `now`.
+async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
+    let store = InMemoryStore::default();
+    let mut ids = Vec::new();
+    for ballot in [1, 2] {
+        let election = Election {
+            id: ElectionId::new(),
+            name: Name::parse("Presidential election").unwrap(),
+            window: VotingWindow::new(at(STARTS), at(ENDS)).unwrap(),
+            registered_at: at("2027-01-01T00:00:00Z"),
+            registered_by: AccountId::parse("commission-officer").unwrap(),
+        };
+        store.insert_election(&election).await.unwrap();
+        let candidate = Candidate {
+            id: CandidateId::new(),
+            election_id: election.id.clone(),
+            ballot_number: ballot.try_into().unwrap(),
+            party: Name::parse("Party").unwrap(),
+            name: Name::parse("Candidate").unwrap(),
+            user_id: AccountId::parse("candidate-account").unwrap(),
+            status: CandidateStatus::Registered,
+            registered_at: at("2027-01-02T00:00:00Z"),
+            registered_by: AccountId::parse("commission-officer").unwrap(),
+            pledge_count: 0,
+        };
+        store.insert_candidate(&candidate).await.unwrap();
+        ids.push((election.id, candidate.id));
+    }
+    let fixture = Fixture {
+        election: ids[0].0.clone(),
+        candidate: ids[0].1.clone(),
+        other_election_candidate: ids[1].1.clone(),
+    };
+    (
+        Services {
+            store,
+            bus: RecordingBus::default(),
+            clock: FixedClock(now),
+            sealer: TestSealer,
+        },
+        fixture,
+    )
+}
+
+/// A reply: status, content type and JSON body.
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Value,
+}
+
+impl Reply {
+    /// Asserts a problem+json refusal with this status and code.
+    fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type, "application/problem+json");
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status);
+    }
+}
+
+/// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, or no token claims.
+async fn call(
+    services: &TestServices,
+    function: HttpFunction,
+    route_path: &str,
+    params: &[(&str, String)],
+    caller: Option<(&str, &str)>,
+    body: &str,
+) -> Reply {
+    let claims: HashMap<String, String> = caller
+        .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]))
+        .unwrap_or_default();
+    let path_parameters: Map<String, Value> = params.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let event = http_api_event(&HttpApiRequest {
+        method: "POST",
+        route_path,
+        raw_path: route_path,
+        raw_query: "",
+        headers: Map::new(),
+        path_parameters,
+        claims,
+        body: body.as_bytes(),
+    });
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let response = services.http(function, request).await;
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = match response.body() {
+        lambda_http::Body::Text(text) => serde_json::from_str(text).unwrap(),
+        _ => Value::Null,
+    };
+    Reply {
+        status: response.status().as_u16(),
+        content_type,
+        body,
+    }
+}
+
+async fn vote(services: &TestServices, fixture: &Fixture, voter: &str, body: &str) -> Reply {
+    let params = [("electionId", fixture.election.to_string())];
+    call(
+        services,
+        HttpFunction::CastVote,
+        "/elections/{electionId}/votes",
+        &params,
+        Some((voter, "[voter]")),
+        body,
+    )
+    .await
+}
+
+fn vote_for(candidate: &CandidateId) -> String {
+    json!({ "candidateId": candidate.to_string() }).to_string()
+}
+
+#[tokio::test]
+async fn a_vote_at_the_opening_instant_is_stored() {
+    let (services, fixture) = setup(at(STARTS)).await;
+    let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert!(reply.body["receiptId"].is_string());
+    assert_eq!(services.store.snapshot().participations.len(), 1);
+}
+
+#[tokio::test]
+async fn a_vote_just_before_the_opening_is_refused() {
+    let (services, fixture) = setup(at(STARTS) - TimeDelta::nanoseconds(1)).await;
+    let before = services.store.snapshot();
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "voting-not-open");
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn a_vote_just_before_the_close_is_stored() {
+    let (services, fixture) = setup(at(ENDS) - TimeDelta::nanoseconds(1)).await;
+    let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_vote_at_the_closing_instant_is_refused() {
+    let (services, fixture) = setup(at(ENDS)).await;
+    let before = services.store.snapshot();
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "voting-closed");
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn a_second_vote_by_the_same_voter_is_refused_and_the_first_kept() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let first = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
+    assert_eq!(first.status, 201);
+    let before = services.store.snapshot();
+    vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate))
+        .await
+        .assert_problem(409, "already-voted");
+    assert_eq!(services.store.snapshot(), before);
+    // Another voter still may.
+    assert_eq!(
+        vote(&services, &fixture, "voter-2", &vote_for(&fixture.candidate))
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_vote_for_a_candidate_of_another_election_is_refused() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let before = services.store.snapshot();
+    let reply = vote(
+        &services,
+        &fixture,
+        "voter-1",
+        &vote_for(&fixture.other_election_candidate),
+    )
+    .await;
+    reply.assert_problem(404, "not-found");
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn wrong_roles_and_missing_identity_are_refused() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let before = services.store.snapshot();
+    let election = [("electionId", fixture.election.to_string())];
+    let new_election = json!({"name": "X", "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
+    let new_candidate = json!({"ballotNumber": 7, "party": "P", "name": "N", "userId": "u"}).to_string();
+    let cases = [
+        (
+            HttpFunction::RegisterElection,
+            "/elections",
+            &[][..],
+            Some(("v", "[voter]")),
+            new_election.clone(),
+            403,
+            "forbidden",
+        ),
+        (
+            HttpFunction::RegisterElection,
+            "/elections",
+            &[][..],
+            Some(("a", "[admin candidate]")),
+            new_election.clone(),
+            403,
+            "forbidden",
+        ),
+        (
+            HttpFunction::RegisterElection,
+            "/elections",
+            &[][..],
+            None,
+            new_election,
+            401,
+            "unauthenticated",
+        ),
+        (
+            HttpFunction::RegisterCandidate,
+            "/elections/{electionId}/candidates",
+            &election[..],
+            Some(("v", "[voter]")),
+            new_candidate,
+            403,
+            "forbidden",
+        ),
+        (
+            HttpFunction::CastVote,
+            "/elections/{electionId}/votes",
+            &election[..],
+            Some(("c", "[commission]")),
+            vote_for(&fixture.candidate),
+            403,
+            "forbidden",
+        ),
+        (
+            HttpFunction::CastVote,
+            "/elections/{electionId}/votes",
+            &election[..],
+            None,
+            vote_for(&fixture.candidate),
+            401,
+            "unauthenticated",
+        ),
+        (
+            HttpFunction::GetResults,
+            "/elections/{electionId}/results",
+            &election[..],
+            Some(("v", "[voter]")),
+            String::new(),
+            403,
+            "forbidden",
+        ),
+    ];
+    for (function, route, params, caller, body, status, code) in cases {
+        call(&services, function, route, params, caller, &body)
+            .await
+            .assert_problem(status, code);
+    }
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_refused() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let before = services.store.snapshot();
+    let commission = Some(("officer", "[commission]"));
+    let election = [("electionId", fixture.election.to_string())];
+    let bad_votes = [
+        "",
+        "not json",
+        "{}",
+        r#"{"candidateId": 42}"#,
+        r#"{"candidateId": "not-an-id"}"#,
+        &json!({"candidateId": fixture.candidate.to_string(), "voterId": "someone-else"}).to_string(),
+    ];
+    for body in bad_votes {
+        vote(&services, &fixture, "voter-1", body)
+            .await
+            .assert_problem(400, "malformed-body");
+    }
+    let bad_elections = [
+        (
+            json!({"name": "", "votingStartsAt": STARTS, "votingEndsAt": ENDS}),
+            "malformed-body",
+        ),
+        (
+            json!({"name": "X".repeat(201), "votingStartsAt": STARTS, "votingEndsAt": ENDS}),
+            "malformed-body",
+        ),
+        (
+            json!({"name": "X", "votingStartsAt": "tomorrow", "votingEndsAt": ENDS}),
+            "malformed-body",
+        ),
+        (json!({"name": "X", "votingEndsAt": ENDS}), "malformed-body"),
+        (
+            json!({"name": "X", "votingStartsAt": ENDS, "votingEndsAt": STARTS}),
+            "invalid-window",
+        ),
+        (
+            json!({"name": "X", "votingStartsAt": STARTS, "votingEndsAt": STARTS}),
+            "invalid-window",
+        ),
+        (
+            json!({"name": "X", "votingStartsAt": "2027-02-01T08:00:00Z", "votingEndsAt": "2027-03-01T08:59:59Z"}),
+            "invalid-window",
+        ),
+    ];
+    for (body, code) in bad_elections {
+        call(
+            &services,
+            HttpFunction::RegisterElection,
+            "/elections",
+            &[],
+            commission,
+            &body.to_string(),
+        )
+        .await
+        .assert_problem(400, code);
+    }
+    let bad_candidates = [
+        json!({"ballotNumber": 0, "party": "P", "name": "N", "userId": "u"}),
+        json!({"ballotNumber": -1, "party": "P", "name": "N", "userId": "u"}),
+        json!({"ballotNumber": 3, "party": " ", "name": "N", "userId": "u"}),
+        json!({"ballotNumber": 3, "party": "P", "name": "N"}),
+    ];
+    for body in bad_candidates {
+        let route = "/elections/{electionId}/candidates";
+        call(
+            &services,
+            HttpFunction::RegisterCandidate,
+            route,
+            &election,
+            commission,
+            &body.to_string(),
+        )
+        .await
+        .assert_problem(400, "malformed-body");
+    }
+    let oversized = json!({"name": "X".repeat(17 * 1024), "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
+    call(
+        &services,
+        HttpFunction::RegisterElection,
+        "/elections",
+        &[],
+        commission,
+        &oversized,
+    )
+    .await
+    .assert_problem(413, "payload-too-large");
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn ids_are_checked_before_any_table_is_read() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let before = services.store.snapshot();
+    for bad in ["not-an-id", "../elections", "1"] {
+        let params = [("electionId", bad.to_owned())];
+        call(
+            &services,
+            HttpFunction::CastVote,
+            "/elections/{electionId}/votes",
+            &params,
+            Some(("v", "[voter]")),
+            &vote_for(&fixture.candidate),
+        )
+        .await
+        .assert_problem(400, "invalid-id");
+    }
+    let unknown = [("electionId", ElectionId::new().to_string())];
+    call(
+        &services,
+        HttpFunction::CastVote,
+        "/elections/{electionId}/votes",
+        &unknown,
+        Some(("v", "[voter]")),
+        &vote_for(&fixture.candidate),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    assert_eq!(services.store.snapshot(), before);
+}
+
+#[tokio::test]
+async fn a_ballot_number_is_unique_within_its_election() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let before = services.store.snapshot();
+    let election = [("electionId", fixture.election.to_string())];
+    let clash = json!({"ballotNumber": 1, "party": "P", "name": "N", "userId": "u"}).to_string();
+    call(
+        &services,
+        HttpFunction::RegisterCandidate,
+        "/elections/{electionId}/candidates",
+        &election,
+        Some(("c", "[commission]")),
+        &clash,
+    )
+    .await
+    .assert_problem(409, "ballot-number-taken");
+    assert_eq!(services.store.snapshot(), before);
+    let free = json!({"ballotNumber": 2, "party": "P", "name": "N", "userId": "u"}).to_string();
+    let reply = call(
+        &services,
+        HttpFunction::RegisterCandidate,
+        "/elections/{electionId}/candidates",
+        &election,
+        Some(("c", "[commission]")),
+        &free,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn results_are_public_once_voting_has_ended() {
+    for (now, voter_status) in [(at("2027-03-01T09:00:00Z"), 403), (at(ENDS), 200)] {
+        let (services, fixture) = setup(now).await;
+        let election = [("electionId", fixture.election.to_string())];
+        let route = "/elections/{electionId}/results";
+        let as_voter = call(
+            &services,
+            HttpFunction::GetResults,
+            route,
+            &election,
+            Some(("v", "[voter]")),
+            "",
+        )
+        .await;
+        assert_eq!(as_voter.status, voter_status, "{}", as_voter.body);
+        for privileged in ["[admin]", "[commission]"] {
+            let reply = call(
+                &services,
+                HttpFunction::GetResults,
+                route,
+                &election,
+                Some(("p", privileged)),
+                "",
+            )
+            .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
+    }
+}

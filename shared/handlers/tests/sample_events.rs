@@ -1,0 +1,172 @@
+//! Every file in `events/` is loaded and fed to its function's handler, the way
+//! `sam local invoke -e events/<function>.json` would.
+
+use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
+use chrono::{DateTime, Utc};
+use election_core::auth::{Caller, Role};
+use election_core::clock::FixedClock;
+use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::PledgeId;
+use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::domain::pledge::Pledge;
+use election_core::domain::text::LongText;
+use election_core::domain::text::{AccountId, Name};
+use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
+use election_core::use_cases::get_results::get_results;
+use handlers::functions::{Function, HttpFunction, QueueFunction};
+use handlers::services::Services;
+use std::path::PathBuf;
+
+const ELECTION: &str = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
+const CANDIDATE: &str = "0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11";
+const PLEDGE: &str = "3e7b2f90-6c1d-4e8a-9b5f-2d4c6a8e0f13";
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+/// The election, candidate and pledge the sample events refer to, open at the sample time.
+async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSealer> {
+    let store = InMemoryStore::default();
+    let election_id = ElectionId::parse(ELECTION).unwrap();
+    store
+        .insert_election(&Election {
+            id: election_id.clone(),
+            name: Name::parse("Presidential election 2027").unwrap(),
+            window: VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap(),
+            registered_at: at("2027-01-01T00:00:00Z"),
+            registered_by: AccountId::parse("commission-officer").unwrap(),
+        })
+        .await
+        .unwrap();
+    store
+        .insert_candidate(&Candidate {
+            id: CandidateId::parse(CANDIDATE).unwrap(),
+            election_id,
+            ballot_number: 1.try_into().unwrap(),
+            party: Name::parse("Blue Horizon").unwrap(),
+            name: Name::parse("Ada Lovelace").unwrap(),
+            user_id: AccountId::parse("candidate-ada").unwrap(),
+            status: CandidateStatus::Registered,
+            registered_at: at("2027-01-02T00:00:00Z"),
+            registered_by: AccountId::parse("commission-officer").unwrap(),
+            pledge_count: 0,
+        })
+        .await
+        .unwrap();
+    store
+        .insert_pledge(&Pledge {
+            id: PledgeId::parse(PLEDGE).unwrap(),
+            candidate_id: CandidateId::parse(CANDIDATE).unwrap(),
+            election_id: ElectionId::parse(ELECTION).unwrap(),
+            theme: Name::parse("Health").unwrap(),
+            title: Name::parse("More nurses").unwrap(),
+            description: LongText::parse("Ten thousand more nurses.").unwrap(),
+            added_at: at("2027-01-03T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    Services {
+        store,
+        bus: RecordingBus::default(),
+        clock: FixedClock(at("2027-03-01T09:00:00Z")),
+        sealer: TestSealer,
+    }
+}
+
+fn event_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("events/ exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The function a sample event belongs to: its file stem up to the first dot.
+fn function_of(path: &std::path::Path) -> Function {
+    let stem = path.file_stem().unwrap().to_str().unwrap();
+    let name = stem.split('.').next().unwrap();
+    Function::from_name(name).unwrap_or_else(|| panic!("{} names no function", path.display()))
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    let files = event_files();
+    for function in Function::all() {
+        assert!(
+            files.iter().any(|f| function_of(f) == function),
+            "no sample event for {}",
+            function.name()
+        );
+    }
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let services = services().await;
+        let election_id = ElectionId::parse(ELECTION).unwrap();
+        match function_of(&path) {
+            Function::Http(HttpFunction::CertifyResults) => {
+                // At the sample time voting is open: certifying is refused, and says why.
+                let request = lambda_http::request::from_str(&text).unwrap();
+                let response = services.http(HttpFunction::CertifyResults, request).await;
+                assert_eq!(response.status(), 409, "{}", path.display());
+                let lambda_http::Body::Text(body) = response.body() else {
+                    panic!("a problem body")
+                };
+                assert!(
+                    body.contains("not-certifiable") && body.contains("has not ended"),
+                    "{body}"
+                );
+            }
+            Function::Http(f) => {
+                let request = lambda_http::request::from_str(&text).unwrap();
+                let response = services.http(f, request).await;
+                assert!(
+                    response.status().is_success(),
+                    "{}: {:?}",
+                    path.display(),
+                    response.body()
+                );
+            }
+            Function::Stream(f) => {
+                let event = serde_json::from_str(&text).unwrap();
+                let response = services.stream(f, event).await;
+                assert!(response.batch_item_failures.is_empty(), "{}", path.display());
+                let published = services.bus.published();
+                assert_eq!(published.len(), 1, "{}", path.display());
+                assert_eq!(published[0].detail_type(), "BallotCast");
+            }
+            Function::Operation(f) => {
+                let payload = serde_json::from_str(&text).unwrap();
+                let reply = services.operation(f, payload).await.unwrap();
+                assert_eq!(reply["matches"], true, "{}: {reply}", path.display());
+            }
+            Function::Queue(f) => {
+                let event = serde_json::from_str(&text).unwrap();
+                let response = services.queue(f, event).await;
+                assert!(response.batch_item_failures.is_empty(), "{}", path.display());
+                let candidate_id = CandidateId::parse(CANDIDATE).unwrap();
+                match f {
+                    QueueFunction::ProjectDashboard => {
+                        let admin = Caller {
+                            sub: "admin".into(),
+                            roles: [Role::Admin].into(),
+                        };
+                        let results = get_results(&services.store, &services.clock, &admin, &election_id).await;
+                        assert_eq!(results.unwrap().total_votes, 1);
+                    }
+                    QueueFunction::CountPledges => {
+                        let candidate = services.store.candidate(&candidate_id).await.unwrap().unwrap();
+                        assert_eq!(candidate.pledge_count, 1);
+                    }
+                    QueueFunction::RemoveWithdrawnPledges => {
+                        assert!(services.store.pledges(&candidate_id).await.unwrap().is_empty());
+                    }
+                }
+            }
+        }
+    }
+}

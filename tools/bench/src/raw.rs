@@ -1,0 +1,99 @@
+//! The ceiling: the very writes a vote makes, straight to DynamoDB Local from as many
+//! concurrent clients as the API gets, and a plain conditional `PutItem` for reference.
+
+use adapters::dynamodb::DynamoStore;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::text::AccountId;
+use election_core::domain::vote::{coarse, Ballot, Participation, SealedChoice};
+use election_core::ports::VoteStore;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Successful operations a second, over `duration`, from `clients` concurrent loops.
+async fn rate<F, Fut>(clients: usize, duration: Duration, operation: F) -> f64
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let done = Arc::new(AtomicU64::new(0));
+    let operation = Arc::new(operation);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|worker| {
+            let (done, operation) = (done.clone(), operation.clone());
+            tokio::spawn(async move {
+                let mut i = 0u64;
+                while started.elapsed() < duration {
+                    if operation(worker as u64 * 1_000_000_000 + i).await {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A participation and a ballot shaped as a real vote's: same tables, keys, conditions and
+/// transaction, with a sealed choice of the real size.
+fn vote(election: &ElectionId, candidate: &CandidateId, n: u64) -> (Participation, Ballot) {
+    let now = Utc::now();
+    let receipt = ReceiptId::new();
+    let participation = Participation {
+        election_id: election.clone(),
+        voter: AccountId::parse(&format!("raw-voter-{}-{n}", uuid::Uuid::new_v4())).unwrap_or_else(|_| unreachable!()),
+        voted_at: now,
+        sealed_choice: SealedChoice {
+            sealed_key: vec![7; 184],
+            ciphertext: vec![9; 120],
+        },
+    };
+    let ballot = Ballot {
+        election_id: election.clone(),
+        candidate_id: candidate.clone(),
+        receipt_id: receipt,
+        cast_in_hour: coarse(now),
+    };
+    (participation, ballot)
+}
+
+/// Votes' writes a second, at `clients` concurrent clients.
+pub async fn vote_writes(store: DynamoStore, clients: usize, duration: Duration) -> f64 {
+    let (election, candidate) = (ElectionId::new(), CandidateId::new());
+    let store = Arc::new(store);
+    rate(clients, duration, move |n| {
+        let (store, (participation, ballot)) = (store.clone(), vote(&election, &candidate, n));
+        async move { store.insert_vote(&participation, &ballot).await.is_ok() }
+    })
+    .await
+}
+
+/// Conditional `PutItem`s a second into `table` (keyed by `voterId`, `electionId`).
+pub async fn conditional_puts(
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    clients: usize,
+    duration: Duration,
+) -> f64 {
+    let election = ElectionId::new().to_string();
+    rate(clients, duration, move |n| {
+        let request = client
+            .put_item()
+            .table_name(&table)
+            .item(
+                "voterId",
+                AttributeValue::S(format!("raw-put-{}-{n}", uuid::Uuid::new_v4())),
+            )
+            .item("electionId", AttributeValue::S(election.clone()))
+            .condition_expression("attribute_not_exists(voterId)");
+        async move { request.send().await.is_ok() }
+    })
+    .await
+}

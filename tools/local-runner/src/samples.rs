@@ -1,0 +1,108 @@
+//! The rows the sample events in `events/` refer to: an election open now, a candidate in it
+//! (whose account is `candidate-ada`) and one pledge. `seed-samples` loads them with the
+//! ids the files carry, so `scripts/invoke.sh <function> events/<function>.json` finds them;
+//! tests load them under fresh ids and fill those into the files' text.
+
+use chrono::{TimeDelta, Utc};
+use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
+use election_core::domain::pledge::Pledge;
+use election_core::domain::text::{AccountId, LongText, Name};
+use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
+use election_core::problem::PortError;
+
+/// The ids a set of sample rows has.
+#[derive(Clone, Debug)]
+pub struct SampleIds {
+    pub election: String,
+    pub candidate: String,
+    pub pledge: String,
+    /// The receipt of the ballot in the stream and queue samples.
+    pub receipt: String,
+}
+
+impl SampleIds {
+    /// The ids written in the files of `events/`.
+    pub fn as_in_files() -> Self {
+        Self {
+            election: "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10".into(),
+            candidate: "0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11".into(),
+            pledge: "3e7b2f90-6c1d-4e8a-9b5f-2d4c6a8e0f13".into(),
+            receipt: "9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f".into(),
+        }
+    }
+
+    pub fn fresh() -> Self {
+        let new = || uuid::Uuid::new_v4().to_string();
+        Self {
+            election: new(),
+            candidate: new(),
+            pledge: new(),
+            receipt: new(),
+        }
+    }
+
+    /// A sample event's text with the files' ids replaced by these.
+    pub fn fill_in(&self, sample: &str) -> String {
+        let files = Self::as_in_files();
+        [
+            (files.election, &self.election),
+            (files.candidate, &self.candidate),
+            (files.pledge, &self.pledge),
+            (files.receipt, &self.receipt),
+        ]
+        .iter()
+        .fold(sample.to_owned(), |text, (from, to)| text.replace(from.as_str(), to))
+    }
+}
+
+fn parsed<T, E: std::fmt::Display>(parse: impl FnOnce(&str) -> Result<T, E>, text: &str) -> Result<T, PortError> {
+    parse(text).map_err(|e| PortError::Internal(format!("sample id {text}: {e}")))
+}
+
+/// Stores the sample rows under `ids`; rows already there are left as they are.
+pub async fn seed(
+    store: &(impl ElectionStore + CandidateStore + PledgeStore),
+    ids: &SampleIds,
+) -> Result<(), PortError> {
+    let now = Utc::now();
+    let name = |text: &str| parsed(Name::parse, text);
+    let account = |text: &str| parsed(AccountId::parse, text);
+    let election = Election {
+        id: parsed(ElectionId::parse, &ids.election)?,
+        name: name("Presidential election (sample)")?,
+        window: VotingWindow::new(now - TimeDelta::hours(1), now + TimeDelta::hours(12))
+            .map_err(|e| PortError::Internal(e.to_string()))?,
+        registered_at: now,
+        registered_by: account("commission-officer-1")?,
+    };
+    let candidate = Candidate {
+        id: parsed(CandidateId::parse, &ids.candidate)?,
+        election_id: election.id.clone(),
+        ballot_number: 1.try_into().map_err(|_| PortError::Internal("ballot number".into()))?,
+        party: name("Blue Horizon")?,
+        name: name("Ada Lovelace")?,
+        user_id: account("candidate-ada")?,
+        status: CandidateStatus::Registered,
+        registered_at: now,
+        registered_by: account("commission-officer-1")?,
+        pledge_count: 0,
+    };
+    let pledge = Pledge {
+        id: parsed(PledgeId::parse, &ids.pledge)?,
+        candidate_id: candidate.id.clone(),
+        election_id: election.id.clone(),
+        theme: name("Health")?,
+        title: name("More nurses")?,
+        description: parsed(LongText::parse, "Ten thousand more nurses.")?,
+        added_at: now,
+    };
+    let already_there = |outcome: Result<(), PortError>| match outcome {
+        Err(PortError::Conflict) => Ok(()),
+        other => other,
+    };
+    already_there(store.insert_election(&election).await)?;
+    already_there(store.insert_candidate(&candidate).await)?;
+    already_there(store.insert_pledge(&pledge).await)
+}

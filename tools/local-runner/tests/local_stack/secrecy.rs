@@ -1,0 +1,231 @@
+//! The secret ballot, checked everywhere it could leak. After the scenario (twenty voters,
+//! three candidates), every item of every table, every message left on every queue and
+//! dead-letter queue, every domain event on the bus (copied to an audit queue by a rule of
+//! this test's own) and every line of the runner's and emulators' logs is read: none may
+//! hold a voter's `sub` together with that voter's candidate id or receipt.
+
+use crate::scenario::{self, KnownVote};
+use crate::support::{bus_rules_lock, clients, scan_table, template, unique, Api};
+use local_runner::clients::Clients;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// A place a record was read from, and the record as text.
+struct Record {
+    place: String,
+    text: String,
+}
+
+/// Where the runner and the emulators log: `OMP_RUNNER_LOG` (set by `scripts/test.sh`)
+/// and the `logs/` folder beside it.
+fn log_files() -> Vec<PathBuf> {
+    let Some(runner_log) = std::env::var_os("OMP_RUNNER_LOG").map(PathBuf::from) else {
+        return Vec::new();
+    };
+    let mut files = vec![runner_log.clone()];
+    if let Some(dir) = runner_log.parent().map(|d| d.join("logs")) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            files.push(entry.path());
+        }
+    }
+    files
+}
+
+async fn queue_messages(clients: &Clients, url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    // Seen messages stay hidden for the rest of the test, so each is read once.
+    for _ in 0..100 {
+        let output = clients
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(60)
+            .send()
+            .await
+            .expect("receive");
+        let messages = output.messages();
+        if messages.is_empty() {
+            break;
+        }
+        bodies.extend(messages.iter().filter_map(|m| m.body().map(str::to_owned)));
+    }
+    bodies
+}
+
+/// Every queue of the stack, dead-letter queues included, by URL.
+async fn queue_urls(clients: &Clients) -> Vec<String> {
+    let listed = clients.sqs.list_queues().send().await.expect("list queues");
+    listed.queue_urls().to_vec()
+}
+
+#[tokio::test]
+async fn no_record_anywhere_links_a_voter_to_their_choice() {
+    let api = Api::from_env();
+    let clients = clients().await;
+    let _rules = bus_rules_lock().lock().await;
+
+    // GIVEN a rule of our own that copies every domain event on the bus to an audit queue
+    let bus = template().buses[0].clone();
+    let audit = unique("secrecy-audit");
+    let audit_url = clients
+        .sqs
+        .create_queue()
+        .queue_name(&audit)
+        .send()
+        .await
+        .expect("audit queue")
+        .queue_url
+        .expect("audit queue url");
+    let audit_arn = format!("arn:aws:sqs:us-east-1:000000000000:{audit}");
+    let pattern = json!({ "source": [{ "prefix": "omp." }] });
+    clients
+        .events
+        .put_rule()
+        .name(&audit)
+        .event_bus_name(&bus)
+        .event_pattern(pattern.to_string())
+        .send()
+        .await
+        .expect("audit rule");
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("audit")
+        .arn(&audit_arn)
+        .build()
+        .unwrap();
+    clients
+        .events
+        .put_targets()
+        .rule(&audit)
+        .event_bus_name(&bus)
+        .targets(target)
+        .send()
+        .await
+        .expect("audit target");
+
+    // WHEN the scenario runs: twenty voters, three candidates, every view checked
+    let votes: Vec<KnownVote> = scenario::run(&api).await;
+
+    // THEN read everything that was written or sent
+    let mut records = Vec::new();
+    for table in template().tables.keys() {
+        for item in scan_table(&clients, table, None).await {
+            records.push(Record {
+                place: format!("table {table}"),
+                text: format!("{item:?}"),
+            });
+        }
+    }
+    let events = queue_messages(&clients, &audit_url).await;
+    for url in queue_urls(&clients).await {
+        for body in queue_messages(&clients, &url).await {
+            records.push(Record {
+                place: format!("queue {url}"),
+                text: body,
+            });
+        }
+    }
+    for file in log_files() {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines() {
+            records.push(Record {
+                place: format!("log {}", file.display()),
+                text: line.to_owned(),
+            });
+        }
+    }
+    clients
+        .events
+        .remove_targets()
+        .rule(&audit)
+        .event_bus_name(&bus)
+        .ids("audit")
+        .send()
+        .await
+        .ok();
+    clients
+        .events
+        .delete_rule()
+        .name(&audit)
+        .event_bus_name(&bus)
+        .send()
+        .await
+        .ok();
+    clients.sqs.delete_queue().queue_url(&audit_url).send().await.ok();
+
+    // The audit saw the real traffic: a ballot event for each of the twenty votes (packed
+    // or not), which names no voter; and the scan saw each voter's participation.
+    for vote in &votes {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.contains(&vote.receipt) && e.contains(&vote.candidate)),
+            "the bus carried no ballot with receipt {}",
+            vote.receipt
+        );
+        assert!(
+            records.iter().any(|r| r.text.contains(&vote.voter)),
+            "no record names voter {}: the audit read nothing",
+            vote.voter
+        );
+    }
+    // …and nothing, anywhere, holds a voter beside their choice or their receipt.
+    for vote in &votes {
+        for record in &records {
+            let linked = record.text.contains(&vote.voter)
+                && (record.text.contains(&vote.candidate) || record.text.contains(&vote.receipt));
+            assert!(
+                !linked,
+                "{} links voter {} to their vote: {}",
+                record.place, vote.voter, record.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
+    use adapters::kms::KmsSealer;
+    use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+    use election_core::domain::text::Name;
+    use election_core::domain::vote::Choice;
+    use election_core::ports::ChoiceSealer;
+
+    // GIVEN a choice sealed with the stack's key (LocalStack's KMS) for one voter and election
+    let sealer = KmsSealer::new(clients().await.kms, template().environment["BALLOT_SEAL_KEY"].clone());
+    let (voter, other_voter) = (
+        Name::parse(&unique("voter")).unwrap(),
+        Name::parse(&unique("voter")).unwrap(),
+    );
+    let (election, other_election) = (ElectionId::new(), ElectionId::new());
+    let choice = Choice {
+        candidate_id: CandidateId::new(),
+        receipt_id: ReceiptId::new(),
+    };
+    let sealed = sealer.seal(&voter, &election, &choice).await.expect("sealed");
+    let text = format!("{sealed:?}");
+    assert!(!text.contains(&choice.candidate_id.to_string()) && !text.contains(voter.as_str()));
+
+    // THEN it opens for that voter and election, and for no other
+    assert_eq!(sealer.open(&voter, &election, &sealed).await.expect("opens"), choice);
+    assert!(sealer.open(&other_voter, &election, &sealed).await.is_err());
+    assert!(sealer.open(&voter, &other_election, &sealed).await.is_err());
+
+    // AND another voter's choice in the same election reuses the cached data key, yet each
+    // sealed choice opens for its own voter only
+    let theirs = sealer.seal(&other_voter, &election, &choice).await.expect("sealed");
+    assert_eq!(
+        theirs.sealed_key, sealed.sealed_key,
+        "one KMS data key per election and instance"
+    );
+    assert_eq!(
+        sealer.open(&other_voter, &election, &theirs).await.expect("opens"),
+        choice
+    );
+    assert!(sealer.open(&voter, &election, &theirs).await.is_err());
+    let elsewhere = sealer.seal(&voter, &other_election, &choice).await.expect("sealed");
+    assert_ne!(
+        elsewhere.sealed_key, sealed.sealed_key,
+        "each election has its own data key"
+    );
+}

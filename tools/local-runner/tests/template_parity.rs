@@ -1,0 +1,280 @@
+//! `template.yaml` is the single source of truth: every function, route and trigger in it
+//! is what the runner and the contract serve, and nothing else. These checks read the
+//! files only; `local_stack/template_parity.rs` checks the live stack.
+
+use handlers::functions::Function;
+use local_runner::template::{Template, Trigger};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn repo_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(name)
+}
+
+fn template() -> Template {
+    Template::load(&repo_file("template.yaml")).expect("template.yaml parses")
+}
+
+#[test]
+fn every_template_function_has_a_handler_and_every_handler_a_template_function() {
+    let template = template();
+    let in_template: BTreeSet<&str> = template.functions.iter().map(|f| f.name.as_str()).collect();
+    let in_runner: BTreeSet<&str> = Function::all().map(|f| f.name()).collect();
+    assert_eq!(in_template, in_runner);
+    for def in &template.functions {
+        let function = Function::from_name(&def.name).unwrap();
+        for trigger in &def.triggers {
+            let fits = matches!(
+                (trigger, function),
+                (Trigger::Http(_), Function::Http(_))
+                    | (Trigger::Stream { .. }, Function::Stream(_))
+                    | (Trigger::Queue { .. }, Function::Queue(_))
+            );
+            assert!(
+                fits,
+                "{} has a trigger its handler does not take: {trigger:?}",
+                def.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_runner_serves_exactly_the_template_routes() {
+    let template = template();
+    let served: BTreeSet<(String, String)> = local_runner::gateway::compile_routes(&template)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.route.method, r.route.path))
+        .collect();
+    let declared: BTreeSet<(String, String)> = template.routes().into_iter().map(|(r, _)| (r.method, r.path)).collect();
+    assert_eq!(served, declared);
+    assert!(declared.len() >= 4);
+}
+
+fn spec() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_file("openapi.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The spec's operations as (METHOD, path), with whether each needs a token.
+fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, bool)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let security = operation.get("security").or(spec.get("security"));
+                let needs_token = security.and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
+                operations.insert((method.to_uppercase(), path.clone(), needs_token));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_contract_has_exactly_the_template_routes_and_each_needs_a_token() {
+    let declared: BTreeSet<(String, String, bool)> = template()
+        .routes()
+        .into_iter()
+        .map(|(r, _)| (r.method, r.path, true))
+        .collect();
+    // No route is public: the template puts the authorizer on all of them.
+    assert_eq!(spec_operations(&spec()), declared);
+}
+
+#[test]
+fn the_contract_lists_exactly_the_problem_codes_of_the_core() {
+    let spec = spec();
+    let listed: BTreeSet<&str> = spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    let core: BTreeSet<&str> = election_core::problem::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, core);
+}
+
+/// Each function's IAM grants as "action table" lines, read off the template's statements.
+fn grants(yaml: &serde_yaml::Value, function: &str) -> BTreeSet<String> {
+    let text = |v: &serde_yaml::Value| -> Vec<String> {
+        match v {
+            serde_yaml::Value::Sequence(items) => items.iter().map(|i| format!("{i:?}")).collect(),
+            other => vec![format!("{other:?}")],
+        }
+    };
+    let mut found = BTreeSet::new();
+    let policies = &yaml["Resources"][function]["Properties"]["Policies"];
+    for policy in policies.as_sequence().into_iter().flatten() {
+        assert!(
+            policy.get("Statement").is_some(),
+            "{function}: a managed policy template: {policy:?}"
+        );
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            for action in text(&statement["Action"]) {
+                for resource in text(&statement["Resource"]) {
+                    // `Tagged(!GetAtt, String("CandidatesTable.Arn"))` → `CandidatesTable`
+                    let table = resource
+                        .split('"')
+                        .nth(1)
+                        .map(|r| {
+                            r.trim_start_matches("${")
+                                .split(['.', '}'])
+                                .next()
+                                .unwrap_or_default()
+                                .to_owned()
+                        })
+                        .unwrap_or(resource.clone());
+                    let index = if resource.contains("/index/") { "/index" } else { "" };
+                    found.insert(format!(
+                        "{} {table}{index}",
+                        action
+                            .trim_matches('"')
+                            .trim_start_matches("String(\"")
+                            .trim_end_matches("\")")
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_function_gets_exactly_the_table_actions_it_uses() {
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_file("template.yaml")).unwrap()).unwrap();
+    let expected: &[(&str, &[&str])] = &[
+        ("RegisterElectionFunction", &["dynamodb:PutItem ElectionsTable"]),
+        (
+            "RegisterCandidateFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:PutItem CandidatesTable"],
+        ),
+        (
+            "WithdrawCandidateFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:UpdateItem CandidatesTable",
+            ],
+        ),
+        (
+            "AddPledgeFunction",
+            &[
+                "dynamodb:ConditionCheckItem CandidatesTable",
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:PutItem PledgesTable",
+            ],
+        ),
+        (
+            "DeletePledgeFunction",
+            &["dynamodb:DeleteItem PledgesTable", "dynamodb:GetItem CandidatesTable"],
+        ),
+        (
+            "QueryElectionsFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:Scan ElectionsTable"],
+        ),
+        (
+            "QueryCandidatesFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:Query CandidatesTable/index",
+            ],
+        ),
+        (
+            "QueryPledgesFunction",
+            &["dynamodb:GetItem CandidatesTable", "dynamodb:Query PledgesTable"],
+        ),
+        // A vote only creates: no update, no batch write, no delete.
+        (
+            "CastVoteFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:GetItem ParticipationTable",
+                "dynamodb:PutItem BallotBoxTable",
+                "dynamodb:PutItem ParticipationTable",
+            ],
+        ),
+        (
+            "MyVotesFunction",
+            &[
+                "dynamodb:BatchGetItem DashboardTable",
+                "dynamodb:Query ParticipationTable",
+            ],
+        ),
+        (
+            "GetResultsFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:Query DashboardTable"],
+        ),
+        (
+            "ProjectDashboardFunction",
+            &[
+                "dynamodb:GetItem DashboardTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+            ],
+        ),
+        (
+            "CountPledgesFunction",
+            &[
+                "dynamodb:GetItem CandidatesTable",
+                "dynamodb:PutItem CandidatesTable",
+                "dynamodb:UpdateItem CandidatesTable",
+            ],
+        ),
+        (
+            "RemoveWithdrawnPledgesFunction",
+            &["dynamodb:DeleteItem PledgesTable", "dynamodb:Query PledgesTable"],
+        ),
+        (
+            "CertifyResultsFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+                "sqs:GetQueueAttributes DashboardDeadLetterQueue",
+                "sqs:GetQueueAttributes DashboardQueue",
+                "sqs:GetQueueAttributes PledgeCountDeadLetterQueue",
+                "sqs:GetQueueAttributes PledgeCountQueue",
+                "sqs:GetQueueAttributes PublishFailuresQueue",
+                "sqs:GetQueueAttributes RuleDeliveryDeadLetterQueue",
+                "sqs:GetQueueAttributes UnreadableRecordsQueue",
+                "sqs:GetQueueAttributes WithdrawalDeadLetterQueue",
+                "sqs:GetQueueAttributes WithdrawalQueue",
+            ],
+        ),
+        (
+            "RecountFunction",
+            &[
+                "dynamodb:GetItem DashboardTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
+            ],
+        ),
+    ];
+    for (function, actions) in expected {
+        let want: BTreeSet<String> = actions.iter().map(|a| a.to_string()).collect();
+        assert_eq!(grants(&yaml, function), want, "{function}");
+    }
+    // Every function is listed, but the publisher (no table access: the bus and two queues).
+    let functions: BTreeSet<&str> = yaml["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .filter_map(|(id, _)| id.as_str())
+        .collect();
+    let listed: BTreeSet<&str> = expected
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(["PublishEventsFunction"])
+        .collect();
+    assert_eq!(functions, listed);
+}
