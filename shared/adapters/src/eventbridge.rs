@@ -13,10 +13,11 @@ use election_core::problem::PortError;
 /// Most entries one PutEvents call takes.
 const ENTRIES_PER_CALL: usize = 10;
 
-#[derive(Clone, Debug)]
+/// The bus and its queues, each part only where the function uses it.
+#[derive(Clone, Debug, Default)]
 pub struct EventBridgeBus {
-    client: Client,
-    bus_name: String,
+    /// The bus events are put on: only the publisher has one.
+    bus: Option<(Client, String)>,
     /// Where unreadable records go: only the publisher has one.
     set_aside_queue: Option<(aws_sdk_sqs::Client, String)>,
     /// Every queue of the pipeline, dead-letter queues included, for its backlog.
@@ -24,17 +25,12 @@ pub struct EventBridgeBus {
 }
 
 impl EventBridgeBus {
-    pub fn new(client: Client, bus_name: String) -> Self {
+    /// Puts events on this bus.
+    pub fn with_bus(self, client: Client, bus_name: String) -> Self {
         Self {
-            client,
-            bus_name,
-            set_aside_queue: None,
-            pipeline_queues: None,
+            bus: Some((client, bus_name)),
+            ..self
         }
-    }
-
-    pub fn from_config(aws: &aws_config::SdkConfig, bus_name: String) -> Self {
-        Self::new(Client::new(aws), bus_name)
     }
 
     /// Counts the backlog over these queues (URLs).
@@ -57,17 +53,19 @@ impl EventBridgeBus {
 impl EventBridgeBus {
     /// One `PutEvents` call: how many of `entries`, from the first, the bus accepted.
     async fn put_events(&self, entries: &[BusEntry]) -> Result<usize, PortError> {
+        let Some((client, bus_name)) = &self.bus else {
+            return Err(PortError::Internal("no bus to put events on".into()));
+        };
         let request = entries.iter().map(|entry| {
             PutEventsRequestEntry::builder()
-                .event_bus_name(&self.bus_name)
+                .event_bus_name(bus_name)
                 .source(entry.source)
                 .detail_type(entry.detail_type)
                 .detail(&entry.detail)
                 .time(DateTime::from_secs(entry.time.timestamp()))
                 .build()
         });
-        let output = self
-            .client
+        let output = client
             .put_events()
             .set_entries(Some(request.collect()))
             .send()

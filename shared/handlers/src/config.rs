@@ -1,71 +1,142 @@
-//! Configuration read once at start-up: table and bus names from the environment (the
-//! template sets them), and the live adapters built on them.
+//! Configuration read once at start-up: each function reads only its own settings (the
+//! template gives it no others) and builds only the clients its handler uses.
 
-use crate::services::LiveServices;
-use adapters::dynamodb::{DynamoStore, Tables};
+use crate::services::{Services, Unused};
+use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
 use aws_config::SdkConfig;
 use election_core::clock::SystemClock;
+use std::collections::BTreeMap;
 
 /// A required setting is missing.
 #[derive(Debug, thiserror::Error)]
 #[error("environment variable {0} is not set, or empty")]
 pub struct MissingSetting(pub &'static str);
 
-/// Names of the resources a function uses.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub tables: Tables,
-    pub event_bus_name: String,
+/// A setting a function may read from its environment, as the template sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Setting {
+    /// A table's physical name.
+    Table(Table),
+    EventBusName,
     /// The KMS key that seals voters' choices.
-    pub ballot_seal_key: String,
-    /// The queue for stream records that do not read (the publisher's only).
-    pub unreadable_records_queue_url: Option<String>,
-    /// Every queue of the event pipeline, comma-separated (certify-results' only).
-    pub pipeline_queue_urls: Option<String>,
+    BallotSealKey,
+    /// The queue for stream records that do not read (the publisher's).
+    UnreadableRecordsQueueUrl,
+    /// Every queue of the event pipeline, comma-separated (certification's).
+    PipelineQueueUrls,
 }
 
-fn var(name: &'static str) -> Result<String, MissingSetting> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or(MissingSetting(name))
+impl Setting {
+    /// The environment variable that carries it.
+    pub fn variable(self) -> &'static str {
+        match self {
+            Setting::Table(Table::Elections) => "ELECTIONS_TABLE",
+            Setting::Table(Table::Candidates) => "CANDIDATES_TABLE",
+            Setting::Table(Table::Participation) => "PARTICIPATION_TABLE",
+            Setting::Table(Table::BallotBox) => "BALLOT_BOX_TABLE",
+            Setting::Table(Table::Pledges) => "PLEDGES_TABLE",
+            Setting::Table(Table::Dashboard) => "DASHBOARD_TABLE",
+            Setting::EventBusName => "EVENT_BUS_NAME",
+            Setting::BallotSealKey => "BALLOT_SEAL_KEY",
+            Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
+            Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
+        }
+    }
 }
+
+/// The settings of one function, every one of them present.
+#[derive(Clone, Debug, Default)]
+pub struct Settings(BTreeMap<Setting, String>);
 
 impl Settings {
-    pub fn from_env() -> Result<Self, MissingSetting> {
-        Ok(Self {
-            tables: Tables {
-                elections: var("ELECTIONS_TABLE")?,
-                candidates: var("CANDIDATES_TABLE")?,
-                participation: var("PARTICIPATION_TABLE")?,
-                ballot_box: var("BALLOT_BOX_TABLE")?,
-                pledges: var("PLEDGES_TABLE")?,
-                dashboard: var("DASHBOARD_TABLE")?,
-            },
-            event_bus_name: var("EVENT_BUS_NAME")?,
-            ballot_seal_key: var("BALLOT_SEAL_KEY")?,
-            unreadable_records_queue_url: var("UNREADABLE_RECORDS_QUEUE_URL").ok(),
-            pipeline_queue_urls: var("PIPELINE_QUEUE_URLS").ok(),
-        })
+    /// Reads exactly `wanted` from the environment: a missing one stops the function with
+    /// its name.
+    pub fn from_env(wanted: &[Setting]) -> Result<Self, MissingSetting> {
+        Self::read(wanted, |name| std::env::var(name).ok())
     }
 
-    /// The live adapters, built once for the life of the process.
-    pub fn services(self, aws: &SdkConfig) -> LiveServices {
-        let mut bus = EventBridgeBus::from_config(aws, self.event_bus_name);
-        if let Some(queue_url) = self.unreadable_records_queue_url {
-            bus = bus.with_set_aside_queue(aws_sdk_sqs::Client::new(aws), queue_url);
+    /// Reads exactly `wanted` through `lookup` (the environment, or a template's).
+    pub fn read(wanted: &[Setting], lookup: impl Fn(&str) -> Option<String>) -> Result<Self, MissingSetting> {
+        let mut settings = BTreeMap::new();
+        for &setting in wanted {
+            let value = lookup(setting.variable())
+                .filter(|v| !v.is_empty())
+                .ok_or(MissingSetting(setting.variable()))?;
+            settings.insert(setting, value);
         }
-        if let Some(queue_urls) = self.pipeline_queue_urls {
+        Ok(Self(settings))
+    }
+
+    pub fn get(&self, setting: Setting) -> Option<&str> {
+        self.0.get(&setting).map(String::as_str)
+    }
+
+    /// A setting the part being wired cannot do without: its absence from the function's
+    /// list is a wiring mistake, and stops the function at start-up.
+    pub fn require(&self, setting: Setting) -> Result<&str, MissingSetting> {
+        self.get(setting).ok_or(MissingSetting(setting.variable()))
+    }
+}
+
+/// A part of what a function runs with, built from its settings.
+pub trait Wiring: Sized {
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting>;
+}
+
+impl Wiring for Unused {
+    fn wire(_: &Settings, _: &SdkConfig) -> Result<Self, MissingSetting> {
+        Ok(Unused)
+    }
+}
+
+impl Wiring for DynamoStore {
+    /// Over the tables among the settings.
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
+        let tables = Table::ALL.into_iter().fold(Tables::default(), |tables, table| {
+            match settings.get(Setting::Table(table)) {
+                Some(name) => tables.with(table, name),
+                None => tables,
+            }
+        });
+        Ok(DynamoStore::from_config(aws, tables))
+    }
+}
+
+impl Wiring for EventBridgeBus {
+    /// The parts of the bus among the settings: the bus itself, the set-aside queue, the
+    /// pipeline's queues.
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
+        let mut bus = EventBridgeBus::default();
+        if let Some(name) = settings.get(Setting::EventBusName) {
+            bus = bus.with_bus(aws_sdk_eventbridge::Client::new(aws), name.to_owned());
+        }
+        if let Some(queue_url) = settings.get(Setting::UnreadableRecordsQueueUrl) {
+            bus = bus.with_set_aside_queue(aws_sdk_sqs::Client::new(aws), queue_url.to_owned());
+        }
+        if let Some(queue_urls) = settings.get(Setting::PipelineQueueUrls) {
             let queue_urls = queue_urls.split(',').map(str::to_owned).collect();
             bus = bus.with_pipeline_queues(aws_sdk_sqs::Client::new(aws), queue_urls);
         }
-        LiveServices {
-            store: DynamoStore::from_config(aws, self.tables),
-            bus,
+        Ok(bus)
+    }
+}
+
+impl Wiring for KmsSealer {
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
+        let key = settings.require(Setting::BallotSealKey)?;
+        Ok(KmsSealer::from_config(aws, key.to_owned()))
+    }
+}
+
+impl<S: Wiring, B: Wiring, K: Wiring> Wiring for Services<S, B, SystemClock, K> {
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
+        Ok(Services {
+            store: S::wire(settings, aws)?,
+            bus: B::wire(settings, aws)?,
             clock: SystemClock,
-            sealer: KmsSealer::from_config(aws, self.ballot_seal_key),
-        }
+            sealer: K::wire(settings, aws)?,
+        })
     }
 }

@@ -3,7 +3,9 @@
 //! that failed, so that only they are retried (and, in the end, set aside in the
 //! dead-letter queue).
 
+use crate::config::Setting;
 use crate::services::App;
+use adapters::dynamodb::Table;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use election_core::domain_events::{events_in, DomainEvent};
 use election_core::policies;
@@ -12,6 +14,9 @@ use std::future::Future;
 
 /// A function fed by an SQS queue of domain events.
 pub trait Consumer {
+    /// What its function reads from its environment (and the template gives it); it runs
+    /// with the store alone.
+    const SETTINGS: &'static [Setting];
     fn consume(app: &impl App, event: SqsEvent) -> impl Future<Output = SqsBatchResponse> + Send;
 }
 
@@ -19,6 +24,8 @@ pub trait Consumer {
 pub struct ProjectDashboard;
 
 impl Consumer for ProjectDashboard {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Dashboard)];
+
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let (store, clock) = (app.store(), app.clock());
         apply_whole(event, |events| async move {
@@ -32,6 +39,8 @@ impl Consumer for ProjectDashboard {
 pub struct CountPledges;
 
 impl Consumer for CountPledges {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates)];
+
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let store = app.store();
         apply_whole(
@@ -46,6 +55,8 @@ impl Consumer for CountPledges {
 pub struct RemoveWithdrawnPledges;
 
 impl Consumer for RemoveWithdrawnPledges {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Pledges)];
+
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let Batch { events, mut failed } = read(event);
         for (id, events) in events {

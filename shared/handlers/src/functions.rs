@@ -2,10 +2,11 @@
 //! `functions/`, and its handler. The local runner and the tests dispatch through here at
 //! run time; each function binary names its handler directly instead (see [`crate::lambda`]).
 
+use crate::config::Setting;
 use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
 use crate::operations::OperationError;
-use crate::publisher::publish_events;
+use crate::publisher::{self, publish_events};
 use crate::services::Services;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
@@ -100,6 +101,30 @@ impl Function {
 
     pub fn from_name(name: &str) -> Option<Self> {
         NAMES.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+
+    /// What the function reads from its environment: the variables the template gives it.
+    pub fn settings(self) -> &'static [Setting] {
+        use HttpFunction::*;
+        match self {
+            Function::Http(RegisterElection) => routes::RegisterElection::SETTINGS,
+            Function::Http(QueryElections) => routes::QueryElections::SETTINGS,
+            Function::Http(RegisterCandidate) => routes::RegisterCandidate::SETTINGS,
+            Function::Http(WithdrawCandidate) => routes::WithdrawCandidate::SETTINGS,
+            Function::Http(QueryCandidates) => routes::QueryCandidates::SETTINGS,
+            Function::Http(AddPledge) => routes::AddPledge::SETTINGS,
+            Function::Http(DeletePledge) => routes::DeletePledge::SETTINGS,
+            Function::Http(QueryPledges) => routes::QueryPledges::SETTINGS,
+            Function::Http(CastVote) => routes::CastVote::SETTINGS,
+            Function::Http(GetResults) => routes::GetResults::SETTINGS,
+            Function::Http(CertifyResults) => routes::CertifyResults::SETTINGS,
+            Function::Http(MyVotes) => routes::MyVotes::SETTINGS,
+            Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
+            Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
+            Function::Queue(QueueFunction::CountPledges) => CountPledges::SETTINGS,
+            Function::Queue(QueueFunction::RemoveWithdrawnPledges) => RemoveWithdrawnPledges::SETTINGS,
+            Function::Operation(operation) => operation.settings(),
+        }
     }
 }
 

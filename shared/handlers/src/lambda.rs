@@ -1,13 +1,14 @@
-//! The bootstrap a function binary calls with its own handler: tracing, configuration
-//! and clients once, then the Lambda runtime loop for its trigger. Generic, so each
-//! binary links only its own handler.
+//! The bootstrap a function binary calls with its own handler: tracing, its own settings
+//! and clients once, then the Lambda runtime loop for its trigger. Generic, so each binary
+//! links only its own handler and the SDKs that handler uses.
 
-use crate::config::Settings;
+use crate::config::{Setting, Settings, Wiring};
 use crate::consumers::Consumer;
 use crate::functions::OperationFunction;
 use crate::http::routes::Route;
-use crate::publisher::publish_events;
-use crate::services::LiveServices;
+use crate::publisher::{self, publish_events};
+use crate::services::Deployed;
+use adapters::eventbridge::EventBridgeBus;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -17,10 +18,18 @@ use tracing::Instrument;
 
 pub use lambda_runtime::Error;
 
-async fn live_services() -> Result<Arc<LiveServices>, Error> {
+/// Reads `settings` and wires `W` on them, once for the life of the process; a missing
+/// setting stops the function with its name.
+async fn wired<W: Wiring>(settings: &[Setting]) -> Result<Arc<W>, Error> {
     lambda_http::tracing::init_default_subscriber();
-    let settings = Settings::from_env().inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
-    Ok(Arc::new(settings.services(&adapters::aws::load_config().await)))
+    let wire = async {
+        let settings = Settings::from_env(settings)?;
+        W::wire(&settings, &adapters::aws::load_config().await)
+    };
+    let wired = wire
+        .await
+        .inspect_err(|err| tracing::error!(error = %err, "cannot start"))?;
+    Ok(Arc::new(wired))
 }
 
 /// The span each invocation runs in, naming the function; the runtime's own span around it
@@ -32,8 +41,11 @@ fn invocation() -> tracing::Span {
 }
 
 /// Serves the HTTP function `R` until the process ends.
-pub async fn http<R: Route>() -> Result<(), Error> {
-    let services = live_services().await?;
+pub async fn http<R: Route>() -> Result<(), Error>
+where
+    R::Live: Send + Sync + 'static,
+{
+    let services = wired::<R::Live>(R::SETTINGS).await?;
     let handler = service_fn(move |req| {
         let services = services.clone();
         // Boxed: the handlers are generic and deep, and would otherwise sit on the stack.
@@ -44,11 +56,11 @@ pub async fn http<R: Route>() -> Result<(), Error> {
 
 /// Serves the stream publisher until the process ends.
 pub async fn stream_publisher() -> Result<(), Error> {
-    let services = live_services().await?;
+    let bus = wired::<EventBridgeBus>(publisher::SETTINGS).await?;
     let handler = service_fn(move |event: LambdaEvent<dynamodb::Event>| {
-        let services = services.clone();
+        let bus = bus.clone();
         Box::pin(
-            async move { Ok::<_, Infallible>(publish_events(&services.bus, event.payload).await) }
+            async move { Ok::<_, Infallible>(publish_events(bus.as_ref(), event.payload).await) }
                 .instrument(invocation()),
         )
     });
@@ -57,7 +69,7 @@ pub async fn stream_publisher() -> Result<(), Error> {
 
 /// Serves the queue consumer `C` until the process ends.
 pub async fn queue<C: Consumer>() -> Result<(), Error> {
-    let services = live_services().await?;
+    let services = wired::<Deployed>(C::SETTINGS).await?;
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
         let services = services.clone();
         Box::pin(
@@ -70,7 +82,7 @@ pub async fn queue<C: Consumer>() -> Result<(), Error> {
 
 /// Serves the operator's command `function` until the process ends.
 pub async fn operation(function: OperationFunction) -> Result<(), Error> {
-    let services = live_services().await?;
+    let services = wired::<Deployed>(function.settings()).await?;
     let handler = service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let services = services.clone();
         Box::pin(

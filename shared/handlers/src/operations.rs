@@ -1,12 +1,24 @@
 //! Operator commands: invoked directly (`aws lambda invoke`, or the local runner's
 //! subcommand of the same name), never routed, so IAM alone decides who may run them.
 
+use crate::config::Setting;
+use crate::functions::OperationFunction;
 use crate::services::Services;
+use adapters::dynamodb::Table;
 use election_core::clock::Clock;
 use election_core::domain::ids::ElectionId;
 use election_core::ports::{ChoiceSealer, EventBus, Store};
 use election_core::use_cases::recount::{recount, Recount};
 use serde::Deserialize;
+
+impl OperationFunction {
+    /// What the command's function reads from its environment; it runs with the store alone.
+    pub fn settings(self) -> &'static [Setting] {
+        match self {
+            OperationFunction::Recount => &[Setting::Table(Table::BallotBox), Setting::Table(Table::Dashboard)],
+        }
+    }
+}
 
 /// `{"electionId": "…", "repair": false}`
 #[derive(Debug, Deserialize)]

@@ -6,10 +6,14 @@
 //! does not read is no failure to retry (it never will read): it is set aside whole, with
 //! the reason, and the shard moves on.
 
+use crate::config::Setting;
 use adapters::dynamodb::stream::domain_event;
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use election_core::ports::EventBus;
+
+/// What the publisher reads from its environment: the bus, and where records are set aside.
+pub const SETTINGS: &[Setting] = &[Setting::EventBusName, Setting::UnreadableRecordsQueueUrl];
 
 pub async fn publish_events(bus: &impl EventBus, event: Event) -> DynamoDbEventResponse {
     let mut sequence_numbers = Vec::new();

@@ -2,7 +2,7 @@
 //! a 503 with `Retry-After` within a few seconds — never a hang, never a bare 500. Runs
 //! the real DynamoDB adapter against a local socket that never answers.
 
-use adapters::dynamodb::{DynamoStore, Tables};
+use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::memory::{RecordingBus, TestSealer};
 use election_core::clock::SystemClock;
 use handlers::functions::HttpFunction;
@@ -23,14 +23,9 @@ fn store(endpoint: String) -> DynamoStore {
         .timeout_config(adapters::aws::timeouts())
         .endpoint_url(endpoint)
         .build();
-    let tables = Tables {
-        elections: "elections".into(),
-        candidates: "candidates".into(),
-        participation: "participation".into(),
-        ballot_box: "ballot-box".into(),
-        pledges: "pledges".into(),
-        dashboard: "dashboard".into(),
-    };
+    let tables = Table::ALL.into_iter().fold(Tables::default(), |tables, table| {
+        tables.with(table, format!("{table:?}"))
+    });
     DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables)
 }
 

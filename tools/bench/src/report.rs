@@ -110,7 +110,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     // The same writes from a tenth of the clients: where DynamoDB Local's own ceiling is.
     let few = (options.clients / 10).max(1);
     let raw_votes_few = raw::vote_writes(services.store.clone(), few, raw_for).await;
-    let participation = template.environment["PARTICIPATION_TABLE"].clone();
+    let participation = template.names["PARTICIPATION_TABLE"].clone();
     let raw_puts = raw::conditional_puts(direct.dynamodb.clone(), participation, options.clients, raw_for).await;
     // Last: the run that collapses.
     let raw_votes = raw::vote_writes(services.store, options.clients, raw_for).await;

@@ -59,8 +59,7 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
             urls.push(queue(&stack.clients.sqs, dead_letters).await?.0);
         }
     }
-    let pipeline = EventBridgeBus::new(stack.clients.events.clone(), String::new())
-        .with_pipeline_queues(stack.clients.sqs.clone(), urls);
+    let pipeline = EventBridgeBus::default().with_pipeline_queues(stack.clients.sqs.clone(), urls);
     let (started, mut report, mut quiet) = (Instant::now(), Drain::default(), 0);
     let mut next_word = started;
     while started.elapsed() < limit {
@@ -113,7 +112,7 @@ async fn election_items(
         .clients
         .dynamodb
         .scan()
-        .table_name(&stack.template.environment[table])
+        .table_name(&stack.template.names[table])
         .consistent_read(true)
         .filter_expression("electionId = :e")
         .expression_attribute_values(":e", AttributeValue::S(election.to_owned()));
@@ -192,7 +191,7 @@ pub async fn put_malformed_ballot(stack: &Stack<'_>, election: &str) -> Result<S
         .clients
         .dynamodb
         .put_item()
-        .table_name(&stack.template.environment["BALLOT_BOX_TABLE"])
+        .table_name(&stack.template.names["BALLOT_BOX_TABLE"])
         .item("box", AttributeValue::S(format!("{election}#7")))
         .item("receiptId", AttributeValue::S(receipt.clone()))
         .item("entity", AttributeValue::S("ballot".into()))

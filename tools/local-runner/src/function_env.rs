@@ -11,14 +11,11 @@ use std::collections::BTreeMap;
 
 /// One variable of a function's own: a queue's `!Ref` is its URL, a `!Join` joins its parts.
 async fn resolve(value: &Value, template: &Template, clients: &Clients) -> Result<String, BoxError> {
-    if let Some(text) = value.as_str() {
-        return Ok(text.to_owned());
+    if let Some(id) = referenced_id(value).filter(|id| template.queues.iter().any(|q| &q.logical_id == id)) {
+        return Ok(queue(&clients.sqs, &id).await?.0);
     }
-    if let Some(id) = referenced_id(value) {
-        if template.queues.iter().any(|q| q.logical_id == id) {
-            return Ok(queue(&clients.sqs, &id).await?.0);
-        }
-        return Ok(id);
+    if let Some(name) = template.local_name(value) {
+        return Ok(name);
     }
     if let Some([separator, Value::Array(parts)]) = value.get("Fn::Join").and_then(Value::as_array).map(Vec::as_slice) {
         let mut resolved = Vec::new();

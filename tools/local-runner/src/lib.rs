@@ -16,13 +16,14 @@ pub mod samples;
 pub mod template;
 pub mod web;
 
-use adapters::dynamodb::{DynamoStore, Tables};
+use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
 use clients::{Clients, Ports};
 use election_core::clock::SystemClock;
 use emulators::Emulator;
 use gateway::Gateway;
+use handlers::config::Setting;
 use handlers::functions::Function;
 use handlers::services::{LiveServices, Services};
 use lambdas::Lambdas;
@@ -50,14 +51,6 @@ pub struct UpOptions {
     pub lambdas: LambdaMode,
 }
 
-fn env_value(template: &Template, name: &str) -> Result<String, BoxError> {
-    template
-        .environment
-        .get(name)
-        .cloned()
-        .ok_or_else(|| format!("template Globals set no {name}").into())
-}
-
 /// A positive count from the environment variable `name`, else `default`.
 pub fn count_from_env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -73,19 +66,23 @@ pub const UNREADABLE_RECORDS_QUEUE: &str = "UnreadableRecordsQueue";
 
 /// The functions' services on the local emulators, with the names the template gives.
 pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServices, BoxError> {
-    let tables = Tables {
-        elections: env_value(template, "ELECTIONS_TABLE")?,
-        candidates: env_value(template, "CANDIDATES_TABLE")?,
-        participation: env_value(template, "PARTICIPATION_TABLE")?,
-        ballot_box: env_value(template, "BALLOT_BOX_TABLE")?,
-        pledges: env_value(template, "PLEDGES_TABLE")?,
-        dashboard: env_value(template, "DASHBOARD_TABLE")?,
+    let name = |setting: Setting| {
+        let variable = setting.variable();
+        template
+            .names
+            .get(variable)
+            .cloned()
+            .ok_or_else(|| format!("no function of the template is given {variable}"))
     };
+    let mut tables = Tables::default();
+    for table in Table::ALL {
+        tables = tables.with(table, name(Setting::Table(table))?);
+    }
     Ok(Services {
         store: DynamoStore::new(clients.dynamodb.clone(), tables),
-        bus: EventBridgeBus::new(clients.events.clone(), env_value(template, "EVENT_BUS_NAME")?),
+        bus: EventBridgeBus::default().with_bus(clients.events.clone(), name(Setting::EventBusName)?),
         clock: SystemClock,
-        sealer: KmsSealer::new(clients.kms.clone(), env_value(template, "BALLOT_SEAL_KEY")?),
+        sealer: KmsSealer::new(clients.kms.clone(), name(Setting::BallotSealKey)?),
     })
 }
 

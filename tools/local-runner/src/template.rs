@@ -83,6 +83,10 @@ pub struct Template {
     pub functions: Vec<FunctionDef>,
     /// The environment every function gets (Globals), references resolved.
     pub environment: BTreeMap<String, String>,
+    /// Every variable that some function is given and that names a resource (a table, the
+    /// bus, the key), resolved to its local name: what the runner's in-process handlers
+    /// and the tests look tables up by.
+    pub names: BTreeMap<String, String>,
 }
 
 /// CloudFormation YAML → JSON, with short-form intrinsics (`!Ref X`) in long form.
@@ -195,17 +199,33 @@ impl Template {
             .pointer("/Globals/Function/Environment/Variables")
             .and_then(Value::as_object);
         for (name, value) in globals.into_iter().flatten() {
-            let resolved = match referenced_id(value) {
-                Some(key) if template.keys.contains(&key) => Some(Self::key_alias(&key)),
-                Some(id) => Some(id),
-                None => value.as_str().map(str::to_owned),
-            };
+            let resolved = template.local_name(value);
             template.environment.insert(
                 name.clone(),
                 resolved.ok_or_else(|| shape(format!("Globals variable {name}")))?,
             );
         }
+        let names: BTreeMap<String, String> = template
+            .functions
+            .iter()
+            .flat_map(|f| f.variables.iter())
+            .filter(|(_, value)| {
+                !referenced_id(value).is_some_and(|id| template.queues.iter().any(|q| q.logical_id == id))
+            })
+            .filter_map(|(name, value)| Some((name.clone(), template.local_name(value)?)))
+            .collect();
+        template.names = names;
         Ok(template)
+    }
+
+    /// A variable's value where it needs no running resource: text, or a reference to a
+    /// table, the bus or a key (a key by its alias). A queue's URL needs the queue.
+    pub fn local_name(&self, value: &Value) -> Option<String> {
+        match referenced_id(value) {
+            Some(key) if self.keys.contains(&key) => Some(Self::key_alias(&key)),
+            Some(id) => Some(id),
+            None => value.as_str().map(str::to_owned),
+        }
     }
 
     /// Locally a key is known by an alias named after its logical id.

@@ -278,3 +278,23 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         .collect();
     assert_eq!(functions, listed);
 }
+
+#[test]
+fn every_function_is_given_exactly_the_settings_it_reads() {
+    let template = template();
+    assert!(
+        template.environment.is_empty(),
+        "Globals give every function {:?}",
+        template.environment
+    );
+    for def in &template.functions {
+        let function = Function::from_name(&def.name).unwrap();
+        let given: BTreeSet<&str> = def.variables.keys().map(String::as_str).collect();
+        let read: BTreeSet<&str> = function.settings().iter().map(|s| s.variable()).collect();
+        assert_eq!(
+            given, read,
+            "{}: the template's variables and the settings it reads",
+            def.name
+        );
+    }
+}

@@ -3,6 +3,7 @@
 use super::errors::classify;
 use super::items::{BallotItem, Item, BALLOT_BOX_SHARDS};
 use super::DynamoStore;
+use super::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::ids::ElectionId;
 use election_core::ports::{BallotBox, BallotPage};
@@ -34,7 +35,7 @@ impl BallotBox for DynamoStore {
         let output = self
             .client
             .query()
-            .table_name(&self.tables.ballot_box)
+            .table_name(self.table(Table::BallotBox)?)
             .key_condition_expression("#box = :box")
             .expression_attribute_names("#box", "box")
             .expression_attribute_values(":box", AttributeValue::S(ballot_box.clone()))

@@ -4,6 +4,7 @@
 use super::errors::{classify, corrupt, failed_conditions};
 use super::items::{BallotClaimItem, CandidateItem, Item};
 use super::DynamoStore;
+use super::Table;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::Candidate;
@@ -20,7 +21,7 @@ impl CandidateStore for DynamoStore {
             id: BallotClaimItem::key(&candidate.election_id, candidate.ballot_number),
             candidate_id: candidate.id.clone(),
         };
-        let table = &self.tables.candidates;
+        let table = self.table(Table::Candidates)?;
         let item = |item| serde_dynamo::to_item(item).map_err(corrupt);
         let items = vec![
             NewItem {
@@ -41,7 +42,7 @@ impl CandidateStore for DynamoStore {
     async fn withdraw_candidate(&self, id: &CandidateId, at: DateTime<Utc>, by: &AccountId) -> Result<(), PortError> {
         self.client
             .update_item()
-            .table_name(&self.tables.candidates)
+            .table_name(self.table(Table::Candidates)?)
             .key("id", AttributeValue::S(id.to_string()))
             .update_expression("SET #status = :withdrawn, withdrawnAt = :at, withdrawnBy = :by")
             .condition_expression("#status = :registered")
@@ -61,7 +62,7 @@ impl CandidateStore for DynamoStore {
         let query = self
             .client
             .query()
-            .table_name(&self.tables.candidates)
+            .table_name(self.table(Table::Candidates)?)
             .index_name("byElection")
             .key_condition_expression("electionId = :e")
             .expression_attribute_values(":e", AttributeValue::S(election_id.to_string()));
@@ -78,7 +79,7 @@ impl CandidateStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, PortError> {
-        match self.get(&self.tables.candidates, "id", id.to_string()).await? {
+        match self.get(self.table(Table::Candidates)?, "id", id.to_string()).await? {
             None => Ok(None),
             Some(raw) => match serde_dynamo::from_item(raw).map_err(corrupt)? {
                 Item::Candidate(item) => Ok(Some(item.into())),
@@ -145,7 +146,7 @@ impl DynamoStore {
         items: Vec<NewItem<'_>>,
     ) -> Result<(), PortError> {
         let candidate_stands = ConditionCheck::builder()
-            .table_name(&self.tables.candidates)
+            .table_name(self.table(Table::Candidates)?)
             .key("id", AttributeValue::S(candidate.to_string()))
             .condition_expression("#status = :registered AND electionId = :election")
             .expression_attribute_names("#status", "status")

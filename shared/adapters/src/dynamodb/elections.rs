@@ -3,6 +3,7 @@
 use super::errors::{classify, corrupt};
 use super::items::{ElectionItem, Item};
 use super::DynamoStore;
+use super::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::election::Election;
 use election_core::domain::ids::ElectionId;
@@ -16,7 +17,7 @@ impl ElectionStore for DynamoStore {
         let item = serde_dynamo::to_item(Item::Election(ElectionItem::from(election))).map_err(corrupt)?;
         self.client
             .put_item()
-            .table_name(&self.tables.elections)
+            .table_name(self.table(Table::Elections)?)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(electionId)")
             .send()
@@ -31,7 +32,7 @@ impl ElectionStore for DynamoStore {
         let items = self
             .client
             .scan()
-            .table_name(&self.tables.elections)
+            .table_name(self.table(Table::Elections)?)
             .consistent_read(true)
             .into_paginator()
             .items()
@@ -46,7 +47,9 @@ impl ElectionStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
-        let item = self.get(&self.tables.elections, "electionId", id.to_string()).await?;
+        let item = self
+            .get(self.table(Table::Elections)?, "electionId", id.to_string())
+            .await?;
         item.map(election_from).transpose()
     }
 }

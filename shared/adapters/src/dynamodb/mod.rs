@@ -24,15 +24,46 @@ use std::collections::HashMap;
 /// An item as DynamoDB returns it.
 type RawItem = HashMap<String, AttributeValue>;
 
-/// Physical table names, as the template passes them in the environment.
-#[derive(Clone, Debug)]
-pub struct Tables {
-    pub elections: String,
-    pub candidates: String,
-    pub participation: String,
-    pub ballot_box: String,
-    pub pledges: String,
-    pub dashboard: String,
+/// The tables of the system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Table {
+    Elections,
+    Candidates,
+    Participation,
+    BallotBox,
+    Pledges,
+    Dashboard,
+}
+
+impl Table {
+    pub const ALL: [Table; 6] = [
+        Table::Elections,
+        Table::Candidates,
+        Table::Participation,
+        Table::BallotBox,
+        Table::Pledges,
+        Table::Dashboard,
+    ];
+}
+
+/// The physical names of the tables a function uses, as the template passes them in its
+/// environment. A function is given only its own tables; reaching for another is a bug in
+/// its wiring, answered as an internal error, never a guess.
+#[derive(Clone, Debug, Default)]
+pub struct Tables(std::collections::BTreeMap<Table, String>);
+
+impl Tables {
+    pub fn with(mut self, table: Table, name: impl Into<String>) -> Self {
+        self.0.insert(table, name.into());
+        self
+    }
+
+    fn name(&self, table: Table) -> Result<&str, PortError> {
+        self.0
+            .get(&table)
+            .map(String::as_str)
+            .ok_or_else(|| PortError::Internal(format!("{table:?} table not configured for this function")))
+    }
 }
 
 /// Every storage port over DynamoDB, sharing one client.
@@ -59,6 +90,11 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// The physical name of `table`.
+    fn table(&self, table: Table) -> Result<&str, PortError> {
+        self.tables.name(table)
+    }
+
     /// One item by its single-attribute key, strongly consistent.
     async fn get(&self, table: &str, key: &str, value: String) -> Result<Option<RawItem>, PortError> {
         let output = self

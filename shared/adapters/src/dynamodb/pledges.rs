@@ -5,6 +5,7 @@ use super::candidates::NewItem;
 use super::errors::{classify, corrupt};
 use super::items::{Item, PledgeItem};
 use super::DynamoStore;
+use super::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::ids::{CandidateId, PledgeId};
 use election_core::domain::pledge::Pledge;
@@ -18,7 +19,7 @@ impl PledgeStore for DynamoStore {
         // A withdrawn candidate gets no new pledge, even one racing the withdrawal.
         let (candidate, election) = (&pledge.candidate_id, &pledge.election_id);
         let pledge = NewItem {
-            table: &self.tables.pledges,
+            table: self.table(Table::Pledges)?,
             item,
             key: "pledgeId",
         };
@@ -29,7 +30,7 @@ impl PledgeStore for DynamoStore {
     async fn delete_pledge(&self, candidate_id: &CandidateId, pledge_id: &PledgeId) -> Result<(), PortError> {
         self.client
             .delete_item()
-            .table_name(&self.tables.pledges)
+            .table_name(self.table(Table::Pledges)?)
             .key("candidateId", AttributeValue::S(candidate_id.to_string()))
             .key("pledgeId", AttributeValue::S(pledge_id.to_string()))
             .condition_expression("attribute_exists(pledgeId)")
@@ -44,7 +45,7 @@ impl PledgeStore for DynamoStore {
         let query = self
             .client
             .query()
-            .table_name(&self.tables.pledges)
+            .table_name(self.table(Table::Pledges)?)
             .key_condition_expression("candidateId = :c")
             .expression_attribute_values(":c", AttributeValue::S(candidate_id.to_string()))
             .consistent_read(true);

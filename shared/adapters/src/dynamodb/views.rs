@@ -4,6 +4,7 @@
 
 use super::effects::apply_exactly_once;
 use super::errors::classify;
+use super::Table;
 use super::{DynamoStore, RawItem};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use election_core::ports::ViewStore;
@@ -47,18 +48,18 @@ pub(super) fn raw_key(key: &RowKey) -> RawItem {
 }
 
 impl DynamoStore {
-    fn view_table(&self, view: View) -> &str {
-        match view {
-            View::Dashboard => &self.tables.dashboard,
-            View::Candidates => &self.tables.candidates,
-        }
+    fn view_table(&self, view: View) -> Result<&str, PortError> {
+        self.table(match view {
+            View::Dashboard => Table::Dashboard,
+            View::Candidates => Table::Candidates,
+        })
     }
 }
 
 impl ViewStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(?view, effects = effects.len()))]
     async fn apply(&self, view: View, effects: Vec<Effect>) -> Result<(), PortError> {
-        apply_exactly_once(&self.client, self.view_table(view), effects).await
+        apply_exactly_once(&self.client, self.view_table(view)?, effects).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -66,7 +67,7 @@ impl ViewStore for DynamoStore {
         let query = self
             .client
             .query()
-            .table_name(self.view_table(view))
+            .table_name(self.view_table(view)?)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
             .consistent_read(true);
@@ -76,7 +77,7 @@ impl ViewStore for DynamoStore {
     /// Reads in batches of 100 (BatchGetItem's limit), retrying unprocessed keys.
     #[tracing::instrument(skip_all, fields(?view, keys = keys.len()))]
     async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<Row>, PortError> {
-        let table = self.view_table(view);
+        let table = self.view_table(view)?;
         let mut found = Vec::new();
         for chunk in keys.chunks(100) {
             let mut request = Some(

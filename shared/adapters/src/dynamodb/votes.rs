@@ -7,6 +7,7 @@ use super::candidates::NewItem;
 use super::errors::{classify, corrupt};
 use super::items::{BallotItem, Item};
 use super::DynamoStore;
+use super::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::candidate::Candidate;
 use election_core::domain::election::Election;
@@ -45,12 +46,12 @@ impl VoteStore for DynamoStore {
         let items = vec![
             // The one-person-one-vote rule: a second cast by the same voter finds `voterId`.
             NewItem {
-                table: &self.tables.participation,
+                table: self.table(Table::Participation)?,
                 item: participation,
                 key: "voterId",
             },
             NewItem {
-                table: &self.tables.ballot_box,
+                table: self.table(Table::BallotBox)?,
                 item: ballot_item,
                 key: "receiptId",
             },
@@ -69,7 +70,7 @@ impl VoteStore for DynamoStore {
         let output = self
             .client
             .get_item()
-            .table_name(&self.tables.participation)
+            .table_name(self.table(Table::Participation)?)
             .key("voterId", AttributeValue::S(voter.as_str().to_owned()))
             .key("electionId", AttributeValue::S(election.to_string()))
             .consistent_read(true)
@@ -84,7 +85,7 @@ impl VoteStore for DynamoStore {
         let query = self
             .client
             .query()
-            .table_name(&self.tables.participation)
+            .table_name(self.table(Table::Participation)?)
             .key_condition_expression("voterId = :v")
             .expression_attribute_values(":v", AttributeValue::S(voter.as_str().to_owned()))
             .consistent_read(true);

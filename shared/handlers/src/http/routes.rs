@@ -4,7 +4,11 @@
 
 use super::reply::{no_content, reply};
 use super::request::{caller, has_path_parameter, json_body, path_id};
-use crate::services::App;
+use crate::config::{Setting, Wiring};
+use crate::services::{App, Deployed, Unused};
+use adapters::dynamodb::Table;
+use adapters::eventbridge::EventBridgeBus;
+use adapters::kms::KmsSealer;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
 use election_core::domain::candidate::BallotNumber;
@@ -20,6 +24,10 @@ use std::future::Future;
 /// An HTTP function: a request in, a reply out. Every outcome is a reply; nothing becomes
 /// API Gateway's bare 500.
 pub trait Route {
+    /// What its function reads from its environment (and the template gives it).
+    const SETTINGS: &'static [Setting];
+    /// What its function runs with in Lambda: the adapters it uses, and no others.
+    type Live: App + Wiring;
     fn handle(app: &impl App, req: Request) -> impl Future<Output = Response<Body>> + Send;
 }
 
@@ -42,6 +50,9 @@ struct RegisterElectionBody {
 }
 
 impl Route for RegisterElection {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_election::MAY)?;
@@ -61,6 +72,9 @@ impl Route for RegisterElection {
 pub struct QueryElections;
 
 impl Route for QueryElections {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let (store, clock) = (app.store(), app.clock());
         if let Err(err) = caller(&req) {
@@ -87,6 +101,9 @@ struct RegisterCandidateBody {
 }
 
 impl Route for RegisterCandidate {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::Candidates)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, register_candidate::MAY)?;
@@ -109,6 +126,9 @@ impl Route for RegisterCandidate {
 pub struct WithdrawCandidate;
 
 impl Route for WithdrawCandidate {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, withdraw_candidate::MAY)?;
@@ -126,6 +146,9 @@ impl Route for WithdrawCandidate {
 pub struct QueryCandidates;
 
 impl Route for QueryCandidates {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::Candidates)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let store = app.store();
         if let Err(err) = caller(&req) {
@@ -152,6 +175,9 @@ struct AddPledgeBody {
 }
 
 impl Route for AddPledge {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates), Setting::Table(Table::Pledges)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
@@ -174,6 +200,9 @@ impl Route for AddPledge {
 pub struct DeletePledge;
 
 impl Route for DeletePledge {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates), Setting::Table(Table::Pledges)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let pledge_id = path_id(&req, "pledgeId")?;
@@ -190,6 +219,9 @@ impl Route for DeletePledge {
 pub struct QueryPledges;
 
 impl Route for QueryPledges {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates), Setting::Table(Table::Pledges)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             caller(&req)?;
@@ -210,6 +242,15 @@ struct CastVoteBody {
 }
 
 impl Route for CastVote {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Candidates),
+        Setting::Table(Table::Participation),
+        Setting::Table(Table::BallotBox),
+        Setting::BallotSealKey,
+    ];
+    type Live = Deployed<Unused, KmsSealer>;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, cast_vote::MAY)?;
@@ -226,6 +267,9 @@ impl Route for CastVote {
 pub struct GetResults;
 
 impl Route for GetResults {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::Dashboard)];
+    type Live = Deployed;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller(&req)?;
@@ -240,6 +284,14 @@ impl Route for GetResults {
 pub struct CertifyResults;
 
 impl Route for CertifyResults {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::BallotBox),
+        Setting::Table(Table::Dashboard),
+        Setting::PipelineQueueUrls,
+    ];
+    type Live = Deployed<EventBridgeBus>;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let caller = caller_who_may(&req, certify_results::MAY)?;
@@ -254,6 +306,13 @@ impl Route for CertifyResults {
 pub struct MyVotes;
 
 impl Route for MyVotes {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Participation),
+        Setting::Table(Table::Dashboard),
+        Setting::BallotSealKey,
+    ];
+    type Live = Deployed<Unused, KmsSealer>;
+
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async { my_votes::my_votes(app.store(), app.sealer(), &caller(&req)?).await };
         reply(StatusCode::OK, outcome.await)

@@ -24,7 +24,7 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
     clients
         .dynamodb
         .put_item()
-        .table_name(&template().environment["BALLOT_BOX_TABLE"])
+        .table_name(&template().names["BALLOT_BOX_TABLE"])
         .item("box", AttributeValue::S(malformed_box.clone()))
         .item("receiptId", AttributeValue::S(receipt.clone()))
         .item("entity", AttributeValue::S("ballot".into()))

@@ -46,7 +46,7 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
     // WHEN one of Ada's votes is lost from the results: its marker gone and a counter short,
     // as if its event had been dead-lettered
     let clients = clients().await;
-    let dashboard = &template().environment["DASHBOARD_TABLE"];
+    let dashboard = &template().names["DASHBOARD_TABLE"];
     let ballot = stored_ballots(&clients, &election)
         .await
         .into_iter()

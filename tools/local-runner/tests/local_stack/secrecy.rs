@@ -187,15 +187,15 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
 async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
     use adapters::kms::KmsSealer;
     use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
-    use election_core::domain::text::Name;
+    use election_core::domain::text::AccountId;
     use election_core::domain::vote::Choice;
     use election_core::ports::ChoiceSealer;
 
     // GIVEN a choice sealed with the stack's key (LocalStack's KMS) for one voter and election
-    let sealer = KmsSealer::new(clients().await.kms, template().environment["BALLOT_SEAL_KEY"].clone());
+    let sealer = KmsSealer::new(clients().await.kms, template().names["BALLOT_SEAL_KEY"].clone());
     let (voter, other_voter) = (
-        Name::parse(&unique("voter")).unwrap(),
-        Name::parse(&unique("voter")).unwrap(),
+        AccountId::parse(&unique("voter")).unwrap(),
+        AccountId::parse(&unique("voter")).unwrap(),
     );
     let (election, other_election) = (ElectionId::new(), ElectionId::new());
     let choice = Choice {

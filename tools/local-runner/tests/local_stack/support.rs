@@ -130,17 +130,12 @@ pub async fn scan_table(clients: &Clients, table: &str, election_id: Option<&str
 
 /// The participations in one election, read directly from DynamoDB Local.
 pub async fn stored_participations(clients: &Clients, election_id: &str) -> Vec<Item> {
-    scan_table(
-        clients,
-        &template().environment["PARTICIPATION_TABLE"],
-        Some(election_id),
-    )
-    .await
+    scan_table(clients, &template().names["PARTICIPATION_TABLE"], Some(election_id)).await
 }
 
 /// The ballots of one election in the ballot box, read directly from DynamoDB Local.
 pub async fn stored_ballots(clients: &Clients, election_id: &str) -> Vec<Item> {
-    scan_table(clients, &template().environment["BALLOT_BOX_TABLE"], Some(election_id)).await
+    scan_table(clients, &template().names["BALLOT_BOX_TABLE"], Some(election_id)).await
 }
 
 /// Everything a vote in one election writes: its participations and its ballots.
