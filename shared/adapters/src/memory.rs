@@ -14,7 +14,7 @@ use election_core::ports::{
     VoteStore,
 };
 use election_core::problem::PortError;
-use election_core::projection::{key_row, marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
+use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -59,7 +59,7 @@ fn candidate_stands(state: &Snapshot, candidate: &CandidateId, election: &Electi
 /// The candidate as read: its pledge count lives on its item, which the pledge counter
 /// writes as a view row.
 fn with_pledge_count(state: &Snapshot, candidate: &Candidate) -> Candidate {
-    let key = vec![("id", candidate.id.to_string())];
+    let key = RowKey::CandidateRecord(candidate.id.clone());
     let count = state
         .rows
         .get(&(View::Candidates, key))
@@ -236,34 +236,34 @@ impl ViewStore for InMemoryStore {
             let marker = state.rows.get(&(view, key.clone())).and_then(marker_state);
             let decision = effect.guard.decide(marker);
             if let Some(new_state) = decision.marker {
-                state.rows.insert((view, key.clone()), marker_row(&key, new_state));
+                state.rows.insert((view, key.clone()), marker_row(new_state));
             }
             if decision.apply {
                 applied.push(effect);
             }
         }
         for (key, change) in merge(&applied) {
-            let row = state.rows.entry((view, key.clone())).or_insert_with(|| key_row(&key));
+            let row = state.rows.entry((view, key)).or_default();
             change.apply_to(row);
         }
         Ok(())
     }
 
-    async fn partition(&self, view: View, pk: &str) -> Result<Vec<Row>, PortError> {
+    async fn election_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
         let state = self.state();
         Ok(state
             .rows
             .iter()
-            .filter(|((v, key), _)| *v == view && key.first().is_some_and(|(name, value)| *name == "pk" && value == pk))
-            .map(|(_, row)| row.clone())
+            .filter(|((view, key), _)| *view == View::Dashboard && key.election() == Some(election))
+            .map(|((_, key), row)| (key.clone(), row.clone()))
             .collect())
     }
 
-    async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<Row>, PortError> {
+    async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<(RowKey, Row)>, PortError> {
         let state = self.state();
         Ok(keys
             .into_iter()
-            .filter_map(|key| state.rows.get(&(view, key)).cloned())
+            .filter_map(|key| Some((key.clone(), state.rows.get(&(view, key))?.clone())))
             .collect())
     }
 }

@@ -127,10 +127,15 @@ pub trait ViewStore: Send + Sync {
     /// Applies the effects to a view, each exactly once: one whose guard is not met is
     /// skipped (its marker may be left as the guard says), and the rest are applied.
     fn apply(&self, view: View, effects: Vec<Effect>) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// Every row of one partition (`pk`) of a view, strongly consistent.
-    fn partition(&self, view: View, pk: &str) -> impl Future<Output = Result<Vec<Row>, PortError>> + Send;
+    /// Every dashboard row of an election's results (its own, its candidates', its vote
+    /// counters, its certification), strongly consistent.
+    fn election_rows(
+        &self,
+        election: &ElectionId,
+    ) -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
     /// The rows with these keys; keys with no row are left out.
-    fn rows(&self, view: View, keys: Vec<RowKey>) -> impl Future<Output = Result<Vec<Row>, PortError>> + Send;
+    fn rows(&self, view: View, keys: Vec<RowKey>)
+        -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
 }
 
 pub trait EventBus: Send + Sync {

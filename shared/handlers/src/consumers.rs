@@ -6,8 +6,9 @@
 use crate::config::Setting;
 use crate::services::App;
 use adapters::dynamodb::Table;
+use adapters::eventbridge::events_in;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use election_core::domain_events::{events_in, DomainEvent};
+use election_core::domain_events::DomainEvent;
 use election_core::policies;
 use election_core::problem::PortError;
 use std::future::Future;

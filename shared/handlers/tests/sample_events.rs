@@ -137,7 +137,7 @@ async fn every_sample_event_runs_through_its_handler() {
                 assert!(response.batch_item_failures.is_empty(), "{}", path.display());
                 let published = services.bus.published();
                 assert_eq!(published.len(), 1, "{}", path.display());
-                assert_eq!(published[0].detail_type(), "BallotCast");
+                assert_eq!(published[0].kind(), "BallotCast");
             }
             Function::Operation(f) => {
                 let payload = serde_json::from_str(&text).unwrap();

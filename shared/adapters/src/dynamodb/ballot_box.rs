@@ -1,7 +1,8 @@
 //! Reads an election's ballot box back, page by page over its shards, for a recount.
 
 use super::errors::classify;
-use super::items::{BallotItem, Item, BALLOT_BOX_SHARDS};
+use super::items::Item;
+use super::keys::{ballot_box_shard, BALLOT_BOX_SHARDS};
 use super::DynamoStore;
 use super::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -25,7 +26,7 @@ impl BallotBox for DynamoStore {
     #[tracing::instrument(skip(self, after))]
     async fn ballots(&self, election: &ElectionId, after: Option<String>) -> Result<BallotPage, PortError> {
         let (shard, start) = cursor(after)?;
-        let ballot_box = BallotItem::ballot_box_shard(election, shard);
+        let ballot_box = ballot_box_shard(election, shard);
         let start = start.map(|receipt| {
             HashMap::from([
                 ("box".to_owned(), AttributeValue::S(ballot_box.clone())),

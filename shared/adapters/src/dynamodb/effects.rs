@@ -4,15 +4,18 @@
 //! [`Guard`] requires) plus one merged update per row (counters added up). A guard whose
 //! condition fails means "already done": that event is dropped and the rest applied
 //! again. So a redelivered event, or a batch retried after a partial failure, changes
-//! nothing the second time, and a batch is applied wholly or not at all.
+//! nothing the second time. Each round is one transaction, applied wholly or not at all;
+//! a batch larger than a transaction takes several rounds, and a failure between them
+//! leaves the first applied (their guards make the retry skip them).
 
 use super::errors::{classify, failed_conditions};
+use super::keys::{physical_key, random_counter_shard, PhysicalKey};
 use super::views::{attribute, raw_item, raw_key};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::Utc;
 use election_core::problem::PortError;
-use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey};
+use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey, View};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -29,14 +32,35 @@ fn s(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_owned())
 }
 
+/// A marker item at `key` in `state`.
+fn marker_item(key: &PhysicalKey, state: MarkerState) -> super::RawItem {
+    let mut item = raw_key(key);
+    item.extend(raw_item(&marker_row(state)));
+    item
+}
+
+/// A view and its table.
+#[derive(Clone, Copy)]
+pub(super) struct ViewTable<'a> {
+    pub view: View,
+    pub table: &'a str,
+}
+
+impl ViewTable<'_> {
+    /// Where a marker lives (markers are never spread).
+    fn marker_key(&self, key: &RowKey) -> Result<PhysicalKey, PortError> {
+        physical_key(self.view, key, None)
+    }
+}
+
 /// The conditional write of a guard: a marker put only if absent, or moved on only from
 /// the state the guard requires.
-fn guard_item(table: &str, guard: &Guard) -> Result<TransactWriteItem, PortError> {
-    let key = guard.key();
+fn guard_item(at: ViewTable<'_>, guard: &Guard) -> Result<TransactWriteItem, PortError> {
+    let (key, table) = (at.marker_key(guard.key())?, at.table);
     let Some(required) = guard.requires() else {
         let put = Put::builder()
             .table_name(table)
-            .set_item(Some(raw_item(&marker_row(key, guard.leaves()))))
+            .set_item(Some(marker_item(&key, guard.leaves())))
             .condition_expression("attribute_not_exists(#k)")
             .expression_attribute_names("#k", key[0].0)
             .build()
@@ -45,7 +69,7 @@ fn guard_item(table: &str, guard: &Guard) -> Result<TransactWriteItem, PortError
     };
     let update = Update::builder()
         .table_name(table)
-        .set_key(Some(raw_key(key)))
+        .set_key(Some(raw_key(&key)))
         .update_expression("SET #state = :leaves")
         .condition_expression("#state = :requires")
         .expression_attribute_names("#state", "state")
@@ -56,7 +80,7 @@ fn guard_item(table: &str, guard: &Guard) -> Result<TransactWriteItem, PortError
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
-fn row_update(table: &str, key: &RowKey, change: RowChange) -> Result<TransactWriteItem, PortError> {
+fn row_update(table: &str, key: &PhysicalKey, change: RowChange) -> Result<TransactWriteItem, PortError> {
     let mut names = HashMap::new();
     let mut values = HashMap::new();
     let mut sets = Vec::new();
@@ -89,8 +113,12 @@ fn row_update(table: &str, key: &RowKey, change: RowChange) -> Result<TransactWr
     Ok(TransactWriteItem::builder().update(update).build())
 }
 
-/// Applies `effects` to `table`, each exactly once.
-pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Vec<Effect>) -> Result<(), PortError> {
+/// Applies `effects` to a view, each exactly once.
+pub(super) async fn apply_exactly_once(
+    client: &Client,
+    at: ViewTable<'_>,
+    effects: Vec<Effect>,
+) -> Result<(), PortError> {
     let mut pending = effects;
     while !pending.is_empty() {
         // One transaction may touch an item only once: an effect whose guard item is
@@ -109,9 +137,8 @@ pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Ve
                 round.push(effect);
             }
         }
-        let mut round = apply_round(client, table, round).await?;
-        round.extend(later);
-        pending = round;
+        apply_round(client, at, round).await?;
+        pending = later;
     }
     Ok(())
 }
@@ -119,16 +146,23 @@ pub(super) async fn apply_exactly_once(client: &Client, table: &str, effects: Ve
 /// Tries of a transaction that conflicts with another (two projectors writing one row).
 const CONFLICT_TRIES: u32 = 4;
 
-/// Applies one round; returns the effects still to apply (none on success).
-async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Result<Vec<Effect>, PortError> {
+/// Applies one round, in one transaction (again without the effects found applied).
+async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>) -> Result<(), PortError> {
     let mut conflicts = 0;
     while !round.is_empty() {
         let mut items = round
             .iter()
-            .map(|e| guard_item(table, &e.guard))
+            .map(|e| guard_item(at, &e.guard))
             .collect::<Result<Vec<_>, _>>()?;
+        // Each candidate's votes of the round go to one counter shard, at random, so that
+        // concurrent rounds spread over the shards.
+        let shard = random_counter_shard();
         for (key, change) in merge(&round) {
-            items.push(row_update(table, &key, change)?);
+            items.push(row_update(
+                at.table,
+                &physical_key(at.view, &key, Some(shard))?,
+                change,
+            )?);
         }
         let err = match client
             .transact_write_items()
@@ -136,7 +170,7 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
             .send()
             .await
         {
-            Ok(_) => return Ok(Vec::new()),
+            Ok(_) => return Ok(()),
             Err(err) => err,
         };
         let Some(mut done) = failed_conditions(&err) else {
@@ -159,7 +193,8 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
         tracing::info!(skipped = already.len(), "events already applied");
         for effect in already {
             if effect.guard.leaves_tombstone()
-                && leave_tombstone(client, table, effect.guard.key()).await? == Some(MarkerState::Counted)
+                && leave_tombstone(client, at.table, &at.marker_key(effect.guard.key())?).await?
+                    == Some(MarkerState::Counted)
             {
                 // Its addition was counted in the meantime: count it out after all.
                 rest.push(effect);
@@ -167,18 +202,18 @@ async fn apply_round(client: &Client, table: &str, mut round: Vec<Effect>) -> Re
         }
         round = rest;
     }
-    Ok(Vec::new())
+    Ok(())
 }
 
 /// A guard found its marker not as it requires. Where the guard says so (a deletion that
 /// found no counted pledge), leave the tombstone, so that an addition still to come is not
 /// counted. Returns the marker's state if one was there already: `counted` means the
 /// addition was applied concurrently, and the deletion must be retried.
-async fn leave_tombstone(client: &Client, table: &str, key: &RowKey) -> Result<Option<MarkerState>, PortError> {
+async fn leave_tombstone(client: &Client, table: &str, key: &PhysicalKey) -> Result<Option<MarkerState>, PortError> {
     let result = client
         .put_item()
         .table_name(table)
-        .set_item(Some(raw_item(&marker_row(key, MarkerState::Deleted))))
+        .set_item(Some(marker_item(key, MarkerState::Deleted)))
         .condition_expression("attribute_not_exists(#k)")
         .expression_attribute_names("#k", key[0].0)
         .send()

@@ -1,6 +1,7 @@
 //! Item shapes of the command tables, shared by the table adapters and the stream mapping.
 //! Each item names its `entity`, so a stream record says what it is.
 
+use super::keys;
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{BallotNumber, Candidate, CandidateStatus};
 use election_core::domain::election::{Election, VotingWindow};
@@ -104,11 +105,8 @@ pub(crate) struct ParticipationItem {
     pub sealed_choice: Vec<u8>,
 }
 
-/// Ballot box partitions per election: at 10,000 votes/s, each takes about 300 writes/s.
-pub(crate) const BALLOT_BOX_SHARDS: u32 = 32;
-
-/// An anonymous ballot, keyed by (`box`, `receiptId`); `box` is one of
-/// [`BALLOT_BOX_SHARDS`] partitions of its election, chosen by the random receipt.
+/// An anonymous ballot, keyed by (`box`, `receiptId`); `box` is one of the partitions of
+/// its election ([`keys::ballot_box`]).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BallotItem {
@@ -120,21 +118,10 @@ pub(crate) struct BallotItem {
     pub cast_in_hour: DateTime<Utc>,
 }
 
-impl BallotItem {
-    pub fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
-        let shard = receipt.as_u128() % u128::from(BALLOT_BOX_SHARDS);
-        Self::ballot_box_shard(election, shard as u32)
-    }
-
-    pub fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
-        format!("{election}#{shard}")
-    }
-}
-
 impl From<&Ballot> for BallotItem {
     fn from(b: &Ballot) -> Self {
         Self {
-            ballot_box: Self::ballot_box(&b.election_id, &b.receipt_id),
+            ballot_box: keys::ballot_box(&b.election_id, &b.receipt_id),
             receipt_id: b.receipt_id.clone(),
             election_id: b.election_id.clone(),
             candidate_id: b.candidate_id.clone(),

@@ -8,6 +8,8 @@ mod effects;
 mod elections;
 mod errors;
 mod items;
+mod keys;
+pub use keys::VOTE_COUNTER_SHARDS;
 mod pledges;
 mod recent;
 pub mod stream;

@@ -1,15 +1,18 @@
 //! The views as DynamoDB tables: the dashboard table, and the candidates table for the
 //! pledge counters on candidate items. Rows are read and written as the core's
-//! [`Row`]s; what the rows mean is the core's business.
+//! [`Row`]s, at the keys [`keys`](super::keys) gives them; what the rows mean is the
+//! core's business.
 
-use super::effects::apply_exactly_once;
+use super::effects::{apply_exactly_once, ViewTable};
 use super::errors::classify;
+use super::keys::{election_partitions, election_row_key, key_names, physical_key, PhysicalKey};
 use super::Table;
 use super::{DynamoStore, RawItem};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use election_core::domain::ids::ElectionId;
 use election_core::ports::ViewStore;
 use election_core::problem::PortError;
-use election_core::projection::{key_row, Effect, Row, RowKey, Value, View};
+use election_core::projection::{Effect, Row, RowKey, Value, View};
 
 /// A row's attribute as DynamoDB stores it.
 pub(super) fn attribute(value: &Value) -> AttributeValue {
@@ -42,9 +45,19 @@ pub(super) fn row(item: RawItem) -> Row {
         .collect()
 }
 
-/// A row key as DynamoDB takes it.
-pub(super) fn raw_key(key: &RowKey) -> RawItem {
-    raw_item(&key_row(key))
+/// A physical key as DynamoDB takes it.
+pub(super) fn raw_key(key: &PhysicalKey) -> RawItem {
+    key.iter()
+        .map(|(name, value)| ((*name).to_owned(), AttributeValue::S(value.clone())))
+        .collect()
+}
+
+/// The text of a key attribute of a stored item.
+fn key_text<'a>(item: &'a RawItem, name: &str) -> &'a str {
+    match item.get(name) {
+        Some(AttributeValue::S(text)) => text,
+        _ => "",
+    }
 }
 
 impl DynamoStore {
@@ -59,30 +72,50 @@ impl DynamoStore {
 impl ViewStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(?view, effects = effects.len()))]
     async fn apply(&self, view: View, effects: Vec<Effect>) -> Result<(), PortError> {
-        apply_exactly_once(&self.client, self.view_table(view)?, effects).await
+        let at = ViewTable {
+            view,
+            table: self.view_table(view)?,
+        };
+        apply_exactly_once(&self.client, at, effects).await
     }
 
+    /// Reads each of the election's partitions whole.
     #[tracing::instrument(skip(self))]
-    async fn partition(&self, view: View, pk: &str) -> Result<Vec<Row>, PortError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.view_table(view)?)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-            .consistent_read(true);
-        Ok(self.query_all(query).await?.into_iter().map(row).collect())
+    async fn election_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
+        let table = self.view_table(View::Dashboard)?;
+        let mut rows = Vec::new();
+        for partition in election_partitions(election) {
+            let query = self
+                .client
+                .query()
+                .table_name(table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(partition))
+                .consistent_read(true);
+            for item in self.query_all(query).await? {
+                let (pk, sk) = (key_text(&item, "pk"), key_text(&item, "sk"));
+                let key = election_row_key(pk, sk)
+                    .ok_or_else(|| PortError::Internal(format!("dashboard item {pk}/{sk} is no row of a result")))?;
+                rows.push((key, row(item)));
+            }
+        }
+        Ok(rows)
     }
 
     /// Reads in batches of 100 (BatchGetItem's limit), retrying unprocessed keys.
     #[tracing::instrument(skip_all, fields(?view, keys = keys.len()))]
-    async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<Row>, PortError> {
+    async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<(RowKey, Row)>, PortError> {
         let table = self.view_table(view)?;
+        let mut by_key = std::collections::HashMap::new();
+        for key in keys {
+            by_key.insert(physical_key(view, &key, None)?, key);
+        }
+        let physical: Vec<&PhysicalKey> = by_key.keys().collect();
         let mut found = Vec::new();
-        for chunk in keys.chunks(100) {
+        for chunk in physical.chunks(100) {
             let mut request = Some(
                 KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(raw_key).collect()))
+                    .set_keys(Some(chunk.iter().map(|key| raw_key(key)).collect()))
                     .consistent_read(true)
                     .build()
                     .map_err(|e| PortError::Internal(e.to_string()))?,
@@ -102,6 +135,16 @@ impl ViewStore for DynamoStore {
                     .filter(|k| !k.keys().is_empty());
             }
         }
-        Ok(found.into_iter().map(row).collect())
+        let key_of = |item: &RawItem| {
+            let key: PhysicalKey = key_names(view)
+                .iter()
+                .map(|name| (*name, key_text(item, name).to_owned()))
+                .collect();
+            by_key.get(&key).cloned()
+        };
+        Ok(found
+            .into_iter()
+            .filter_map(|item| Some((key_of(&item)?, row(item))))
+            .collect())
     }
 }

@@ -1,10 +1,8 @@
 //! The dashboard view: the results of each election and each voter's own votes.
 //!
-//! Rows are keyed `pk`/`sk`. Per election: a row `election` (its name) and a row per
-//! candidate `candidate#<id>` (ballot number, party, name, `pledgeCount`, `withdrawn`). A
-//! candidate's votes are counted in shard rows under [`VOTE_SHARDS`] partition keys
-//! `votes#<election>#<n>`, so that no one key takes every vote. Nothing here names a
-//! voter: a voter's own votes are read from their participations.
+//! Per election: its own row (its name), a row per candidate (ballot number, party, name,
+//! `pledgeCount`, `withdrawn`), each candidate's vote counter, and the certification.
+//! Nothing here names a voter: a voter's own votes are read from their participations.
 
 use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Value};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
@@ -13,28 +11,12 @@ use crate::domain_events::DomainEvent;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Vote counters are split over this many partition keys per election, so that a
-/// candidate's votes are spread over as many partitions' write capacity (1,000 writes/s each).
-pub const VOTE_SHARDS: u32 = 10;
-
-pub fn election_row(id: &ElectionId) -> RowKey {
-    vec![("pk", format!("election#{id}")), ("sk", "election".into())]
-}
-
-/// The row that certifies an election's results (in the election's own partition).
-fn certification_row(id: &ElectionId) -> RowKey {
-    vec![("pk", format!("election#{id}")), ("sk", "certification".into())]
-}
-
 /// Certifies the results, once: a second certification leaves the first as it was.
 pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: DateTime<Utc>) -> Effect {
     Effect {
-        guard: Guard::Once(vec![
-            ("pk", format!("event#ResultsCertified-{election}")),
-            ("sk", "event".into()),
-        ]),
+        guard: Guard::Once(RowKey::Applied(format!("ResultsCertified-{election}"))),
         changes: vec![(
-            certification_row(election),
+            RowKey::Certification(election.clone()),
             change(
                 &[
                     ("certifiedAt", text_value(at.to_rfc3339())),
@@ -50,47 +32,6 @@ pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: Date
     }
 }
 
-pub fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
-    vec![
-        ("pk", format!("election#{election}")),
-        ("sk", format!("candidate#{candidate}")),
-    ]
-}
-
-/// The shard a batch's votes are added to: chosen by the batch's first receipt id (a
-/// uniform random UUID), so that a batch makes one counter write per candidate, not one
-/// per vote, and concurrent batches spread over the shards.
-fn batch_shard(events: &[DomainEvent]) -> u32 {
-    events
-        .iter()
-        .find_map(|event| match event {
-            DomainEvent::BallotCast(e) => Some(e.receipt_id.to_string()),
-            _ => None,
-        })
-        .unwrap_or_default()
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
-        % VOTE_SHARDS
-}
-
-fn vote_shard_row(election: &ElectionId, candidate: &CandidateId, shard: u32) -> RowKey {
-    vec![
-        ("pk", vote_shard(election, shard)),
-        ("sk", format!("candidate#{candidate}")),
-    ]
-}
-
-fn vote_shard(election: &ElectionId, shard: u32) -> String {
-    format!("votes#{election}#{shard}")
-}
-
-/// The partitions that hold an election's results: its own rows and its vote shards.
-pub fn results_partitions(election: &ElectionId) -> Vec<String> {
-    let mut partitions = vec![format!("election#{election}")];
-    partitions.extend((0..VOTE_SHARDS).map(|shard| vote_shard(election, shard)));
-    partitions
-}
-
 fn text_value(text: impl Into<String>) -> Value {
     Value::Text(text.into())
 }
@@ -103,25 +44,21 @@ fn change(set: &[(&'static str, Value)], add: &[(&'static str, i64)]) -> RowChan
 }
 
 fn once(event: &DomainEvent) -> Guard {
-    Guard::Once(vec![
-        ("pk", format!("event#{}", event.event_id())),
-        ("sk", "event".into()),
-    ])
+    Guard::Once(RowKey::Applied(event.event_id().to_owned()))
 }
 
-fn pledge_marker(pledge: &impl std::fmt::Display) -> RowKey {
-    vec![("pk", format!("pledge#{pledge}")), ("sk", "pledge".into())]
+fn candidate_row(election: &ElectionId, candidate: &CandidateId) -> RowKey {
+    RowKey::Candidate(election.clone(), candidate.clone())
 }
 
-/// What an event does to the dashboard, stamped with the time it is applied; a vote is
-/// counted in the given shard.
-fn effect(event: &DomainEvent, now: DateTime<Utc>, shard: u32) -> Effect {
+/// What an event does to the dashboard, stamped with the time it is applied.
+fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
     let stamp = ("updatedAt", text_value(now.to_rfc3339()));
     let (guard, changes) = match event {
         DomainEvent::ElectionRegistered(e) => (
             once(event),
             vec![(
-                election_row(&e.election_id),
+                RowKey::Election(e.election_id.clone()),
                 change(&[("name", text_value(&e.name)), stamp], &[]),
             )],
         ),
@@ -156,14 +93,14 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>, shard: u32) -> Effect {
             )],
         ),
         DomainEvent::PledgeAdded(e) => (
-            Guard::CountIn(pledge_marker(&e.pledge_id)),
+            Guard::CountIn(RowKey::Pledge(e.pledge_id.clone())),
             vec![(
                 candidate_row(&e.election_id, &e.candidate_id),
                 change(&[stamp], &[("pledgeCount", 1)]),
             )],
         ),
         DomainEvent::PledgeDeleted(e) => (
-            Guard::CountOut(pledge_marker(&e.pledge_id)),
+            Guard::CountOut(RowKey::Pledge(e.pledge_id.clone())),
             vec![(
                 candidate_row(&e.election_id, &e.candidate_id),
                 change(&[stamp], &[("pledgeCount", -1)]),
@@ -172,7 +109,7 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>, shard: u32) -> Effect {
         DomainEvent::BallotCast(e) => (
             once(event),
             vec![(
-                vote_shard_row(&e.election_id, &e.candidate_id, shard),
+                RowKey::Votes(e.election_id.clone(), e.candidate_id.clone()),
                 change(
                     &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
                     &[("votes", 1)],
@@ -183,16 +120,21 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>, shard: u32) -> Effect {
     Effect { guard, changes }
 }
 
-/// The effects of a batch: each event once, however often it appears in the batch, its
-/// votes all in one shard.
+/// The effects of a batch: each event once, however often it appears in the batch. Its
+/// votes for one candidate merge into one change of that candidate's counter.
 pub fn effects(events: &[DomainEvent], now: DateTime<Utc>) -> Vec<Effect> {
-    let shard = batch_shard(events);
     let mut seen = std::collections::HashSet::new();
     events
         .iter()
         .filter(|e| seen.insert(e.event_id().to_owned()))
-        .map(|e| effect(e, now, shard))
+        .map(|e| effect(e, now))
         .collect()
+}
+
+fn tally<'a>(tallies: &'a mut BTreeMap<CandidateId, CandidateTally>, id: &CandidateId) -> &'a mut CandidateTally {
+    tallies
+        .entry(id.clone())
+        .or_insert_with(|| CandidateTally::empty(id.clone()))
 }
 
 fn time(row: &Row, name: &str) -> Option<DateTime<Utc>> {
@@ -205,36 +147,37 @@ fn ballot_number(row: &Row) -> Option<u32> {
     number(row, "ballotNumber").and_then(|n| u32::try_from(n).ok())
 }
 
-/// The results of an election, from the rows of its [`results_partitions`]. `asOf` is
-/// the last time an event changed any of them.
-pub fn results(election_id: &ElectionId, rows: &[Row]) -> Results {
+/// The results of an election, from its rows (as [`ViewStore::election_rows`] reads
+/// them; a vote counter may come as many rows, which add up). `asOf` is the last time an
+/// event changed any of them.
+///
+/// [`ViewStore::election_rows`]: crate::ports::ViewStore::election_rows
+pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
     let mut tallies: BTreeMap<CandidateId, CandidateTally> = BTreeMap::new();
     let mut as_of: Option<DateTime<Utc>> = None;
     let mut certification = None;
-    for row in rows {
-        if text(row, "sk").as_deref() == Some("certification") {
-            certification = time(row, "certifiedAt").map(|at| Certification {
-                at,
-                by: text(row, "certifiedBy").unwrap_or_default(),
-            });
-            continue;
+    for (key, row) in rows {
+        match key {
+            RowKey::Certification(_) => {
+                certification = time(row, "certifiedAt").map(|at| Certification {
+                    at,
+                    by: text(row, "certifiedBy").unwrap_or_default(),
+                });
+                continue;
+            }
+            RowKey::Votes(_, candidate) => tally(&mut tallies, candidate).votes += number(row, "votes").unwrap_or(0),
+            RowKey::Candidate(_, candidate) => {
+                let tally = tally(&mut tallies, candidate);
+                tally.votes += number(row, "votes").unwrap_or(0);
+                tally.ballot_number = ballot_number(row);
+                tally.party = text(row, "party");
+                tally.name = text(row, "name");
+                tally.pledge_count = number(row, "pledgeCount").unwrap_or(0);
+                tally.withdrawn = flag(row, "withdrawn");
+            }
+            _ => {}
         }
         as_of = as_of.max(time(row, "updatedAt"));
-        let Some(candidate_id) = text(row, "candidateId").and_then(|id| CandidateId::parse(&id).ok()) else {
-            continue;
-        };
-        let tally = tallies
-            .entry(candidate_id.clone())
-            .or_insert_with(|| CandidateTally::empty(candidate_id));
-        // Vote shards carry only votes; the candidate row carries the rest.
-        tally.votes += number(row, "votes").unwrap_or(0);
-        if text(row, "pk").is_some_and(|pk| pk.starts_with("election#")) {
-            tally.ballot_number = ballot_number(row);
-            tally.party = text(row, "party");
-            tally.name = text(row, "name");
-            tally.pledge_count = number(row, "pledgeCount").unwrap_or(0);
-            tally.withdrawn = flag(row, "withdrawn");
-        }
     }
     Results::from_tallies(
         election_id.clone(),
@@ -258,7 +201,7 @@ impl OpenedVote {
     /// the voter's row, so that a withdrawal is one write, not one per vote cast.
     pub fn detail_keys(&self) -> [RowKey; 2] {
         [
-            election_row(&self.election_id),
+            RowKey::Election(self.election_id.clone()),
             candidate_row(&self.election_id, &self.candidate_id),
         ]
     }
@@ -309,12 +252,11 @@ mod tests {
         let effects = effects(&batch, Utc::now());
         let rows = merge(&effects);
 
-        // THEN each vote keeps its own once-only guard, and the counters are two rows of one
-        // shard, adding up to the ten votes
+        // THEN each vote keeps its own once-only guard, and the counters are two changes,
+        // one per candidate, adding up to the ten votes
         assert_eq!(effects.len(), 10);
         assert_eq!(rows.len(), 2, "{rows:?}");
-        let shards: std::collections::BTreeSet<_> = rows.keys().map(|key| key[0].1.clone()).collect();
-        assert_eq!(shards.len(), 1);
+        assert_eq!(rows[&RowKey::Votes(election.clone(), ann)].add["votes"], 4);
         assert_eq!(rows.values().map(|change| change.add["votes"]).sum::<i64>(), 10);
     }
 }

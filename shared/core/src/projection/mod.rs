@@ -10,6 +10,7 @@
 pub mod dashboard;
 pub mod pledge_count;
 
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
 use std::collections::BTreeMap;
 
 /// An attribute of a row.
@@ -20,10 +21,41 @@ pub enum Value {
     Flag(bool),
 }
 
-/// A row's key: attribute name → text value, in key order (partition key first).
-pub type RowKey = Vec<(&'static str, String)>;
+/// A row of a view, by what it holds. Where each lives in its table, and how the hot ones
+/// are spread, is the storage adapter's business.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowKey {
+    /// An election's own row (its name).
+    Election(ElectionId),
+    /// The certification of an election's results.
+    Certification(ElectionId),
+    /// A candidate's row in an election's results: ballot number, party, name, pledge
+    /// count, withdrawn.
+    Candidate(ElectionId, CandidateId),
+    /// A candidate's vote counter in an election. Every vote adds to it, so the adapter
+    /// spreads it over many items, and reads it as the rows of [`ViewStore::election_rows`].
+    ///
+    /// [`ViewStore::election_rows`]: crate::ports::ViewStore::election_rows
+    Votes(ElectionId, CandidateId),
+    /// The marker that an event (by its `eventId`) has taken effect.
+    Applied(String),
+    /// The marker of a pledge: whether it has been counted in or out.
+    Pledge(PledgeId),
+    /// A candidate's own record (where the live pledge count is kept).
+    CandidateRecord(CandidateId),
+}
 
-/// A row as stored: its key attributes and the rest, by name.
+impl RowKey {
+    /// The election whose results the row is part of.
+    pub fn election(&self) -> Option<&ElectionId> {
+        match self {
+            RowKey::Election(e) | RowKey::Certification(e) | RowKey::Candidate(e, _) | RowKey::Votes(e, _) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A row's attributes (its key apart), by name.
 pub type Row = BTreeMap<String, Value>;
 
 /// Which table a projection writes.
@@ -169,19 +201,12 @@ pub struct Effect {
     pub changes: Vec<(RowKey, RowChange)>,
 }
 
-/// The marker row at `key` in `state`.
-pub fn marker_row(key: &RowKey, state: MarkerState) -> Row {
-    let mut row = key_row(key);
-    row.insert("entity".into(), Value::Text("marker".into()));
-    row.insert("state".into(), Value::Text(state.as_str().into()));
-    row
-}
-
-/// A row holding only its key attributes.
-pub fn key_row(key: &RowKey) -> Row {
-    key.iter()
-        .map(|(name, value)| ((*name).to_owned(), Value::Text(value.clone())))
-        .collect()
+/// A marker row in `state`.
+pub fn marker_row(state: MarkerState) -> Row {
+    Row::from([
+        ("entity".into(), Value::Text("marker".into())),
+        ("state".into(), Value::Text(state.as_str().into())),
+    ])
 }
 
 /// The state a marker row records, if it is one.
@@ -226,7 +251,7 @@ mod tests {
     use super::*;
 
     fn key() -> RowKey {
-        vec![("pk", "pledge#1".into()), ("sk", "pledge".into())]
+        RowKey::Pledge(PledgeId::new())
     }
 
     #[test]
@@ -265,13 +290,14 @@ mod tests {
             add: [("votes", 1)].into(),
             ..Default::default()
         };
+        let counter = RowKey::Votes(ElectionId::new(), CandidateId::new());
         let effect = Effect {
             guard: Guard::Once(key()),
-            changes: vec![(key(), vote)],
+            changes: vec![(counter.clone(), vote)],
         };
         let merged = merge([&effect, &effect, &effect]);
         let mut row = Row::new();
-        merged[&key()].apply_to(&mut row);
+        merged[&counter].apply_to(&mut row);
         assert_eq!(number(&row, "votes"), Some(3));
     }
 }

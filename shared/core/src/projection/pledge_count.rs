@@ -1,7 +1,7 @@
 //! Candidates' live pledge counts: `PledgeAdded` and `PledgeDeleted` add to and take from
 //! the `pledgeCount` of the candidate's own item, once each and in any order.
 
-use super::{Effect, Guard, RowChange};
+use super::{Effect, Guard, RowChange, RowKey};
 use crate::domain_events::DomainEvent;
 
 /// What a pledge event does to its candidate's count; other events do nothing.
@@ -11,8 +11,8 @@ pub fn effect(event: &DomainEvent) -> Option<Effect> {
         DomainEvent::PledgeDeleted(e) => (e, Guard::CountOut, -1),
         _ => return None,
     };
-    let marker = vec![("id", format!("pledge-count#{}", e.pledge_id))];
-    let candidate = vec![("id", e.candidate_id.to_string())];
+    let marker = RowKey::Pledge(e.pledge_id.clone());
+    let candidate = RowKey::CandidateRecord(e.candidate_id.clone());
     let change = RowChange {
         add: [("pledgeCount", delta)].into(),
         ..Default::default()

@@ -8,7 +8,7 @@ use crate::domain::ids::ElectionId;
 use crate::domain::results::Results;
 use crate::ports::{ElectionStore, ViewStore};
 use crate::problem::{AppError, PortError};
-use crate::projection::{dashboard, View};
+use crate::projection::dashboard;
 
 pub async fn get_results(
     store: &(impl ElectionStore + ViewStore),
@@ -29,9 +29,8 @@ pub async fn get_results(
 
 /// The results view of an election as it stands, whoever asks.
 pub async fn read_results(store: &impl ViewStore, election_id: &ElectionId) -> Result<Results, PortError> {
-    let mut rows = Vec::new();
-    for partition in dashboard::results_partitions(election_id) {
-        rows.extend(store.partition(View::Dashboard, &partition).await?);
-    }
-    Ok(dashboard::results(election_id, &rows))
+    Ok(dashboard::results(
+        election_id,
+        &store.election_rows(election_id).await?,
+    ))
 }

@@ -9,7 +9,7 @@ use crate::domain::results::MyVote;
 use crate::ports::{ChoiceSealer, ViewStore, VoteStore};
 use crate::problem::AppError;
 use crate::projection::dashboard::OpenedVote;
-use crate::projection::{text, Row, View};
+use crate::projection::{Row, RowKey, View};
 use std::collections::HashMap;
 
 pub const MAY: &[Role] = &[Role::Voter];
@@ -36,26 +36,12 @@ pub async fn my_votes(
     let mut keys: Vec<_> = votes.iter().flat_map(OpenedVote::detail_keys).collect();
     keys.sort();
     keys.dedup();
-    let details: HashMap<(String, String), Row> = store
-        .rows(View::Dashboard, keys)
-        .await?
-        .into_iter()
-        .map(|row| {
-            (
-                (
-                    text(&row, "pk").unwrap_or_default(),
-                    text(&row, "sk").unwrap_or_default(),
-                ),
-                row,
-            )
-        })
-        .collect();
-    let find = |key: &[(&str, String)]| details.get(&(key[0].1.clone(), key[1].1.clone()));
+    let details: HashMap<RowKey, Row> = store.rows(View::Dashboard, keys).await?.into_iter().collect();
     let mut items: Vec<MyVote> = votes
         .into_iter()
         .map(|vote| {
             let [election, candidate] = vote.detail_keys();
-            let (election, candidate) = (find(&election), find(&candidate));
+            let (election, candidate) = (details.get(&election), details.get(&candidate));
             vote.with_details(election, candidate)
         })
         .collect();

@@ -65,7 +65,7 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
         .await
         .unwrap();
     let mut shortened = false;
-    for shard in 0..election_core::projection::dashboard::VOTE_SHARDS {
+    for shard in 0..adapters::dynamodb::VOTE_COUNTER_SHARDS {
         let short = clients
             .dynamodb
             .update_item()

@@ -1,0 +1,140 @@
+//! Where things live in the tables: the physical key of each of the core's view rows, and
+//! how the keys every vote touches are spread over partitions. DynamoDB serves about 1,000
+//! write units a second per partition key, and an item is never split, so no election's
+//! votes may share one key.
+
+use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::problem::PortError;
+use election_core::projection::{RowKey, View};
+
+/// A key as attribute name → text value, partition key first.
+pub(super) type PhysicalKey = Vec<(&'static str, String)>;
+
+/// Ballot box partitions per election: at 10,000 votes/s, each takes about 300 writes/s.
+pub(super) const BALLOT_BOX_SHARDS: u32 = 32;
+
+/// Each candidate's vote counter is spread over this many partitions of an election. A
+/// projector batch adds its votes to one of them (one write per candidate per batch), and
+/// concurrent batches pick at random, so they spread over the partitions' write capacity.
+pub const VOTE_COUNTER_SHARDS: u32 = 10;
+
+/// The one way a key is spread: a uniformly random 128-bit value (a receipt's UUID, or a
+/// fresh one) into one of `shards`.
+pub(super) fn shard(random: u128, shards: u32) -> u32 {
+    (random % u128::from(shards)) as u32
+}
+
+/// A vote counter shard for one projector transaction, at random.
+pub(super) fn random_counter_shard() -> u32 {
+    shard(uuid::Uuid::new_v4().as_u128(), VOTE_COUNTER_SHARDS)
+}
+
+/// The ballot box partition of a ballot, by its random receipt.
+pub(super) fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
+    ballot_box_shard(election, shard(receipt.as_u128(), BALLOT_BOX_SHARDS))
+}
+
+pub(super) fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
+    format!("{election}#{shard}")
+}
+
+fn dashboard(pk: String, sk: impl Into<String>) -> PhysicalKey {
+    vec![("pk", pk), ("sk", sk.into())]
+}
+
+fn election_partition(election: &ElectionId) -> String {
+    format!("election#{election}")
+}
+
+fn counter_partition(election: &ElectionId, shard: u32) -> String {
+    format!("votes#{election}#{shard}")
+}
+
+/// The partitions of the dashboard that hold an election's results: its own, and its vote
+/// counters'.
+pub(super) fn election_partitions(election: &ElectionId) -> Vec<String> {
+    let mut partitions = vec![election_partition(election)];
+    partitions.extend((0..VOTE_COUNTER_SHARDS).map(|shard| counter_partition(election, shard)));
+    partitions
+}
+
+/// The physical key of `key` in `view`'s table. A vote counter is spread: it has a key
+/// only in a given shard (`None`: it cannot be read or written as one item).
+pub(super) fn physical_key(view: View, key: &RowKey, counter_shard: Option<u32>) -> Result<PhysicalKey, PortError> {
+    let unplaced = || PortError::Internal(format!("{key:?} has no key in the {view:?} view"));
+    Ok(match (view, key) {
+        (View::Dashboard, RowKey::Election(e)) => dashboard(election_partition(e), "election"),
+        (View::Dashboard, RowKey::Certification(e)) => dashboard(election_partition(e), "certification"),
+        (View::Dashboard, RowKey::Candidate(e, c)) => dashboard(election_partition(e), format!("candidate#{c}")),
+        (View::Dashboard, RowKey::Votes(e, c)) => {
+            let shard = counter_shard.ok_or_else(unplaced)?;
+            dashboard(counter_partition(e, shard), format!("candidate#{c}"))
+        }
+        (View::Dashboard, RowKey::Applied(event)) => dashboard(format!("event#{event}"), "event"),
+        (View::Dashboard, RowKey::Pledge(p)) => dashboard(format!("pledge#{p}"), "pledge"),
+        (View::Candidates, RowKey::Pledge(p)) => vec![("id", format!("pledge-count#{p}"))],
+        (View::Candidates, RowKey::CandidateRecord(c)) => vec![("id", c.to_string())],
+        _ => return Err(unplaced()),
+    })
+}
+
+/// The names of the key attributes of `view`'s table.
+pub(super) fn key_names(view: View) -> &'static [&'static str] {
+    match view {
+        View::Dashboard => &["pk", "sk"],
+        View::Candidates => &["id"],
+    }
+}
+
+/// The row key of a dashboard item of an election's results, from its `pk` and `sk`.
+pub(super) fn election_row_key(pk: &str, sk: &str) -> Option<RowKey> {
+    let candidate = || sk.strip_prefix("candidate#").and_then(|c| CandidateId::parse(c).ok());
+    if let Some(election) = pk.strip_prefix("election#") {
+        let election = ElectionId::parse(election).ok()?;
+        return match sk {
+            "election" => Some(RowKey::Election(election)),
+            "certification" => Some(RowKey::Certification(election)),
+            _ => Some(RowKey::Candidate(election, candidate()?)),
+        };
+    }
+    let (election, _shard) = pk.strip_prefix("votes#")?.split_once('#')?;
+    Some(RowKey::Votes(ElectionId::parse(election).ok()?, candidate()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use election_core::domain::ids::PledgeId;
+
+    #[test]
+    fn results_rows_read_back_to_their_keys() {
+        let (election, candidate) = (ElectionId::new(), CandidateId::new());
+        for key in [
+            RowKey::Election(election.clone()),
+            RowKey::Certification(election.clone()),
+            RowKey::Candidate(election.clone(), candidate.clone()),
+            RowKey::Votes(election.clone(), candidate.clone()),
+        ] {
+            let physical = physical_key(View::Dashboard, &key, Some(random_counter_shard())).unwrap();
+            assert!(election_partitions(&election).contains(&physical[0].1), "{physical:?}");
+            assert_eq!(election_row_key(&physical[0].1, &physical[1].1), Some(key));
+        }
+    }
+
+    #[test]
+    fn a_vote_counter_has_a_key_only_in_a_shard() {
+        let counter = RowKey::Votes(ElectionId::new(), CandidateId::new());
+        assert!(physical_key(View::Dashboard, &counter, None).is_err());
+        let pledge = RowKey::Pledge(PledgeId::new());
+        assert_ne!(
+            physical_key(View::Dashboard, &pledge, None).unwrap(),
+            physical_key(View::Candidates, &pledge, None).unwrap()
+        );
+    }
+
+    #[test]
+    fn shards_are_spread() {
+        let shards: std::collections::BTreeSet<u32> = (0..200).map(|_| random_counter_shard()).collect();
+        assert_eq!(shards.len(), VOTE_COUNTER_SHARDS as usize);
+    }
+}
