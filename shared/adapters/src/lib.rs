@@ -1,8 +1,9 @@
-//! What stores the core's decisions. Each adapter implements the core's ports and only
-//! translates: the DynamoDB adapter writes the items and the row changes the core
-//! computed, the EventBridge adapter puts domain events on the bus, the KMS sealer seals
-//! voters' choices, and the in-memory
-//! store (feature `test-support`, so in no Lambda) applies the same changes to maps.
+//! `shared/adapters`, the ring around the core that every function links: what stores the
+//! core's decisions. Each adapter implements the core's ports and only translates: the
+//! DynamoDB adapter writes the items and the row changes the core computed, the EventBridge
+//! adapter puts domain events on the bus, the KMS sealer seals voters' choices, and the
+//! in-memory store (feature `test-support`, so in no Lambda) applies the same changes to
+//! maps.
 
 pub mod aws;
 pub mod dynamodb;

@@ -1,4 +1,5 @@
-//! The election's rules, and nothing else: no AWS, no HTTP.
+//! `shared/core`, the innermost ring, which every other crate builds on: the election's
+//! rules, and nothing else: no AWS, no HTTP.
 //!
 //! - [`domain`]: values that cannot be built invalid (ids, names, the voting window), and the
 //!   rules on them;

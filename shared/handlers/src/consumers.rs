@@ -59,7 +59,9 @@ impl Consumer for RemoveWithdrawnPledges {
     const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Pledges)];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
-        let Batch { events, mut failed } = read(event);
+        let Some(Batch { events, mut failed }) = read(event) else {
+            return whole_batch_failed();
+        };
         for (id, events) in events {
             for event in events {
                 if let Err(err) = policies::remove_withdrawn_pledges(app.store(), &event).await {
@@ -81,14 +83,18 @@ struct Batch {
 }
 
 /// Reads every message; one that is not a domain event is reported failed, so that it ends
-/// in the dead-letter queue instead of vanishing.
-fn read(event: SqsEvent) -> Batch {
+/// in the dead-letter queue instead of vanishing. `None` if a message has no id: it could
+/// not be named as failed, so the whole batch must be.
+fn read(event: SqsEvent) -> Option<Batch> {
     let mut batch = Batch {
         events: Vec::new(),
         failed: Vec::new(),
     };
     for message in event.records {
-        let id = message.message_id.unwrap_or_default();
+        let Some(id) = message.message_id else {
+            tracing::error!("a message has no id; the whole batch is reported failed");
+            return None;
+        };
         match message.body.as_deref().map(events_in) {
             Some(Ok(events)) => batch.events.push((id, events)),
             _ => {
@@ -97,7 +103,13 @@ fn read(event: SqsEvent) -> Batch {
             }
         }
     }
-    batch
+    Some(batch)
+}
+
+/// The reply that fails every message of the batch: Lambda reads an empty identifier as
+/// "the whole batch failed", and retries it all.
+fn whole_batch_failed() -> SqsBatchResponse {
+    failures([String::new()])
 }
 
 /// The reply naming the failed messages.
@@ -122,7 +134,9 @@ where
     F: Fn(Vec<DomainEvent>) -> Fut,
     Fut: Future<Output = Result<(), PortError>>,
 {
-    let Batch { events, mut failed } = read(event);
+    let Some(Batch { events, mut failed }) = read(event) else {
+        return whole_batch_failed();
+    };
     let all: Vec<DomainEvent> = events.iter().flat_map(|(_, e)| e.iter().cloned()).collect();
     if let Err(err) = apply(all).await {
         tracing::warn!(error = %err, "batch not applied whole; applying it message by message");
@@ -134,4 +148,26 @@ where
         }
     }
     failures(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::sqs::SqsMessage;
+
+    #[test]
+    fn a_message_without_an_id_fails_the_whole_batch() {
+        let mut named = SqsMessage::default();
+        named.message_id = Some("m-1".into());
+        named.body = Some("not an event".into());
+        let mut event = SqsEvent::default();
+        event.records = vec![named.clone()];
+        assert_eq!(read(event.clone()).map(|b| b.failed), Some(vec!["m-1".to_owned()]));
+
+        event.records.push(SqsMessage::default());
+        assert!(read(event).is_none());
+        let reply = whole_batch_failed();
+        assert_eq!(reply.batch_item_failures.len(), 1);
+        assert_eq!(reply.batch_item_failures[0].item_identifier, "");
+    }
 }

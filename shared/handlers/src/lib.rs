@@ -1,5 +1,6 @@
-//! What Lambda calls. Each handler translates its trigger into core commands and the
-//! outcome into a reply:
+//! `shared/handlers`, the outer ring that each function binary calls into: what Lambda
+//! calls. Each handler translates its trigger into core commands and the outcome into a
+//! reply:
 //!
 //! - [`http`]: API Gateway requests in, JSON or problem+json replies out, one route each;
 //! - [`publisher`]: table stream records in, domain events out on the bus;

@@ -22,13 +22,28 @@ pub fn sizes(template: &Template, bin_dir: &Path) -> Vec<(String, Option<u64>)> 
         .collect()
 }
 
+/// Every variable some function is given: resource names as the runner resolves them, and
+/// queue URLs (which need a running queue) as an address nothing answers. A binary only
+/// reads its own.
+fn environment(template: &Template) -> std::collections::BTreeMap<String, String> {
+    template
+        .functions
+        .iter()
+        .flat_map(|f| f.variables.keys())
+        .map(|name| {
+            let value = template.names.get(name).cloned();
+            (name.clone(), value.unwrap_or_else(|| "http://127.0.0.1:9/queue".into()))
+        })
+        .collect()
+}
+
 /// From spawning `binary` to its first request to the runtime endpoint.
 async fn start_to_next(binary: &Path, template: &Template) -> Option<Duration> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
     let endpoint = listener.local_addr().ok()?;
     let mut command = tokio::process::Command::new(binary);
     command
-        .envs(&template.environment)
+        .envs(environment(template))
         .env("AWS_LAMBDA_RUNTIME_API", endpoint.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")

@@ -1,5 +1,6 @@
-//! The benchmark, run by `scripts/bench.sh` (never by the tests). `meter` is the proxy
-//! that counts every DynamoDB write the local stack makes; `run` measures and reports.
+//! `tools/bench`, a tool that never deploys: the benchmark, run by `scripts/bench.sh`
+//! (never by the tests). `meter` is the proxy that counts every DynamoDB write the local
+//! stack makes; `run` measures and reports.
 
 mod invocations;
 mod lambda_start;

@@ -1,6 +1,6 @@
-//! The chaos suite, run by `scripts/chaos.sh`. `proxy` serves the fault-injecting proxy in
-//! front of DynamoDB Local and LocalStack; `run` casts the votes through the storm, then
-//! audits the count and prints what happened.
+//! `tools/chaos`, a tool that never deploys: the chaos suite, run by `scripts/chaos.sh`.
+//! `proxy` serves the fault-injecting proxy in front of DynamoDB Local and LocalStack;
+//! `run` casts the votes through the storm, then audits the count and prints what happened.
 
 mod audit;
 mod proxy;

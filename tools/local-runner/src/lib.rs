@@ -1,6 +1,6 @@
-//! The local runner: `sam local` without Docker. It starts DynamoDB Local and LocalStack,
-//! provisions `template.yaml` on them, serves the template's HTTP routes with the same
-//! handlers the Lambdas run, and plays the event source mappings.
+//! `tools/local-runner`, a tool that never deploys: `sam local` without Docker. It starts
+//! DynamoDB Local and LocalStack, provisions `template.yaml` on them, serves the template's
+//! HTTP routes with the same handlers the Lambdas run, and plays the event source mappings.
 
 pub mod clients;
 pub mod emulators;

@@ -365,6 +365,10 @@ async fn poll_queue(
         .iter()
         .map(|f| f.item_identifier.as_str())
         .collect();
+    // As Lambda does: an empty identifier fails the whole batch.
+    if failed.contains("") {
+        return Err("the consumer failed the whole batch".into());
+    }
     // Failed messages stay on the queue: they come back after the visibility timeout, and
     // go to the dead-letter queue after maxReceiveCount receipts.
     let entries = messages

@@ -59,18 +59,39 @@ pub fn refusal(err: &AppError) -> Response<Body> {
     if let AppError::Unavailable { retry_after } = err {
         builder = builder.header(header::RETRY_AFTER, retry_after.as_secs().to_string());
     }
-    let body = serde_json::to_string(&problem(err)).unwrap_or_default();
-    builder.body(Body::Text(body)).unwrap_or_default()
+    match serde_json::to_string(&problem(err)) {
+        Ok(body) => built(builder.body(Body::Text(body))),
+        Err(error) => {
+            tracing::error!(%error, "problem did not serialize");
+            bare_internal_error()
+        }
+    }
+}
+
+/// A reply whose parts are all the handler's own: if one still does not build, a bare 500
+/// (logged), never an empty 200.
+fn built(response: Result<Response<Body>, lambda_http::http::Error>) -> Response<Body> {
+    response.unwrap_or_else(|error| {
+        tracing::error!(%error, "reply did not build");
+        bare_internal_error()
+    })
+}
+
+fn bare_internal_error() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 /// A JSON reply with the given status.
 pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     match serde_json::to_string(value) {
-        Ok(body) => Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::Text(body))
-            .unwrap_or_default(),
+        Ok(body) => built(
+            Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::Text(body)),
+        ),
         Err(err) => {
             tracing::error!(error = %err, "response did not serialize");
             refusal(&AppError::Internal)
@@ -89,10 +110,7 @@ pub fn reply<T: Serialize>(status: StatusCode, outcome: Result<T, AppError>) -> 
 /// `204 No Content` for success, problem+json for failure.
 pub fn no_content(outcome: Result<(), AppError>) -> Response<Body> {
     match outcome {
-        Ok(()) => Response::builder()
-            .status(StatusCode::NO_CONTENT)
-            .body(Body::Empty)
-            .unwrap_or_default(),
+        Ok(()) => built(Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty)),
         Err(err) => refusal(&err),
     }
 }

@@ -612,7 +612,7 @@ async fn commission_actions_record_who_did_them() {
     let reply = api.send(Method::DELETE, &withdraw, Some(&withdrawing), None).await;
     assert_eq!(reply.status, 204, "{}", reply.body);
 
-    let (clients, tables) = (clients().await, template().environment);
+    let (clients, tables) = (clients().await, template().names);
     let elections = scan_table(&clients, &tables["ELECTIONS_TABLE"], Some(&election)).await;
     assert_eq!(elections.len(), 1);
     assert_eq!(elections[0]["registeredBy"].as_s().unwrap(), &registrar);

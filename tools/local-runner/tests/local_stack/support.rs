@@ -159,7 +159,7 @@ fn canonical(item: &Item) -> String {
 /// written in between.
 pub async fn footprint(clients: &Clients, election_id: &str) -> Vec<String> {
     use aws_sdk_dynamodb::types::AttributeValue;
-    let env = template().environment;
+    let env = template().names;
     let mut items: Vec<Item> = Vec::new();
     let election = clients
         .dynamodb
