@@ -3,7 +3,7 @@
 //! DynamoDB adapter writes the items and the row changes the core computed, the EventBridge
 //! adapter puts domain events on the bus, the KMS sealer seals voters' choices, and the
 //! in-memory store (feature `test-support`, so in no Lambda) applies the same changes to
-//! maps.
+//! maps. Every retry loop waits as `retry` says.
 
 pub mod aws;
 pub mod dynamodb;
@@ -11,3 +11,4 @@ pub mod eventbridge;
 pub mod kms;
 #[cfg(feature = "test-support")]
 pub mod memory;
+pub mod retry;

@@ -11,9 +11,10 @@ use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::text::{AccountId, Name};
 use election_core::ports::{CandidateStore, ElectionStore};
 use handlers::functions::HttpFunction;
-use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
 use handlers::services::Services;
-use serde_json::{json, Map, Value};
+use lambda_http::http::{HeaderMap, Method};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 type TestServices = Services<InMemoryStore, RecordingBus, FixedClock, TestSealer>;
@@ -105,18 +106,18 @@ async fn call(
     let claims: HashMap<String, String> = caller
         .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]))
         .unwrap_or_default();
-    let path_parameters: Map<String, Value> = params.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    let event = http_api_event(&HttpApiRequest {
-        method: "POST",
+    let path_parameters = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let event = http_api_event(HttpApiRequest {
+        method: Method::POST,
         route_path,
         raw_path: route_path,
         raw_query: "",
-        headers: Map::new(),
+        headers: &HeaderMap::new(),
         path_parameters,
         claims,
         body: body.as_bytes(),
     });
-    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let request = http_request(event);
     let response = services.http(function, request).await;
     let content_type = response
         .headers()

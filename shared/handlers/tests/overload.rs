@@ -6,10 +6,11 @@ use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::memory::{RecordingBus, TestSealer};
 use election_core::clock::SystemClock;
 use handlers::functions::HttpFunction;
-use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
 use handlers::services::Services;
 use lambda_http::http::header::RETRY_AFTER;
-use serde_json::{json, Map, Value};
+use lambda_http::http::{HeaderMap, Method};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -37,20 +38,20 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         sealer: TestSealer,
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
-    let event = http_api_event(&HttpApiRequest {
-        method: "POST",
+    let event = http_api_event(HttpApiRequest {
+        method: Method::POST,
         route_path: "/elections/{electionId}/votes",
         raw_path: "/elections/x/votes",
         raw_query: "",
-        headers: Map::new(),
-        path_parameters: Map::from_iter([("electionId".to_owned(), json!(election))]),
+        headers: &HeaderMap::new(),
+        path_parameters: HashMap::from([("electionId".to_owned(), election.to_owned())]),
         claims: HashMap::from([
             ("sub".into(), "voter-1".into()),
             ("cognito:groups".into(), "[voter]".into()),
         ]),
         body: br#"{"candidateId":"0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11"}"#,
     });
-    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let request = http_request(event);
     let started = Instant::now();
     let response = services.http(HttpFunction::CastVote, request).await;
     (response, started.elapsed())

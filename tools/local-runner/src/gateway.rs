@@ -7,11 +7,11 @@ use crate::lambdas::Lambdas;
 use crate::template::{Route, Template};
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use handlers::functions::{Function, HttpFunction};
 use handlers::http::event::{http_api_event, HttpApiRequest};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -37,16 +37,16 @@ pub struct CompiledRoute {
 
 impl CompiledRoute {
     /// The path parameters, if `path` matches this route.
-    fn matches(&self, path: &str) -> Option<Map<String, Value>> {
+    fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         if parts.len() != self.segments.len() {
             return None;
         }
-        let mut params = Map::new();
+        let mut params = HashMap::new();
         for (pattern, part) in self.segments.iter().zip(parts) {
             match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(name) if !part.is_empty() => {
-                    params.insert(name.to_owned(), Value::String(part.to_owned()));
+                    params.insert(name.to_owned(), part.to_owned());
                 }
                 Some(_) => return None,
                 None if pattern == part => {}
@@ -138,16 +138,6 @@ fn gateway_message(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn header_map(headers: &HeaderMap) -> Map<String, Value> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, value) in headers {
-        if let Ok(value) = value.to_str() {
-            map.entry(name.as_str().to_owned()).or_default().push(value.to_owned());
-        }
-    }
-    map.into_iter().map(|(k, v)| (k, Value::String(v.join(",")))).collect()
-}
-
 /// Serves one request the way API Gateway and Lambda would.
 pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -166,12 +156,12 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
         return gateway_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
     };
-    let event = http_api_event(&HttpApiRequest {
-        method: &route.route.method,
+    let event = http_api_event(HttpApiRequest {
+        method: parts.method.clone(),
         route_path: &route.route.path,
         raw_path: parts.uri.path(),
         raw_query: parts.uri.query().unwrap_or_default(),
-        headers: header_map(&parts.headers),
+        headers: &parts.headers,
         path_parameters: params,
         claims,
         body: &body,

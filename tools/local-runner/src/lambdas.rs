@@ -8,12 +8,17 @@ use crate::function_env::function_environment;
 use crate::runtime_api::{start_function, Outcome, RuntimeApi};
 use crate::template::Template;
 use crate::BoxError;
-use aws_lambda_events::sqs::SqsBatchResponse;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::dynamodb;
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
+use handlers::http::event::http_request;
 use handlers::services::LiveServices;
-use lambda_http::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use lambda_http::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -117,11 +122,10 @@ impl Lambdas {
     }
 
     /// An API Gateway v2 (payload 2.0) event to an HTTP function.
-    pub async fn http(&self, function: HttpFunction, event: Value) -> Result<HttpReply, String> {
+    pub async fn http(&self, function: HttpFunction, event: ApiGatewayV2httpRequest) -> Result<HttpReply, String> {
         let fleet = match self {
             Self::InProcess(services) => {
-                let request = lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())?;
-                let (parts, body) = services.http(function, request).await.into_parts();
+                let (parts, body) = services.http(function, http_request(event)).await.into_parts();
                 return Ok(HttpReply {
                     status: parts.status,
                     headers: parts.headers,
@@ -134,60 +138,56 @@ impl Lambdas {
             }
             Self::Runtime(fleet) => fleet,
         };
-        let reply = Self::invoke(fleet, Function::Http(function), event).await?;
-        let text = reply["body"].as_str().unwrap_or_default();
-        let body = if reply["isBase64Encoded"] == Value::Bool(true) {
-            aws_smithy_types::base64::decode(text).map_err(|e| e.to_string())?
-        } else {
-            text.as_bytes().to_vec()
+        let reply: ApiGatewayV2httpResponse = Self::invoke_batch(fleet, Function::Http(function), &event).await?;
+        let body = match reply.body {
+            Some(Body::Text(text)) if reply.is_base64_encoded => {
+                aws_smithy_types::base64::decode(text).map_err(|e| e.to_string())?
+            }
+            Some(Body::Text(text)) => text.into_bytes(),
+            Some(Body::Binary(bytes)) => bytes,
+            _ => Vec::new(),
         };
-        let headers = reply["headers"].as_object().into_iter().flatten();
         Ok(HttpReply {
-            status: reply["statusCode"]
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok())
+            status: u16::try_from(reply.status_code)
+                .ok()
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::BAD_GATEWAY),
-            headers: headers
-                .filter_map(|(k, v)| {
-                    Some((
-                        HeaderName::try_from(k.as_str()).ok()?,
-                        HeaderValue::try_from(v.as_str()?).ok()?,
-                    ))
-                })
-                .collect(),
+            headers: reply.headers,
             body,
         })
     }
 
     /// A batch to a binary, and its reply. A failed invocation is an error, which the event
     /// source then retries whole, as Lambda's does.
-    async fn invoke_batch<R: DeserializeOwned>(fleet: &Fleet, function: Function, event: Value) -> Result<R, String> {
+    async fn invoke_batch<R: DeserializeOwned>(
+        fleet: &Fleet,
+        function: Function,
+        event: &impl Serialize,
+    ) -> Result<R, String> {
+        let event = serde_json::to_value(event).map_err(|e| e.to_string())?;
         let reply = Self::invoke(fleet, function, event).await?;
         serde_json::from_value(reply).map_err(|e| e.to_string())
     }
 
     /// A batch of stream records (an error if it was not handled: the poller retries it from
     /// its first record).
-    pub async fn stream(&self, function: StreamFunction, event: Value) -> Result<DynamoDbEventResponse, String> {
+    pub async fn stream(
+        &self,
+        function: StreamFunction,
+        event: dynamodb::Event,
+    ) -> Result<DynamoDbEventResponse, String> {
         match self {
-            Self::InProcess(services) => {
-                let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
-                Ok(services.stream(function, event).await)
-            }
-            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Stream(function), event).await,
+            Self::InProcess(services) => Ok(services.stream(function, event).await),
+            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Stream(function), &event).await,
         }
     }
 
     /// A batch of queue messages (an error if it was not handled: none is deleted, so every
     /// message comes back).
-    pub async fn queue(&self, function: QueueFunction, event: Value) -> Result<SqsBatchResponse, String> {
+    pub async fn queue(&self, function: QueueFunction, event: SqsEvent) -> Result<SqsBatchResponse, String> {
         match self {
-            Self::InProcess(services) => {
-                let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
-                Ok(services.queue(function, event).await)
-            }
-            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Queue(function), event).await,
+            Self::InProcess(services) => Ok(services.queue(function, event).await),
+            Self::Runtime(fleet) => Self::invoke_batch(fleet, Function::Queue(function), &event).await,
         }
     }
 }

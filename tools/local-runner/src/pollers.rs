@@ -3,11 +3,15 @@
 
 use crate::clients::{describe, Clients};
 use crate::lambdas::Lambdas;
+use adapters::retry::Backoff;
+use aws_lambda_events::dynamodb;
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use chrono::DateTime;
 use handlers::functions::{QueueFunction, StreamFunction};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +19,8 @@ use std::time::Duration;
 const IDLE_PAUSE: Duration = Duration::from_millis(200);
 /// How often a stream is asked for new shards.
 const SHARD_DISCOVERY_PAUSE: Duration = Duration::from_secs(2);
-/// The longest pause between retries of a failing stream batch.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Waits between retries of a failing stream batch, or of a failing queue poll.
+const RETRY_BACKOFF: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
 /// A stream event source mapping.
 pub struct StreamMapping {
@@ -37,54 +41,52 @@ pub struct QueueMapping {
     pub batch_size: i32,
 }
 
-/// DynamoDB JSON (`{"S": "…"}`) for a stream attribute value, as Lambda receives it.
-fn attribute_json(value: &AttributeValue) -> Value {
-    match value {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::B(b) => json!({ "B": aws_smithy_types::base64::encode(b.as_ref()) }),
-        AttributeValue::Ss(v) => json!({ "SS": v }),
-        AttributeValue::Ns(v) => json!({ "NS": v }),
-        AttributeValue::Bs(v) => {
-            json!({ "BS": v.iter().map(|b| aws_smithy_types::base64::encode(b.as_ref())).collect::<Vec<_>>() })
-        }
-        AttributeValue::M(m) => json!({ "M": image_json(Some(m)) }),
-        AttributeValue::L(l) => json!({ "L": l.iter().map(attribute_json).collect::<Vec<_>>() }),
-        AttributeValue::Null(n) => json!({ "NULL": n }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        _ => json!({ "NULL": true }),
-    }
-}
-
-fn image_json(image: Option<&HashMap<String, AttributeValue>>) -> Value {
-    Value::Object(
-        image
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), attribute_json(v)))
-            .collect::<Map<_, _>>(),
-    )
-}
-
-fn record_json(record: &Record, stream_arn: &str) -> Value {
+/// A stream record as Lambda hands it to a function.
+fn event_record(record: &Record, stream_arn: &str) -> dynamodb::EventRecord {
     let change = record.dynamodb();
-    json!({
-        "eventID": record.event_id(),
-        "eventName": record.event_name().map(|n| n.as_str()),
-        "eventVersion": record.event_version(),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "eventSourceARN": stream_arn,
-        "dynamodb": {
-            "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|t| t.secs()).unwrap_or_default(),
-            "Keys": image_json(change.and_then(|c| c.keys.as_ref())),
-            "NewImage": image_json(change.and_then(|c| c.new_image.as_ref())),
-            "OldImage": image_json(change.and_then(|c| c.old_image.as_ref())),
-            "SequenceNumber": change.and_then(|c| c.sequence_number()),
-            "SizeBytes": change.and_then(|c| c.size_bytes()).unwrap_or_default(),
-            "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|v| v.as_str()),
-        },
-    })
+    let image =
+        |image: Option<&HashMap<String, AttributeValue>>| serde_dynamo::Item::from(image.cloned().unwrap_or_default());
+    let mut stream_record = dynamodb::StreamRecord::default();
+    stream_record.approximate_creation_date_time = change
+        .and_then(|c| c.approximate_creation_date_time())
+        .and_then(|t| DateTime::from_timestamp(t.secs(), 0))
+        .unwrap_or_default();
+    stream_record.keys = image(change.and_then(|c| c.keys.as_ref()));
+    stream_record.new_image = image(change.and_then(|c| c.new_image.as_ref()));
+    stream_record.old_image = image(change.and_then(|c| c.old_image.as_ref()));
+    stream_record.sequence_number = change.and_then(|c| c.sequence_number()).map(str::to_owned);
+    stream_record.size_bytes = change.and_then(|c| c.size_bytes()).unwrap_or_default();
+    stream_record.stream_view_type = change
+        .and_then(|c| c.stream_view_type())
+        .and_then(|v| serde_json::from_value(Value::String(v.as_str().to_owned())).ok());
+    let mut event_record = dynamodb::EventRecord::default();
+    event_record.aws_region = "us-east-1".into();
+    event_record.change = stream_record;
+    event_record.event_id = record.event_id().unwrap_or_default().to_owned();
+    event_record.event_name = record.event_name().map(|n| n.as_str()).unwrap_or_default().to_owned();
+    event_record.event_source = Some("aws:dynamodb".into());
+    event_record.event_version = record.event_version().map(str::to_owned);
+    event_record.event_source_arn = Some(stream_arn.to_owned());
+    event_record
+}
+
+/// A queue message as Lambda hands it to a function.
+fn sqs_message(message: &Message, queue_arn: &str) -> SqsMessage {
+    let mut sqs_message = SqsMessage::default();
+    sqs_message.message_id = message.message_id.clone();
+    sqs_message.receipt_handle = message.receipt_handle.clone();
+    sqs_message.body = message.body.clone();
+    sqs_message.md5_of_body = message.md5_of_body.clone();
+    sqs_message.attributes = message
+        .attributes()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+        .collect();
+    sqs_message.event_source = Some("aws:sqs".into());
+    sqs_message.event_source_arn = Some(queue_arn.to_owned());
+    sqs_message.aws_region = Some("us-east-1".into());
+    sqs_message
 }
 
 fn sequence_number(record: &Record) -> Option<&str> {
@@ -203,9 +205,9 @@ async fn poll_shard(
         cursor.iterator = output.next_shard_iterator;
         return Ok(false);
     }
-    let event_json =
-        json!({ "Records": records.iter().map(|r| record_json(r, &mapping.stream_arn)).collect::<Vec<_>>() });
-    let failed_at = match lambdas.stream(mapping.function, event_json).await {
+    let mut event = dynamodb::Event::default();
+    event.records = records.iter().map(|r| event_record(r, &mapping.stream_arn)).collect();
+    let failed_at = match lambdas.stream(mapping.function, event).await {
         Ok(response) => response
             .batch_item_failures
             .first()
@@ -236,7 +238,7 @@ async fn poll_shard(
         (ShardIteratorType::AfterSequenceNumber, failed_at)
     } else {
         tracing::warn!(attempt = attempts, sequence_number = %failed_at, "stream batch failed; retrying from the failed record");
-        tokio::time::sleep((IDLE_PAUSE * attempts).min(MAX_BACKOFF)).await;
+        RETRY_BACKOFF.wait(attempts).await;
         cursor.failing = Some((failed_at.clone(), attempts));
         (ShardIteratorType::AtSequenceNumber, failed_at)
     };
@@ -300,10 +302,15 @@ pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMa
         .operation_timeout(RECEIVE_REPLY_TIMEOUT)
         .build();
     let receiver = aws_sdk_sqs::Client::from_conf(clients.sqs.config().to_builder().timeout_config(patient).build());
+    let mut failures = 0;
     loop {
-        if let Err(err) = poll_queue(&clients, &receiver, &lambdas, &mapping).await {
-            tracing::warn!(error = %err, queue = %mapping.queue_url, "queue poll failed");
-            tokio::time::sleep(IDLE_PAUSE).await;
+        match poll_queue(&clients, &receiver, &lambdas, &mapping).await {
+            Ok(()) => failures = 0,
+            Err(err) => {
+                failures += 1;
+                tracing::warn!(error = %err, queue = %mapping.queue_url, attempt = failures, "queue poll failed");
+                RETRY_BACKOFF.wait(failures).await;
+            }
         }
     }
 }
@@ -334,30 +341,10 @@ async fn poll_queue(
     if messages.is_empty() {
         return Ok(());
     }
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: Map<String, Value> = m
-                .attributes()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
-                .collect();
-            json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": mapping.queue_arn,
-                "awsRegion": "us-east-1",
-            })
-        })
-        .collect();
+    let mut event = SqsEvent::default();
+    event.records = messages.iter().map(|m| sqs_message(m, &mapping.queue_arn)).collect();
     let response = lambdas
-        .queue(mapping.function, json!({ "Records": records }))
+        .queue(mapping.function, event)
         .await
         .map_err(|e| format!("queue batch not handled: {e}"))?;
     let failed: HashSet<&str> = response

@@ -11,9 +11,9 @@
 use super::errors::{classify, failed_conditions};
 use super::keys::{physical_key, random_counter_shard, PhysicalKey};
 use super::views::{attribute, raw_item, raw_key};
+use crate::retry::Backoff;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
-use chrono::Utc;
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey, View};
 use std::collections::{HashMap, HashSet};
@@ -145,6 +145,8 @@ pub(super) async fn apply_exactly_once(
 
 /// Tries of a transaction that conflicts with another (two projectors writing one row).
 const CONFLICT_TRIES: u32 = 4;
+/// Waits between them: 50, 100, 200 ms at most.
+const CONFLICT_BACKOFF: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
 
 /// Applies one round, in one transaction (again without the effects found applied).
 async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>) -> Result<(), PortError> {
@@ -182,9 +184,8 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
             if conflicts >= CONFLICT_TRIES {
                 return Err(classify(err));
             }
-            // Another projector holds a row: back off a little, differently each time.
-            let jitter = u64::from(Utc::now().timestamp_subsec_millis() % 50);
-            tokio::time::sleep(Duration::from_millis(50 * u64::from(conflicts) + jitter)).await;
+            // Another projector holds a row: back off, each rival for its own random time.
+            CONFLICT_BACKOFF.wait(conflicts).await;
             continue;
         }
         let mut flags = done.into_iter();
