@@ -4,9 +4,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use std::time::Duration;
 
-/// A whole operation, retries included, gives up after this long: the caller gets a 503
-/// with `Retry-After` instead of a hang.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+/// A whole operation, retries included, gives up after this long, as the core's ports
+/// promise: the caller gets a 503 with `Retry-After` instead of a hang.
+pub const OPERATION_TIMEOUT: Duration = election_core::ports::OPERATION_BOUND;
 
 /// Fail-fast timeouts for every AWS call.
 pub fn timeouts() -> TimeoutConfig {

@@ -8,7 +8,7 @@
 //! SDK's caching does): at a national peak one KMS call per vote would exceed KMS's request
 //! quota, which is shared by the whole account.
 
-use crate::dynamodb::classify;
+use crate::dynamodb::classify_read;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use aws_sdk_kms::primitives::Blob;
@@ -83,7 +83,7 @@ impl KmsSealer {
             .set_encryption_context(Some(context(election)))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         let (Some(plain), Some(sealed_key)) = (made.plaintext(), made.ciphertext_blob()) else {
             return Err(internal("KMS returned no data key"));
         };
@@ -151,7 +151,7 @@ impl ChoiceSealer for KmsSealer {
             .set_encryption_context(Some(context(election)))
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         let plain_key = opened.plaintext().ok_or_else(|| internal("KMS returned no key"))?;
         if sealed.ciphertext.len() < NONCE_BYTES {
             return Err(internal("too short"));

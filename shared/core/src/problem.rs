@@ -14,9 +14,14 @@ pub enum PortError {
     /// withdrew between the read and the write).
     #[error("precondition not met")]
     Precondition,
-    /// Throttled, timed out or unreachable: worth retrying shortly.
+    /// Throttled, refused or unreachable: known not to have been applied, and worth trying
+    /// again shortly.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
+    /// Sent, and no reply said what became of it (a time-out, a reply cut short, a server
+    /// error): it may have been applied, or may be yet.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
     /// Anything else; the text is for logs only.
     #[error("store failure: {0}")]
     Internal(String),
@@ -40,11 +45,12 @@ pub enum Code {
     Conflict,
     PayloadTooLarge,
     ServiceUnavailable,
+    OutcomeUnknown,
     Internal,
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::MalformedBody,
         Code::InvalidWindow,
         Code::InvalidId,
@@ -60,6 +66,7 @@ impl Code {
         Code::Conflict,
         Code::PayloadTooLarge,
         Code::ServiceUnavailable,
+        Code::OutcomeUnknown,
         Code::Internal,
     ];
 
@@ -80,6 +87,7 @@ impl Code {
             Code::Conflict => "conflict",
             Code::PayloadTooLarge => "payload-too-large",
             Code::ServiceUnavailable => "service-unavailable",
+            Code::OutcomeUnknown => "outcome-unknown",
             Code::Internal => "internal",
         }
     }
@@ -103,8 +111,16 @@ pub enum AppError {
     AlreadyVoted { cast_at: Option<DateTime<Utc>> },
     #[error("the request body is larger than the limit")]
     PayloadTooLarge,
+    /// Nothing was recorded: the service was busy.
     #[error("the service is busy")]
     Unavailable { retry_after: Duration },
+    /// The request may have been recorded, or may be yet: no reply said.
+    #[error("the outcome is unknown")]
+    Unconfirmed { retry_after: Duration },
+    /// The vote may have been recorded, or may be yet: no reply said, and reading it back
+    /// did not tell.
+    #[error("the vote's outcome is unknown")]
+    VoteUnconfirmed { retry_after: Duration },
     #[error("internal error")]
     Internal,
 }
@@ -132,6 +148,16 @@ impl AppError {
         Self::conflict(Code::CandidateWithdrawn, "this candidate has withdrawn")
     }
 
+    /// How long the caller is asked to wait before trying again, where a wait helps.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Unavailable { retry_after }
+            | Self::Unconfirmed { retry_after }
+            | Self::VoteUnconfirmed { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> Code {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => *code,
@@ -141,6 +167,7 @@ impl AppError {
             Self::NotFound(_) => Code::NotFound,
             Self::PayloadTooLarge => Code::PayloadTooLarge,
             Self::Unavailable { .. } => Code::ServiceUnavailable,
+            Self::Unconfirmed { .. } | Self::VoteUnconfirmed { .. } => Code::OutcomeUnknown,
             Self::Internal => Code::Internal,
         }
     }
@@ -149,7 +176,16 @@ impl AppError {
     pub fn detail(&self) -> String {
         match self {
             Self::Unavailable { .. } => {
-                "The election service is busy. Your vote or request was not recorded; please try again in a few seconds."
+                "The election service is busy. Nothing was recorded; please try again in a few seconds.".to_owned()
+            }
+            Self::Unconfirmed { .. } => {
+                "The election service did not confirm whether your request was recorded. Please check before \
+                 trying again."
+                    .to_owned()
+            }
+            Self::VoteUnconfirmed { .. } => {
+                "The election service did not confirm whether your vote was recorded. Look in My votes in a \
+                 minute: if your vote is there, it counts; if it is not, vote again."
                     .to_owned()
             }
             Self::Internal => "Something went wrong on our side; nothing was recorded. Please try again.".to_owned(),
@@ -169,6 +205,12 @@ impl From<PortError> for AppError {
             PortError::Unavailable(reason) => {
                 tracing::warn!(%reason, "store unavailable");
                 Self::Unavailable {
+                    retry_after: RETRY_AFTER,
+                }
+            }
+            PortError::Unknown(reason) => {
+                tracing::warn!(%reason, "store did not answer");
+                Self::Unconfirmed {
                     retry_after: RETRY_AFTER,
                 }
             }

@@ -2,6 +2,9 @@
 //! window edges, one vote per voter, roles, and malformed input. Every refusal is a
 //! problem+json reply and leaves the store exactly as it was.
 
+mod support;
+
+use adapters::kms::KmsSealer;
 use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::clock::FixedClock;
@@ -9,7 +12,8 @@ use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::text::{AccountId, Name};
-use election_core::ports::{CandidateStore, ElectionStore};
+use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore};
+use election_core::use_cases::certify_results::CLOCK_SKEW_MARGIN;
 use handlers::functions::HttpFunction;
 use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
 use handlers::services::Services;
@@ -35,6 +39,14 @@ struct Fixture {
 /// An election `[STARTS, ENDS)` with one candidate, another election with another
 /// candidate, and a clock at `now`.
 async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
+    setup_sealed(now, TestSealer).await
+}
+
+/// The same, with choices sealed by `sealer`.
+async fn setup_sealed<K>(
+    now: DateTime<Utc>,
+    sealer: K,
+) -> (Services<InMemoryStore, RecordingBus, FixedClock, K>, Fixture) {
     let store = InMemoryStore::default();
     let mut ids = Vec::new();
     for ballot in [1, 2] {
@@ -71,7 +83,7 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
             store,
             bus: RecordingBus::default(),
             clock: FixedClock(now),
-            sealer: TestSealer,
+            sealer,
         },
         fixture,
     )
@@ -95,8 +107,8 @@ impl Reply {
 }
 
 /// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, or no token claims.
-async fn call(
-    services: &TestServices,
+async fn call<K: ChoiceSealer>(
+    services: &Services<InMemoryStore, RecordingBus, FixedClock, K>,
     function: HttpFunction,
     route_path: &str,
     params: &[(&str, String)],
@@ -483,4 +495,58 @@ async fn results_are_public_once_voting_has_ended() {
             assert_eq!(reply.status, 200, "{}", reply.body);
         }
     }
+}
+
+#[tokio::test]
+async fn certification_waits_until_no_vote_sent_before_the_close_can_commit() {
+    let from = at(ENDS) + election_core::ports::OPERATION_BOUND + CLOCK_SKEW_MARGIN;
+    for (now, status) in [(at(ENDS) + TimeDelta::seconds(1), 409), (from, 201)] {
+        let (services, fixture) = setup(now).await;
+        let reply = call(
+            &services,
+            HttpFunction::CertifyResults,
+            "/elections/{electionId}/certification",
+            &[("electionId", fixture.election.to_string())],
+            Some(("officer", "[commission]")),
+            "{}",
+        )
+        .await;
+        assert_eq!(reply.status, status, "at {now}: {}", reply.body);
+        if status == 409 {
+            reply.assert_problem(409, "not-certifiable");
+            assert!(
+                reply.body["detail"].as_str().unwrap().contains("may still commit"),
+                "{}",
+                reply.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_kms_that_never_answers_gives_503_within_the_operation_bound_and_stores_nothing() {
+    // KMS, which seals the voter's choice, accepts connections and then says nothing.
+    let aws = support::aws_at(&support::silent_endpoint().await).await;
+    let sealer = KmsSealer::from_config(&aws, "alias/ballots".into());
+    let (services, fixture) = setup_sealed(at("2027-03-01T12:00:00Z"), sealer).await;
+
+    let started = std::time::Instant::now();
+    let reply = call(
+        &services,
+        HttpFunction::CastVote,
+        "/elections/{electionId}/votes",
+        &[("electionId", fixture.election.to_string())],
+        Some(("voter-1", "[voter]")),
+        &json!({ "candidateId": fixture.candidate }).to_string(),
+    )
+    .await;
+
+    reply.assert_problem(503, "service-unavailable");
+    let took = started.elapsed();
+    assert!(
+        took < election_core::ports::OPERATION_BOUND + std::time::Duration::from_secs(1),
+        "took {took:?}"
+    );
+    let stored = services.store.snapshot();
+    assert!(stored.participations.is_empty() && stored.ballots.is_empty());
 }

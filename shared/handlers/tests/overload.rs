@@ -2,6 +2,8 @@
 //! a 503 with `Retry-After` within a few seconds — never a hang, never a bare 500. Runs
 //! the real DynamoDB adapter against a local socket that never answers.
 
+mod support;
+
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::memory::{RecordingBus, TestSealer};
 use election_core::clock::SystemClock;
@@ -14,20 +16,12 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-fn store(endpoint: String) -> DynamoStore {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .timeout_config(adapters::aws::timeouts())
-        .endpoint_url(endpoint)
-        .build();
+async fn store(endpoint: String) -> DynamoStore {
+    let aws = support::aws_at(&endpoint).await;
     let tables = Table::ALL.into_iter().fold(Tables::default(), |tables, table| {
         tables.with(table, format!("{table:?}"))
     });
-    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), tables)
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), tables)
 }
 
 async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Body>, Duration) {
@@ -77,16 +71,7 @@ fn assert_busy(response: &lambda_http::Response<lambda_http::Body>) {
 
 #[tokio::test]
 async fn a_database_that_never_answers_gives_503_within_the_operation_timeout() {
-    // Accepts connections and then says nothing, like an overloaded endpoint.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
-    let (response, took) = cast_vote(store(format!("http://{address}"))).await;
+    let (response, took) = cast_vote(store(support::silent_endpoint().await).await).await;
     assert_busy(&response);
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
@@ -98,7 +83,7 @@ async fn an_unreachable_database_gives_503_at_once() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let (response, took) = cast_vote(store(format!("http://{address}"))).await;
+    let (response, took) = cast_vote(store(format!("http://{address}")).await).await;
     assert_busy(&response);
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }

@@ -137,6 +137,8 @@ pub struct Audit {
     pub receipts_missing: usize,
     pub stored_for_4xx: usize,
     pub stored_for_5xx_or_no_reply: usize,
+    /// Stored for a voter told `outcome-unknown` (and to look in My votes): allowed.
+    pub stored_for_outcome_unknown: usize,
     pub voters_with_two_receipts: usize,
 }
 
@@ -172,8 +174,14 @@ pub async fn audit(stack: &Stack<'_>, election: &str, voters: &[Voter]) -> Resul
         audit.voters_with_two_receipts += usize::from(receipts.len() > 1);
         audit.receipts_missing += receipts.iter().filter(|r| !readable.contains(*r)).count();
         if receipts.is_empty() && stored {
+            let told_unknown = voter
+                .replies
+                .iter()
+                .any(|r| r.code.as_deref() == Some("outcome-unknown"));
             let unanswered = voter.replies.iter().any(|r| r.status == 0 || r.status >= 500);
-            if unanswered {
+            if told_unknown {
+                audit.stored_for_outcome_unknown += 1;
+            } else if unanswered {
                 audit.stored_for_5xx_or_no_reply += 1;
             } else {
                 audit.stored_for_4xx += 1;

@@ -146,7 +146,7 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             audit.stored_for_4xx == 0,
         ),
         (
-            "no vote is stored for a request answered 5xx or unanswered",
+            "no vote is stored for a request answered 5xx (but outcome-unknown) or unanswered",
             audit.stored_for_5xx_or_no_reply == 0,
         ),
         ("no voter holds two receipts", audit.voters_with_two_receipts == 0),
@@ -200,8 +200,12 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             audit.stored_for_4xx.to_string(),
         ),
         (
-            "votes stored for a request answered 5xx or not at all (must be 0)",
+            "votes stored for a request answered 5xx (but outcome-unknown) or not at all (must be 0)",
             audit.stored_for_5xx_or_no_reply.to_string(),
+        ),
+        (
+            "votes stored for a voter told outcome-unknown (allowed: told to look in My votes)",
+            audit.stored_for_outcome_unknown.to_string(),
         ),
         (
             "voters given two receipts (must be 0)",

@@ -60,11 +60,12 @@ pub async fn election(api: &Api) -> Result<(String, Vec<String>), String> {
     Ok((election, candidates))
 }
 
-/// One reply to a vote: its status (0: none came) and the receipt it gave.
+/// One reply to a vote: its status (0: none came), the receipt it gave, or its problem code.
 #[derive(Clone, Debug)]
 pub struct Reply {
     pub status: u16,
     pub receipt: Option<String>,
+    pub code: Option<String>,
 }
 
 /// A voter and every reply they got.
@@ -107,7 +108,8 @@ pub async fn cast(
                     for _ in 0..if i % 50 == 11 { 2 } else { 1 } {
                         let (status, reply) = api.post(&path, &token, &body).await;
                         let receipt = reply["receiptId"].as_str().map(str::to_owned);
-                        replies.push(Reply { status, receipt });
+                        let code = reply["code"].as_str().map(str::to_owned);
+                        replies.push(Reply { status, receipt, code });
                     }
                     voters
                         .lock()

@@ -298,3 +298,19 @@ fn every_function_is_given_exactly_the_settings_it_reads() {
         );
     }
 }
+
+#[test]
+fn a_vote_ends_inside_its_functions_timeout_with_a_margin() {
+    let text = std::fs::read_to_string(repo_file("template.yaml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let timeout = yaml["Resources"]["CastVoteFunction"]["Properties"]["Timeout"]
+        .as_u64()
+        .expect("the vote function states its timeout");
+    // The last send starts inside the send window; it and the read-back are bounded.
+    let worst = election_core::use_cases::cast_vote::SEND_WINDOW + 2 * election_core::ports::OPERATION_BOUND;
+    let margin = std::time::Duration::from_secs(3);
+    assert!(
+        worst + margin <= std::time::Duration::from_secs(timeout),
+        "the worst vote ({worst:?}) and a {margin:?} margin do not fit in {timeout} s"
+    );
+}

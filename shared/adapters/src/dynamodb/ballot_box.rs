@@ -1,6 +1,6 @@
 //! Reads an election's ballot box back, page by page over its shards, for a recount.
 
-use super::errors::classify;
+use super::errors::classify_read;
 use super::items::Item;
 use super::keys::{ballot_box_shard, BALLOT_BOX_SHARDS};
 use super::DynamoStore;
@@ -44,7 +44,7 @@ impl BallotBox for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         let mut page = BallotPage::default();
         for raw in output.items.unwrap_or_default() {
             let key = match raw.get("receiptId") {

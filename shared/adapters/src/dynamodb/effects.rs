@@ -8,7 +8,7 @@
 //! a batch larger than a transaction takes several rounds, and a failure between them
 //! leaves the first applied (their guards make the retry skip them).
 
-use super::errors::{classify, failed_conditions};
+use super::errors::{classify, classify_read, failed_conditions};
 use super::keys::{physical_key, random_counter_shard, PhysicalKey};
 use super::views::{attribute, raw_item, raw_key};
 use crate::retry::Backoff;
@@ -229,7 +229,7 @@ async fn leave_tombstone(client: &Client, table: &str, key: &PhysicalKey) -> Res
                 .consistent_read(true)
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(classify_read)?;
             Ok(existing.item.map(super::views::row).as_ref().and_then(marker_state))
         }
         Err(err) => Err(err),

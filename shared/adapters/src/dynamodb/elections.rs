@@ -1,6 +1,6 @@
 //! The elections table: one item per election, keyed by `electionId`.
 
-use super::errors::{classify, corrupt};
+use super::errors::{classify, classify_read, corrupt};
 use super::items::{ElectionItem, Item};
 use super::DynamoStore;
 use super::Table;
@@ -39,7 +39,7 @@ impl ElectionStore for DynamoStore {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         let mut elections = items.into_iter().map(election_from).collect::<Result<Vec<_>, _>>()?;
         elections.sort_by_key(|e| (e.window.starts_at(), e.id.clone()));
         Ok(elections)

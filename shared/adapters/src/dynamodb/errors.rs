@@ -6,22 +6,28 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use election_core::problem::PortError;
 use std::error::Error;
 
-/// Error codes that mean "slow down and retry".
-const THROTTLING_CODES: &[&str] = &[
+/// Error codes that say the request was not applied: slow down and try again.
+const REFUSED_CODES: &[&str] = &[
     "ProvisionedThroughputExceededException",
     "RequestLimitExceeded",
     "ThrottlingException",
-    "InternalServerError",
-    "ServiceUnavailable",
     "TransactionConflictException",
-    "TransactionInProgressException",
     // A transaction cancelled for anything but a failed condition (a conflicting
-    // transaction, throttling) is worth retrying; conditions are read before this.
+    // transaction, throttling) applied nothing; conditions are read before this.
     "TransactionCanceledException",
     // KMS, when it is throttled or cannot reach its key store.
     "KMSInternalException",
     "KeyUnavailableException",
     "DependencyTimeoutException",
+];
+
+/// Error codes after which a write may have been applied, or may be yet: a server error
+/// (DynamoDB does not say whether it applied the request), or a transaction with the same
+/// token still in progress (an earlier send of ours).
+const UNKNOWN_OUTCOME_CODES: &[&str] = &[
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
 ];
 
 pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> PortError
@@ -30,13 +36,30 @@ where
     R: std::fmt::Debug,
 {
     match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => PortError::Unavailable(format!("{err:?}")),
+        // Sent (or perhaps sent), and no reply that can be read: the outcome is unknown.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            PortError::Unknown(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
+        }
         SdkError::ServiceError(service) => match service.err().code() {
             Some("ConditionalCheckFailedException") => PortError::Conflict,
-            Some(code) if THROTTLING_CODES.contains(&code) => PortError::Unavailable(code.to_owned()),
+            Some(code) if REFUSED_CODES.contains(&code) => PortError::Unavailable(code.to_owned()),
+            Some(code) if UNKNOWN_OUTCOME_CODES.contains(&code) => PortError::Unknown(code.to_owned()),
             _ => PortError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
         },
         _ => PortError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
+    }
+}
+
+/// A read, or a call that stores nothing (KMS's): whatever became of it, nothing was
+/// recorded, so an unanswered one is only unavailable.
+pub(crate) fn classify_read<E, R>(err: SdkError<E, R>) -> PortError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match classify(err) {
+        PortError::Unknown(reason) => PortError::Unavailable(reason),
+        other => other,
     }
 }
 

@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use election_core::problem::PortError;
-pub(crate) use errors::classify;
+pub(crate) use errors::classify_read;
 use std::collections::HashMap;
 
 /// An item as DynamoDB returns it.
@@ -107,7 +107,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         Ok(output.item)
     }
 
@@ -119,6 +119,6 @@ impl DynamoStore {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(classify)
+            .map_err(classify_read)
     }
 }

@@ -4,7 +4,7 @@
 //! core's business.
 
 use super::effects::{apply_exactly_once, ViewTable};
-use super::errors::classify;
+use super::errors::classify_read;
 use super::keys::{election_partitions, election_row_key, key_names, physical_key, PhysicalKey};
 use super::Table;
 use super::{DynamoStore, RawItem};
@@ -127,7 +127,7 @@ impl ViewStore for DynamoStore {
                     .request_items(table, keys)
                     .send()
                     .await
-                    .map_err(classify)?;
+                    .map_err(classify_read)?;
                 found.extend(output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default());
                 request = output
                     .unprocessed_keys

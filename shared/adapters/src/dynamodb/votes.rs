@@ -4,7 +4,7 @@
 //! reads nor checks an item that other votes touch.
 
 use super::candidates::NewItem;
-use super::errors::{classify, corrupt};
+use super::errors::{classify_read, corrupt};
 use super::items::{BallotItem, Item};
 use super::DynamoStore;
 use super::Table;
@@ -76,7 +76,7 @@ impl VoteStore for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_read)?;
         output.item.map(participation_from).transpose()
     }
 

@@ -7,11 +7,14 @@ use super::views::VoteReceipt;
 use crate::auth::{Caller, Role};
 use crate::clock::Clock;
 use crate::domain::candidate::CandidateStatus;
+use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::text::AccountId;
 use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, WindowRefusal};
 use crate::ports::{ChoiceSealer, VoteLookups, VoteStore};
-use crate::problem::{AppError, Code, PortError};
+use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
 
 pub const MAY: &[Role] = &[Role::Voter];
 
@@ -38,27 +41,96 @@ impl CastVote {
 /// How many times a vote's write is sent while its outcome is unknown. Each send carries the
 /// same idempotency token, so it either commits the vote, finds it committed, or fails on a
 /// participation that is there: a resend tells more than a read, which cannot see a write
-/// still in flight.
+/// still in flight. A send that is known to have applied nothing (throttled, refused) is
+/// not repeated: the SDK has retried it already, and the voter is told nothing was recorded.
 const SENDS: usize = 3;
 
-/// Stores the vote, and tells the truth about it when the database does not answer in time:
-/// the same write is sent again (up to [`SENDS`] times), and if the write found a
-/// participation already there, or the outcome is still unknown, the voter's participation
-/// is read back. Ours → stored; another → voted before; none → not stored.
-async fn store_vote(store: &impl VoteStore, participation: &Participation, ballot: &Ballot) -> Result<(), AppError> {
-    let mut outcome = store.insert_vote(participation, ballot).await;
-    for _ in 1..SENDS {
-        if !matches!(outcome, Err(PortError::Unavailable(_))) {
+/// No send of a vote starts later than this after the vote arrived, so that the worst case
+/// (this window, one send and the read-back, each send and read given up after
+/// [`crate::ports::OPERATION_BOUND`]) ends well inside the function's timeout.
+pub const SEND_WINDOW: Duration = Duration::from_secs(8);
+
+/// What a send of the vote must still hold when it starts.
+struct SendRules<'a, S, C> {
+    store: &'a S,
+    clock: &'a C,
+    election: &'a Election,
+    candidate_id: &'a CandidateId,
+    /// No send starts at or after this.
+    latest_start: DateTime<Utc>,
+}
+
+impl<S: VoteLookups, C: Clock> SendRules<'_, S, C> {
+    /// Whether a send may start now: inside the voting window and the send window, and with
+    /// the candidate standing as this instance knows it (its lookup is at most
+    /// [`crate::ports::LOOKUP_TTL`] old). So no send starts after the close, nor later than
+    /// `LOOKUP_TTL` after a withdrawal.
+    async fn check(&self) -> Result<(), AppError> {
+        let now = self.clock.now();
+        check_window(self.election, now).map_err(window_refusal)?;
+        if now >= self.latest_start {
+            return Err(AppError::Unavailable {
+                retry_after: RETRY_AFTER,
+            });
+        }
+        let candidate = self
+            .store
+            .recent_candidate(self.candidate_id)
+            .await?
+            .filter(|c| c.election_id == self.election.id)
+            .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
+        if candidate.status == CandidateStatus::Withdrawn {
+            return Err(AppError::candidate_withdrawn());
+        }
+        Ok(())
+    }
+}
+
+fn window_refusal(refusal: WindowRefusal) -> AppError {
+    match refusal {
+        WindowRefusal::NotOpen => AppError::conflict(Code::VotingNotOpen, "voting in this election has not opened yet"),
+        WindowRefusal::Closed => AppError::conflict(Code::VotingClosed, "voting in this election has closed"),
+    }
+}
+
+/// Stores the vote, and tells the truth about it. Each send starts only while `rules`
+/// hold. A send whose outcome is unknown is sent again (up to [`SENDS`] times); if a send
+/// found a participation already there, or the outcome is still unknown, the voter's
+/// participation is read back. Ours → stored; another → voted before; none → not stored,
+/// or, if a send may still commit, unconfirmed (the voter is pointed to My votes).
+async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
+    rules: &SendRules<'_, S, C>,
+    participation: &Participation,
+    ballot: &Ballot,
+) -> Result<(), AppError> {
+    let store = rules.store;
+    let unconfirmed = AppError::VoteUnconfirmed {
+        retry_after: RETRY_AFTER,
+    };
+    let mut maybe_written = false;
+    let mut last = None;
+    for _ in 0..SENDS {
+        if let Err(refusal) = rules.check().await {
+            if maybe_written {
+                break;
+            }
+            return Err(refusal);
+        }
+        let outcome = store.insert_vote(participation, ballot).await;
+        let unknown = matches!(outcome, Err(PortError::Unknown(_)));
+        maybe_written |= unknown;
+        last = Some(outcome);
+        if !unknown {
             break;
         }
-        outcome = store.insert_vote(participation, ballot).await;
     }
-    let unknown = match outcome {
-        Ok(()) => return Ok(()),
-        Err(PortError::Conflict) => None,
-        Err(PortError::Unavailable(reason)) => Some(reason),
-        Err(other) => return Err(other.into()),
-    };
+    match last {
+        Some(Ok(())) => return Ok(()),
+        Some(Err(PortError::Conflict | PortError::Unknown(_))) => {}
+        // Known not applied, and no earlier send may have been.
+        Some(Err(other)) if !maybe_written => return Err(other.into()),
+        _ => {}
+    }
     match store
         .participation(&participation.voter, &participation.election_id)
         .await
@@ -70,13 +142,12 @@ async fn store_vote(store: &impl VoteStore, participation: &Participation, ballo
         Ok(Some(earlier)) => Err(AppError::AlreadyVoted {
             cast_at: Some(earlier.voted_at),
         }),
-        Ok(None) => match unknown {
-            Some(reason) => Err(PortError::Unavailable(reason).into()),
-            None => Err(AppError::AlreadyVoted { cast_at: None }),
-        },
+        // A send may commit yet (DynamoDB can apply a request that reaches it late).
+        Ok(None) if maybe_written => Err(unconfirmed),
+        Ok(None) => Err(AppError::AlreadyVoted { cast_at: None }),
         // Unread, the vote may be ours (a resend that found its own first send): a 409
         // would tell a voter whose vote counts that it did not.
-        Err(read) => Err(read.into()),
+        Err(_) => Err(unconfirmed),
     }
 }
 
@@ -91,27 +162,24 @@ pub async fn cast_vote(
         candidate_id,
         voter,
     } = command;
+    let arrived = clock.now();
     let election = store
         .recent_election(&election_id)
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
-    let now = clock.now();
-    check_window(&election, now).map_err(|refusal| match refusal {
-        WindowRefusal::NotOpen => AppError::conflict(Code::VotingNotOpen, "voting in this election has not opened yet"),
-        WindowRefusal::Closed => AppError::conflict(Code::VotingClosed, "voting in this election has closed"),
-    })?;
-    // A withdrawal stops new votes within LOOKUP_TTL: no vote checks the candidate's item.
-    let candidate = store
-        .recent_candidate(&candidate_id)
-        .await?
-        .filter(|c| c.election_id == election_id)
-        .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
-    if candidate.status == CandidateStatus::Withdrawn {
-        return Err(AppError::candidate_withdrawn());
-    }
+    let rules = SendRules {
+        store,
+        clock,
+        election: &election,
+        candidate_id: &candidate_id,
+        latest_start: arrived + SEND_WINDOW,
+    };
+    // Refused before anything is sealed: the window, the candidate.
+    rules.check().await?;
 
+    let now = clock.now();
     let choice = Choice {
-        candidate_id: candidate.id,
+        candidate_id: candidate_id.clone(),
         receipt_id: ReceiptId::new(),
     };
     let ballot = Ballot {
@@ -122,11 +190,11 @@ pub async fn cast_vote(
     };
     let participation = Participation {
         sealed_choice: sealer.seal(&voter, &election_id, &choice).await?,
-        election_id,
+        election_id: election_id.clone(),
         voter,
         voted_at: now,
     };
-    store_vote(store, &participation, &ballot).await?;
+    store_vote(&rules, &participation, &ballot).await?;
     // The log names the election only: never the voter beside the choice or the receipt.
     tracing::info!(election_id = %ballot.election_id, "vote stored");
     Ok(VoteReceipt {
@@ -140,57 +208,221 @@ pub async fn cast_vote(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::candidate::Candidate;
+    use crate::domain::election::VotingWindow;
+    use crate::domain::text::Name;
     use crate::domain::vote::SealedChoice;
+    use chrono::TimeDelta;
     use std::sync::Mutex;
 
-    /// A database whose first write commits but whose reply is lost, and whose reads fail.
-    #[derive(Default)]
-    struct LostReplyThenUnreadable {
-        stored: Mutex<Option<Participation>>,
+    /// What a send does: commit and answer, commit and lose the answer, apply nothing and
+    /// lose the answer, or refuse (throttled).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Outcome {
+        Commits,
+        CommitsReplyLost,
+        Lost,
+        Throttled,
     }
 
-    impl VoteStore for LostReplyThenUnreadable {
+    /// A database that answers each send as scripted, and whose reads fail when told to.
+    struct Scripted {
+        election: Election,
+        candidate: Candidate,
+        sends: Mutex<Vec<Outcome>>,
+        sent: Mutex<usize>,
+        stored: Mutex<Option<Participation>>,
+        reads_fail: bool,
+    }
+
+    impl VoteLookups for Scripted {
+        async fn recent_election(&self, _: &ElectionId) -> Result<Option<Election>, PortError> {
+            Ok(Some(self.election.clone()))
+        }
+        async fn recent_candidate(&self, _: &CandidateId) -> Result<Option<Candidate>, PortError> {
+            Ok(Some(self.candidate.clone()))
+        }
+    }
+
+    impl VoteStore for Scripted {
         async fn insert_vote(&self, participation: &Participation, _: &Ballot) -> Result<(), PortError> {
+            let mut sent = self.sent.lock().unwrap();
+            let send = self
+                .sends
+                .lock()
+                .unwrap()
+                .get(*sent)
+                .copied()
+                .unwrap_or(Outcome::Commits);
+            *sent += 1;
             let mut stored = self.stored.lock().unwrap();
-            if stored.is_none() {
-                *stored = Some(participation.clone());
-                return Err(PortError::Unavailable("reply lost".into()));
+            if stored.is_some() {
+                return Err(PortError::Conflict);
             }
-            Err(PortError::Conflict)
+            match send {
+                Outcome::Commits => {
+                    *stored = Some(participation.clone());
+                    Ok(())
+                }
+                Outcome::CommitsReplyLost => {
+                    *stored = Some(participation.clone());
+                    Err(PortError::Unknown("reply lost".into()))
+                }
+                Outcome::Lost => Err(PortError::Unknown("timed out".into())),
+                Outcome::Throttled => Err(PortError::Unavailable("ThrottlingException".into())),
+            }
         }
         async fn participation(&self, _: &AccountId, _: &ElectionId) -> Result<Option<Participation>, PortError> {
-            Err(PortError::Unavailable("read timed out".into()))
+            if self.reads_fail {
+                return Err(PortError::Unknown("read timed out".into()));
+            }
+            Ok(self.stored.lock().unwrap().clone())
         }
         async fn participations(&self, _: &AccountId) -> Result<Vec<Participation>, PortError> {
             Ok(Vec::new())
         }
     }
 
-    #[tokio::test]
-    async fn a_vote_whose_resend_finds_it_but_cannot_read_it_back_is_not_refused() {
-        let now = chrono::Utc::now();
-        let election_id = ElectionId::new();
-        let participation = Participation {
-            election_id: election_id.clone(),
+    /// A clock that moves on by `step` each time it is read.
+    struct Stepping {
+        now: Mutex<DateTime<Utc>>,
+        step: TimeDelta,
+    }
+
+    impl Clock for Stepping {
+        fn now(&self) -> DateTime<Utc> {
+            let mut now = self.now.lock().unwrap();
+            let read = *now;
+            *now = read + self.step;
+            read
+        }
+    }
+
+    struct Seal;
+
+    impl ChoiceSealer for Seal {
+        async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<SealedChoice, PortError> {
+            Ok(SealedChoice {
+                sealed_key: vec![1],
+                ciphertext: vec![2],
+            })
+        }
+        async fn open(&self, _: &AccountId, _: &ElectionId, _: &SealedChoice) -> Result<Choice, PortError> {
+            Err(PortError::Internal("not in this test".into()))
+        }
+    }
+
+    const OPENS: &str = "2027-03-01T08:00:00Z";
+    const CLOSES: &str = "2027-03-01T20:00:00Z";
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn database(sends: &[Outcome], reads_fail: bool) -> Scripted {
+        let election = Election {
+            id: ElectionId::new(),
+            name: Name::parse("Presidential election").unwrap(),
+            window: VotingWindow::new(at(OPENS), at(CLOSES)).unwrap(),
+            registered_at: at(OPENS) - TimeDelta::days(30),
+            registered_by: AccountId::parse("officer").unwrap(),
+        };
+        let candidate = Candidate {
+            id: CandidateId::new(),
+            election_id: election.id.clone(),
+            ballot_number: 1.try_into().unwrap(),
+            party: Name::parse("Party").unwrap(),
+            name: Name::parse("Ada Lovelace").unwrap(),
+            user_id: AccountId::parse("ada").unwrap(),
+            status: CandidateStatus::Registered,
+            registered_at: at(OPENS) - TimeDelta::days(20),
+            registered_by: AccountId::parse("officer").unwrap(),
+            pledge_count: 0,
+        };
+        Scripted {
+            election,
+            candidate,
+            sends: Mutex::new(sends.to_vec()),
+            sent: Mutex::new(0),
+            stored: Mutex::new(None),
+            reads_fail,
+        }
+    }
+
+    /// Casts one vote, the clock starting at `start` and moving `step` at each reading.
+    async fn cast(db: &Scripted, start: DateTime<Utc>, step: TimeDelta) -> Result<VoteReceipt, AppError> {
+        let clock = Stepping {
+            now: Mutex::new(start),
+            step,
+        };
+        let command = CastVote {
+            election_id: db.election.id.clone(),
+            candidate_id: db.candidate.id.clone(),
             voter: AccountId::parse("voter-1").unwrap(),
-            voted_at: now,
-            sealed_choice: SealedChoice {
-                sealed_key: vec![],
-                ciphertext: vec![],
-            },
         };
-        let ballot = Ballot {
-            election_id,
-            candidate_id: CandidateId::new(),
-            receipt_id: ReceiptId::new(),
-            cast_in_hour: coarse(now),
-        };
-        let store = LostReplyThenUnreadable::default();
+        cast_vote(db, &Seal, &clock, command).await
+    }
 
-        let outcome = store_vote(&store, &participation, &ballot).await;
+    fn sent(db: &Scripted) -> usize {
+        *db.sent.lock().unwrap()
+    }
 
-        // Stored, but unconfirmed: "try again" (which then finds it), never "already voted".
-        assert!(store.stored.lock().unwrap().is_some());
+    fn midday() -> DateTime<Utc> {
+        at("2027-03-01T12:00:00Z")
+    }
+
+    #[tokio::test]
+    async fn a_vote_whose_resend_finds_it_but_cannot_read_it_back_is_unconfirmed_not_refused() {
+        let db = database(&[Outcome::CommitsReplyLost], true);
+        let outcome = cast(&db, midday(), TimeDelta::zero()).await;
+        // Stored, but unconfirmed: "look in My votes", never "already voted".
+        assert!(db.stored.lock().unwrap().is_some());
+        assert!(matches!(outcome, Err(AppError::VoteUnconfirmed { .. })), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_reply_lost_after_the_commit_is_found_by_the_resend() {
+        let db = database(&[Outcome::CommitsReplyLost], false);
+        let outcome = cast(&db, midday(), TimeDelta::zero()).await;
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(sent(&db), 2);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_vote_is_not_resent_and_is_told_nothing_was_recorded() {
+        let db = database(&[Outcome::Throttled], false);
+        let outcome = cast(&db, midday(), TimeDelta::zero()).await;
+        assert_eq!(sent(&db), 1);
         assert!(matches!(outcome, Err(AppError::Unavailable { .. })), "{outcome:?}");
+        assert!(db.stored.lock().unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn no_send_starts_after_the_close() {
+        // Each clock reading takes a second: the first send starts 1 s before the close.
+        let db = database(&[Outcome::Lost, Outcome::Lost, Outcome::Lost], false);
+        let outcome = cast(&db, at(CLOSES) - TimeDelta::seconds(4), TimeDelta::seconds(1)).await;
+        // One send started before the close; none after it. Its outcome unknown, the
+        // read finds nothing: the voter is not told "not recorded", nor "voted".
+        assert_eq!(sent(&db), 1);
+        assert!(matches!(outcome, Err(AppError::VoteUnconfirmed { .. })), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_vote_that_reaches_its_first_send_after_the_close_is_refused_unsent() {
+        let db = database(&[], false);
+        // Checked 2 s before the close, sealed 1 s before it: the send would start at it.
+        let outcome = cast(&db, at(CLOSES) - TimeDelta::seconds(3), TimeDelta::seconds(1)).await;
+        assert_eq!(sent(&db), 0);
+        assert_eq!(outcome.unwrap_err().code(), Code::VotingClosed);
+    }
+
+    #[tokio::test]
+    async fn no_send_starts_after_the_send_window() {
+        let db = database(&[Outcome::Lost, Outcome::Lost, Outcome::Lost], false);
+        let step = TimeDelta::from_std(SEND_WINDOW).unwrap() / 4;
+        let outcome = cast(&db, midday(), step).await;
+        assert!(sent(&db) < SENDS, "{}", sent(&db));
+        assert!(matches!(outcome, Err(AppError::VoteUnconfirmed { .. })), "{outcome:?}");
     }
 }

@@ -1,5 +1,5 @@
-//! Certifies an election's results (commission): once voting has ended, the event pipeline
-//! is drained (no message waits in any queue or dead-letter queue) and a recount of the
+//! Certifies an election's results (commission): once voting has ended and no vote sent
+//! before the close can still commit ([`certifiable_from`]), the event pipeline is drained (no message waits in any queue or dead-letter queue) and a recount of the
 //! ballot box matches the results. Then the results say `final: true`, with when and by
 //! whom; a second certification returns the first.
 
@@ -8,14 +8,28 @@ use super::get_results::read_results;
 use super::recount::recount;
 use crate::auth::{Caller, Role};
 use crate::clock::Clock;
-use crate::domain::election::ElectionStatus;
+use crate::domain::election::{Election, ElectionStatus};
 use crate::domain::ids::ElectionId;
 use crate::domain::results::Results;
-use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore};
+use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore, OPERATION_BOUND};
 use crate::problem::{AppError, Code};
 use crate::projection::{dashboard, View};
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::time::Duration;
 
 pub const MAY: &[Role] = &[Role::Commission];
+
+/// How far the clocks of two functions may disagree. Lambda's clocks are kept by NTP to
+/// well under a second; this is the margin certification adds on top of the commit bound.
+pub const CLOCK_SKEW_MARGIN: Duration = Duration::from_secs(2);
+
+/// The first moment an election's results may be certified: its close, plus the longest our
+/// code waits for a vote sent before the close ([`OPERATION_BOUND`]: no send starts after
+/// the close, and each is given up that long after it starts), plus [`CLOCK_SKEW_MARGIN`].
+/// A write that DynamoDB applies later still is caught by the projector as a late ballot.
+pub fn certifiable_from(election: &Election) -> DateTime<Utc> {
+    election.window.ends_at() + OPERATION_BOUND + CLOCK_SKEW_MARGIN
+}
 
 pub async fn certify_results(
     store: &(impl ElectionStore + BallotBox + ViewStore),
@@ -38,6 +52,16 @@ pub async fn certify_results(
         return Err(AppError::conflict(
             Code::NotCertifiable,
             "voting in this election has not ended",
+        ));
+    }
+    let from = certifiable_from(&election);
+    if now < from {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            format!(
+                "votes sent before the close may still commit until {}; certify after that",
+                from.to_rfc3339_opts(SecondsFormat::Secs, true)
+            ),
         ));
     }
     let backlog = bus.backlog().await?;

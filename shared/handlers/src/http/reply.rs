@@ -31,7 +31,9 @@ pub fn status(err: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } | AppError::AlreadyVoted { .. } => StatusCode::CONFLICT,
         AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable { .. } | AppError::Unconfirmed { .. } | AppError::VoteUnconfirmed { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -56,7 +58,7 @@ pub fn refusal(err: &AppError) -> Response<Body> {
     let mut builder = Response::builder()
         .status(status(err))
         .header(header::CONTENT_TYPE, "application/problem+json");
-    if let AppError::Unavailable { retry_after } = err {
+    if let Some(retry_after) = err.retry_after() {
         builder = builder.header(header::RETRY_AFTER, retry_after.as_secs().to_string());
     }
     match serde_json::to_string(&problem(err)) {

@@ -1,7 +1,9 @@
 //! No reply lies about a vote. A proxy in front of DynamoDB Local lets a vote's write
 //! commit and then drops its reply (as a timeout under load does): the voter gets 201 with
-//! their receipt, not a 503 for a vote that counts. When the write never arrives, the
-//! voter gets 503 and nothing is stored. A repeat vote gets 409 with the first one's time.
+//! their receipt, not a 503 for a vote that counts. When no write is answered and none is
+//! found, the voter gets 503 `outcome-unknown` (a write may still commit: they are sent to
+//! My votes), never "not recorded", and nothing is stored. A repeat vote gets 409 with the
+//! first one's time.
 
 use crate::support::{clients, stored_ballots, stored_participations, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, vote};
@@ -133,9 +135,15 @@ async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_wri
     let other = down.token(&unique("voter"), &["voter"]);
     let reply = vote(&down, &other, &election, &candidate).await;
 
-    // THEN 503, and nothing of it is stored
+    // THEN 503 outcome-unknown (the service cannot know the write will not arrive late),
+    // pointing to My votes, and nothing of it is stored
     assert_eq!(reply.status, 503, "{}", reply.body);
-    assert_eq!(reply.body["code"], "service-unavailable");
+    assert_eq!(reply.body["code"], "outcome-unknown");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("My votes"),
+        "{}",
+        reply.body
+    );
     assert_eq!(stored_participations(&clients, &election).await.len(), 1);
     assert_eq!(stored_ballots(&clients, &election).await.len(), 1);
 }
