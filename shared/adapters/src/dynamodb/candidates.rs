@@ -2,6 +2,7 @@
 //! ballot numbers unique per election. Both are written in one transaction.
 
 use super::errors::{classify, corrupt, failed_conditions};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use super::items::{BallotClaimItem, CandidateItem, Item};
 use super::DynamoStore;
 use super::Table;
@@ -113,6 +114,10 @@ impl DynamoStore {
     /// Puts new items in one transaction, after the checks `before` (if any): a failed
     /// check cancels it (`Precondition`), and so does an item already there (`Conflict`).
     /// With a `token`, DynamoDB applies the same transaction at most once in ten minutes.
+    ///
+    /// Sent once, without the SDK's retries: after a retry, the error is the last attempt's,
+    /// so a throttled second attempt would hide a first one that timed out after it wrote,
+    /// and "nothing was recorded" would not be true. The caller resends what is unknown.
     pub(super) async fn put_new(
         &self,
         before: Option<ConditionCheck>,
@@ -127,7 +132,8 @@ impl DynamoStore {
         for item in items {
             transaction = transaction.transact_items(item.put()?);
         }
-        match transaction.send().await {
+        let once = aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled());
+        match transaction.customize().config_override(once).send().await {
             Ok(_) => Ok(()),
             Err(err) => match failed_conditions(&err) {
                 Some(failed) if failed[..checks.min(failed.len())].contains(&true) => Err(PortError::Precondition),
