@@ -2,10 +2,10 @@
 //! ballot numbers unique per election. Both are written in one transaction.
 
 use super::errors::{classify, corrupt, failed_conditions};
-use aws_sdk_dynamodb::config::retry::RetryConfig;
 use super::items::{BallotClaimItem, CandidateItem, Item};
 use super::DynamoStore;
 use super::Table;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::Candidate;
