@@ -69,7 +69,7 @@ function stopRefresh() {
 function show(title, ...content) {
   stopRefresh();
   document.title = `${title} · ${t("title")}`;
-  view.replaceChildren(h("h1", {}, title), ...content);
+  view.replaceChildren(h("h1", {}, title), ...content.filter((c) => c != null));
   view.focus();
 }
 
@@ -248,6 +248,7 @@ async function results(electionId) {
   });
   show(`${t("results")}`,
     h("p", {}, h("strong", {}, body.final ? t("final") : t("provisional")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("asOf")}: ${when(body.asOf)}`),
+    body.lateBallots > 0 ? h("p", { role: "alert" }, `${t("lateBallots")}: ${body.lateBallots.toLocaleString()}`) : null,
     h("ol", { class: "chart" }, bars));
   // While the count may still move, keep it fresh: a chain of timeouts, each read showing the
   // page again and arming the next; a failed read is retried, unless another page has started.

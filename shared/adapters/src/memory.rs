@@ -231,7 +231,16 @@ impl ViewStore for InMemoryStore {
     async fn apply(&self, view: View, effects: Vec<Effect>) -> Result<(), PortError> {
         let mut state = self.state();
         let mut applied = Vec::new();
-        for effect in effects {
+        for mut effect in effects {
+            if let Some(unless) = effect.unless.take() {
+                let has = state
+                    .rows
+                    .get(&(view, unless.row.clone()))
+                    .is_some_and(|row| row.contains_key(unless.attribute));
+                if has {
+                    effect = *unless.instead;
+                }
+            }
             let key = effect.guard.key().clone();
             let marker = state.rows.get(&(view, key.clone())).and_then(marker_state);
             let decision = effect.guard.decide(marker);

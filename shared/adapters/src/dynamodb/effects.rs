@@ -8,11 +8,11 @@
 //! a batch larger than a transaction takes several rounds, and a failure between them
 //! leaves the first applied (their guards make the retry skip them).
 
-use super::errors::{classify, classify_read, failed_conditions};
-use super::keys::{physical_key, random_counter_shard, PhysicalKey};
+use super::errors::{cancellation, classify, classify_read, Cancelled};
+use super::keys::{counter_shard_other_than, physical_key, PhysicalKey};
 use super::views::{attribute, raw_item, raw_key};
 use crate::retry::Backoff;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey, View};
@@ -122,18 +122,24 @@ pub(super) async fn apply_exactly_once(
     let mut pending = effects;
     while !pending.is_empty() {
         // One transaction may touch an item only once: an effect whose guard item is
-        // already in this round waits for the next.
+        // already in this round, or whose rows another effect checks (or the reverse),
+        // waits for the next.
         let mut round = Vec::new();
-        let mut rows = HashSet::new();
+        let (mut rows, mut checked) = (HashSet::new(), HashSet::new());
         let mut later = Vec::new();
         for effect in pending {
-            let clash = round.iter().any(|e: &Effect| e.guard.key() == effect.guard.key());
-            let new_rows = effect.changes.iter().filter(|(key, _)| !rows.contains(key)).count();
-            let full = round.len() + 1 + rows.len() + new_rows > ITEMS_PER_TRANSACTION;
+            let check = effect.unless.as_ref().map(|u| &u.row);
+            let clash = round.iter().any(|e: &Effect| e.guard.key() == effect.guard.key())
+                || check.is_some_and(|row| rows.contains(row))
+                || effect.changes.iter().any(|(key, _)| checked.contains(key));
+            let new_rows = effect.changes.iter().filter(|(key, _)| !rows.contains(key)).count()
+                + usize::from(check.is_some_and(|row| !checked.contains(row)));
+            let full = round.len() + 1 + rows.len() + checked.len() + new_rows > ITEMS_PER_TRANSACTION;
             if clash || (full && !round.is_empty()) {
                 later.push(effect);
             } else {
                 rows.extend(effect.changes.iter().map(|(key, _)| key.clone()));
+                checked.extend(check.cloned());
                 round.push(effect);
             }
         }
@@ -143,26 +149,62 @@ pub(super) async fn apply_exactly_once(
     Ok(())
 }
 
-/// Tries of a transaction that conflicts with another (two projectors writing one row).
+/// Tries of a transaction that conflicts with another (two projectors writing one row), or
+/// that is throttled.
 const CONFLICT_TRIES: u32 = 4;
-/// Waits between them: 50, 100, 200 ms at most.
+/// Waits between tries after a conflict: 50, 100, 200 ms at most (the retry goes to
+/// another counter shard, so it need not wait for its rival to finish).
 const CONFLICT_BACKOFF: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
+/// Waits between tries after a throttle: the partition needs time, not another shard.
+const THROTTLE_BACKOFF: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(2));
+
+/// The check that a row lacks an attribute, in the transaction of the effects that require it.
+fn lacks_item(at: ViewTable<'_>, row: &RowKey, attribute: &str) -> Result<TransactWriteItem, PortError> {
+    let check = ConditionCheck::builder()
+        .table_name(at.table)
+        .set_key(Some(raw_key(&physical_key(at.view, row, None)?)))
+        .condition_expression("attribute_not_exists(#a)")
+        .expression_attribute_names("#a", attribute)
+        .build()
+        .map_err(internal)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
 
 /// Applies one round, in one transaction (again without the effects found applied).
+///
+/// The transaction holds each effect's guard, then a check per row that some effects
+/// require to lack an attribute ([`election_core::projection::Unless`]), then the merged
+/// row changes. Its cancellation reasons say what to do: a failed check turns those
+/// effects into their `instead`; failed guards drop their effects; a conflict retries on
+/// another counter shard, a throttle waits longer; an invalid item fails the batch (its
+/// messages are retried, then set aside on the dead-letter queue).
 async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>) -> Result<(), PortError> {
-    let mut conflicts = 0;
+    let (mut tries, mut shard) = (0, None);
     while !round.is_empty() {
         let mut items = round
             .iter()
             .map(|e| guard_item(at, &e.guard))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut checks: Vec<(RowKey, &'static str)> = Vec::new();
+        for unless in round.iter().filter_map(|e| e.unless.as_ref()) {
+            if !checks
+                .iter()
+                .any(|(row, attribute)| *row == unless.row && *attribute == unless.attribute)
+            {
+                checks.push((unless.row.clone(), unless.attribute));
+            }
+        }
+        for (row, attribute) in &checks {
+            items.push(lacks_item(at, row, attribute)?);
+        }
         // Each candidate's votes of the round go to one counter shard, at random, so that
-        // concurrent rounds spread over the shards.
-        let shard = random_counter_shard();
+        // concurrent rounds spread over the shards; a retry takes another.
+        let this_shard = counter_shard_other_than(shard);
+        shard = Some(this_shard);
         for (key, change) in merge(&round) {
             items.push(row_update(
                 at.table,
-                &physical_key(at.view, &key, Some(shard))?,
+                &physical_key(at.view, &key, Some(this_shard))?,
                 change,
             )?);
         }
@@ -175,17 +217,39 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
-        let Some(mut done) = failed_conditions(&err) else {
+        let Some(reasons) = cancellation(&err) else {
             return Err(classify(err));
         };
+        let (guards, rest) = reasons.split_at(round.len().min(reasons.len()));
+        let turned: Vec<&(RowKey, &str)> = checks
+            .iter()
+            .zip(rest)
+            .filter(|(_, reason)| **reason == Cancelled::ConditionFailed)
+            .map(|(check, _)| check)
+            .collect();
+        if !turned.is_empty() {
+            round = round.into_iter().map(|effect| instead_where(effect, &turned)).collect();
+            continue;
+        }
+        if reasons.contains(&Cancelled::Invalid) {
+            return Err(PortError::Internal(format!(
+                "the view's transaction has an invalid item: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(&err)
+            )));
+        }
+        let mut done: Vec<bool> = guards.iter().map(|r| *r == Cancelled::ConditionFailed).collect();
         done.resize(round.len(), false);
         if !done.contains(&true) {
-            conflicts += 1;
-            if conflicts >= CONFLICT_TRIES {
+            tries += 1;
+            if tries >= CONFLICT_TRIES {
                 return Err(classify(err));
             }
-            // Another projector holds a row: back off, each rival for its own random time.
-            CONFLICT_BACKOFF.wait(conflicts).await;
+            // Each rival waits for its own random time.
+            if reasons.contains(&Cancelled::Throttled) {
+                THROTTLE_BACKOFF.wait(tries).await;
+            } else {
+                CONFLICT_BACKOFF.wait(tries).await;
+            }
             continue;
         }
         let mut flags = done.into_iter();
@@ -204,6 +268,23 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
         round = rest;
     }
     Ok(())
+}
+
+/// The effect, or what it does instead if its row was found to have its attribute (a
+/// ballot that reached the count after its election's results were final).
+fn instead_where(mut effect: Effect, found: &[&(RowKey, &str)]) -> Effect {
+    match effect.unless.take() {
+        Some(unless)
+            if found
+                .iter()
+                .any(|(row, attribute)| *row == unless.row && *attribute == unless.attribute) =>
+        {
+            // The alarm counts these lines (LateBallotAlarm in the template).
+            tracing::error!(row = ?unless.row, "late ballot set aside: the results are final");
+            *unless.instead
+        }
+        unless => Effect { unless, ..effect },
+    }
 }
 
 /// A guard found its marker not as it requires. Where the guard says so (a deletion that

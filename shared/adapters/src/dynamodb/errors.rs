@@ -68,16 +68,42 @@ pub(super) fn corrupt(err: serde_dynamo::Error) -> PortError {
     PortError::Internal(format!("item does not map: {err}"))
 }
 
-/// For a cancelled transaction, whether each item (in request order) failed its condition.
-pub(super) fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
+/// Why DynamoDB cancelled one item of a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Cancelled {
+    /// Not the item's doing: another item cancelled the transaction.
+    Not,
+    ConditionFailed,
+    /// Another transaction or write holds the item.
+    Conflict,
+    Throttled,
+    /// The item is not valid (too large, a bad expression): no retry helps.
+    Invalid,
+}
+
+/// For a cancelled transaction, why each item (in request order) was cancelled.
+pub(super) fn cancellation<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<Cancelled>> {
     match err.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
             cancelled
                 .cancellation_reasons()
                 .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .map(|r| match r.code() {
+                    Some("ConditionalCheckFailed") => Cancelled::ConditionFailed,
+                    Some("TransactionConflict") => Cancelled::Conflict,
+                    Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded") => {
+                        Cancelled::Throttled
+                    }
+                    Some("ValidationError" | "ItemCollectionSizeLimitExceeded") => Cancelled::Invalid,
+                    _ => Cancelled::Not,
+                })
                 .collect(),
         ),
         _ => None,
     }
+}
+
+/// For a cancelled transaction, whether each item (in request order) failed its condition.
+pub(super) fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
+    cancellation(err).map(|reasons| reasons.iter().map(|r| *r == Cancelled::ConditionFailed).collect())
 }

@@ -29,6 +29,16 @@ pub(super) fn random_counter_shard() -> u32 {
     shard(uuid::Uuid::new_v4().as_u128(), VOTE_COUNTER_SHARDS)
 }
 
+/// A random counter shard other than `previous`: a transaction that conflicted on a shard
+/// tries another, rather than queueing behind its rival on the same one.
+pub(super) fn counter_shard_other_than(previous: Option<u32>) -> u32 {
+    let offset = 1 + shard(uuid::Uuid::new_v4().as_u128(), VOTE_COUNTER_SHARDS - 1);
+    match previous {
+        Some(previous) => (previous + offset) % VOTE_COUNTER_SHARDS,
+        None => random_counter_shard(),
+    }
+}
+
 /// The ballot box partition of a ballot, by its random receipt.
 pub(super) fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
     ballot_box_shard(election, shard(receipt.as_u128(), BALLOT_BOX_SHARDS))
@@ -135,6 +145,14 @@ mod tests {
     #[test]
     fn shards_are_spread() {
         let shards: std::collections::BTreeSet<u32> = (0..200).map(|_| random_counter_shard()).collect();
+        for previous in 0..VOTE_COUNTER_SHARDS {
+            let next: std::collections::BTreeSet<u32> =
+                (0..200).map(|_| counter_shard_other_than(Some(previous))).collect();
+            assert!(
+                !next.contains(&previous) && next.len() == VOTE_COUNTER_SHARDS as usize - 1,
+                "{next:?}"
+            );
+        }
         assert_eq!(shards.len(), VOTE_COUNTER_SHARDS as usize);
     }
 }

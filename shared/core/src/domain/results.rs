@@ -62,6 +62,9 @@ pub struct Results {
     pub certified_at: Option<DateTime<Utc>>,
     /// The commission member who certified them.
     pub certified_by: Option<String>,
+    /// Ballots that reached the count after the results were final: set aside, not in
+    /// these figures. Anything but 0 is for the commission to look into.
+    pub late_ballots: u64,
 }
 
 /// Who certified an election's results, and when.
@@ -69,6 +72,8 @@ pub struct Results {
 pub struct Certification {
     pub at: DateTime<Utc>,
     pub by: String,
+    /// Ballots set aside since, as late.
+    pub late_ballots: u64,
 }
 
 impl Results {
@@ -88,6 +93,7 @@ impl Results {
             as_of,
             is_final: certification.is_some(),
             certified_at: certification.as_ref().map(|c| c.at),
+            late_ballots: certification.as_ref().map_or(0, |c| c.late_ballots),
             certified_by: certification.map(|c| c.by),
         }
     }

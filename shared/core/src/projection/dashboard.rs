@@ -4,7 +4,7 @@
 //! `pledgeCount`, `withdrawn`), each candidate's vote counter, and the certification.
 //! Nothing here names a voter: a voter's own votes are read from their participations.
 
-use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Value};
+use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Unless, Value};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::results::{CandidateTally, Certification, MyVote, Results};
 use crate::domain_events::DomainEvent;
@@ -13,13 +13,13 @@ use std::collections::BTreeMap;
 
 /// Certifies the results, once: a second certification leaves the first as it was.
 pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: DateTime<Utc>) -> Effect {
-    Effect {
-        guard: Guard::Once(RowKey::Applied(format!("ResultsCertified-{election}"))),
-        changes: vec![(
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!("ResultsCertified-{election}"))),
+        vec![(
             RowKey::Certification(election.clone()),
             change(
                 &[
-                    ("certifiedAt", text_value(at.to_rfc3339())),
+                    (CERTIFIED_AT, text_value(at.to_rfc3339())),
                     ("certifiedBy", text_value(by)),
                     (
                         "totalVotes",
@@ -29,8 +29,29 @@ pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: Date
                 &[],
             ),
         )],
+    )
+}
+
+/// The attribute of the certification row that makes an election's results final.
+const CERTIFIED_AT: &str = "certifiedAt";
+
+/// A ballot counts while its election's results are not final. One that reaches the
+/// projector after is set aside: its marker is written (so it is set aside once), and the
+/// certification row counts it among the late ballots, which the results show.
+fn unless_final(event: &DomainEvent, election: &ElectionId) -> Unless {
+    let certification = RowKey::Certification(election.clone());
+    Unless {
+        row: certification.clone(),
+        attribute: CERTIFIED_AT,
+        instead: Box::new(Effect::new(
+            once(event),
+            vec![(certification, change(&[], &[(LATE_BALLOTS, 1)]))],
+        )),
     }
 }
+
+/// Ballots that reached the projector after the results were final.
+const LATE_BALLOTS: &str = "lateBallots";
 
 fn text_value(text: impl Into<String>) -> Value {
     Value::Text(text.into())
@@ -106,18 +127,24 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
                 change(&[stamp], &[("pledgeCount", -1)]),
             )],
         ),
-        DomainEvent::BallotCast(e) => (
-            once(event),
-            vec![(
-                RowKey::Votes(e.election_id.clone(), e.candidate_id.clone()),
-                change(
-                    &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
-                    &[("votes", 1)],
-                ),
-            )],
-        ),
+        DomainEvent::BallotCast(e) => {
+            let counted = Effect::new(
+                once(event),
+                vec![(
+                    RowKey::Votes(e.election_id.clone(), e.candidate_id.clone()),
+                    change(
+                        &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
+                        &[("votes", 1)],
+                    ),
+                )],
+            );
+            return Effect {
+                unless: Some(unless_final(event, &e.election_id)),
+                ..counted
+            };
+        }
     };
-    Effect { guard, changes }
+    Effect::new(guard, changes)
 }
 
 /// The effects of a batch: each event once, however often it appears in the batch. Its
@@ -159,9 +186,12 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
     for (key, row) in rows {
         match key {
             RowKey::Certification(_) => {
-                certification = time(row, "certifiedAt").map(|at| Certification {
+                certification = time(row, CERTIFIED_AT).map(|at| Certification {
                     at,
                     by: text(row, "certifiedBy").unwrap_or_default(),
+                    late_ballots: number(row, LATE_BALLOTS)
+                        .and_then(|n| u64::try_from(n).ok())
+                        .unwrap_or(0),
                 });
                 continue;
             }

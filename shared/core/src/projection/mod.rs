@@ -199,6 +199,28 @@ impl Guard {
 pub struct Effect {
     pub guard: Guard,
     pub changes: Vec<(RowKey, RowChange)>,
+    /// Where the changes may take effect only while a row lacks an attribute (a ballot,
+    /// only while its election's results are not final), and what takes effect instead.
+    pub unless: Option<Unless>,
+}
+
+impl Effect {
+    pub fn new(guard: Guard, changes: Vec<(RowKey, RowChange)>) -> Self {
+        Self {
+            guard,
+            changes,
+            unless: None,
+        }
+    }
+}
+
+/// An effect's changes take effect unless `row` has `attribute`, checked in the same
+/// atomic write; if it has, `instead` takes effect (under the same guard).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unless {
+    pub row: RowKey,
+    pub attribute: &'static str,
+    pub instead: Box<Effect>,
 }
 
 /// A marker row in `state`.
@@ -291,10 +313,7 @@ mod tests {
             ..Default::default()
         };
         let counter = RowKey::Votes(ElectionId::new(), CandidateId::new());
-        let effect = Effect {
-            guard: Guard::Once(key()),
-            changes: vec![(counter.clone(), vote)],
-        };
+        let effect = Effect::new(Guard::Once(key()), vec![(counter.clone(), vote)]);
         let merged = merge([&effect, &effect, &effect]);
         let mut row = Row::new();
         merged[&counter].apply_to(&mut row);

@@ -17,8 +17,5 @@ pub fn effect(event: &DomainEvent) -> Option<Effect> {
         add: [("pledgeCount", delta)].into(),
         ..Default::default()
     };
-    Some(Effect {
-        guard: guard(marker),
-        changes: vec![(candidate, change)],
-    })
+    Some(Effect::new(guard(marker), vec![(candidate, change)]))
 }

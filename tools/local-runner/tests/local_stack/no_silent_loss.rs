@@ -2,6 +2,7 @@
 //! schema change) is set aside whole in its dead-letter queue, and the votes behind it are
 //! still counted.
 
+use crate::redelivery::ballot_cast_envelope;
 use crate::support::{clients, queue_url, set_aside_lock, template, unique, Api};
 use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -199,5 +200,30 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
         (200, Some(true)),
         "{}",
         public.body
+    );
+    assert_eq!(public.body["lateBallots"], 0, "{}", public.body);
+
+    // WHEN a ballot reaches the count after the results are final (one that committed past
+    // every bound; put on the projector's queue here, as the bus would deliver it)
+    let dashboard_queue = queue_url(&clients, "DashboardQueue").await;
+    clients
+        .sqs
+        .send_message()
+        .queue_url(&dashboard_queue)
+        .message_body(ballot_cast_envelope(&election, &candidate).to_string())
+        .send()
+        .await
+        .unwrap();
+
+    // THEN it is set aside: the final results stay as certified, and say a late ballot exists
+    let late = results_within_30s(&api, &commission, &election, |r| r["lateBallots"] == 1).await;
+    assert_eq!(
+        (&late["totalVotes"], &late["final"], &late["certifiedAt"]),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(true),
+            &certified.body["certifiedAt"]
+        ),
+        "{late}"
     );
 }
