@@ -189,9 +189,7 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
                 certification = time(row, CERTIFIED_AT).map(|at| Certification {
                     at,
                     by: text(row, "certifiedBy").unwrap_or_default(),
-                    late_ballots: number(row, LATE_BALLOTS)
-                        .and_then(|n| u64::try_from(n).ok())
-                        .unwrap_or(0),
+                    late_ballots: number(row, LATE_BALLOTS).unwrap_or(0),
                 });
                 continue;
             }
