@@ -212,14 +212,22 @@ impl VoteStore for InMemoryStore {
 }
 
 /// Every ballot of the election in one page.
+/// Parts of the in-memory ballot box: a few, so that the tests read more than one.
+const BALLOT_BOX_PARTS: u32 = 4;
+
 impl BallotBox for InMemoryStore {
-    async fn ballots(&self, election: &ElectionId, _after: Option<String>) -> Result<BallotPage, PortError> {
+    fn parts(&self) -> u32 {
+        BALLOT_BOX_PARTS
+    }
+
+    async fn ballots(&self, election: &ElectionId, part: u32, _after: Option<String>) -> Result<BallotPage, PortError> {
         Ok(BallotPage {
             ballots: self
                 .state()
                 .ballots
                 .values()
                 .filter(|b| &b.election_id == election)
+                .filter(|b| (b.receipt_id.as_u128() % u128::from(BALLOT_BOX_PARTS)) as u32 == part)
                 .cloned()
                 .collect(),
             ..BallotPage::default()

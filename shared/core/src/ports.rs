@@ -118,12 +118,17 @@ pub struct BallotPage {
     pub next: Option<String>,
 }
 
+/// The ballot box is kept in parts that are read, and counted, apart: a recount reads
+/// them all at once, and can spread them over workers.
 pub trait BallotBox: Send + Sync {
-    /// An election's ballots, a page at a time, strongly consistent: `after` is the
-    /// previous page's `next`, `None` for the first page.
+    /// How many parts every election's ballots are kept in.
+    fn parts(&self) -> u32;
+    /// One part (below [`BallotBox::parts`]) of an election's ballots, a page at a time,
+    /// strongly consistent: `after` is the previous page's `next`, `None` for the first.
     fn ballots(
         &self,
         election: &ElectionId,
+        part: u32,
         after: Option<String>,
     ) -> impl Future<Output = Result<BallotPage, PortError>> + Send;
 }

@@ -1,12 +1,13 @@
 //! `tools/bench`, a tool that never deploys: the benchmark, run by `scripts/bench.sh`
 //! (never by the tests). `meter` is the proxy that counts every DynamoDB write the local
-//! stack makes; `run` measures and reports.
+//! stack makes; `run` measures and reports; `recount` times a recount of many ballots.
 
 mod invocations;
 mod lambda_start;
 mod load;
 mod meter;
 mod raw;
+mod recount;
 mod report;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         requests: usize,
     },
+    /// Seed a ballot box of its own on DynamoDB Local, then time its recount (by hand:
+    /// scripts/bench-recount.sh).
+    Recount(recount::RecountOptions),
 }
 
 #[tokio::main]
@@ -51,5 +55,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         } => meter::serve(listen, dynamodb, &template).await,
         Command::Run(options) => report::run(options).await,
         Command::Invocations { api, requests } => invocations::measure(&api, requests).await,
+        Command::Recount(options) => recount::measure(options).await,
     }
 }

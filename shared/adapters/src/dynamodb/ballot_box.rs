@@ -1,4 +1,4 @@
-//! Reads an election's ballot box back, page by page over its shards, for a recount.
+//! Reads an election's ballot box back for a recount: each shard a part, page by page.
 
 use super::errors::classify_read;
 use super::items::Item;
@@ -11,23 +11,20 @@ use election_core::ports::{BallotBox, BallotPage};
 use election_core::problem::PortError;
 use std::collections::HashMap;
 
-/// Where a page starts: a shard, and the last receipt read in it (`<shard>/<receiptId>`).
-fn cursor(after: Option<String>) -> Result<(u32, Option<String>), PortError> {
-    let Some(after) = after else {
-        return Ok((0, None));
-    };
-    let bad = || PortError::Internal(format!("not a ballot box cursor: {after}"));
-    let (shard, receipt) = after.split_once('/').ok_or_else(bad)?;
-    let shard = shard.parse().map_err(|_| bad())?;
-    Ok((shard, Some(receipt.to_owned()).filter(|r| !r.is_empty())))
-}
-
 impl BallotBox for DynamoStore {
+    /// The ballot box's partitions of an election.
+    fn parts(&self) -> u32 {
+        BALLOT_BOX_SHARDS
+    }
+
+    /// One shard, page by page: `after` is the last receipt read in it.
     #[tracing::instrument(skip(self, after))]
-    async fn ballots(&self, election: &ElectionId, after: Option<String>) -> Result<BallotPage, PortError> {
-        let (shard, start) = cursor(after)?;
-        let ballot_box = ballot_box_shard(election, shard);
-        let start = start.map(|receipt| {
+    async fn ballots(&self, election: &ElectionId, part: u32, after: Option<String>) -> Result<BallotPage, PortError> {
+        if part >= BALLOT_BOX_SHARDS {
+            return Err(PortError::Internal(format!("no ballot box part {part}")));
+        }
+        let ballot_box = ballot_box_shard(election, part);
+        let start = after.map(|receipt| {
             HashMap::from([
                 ("box".to_owned(), AttributeValue::S(ballot_box.clone())),
                 ("receiptId".to_owned(), AttributeValue::S(receipt)),
@@ -57,10 +54,47 @@ impl BallotBox for DynamoStore {
             }
         }
         page.next = match output.last_evaluated_key.as_ref().and_then(|k| k.get("receiptId")) {
-            Some(AttributeValue::S(receipt)) => Some(format!("{shard}/{receipt}")),
-            _ if shard + 1 < BALLOT_BOX_SHARDS => Some(format!("{}/", shard + 1)),
+            Some(AttributeValue::S(receipt)) => Some(receipt.clone()),
             _ => None,
         };
         Ok(page)
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl DynamoStore {
+    /// Puts ballots straight into the ballot box, 25 to a request, as the vote path would
+    /// lay them out but without participations: for measuring a recount of many ballots.
+    pub async fn seed_ballots(&self, ballots: &[election_core::domain::vote::Ballot]) -> Result<(), PortError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let table = self.table(Table::BallotBox)?;
+        for chunk in ballots.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|ballot| {
+                    let item = serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(super::errors::corrupt)?;
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(|e| PortError::Internal(e.to_string()))?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, PortError>>()?;
+            // What DynamoDB does not take at once, it hands back: send it again.
+            while !requests.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(table, requests)
+                    .send()
+                    .await
+                    .map_err(super::errors::classify)?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(table))
+                    .unwrap_or_default();
+            }
+        }
+        Ok(())
     }
 }

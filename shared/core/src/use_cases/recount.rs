@@ -47,18 +47,39 @@ fn difference(ballots: u64, counted: u64) -> i64 {
     i64::try_from(ballots).unwrap_or(i64::MAX) - i64::try_from(counted).unwrap_or(i64::MAX)
 }
 
-pub async fn recount(
+/// One part of an election's ballot box, counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartCount {
+    pub part: u32,
+    pub ballots: BTreeMap<CandidateId, u64>,
+    /// Items in the part that are not readable ballots, by key.
+    pub unreadable: Vec<String>,
+    /// Ballots replayed into the view (with `repair`).
+    pub replayed: u64,
+    /// Pages read: a part's pages are read one after another.
+    pub pages: u64,
+}
+
+/// Counts one part of the ballot box, page by page; with `repair`, replays each page's
+/// ballots into the view first.
+pub async fn count_part(
     store: &(impl BallotBox + ViewStore),
     clock: &impl Clock,
     election_id: &ElectionId,
+    part: u32,
     repair: bool,
-) -> Result<Recount, AppError> {
-    let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
-    let (mut replayed, mut unreadable, mut after) = (0, Vec::new(), None);
+) -> Result<PartCount, AppError> {
+    let mut count = PartCount {
+        part,
+        ..PartCount::default()
+    };
+    let mut after = None;
     loop {
-        let page = store.ballots(election_id, after).await?;
+        let page = store.ballots(election_id, part, after).await?;
+        count.pages += 1;
         for ballot in &page.ballots {
-            *ballots.entry(ballot.candidate_id.clone()).or_default() += 1;
+            *count.ballots.entry(ballot.candidate_id.clone()).or_default() += 1;
         }
         if repair {
             let events: Vec<DomainEvent> = page
@@ -68,14 +89,44 @@ pub async fn recount(
                 .collect();
             for batch in events.chunks(REPLAY_BATCH) {
                 project_dashboard(store, clock, batch).await?;
-                replayed += batch.len() as u64;
+                count.replayed += batch.len() as u64;
             }
         }
-        unreadable.extend(page.unreadable);
+        count.unreadable.extend(page.unreadable);
         after = page.next;
         if after.is_none() {
-            break;
+            return Ok(count);
         }
+    }
+}
+
+/// Recounts the whole ballot box: every part at once (each is a chain of pages, and they
+/// are independent), then the parts' counts added up and compared with the view.
+pub async fn recount(
+    store: &(impl BallotBox + ViewStore),
+    clock: &impl Clock,
+    election_id: &ElectionId,
+    repair: bool,
+) -> Result<Recount, AppError> {
+    let parts = (0..store.parts()).map(|part| count_part(store, clock, election_id, part, repair));
+    let counts = futures::future::try_join_all(parts).await?;
+    compare(store, election_id, counts).await
+}
+
+/// The parts' counts added up, against the results view, candidate by candidate.
+pub async fn compare(
+    store: &impl ViewStore,
+    election_id: &ElectionId,
+    counts: Vec<PartCount>,
+) -> Result<Recount, AppError> {
+    let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
+    let (mut replayed, mut unreadable) = (0, Vec::new());
+    for count in counts {
+        for (candidate, n) in count.ballots {
+            *ballots.entry(candidate).or_default() += n;
+        }
+        replayed += count.replayed;
+        unreadable.extend(count.unreadable);
     }
     let results = read_results(store, election_id).await?;
     let mut counted: BTreeMap<CandidateId, u64> = results
