@@ -211,7 +211,6 @@ impl VoteStore for InMemoryStore {
     }
 }
 
-/// Every ballot of the election in one page.
 /// Parts of the in-memory ballot box: a few, so that the tests read more than one.
 const BALLOT_BOX_PARTS: u32 = 4;
 

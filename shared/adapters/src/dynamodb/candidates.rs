@@ -115,9 +115,10 @@ impl DynamoStore {
     /// check cancels it (`Precondition`), and so does an item already there (`Conflict`).
     /// With a `token`, DynamoDB applies the same transaction at most once in ten minutes.
     ///
-    /// Sent once, without the SDK's retries: after a retry, the error is the last attempt's,
-    /// so a throttled second attempt would hide a first one that timed out after it wrote,
-    /// and "nothing was recorded" would not be true. The caller resends what is unknown.
+    /// With a `token` (a vote), sent once, without the SDK's retries: after a retry, the error
+    /// is the last attempt's, so a throttled second attempt would hide a first one that timed
+    /// out after it wrote, and "nothing was recorded" would not be true. The vote's own
+    /// resends (with the token) see every outcome.
     pub(super) async fn put_new(
         &self,
         before: Option<ConditionCheck>,
@@ -125,6 +126,7 @@ impl DynamoStore {
         token: Option<String>,
     ) -> Result<(), PortError> {
         let checks = usize::from(before.is_some());
+        let token_given = token.is_some();
         let mut transaction = self.client.transact_write_items().set_client_request_token(token);
         if let Some(check) = before {
             transaction = transaction.transact_items(TransactWriteItem::builder().condition_check(check).build());
@@ -132,8 +134,13 @@ impl DynamoStore {
         for item in items {
             transaction = transaction.transact_items(item.put()?);
         }
-        let once = aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled());
-        match transaction.customize().config_override(once).send().await {
+        let sent = if token_given {
+            let once = aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled());
+            transaction.customize().config_override(once).send().await
+        } else {
+            transaction.send().await
+        };
+        match sent {
             Ok(_) => Ok(()),
             Err(err) => match failed_conditions(&err) {
                 Some(failed) if failed[..checks.min(failed.len())].contains(&true) => Err(PortError::Precondition),

@@ -1,6 +1,7 @@
 //! Classifies SDK errors (DynamoDB's, and KMS's) into [`PortError`], so a 409 is never
 //! mistaken for a 500.
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use election_core::problem::PortError;
@@ -30,10 +31,9 @@ const UNKNOWN_OUTCOME_CODES: &[&str] = &[
     "TransactionInProgressException",
 ];
 
-pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> PortError
+pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> PortError
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     match &err {
         // Sent (or perhaps sent), and no reply that can be read: the outcome is unknown.
@@ -44,6 +44,10 @@ where
             Some("ConditionalCheckFailedException") => PortError::Conflict,
             Some(code) if REFUSED_CODES.contains(&code) => PortError::Unavailable(code.to_owned()),
             Some(code) if UNKNOWN_OUTCOME_CODES.contains(&code) => PortError::Unknown(code.to_owned()),
+            // Any other server error does not say whether the request was applied.
+            _ if service.raw().status().is_server_error() => {
+                PortError::Unknown(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)))
+            }
             _ => PortError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
         },
         _ => PortError::Internal(format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err))),
@@ -52,10 +56,9 @@ where
 
 /// A read, or a call that stores nothing (KMS's): whatever became of it, nothing was
 /// recorded, so an unanswered one is only unavailable.
-pub(crate) fn classify_read<E, R>(err: SdkError<E, R>) -> PortError
+pub(crate) fn classify_read<E>(err: SdkError<E, HttpResponse>) -> PortError
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     match classify(err) {
         PortError::Unknown(reason) => PortError::Unavailable(reason),
@@ -106,4 +109,42 @@ pub(super) fn cancellation<R>(err: &SdkError<TransactWriteItemsError, R>) -> Opt
 /// For a cancelled transaction, whether each item (in request order) failed its condition.
 pub(super) fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
     cancellation(err).map(|reasons| reasons.iter().map(|r| *r == Cancelled::ConditionFailed).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(status: u16, code: &str) -> SdkError<TransactWriteItemsError, HttpResponse> {
+        let err = TransactWriteItemsError::generic(ErrorMetadata::builder().code(code).build());
+        SdkError::service_error(err, HttpResponse::new(status.try_into().unwrap(), SdkBody::empty()))
+    }
+
+    #[test]
+    fn a_server_error_says_nothing_of_what_was_written_and_a_throttle_that_nothing_was() {
+        assert!(matches!(
+            classify(service_error(500, "InternalFailure")),
+            PortError::Unknown(_)
+        ));
+        assert!(matches!(
+            classify(service_error(500, "InternalServerError")),
+            PortError::Unknown(_)
+        ));
+        assert!(matches!(
+            classify(service_error(400, "ThrottlingException")),
+            PortError::Unavailable(_)
+        ));
+        assert!(matches!(
+            classify(service_error(400, "ValidationException")),
+            PortError::Internal(_)
+        ));
+        // A read applied nothing, whatever became of it.
+        assert!(matches!(
+            classify_read(service_error(500, "InternalFailure")),
+            PortError::Unavailable(_)
+        ));
+    }
 }

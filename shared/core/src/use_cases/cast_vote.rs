@@ -42,7 +42,8 @@ impl CastVote {
 /// same idempotency token, so it either commits the vote, finds it committed, or fails on a
 /// participation that is there: a resend tells more than a read, which cannot see a write
 /// still in flight. A send that is known to have applied nothing (throttled, refused) is
-/// not repeated: the SDK has retried it already, and the voter is told nothing was recorded.
+/// not repeated: the voter is told at once that nothing was recorded, and to try again in
+/// a few seconds, when the pressure may have passed.
 const SENDS: usize = 3;
 
 /// No send of a vote starts later than this after the vote arrived, so that the worst case
@@ -66,13 +67,8 @@ impl<S: VoteLookups, C: Clock> SendRules<'_, S, C> {
     /// [`crate::ports::LOOKUP_TTL`] old). So no send starts after the close, nor later than
     /// `LOOKUP_TTL` after a withdrawal.
     async fn check(&self) -> Result<(), AppError> {
-        let now = self.clock.now();
-        check_window(self.election, now).map_err(window_refusal)?;
-        if now >= self.latest_start {
-            return Err(AppError::Unavailable {
-                retry_after: RETRY_AFTER,
-            });
-        }
+        // The lookup first: on a cache miss it is a read that takes time, and the clock is
+        // read after it, right before the send.
         let candidate = self
             .store
             .recent_candidate(self.candidate_id)
@@ -81,6 +77,13 @@ impl<S: VoteLookups, C: Clock> SendRules<'_, S, C> {
             .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
         if candidate.status == CandidateStatus::Withdrawn {
             return Err(AppError::candidate_withdrawn());
+        }
+        let now = self.clock.now();
+        check_window(self.election, now).map_err(window_refusal)?;
+        if now >= self.latest_start {
+            return Err(AppError::Unavailable {
+                retry_after: RETRY_AFTER,
+            });
         }
         Ok(())
     }
