@@ -11,8 +11,14 @@ use crate::domain_events::DomainEvent;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Certifies the results, once: a second certification leaves the first as it was.
-pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: DateTime<Utc>) -> Effect {
+/// Certifies the results, once: a second certification leaves the first as it was. The
+/// recount's figures are kept on the certification: they are the final results, whatever
+/// the counters do after (see [`results`]).
+pub fn certification(election: &ElectionId, votes: &BTreeMap<CandidateId, u64>, by: &str, at: DateTime<Utc>) -> Effect {
+    let total: u64 = votes.values().sum();
+    // As JSON (building the value cannot fail, as serialising could in general).
+    let figures: serde_json::Map<String, serde_json::Value> =
+        votes.iter().map(|(c, n)| (c.to_string(), (*n).into())).collect();
     Effect::new(
         Guard::Once(RowKey::Applied(format!("ResultsCertified-{election}"))),
         vec![(
@@ -21,9 +27,10 @@ pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: Date
                 &[
                     (CERTIFIED_AT, text_value(at.to_rfc3339())),
                     ("certifiedBy", text_value(by)),
+                    ("totalVotes", Value::Number(i64::try_from(total).unwrap_or(i64::MAX))),
                     (
-                        "totalVotes",
-                        Value::Number(i64::try_from(total_votes).unwrap_or(i64::MAX)),
+                        CERTIFIED_VOTES,
+                        text_value(serde_json::Value::Object(figures).to_string()),
                     ),
                 ],
                 &[],
@@ -31,6 +38,9 @@ pub fn certification(election: &ElectionId, total_votes: u64, by: &str, at: Date
         )],
     )
 }
+
+/// The certified votes per candidate, as JSON (`{"<candidateId>": votes}`).
+const CERTIFIED_VOTES: &str = "certifiedVotes";
 
 /// The attribute of the certification row that makes an election's results final.
 const CERTIFIED_AT: &str = "certifiedAt";
@@ -183,6 +193,7 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
     let mut tallies: BTreeMap<CandidateId, CandidateTally> = BTreeMap::new();
     let mut as_of: Option<DateTime<Utc>> = None;
     let mut certification = None;
+    let mut certified_votes = None;
     for (key, row) in rows {
         match key {
             RowKey::Certification(_) => {
@@ -191,6 +202,8 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
                     by: text(row, "certifiedBy").unwrap_or_default(),
                     late_ballots: number(row, LATE_BALLOTS).unwrap_or(0),
                 });
+                certified_votes = text(row, CERTIFIED_VOTES)
+                    .and_then(|json| serde_json::from_str::<BTreeMap<CandidateId, u64>>(&json).ok());
                 continue;
             }
             RowKey::Votes(_, candidate) => tally(&mut tallies, candidate).votes += number(row, "votes").unwrap_or(0),
@@ -206,6 +219,17 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
             _ => {}
         }
         as_of = as_of.max(time(row, "updatedAt"));
+    }
+    // Final results are the certified figures. A ballot the counters took after the recount
+    // read its part (in the moment before the certification was written) is not in them:
+    // it is shown as late, as one that arrives after is.
+    if let (Some(certification), Some(certified)) = (certification.as_mut(), certified_votes) {
+        let counted: u64 = tallies.values().map(|t| t.votes).sum();
+        let certified_total: u64 = certified.values().sum();
+        certification.late_ballots += counted.saturating_sub(certified_total);
+        for tally in tallies.values_mut() {
+            tally.votes = certified.get(&tally.candidate_id).copied().unwrap_or(0);
+        }
     }
     Results::from_tallies(
         election_id.clone(),
@@ -286,5 +310,41 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[&RowKey::Votes(election.clone(), ann)].add["votes"], 4);
         assert_eq!(rows.values().map(|change| change.add["votes"]).sum::<i64>(), 10);
+    }
+
+    #[test]
+    fn final_results_are_the_certified_figures_and_a_ballot_counted_after_them_is_late() {
+        let election = ElectionId::new();
+        let (ann, bob) = (CandidateId::new(), CandidateId::new());
+        let certified = BTreeMap::from([(ann.clone(), 2), (bob.clone(), 1)]);
+        let mut rows: BTreeMap<RowKey, Row> = BTreeMap::new();
+        // The counters as the recount read them, then the certification
+        let counted: Vec<DomainEvent> = [&ann, &ann, &bob].into_iter().map(|c| ballot(&election, c)).collect();
+        let at = Utc::now();
+        for effect in effects(&counted, at)
+            .into_iter()
+            .chain([certification(&election, &certified, "officer", at)])
+        {
+            for (key, change) in effect.changes {
+                change.apply_to(rows.entry(key).or_default());
+            }
+        }
+        // and one more ballot counted in the moment before the certification was written
+        let late = effects(&[ballot(&election, &bob)], at);
+        for (key, change) in late.into_iter().flat_map(|e| e.changes) {
+            change.apply_to(rows.entry(key).or_default());
+        }
+
+        let results = results(&election, &rows.into_iter().collect::<Vec<_>>());
+
+        assert!(results.is_final);
+        assert_eq!(results.total_votes, 3);
+        assert_eq!(results.late_ballots, 1);
+        let votes: BTreeMap<_, _> = results
+            .candidates
+            .iter()
+            .map(|t| (t.candidate_id.clone(), t.votes))
+            .collect();
+        assert_eq!(votes, certified);
     }
 }

@@ -82,8 +82,12 @@ pub async fn certify_results(
             ),
         ));
     }
-    let certification =
-        dashboard::certification(election_id, recounted.counted, super::identity(caller)?.as_str(), now);
+    let certification = dashboard::certification(
+        election_id,
+        &recounted.ballots_per_candidate(),
+        super::identity(caller)?.as_str(),
+        now,
+    );
     store.apply(View::Dashboard, vec![certification]).await?;
     Ok(read_results(store, election_id).await?)
 }

@@ -44,6 +44,16 @@ pub struct Recount {
     pub matches: bool,
 }
 
+impl Recount {
+    /// The ballots in the box, candidate by candidate.
+    pub fn ballots_per_candidate(&self) -> BTreeMap<CandidateId, u64> {
+        self.candidates
+            .iter()
+            .map(|line| (line.candidate_id.clone(), line.ballots))
+            .collect()
+    }
+}
+
 fn difference(ballots: u64, counted: u64) -> i64 {
     i64::try_from(ballots).unwrap_or(i64::MAX) - i64::try_from(counted).unwrap_or(i64::MAX)
 }
