@@ -12,7 +12,7 @@ use election_core::domain::vote::{coarse, Ballot};
 use election_core::ports::BallotBox;
 use election_core::use_cases::recount::{count_part, PartCount, PARTS_AT_ONCE};
 use futures::{StreamExt, TryStreamExt};
-use local_runner::clients::Ports;
+use local_runner::clients::{Clients, Ports};
 use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -61,16 +61,8 @@ pub async fn measure(options: RecountOptions) -> Result<(), BoxError> {
         .operation_timeout(Duration::from_secs(120))
         .operation_attempt_timeout(Duration::from_secs(120))
         .build();
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region("us-east-1")
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "bench",
-        ))
-        .timeout_config(patient)
-        .endpoint_url(format!("http://127.0.0.1:{}", Ports::from_env().dynamodb_endpoint))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::new(&aws);
+    let local = Clients::local(Ports::from_env()).await.dynamodb;
+    let client = aws_sdk_dynamodb::Client::from_conf(local.config().to_builder().timeout_config(patient).build());
     let table = format!("RecountBench-{}", uuid::Uuid::new_v4().simple());
     create_table(&client, &table).await?;
     let store = DynamoStore::new(client.clone(), Tables::default().with(Table::BallotBox, &table));

@@ -15,7 +15,9 @@ use crate::retry::Backoff;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use election_core::problem::PortError;
-use election_core::projection::{marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey, View};
+use election_core::projection::{
+    marker_row, marker_state, merge, Effect, Guard, MarkerState, RowChange, RowKey, Unless, View,
+};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -186,12 +188,9 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
             .map(|e| guard_item(at, &e.guard))
             .collect::<Result<Vec<_>, _>>()?;
         let mut checks: Vec<(RowKey, &'static str)> = Vec::new();
-        for unless in round.iter().filter_map(|e| e.unless.as_ref()) {
-            if !checks
-                .iter()
-                .any(|(row, attribute)| *row == unless.row && *attribute == unless.attribute)
-            {
-                checks.push((unless.row.clone(), unless.attribute));
+        for condition in round.iter().filter_map(|e| e.unless.as_ref().map(Unless::condition)) {
+            if !checks.contains(&condition) {
+                checks.push(condition);
             }
         }
         for (row, attribute) in &checks {
@@ -221,8 +220,8 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
             return Err(classify(err));
         };
         let (guards, rest) = reasons.split_at(round.len().min(reasons.len()));
-        let turned: Vec<&(RowKey, &str)> = checks
-            .iter()
+        let turned: Vec<(RowKey, &str)> = checks
+            .into_iter()
             .zip(rest)
             .filter(|(_, reason)| **reason == Cancelled::ConditionFailed)
             .map(|(check, _)| check)
@@ -272,13 +271,9 @@ async fn apply_round(client: &Client, at: ViewTable<'_>, mut round: Vec<Effect>)
 
 /// The effect, or what it does instead if its row was found to have its attribute (a
 /// ballot that reached the count after its election's results were final).
-fn instead_where(mut effect: Effect, found: &[&(RowKey, &str)]) -> Effect {
+fn instead_where(mut effect: Effect, found: &[(RowKey, &str)]) -> Effect {
     match effect.unless.take() {
-        Some(unless)
-            if found
-                .iter()
-                .any(|(row, attribute)| *row == unless.row && *attribute == unless.attribute) =>
-        {
+        Some(unless) if found.contains(&unless.condition()) => {
             // The alarm counts these lines (LateBallotAlarm in the template).
             tracing::error!(row = ?unless.row, "late ballot set aside: the results are final");
             *unless.instead

@@ -223,6 +223,13 @@ pub struct Unless {
     pub instead: Box<Effect>,
 }
 
+impl Unless {
+    /// What is checked: the row, and the attribute it must lack.
+    pub fn condition(&self) -> (RowKey, &'static str) {
+        (self.row.clone(), self.attribute)
+    }
+}
+
 /// A marker row in `state`.
 pub fn marker_row(state: MarkerState) -> Row {
     Row::from([

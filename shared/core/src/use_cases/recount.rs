@@ -59,10 +59,8 @@ fn difference(ballots: u64, counted: u64) -> i64 {
 }
 
 /// One part of an election's ballot box, counted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PartCount {
-    pub part: u32,
     pub ballots: BTreeMap<CandidateId, u64>,
     /// Items in the part that are not readable ballots, by key.
     pub unreadable: Vec<String>,
@@ -81,10 +79,7 @@ pub async fn count_part(
     part: u32,
     repair: bool,
 ) -> Result<PartCount, AppError> {
-    let mut count = PartCount {
-        part,
-        ..PartCount::default()
-    };
+    let mut count = PartCount::default();
     let mut after = None;
     loop {
         let page = store.ballots(election_id, part, after).await?;
