@@ -333,7 +333,29 @@ async function manageElection(electionId) {
     h("h2", {}, t("candidates")), h("ul", { class: "cards" }, rows),
     h("h2", {}, t("registerCandidate")), form,
     h("p", {}, h("a", { href: `#/elections/${electionId}/results` }, t("results"))),
-    h("button", { type: "button", onclick: () => attempt(() => api("POST", `/elections/${electionId}/certification`), t("certified")) }, t("certify")));
+    h("button", { type: "button", onclick: () => certify(electionId) }, t("certify")));
+}
+
+/** Certification is a job: ask for it (or join the one under way), then follow its
+ *  progress, part by part, until its workers have finished. */
+async function certify(electionId) {
+  const path = `/elections/${electionId}/certification`;
+  try {
+    let job = await api("POST", path);
+    while (job.state === "recounting") {
+      say(t("recounting").replace("{done}", job.partsDone).replace("{parts}", job.parts));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      job = await api("GET", path);
+    }
+    if (job.state === "certified") {
+      await manageElection(electionId);
+      say(t("certified"));
+    } else {
+      say(`${t("certificationRefused")} ${job.refusal ?? ""}`);
+    }
+  } catch (refusal) {
+    say(refusal.message);
+  }
 }
 
 // ---------- the candidate ----------

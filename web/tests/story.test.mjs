@@ -5,7 +5,8 @@
 // - three voters vote, and a second vote is refused with the right message;
 // - the commission withdraws a candidate;
 // - the results chart shows the exact counts.
-// A voter cannot see the commission's pages.
+// A voter cannot see the commission's pages. An election that has closed is certified from
+// its page, which follows the recount's progress until the results are final.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { base, call, launch, noSeriousViolations, signedIn, token, unique } from "./browser.mjs";
@@ -110,4 +111,39 @@ test("an election from registration to the results, through the pages of every r
   await commission.getByRole("link", { name }).click();
   await commission.getByRole("button", { name: "결과 확정" }).click();
   await commission.getByRole("alert").getByText("아직 결과를 확정할 수 없습니다").waitFor();
+});
+
+test("certification from the election's page, followed until the results are final", async () => {
+  const officer = unique("officer");
+  const bearer = await token(officer, ["commission"]);
+  // An election that closes in three seconds, with one vote.
+  const now = Date.now();
+  const election = await call("POST", "/elections", bearer, {
+    name: unique("보궐 선거"), votingStartsAt: new Date(now - 60_000).toISOString(), votingEndsAt: new Date(now + 3_000).toISOString(),
+  });
+  const candidate = await call("POST", `/elections/${election.electionId}/candidates`, bearer, {
+    ballotNumber: 1, party: "푸른미래당", name: "김하나", userId: unique("candidate"),
+  });
+  await call("POST", `/elections/${election.electionId}/votes`, await token(unique("voter"), ["voter"]), { candidateId: candidate.candidateId });
+  // After the close and the commit bound (5 s).
+  await new Promise((resolve) => setTimeout(resolve, 9_000));
+
+  const commission = await signedIn(browser, officer, ["commission"]);
+  await commission.goto(`${base}/#/elections/${election.electionId}/manage`);
+  // Until the rest of the suite's traffic has drained, certification is refused (and says why).
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    await commission.getByRole("button", { name: "결과 확정" }).click();
+    const said = commission.getByRole("alert");
+    await said.getByText(/결과를 확정했습니다|아직 결과를 확정할 수 없습니다/).waitFor({ timeout: 60_000 });
+    if ((await said.textContent()).includes("결과를 확정했습니다")) break;
+    assert.ok(Date.now() < deadline, "certification was refused for 90 s");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const job = await call("GET", `/elections/${election.electionId}/certification`, bearer);
+  assert.equal(job.state, "certified");
+  assert.equal(job.partsDone, job.parts);
+  const results = await call("GET", `/elections/${election.electionId}/results`, bearer);
+  assert.equal(results.final, true);
+  assert.equal(results.totalVotes, 1);
 });

@@ -1,13 +1,15 @@
 //! The EventBridge adapter: puts domain events on the bus (ballots packed), ten entries per
 //! call, and checks every entry, because a 200 reply can still carry failed entries. Beside
-//! the bus, the queue where records that cannot become events are set aside (SQS).
+//! the bus, the queues (SQS): where records that cannot become events are set aside, the
+//! pipeline's backlog, and the recount's work queue.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use chrono::{DateTime as Instant, Utc};
+use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::ports::EventBus;
@@ -115,6 +117,8 @@ pub struct EventBridgeBus {
     set_aside_queue: Option<(aws_sdk_sqs::Client, String)>,
     /// Every queue of the pipeline, dead-letter queues included, for its backlog.
     pipeline_queues: Option<(aws_sdk_sqs::Client, Vec<String>)>,
+    /// The recount's work queue: only certification has one.
+    recount_queue: Option<(aws_sdk_sqs::Client, String)>,
 }
 
 impl EventBridgeBus {
@@ -130,6 +134,14 @@ impl EventBridgeBus {
     pub fn with_pipeline_queues(self, client: aws_sdk_sqs::Client, queue_urls: Vec<String>) -> Self {
         Self {
             pipeline_queues: Some((client, queue_urls)),
+            ..self
+        }
+    }
+
+    /// Sends recount parts to this queue.
+    pub fn with_recount_queue(self, client: aws_sdk_sqs::Client, queue_url: String) -> Self {
+        Self {
+            recount_queue: Some((client, queue_url)),
             ..self
         }
     }
@@ -238,6 +250,40 @@ impl EventBus for EventBridgeBus {
             }
         }
         Ok(backlog)
+    }
+
+    /// Ten messages a call (SQS's batch limit), one per part.
+    async fn request_recounts(&self, parts: &[PartRecount]) -> Result<(), PortError> {
+        let Some((client, queue_url)) = &self.recount_queue else {
+            return Err(PortError::Internal("no recount queue to send parts to".into()));
+        };
+        for call in parts.chunks(10) {
+            let entries = call
+                .iter()
+                .map(|part| {
+                    let body = serde_json::to_string(part).map_err(unwritable)?;
+                    SendMessageBatchRequestEntry::builder()
+                        .id(part.part.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| PortError::Internal(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let output = client
+                .send_message_batch()
+                .queue_url(queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| PortError::Unavailable(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;
+            if !output.failed().is_empty() {
+                return Err(PortError::Unavailable(format!(
+                    "the recount queue refused {} parts",
+                    output.failed().len()
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::certification::PartRecount;
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
 use election_core::domain::pledge::Pledge;
@@ -314,6 +315,7 @@ impl ChoiceSealer for TestSealer {
 pub struct RecordingBus {
     published: Mutex<Vec<DomainEvent>>,
     set_aside: Mutex<Vec<String>>,
+    recounts: Mutex<Vec<PartRecount>>,
     /// What `backlog` answers: messages said to wait in the pipeline.
     pub waiting: std::sync::atomic::AtomicU64,
 }
@@ -325,6 +327,11 @@ impl RecordingBus {
 
     pub fn set_aside(&self) -> Vec<String> {
         self.set_aside.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The recount parts requested, and not yet taken.
+    pub fn take_recounts(&self) -> Vec<PartRecount> {
+        std::mem::take(&mut *self.recounts.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -349,5 +356,13 @@ impl EventBus for RecordingBus {
         } else {
             vec![]
         })
+    }
+
+    async fn request_recounts(&self, parts: &[PartRecount]) -> Result<(), PortError> {
+        self.recounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(parts);
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! The DynamoDB/EventBridge adapters and the in-memory store implement them.
 
 use crate::domain::candidate::Candidate;
+use crate::domain::certification::PartRecount;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
 use crate::domain::pledge::Pledge;
@@ -148,6 +149,7 @@ pub trait ViewStore: Send + Sync {
         -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
 }
 
+/// The event pipeline: the bus, its queues, and the recount's work queue.
 pub trait EventBus: Send + Sync {
     /// Puts events on the bus in order. Returns how many of them, from the start, were
     /// accepted; fewer than all means the rest must be retried.
@@ -158,6 +160,10 @@ pub trait EventBus: Send + Sync {
     /// The queues of the pipeline (dead-letter queues included) where messages still wait,
     /// by name, with how many.
     fn backlog(&self) -> impl Future<Output = Result<Vec<(String, u64)>, PortError>> + Send;
+    /// Hands each part of a certification's recount to a worker of its own, all or
+    /// nothing known (an error: some may have been sent, and counting one twice is kept
+    /// once).
+    fn request_recounts(&self, parts: &[PartRecount]) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// All the storage ports together, as one adapter provides them.

@@ -26,6 +26,8 @@ pub enum Setting {
     UnreadableRecordsQueueUrl,
     /// Every queue of the event pipeline, comma-separated (certification's).
     PipelineQueueUrls,
+    /// The queue of the recount's parts (certification's).
+    RecountQueueUrl,
 }
 
 impl Setting {
@@ -42,6 +44,7 @@ impl Setting {
             Setting::BallotSealKey => "BALLOT_SEAL_KEY",
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
+            Setting::RecountQueueUrl => "RECOUNT_QUEUE_URL",
         }
     }
 }
@@ -106,7 +109,7 @@ impl Wiring for DynamoStore {
 
 impl Wiring for EventBridgeBus {
     /// The parts of the bus among the settings: the bus itself, the set-aside queue, the
-    /// pipeline's queues.
+    /// pipeline's queues, the recount queue.
     fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
         let mut bus = EventBridgeBus::default();
         if let Some(name) = settings.get(Setting::EventBusName) {
@@ -118,6 +121,9 @@ impl Wiring for EventBridgeBus {
         if let Some(queue_urls) = settings.get(Setting::PipelineQueueUrls) {
             let queue_urls = queue_urls.split(',').map(str::to_owned).collect();
             bus = bus.with_pipeline_queues(aws_sdk_sqs::Client::new(aws), queue_urls);
+        }
+        if let Some(queue_url) = settings.get(Setting::RecountQueueUrl) {
+            bus = bus.with_recount_queue(aws_sdk_sqs::Client::new(aws), queue_url.to_owned());
         }
         Ok(bus)
     }

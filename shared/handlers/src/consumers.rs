@@ -8,9 +8,11 @@ use crate::services::App;
 use adapters::dynamodb::Table;
 use adapters::eventbridge::events_in;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use election_core::domain::certification::PartRecount;
 use election_core::domain_events::DomainEvent;
 use election_core::policies;
 use election_core::problem::PortError;
+use election_core::use_cases::recount;
 use std::future::Future;
 
 /// A function fed by an SQS queue of domain events.
@@ -69,6 +71,35 @@ impl Consumer for RemoveWithdrawnPledges {
                     failed.push(id);
                     break;
                 }
+            }
+        }
+        failures(failed)
+    }
+}
+
+/// `recount-part`: one ballot-box part of a certification's recount per message (the
+/// message is a part request, not a domain event).
+pub struct RecountPart;
+
+impl Consumer for RecountPart {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::BallotBox), Setting::Table(Table::Dashboard)];
+
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let mut failed = Vec::new();
+        for message in event.records {
+            let Some(id) = message.message_id else {
+                tracing::error!("a message has no id; the whole batch is reported failed");
+                return whole_batch_failed();
+            };
+            let request = message.body.as_deref().map(serde_json::from_str::<PartRecount>);
+            let Some(Ok(request)) = request else {
+                tracing::error!(message_id = %id, "message is not a recount part");
+                failed.push(id);
+                continue;
+            };
+            if let Err(err) = recount::recount_part(app.store(), app.clock(), &request).await {
+                tracing::warn!(error = %err, message_id = %id, "part not counted; it will be retried");
+                failed.push(id);
             }
         }
         failures(failed)

@@ -3,7 +3,7 @@
 //! run time; each function binary names its handler directly instead (see [`crate::lambda`]).
 
 use crate::config::Setting;
-use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RemoveWithdrawnPledges};
+use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RecountPart, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
 use crate::operations::OperationError;
 use crate::publisher::{self, publish_events};
@@ -29,6 +29,7 @@ pub enum HttpFunction {
     CastVote,
     GetResults,
     CertifyResults,
+    GetCertification,
     MyVotes,
 }
 
@@ -44,6 +45,7 @@ pub enum QueueFunction {
     ProjectDashboard,
     CountPledges,
     RemoveWithdrawnPledges,
+    RecountPart,
 }
 
 /// An operator's command, invoked directly.
@@ -62,7 +64,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 17] = [
+const NAMES: [(Function, &str); 19] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -74,6 +76,7 @@ const NAMES: [(Function, &str); 17] = [
     (Function::Http(HttpFunction::CastVote), "cast-vote"),
     (Function::Http(HttpFunction::GetResults), "get-results"),
     (Function::Http(HttpFunction::CertifyResults), "certify-results"),
+    (Function::Http(HttpFunction::GetCertification), "get-certification"),
     (Function::Http(HttpFunction::MyVotes), "my-votes"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
@@ -82,6 +85,7 @@ const NAMES: [(Function, &str); 17] = [
         Function::Queue(QueueFunction::RemoveWithdrawnPledges),
         "remove-withdrawn-pledges",
     ),
+    (Function::Queue(QueueFunction::RecountPart), "recount-part"),
     (Function::Operation(OperationFunction::Recount), "recount"),
 ];
 
@@ -118,11 +122,13 @@ impl Function {
             Function::Http(CastVote) => routes::CastVote::SETTINGS,
             Function::Http(GetResults) => routes::GetResults::SETTINGS,
             Function::Http(CertifyResults) => routes::CertifyResults::SETTINGS,
+            Function::Http(GetCertification) => routes::GetCertification::SETTINGS,
             Function::Http(MyVotes) => routes::MyVotes::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
             Function::Queue(QueueFunction::CountPledges) => CountPledges::SETTINGS,
             Function::Queue(QueueFunction::RemoveWithdrawnPledges) => RemoveWithdrawnPledges::SETTINGS,
+            Function::Queue(QueueFunction::RecountPart) => RecountPart::SETTINGS,
             Function::Operation(operation) => operation.settings(),
         }
     }
@@ -144,6 +150,7 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
             CastVote => routes::CastVote::handle(self, req).await,
             GetResults => routes::GetResults::handle(self, req).await,
             CertifyResults => routes::CertifyResults::handle(self, req).await,
+            GetCertification => routes::GetCertification::handle(self, req).await,
             MyVotes => routes::MyVotes::handle(self, req).await,
         }
     }
@@ -171,6 +178,7 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
             QueueFunction::ProjectDashboard => ProjectDashboard::consume(self, event).await,
             QueueFunction::CountPledges => CountPledges::consume(self, event).await,
             QueueFunction::RemoveWithdrawnPledges => RemoveWithdrawnPledges::consume(self, event).await,
+            QueueFunction::RecountPart => RecountPart::consume(self, event).await,
         }
     }
 }

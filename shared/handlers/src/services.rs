@@ -6,6 +6,7 @@ use adapters::dynamodb::DynamoStore;
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
 use election_core::clock::{Clock, SystemClock};
+use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Choice, SealedChoice};
@@ -47,6 +48,10 @@ impl EventBus for Unused {
     }
 
     async fn backlog(&self) -> Result<Vec<(String, u64)>, PortError> {
+        Err(unused())
+    }
+
+    async fn request_recounts(&self, _: &[PartRecount]) -> Result<(), PortError> {
         Err(unused())
     }
 }

@@ -6,15 +6,23 @@ mod support;
 
 use adapters::kms::KmsSealer;
 use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeDelta, Utc};
+use election_core::auth::{Caller, Role};
 use election_core::clock::FixedClock;
 use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::certification::PartRecount;
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::text::{AccountId, Name};
+use election_core::domain_events::{BallotCast, DomainEvent};
+use election_core::policies::project_dashboard;
+use election_core::ports::BallotBox;
 use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore};
-use election_core::use_cases::certify_results::CLOCK_SKEW_MARGIN;
-use handlers::functions::HttpFunction;
+use election_core::use_cases::certify_results::{CLOCK_SKEW_MARGIN, STALL_AFTER};
+use election_core::use_cases::get_results::get_results;
+use election_core::use_cases::recount::recount;
+use handlers::functions::{HttpFunction, QueueFunction};
 use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
 use handlers::services::Services;
 use lambda_http::http::{HeaderMap, Method};
@@ -87,6 +95,13 @@ async fn setup_sealed<K>(
         },
         fixture,
     )
+}
+
+fn commission() -> Caller {
+    Caller {
+        sub: "officer".into(),
+        roles: [Role::Commission].into(),
+    }
 }
 
 /// A reply: status, content type and JSON body.
@@ -497,20 +512,65 @@ async fn results_are_public_once_voting_has_ended() {
     }
 }
 
+/// The first moment the fixture's election may be certified.
+fn certifiable() -> DateTime<Utc> {
+    at(ENDS) + election_core::ports::OPERATION_BOUND + CLOCK_SKEW_MARGIN
+}
+
+/// Asks for certification (`POST`), or for the job (`GET`), as a commission officer.
+async fn certification(services: &TestServices, fixture: &Fixture, function: HttpFunction) -> Reply {
+    call(
+        services,
+        function,
+        "/elections/{electionId}/certification",
+        &[("electionId", fixture.election.to_string())],
+        Some(("officer", "[commission]")),
+        "{}",
+    )
+    .await
+}
+
+/// Runs a recount worker on each of these parts, as its queue would.
+async fn count_parts(services: &TestServices, parts: &[PartRecount]) {
+    for part in parts {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(format!("part-{}-{}", part.attempt, part.part));
+        message.body = Some(serde_json::to_string(part).unwrap());
+        let mut event = SqsEvent::default();
+        event.records = vec![message];
+        let reply = services.queue(QueueFunction::RecountPart, event).await;
+        assert!(reply.batch_item_failures.is_empty(), "part {part:?} failed");
+    }
+}
+
+/// Votes for the fixture's candidate while voting is open, counted into the results (by
+/// the projector) or not; then the clock moves to when certification may start.
+async fn votes_then_close(services: &mut TestServices, fixture: &Fixture, voters: &[&str], counted: bool) {
+    services.clock = FixedClock(at("2027-03-01T12:00:00Z"));
+    for voter in voters {
+        let body = json!({ "candidateId": fixture.candidate }).to_string();
+        assert_eq!(vote(services, fixture, voter, &body).await.status, 201);
+    }
+    if counted {
+        let events: Vec<DomainEvent> = services
+            .store
+            .snapshot()
+            .ballots
+            .values()
+            .map(|ballot| DomainEvent::BallotCast(BallotCast::of(ballot)))
+            .collect();
+        project_dashboard(&services.store, &services.clock, &events)
+            .await
+            .unwrap();
+    }
+    services.clock = FixedClock(certifiable());
+}
+
 #[tokio::test]
 async fn certification_waits_until_no_vote_sent_before_the_close_can_commit() {
-    let from = at(ENDS) + election_core::ports::OPERATION_BOUND + CLOCK_SKEW_MARGIN;
-    for (now, status) in [(at(ENDS) + TimeDelta::seconds(1), 409), (from, 201)] {
+    for (now, status) in [(at(ENDS) + TimeDelta::seconds(1), 409), (certifiable(), 202)] {
         let (services, fixture) = setup(now).await;
-        let reply = call(
-            &services,
-            HttpFunction::CertifyResults,
-            "/elections/{electionId}/certification",
-            &[("electionId", fixture.election.to_string())],
-            Some(("officer", "[commission]")),
-            "{}",
-        )
-        .await;
+        let reply = certification(&services, &fixture, HttpFunction::CertifyResults).await;
         assert_eq!(reply.status, status, "at {now}: {}", reply.body);
         if status == 409 {
             reply.assert_problem(409, "not-certifiable");
@@ -521,6 +581,145 @@ async fn certification_waits_until_no_vote_sent_before_the_close_can_commit() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn certification_is_a_job_that_repeated_requests_join_and_the_last_part_finishes() {
+    let (mut services, fixture) = setup(at(STARTS)).await;
+    votes_then_close(&mut services, &fixture, &["voter-1", "voter-2", "voter-3"], true).await;
+
+    // WHEN the commission asks for certification, twice
+    let first = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    let again = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+
+    // THEN both get the same job, recounting; its parts went out once, one message each
+    for reply in [&first, &again] {
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        assert_eq!(
+            (&reply.body["attempt"], &reply.body["state"]),
+            (&json!(1), &json!("recounting"))
+        );
+    }
+    let parts = services.bus.take_recounts();
+    let total = services.store.parts() as usize;
+    let distinct: std::collections::BTreeSet<u32> = parts.iter().map(|p| p.part).collect();
+    assert_eq!((parts.len(), distinct.len()), (total, total));
+
+    // WHEN every part but one is counted, one of them twice (a redelivery)
+    count_parts(&services, &parts[..total - 1]).await;
+    count_parts(&services, &parts[..1]).await;
+
+    // THEN the job shows its progress, and nothing is final yet
+    let progress = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(progress.status, 200, "{}", progress.body);
+    assert_eq!(
+        (&progress.body["partsDone"], &progress.body["parts"]),
+        (&json!(total - 1), &json!(total))
+    );
+    assert_eq!(progress.body["state"], "recounting");
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(!results.is_final);
+
+    // WHEN the last part is counted
+    count_parts(&services, &parts[total - 1..]).await;
+
+    // THEN the results are final, by the officer who asked, with the recount's figures;
+    // a further request answers the certified job
+    let done = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(
+        (&done.body["state"], &done.body["partsDone"]),
+        (&json!("certified"), &json!(total))
+    );
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(results.is_final);
+    assert_eq!(
+        (results.total_votes, results.certified_by.as_deref()),
+        (3, Some("officer"))
+    );
+    let after = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!((after.status, &after.body["state"]), (200, &json!("certified")));
+    assert!(services.bus.take_recounts().is_empty());
+}
+
+#[tokio::test]
+async fn a_recount_that_differs_is_refused_and_the_next_request_starts_a_new_attempt() {
+    let (mut services, fixture) = setup(at(STARTS)).await;
+    // A ballot the results have not counted
+    votes_then_close(&mut services, &fixture, &["voter-1"], false).await;
+
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    let first_attempt = services.bus.take_recounts();
+    count_parts(&services, &first_attempt).await;
+
+    // THEN the attempt is refused, says why, and nothing is final
+    let refused = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(refused.body["state"], "refused", "{}", refused.body);
+    assert!(
+        refused.body["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("1 ballots, 0 counted"),
+        "{}",
+        refused.body
+    );
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(!results.is_final);
+
+    // WHEN the operator repairs the results and the commission asks again
+    recount(&services.store, &services.clock, &fixture.election, true)
+        .await
+        .unwrap();
+    let second = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!(
+        (second.status, &second.body["attempt"]),
+        (202, &json!(2)),
+        "{}",
+        second.body
+    );
+    let second_attempt = services.bus.take_recounts();
+
+    // THEN the first attempt's parts, delivered again, count for nothing
+    count_parts(&services, &first_attempt).await;
+    let progress = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(progress.body["partsDone"], 0, "{}", progress.body);
+
+    // and the second attempt certifies
+    count_parts(&services, &second_attempt).await;
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(results.is_final);
+    assert_eq!(results.total_votes, 1);
+}
+
+#[tokio::test]
+async fn a_job_whose_parts_were_lost_is_sent_again_once_it_has_stalled() {
+    let (mut services, fixture) = setup(certifiable()).await;
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    let parts = services.bus.take_recounts();
+    // One part is counted; the others' messages are lost
+    count_parts(&services, &parts[..1]).await;
+
+    // A request before the stall bound joins without sending anything
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert!(services.bus.take_recounts().is_empty());
+
+    // One after it sends the parts left, and only those
+    services.clock = FixedClock(certifiable() + TimeDelta::from_std(STALL_AFTER).unwrap() + TimeDelta::seconds(1));
+    let resumed = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!((resumed.status, &resumed.body["attempt"]), (202, &json!(1)));
+    let sent = services.bus.take_recounts();
+    assert_eq!(sent.len(), parts.len() - 1);
+    assert!(sent.iter().all(|p| p.part != parts[0].part));
+    count_parts(&services, &sent).await;
+    let done = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(done.body["state"], "certified", "{}", done.body);
 }
 
 #[tokio::test]

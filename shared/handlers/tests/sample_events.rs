@@ -13,6 +13,7 @@ use election_core::domain::pledge::Pledge;
 use election_core::domain::text::LongText;
 use election_core::domain::text::{AccountId, Name};
 use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
+use election_core::use_cases::certify_results::read_job;
 use election_core::use_cases::get_results::get_results;
 use handlers::functions::{Function, HttpFunction, QueueFunction};
 use handlers::services::Services;
@@ -121,6 +122,12 @@ async fn every_sample_event_runs_through_its_handler() {
                     "{body}"
                 );
             }
+            Function::Http(HttpFunction::GetCertification) => {
+                // No certification has been requested at the sample time.
+                let request = lambda_http::request::from_str(&text).unwrap();
+                let response = services.http(HttpFunction::GetCertification, request).await;
+                assert_eq!(response.status(), 404, "{}", path.display());
+            }
             Function::Http(f) => {
                 let request = lambda_http::request::from_str(&text).unwrap();
                 let response = services.http(f, request).await;
@@ -164,6 +171,11 @@ async fn every_sample_event_runs_through_its_handler() {
                     }
                     QueueFunction::RemoveWithdrawnPledges => {
                         assert!(services.store.pledges(&candidate_id).await.unwrap().is_empty());
+                    }
+                    QueueFunction::RecountPart => {
+                        // A part of an attempt nobody started is stale: dropped, nothing written.
+                        let job = read_job(&services.store, &election_id).await.unwrap();
+                        assert_eq!(job, None, "{}", path.display());
                     }
                 }
             }

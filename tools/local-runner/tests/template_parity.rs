@@ -232,10 +232,9 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "CertifyResultsFunction",
             &[
+                "dynamodb:BatchGetItem DashboardTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:PutItem DashboardTable",
-                "dynamodb:Query BallotBoxTable",
-                "dynamodb:Query DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
                 "sqs:GetQueueAttributes DashboardDeadLetterQueue",
                 "sqs:GetQueueAttributes DashboardQueue",
@@ -246,6 +245,18 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "sqs:GetQueueAttributes UnreadableRecordsQueue",
                 "sqs:GetQueueAttributes WithdrawalDeadLetterQueue",
                 "sqs:GetQueueAttributes WithdrawalQueue",
+                "sqs:SendMessage RecountQueue",
+            ],
+        ),
+        ("GetCertificationFunction", &["dynamodb:BatchGetItem DashboardTable"]),
+        (
+            "RecountPartFunction",
+            &[
+                "dynamodb:BatchGetItem DashboardTable",
+                "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
             ],
         ),
         (

@@ -56,6 +56,12 @@ fn election_partition(election: &ElectionId) -> String {
     format!("election#{election}")
 }
 
+/// A certification job's partition: its row and its parts' counts, apart from the results
+/// (which are read whole, and often).
+fn certification_partition(election: &ElectionId) -> String {
+    format!("certification#{election}")
+}
+
 fn counter_partition(election: &ElectionId, shard: u32) -> String {
     format!("votes#{election}#{shard}")
 }
@@ -82,6 +88,10 @@ pub(super) fn physical_key(view: View, key: &RowKey, counter_shard: Option<u32>)
         }
         (View::Dashboard, RowKey::Applied(event)) => dashboard(format!("event#{event}"), "event"),
         (View::Dashboard, RowKey::Pledge(p)) => dashboard(format!("pledge#{p}"), "pledge"),
+        (View::Dashboard, RowKey::CertificationJob(e)) => dashboard(certification_partition(e), "job"),
+        (View::Dashboard, RowKey::RecountPart(e, attempt, part)) => {
+            dashboard(certification_partition(e), format!("attempt#{attempt}#part#{part}"))
+        }
         (View::Candidates, RowKey::Pledge(p)) => vec![("id", format!("pledge-count#{p}"))],
         (View::Candidates, RowKey::CandidateRecord(c)) => vec![("id", c.to_string())],
         _ => return Err(unplaced()),

@@ -4,38 +4,40 @@
 //! `pledgeCount`, `withdrawn`), each candidate's vote counter, and the certification.
 //! Nothing here names a voter: a voter's own votes are read from their participations.
 
-use super::{flag, number, text, Effect, Guard, Row, RowChange, RowKey, Unless, Value};
+use super::{change, flag, number, text, text_value, time, Effect, Guard, Row, RowChange, RowKey, Unless, Value};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::results::{CandidateTally, Certification, MyVote, Results};
 use crate::domain_events::DomainEvent;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Certifies the results, once: a second certification leaves the first as it was. The
-/// recount's figures are kept on the certification: they are the final results, whatever
-/// the counters do after (see [`results`]).
-pub fn certification(election: &ElectionId, votes: &BTreeMap<CandidateId, u64>, by: &str, at: DateTime<Utc>) -> Effect {
+/// The certification row's change that makes the results final, with when and by whom.
+/// The recount's figures are kept on it: they are the final results, whatever the counters
+/// do after (see [`results`]). The certification job writes it, once (its guard).
+pub fn certification(
+    election: &ElectionId,
+    votes: &BTreeMap<CandidateId, u64>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> (RowKey, RowChange) {
     let total: u64 = votes.values().sum();
     // As JSON (building the value cannot fail, as serialising could in general).
     let figures: serde_json::Map<String, serde_json::Value> =
         votes.iter().map(|(c, n)| (c.to_string(), (*n).into())).collect();
-    Effect::new(
-        Guard::Once(RowKey::Applied(format!("ResultsCertified-{election}"))),
-        vec![(
-            RowKey::Certification(election.clone()),
-            change(
-                &[
-                    (CERTIFIED_AT, text_value(at.to_rfc3339())),
-                    ("certifiedBy", text_value(by)),
-                    ("totalVotes", Value::Number(i64::try_from(total).unwrap_or(i64::MAX))),
-                    (
-                        CERTIFIED_VOTES,
-                        text_value(serde_json::Value::Object(figures).to_string()),
-                    ),
-                ],
-                &[],
-            ),
-        )],
+    (
+        RowKey::Certification(election.clone()),
+        change(
+            &[
+                (CERTIFIED_AT, text_value(at.to_rfc3339())),
+                ("certifiedBy", text_value(by)),
+                ("totalVotes", Value::Number(i64::try_from(total).unwrap_or(i64::MAX))),
+                (
+                    CERTIFIED_VOTES,
+                    text_value(serde_json::Value::Object(figures).to_string()),
+                ),
+            ],
+            &[],
+        ),
     )
 }
 
@@ -62,17 +64,6 @@ fn unless_final(event: &DomainEvent, election: &ElectionId) -> Unless {
 
 /// Ballots that reached the projector after the results were final.
 const LATE_BALLOTS: &str = "lateBallots";
-
-fn text_value(text: impl Into<String>) -> Value {
-    Value::Text(text.into())
-}
-
-fn change(set: &[(&'static str, Value)], add: &[(&'static str, i64)]) -> RowChange {
-    RowChange {
-        set: set.iter().cloned().collect(),
-        add: add.iter().cloned().collect(),
-    }
-}
 
 fn once(event: &DomainEvent) -> Guard {
     Guard::Once(RowKey::Applied(event.event_id().to_owned()))
@@ -172,12 +163,6 @@ fn tally<'a>(tallies: &'a mut BTreeMap<CandidateId, CandidateTally>, id: &Candid
     tallies
         .entry(id.clone())
         .or_insert_with(|| CandidateTally::empty(id.clone()))
-}
-
-fn time(row: &Row, name: &str) -> Option<DateTime<Utc>> {
-    text(row, name)
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.to_utc())
 }
 
 fn ballot_number(row: &Row) -> Option<u32> {
@@ -321,13 +306,13 @@ mod tests {
         // The counters as the recount read them, then the certification
         let counted: Vec<DomainEvent> = [&ann, &ann, &bob].into_iter().map(|c| ballot(&election, c)).collect();
         let at = Utc::now();
-        for effect in effects(&counted, at)
+        let certified_row = certification(&election, &certified, "officer", at);
+        for (key, change) in effects(&counted, at)
             .into_iter()
-            .chain([certification(&election, &certified, "officer", at)])
+            .flat_map(|effect| effect.changes)
+            .chain([certified_row])
         {
-            for (key, change) in effect.changes {
-                change.apply_to(rows.entry(key).or_default());
-            }
+            change.apply_to(rows.entry(key).or_default());
         }
         // and one more ballot counted in the moment before the certification was written
         let late = effects(&[ballot(&election, &bob)], at);

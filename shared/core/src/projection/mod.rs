@@ -7,6 +7,7 @@
 //! conditional transactions; the in-memory store applies them to maps. Both therefore
 //! follow the very same rules, and both read the views back through the same functions.
 
+pub mod certification_job;
 pub mod dashboard;
 pub mod pledge_count;
 
@@ -43,6 +44,10 @@ pub enum RowKey {
     Pledge(PledgeId),
     /// A candidate's own record (where the live pledge count is kept).
     CandidateRecord(CandidateId),
+    /// An election's certification job: its attempt, state and progress.
+    CertificationJob(ElectionId),
+    /// One ballot-box part's count in an attempt of an election's certification job.
+    RecountPart(ElectionId, u32, u32),
 }
 
 impl RowKey {
@@ -254,12 +259,32 @@ pub fn merge<'a>(effects: impl IntoIterator<Item = &'a Effect>) -> BTreeMap<RowK
     rows
 }
 
+/// A text value.
+pub fn text_value(text: impl Into<String>) -> Value {
+    Value::Text(text.into())
+}
+
+/// A change that sets `set` and adds `add`.
+pub fn change(set: &[(&'static str, Value)], add: &[(&'static str, i64)]) -> RowChange {
+    RowChange {
+        set: set.iter().cloned().collect(),
+        add: add.iter().cloned().collect(),
+    }
+}
+
 /// A text attribute.
 pub fn text(row: &Row, name: &str) -> Option<String> {
     match row.get(name) {
         Some(Value::Text(t)) => Some(t.clone()),
         _ => None,
     }
+}
+
+/// A time attribute (RFC 3339 text).
+pub fn time(row: &Row, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    text(row, name)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.to_utc())
 }
 
 /// A counter or number attribute, never below zero.

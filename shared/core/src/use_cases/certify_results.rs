@@ -1,19 +1,23 @@
-//! Certifies an election's results (commission): once voting has ended and no vote sent
-//! before the close can still commit ([`certifiable_from`]), the event pipeline is drained (no message waits in any queue or dead-letter queue) and a recount of the
-//! ballot box matches the results. Then the results say `final: true`, with when and by
-//! whom; a second certification returns the first.
+//! Certifies an election's results (commission), as a job. A request is refused until
+//! voting has ended and no vote sent before the close can still commit
+//! ([`certifiable_from`]), and while a message waits in the event pipeline (its queues or
+//! dead-letter queues). Then it starts a job: each ballot-box part is counted by a worker of
+//! its own ([`recount_part`]), and the worker that counts the last part adds the parts up,
+//! compares them with the results and, if they match, makes the results final with when
+//! and by whom. A request while a job is under way joins it; one after a certification
+//! returns it; one after a refusal starts a new attempt.
+//!
+//! [`recount_part`]: super::recount::recount_part
 
 use super::authorize;
-use super::get_results::read_results;
-use super::recount::recount;
 use crate::auth::{Caller, Role};
 use crate::clock::Clock;
+use crate::domain::certification::{CertificationJob, JobState, PartRecount};
 use crate::domain::election::{Election, ElectionStatus};
 use crate::domain::ids::ElectionId;
-use crate::domain::results::Results;
 use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore, OPERATION_BOUND};
 use crate::problem::{AppError, Code};
-use crate::projection::{dashboard, View};
+use crate::projection::{certification_job, View};
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::time::Duration;
 
@@ -23,6 +27,11 @@ pub const MAY: &[Role] = &[Role::Commission];
 /// well under a second; this is the margin certification adds on top of the commit bound.
 pub const CLOCK_SKEW_MARGIN: Duration = Duration::from_secs(2);
 
+/// How long a job may go without a part counted before a request sends the parts left
+/// again: longer than a worker may run (`recount-part`'s timeout, 300 s in the template),
+/// so a part still not counted by then was lost (its worker stopped, its message set aside).
+pub const STALL_AFTER: Duration = Duration::from_secs(360);
+
 /// The first moment an election's results may be certified: its close, plus the longest our
 /// code waits for a vote sent before the close ([`OPERATION_BOUND`]: no send starts after
 /// the close, and each is given up that long after it starts), plus [`CLOCK_SKEW_MARGIN`].
@@ -31,23 +40,26 @@ pub fn certifiable_from(election: &Election) -> DateTime<Utc> {
     election.window.ends_at() + OPERATION_BOUND + CLOCK_SKEW_MARGIN
 }
 
+/// Starts a certification job, or answers the one under way or done.
 pub async fn certify_results(
     store: &(impl ElectionStore + BallotBox + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
     caller: &Caller,
     election_id: &ElectionId,
-) -> Result<Results, AppError> {
+) -> Result<CertificationJob, AppError> {
     authorize(caller, MAY)?;
     let election = store
         .election(election_id)
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
-    let certified = read_results(store, election_id).await?;
-    if certified.is_final {
-        return Ok(certified);
-    }
     let now = clock.now();
+    let previous = read_job(store, election_id).await?;
+    match &previous {
+        Some(job) if job.state == JobState::Certified => return Ok(job.clone()),
+        Some(job) if job.state == JobState::Recounting => return resume_if_stalled(store, bus, job.clone(), now).await,
+        _ => {}
+    }
     if election.window.status_at(now) != ElectionStatus::Closed {
         return Err(AppError::conflict(
             Code::NotCertifiable,
@@ -72,22 +84,101 @@ pub async fn certify_results(
             format!("messages still wait in the event pipeline ({})", waiting.join(", ")),
         ));
     }
-    let recounted = recount(store, clock, election_id, false).await?;
-    if !recounted.matches {
-        return Err(AppError::conflict(
-            Code::NotCertifiable,
-            format!(
-                "the recount differs: {} ballots, {} counted; run the recount with repair",
-                recounted.ballots, recounted.counted
-            ),
-        ));
+    let request = uuid::Uuid::new_v4().to_string();
+    let job = CertificationJob {
+        election_id: election_id.clone(),
+        attempt: previous.map_or(1, |job| job.attempt + 1),
+        state: JobState::Recounting,
+        parts: store.parts(),
+        parts_done: 0,
+        requested_by: super::identity(caller)?.as_str().to_owned(),
+        requested_at: now,
+        updated_at: now,
+        refusal: None,
+        started_by_request: request.clone(),
+    };
+    store
+        .apply(View::Dashboard, vec![certification_job::start(&job)])
+        .await?;
+    // Of two requests at once, one started the attempt: the other joins it.
+    let job = read_job(store, election_id).await?.ok_or(AppError::Internal)?;
+    if job.started_by_request == request {
+        send_parts(store, bus, &job, (0..job.parts).collect(), now).await?;
     }
-    let certification = dashboard::certification(
-        election_id,
-        &recounted.ballots_per_candidate(),
-        super::identity(caller)?.as_str(),
-        now,
-    );
-    store.apply(View::Dashboard, vec![certification]).await?;
-    Ok(read_results(store, election_id).await?)
+    Ok(job)
+}
+
+/// Sends the parts out to the workers. If they cannot be sent, the attempt is refused (so
+/// that the next request starts another, instead of joining one nobody works on).
+async fn send_parts(
+    store: &impl ViewStore,
+    bus: &impl EventBus,
+    job: &CertificationJob,
+    parts: Vec<u32>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let requests: Vec<PartRecount> = parts
+        .into_iter()
+        .map(|part| PartRecount {
+            election_id: job.election_id.clone(),
+            attempt: job.attempt,
+            part,
+        })
+        .collect();
+    if let Err(err) = bus.request_recounts(&requests).await {
+        let refusal = format!("the recount could not be sent to its workers ({err}); certify again");
+        let failed = certification_job::finish(&job.election_id, job.attempt, Err(refusal), now);
+        store.apply(View::Dashboard, vec![failed]).await?;
+        return Err(err.into());
+    }
+    Ok(())
+}
+
+/// A job under way, as it stands; if no part has been counted for [`STALL_AFTER`], the
+/// parts not counted are sent again (a part counted twice is kept once).
+async fn resume_if_stalled(
+    store: &impl ViewStore,
+    bus: &impl EventBus,
+    job: CertificationJob,
+    now: DateTime<Utc>,
+) -> Result<CertificationJob, AppError> {
+    let (job, left) = with_progress(store, job).await?;
+    if now - job.updated_at > chrono::Duration::from_std(STALL_AFTER).unwrap_or(chrono::Duration::MAX) {
+        tracing::warn!(election = %job.election_id, attempt = job.attempt, parts = left.len(), "certification stalled; sending its parts again");
+        send_parts(store, bus, &job, left, now).await?;
+    }
+    Ok(job)
+}
+
+/// An election's certification job, if one was ever requested.
+pub async fn read_job(store: &impl ViewStore, election_id: &ElectionId) -> Result<Option<CertificationJob>, AppError> {
+    let key = certification_job::job_key(election_id);
+    let rows = store.rows(View::Dashboard, vec![key]).await?;
+    Ok(rows
+        .first()
+        .and_then(|(_, row)| certification_job::job(election_id, row)))
+}
+
+/// The job with its parts counted so far, and the parts left.
+async fn with_progress(
+    store: &impl ViewStore,
+    mut job: CertificationJob,
+) -> Result<(CertificationJob, Vec<u32>), AppError> {
+    let counted = store.rows(View::Dashboard, certification_job::part_keys(&job)).await?;
+    let left = certification_job::parts_left(&job, &counted);
+    job.parts_done = job.parts - left.len() as u32;
+    Ok((job, left))
+}
+
+/// `GET …/certification` (commission): the job and its progress.
+pub async fn certification_job(
+    store: &impl ViewStore,
+    caller: &Caller,
+    election_id: &ElectionId,
+) -> Result<CertificationJob, AppError> {
+    authorize(caller, MAY)?;
+    let job = read_job(store, election_id).await?.ok_or(AppError::NotFound(
+        "no certification of this election has been requested",
+    ))?;
+    Ok(with_progress(store, job).await?.0)
 }

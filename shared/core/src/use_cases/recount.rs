@@ -4,13 +4,16 @@
 //! already counted is skipped, and a repair run twice, or while the pipeline is still
 //! counting, leaves the view exact. An operator's command: it is invoked, not routed.
 
+use super::certify_results::read_job;
 use super::get_results::read_results;
 use crate::clock::Clock;
+use crate::domain::certification::{JobState, PartCount, PartRecount};
 use crate::domain::ids::{CandidateId, ElectionId};
 use crate::domain_events::{BallotCast, DomainEvent};
 use crate::policies::project_dashboard;
 use crate::ports::{BallotBox, ViewStore};
 use crate::problem::AppError;
+use crate::projection::{certification_job, dashboard, View};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -56,18 +59,6 @@ impl Recount {
 
 fn difference(ballots: u64, counted: u64) -> i64 {
     i64::try_from(ballots).unwrap_or(i64::MAX) - i64::try_from(counted).unwrap_or(i64::MAX)
-}
-
-/// One part of an election's ballot box, counted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PartCount {
-    pub ballots: BTreeMap<CandidateId, u64>,
-    /// Items in the part that are not readable ballots, by key.
-    pub unreadable: Vec<String>,
-    /// Ballots replayed into the view (with `repair`).
-    pub replayed: u64,
-    /// Pages read: a part's pages are read one after another.
-    pub pages: u64,
 }
 
 /// Counts one part of the ballot box, page by page; with `repair`, replays each page's
@@ -171,4 +162,55 @@ pub async fn compare(
         replayed,
         unreadable,
     })
+}
+
+/// Counts one part of a certification job's recount (a worker's share). The worker that
+/// counts the last part adds the parts up and finishes the attempt: the results become
+/// final if the count matches them, and the attempt is refused, with the differences,
+/// if not. A request for an attempt that is not under way is stale, and is dropped.
+pub async fn recount_part(
+    store: &(impl BallotBox + ViewStore),
+    clock: &impl Clock,
+    request: &PartRecount,
+) -> Result<(), AppError> {
+    let election_id = &request.election_id;
+    let job = read_job(store, election_id).await?;
+    let Some(job) = job.filter(|job| job.attempt == request.attempt && job.state == JobState::Recounting) else {
+        tracing::info!(election = %election_id, attempt = request.attempt, part = request.part, "stale recount request dropped");
+        return Ok(());
+    };
+    let count = count_part(store, clock, election_id, request.part, false).await?;
+    store
+        .apply(
+            View::Dashboard,
+            vec![certification_job::part_counted(request, &count, clock.now())],
+        )
+        .await?;
+    let counted = store.rows(View::Dashboard, certification_job::part_keys(&job)).await?;
+    if !certification_job::parts_left(&job, &counted).is_empty() {
+        return Ok(());
+    }
+    let counts: Vec<PartCount> = counted
+        .iter()
+        .filter_map(|(_, row)| certification_job::part_count(row))
+        .collect();
+    let recounted = compare(store, election_id, counts).await?;
+    let now = clock.now();
+    let outcome = if recounted.matches {
+        Ok(dashboard::certification(
+            election_id,
+            &recounted.ballots_per_candidate(),
+            &job.requested_by,
+            now,
+        ))
+    } else {
+        Err(format!(
+            "the recount differs: {} ballots, {} counted, {} unreadable; run the recount with repair, then certify again",
+            recounted.ballots,
+            recounted.counted,
+            recounted.unreadable.len()
+        ))
+    };
+    let finish = certification_job::finish(election_id, job.attempt, outcome, now);
+    Ok(store.apply(View::Dashboard, vec![finish]).await?)
 }

@@ -101,6 +101,14 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     }
 }
 
+/// The reply with a `Location` header (a path of ours: it always makes a header value).
+pub fn with_location(mut response: Response<Body>, location: &str) -> Response<Body> {
+    if let Ok(value) = header::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 /// Turns an outcome into the reply: success as JSON with `status`, failure as problem+json.
 pub fn reply<T: Serialize>(status: StatusCode, outcome: Result<T, AppError>) -> Response<Body> {
     match outcome {

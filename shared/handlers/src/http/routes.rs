@@ -2,7 +2,7 @@
 //! the request in the order that tells a caller the least: who they are, whether their
 //! role may call the route at all, then path ids and body.
 
-use super::reply::{no_content, reply};
+use super::reply::{json, no_content, refusal, reply, with_location};
 use super::request::{caller, has_path_parameter, json_body, path_id};
 use crate::config::{Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
@@ -12,6 +12,7 @@ use adapters::kms::KmsSealer;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
 use election_core::domain::candidate::BallotNumber;
+use election_core::domain::certification::JobState;
 use election_core::domain::ids::CandidateId;
 use election_core::domain::text::{AccountId, LongText, Name};
 use election_core::problem::AppError;
@@ -280,15 +281,17 @@ impl Route for GetResults {
     }
 }
 
-/// `POST /elections/{electionId}/certification` → 201 with the final results.
+/// `POST /elections/{electionId}/certification` → 202 with the job while it recounts (a
+/// repeated request joins it), 200 once the results are certified; `Location` is where
+/// the job is polled.
 pub struct CertifyResults;
 
 impl Route for CertifyResults {
     const SETTINGS: &'static [Setting] = &[
         Setting::Table(Table::Elections),
-        Setting::Table(Table::BallotBox),
         Setting::Table(Table::Dashboard),
         Setting::PipelineQueueUrls,
+        Setting::RecountQueueUrl,
     ];
     type Live = Deployed<EventBridgeBus>;
 
@@ -298,7 +301,34 @@ impl Route for CertifyResults {
             let election_id = path_id(&req, "electionId")?;
             certify_results::certify_results(app.store(), app.bus(), app.clock(), &caller, &election_id).await
         };
-        reply(StatusCode::CREATED, outcome.await)
+        match outcome.await {
+            Ok(job) => {
+                let status = match job.state {
+                    JobState::Recounting => StatusCode::ACCEPTED,
+                    JobState::Certified | JobState::Refused => StatusCode::OK,
+                };
+                let location = format!("/elections/{}/certification", job.election_id);
+                with_location(json(status, &job), &location)
+            }
+            Err(err) => refusal(&err),
+        }
+    }
+}
+
+/// `GET /elections/{electionId}/certification` → 200 with the job and its progress.
+pub struct GetCertification;
+
+impl Route for GetCertification {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Dashboard)];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, certify_results::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            certify_results::certification_job(app.store(), &caller, &election_id).await
+        };
+        reply(StatusCode::OK, outcome.await)
     }
 }
 

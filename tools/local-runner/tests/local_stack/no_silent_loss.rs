@@ -137,10 +137,11 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     assert_eq!(settled.body["totalVotes"], 2, "{}", settled.body);
 }
 
-/// Certifies an election once the operator has dealt with every set-aside record (other
-/// tests' malformed ballots), so that nothing waits in the pipeline: tries for up to 90 s
-/// (the rest of the suite's traffic drains through the same queues meanwhile).
-pub async fn certify_when_drained(api: &Api, commission: &str, election: &str) -> crate::support::Reply {
+/// Asks for certification once the operator has dealt with every set-aside record (other
+/// tests' malformed ballots), so that nothing waits in the pipeline: asks for up to 90 s
+/// (the rest of the suite's traffic drains through the same queues meanwhile) until the
+/// answer is not 409.
+pub async fn ask_to_certify_when_drained(api: &Api, commission: &str, election: &str) -> crate::support::Reply {
     let path = format!("/elections/{election}/certification");
     let _set_aside = set_aside_lock().lock().await;
     let clients = clients().await;
@@ -149,10 +150,34 @@ pub async fn certify_when_drained(api: &Api, commission: &str, election: &str) -
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let reply = api.post(&path, commission, &serde_json::json!({})).await;
-        if reply.status == 201 || Instant::now() > deadline {
+        if reply.status != 409 || Instant::now() > deadline {
             return reply;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Certifies an election ([`ask_to_certify_when_drained`]), follows the job until its
+/// workers have finished, and answers the results then read.
+pub async fn certify_when_drained(api: &Api, commission: &str, election: &str) -> crate::support::Reply {
+    let started = ask_to_certify_when_drained(api, commission, election).await;
+    assert!([200, 202].contains(&started.status), "{}", started.body);
+    let job = job_when_finished(api, commission, election).await;
+    assert_eq!(job["state"], "certified", "{job}");
+    api.get(&format!("/elections/{election}/results"), commission).await
+}
+
+/// The certification job once it is no longer recounting (up to 60 s).
+async fn job_when_finished(api: &Api, commission: &str, election: &str) -> serde_json::Value {
+    let path = format!("/elections/{election}/certification");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = api.get(&path, commission).await;
+        assert_eq!(job.status, 200, "{}", job.body);
+        if job.body["state"] != "recounting" || Instant::now() > deadline {
+            return job.body;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
 
@@ -191,15 +216,17 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
     let clients = clients().await;
 
     // THEN the results are final, with when and by whom, and stay so
-    assert_eq!(certified.status, 201, "{}", certified.body);
+    assert_eq!(certified.status, 200, "{}", certified.body);
     assert_eq!(certified.body["final"], true);
     assert_eq!(certified.body["totalVotes"], 3);
     assert!(certified.body["certifiedBy"].as_str().unwrap().starts_with("officer"));
     let again = certify().await;
     assert_eq!(
-        (again.status, &again.body["certifiedAt"]),
-        (201, &certified.body["certifiedAt"])
+        (again.status, &again.body["state"]),
+        (200, &serde_json::json!("certified"))
     );
+    let reread = api.get(&format!("/elections/{election}/results"), &commission).await;
+    assert_eq!(reread.body["certifiedAt"], certified.body["certifiedAt"]);
     let voter = api.token(&unique("reader"), &["voter"]);
     let public = api.get(&format!("/elections/{election}/results"), &voter).await;
     assert_eq!(
@@ -232,5 +259,53 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
             &certified.body["certifiedAt"]
         ),
         "{late}"
+    );
+}
+
+#[tokio::test]
+async fn certification_is_a_job_with_progress_that_a_repeated_request_joins() {
+    let api = Api::from_env();
+    let commission = api.token(&unique("officer"), &["commission"]);
+    // GIVEN an election that has closed, with two votes counted
+    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(3)).await;
+    let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
+    for i in 0..2 {
+        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+        assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
+    }
+    results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let path = format!("/elections/{election}/certification");
+
+    // THEN before anyone asks, there is no job
+    assert_eq!(api.get(&path, &commission).await.status, 404);
+
+    // WHEN the commission asks (once the pipeline is drained), then asks again at once
+    let first = ask_to_certify_when_drained(&api, &commission, &election).await;
+    let again = api.post(&path, &commission, &serde_json::json!({})).await;
+
+    // THEN the first starts a job (202, or 200 if its workers were already done), and the
+    // second joins the same attempt
+    assert!([200, 202].contains(&first.status), "{}", first.body);
+    assert!([200, 202].contains(&again.status), "{}", again.body);
+    assert_eq!(
+        (&first.body["attempt"], &again.body["attempt"]),
+        (&serde_json::json!(1), &serde_json::json!(1))
+    );
+    assert_eq!(first.body["parts"], 32, "{}", first.body);
+
+    // and the workers finish it: every part counted, the results final with both votes
+    let job = job_when_finished(&api, &commission, &election).await;
+    assert_eq!(
+        (&job["state"], &job["partsDone"], &job["attempt"]),
+        (&serde_json::json!("certified"), &job["parts"], &serde_json::json!(1)),
+        "{job}"
+    );
+    let results = api.get(&format!("/elections/{election}/results"), &commission).await;
+    assert_eq!(
+        (&results.body["final"], &results.body["totalVotes"]),
+        (&serde_json::json!(true), &serde_json::json!(2)),
+        "{}",
+        results.body
     );
 }

@@ -1,0 +1,80 @@
+//! A certification job: the recount that certification runs, one ballot-box part per
+//! worker, and what came of it. A repeated request joins the job under way; after a refusal,
+//! the next request starts a new attempt.
+
+use super::ids::{CandidateId, ElectionId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobState {
+    /// The parts are being counted.
+    Recounting,
+    /// The recount matched the results, which are now final.
+    Certified,
+    /// The recount did not match: `refusal` says how. Nothing was certified.
+    Refused,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Recounting => "recounting",
+            JobState::Certified => "certified",
+            JobState::Refused => "refused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Recounting, Self::Certified, Self::Refused]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificationJob {
+    pub election_id: ElectionId,
+    /// 1 for the first request, one more after each refusal.
+    pub attempt: u32,
+    pub state: JobState,
+    /// The ballot-box parts to count, and how many are counted.
+    pub parts: u32,
+    pub parts_done: u32,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// When a part was last counted (or the job started): a job that has not moved for
+    /// longer than a worker may run has lost a part, and the next request sends it again.
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    /// Which request started this attempt: of two at once, only the one that did sends
+    /// the work out.
+    #[serde(skip)]
+    pub started_by_request: String,
+}
+
+/// One part of a job's recount, as a worker is asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PartRecount {
+    pub election_id: ElectionId,
+    pub attempt: u32,
+    pub part: u32,
+}
+
+/// One part of an election's ballot box, counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartCount {
+    pub ballots: BTreeMap<CandidateId, u64>,
+    /// Items in the part that are not readable ballots, by key.
+    pub unreadable: Vec<String>,
+    /// Ballots replayed into the view (with `repair`).
+    pub replayed: u64,
+    /// Pages read: a part's pages are read one after another.
+    pub pages: u64,
+}

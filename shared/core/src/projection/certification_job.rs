@@ -1,0 +1,141 @@
+//! The rows of a certification job, in the dashboard view: the job's own row (attempt,
+//! state, progress) and one row per ballot-box part counted in an attempt. Each step is an
+//! effect under a once-only guard, so a redelivered step changes nothing.
+
+use super::{change, number, text, text_value, time, Effect, Guard, Row, RowKey, Value};
+use crate::domain::certification::{CertificationJob, JobState, PartCount, PartRecount};
+use crate::domain::ids::ElectionId;
+use chrono::{DateTime, Utc};
+
+const STATE: &str = "state";
+const UPDATED_AT: &str = "updatedAt";
+
+fn job_row(election: &ElectionId) -> RowKey {
+    RowKey::CertificationJob(election.clone())
+}
+
+fn number_value(n: u32) -> Value {
+    Value::Number(n.into())
+}
+
+/// Starts an attempt: only one request can start a given attempt (the guard), and the row
+/// records which one did.
+pub fn start(job: &CertificationJob) -> Effect {
+    let e = &job.election_id;
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!("RecountStarted-{e}-{}", job.attempt))),
+        vec![(
+            job_row(e),
+            change(
+                &[
+                    ("attempt", number_value(job.attempt)),
+                    (STATE, text_value(JobState::Recounting.as_str())),
+                    ("parts", number_value(job.parts)),
+                    ("requestedBy", text_value(&job.requested_by)),
+                    ("requestedAt", text_value(job.requested_at.to_rfc3339())),
+                    (UPDATED_AT, text_value(job.updated_at.to_rfc3339())),
+                    ("startedByRequest", text_value(&job.started_by_request)),
+                    ("refusal", text_value("")),
+                ],
+                &[],
+            ),
+        )],
+    )
+}
+
+/// A part's count, kept once for its attempt; the job is marked as having moved.
+pub fn part_counted(part: &PartRecount, count: &PartCount, now: DateTime<Utc>) -> Effect {
+    let e = &part.election_id;
+    // A count is a map and a list of keys: it serialises whatever they hold.
+    let json = serde_json::to_string(count).unwrap_or_default();
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!(
+            "RecountPartCounted-{e}-{}-{}",
+            part.attempt, part.part
+        ))),
+        vec![
+            (
+                RowKey::RecountPart(e.clone(), part.attempt, part.part),
+                change(&[("count", text_value(json))], &[]),
+            ),
+            (job_row(e), change(&[(UPDATED_AT, text_value(now.to_rfc3339()))], &[])),
+        ],
+    )
+}
+
+/// What an attempt came to, once every part is counted: certified (with the certification
+/// row's change) or refused, and why. One outcome per attempt (the guard), so two workers
+/// that finish at once cannot write different ones.
+pub fn finish(
+    election: &ElectionId,
+    attempt: u32,
+    outcome: Result<(RowKey, super::RowChange), String>,
+    now: DateTime<Utc>,
+) -> Effect {
+    let stamp = (UPDATED_AT, text_value(now.to_rfc3339()));
+    let mut changes = Vec::new();
+    let state = match outcome {
+        Ok(certification) => {
+            changes.push(certification);
+            change(&[(STATE, text_value(JobState::Certified.as_str())), stamp], &[])
+        }
+        Err(refusal) => change(
+            &[
+                (STATE, text_value(JobState::Refused.as_str())),
+                ("refusal", text_value(refusal)),
+                stamp,
+            ],
+            &[],
+        ),
+    };
+    changes.push((job_row(election), state));
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!("RecountFinished-{election}-{attempt}"))),
+        changes,
+    )
+}
+
+/// The job as its row records it (`parts_done` is left 0: it is counted from the parts'
+/// rows, [`part_keys`]).
+pub fn job(election: &ElectionId, row: &Row) -> Option<CertificationJob> {
+    let count = |name| number(row, name).and_then(|n| u32::try_from(n).ok());
+    Some(CertificationJob {
+        election_id: election.clone(),
+        attempt: count("attempt")?,
+        state: text(row, STATE).and_then(|s| JobState::parse(&s))?,
+        parts: count("parts")?,
+        parts_done: 0,
+        requested_by: text(row, "requestedBy")?,
+        requested_at: time(row, "requestedAt")?,
+        updated_at: time(row, UPDATED_AT)?,
+        refusal: text(row, "refusal").filter(|r| !r.is_empty()),
+        started_by_request: text(row, "startedByRequest")?,
+    })
+}
+
+pub fn job_key(election: &ElectionId) -> RowKey {
+    job_row(election)
+}
+
+/// The rows of every part of a job's attempt.
+pub fn part_keys(job: &CertificationJob) -> Vec<RowKey> {
+    (0..job.parts)
+        .map(|part| RowKey::RecountPart(job.election_id.clone(), job.attempt, part))
+        .collect()
+}
+
+/// A part's count, as its row keeps it.
+pub fn part_count(row: &Row) -> Option<PartCount> {
+    serde_json::from_str(&text(row, "count")?).ok()
+}
+
+/// The parts of a job not counted yet, given the rows of those that are.
+pub fn parts_left(job: &CertificationJob, counted: &[(RowKey, Row)]) -> Vec<u32> {
+    (0..job.parts)
+        .filter(|part| {
+            !counted
+                .iter()
+                .any(|(key, _)| matches!(key, RowKey::RecountPart(_, _, p) if p == part))
+        })
+        .collect()
+}
