@@ -4,23 +4,23 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use std::time::Duration;
 
-/// A whole operation, retries included, gives up after this long, as the core's ports
-/// promise: the caller gets a 503 with `Retry-After` instead of a hang.
-pub const OPERATION_TIMEOUT: Duration = election_core::ports::OPERATION_BOUND;
-
-/// Fail-fast timeouts for every AWS call.
-pub fn timeouts() -> TimeoutConfig {
+/// Fail-fast timeouts for every AWS call: a whole operation, retries included, gives up
+/// after `operation` (the core's [`Bounds::operation`]), so the caller gets a 503 with
+/// `Retry-After` instead of a hang; one attempt after half of it, at most 1.5 s.
+///
+/// [`Bounds::operation`]: election_core::bounds::Bounds::operation
+pub fn timeouts(operation: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(OPERATION_TIMEOUT)
+        .connect_timeout(Duration::from_secs(1).min(operation))
+        .operation_attempt_timeout(Duration::from_millis(1500).min(operation / 2))
+        .operation_timeout(operation)
         .build()
 }
 
 /// Loads the AWS configuration from the standard sources, with fail-fast timeouts.
-pub async fn load_config() -> SdkConfig {
+pub async fn load_config(operation: Duration) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts())
+        .timeout_config(timeouts(operation))
         .load()
         .await
 }

@@ -11,6 +11,7 @@
 //! - [`domain_events`]: what the bus carries between the contexts.
 
 pub mod auth;
+pub mod bounds;
 pub mod clock;
 pub mod domain;
 pub mod domain_events;

@@ -41,11 +41,6 @@ pub trait CandidateStore: Send + Sync {
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
-/// The longest any store, bus or sealer operation may take, retries included: the adapters
-/// give up on it then (and report it `Unknown` if it was sent). So the last moment our code
-/// waits for a vote to commit is the close plus this bound.
-pub const OPERATION_BOUND: std::time::Duration = std::time::Duration::from_secs(3);
-
 /// How old a [`VoteLookups`] answer may be: the bound within which a withdrawal stops
 /// new votes for the candidate.
 pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(2);

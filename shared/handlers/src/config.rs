@@ -6,13 +6,19 @@ use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
 use aws_config::SdkConfig;
+use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-/// A required setting is missing.
+/// A required setting is missing, or does not read.
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {0} is not set, or empty")]
-pub struct MissingSetting(pub &'static str);
+pub enum MissingSetting {
+    #[error("environment variable {0} is not set, or empty")]
+    Missing(&'static str),
+    #[error("environment variable {0} is not a whole number of milliseconds")]
+    NotMilliseconds(&'static str),
+}
 
 /// A setting a function may read from its environment, as the template sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,6 +34,26 @@ pub enum Setting {
     PipelineQueueUrls,
     /// The queue of the recount's parts (certification's).
     RecountQueueUrl,
+    /// A time bound of the close, in milliseconds (core: `Bounds`).
+    Bound(Bound),
+}
+
+/// The time bounds a function may be given, each one of [`Bounds`]' fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bound {
+    Operation,
+    ClockSkewMargin,
+    SendWindow,
+    RecountStall,
+}
+
+impl Bound {
+    pub const ALL: [Bound; 4] = [
+        Bound::Operation,
+        Bound::ClockSkewMargin,
+        Bound::SendWindow,
+        Bound::RecountStall,
+    ];
 }
 
 impl Setting {
@@ -45,6 +71,10 @@ impl Setting {
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
             Setting::RecountQueueUrl => "RECOUNT_QUEUE_URL",
+            Setting::Bound(Bound::Operation) => "OPERATION_BOUND_MS",
+            Setting::Bound(Bound::ClockSkewMargin) => "CLOCK_SKEW_MARGIN_MS",
+            Setting::Bound(Bound::SendWindow) => "SEND_WINDOW_MS",
+            Setting::Bound(Bound::RecountStall) => "RECOUNT_STALL_MS",
         }
     }
 }
@@ -66,7 +96,7 @@ impl Settings {
         for &setting in wanted {
             let value = lookup(setting.variable())
                 .filter(|v| !v.is_empty())
-                .ok_or(MissingSetting(setting.variable()))?;
+                .ok_or(MissingSetting::Missing(setting.variable()))?;
             settings.insert(setting, value);
         }
         Ok(Self(settings))
@@ -76,10 +106,30 @@ impl Settings {
         self.0.get(&setting).map(String::as_str)
     }
 
+    /// The bounds among the settings; the default for each one the function is not given.
+    pub fn bounds(&self) -> Result<Bounds, MissingSetting> {
+        let mut bounds = Bounds::DEFAULT;
+        for (bound, field) in [
+            (Bound::Operation, &mut bounds.operation),
+            (Bound::ClockSkewMargin, &mut bounds.clock_skew_margin),
+            (Bound::SendWindow, &mut bounds.send_window),
+            (Bound::RecountStall, &mut bounds.recount_stall),
+        ] {
+            let setting = Setting::Bound(bound);
+            if let Some(text) = self.get(setting) {
+                let millis: u64 = text
+                    .parse()
+                    .map_err(|_| MissingSetting::NotMilliseconds(setting.variable()))?;
+                *field = Duration::from_millis(millis);
+            }
+        }
+        Ok(bounds)
+    }
+
     /// A setting the part being wired cannot do without: its absence from the function's
     /// list is a wiring mistake, and stops the function at start-up.
     pub fn require(&self, setting: Setting) -> Result<&str, MissingSetting> {
-        self.get(setting).ok_or(MissingSetting(setting.variable()))
+        self.get(setting).ok_or(MissingSetting::Missing(setting.variable()))
     }
 }
 
@@ -143,6 +193,7 @@ impl<S: Wiring, B: Wiring, K: Wiring> Wiring for Services<S, B, SystemClock, K> 
             bus: B::wire(settings, aws)?,
             clock: SystemClock,
             sealer: K::wire(settings, aws)?,
+            bounds: settings.bounds()?,
         })
     }
 }

@@ -24,7 +24,8 @@ async fn wired<W: Wiring>(settings: &[Setting]) -> Result<Arc<W>, Error> {
     lambda_http::tracing::init_default_subscriber();
     let wire = async {
         let settings = Settings::from_env(settings)?;
-        W::wire(&settings, &adapters::aws::load_config().await)
+        let operation = settings.bounds()?.operation;
+        W::wire(&settings, &adapters::aws::load_config(operation).await)
     };
     let wired = wire
         .await

@@ -5,6 +5,7 @@
 use adapters::dynamodb::DynamoStore;
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
+use election_core::bounds::Bounds;
 use election_core::clock::{Clock, SystemClock};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
@@ -20,6 +21,8 @@ pub struct Services<S, B, C, K> {
     pub clock: C,
     /// Seals and opens voters' choices.
     pub sealer: K,
+    /// The time bounds of the close.
+    pub bounds: Bounds,
 }
 
 /// What a deployed function runs with: DynamoDB, and the bus and the sealer only where its
@@ -76,6 +79,7 @@ pub trait App: Send + Sync {
     fn bus(&self) -> &Self::Bus;
     fn clock(&self) -> &Self::Clock;
     fn sealer(&self) -> &Self::Sealer;
+    fn bounds(&self) -> &Bounds;
 }
 
 impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> App for Services<S, B, C, K> {
@@ -98,5 +102,9 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> App for Services<S, B, C,
 
     fn sealer(&self) -> &K {
         &self.sealer
+    }
+
+    fn bounds(&self) -> &Bounds {
+        &self.bounds
     }
 }

@@ -9,6 +9,7 @@ use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::auth::{Caller, Role};
+use election_core::bounds::Bounds;
 use election_core::clock::FixedClock;
 use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::certification::PartRecount;
@@ -19,7 +20,6 @@ use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
 use election_core::ports::BallotBox;
 use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore};
-use election_core::use_cases::certify_results::{CLOCK_SKEW_MARGIN, STALL_AFTER};
 use election_core::use_cases::get_results::get_results;
 use election_core::use_cases::recount::recount;
 use handlers::functions::{HttpFunction, QueueFunction};
@@ -92,6 +92,7 @@ async fn setup_sealed<K>(
             bus: RecordingBus::default(),
             clock: FixedClock(now),
             sealer,
+            bounds: Bounds::DEFAULT,
         },
         fixture,
     )
@@ -514,7 +515,7 @@ async fn results_are_public_once_voting_has_ended() {
 
 /// The first moment the fixture's election may be certified.
 fn certifiable() -> DateTime<Utc> {
-    at(ENDS) + election_core::ports::OPERATION_BOUND + CLOCK_SKEW_MARGIN
+    at(ENDS) + TimeDelta::from_std(Bounds::DEFAULT.operation + Bounds::DEFAULT.clock_skew_margin).unwrap()
 }
 
 /// Asks for certification (`POST`), or for the job (`GET`), as a commission officer.
@@ -711,7 +712,8 @@ async fn a_job_whose_parts_were_lost_is_sent_again_once_it_has_stalled() {
     assert!(services.bus.take_recounts().is_empty());
 
     // One after it sends the parts left, and only those
-    services.clock = FixedClock(certifiable() + TimeDelta::from_std(STALL_AFTER).unwrap() + TimeDelta::seconds(1));
+    services.clock =
+        FixedClock(certifiable() + TimeDelta::from_std(Bounds::DEFAULT.recount_stall).unwrap() + TimeDelta::seconds(1));
     let resumed = certification(&services, &fixture, HttpFunction::CertifyResults).await;
     assert_eq!((resumed.status, &resumed.body["attempt"]), (202, &json!(1)));
     let sent = services.bus.take_recounts();
@@ -743,7 +745,7 @@ async fn a_kms_that_never_answers_gives_503_within_the_operation_bound_and_store
     reply.assert_problem(503, "service-unavailable");
     let took = started.elapsed();
     assert!(
-        took < election_core::ports::OPERATION_BOUND + std::time::Duration::from_secs(1),
+        took < Bounds::DEFAULT.operation + std::time::Duration::from_secs(1),
         "took {took:?}"
     );
     let stored = services.store.snapshot();

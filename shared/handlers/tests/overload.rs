@@ -30,6 +30,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         bus: RecordingBus::default(),
         clock: SystemClock,
         sealer: TestSealer,
+        bounds: election_core::bounds::Bounds::DEFAULT,
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
     let event = http_api_event(HttpApiRequest {

@@ -60,6 +60,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
         bus: RecordingBus::default(),
         clock: FixedClock(now()),
         sealer: TestSealer,
+        bounds: election_core::bounds::Bounds::DEFAULT,
     };
     let election = ElectionId::new();
     let (ann, bob) = (CandidateId::new(), CandidateId::new());
@@ -122,6 +123,7 @@ async fn a_recount_of_a_bad_request_is_refused() {
         bus: RecordingBus::default(),
         clock: FixedClock(now()),
         sealer: TestSealer,
+        bounds: election_core::bounds::Bounds::DEFAULT,
     };
     for payload in [
         json!({}),

@@ -73,6 +73,7 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSea
         bus: RecordingBus::default(),
         clock: FixedClock(at("2027-03-01T09:00:00Z")),
         sealer: TestSealer,
+        bounds: election_core::bounds::Bounds::DEFAULT,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::report::percentile;
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use chrono::Utc;
+use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
 use election_core::domain::certification::PartCount;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
@@ -57,7 +58,7 @@ pub async fn measure(options: RecountOptions) -> Result<(), BoxError> {
     // DynamoDB Local serves a strongly consistent 1 MB page of a million-item table in
     // seconds when eight are read at once, not in the tens of milliseconds of DynamoDB:
     // the recount's reads here get longer than the vote path's 3 s.
-    let patient = adapters::aws::timeouts()
+    let patient = adapters::aws::timeouts(Bounds::DEFAULT.operation)
         .to_builder()
         .operation_timeout(Duration::from_secs(120))
         .operation_attempt_timeout(Duration::from_secs(120))

@@ -4,6 +4,7 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use election_core::bounds::Bounds;
 
 /// Where the emulators and the API listen on 127.0.0.1.
 #[derive(Clone, Copy, Debug)]
@@ -55,7 +56,7 @@ impl Clients {
         let sdk: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "local-runner"))
-            .timeout_config(adapters::aws::timeouts())
+            .timeout_config(adapters::aws::timeouts(Bounds::DEFAULT.operation))
             .endpoint_url(format!("http://127.0.0.1:{}", ports.localstack_endpoint))
             .load()
             .await;

@@ -20,10 +20,11 @@ use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsSealer;
 use clients::{Clients, Ports};
+use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
 use emulators::Emulator;
 use gateway::Gateway;
-use handlers::config::Setting;
+use handlers::config::{Bound, Setting, Settings};
 use handlers::functions::Function;
 use handlers::services::{LiveServices, Services};
 use lambdas::Lambdas;
@@ -83,7 +84,18 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         bus: EventBridgeBus::default().with_bus(clients.events.clone(), name(Setting::EventBusName)?),
         clock: SystemClock,
         sealer: KmsSealer::new(clients.kms.clone(), name(Setting::BallotSealKey)?),
+        bounds: template_bounds(template)?,
     })
+}
+
+/// The bounds the template gives its functions (parameters, overrides included).
+fn template_bounds(template: &Template) -> Result<Bounds, BoxError> {
+    let given: Vec<Setting> = Bound::ALL
+        .into_iter()
+        .map(Setting::Bound)
+        .filter(|s| template.names.contains_key(s.variable()))
+        .collect();
+    Ok(Settings::read(&given, |v| template.names.get(v).cloned())?.bounds()?)
 }
 
 async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<Emulator>, BoxError> {

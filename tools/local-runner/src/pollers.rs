@@ -10,6 +10,7 @@ use aws_sdk_dynamodbstreams::error::ProvideErrorMetadata;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use chrono::DateTime;
+use election_core::bounds::Bounds;
 use handlers::functions::{QueueFunction, StreamFunction};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -296,7 +297,7 @@ pub fn queue_concurrency() -> usize {
 
 /// Runs one poller of a queue mapping until the task is aborted.
 pub async fn run_queue(clients: Clients, lambdas: Arc<Lambdas>, mapping: QueueMapping) {
-    let patient = adapters::aws::timeouts()
+    let patient = adapters::aws::timeouts(Bounds::DEFAULT.operation)
         .to_builder()
         .operation_attempt_timeout(RECEIVE_REPLY_TIMEOUT)
         .operation_timeout(RECEIVE_REPLY_TIMEOUT)

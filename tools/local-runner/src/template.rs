@@ -83,6 +83,9 @@ pub struct Template {
     pub functions: Vec<FunctionDef>,
     /// The environment every function gets (Globals), references resolved.
     pub environment: BTreeMap<String, String>,
+    /// The template's parameters: their defaults, or what `OMP_PARAMETER_OVERRIDES` says
+    /// (`Name=Value` pairs, separated by spaces, as `sam --parameter-overrides` takes them).
+    pub parameters: BTreeMap<String, String>,
     /// Every variable that some function is given and that names a resource (a table, the
     /// bus, the key), resolved to its local name: what the runner's in-process handlers
     /// and the tests look tables up by.
@@ -134,19 +137,69 @@ pub fn referenced_id(value: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The environment variable with the parameter overrides.
+pub const PARAMETER_OVERRIDES: &str = "OMP_PARAMETER_OVERRIDES";
+
+/// The template's parameters, by name: each one's default, or its override, which must be
+/// one the template allows (its `MinValue` and `MaxValue`, as CloudFormation checks them).
+fn parameters(json: &Value, overrides: &str) -> Result<BTreeMap<String, String>, TemplateError> {
+    let declared = json
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut values: BTreeMap<String, String> = declared
+        .iter()
+        .filter_map(|(name, p)| Some((name.clone(), text_of(p.get("Default")?)?)))
+        .collect();
+    for pair in overrides.split_whitespace() {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| shape(format!("parameter override {pair:?} is not Name=Value")))?;
+        let declaration = declared
+            .get(name)
+            .ok_or_else(|| shape(format!("no parameter {name} to override")))?;
+        let bound = |key| declaration.get(key).and_then(Value::as_f64);
+        if let (Some(min), Some(max)) = (bound("MinValue"), bound("MaxValue")) {
+            let number: f64 = value
+                .parse()
+                .map_err(|_| shape(format!("parameter {name}: {value} is not a number")))?;
+            if !(min..=max).contains(&number) {
+                return Err(shape(format!("parameter {name}: {value} is outside {min}..={max}")));
+            }
+        }
+        values.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(values)
+}
+
+/// A parameter's value as text (YAML gives numbers as numbers).
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
 fn shape(message: impl Into<String>) -> TemplateError {
     TemplateError::Shape(message.into())
 }
 
 impl Template {
+    /// The template at `path`, with the parameter overrides of the environment.
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
-        Self::parse(&std::fs::read_to_string(path)?)
+        let overrides = std::env::var(PARAMETER_OVERRIDES).unwrap_or_default();
+        Self::parse(&std::fs::read_to_string(path)?, &overrides)
     }
 
-    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+    pub fn parse(text: &str, overrides: &str) -> Result<Self, TemplateError> {
         let yaml: serde_yaml::Value = serde_yaml::from_str(text)?;
         let json = to_json(&yaml);
-        let mut template = Template::default();
+        let mut template = Template {
+            parameters: parameters(&json, overrides)?,
+            ..Template::default()
+        };
         let resources = json
             .get("Resources")
             .and_then(Value::as_object)
@@ -223,6 +276,7 @@ impl Template {
     pub fn local_name(&self, value: &Value) -> Option<String> {
         match referenced_id(value) {
             Some(key) if self.keys.contains(&key) => Some(Self::key_alias(&key)),
+            Some(parameter) if self.parameters.contains_key(&parameter) => self.parameters.get(&parameter).cloned(),
             Some(id) => Some(id),
             None => value.as_str().map(str::to_owned),
         }

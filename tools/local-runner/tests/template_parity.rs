@@ -317,11 +317,57 @@ fn a_vote_ends_inside_its_functions_timeout_with_a_margin() {
     let timeout = yaml["Resources"]["CastVoteFunction"]["Properties"]["Timeout"]
         .as_u64()
         .expect("the vote function states its timeout");
-    // The last send starts inside the send window; it and the read-back are bounded.
-    let worst = election_core::use_cases::cast_vote::SEND_WINDOW + 2 * election_core::ports::OPERATION_BOUND;
+    // The last send starts inside the send window; it and the read-back are bounded: at the
+    // most the template allows each of them.
+    let worst = max_ms(&yaml, "SendWindowMs") + 2 * max_ms(&yaml, "OperationBoundMs");
     let margin = std::time::Duration::from_secs(3);
     assert!(
         worst + margin <= std::time::Duration::from_secs(timeout),
         "the worst vote ({worst:?}) and a {margin:?} margin do not fit in {timeout} s"
     );
+}
+
+/// The most a time parameter of the template may be set to.
+fn max_ms(yaml: &serde_yaml::Value, parameter: &str) -> std::time::Duration {
+    let ms = yaml["Parameters"][parameter]["MaxValue"].as_u64();
+    std::time::Duration::from_millis(ms.unwrap_or_else(|| panic!("{parameter} states its MaxValue")))
+}
+
+#[test]
+fn a_stalled_recount_is_sent_again_only_after_its_workers_would_have_timed_out() {
+    let text = std::fs::read_to_string(repo_file("template.yaml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let timeout = yaml["Resources"]["RecountPartFunction"]["Properties"]["Timeout"]
+        .as_u64()
+        .expect("the recount worker states its timeout");
+    let least = yaml["Parameters"]["RecountStallMs"]["MinValue"].as_u64().unwrap();
+    assert!(
+        least > timeout * 1000,
+        "RecountStallMs may be {least} ms, the worker runs {timeout} s"
+    );
+    // And its queue hands a part out again only after a worker would have given it up.
+    let visibility = yaml["Resources"]["RecountQueue"]["Properties"]["VisibilityTimeout"]
+        .as_u64()
+        .unwrap();
+    assert!(visibility > timeout, "{visibility} s visibility, {timeout} s worker");
+}
+
+#[test]
+fn the_bounds_the_template_gives_are_its_parameters_and_a_test_stack_may_lower_them() {
+    let text = std::fs::read_to_string(repo_file("template.yaml")).unwrap();
+    let defaults = Template::parse(&text, "").unwrap();
+    assert_eq!(defaults.names["OPERATION_BOUND_MS"], "3000");
+    assert_eq!(defaults.names["CLOCK_SKEW_MARGIN_MS"], "2000");
+    let lowered = Template::parse(&text, "ClockSkewMarginMs=500 OperationBoundMs=1500").unwrap();
+    assert_eq!(
+        (
+            &lowered.names["CLOCK_SKEW_MARGIN_MS"][..],
+            &lowered.names["OPERATION_BOUND_MS"][..]
+        ),
+        ("500", "1500")
+    );
+    // Not beyond what CloudFormation would take.
+    for refused in ["OperationBoundMs=60000", "NoSuchParameter=1", "OperationBoundMs"] {
+        assert!(Template::parse(&text, refused).is_err(), "{refused}");
+    }
 }

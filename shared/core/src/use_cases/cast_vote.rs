@@ -5,6 +5,7 @@
 use super::authorize;
 use super::views::VoteReceipt;
 use crate::auth::{Caller, Role};
+use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
 use crate::domain::candidate::CandidateStatus;
 use crate::domain::election::Election;
@@ -14,7 +15,6 @@ use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, W
 use crate::ports::{ChoiceSealer, VoteLookups, VoteStore};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
-use std::time::Duration;
 
 pub const MAY: &[Role] = &[Role::Voter];
 
@@ -45,11 +45,6 @@ impl CastVote {
 /// not repeated: the voter is told at once that nothing was recorded, and to try again in
 /// a few seconds, when the pressure may have passed.
 const SENDS: usize = 3;
-
-/// No send of a vote starts later than this after the vote arrived, so that the worst case
-/// (this window, one send and the read-back, each send and read given up after
-/// [`crate::ports::OPERATION_BOUND`]) ends well inside the function's timeout.
-pub const SEND_WINDOW: Duration = Duration::from_secs(8);
 
 /// What a send of the vote must still hold when it starts.
 struct SendRules<'a, S, C> {
@@ -154,10 +149,13 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
     }
 }
 
+/// No send starts later than [`Bounds::send_window`] after the vote arrived, nor after the
+/// close or a withdrawal seen.
 pub async fn cast_vote(
     store: &(impl VoteLookups + VoteStore),
     sealer: &impl ChoiceSealer,
     clock: &impl Clock,
+    bounds: &Bounds,
     command: CastVote,
 ) -> Result<VoteReceipt, AppError> {
     let CastVote {
@@ -175,7 +173,7 @@ pub async fn cast_vote(
         clock,
         election: &election,
         candidate_id: &candidate_id,
-        latest_start: arrived + SEND_WINDOW,
+        latest_start: arrived + delta(bounds.send_window),
     };
     // Refused before anything is sealed: the window, the candidate.
     rules.check().await?;
@@ -363,7 +361,7 @@ mod tests {
             candidate_id: db.candidate.id.clone(),
             voter: AccountId::parse("voter-1").unwrap(),
         };
-        cast_vote(db, &Seal, &clock, command).await
+        cast_vote(db, &Seal, &clock, &Bounds::DEFAULT, command).await
     }
 
     fn sent(db: &Scripted) -> usize {
@@ -423,7 +421,7 @@ mod tests {
     #[tokio::test]
     async fn no_send_starts_after_the_send_window() {
         let db = database(&[Outcome::Lost, Outcome::Lost, Outcome::Lost], false);
-        let step = TimeDelta::from_std(SEND_WINDOW).unwrap() / 4;
+        let step = delta(Bounds::DEFAULT.send_window) / 4;
         let outcome = cast(&db, midday(), step).await;
         assert!(sent(&db) < SENDS, "{}", sent(&db));
         assert!(matches!(outcome, Err(AppError::VoteUnconfirmed { .. })), "{outcome:?}");

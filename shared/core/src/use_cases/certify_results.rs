@@ -1,6 +1,6 @@
 //! Certifies an election's results (commission), as a job. A request is refused until
 //! voting has ended and no vote sent before the close can still commit
-//! ([`certifiable_from`]), and while a message waits in the event pipeline (its queues or
+//! ([`Bounds::certifiable_from`]), and while a message waits in the event pipeline (its queues or
 //! dead-letter queues). Then it starts a job: each ballot-box part is counted by a worker of
 //! its own ([`recount_part`]), and the worker that counts the last part adds the parts up,
 //! compares them with the results and, if they match, makes the results final with when
@@ -11,40 +11,24 @@
 
 use super::authorize;
 use crate::auth::{Caller, Role};
+use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartRecount};
-use crate::domain::election::{Election, ElectionStatus};
+use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
-use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore, OPERATION_BOUND};
+use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore};
 use crate::problem::{AppError, Code};
 use crate::projection::{certification_job, View};
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::time::Duration;
 
 pub const MAY: &[Role] = &[Role::Commission];
-
-/// How far the clocks of two functions may disagree. Lambda's clocks are kept by NTP to
-/// well under a second; this is the margin certification adds on top of the commit bound.
-pub const CLOCK_SKEW_MARGIN: Duration = Duration::from_secs(2);
-
-/// How long a job may go without a part counted before a request sends the parts left
-/// again: longer than a worker may run (`recount-part`'s timeout, 300 s in the template),
-/// so a part still not counted by then was lost (its worker stopped, its message set aside).
-pub const STALL_AFTER: Duration = Duration::from_secs(360);
-
-/// The first moment an election's results may be certified: its close, plus the longest our
-/// code waits for a vote sent before the close ([`OPERATION_BOUND`]: no send starts after
-/// the close, and each is given up that long after it starts), plus [`CLOCK_SKEW_MARGIN`].
-/// A write that DynamoDB applies later still is caught by the projector as a late ballot.
-pub fn certifiable_from(election: &Election) -> DateTime<Utc> {
-    election.window.ends_at() + OPERATION_BOUND + CLOCK_SKEW_MARGIN
-}
 
 /// Starts a certification job, or answers the one under way or done.
 pub async fn certify_results(
     store: &(impl ElectionStore + BallotBox + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
+    bounds: &Bounds,
     caller: &Caller,
     election_id: &ElectionId,
 ) -> Result<CertificationJob, AppError> {
@@ -57,7 +41,9 @@ pub async fn certify_results(
     let previous = read_job(store, election_id).await?;
     match &previous {
         Some(job) if job.state == JobState::Certified => return Ok(job.clone()),
-        Some(job) if job.state == JobState::Recounting => return resume_if_stalled(store, bus, job.clone(), now).await,
+        Some(job) if job.state == JobState::Recounting => {
+            return resume_if_stalled(store, bus, bounds, job.clone(), now).await
+        }
         _ => {}
     }
     if election.window.status_at(now) != ElectionStatus::Closed {
@@ -66,7 +52,7 @@ pub async fn certify_results(
             "voting in this election has not ended",
         ));
     }
-    let from = certifiable_from(&election);
+    let from = bounds.certifiable_from(&election);
     if now < from {
         return Err(AppError::conflict(
             Code::NotCertifiable,
@@ -134,16 +120,18 @@ async fn send_parts(
     Ok(())
 }
 
-/// A job under way, as it stands; if no part has been counted for [`STALL_AFTER`], the
-/// parts not counted are sent again (a part counted twice is kept once).
+/// A job under way, as it stands; if no part has been counted for
+/// [`Bounds::recount_stall`], the parts not counted are sent again (a part counted twice is
+/// kept once).
 async fn resume_if_stalled(
     store: &impl ViewStore,
     bus: &impl EventBus,
+    bounds: &Bounds,
     job: CertificationJob,
     now: DateTime<Utc>,
 ) -> Result<CertificationJob, AppError> {
     let (job, left) = with_progress(store, job).await?;
-    if now - job.updated_at > chrono::Duration::from_std(STALL_AFTER).unwrap_or(chrono::Duration::MAX) {
+    if now - job.updated_at > delta(bounds.recount_stall) {
         tracing::warn!(election = %job.election_id, attempt = job.attempt, parts = left.len(), "certification stalled; sending its parts again");
         send_parts(store, bus, &job, left, now).await?;
     }

@@ -4,7 +4,7 @@
 
 use super::reply::{json, no_content, refusal, reply, with_location};
 use super::request::{caller, has_path_parameter, json_body, path_id};
-use crate::config::{Setting, Wiring};
+use crate::config::{Bound, Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::EventBridgeBus;
@@ -249,6 +249,8 @@ impl Route for CastVote {
         Setting::Table(Table::Participation),
         Setting::Table(Table::BallotBox),
         Setting::BallotSealKey,
+        Setting::Bound(Bound::Operation),
+        Setting::Bound(Bound::SendWindow),
     ];
     type Live = Deployed<Unused, KmsSealer>;
 
@@ -258,7 +260,7 @@ impl Route for CastVote {
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
-            cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), command).await
+            cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), app.bounds(), command).await
         };
         reply(StatusCode::CREATED, outcome.await)
     }
@@ -292,6 +294,9 @@ impl Route for CertifyResults {
         Setting::Table(Table::Dashboard),
         Setting::PipelineQueueUrls,
         Setting::RecountQueueUrl,
+        Setting::Bound(Bound::Operation),
+        Setting::Bound(Bound::ClockSkewMargin),
+        Setting::Bound(Bound::RecountStall),
     ];
     type Live = Deployed<EventBridgeBus>;
 
@@ -299,7 +304,8 @@ impl Route for CertifyResults {
         let outcome = async {
             let caller = caller_who_may(&req, certify_results::MAY)?;
             let election_id = path_id(&req, "electionId")?;
-            certify_results::certify_results(app.store(), app.bus(), app.clock(), &caller, &election_id).await
+            let (bus, clock, bounds) = (app.bus(), app.clock(), app.bounds());
+            certify_results::certify_results(app.store(), bus, clock, bounds, &caller, &election_id).await
         };
         match outcome.await {
             Ok(job) => {

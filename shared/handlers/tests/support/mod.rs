@@ -20,7 +20,9 @@ pub async fn aws_at(endpoint: &str) -> aws_config::SdkConfig {
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "test",
         ))
-        .timeout_config(adapters::aws::timeouts())
+        .timeout_config(adapters::aws::timeouts(
+            election_core::bounds::Bounds::DEFAULT.operation,
+        ))
         .endpoint_url(endpoint)
         .load()
         .await
