@@ -243,11 +243,11 @@ fn open_with(
 /// `Σ_k j^k C_k`: what `P(j)·G` must be.
 pub fn expected_share(j: u32, commitments: &Commitments) -> RistrettoPoint {
     let x = scalar_of(j.into());
-    let powers = std::iter::successors(Some(Scalar::ONE), |p| Some(p * x));
-    RistrettoPoint::vartime_multiscalar_mul(
-        powers.take(commitments.coefficients.len()),
-        commitments.coefficients.iter().map(|c| *c.point()),
-    )
+    // dalek's multiscalar multiplication wants exact lengths: collect the powers.
+    let powers: Vec<Scalar> = std::iter::successors(Some(Scalar::ONE), |p| Some(p * x))
+        .take(commitments.coefficients.len())
+        .collect();
+    RistrettoPoint::vartime_multiscalar_mul(powers, commitments.coefficients.iter().map(|c| *c.point()))
 }
 
 fn complaint_challenge(q: &Digest, j: u32, i: u32, x: &Point, e: &Point, s: &Point, a: &Point, b: &Point) -> Scalar {
@@ -615,5 +615,107 @@ pub fn share_matches(share: &SecretShare, commitments: &[Commitments]) -> Result
 impl std::fmt::Debug for SecretShare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SecretShare {{ index: {}, .. }}", self.index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Candidate;
+    use crate::randomness::Seeded;
+
+    fn setup(n: u32) -> (Vec<Trustee>, Vec<TrusteePublic>, Digest, Seeded) {
+        let mut rng = Seeded::new(b"ceremony tests");
+        let trustees: Vec<Trustee> = (1..=n).map(|i| Trustee::new(i, &mut rng)).collect();
+        let publics: Vec<TrusteePublic> = trustees.iter().map(Trustee::public).collect();
+        let manifest = Manifest {
+            election_id: "e".into(),
+            candidates: vec![
+                Candidate {
+                    id: "a".into(),
+                    name: "A".into(),
+                },
+                Candidate {
+                    id: "b".into(),
+                    name: "B".into(),
+                },
+            ],
+        };
+        let q = base_hash(&manifest, &Parameters::new(n, 2), &publics);
+        (trustees, publics, q, rng)
+    }
+
+    #[test]
+    fn an_honest_ceremony_gives_shares_that_match_their_public_shares() {
+        let (trustees, _, _, mut rng) = setup(3);
+        let manifest = Manifest {
+            election_id: "e".into(),
+            candidates: vec![
+                Candidate {
+                    id: "a".into(),
+                    name: "A".into(),
+                },
+                Candidate {
+                    id: "b".into(),
+                    name: "B".into(),
+                },
+            ],
+        };
+        let (ceremony, shares) = run(&manifest, &Parameters::new(3, 2), &trustees, &mut rng).unwrap();
+        for share in &shares {
+            share_matches(share, &ceremony.commitments).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_share_that_does_not_match_its_commitments_is_refused_with_a_complaint() {
+        let (trustees, publics, q, mut rng) = setup(3);
+        let (_, published) = trustees[0].commit(&q, 2, &mut rng);
+        let (other_poly, _) = trustees[0].commit(&q, 2, &mut rng.scoped("again/"));
+        let env = trustees[0].seal_share(&q, &other_poly, &publics[1], &mut rng);
+        let complaint = trustees[1]
+            .open_share(&q, &env, &publics[0], &published, &mut rng)
+            .unwrap_err();
+        assert_eq!((complaint.complainer, complaint.accused), (2, 1));
+        assert!(complaint.reason.contains("commitments"));
+        assert_eq!(
+            judge(&q, &complaint, &publics[1], &publics[0], &published),
+            Fault::Accused
+        );
+        // A tampered complaint proves nothing.
+        let mut tampered = complaint.clone();
+        tampered.shared = publics[2].receiving_key;
+        assert_eq!(judge(&q, &tampered, &publics[1], &publics[0], &published), Fault::Void);
+    }
+
+    #[test]
+    fn a_false_complaint_names_the_complainer() {
+        let (trustees, publics, q, mut rng) = setup(3);
+        let (poly, published) = trustees[0].commit(&q, 2, &mut rng);
+        let env = trustees[0].seal_share(&q, &poly, &publics[2], &mut rng);
+        assert!(trustees[2]
+            .open_share(&q, &env, &publics[0], &published, &mut rng)
+            .is_ok());
+        let shared = Point::new(trustees[2].receiving.secret() * env.ephemeral.point());
+        let lie = trustees[2].complain(&q, &env, shared, "lie".into(), &mut rng);
+        assert_eq!(judge(&q, &lie, &publics[2], &publics[0], &published), Fault::Complainer);
+    }
+
+    #[test]
+    fn identity_constant_terms_and_an_identity_joint_key_are_refused() {
+        let (trustees, publics, q, mut rng) = setup(2);
+        let (_, mut a) = trustees[0].commit(&q, 2, &mut rng);
+        let (_, mut b) = trustees[1].commit(&q, 2, &mut rng);
+        verify_commitments(&q, 2, &publics[0], &a).unwrap();
+        b.coefficients[0] = Point::new(-a.coefficients[0].point());
+        assert!(matches!(
+            joint_key(&[a.clone(), b]),
+            Err(Error::Check { check: "V8", .. })
+        ));
+        a.coefficients[0] = Point::new(RistrettoPoint::default());
+        assert!(matches!(
+            verify_commitments(&q, 2, &publics[0], &a),
+            Err(Error::Check { check: "V5", .. })
+        ));
     }
 }

@@ -209,3 +209,18 @@ pub fn counts(combined: &[RistrettoPoint], table: &BabyGiant) -> Result<Vec<u64>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lagrange_coefficients_interpolate_at_zero_for_any_subset() {
+        // P(x) = 5 + 3x + 2x²: any 3 points give P(0).
+        let p = |x: u64| scalar_of(5 + 3 * x + 2 * x * x);
+        for present in [[1u32, 2, 3], [1, 3, 5], [2, 4, 5]] {
+            let at_zero: Scalar = present.iter().map(|i| lagrange(&present, *i) * p((*i).into())).sum();
+            assert_eq!(at_zero, scalar_of(5));
+        }
+    }
+}
