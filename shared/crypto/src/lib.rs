@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod proofs;
 pub mod randomness;
 pub mod record;
+pub mod simulation;
 pub mod tally;
 pub mod verify;
 

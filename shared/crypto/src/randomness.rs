@@ -15,6 +15,10 @@ pub trait Randomness {
     fn scalar(&mut self, label: &str) -> Scalar;
     /// 16 random bytes (a ballot id).
     fn id(&mut self, label: &str) -> [u8; 16];
+    /// The source for one sub-task whose labels are relative (e.g. `ballot/3/` for a ballot's).
+    fn scoped(&self, prefix: &str) -> Self
+    where
+        Self: Sized;
 }
 
 /// Production randomness: 64 bytes from the operating system, wide-reduced (negligible bias).
@@ -38,6 +42,10 @@ impl Randomness for OsRandomness {
         OsRng.fill_bytes(&mut id);
         id
     }
+
+    fn scoped(&self, _prefix: &str) -> Self {
+        OsRandomness
+    }
 }
 
 /// Test-vector randomness (spec 12): `derive(label, k) = H("ee1/test-vector", seed, label, u64(k))`.
@@ -52,14 +60,6 @@ impl Seeded {
         Seeded {
             seed: seed.to_vec(),
             prefix: String::new(),
-        }
-    }
-
-    /// The same seed, with labels prefixed (e.g. `ballot/3/` for one ballot's draws).
-    pub fn scoped(&self, prefix: &str) -> Self {
-        Seeded {
-            seed: self.seed.clone(),
-            prefix: format!("{}{prefix}", self.prefix),
         }
     }
 
@@ -85,5 +85,13 @@ impl Randomness for Seeded {
         let mut id = [0u8; 16];
         id.copy_from_slice(&self.derive(label, 0)[..16]);
         id
+    }
+
+    /// The same seed, with labels prefixed.
+    fn scoped(&self, prefix: &str) -> Self {
+        Seeded {
+            seed: self.seed.clone(),
+            prefix: format!("{}{prefix}", self.prefix),
+        }
     }
 }

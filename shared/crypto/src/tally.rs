@@ -155,7 +155,7 @@ pub fn recompute(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> R
 mod tests {
     use super::*;
     use crate::ballot::{encrypt, tests::context};
-    use crate::randomness::Seeded;
+    use crate::randomness::{Randomness, Seeded};
 
     #[test]
     fn a_copied_ballot_is_refused() {
