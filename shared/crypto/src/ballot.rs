@@ -78,27 +78,17 @@ impl BallotSecrets {
     }
 }
 
-fn range_challenge(
-    ctx: &Context,
-    id: &BallotId,
-    j: usize,
-    alpha: &Point,
-    beta: &Point,
-    a0: &Point,
-    b0: &Point,
-    a1: &Point,
-    b1: &Point,
-) -> Scalar {
-    Framed::new("ee1/range")
-        .digest_field(&ctx.extended_base_hash)
-        .bytes(&id.0)
-        .u64(j as u64)
-        .point(alpha)
-        .point(beta)
-        .point(a0)
-        .point(b0)
-        .point(a1)
-        .point(b1)
+/// `Hs("ee1/range", Q̄, id, u64(j), α, β, a0, b0, a1, b1)`: `points` in that order.
+fn range_challenge(ctx: &Context, id: &BallotId, j: usize, points: [&Point; 6]) -> Scalar {
+    points
+        .iter()
+        .fold(
+            Framed::new("ee1/range")
+                .digest_field(&ctx.extended_base_hash)
+                .bytes(&id.0)
+                .u64(j as u64),
+            |h, p| h.point(p),
+        )
         .challenge()
 }
 
@@ -177,7 +167,7 @@ fn encrypt_one(
         v: rng.scalar(&format!("range/{j}/v")),
     };
     let proof = prove_range(&alpha, &beta, k, r, vote, nonces, |a0, b0, a1, b1| {
-        range_challenge(ctx, id, j, &alpha, &beta, a0, b0, a1, b1)
+        range_challenge(ctx, id, j, [&alpha, &beta, a0, b0, a1, b1])
     });
     Ciphertext { alpha, beta, proof }
 }
@@ -245,7 +235,7 @@ pub fn verify(ctx: &Context, ballot: &Ballot) -> Result<(), Error> {
         })?;
         ensure(
             verify_range(&c.proof, &c.alpha, &c.beta, k, |a0, b0, a1, b1| {
-                range_challenge(ctx, id, j, &c.alpha, &c.beta, a0, b0, a1, b1)
+                range_challenge(ctx, id, j, [&c.alpha, &c.beta, a0, b0, a1, b1])
             }),
             "V13",
             || format!("ballot {}: 0/1 proof {j} fails", name()),

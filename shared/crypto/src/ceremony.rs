@@ -250,16 +250,14 @@ pub fn expected_share(j: u32, commitments: &Commitments) -> RistrettoPoint {
     RistrettoPoint::vartime_multiscalar_mul(powers, commitments.coefficients.iter().map(|c| *c.point()))
 }
 
-fn complaint_challenge(q: &Digest, j: u32, i: u32, x: &Point, e: &Point, s: &Point, a: &Point, b: &Point) -> Scalar {
-    Framed::new("ee1/complaint")
-        .digest_field(q)
-        .u64(j.into())
-        .u64(i.into())
-        .point(x)
-        .point(e)
-        .point(s)
-        .point(a)
-        .point(b)
+/// `Hs("ee1/complaint", Q, u64(j), u64(i), X_j, E, S, a, b)`: `points` in that order.
+fn complaint_challenge(q: &Digest, j: u32, i: u32, points: [&Point; 5]) -> Scalar {
+    points
+        .iter()
+        .fold(
+            Framed::new("ee1/complaint").digest_field(q).u64(j.into()).u64(i.into()),
+            |h, p| h.point(p),
+        )
         .challenge()
 }
 
@@ -381,7 +379,7 @@ impl Trustee {
         sender: &TrusteePublic,
         commitments: &Commitments,
         rng: &mut impl Randomness,
-    ) -> Result<Zeroizing<Scalar>, Complaint> {
+    ) -> Result<Zeroizing<Scalar>, Box<Complaint>> {
         let shared = Point::new(self.receiving.secret() * env.ephemeral.point());
         let opened = if env.recipient != self.index || env.sender != sender.index || commitments.trustee != sender.index
         {
@@ -391,7 +389,7 @@ impl Trustee {
                 .map_err(|e| e.to_string())
                 .and_then(|_| open_with(q, env, &shared, commitments))
         };
-        opened.map_err(|reason| self.complain(q, env, shared, reason, rng))
+        opened.map_err(|reason| Box::new(self.complain(q, env, shared, reason, rng)))
     }
 
     fn complain(
@@ -406,7 +404,7 @@ impl Trustee {
         let u = rng.scalar(&format!("trustee/{j}/complaint/{i}/u"));
         let x = *self.receiving.public();
         let proof = prove_dleq(self.receiving.secret(), env.ephemeral.point(), u, |a, b| {
-            complaint_challenge(q, j, i, &x, &env.ephemeral, &shared, a, b)
+            complaint_challenge(q, j, i, [&x, &env.ephemeral, &shared, a, b])
         });
         let msg = complaint_message(q, j, env, &shared, &proof);
         let signature = self.signing.sign(&msg, rng, &format!("trustee/{j}/sign/complaint/{i}"));
@@ -452,11 +450,7 @@ pub fn judge(
                 q,
                 j,
                 i,
-                &complainer.receiving_key,
-                &env.ephemeral,
-                &complaint.shared,
-                a,
-                b,
+                [&complainer.receiving_key, &env.ephemeral, &complaint.shared, a, b],
             )
         },
     );

@@ -41,30 +41,18 @@ pub struct Decryption {
     pub partials: Vec<PartialDecryption>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn partial_challenge(
-    qbar: &Digest,
-    d: &Digest,
-    i: u32,
-    j: usize,
-    ki: &Point,
-    a: &Point,
-    b: &Point,
-    m: &Point,
-    ca: &Point,
-    cb: &Point,
-) -> Scalar {
-    Framed::new("ee1/partial")
-        .digest_field(qbar)
-        .digest_field(d)
-        .u64(i.into())
-        .u64(j as u64)
-        .point(ki)
-        .point(a)
-        .point(b)
-        .point(m)
-        .point(ca)
-        .point(cb)
+/// `Hs("ee1/partial", Q̄, D, u64(i), u64(j), K_i, A_j, B_j, M_{i,j}, a, b)`: `points` in that order.
+fn partial_challenge(qbar: &Digest, d: &Digest, i: u32, j: usize, points: [&Point; 6]) -> Scalar {
+    points
+        .iter()
+        .fold(
+            Framed::new("ee1/partial")
+                .digest_field(qbar)
+                .digest_field(d)
+                .u64(i.into())
+                .u64(j as u64),
+            |h, p| h.point(p),
+        )
         .challenge()
 }
 
@@ -91,12 +79,7 @@ pub fn partial_decrypt(
                     &tally.cast_digest,
                     i,
                     j,
-                    public_share,
-                    &e.a,
-                    &e.b,
-                    &m,
-                    ca,
-                    cb,
+                    [public_share, &e.a, &e.b, &m, ca, cb],
                 )
             });
             PartialShare { m, proof }
@@ -127,12 +110,7 @@ pub fn verify_partial(ctx: &Context, tally: &EncryptedTally, p: &PartialDecrypti
                     &tally.cast_digest,
                     i,
                     j,
-                    &p.public_share,
-                    &e.a,
-                    &e.b,
-                    &s.m,
-                    ca,
-                    cb,
+                    [&p.public_share, &e.a, &e.b, &s.m, ca, cb],
                 )
             }),
             "V22",
