@@ -1,0 +1,381 @@
+//! Ballots (spec 7): one exponential-ElGamal ciphertext per candidate with a 0/1 proof each,
+//! a sum proof binding all of them (exactly one choice: no blank vote), the tracking code, and
+//! the Benaloh challenge's reveal and its check.
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{ensure, Error};
+use crate::group::Point;
+use crate::hash::{Digest, Framed};
+use crate::proofs::{prove_dleq, prove_range, verify_dleq, verify_range, CompactProof, RangeNonces, RangeProof};
+use crate::randomness::Randomness;
+
+/// What every ballot operation needs: the joint key, the extended base hash `Q̄`, and `m`.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub joint_key: Point,
+    pub extended_base_hash: Digest,
+    pub candidates: usize,
+}
+
+/// 16 random bytes chosen by the voting device; a proof's position "which ballot".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BallotId(#[serde(with = "crate::group::bytes_hex")] pub [u8; 16]);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ciphertext {
+    pub alpha: Point,
+    pub beta: Point,
+    pub proof: RangeProof,
+}
+
+/// An encrypted ballot as published (spec 9.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ballot {
+    pub ballot_id: BallotId,
+    pub tracking_code: Digest,
+    pub ciphertexts: Vec<Ciphertext>,
+    pub sum_proof: CompactProof,
+}
+
+/// A Benaloh reveal: the choices and the nonces of a challenged ballot (spec 7.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reveal {
+    pub choices: Vec<u8>,
+    #[serde(with = "crate::group::scalars_hex")]
+    pub nonces: Vec<Scalar>,
+}
+
+/// A spoiled ballot with its reveal, as published (spec 9.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoiledBallot {
+    pub ballot: Ballot,
+    pub reveal: Reveal,
+}
+
+/// What the device keeps until the voter casts (then drops: wiped) or challenges (then reveals).
+pub struct BallotSecrets {
+    choices: Zeroizing<Vec<u8>>,
+    nonces: Zeroizing<Vec<Scalar>>,
+}
+
+impl BallotSecrets {
+    /// The Benaloh challenge: the ballot becomes spoiled and these values are published.
+    pub fn reveal(self) -> Reveal {
+        Reveal {
+            choices: self.choices.to_vec(),
+            nonces: self.nonces.to_vec(),
+        }
+    }
+}
+
+/// `Hs("ee1/range", Q̄, id, u64(j), α, β, a0, b0, a1, b1)`: `points` in that order.
+fn range_challenge(ctx: &Context, id: &BallotId, j: usize, points: [&Point; 6]) -> Scalar {
+    points
+        .iter()
+        .fold(
+            Framed::new("ee1/range")
+                .digest_field(&ctx.extended_base_hash)
+                .bytes(&id.0)
+                .u64(j as u64),
+            |h, p| h.point(p),
+        )
+        .challenge()
+}
+
+fn sum_challenge(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], a: &Point, b: &Point) -> Scalar {
+    let pairs: Vec<u8> = ciphertexts
+        .iter()
+        .flat_map(|c| [*c.alpha.bytes(), *c.beta.bytes()].concat())
+        .collect();
+    Framed::new("ee1/sum")
+        .digest_field(&ctx.extended_base_hash)
+        .bytes(&id.0)
+        .u64(ciphertexts.len() as u64)
+        .bytes(&pairs)
+        .point(a)
+        .point(b)
+        .challenge()
+}
+
+/// `H("ee1/ballot", Q̄, id, u64(m), [α ‖ β ‖ c0 ‖ c1 ‖ v0 ‖ v1 ...], c ‖ v)` (spec 7.2).
+pub fn tracking_code(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], sum_proof: &CompactProof) -> Digest {
+    let body: Vec<u8> = ciphertexts
+        .iter()
+        .flat_map(|c| {
+            let p = &c.proof;
+            [
+                *c.alpha.bytes(),
+                *c.beta.bytes(),
+                *p.c0.as_bytes(),
+                *p.c1.as_bytes(),
+                *p.v0.as_bytes(),
+                *p.v1.as_bytes(),
+            ]
+            .concat()
+        })
+        .collect();
+    Framed::new("ee1/ballot")
+        .digest_field(&ctx.extended_base_hash)
+        .bytes(&id.0)
+        .u64(ciphertexts.len() as u64)
+        .bytes(&body)
+        .bytes(&[*sum_proof.c.as_bytes(), *sum_proof.v.as_bytes()].concat())
+        .digest()
+}
+
+/// The first 80 bits of a tracking code in base32 (RFC 4648), 4 groups of 4: `MFRG-GZDF-MZTW-Q2LK`.
+pub fn short_code(code: &Digest) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bits = code.0[..10].iter().fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+    let chars: Vec<char> = (0..16)
+        .map(|k| ALPHABET[((bits >> (75 - 5 * k)) & 31) as usize] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|g| g.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Encrypts one ciphertext with its 0/1 proof, drawing the proof's randomness.
+fn encrypt_one(
+    ctx: &Context,
+    id: &BallotId,
+    j: usize,
+    vote: bool,
+    r: &Scalar,
+    rng: &mut impl Randomness,
+) -> Ciphertext {
+    let k = ctx.joint_key.point();
+    let v = Scalar::from(u8::from(vote));
+    // Constant-time multiplications: r and v are secret.
+    let alpha = Point::new(r * RISTRETTO_BASEPOINT_TABLE);
+    let beta = Point::new(&v * RISTRETTO_BASEPOINT_TABLE + r * k);
+    let nonces = RangeNonces {
+        u: rng.scalar(&format!("range/{j}/u")),
+        c: rng.scalar(&format!("range/{j}/c")),
+        v: rng.scalar(&format!("range/{j}/v")),
+    };
+    let proof = prove_range(&alpha, &beta, k, r, vote, nonces, |a0, b0, a1, b1| {
+        range_challenge(ctx, id, j, [&alpha, &beta, a0, b0, a1, b1])
+    });
+    Ciphertext { alpha, beta, proof }
+}
+
+/// Encrypts 0/1 choices and draws the nonces; no check on their sum (the caller's job).
+fn encrypt_choices(
+    ctx: &Context,
+    id: &BallotId,
+    choices: &[u8],
+    rng: &mut impl Randomness,
+) -> (Vec<Ciphertext>, Zeroizing<Vec<Scalar>>) {
+    let nonces: Zeroizing<Vec<Scalar>> =
+        Zeroizing::new((0..choices.len()).map(|j| rng.scalar(&format!("nonce/{j}"))).collect());
+    let ciphertexts = choices
+        .iter()
+        .zip(nonces.iter())
+        .enumerate()
+        .map(|(j, (v, r))| encrypt_one(ctx, id, j, *v == 1, r, rng))
+        .collect();
+    (ciphertexts, nonces)
+}
+
+/// Encrypts a vote for candidate position `choice` with every proof; the secrets allow a
+/// Benaloh reveal. Labels drawn (spec 12, under the caller's scope): `id`, `nonce/{j}`,
+/// `range/{j}/u|c|v`, `sum/u`.
+pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Result<(Ballot, BallotSecrets), Error> {
+    if choice >= ctx.candidates {
+        return Err(Error::Usage(format!("no candidate at position {choice}")));
+    }
+    let id = BallotId(rng.id("id"));
+    let choices: Zeroizing<Vec<u8>> = Zeroizing::new((0..ctx.candidates).map(|j| u8::from(j == choice)).collect());
+    let (ciphertexts, nonces) = encrypt_choices(ctx, &id, &choices, rng);
+    let mut total: Scalar = nonces.iter().sum();
+    let u = rng.scalar("sum/u");
+    let sum_proof = prove_dleq(&total, ctx.joint_key.point(), u, |a, b| {
+        sum_challenge(ctx, &id, &ciphertexts, a, b)
+    });
+    total.zeroize();
+    let tracking_code = tracking_code(ctx, &id, &ciphertexts, &sum_proof);
+    let ballot = Ballot {
+        ballot_id: id,
+        tracking_code,
+        ciphertexts,
+        sum_proof,
+    };
+    Ok((ballot, BallotSecrets { choices, nonces }))
+}
+
+/// V12–V15 for one ballot (its own part of V15: the tracking code).
+pub fn verify(ctx: &Context, ballot: &Ballot) -> Result<(), Error> {
+    let id = &ballot.ballot_id;
+    let name = || hex::encode(id.0);
+    ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {
+        format!(
+            "ballot {}: {} ciphertexts for {} candidates",
+            name(),
+            ballot.ciphertexts.len(),
+            ctx.candidates
+        )
+    })?;
+    let k = ctx.joint_key.point();
+    for (j, c) in ballot.ciphertexts.iter().enumerate() {
+        ensure(!c.alpha.is_identity(), "V12", || {
+            format!("ballot {}: alpha {j} is the identity", name())
+        })?;
+        ensure(
+            verify_range(&c.proof, &c.alpha, &c.beta, k, |a0, b0, a1, b1| {
+                range_challenge(ctx, id, j, [&c.alpha, &c.beta, a0, b0, a1, b1])
+            }),
+            "V13",
+            || format!("ballot {}: 0/1 proof {j} fails", name()),
+        )?;
+    }
+    let alpha_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.alpha.point()).sum();
+    let beta_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.beta.point()).sum();
+    let beta_minus_g = beta_sum - Point::generator().point();
+    ensure(
+        verify_dleq(&ballot.sum_proof, &alpha_sum, k, &beta_minus_g, |a, b| {
+            sum_challenge(ctx, id, &ballot.ciphertexts, a, b)
+        }),
+        "V14",
+        || format!("ballot {}: sum proof fails", name()),
+    )?;
+    ensure(
+        tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
+        "V15",
+        || format!("ballot {}: tracking code does not recompute", name()),
+    )
+}
+
+/// V18: recompute every ciphertext from its nonce and choice.
+pub fn check_reveal(ctx: &Context, ballot: &Ballot, reveal: &Reveal) -> Result<(), Error> {
+    let name = || hex::encode(ballot.ballot_id.0);
+    let m = ctx.candidates;
+    ensure(
+        reveal.choices.len() == m && reveal.nonces.len() == m && ballot.ciphertexts.len() == m,
+        "V18",
+        || format!("spoiled ballot {}: reveal does not have {m} choices and nonces", name()),
+    )?;
+    ensure(
+        reveal.choices.iter().all(|v| *v <= 1) && reveal.choices.iter().map(|v| u32::from(*v)).sum::<u32>() == 1,
+        "V18",
+        || format!("spoiled ballot {}: choices are not one 1 and zeros", name()),
+    )?;
+    for (j, ((c, v), r)) in ballot
+        .ciphertexts
+        .iter()
+        .zip(&reveal.choices)
+        .zip(&reveal.nonces)
+        .enumerate()
+    {
+        ensure(*r != Scalar::ZERO, "V18", || {
+            format!("spoiled ballot {}: nonce {j} is zero", name())
+        })?;
+        let alpha = RistrettoPoint::mul_base(r);
+        let beta = RistrettoPoint::mul_base(&Scalar::from(*v)) + r * ctx.joint_key.point();
+        ensure(alpha == *c.alpha.point() && beta == *c.beta.point(), "V18", || {
+            format!("spoiled ballot {}: ciphertext {j} does not match its reveal", name())
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::randomness::Seeded;
+
+    pub(crate) fn context(candidates: usize) -> Context {
+        let mut rng = Seeded::new(b"ballot tests");
+        Context {
+            joint_key: Point::new(RistrettoPoint::mul_base(&rng.scalar("key"))),
+            extended_base_hash: Framed::new("qbar").digest(),
+            candidates,
+        }
+    }
+
+    #[test]
+    fn an_honest_ballot_verifies_and_its_reveal_checks() {
+        let ctx = context(5);
+        let mut rng = Seeded::new(b"b");
+        let (ballot, secrets) = encrypt(&ctx, 3, &mut rng).unwrap();
+        verify(&ctx, &ballot).unwrap();
+        let reveal = secrets.reveal();
+        assert_eq!(reveal.choices, vec![0, 0, 0, 1, 0]);
+        check_reveal(&ctx, &ballot, &reveal).unwrap();
+    }
+
+    #[test]
+    fn a_wrong_reveal_fails() {
+        let ctx = context(5);
+        let (ballot, secrets) = encrypt(&ctx, 1, &mut Seeded::new(b"b")).unwrap();
+        let honest = secrets.reveal();
+        // The device claims another choice.
+        let mut other = honest.clone();
+        other.choices = vec![1, 0, 0, 0, 0];
+        assert!(matches!(
+            check_reveal(&ctx, &ballot, &other),
+            Err(Error::Check { check: "V18", .. })
+        ));
+        // Or another nonce.
+        let mut nonce = honest.clone();
+        nonce.nonces[2] += Scalar::ONE;
+        assert!(check_reveal(&ctx, &ballot, &nonce).is_err());
+    }
+
+    #[test]
+    fn choices_summing_to_2_with_a_copied_sum_proof_fail() {
+        let ctx = context(5);
+        let mut rng = Seeded::new(b"b");
+        let (valid, _) = encrypt(&ctx, 0, &mut rng).unwrap();
+        let id = BallotId([7; 16]);
+        let (ciphertexts, _) = encrypt_choices(&ctx, &id, &[1, 1, 0, 0, 0], &mut rng);
+        let sum_proof = valid.sum_proof;
+        let forged = Ballot {
+            ballot_id: id,
+            tracking_code: tracking_code(&ctx, &id, &ciphertexts, &sum_proof),
+            ciphertexts,
+            sum_proof,
+        };
+        assert!(matches!(verify(&ctx, &forged), Err(Error::Check { check: "V14", .. })));
+    }
+
+    #[test]
+    fn an_identity_alpha_and_a_changed_ciphertext_are_refused() {
+        let ctx = context(3);
+        let (ballot, _) = encrypt(&ctx, 2, &mut Seeded::new(b"b")).unwrap();
+        let mut zero = ballot.clone();
+        zero.ciphertexts[1].alpha = Point::new(RistrettoPoint::default());
+        assert!(matches!(verify(&ctx, &zero), Err(Error::Check { check: "V12", .. })));
+        let mut swapped = ballot.clone();
+        swapped.ciphertexts.swap(0, 1);
+        assert!(matches!(verify(&ctx, &swapped), Err(Error::Check { check: "V13", .. })));
+        let mut code = ballot;
+        code.tracking_code.0[0] ^= 1;
+        assert!(matches!(verify(&ctx, &code), Err(Error::Check { check: "V15", .. })));
+    }
+
+    #[test]
+    fn a_blank_vote_cannot_be_encrypted() {
+        assert!(encrypt(&context(3), 3, &mut Seeded::new(b"b")).is_err());
+    }
+
+    #[test]
+    fn short_code_is_16_base32_characters_in_groups() {
+        let mut d = Digest([0; 64]);
+        d.0[..10].copy_from_slice(b"abcdefghij");
+        // RFC 4648: BASE32("abcdefghij") = "MFRGGZDFMZTWQ2LK".
+        assert_eq!(short_code(&d), "MFRG-GZDF-MZTW-Q2LK");
+    }
+}

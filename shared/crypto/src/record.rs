@@ -1,0 +1,280 @@
+//! The published election record (spec 9, 10): serde types matching the JSON, the layout in
+//! chunk files of at most 10,000 ballots, writing and reading a record directory.
+
+use std::fs;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::{Ballot, Context, SpoiledBallot};
+use crate::ceremony::{base_hash, Ceremony, TrusteePublic};
+use crate::decryption::Decryption;
+use crate::error::{fail, Error};
+use crate::hash::Digest;
+use crate::manifest::{Manifest, Parameters};
+use crate::tally::{digests, EncryptedTally, List, TallyEntry, CHUNK_SIZE};
+
+pub const FORMAT: &str = "ee1";
+
+/// `election.json` (spec 9.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionFile {
+    pub format: String,
+    pub manifest: Manifest,
+    pub parameters: Parameters,
+    pub manifest_hash: Digest,
+    pub base_hash: Digest,
+    pub trustees: Vec<TrusteePublic>,
+    pub ceremony: Ceremony,
+}
+
+impl ElectionFile {
+    pub fn new(manifest: Manifest, parameters: Parameters, trustees: Vec<TrusteePublic>, ceremony: Ceremony) -> Self {
+        ElectionFile {
+            format: FORMAT.into(),
+            manifest_hash: manifest.hash(),
+            base_hash: base_hash(&manifest, &parameters, &trustees),
+            manifest,
+            parameters,
+            trustees,
+            ceremony,
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        Context {
+            joint_key: self.ceremony.joint_key,
+            extended_base_hash: self.ceremony.extended_base_hash,
+            candidates: self.manifest.candidates.len(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkRef {
+    pub file: String,
+    pub count: u64,
+    pub digest: Digest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListIndex {
+    pub count: u64,
+    pub digest: Digest,
+    pub chunks: Vec<ChunkRef>,
+}
+
+/// `index.json` (spec 9.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    pub chunk_size: u64,
+    pub cast: ListIndex,
+    pub spoiled: ListIndex,
+}
+
+/// `ballots/cast-NNNNNN.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastChunk {
+    pub kind: String,
+    pub chunk: u64,
+    pub ballots: Vec<Ballot>,
+}
+
+/// `ballots/spoiled-NNNNNN.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoiledChunk {
+    pub kind: String,
+    pub chunk: u64,
+    pub ballots: Vec<SpoiledBallot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultEntry {
+    pub candidate: String,
+    pub count: u64,
+}
+
+/// `tally.json` (spec 9.5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyFile {
+    pub cast_count: u64,
+    pub cast_digest: Digest,
+    pub encrypted_tally: Vec<TallyEntry>,
+    pub decryption: Decryption,
+    pub result: Vec<ResultEntry>,
+}
+
+impl TallyFile {
+    pub fn new(tally: &EncryptedTally, decryption: Decryption, manifest: &Manifest, counts: &[u64]) -> Self {
+        TallyFile {
+            cast_count: tally.cast_count,
+            cast_digest: tally.cast_digest,
+            encrypted_tally: tally.entries.clone(),
+            decryption,
+            result: manifest
+                .candidates
+                .iter()
+                .zip(counts)
+                .map(|(c, n)| ResultEntry {
+                    candidate: c.id.clone(),
+                    count: *n,
+                })
+                .collect(),
+        }
+    }
+
+    /// The tally as a trustee sees it, read back from the record.
+    pub fn encrypted(&self) -> EncryptedTally {
+        EncryptedTally {
+            entries: self.encrypted_tally.clone(),
+            cast_count: self.cast_count,
+            cast_digest: self.cast_digest,
+        }
+    }
+}
+
+/// The whole record in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub election: ElectionFile,
+    pub index: Index,
+    pub cast: Vec<CastChunk>,
+    pub spoiled: Vec<SpoiledChunk>,
+    pub tally: TallyFile,
+}
+
+/// `ballots/cast-000042.json`.
+pub fn chunk_file(list: List, chunk: usize) -> String {
+    let kind = match list {
+        List::Cast => "cast",
+        List::Spoiled => "spoiled",
+    };
+    format!("ballots/{kind}-{chunk:06}.json")
+}
+
+fn list_index<'a>(qbar: &Digest, list: List, ballots: impl ExactSizeIterator<Item = &'a Ballot>) -> ListIndex {
+    let count = ballots.len() as u64;
+    let (chunk_digests, digest) = digests(qbar, list, ballots);
+    let chunks = chunk_digests
+        .into_iter()
+        .enumerate()
+        .map(|(q, d)| ChunkRef {
+            file: chunk_file(list, q),
+            count: (count - (q * CHUNK_SIZE) as u64).min(CHUNK_SIZE as u64),
+            digest: d,
+        })
+        .collect();
+    ListIndex { count, digest, chunks }
+}
+
+impl Record {
+    /// Lays the ballots out in chunks of `CHUNK_SIZE` and computes the index.
+    pub fn build(election: ElectionFile, cast: Vec<Ballot>, spoiled: Vec<SpoiledBallot>, tally: TallyFile) -> Self {
+        let qbar = election.ceremony.extended_base_hash;
+        let index = Index {
+            chunk_size: CHUNK_SIZE as u64,
+            cast: list_index(&qbar, List::Cast, cast.iter()),
+            spoiled: list_index(&qbar, List::Spoiled, spoiled.iter().map(|s| &s.ballot)),
+        };
+        let cast = cast
+            .chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(q, b)| CastChunk {
+                kind: "cast".into(),
+                chunk: q as u64,
+                ballots: b.to_vec(),
+            })
+            .collect();
+        let spoiled = spoiled
+            .chunks(CHUNK_SIZE)
+            .enumerate()
+            .map(|(q, b)| SpoiledChunk {
+                kind: "spoiled".into(),
+                chunk: q as u64,
+                ballots: b.to_vec(),
+            })
+            .collect();
+        Record {
+            election,
+            index,
+            cast,
+            spoiled,
+            tally,
+        }
+    }
+
+    pub fn cast_ballots(&self) -> impl Iterator<Item = &Ballot> {
+        self.cast.iter().flat_map(|c| &c.ballots)
+    }
+
+    pub fn spoiled_ballots(&self) -> impl Iterator<Item = &SpoiledBallot> {
+        self.spoiled.iter().flat_map(|c| &c.ballots)
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<(), Error> {
+        fs::create_dir_all(dir.join("ballots")).map_err(io)?;
+        write_json(&dir.join("election.json"), &self.election)?;
+        write_json(&dir.join("index.json"), &self.index)?;
+        for (c, r) in self.cast.iter().zip(&self.index.cast.chunks) {
+            write_json(&dir.join(&r.file), c)?;
+        }
+        for (c, r) in self.spoiled.iter().zip(&self.index.spoiled.chunks) {
+            write_json(&dir.join(&r.file), c)?;
+        }
+        write_json(&dir.join("tally.json"), &self.tally)
+    }
+
+    /// Reads a record directory; only the chunk file names the spec allows are opened (V16).
+    pub fn read(dir: &Path) -> Result<Self, Error> {
+        let index: Index = read_json(&dir.join("index.json"))?;
+        let cast = read_chunks(dir, List::Cast, &index.cast)?;
+        let spoiled = read_chunks(dir, List::Spoiled, &index.spoiled)?;
+        Ok(Record {
+            election: read_json(&dir.join("election.json"))?,
+            index,
+            cast,
+            spoiled,
+            tally: read_json(&dir.join("tally.json"))?,
+        })
+    }
+}
+
+fn read_chunks<T: DeserializeOwned>(dir: &Path, list: List, index: &ListIndex) -> Result<Vec<T>, Error> {
+    index
+        .chunks
+        .iter()
+        .enumerate()
+        .map(|(q, r)| {
+            if r.file != chunk_file(list, q) {
+                return Err(fail("V16", format!("chunk {q} is named {:?}", r.file)));
+            }
+            read_json(&dir.join(&r.file))
+        })
+        .collect()
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Usage(e.to_string())
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    fs::write(
+        path,
+        serde_json::to_vec(value).map_err(|e| Error::Encoding(e.to_string()))?,
+    )
+    .map_err(io)
+}
+
+fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let bytes = fs::read(path).map_err(io)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Encoding(format!("{}: {e}", path.display())))
+}

@@ -1,0 +1,194 @@
+//! The encrypted tally (spec 8.1): componentwise sums of the cast ballots, the digests that
+//! bind a decryption to the exact list of cast ballots, and the recomputation a trustee does
+//! before it decrypts anything (every proof checked, copies refused).
+
+use std::collections::HashSet;
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::{self, Ballot, Context, SpoiledBallot};
+use crate::error::{ensure, Error};
+use crate::group::Point;
+use crate::hash::{Digest, Framed};
+
+/// At most this many ballots a chunk file (spec 10).
+pub const CHUNK_SIZE: usize = 10_000;
+
+/// `(A_j, B_j)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyEntry {
+    pub a: Point,
+    pub b: Point,
+}
+
+/// The tally a trustee decrypts: sums, the number of cast ballots and their digest `D`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncryptedTally {
+    pub entries: Vec<TallyEntry>,
+    pub cast_count: u64,
+    pub cast_digest: Digest,
+}
+
+/// Which list a digest covers (spec 8.1's tags).
+#[derive(Clone, Copy, Debug)]
+pub enum List {
+    Cast,
+    Spoiled,
+}
+
+impl List {
+    fn tags(self) -> (&'static str, &'static str) {
+        match self {
+            List::Cast => ("ee1/cast-chunk", "ee1/cast"),
+            List::Spoiled => ("ee1/spoiled-chunk", "ee1/spoiled"),
+        }
+    }
+}
+
+/// `H("ee1/cast-chunk", Q̄, u64(q), u64(c_q), [tracking codes])`.
+pub fn chunk_digest(qbar: &Digest, list: List, chunk: usize, codes: &[Digest]) -> Digest {
+    let body: Vec<u8> = codes.iter().flat_map(|c| c.0).collect();
+    Framed::new(list.tags().0)
+        .digest_field(qbar)
+        .u64(chunk as u64)
+        .u64(codes.len() as u64)
+        .bytes(&body)
+        .digest()
+}
+
+/// `H("ee1/cast", Q̄, u64(N), u64(chunks), [chunk digests])`.
+pub fn list_digest(qbar: &Digest, list: List, count: u64, chunk_digests: &[Digest]) -> Digest {
+    let body: Vec<u8> = chunk_digests.iter().flat_map(|c| c.0).collect();
+    Framed::new(list.tags().1)
+        .digest_field(qbar)
+        .u64(count)
+        .u64(chunk_digests.len() as u64)
+        .bytes(&body)
+        .digest()
+}
+
+/// The chunk digests and the list digest of ballots in record order, `CHUNK_SIZE` a chunk.
+pub fn digests<'a>(
+    qbar: &Digest,
+    list: List,
+    ballots: impl ExactSizeIterator<Item = &'a Ballot>,
+) -> (Vec<Digest>, Digest) {
+    let count = ballots.len() as u64;
+    let codes: Vec<Digest> = ballots.map(|b| b.tracking_code).collect();
+    let chunks: Vec<Digest> = codes
+        .chunks(CHUNK_SIZE)
+        .enumerate()
+        .map(|(q, c)| chunk_digest(qbar, list, q, c))
+        .collect();
+    let digest = list_digest(qbar, list, count, &chunks);
+    (chunks, digest)
+}
+
+/// Componentwise sums of the ballots' ciphertexts (the empty sum is the identity).
+pub fn sum<'a>(candidates: usize, ballots: impl IntoIterator<Item = &'a Ballot>) -> Vec<TallyEntry> {
+    let mut sums = vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); candidates];
+    for ballot in ballots {
+        for (s, c) in sums.iter_mut().zip(&ballot.ciphertexts) {
+            s.0 += c.alpha.point();
+            s.1 += c.beta.point();
+        }
+    }
+    sums.into_iter()
+        .map(|(a, b)| TallyEntry {
+            a: Point::new(a),
+            b: Point::new(b),
+        })
+        .collect()
+}
+
+/// V12–V19: every cast and spoiled ballot verifies, every reveal checks, no ballot id or
+/// tracking code twice, no spoiled ballot cast, no `α` twice among the cast ballots.
+pub fn check_ballots(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> Result<(), Error> {
+    let mut ids = HashSet::with_capacity(cast.len() + spoiled.len());
+    let mut codes = HashSet::with_capacity(cast.len() + spoiled.len());
+    let mut alphas = HashSet::with_capacity(cast.len() * ctx.candidates);
+    for s in spoiled {
+        ballot::verify(ctx, &s.ballot).map_err(|e| match e {
+            Error::Check { detail, .. } => crate::error::fail("V17", format!("spoiled: {detail}")),
+            other => other,
+        })?;
+        ballot::check_reveal(ctx, &s.ballot, &s.reveal)?;
+        ensure(
+            ids.insert(s.ballot.ballot_id) && codes.insert(s.ballot.tracking_code),
+            "V15",
+            || format!("spoiled ballot {} appears twice", hex::encode(s.ballot.ballot_id.0)),
+        )?;
+    }
+    for b in cast {
+        ballot::verify(ctx, b)?;
+        ensure(ids.insert(b.ballot_id) && codes.insert(b.tracking_code), "V15", || {
+            format!("ballot {} is cast twice or was spoiled", hex::encode(b.ballot_id.0))
+        })?;
+        for c in &b.ciphertexts {
+            ensure(alphas.insert(*c.alpha.bytes()), "V15", || {
+                format!(
+                    "ballot {} copies a ciphertext of another cast ballot",
+                    hex::encode(b.ballot_id.0)
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// What a trustee decrypts: a tally it recomputed itself from the published ballots after
+/// checking all of them.
+pub fn recompute(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> Result<EncryptedTally, Error> {
+    check_ballots(ctx, cast, spoiled)?;
+    let (_, cast_digest) = digests(&ctx.extended_base_hash, List::Cast, cast.iter());
+    Ok(EncryptedTally {
+        entries: sum(ctx.candidates, cast),
+        cast_count: cast.len() as u64,
+        cast_digest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ballot::{encrypt, tests::context};
+    use crate::randomness::{Randomness, Seeded};
+
+    #[test]
+    fn a_copied_ballot_is_refused() {
+        let ctx = context(3);
+        let rng = Seeded::new(b"tally");
+        let ballots: Vec<Ballot> = (0..3)
+            .map(|b| {
+                encrypt(&ctx, b % 3, &mut rng.scoped(&format!("ballot/{b}/")))
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        assert!(recompute(&ctx, &ballots, &[]).is_ok());
+        let mut copied = ballots.clone();
+        copied.push(ballots[1].clone());
+        assert!(matches!(
+            recompute(&ctx, &copied, &[]),
+            Err(Error::Check { check: "V15", .. })
+        ));
+    }
+
+    #[test]
+    fn a_spoiled_ballot_cannot_be_cast() {
+        let ctx = context(3);
+        let (ballot, secrets) = encrypt(&ctx, 0, &mut Seeded::new(b"s")).unwrap();
+        let spoiled = SpoiledBallot {
+            ballot: ballot.clone(),
+            reveal: secrets.reveal(),
+        };
+        assert!(recompute(&ctx, &[], std::slice::from_ref(&spoiled)).is_ok());
+        assert!(matches!(
+            recompute(&ctx, &[ballot], &[spoiled]),
+            Err(Error::Check { check: "V15", .. })
+        ));
+    }
+}
