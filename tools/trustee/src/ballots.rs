@@ -29,7 +29,13 @@ pub fn read(dir: &Path, qbar: &Digest) -> Result<Ballots> {
     for (q, r) in index.cast.chunks.iter().enumerate() {
         let chunk: CastChunk = read_chunk(dir, List::Cast, q, r)?;
         let codes: Vec<Digest> = chunk.ballots.iter().map(|b| b.tracking_code).collect();
-        digests.push(check_chunk(qbar, List::Cast, (q, &index.cast), (&chunk.kind, chunk.chunk), &codes)?);
+        digests.push(check_chunk(
+            qbar,
+            List::Cast,
+            (q, &index.cast),
+            (&chunk.kind, chunk.chunk),
+            &codes,
+        )?);
         cast.extend(chunk.ballots);
     }
     check_list(qbar, List::Cast, &index.cast, &digests, cast.len())?;
@@ -38,7 +44,13 @@ pub fn read(dir: &Path, qbar: &Digest) -> Result<Ballots> {
     for (q, r) in index.spoiled.chunks.iter().enumerate() {
         let chunk: SpoiledChunk = read_chunk(dir, List::Spoiled, q, r)?;
         let codes: Vec<Digest> = chunk.ballots.iter().map(|b| b.ballot.tracking_code).collect();
-        digests.push(check_chunk(qbar, List::Spoiled, (q, &index.spoiled), (&chunk.kind, chunk.chunk), &codes)?);
+        digests.push(check_chunk(
+            qbar,
+            List::Spoiled,
+            (q, &index.spoiled),
+            (&chunk.kind, chunk.chunk),
+            &codes,
+        )?);
         spoiled.extend(chunk.ballots);
     }
     check_list(qbar, List::Spoiled, &index.spoiled, &digests, spoiled.len())?;

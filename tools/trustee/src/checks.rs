@@ -93,18 +93,35 @@ pub fn election(e: &ElectionFile) -> Result<()> {
         manifest: e.manifest.clone(),
         parameters: e.parameters.clone(),
     };
-    ensure!(e.manifest.hash() == e.manifest_hash, "V2: the manifest hash does not recompute");
+    ensure!(
+        e.manifest.hash() == e.manifest_hash,
+        "V2: the manifest hash does not recompute"
+    );
     let (keys, q) = keys(&s, e.trustees.clone())?;
     ensure!(keys == e.trustees, "V3: trustees are not listed 1..n in order");
     ensure!(q == e.base_hash, "V4: the base hash does not recompute");
     let c = &e.ceremony;
     let commitments = commitments(&q, e.parameters.threshold, &keys, c.commitments.clone())?;
-    ensure!(commitments == c.commitments, "V5: commitments are not listed 1..n in order");
+    ensure!(
+        commitments == c.commitments,
+        "V5: commitments are not listed 1..n in order"
+    );
     let (k, qbar, t) = transcript(&q, &commitments)?;
-    ensure!(k == c.joint_key, "V8: the joint key is not the sum of the constant terms");
-    ensure!(qbar == c.extended_base_hash, "V9: the extended base hash does not recompute");
+    ensure!(
+        k == c.joint_key,
+        "V8: the joint key is not the sum of the constant terms"
+    );
+    ensure!(
+        qbar == c.extended_base_hash,
+        "V9: the extended base hash does not recompute"
+    );
     ensure!(t == c.transcript_hash, "V10: the transcript hash does not recompute");
-    if !c.transcript_signatures.iter().map(|s| s.trustee).eq(1..=e.parameters.trustees) {
+    if !c
+        .transcript_signatures
+        .iter()
+        .map(|s| s.trustee)
+        .eq(1..=e.parameters.trustees)
+    {
         bail!("V10: transcript signatures are not listed 1..n in order");
     }
     for (key, sig) in keys.iter().zip(&c.transcript_signatures) {

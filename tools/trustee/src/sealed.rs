@@ -3,6 +3,12 @@
 //! seals the bytes, with the file's header as associated data so that no parameter can be
 //! changed unnoticed. The file is JSON, written with mode 0600 through a temporary file and a
 //! rename, so that a crash never leaves half a secret behind.
+//!
+//! The file: `{"format": "trustee-sealed-1", "kdf": {"algorithm": "argon2id", "version": 19,
+//! "memory_kib", "iterations", "parallelism", "salt": hex}, "aead": {"algorithm":
+//! "AES-256-GCM", "nonce": hex}, "ciphertext": hex (ciphertext then 16-byte tag)}`. The
+//! associated data frames, each as `u64le(len) ‖ bytes`: format, kdf algorithm, then version,
+//! memory_kib, iterations and parallelism as u32le, salt, aead algorithm, nonce.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;

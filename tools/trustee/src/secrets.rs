@@ -185,10 +185,7 @@ mod tests {
         let q = Digest([7; 64]);
         let (poly, _) = trustee.commit(&q, 3, &mut rng);
         s.set_polynomial(q, &poly);
-        s.set_share(
-            &SecretShare::from_secret(2, poly.share_for(2)),
-            Digest([9; 64]),
-        );
+        s.set_share(&SecretShare::from_secret(2, poly.share_for(2)), Digest([9; 64]));
         s.mark_signed();
         let back = Secrets::decode(&s.encode()).unwrap();
         assert_eq!(back.encode(), s.encode());

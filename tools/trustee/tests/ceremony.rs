@@ -43,7 +43,14 @@ fn three_trustees_threshold_two_produce_the_joint_key_and_sign_the_transcript() 
         let i = key.index as usize - 1;
         // V5–V7, V10 and V11 for every trustee.
         verify_commitments(&election.base_hash, 2, key, &c.commitments[i]).unwrap();
-        verify_signature(&key.signing_key, &c.transcript_hash, &c.transcript_signatures[i].signature, "V10", "t").unwrap();
+        verify_signature(
+            &key.signing_key,
+            &c.transcript_hash,
+            &c.transcript_signatures[i].signature,
+            "V10",
+            "t",
+        )
+        .unwrap();
         public_share(key.index, &c.commitments).unwrap();
     }
     // The polynomial is erased once the transcript is signed: no more shares can be made.

@@ -36,7 +36,10 @@ pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
     session.save()?;
     let public = trustee.public();
     files::write(&session.layout.keys(args.index), &public)?;
-    println!("fingerprint of trustee {}'s signing key: {}", args.index, public.fingerprint);
+    println!(
+        "fingerprint of trustee {}'s signing key: {}",
+        args.index, public.fingerprint
+    );
     println!("check it with the commission over a second channel before the ceremony");
     Ok(Outcome::Done)
 }

@@ -109,11 +109,15 @@ impl Board {
     }
 
     pub fn keys(&self) -> Vec<PathBuf> {
-        (1..=self.n()).map(|i| self.dir(i).join(format!("trustee-{i}.json"))).collect()
+        (1..=self.n())
+            .map(|i| self.dir(i).join(format!("trustee-{i}.json")))
+            .collect()
     }
 
     pub fn commitments(&self) -> Vec<PathBuf> {
-        (1..=self.n()).map(|i| self.dir(i).join(format!("commitments-{i}.json"))).collect()
+        (1..=self.n())
+            .map(|i| self.dir(i).join(format!("commitments-{i}.json")))
+            .collect()
     }
 
     pub fn envelopes_to(&self, j: u32) -> Vec<PathBuf> {
