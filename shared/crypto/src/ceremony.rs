@@ -612,6 +612,52 @@ impl std::fmt::Debug for SecretShare {
     }
 }
 
+/// Storing and restoring a trustee's secrets between the ceremony's steps, when each step is a
+/// separate process (the `trustee` tool keeps them sealed on disk in between).
+impl Trustee {
+    pub fn from_secrets(index: u32, signing: Scalar, receiving: Scalar) -> Self {
+        Trustee {
+            index,
+            signing: KeyPair::from_secret(signing),
+            receiving: KeyPair::from_secret(receiving),
+        }
+    }
+
+    pub fn signing_secret(&self) -> &Scalar {
+        self.signing.secret()
+    }
+
+    pub fn receiving_secret(&self) -> &Scalar {
+        self.receiving.secret()
+    }
+}
+
+impl Polynomial {
+    pub fn from_coefficients(coefficients: Zeroizing<Vec<Scalar>>) -> Self {
+        Polynomial(coefficients)
+    }
+
+    pub fn coefficients(&self) -> &[Scalar] {
+        &self.0
+    }
+
+    /// `P(j)`: the share a trustee keeps for itself (`j = i`) is never sealed in an envelope.
+    pub fn share_for(&self, j: u32) -> Zeroizing<Scalar> {
+        self.eval(j)
+    }
+}
+
+impl SecretShare {
+    /// `s_i` as summed by the trustee itself from its own `P_i(i)` and the shares it opened.
+    pub fn from_secret(index: u32, secret: Zeroizing<Scalar>) -> Self {
+        SecretShare { index, secret }
+    }
+
+    pub fn secret_scalar(&self) -> &Scalar {
+        &self.secret
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
