@@ -2,7 +2,7 @@
 //! (V15), and a spoiled ballot's reveal (V18).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT as G;
-use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimePrecomputedMultiscalarMul;
 
@@ -15,6 +15,9 @@ use crate::report::Report;
 /// that have them as bases), `Q̄` and `m`.
 pub struct Context {
     table: VartimeRistrettoPrecomputation,
+    /// `2^{−1} mod ℓ`: commitments are computed halved so that one batch doubles and
+    /// compresses them all with a single field inversion (see `commitments`).
+    half: Scalar,
     qbar: [u8; 64],
     m: usize,
 }
@@ -23,6 +26,7 @@ impl Context {
     pub fn new(k: RistrettoPoint, qbar: [u8; 64], m: usize) -> Self {
         Context {
             table: VartimeRistrettoPrecomputation::new([G, k]),
+            half: Scalar::from(2u8).invert(),
             qbar,
             m,
         }
@@ -88,15 +92,16 @@ pub fn check(ctx: &Context, b: &Ballot, at: &str, checks: &Checks, report: &mut 
         return None;
     };
 
-    for (j, e) in encrypted.iter().enumerate() {
-        if !range_proof(ctx, &id, j, e) {
+    let commitments = commitments(ctx, &encrypted, c, v);
+    for (j, (e, abab)) in encrypted.iter().zip(commitments.chunks_exact(4)).enumerate() {
+        if !range_proof(ctx, &id, j, e, abab) {
             report.fail(
                 checks.range,
                 format!("{at}: 0/1 proof of candidate {j} does not verify"),
             );
         }
     }
-    if !sum_proof(ctx, &id, &encrypted, c, v) {
+    if !sum_proof(ctx, &id, &encrypted, c, &commitments[4 * encrypted.len()..]) {
         report.fail(checks.sum, format!("{at}: sum proof does not verify"));
     }
     match encoding::digest(&b.tracking_code) {
@@ -132,34 +137,48 @@ fn decode(ctx: &Context, b: &Ballot) -> Result<Vec<Encrypted>, String> {
         .collect()
 }
 
+/// The commitments every proof of the ballot recomputes, compressed: for each position `j`
+/// (spec 6.1) `a0 = v0·G − c0·α`, `b0 = v0·K − c0·β`, `a1 = v1·G − c1·α`,
+/// `b1 = v1·K − c1·(β − G)`, then the sum proof's (spec 6.2) `a = v·G − c·Σα`,
+/// `b = v·K − c·(Σβ − G)`. Each is computed at half its value with halved scalars, and
+/// dalek's `double_and_compress_batch` gives the encodings of the doubles with one inversion
+/// for the lot instead of one per point.
+fn commitments(ctx: &Context, encrypted: &[Encrypted], c: Scalar, v: Scalar) -> Vec<CompressedRistretto> {
+    let h = ctx.half;
+    let mut halves = Vec::with_capacity(4 * encrypted.len() + 2);
+    for e in encrypted {
+        let [c0, c1, v0, v1] = e.proof.map(|s| s * h);
+        let (alpha, beta) = (e.alpha.point, e.beta.point);
+        halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c0, &alpha, &v0));
+        halves.push(ctx.combine(Scalar::ZERO, v0, &[-c0], &[beta]));
+        halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c1, &alpha, &v1));
+        halves.push(ctx.combine(c1, v1, &[-c1], &[beta]));
+    }
+    let alpha: RistrettoPoint = encrypted.iter().map(|e| e.alpha.point).sum();
+    let beta: RistrettoPoint = encrypted.iter().map(|e| e.beta.point).sum();
+    let (c, v) = (c * h, v * h);
+    halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, &alpha, &v));
+    halves.push(ctx.combine(c, v, &[-c], &[beta]));
+    RistrettoPoint::double_and_compress_batch(&halves)
+}
+
 /// Spec 6.1: `c0 + c1 == Hs("ee1/range", Q̄, id, u64(j), α, β, a0, b0, a1, b1)`.
-fn range_proof(ctx: &Context, id: &[u8; 16], j: usize, e: &Encrypted) -> bool {
-    let [c0, c1, v0, v1] = e.proof;
-    let (alpha, beta) = (e.alpha.point, e.beta.point);
-    let a0 = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c0, &alpha, &v0);
-    let b0 = ctx.combine(Scalar::ZERO, v0, &[-c0], &[beta]);
-    let a1 = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c1, &alpha, &v1);
-    // v1·K − c1·(β − G) = c1·G + v1·K − c1·β
-    let b1 = ctx.combine(c1, v1, &[-c1], &[beta]);
+fn range_proof(ctx: &Context, id: &[u8; 16], j: usize, e: &Encrypted, commitments: &[CompressedRistretto]) -> bool {
+    let [c0, c1, ..] = e.proof;
     let mut h = Framed::new("ee1/range")
         .field(&ctx.qbar)
         .field(id)
         .u64(j as u64)
         .field(&e.alpha.bytes)
         .field(&e.beta.bytes);
-    for p in [a0, b0, a1, b1] {
-        h = h.field(p.compress().as_bytes());
+    for p in commitments {
+        h = h.field(p.as_bytes());
     }
     h.challenge() == c0 + c1
 }
 
-/// Spec 6.2, sum proof: `log_G Σα = log_K (Σβ − G)`.
-fn sum_proof(ctx: &Context, id: &[u8; 16], encrypted: &[Encrypted], c: Scalar, v: Scalar) -> bool {
-    let alpha: RistrettoPoint = encrypted.iter().map(|e| e.alpha.point).sum();
-    let beta: RistrettoPoint = encrypted.iter().map(|e| e.beta.point).sum();
-    let a = RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, &alpha, &v);
-    // v·K − c·(Σβ − G) = c·G + v·K − c·Σβ
-    let b = ctx.combine(c, v, &[-c], &[beta]);
+/// Spec 6.2, sum proof: `c == Hs("ee1/sum", Q̄, id, u64(m), [α_0 ‖ β_0 ‖ ...], a, b)`.
+fn sum_proof(ctx: &Context, id: &[u8; 16], encrypted: &[Encrypted], c: Scalar, ab: &[CompressedRistretto]) -> bool {
     let pairs: Vec<u8> = encrypted
         .iter()
         .flat_map(|e| e.alpha.bytes.into_iter().chain(e.beta.bytes))
@@ -169,8 +188,8 @@ fn sum_proof(ctx: &Context, id: &[u8; 16], encrypted: &[Encrypted], c: Scalar, v
         .field(id)
         .u64(encrypted.len() as u64)
         .field(&pairs)
-        .field(a.compress().as_bytes())
-        .field(b.compress().as_bytes())
+        .field(ab[0].as_bytes())
+        .field(ab[1].as_bytes())
         .challenge();
     recomputed == c
 }

@@ -73,14 +73,14 @@ impl Report {
     /// One line per check, `V<n> pass <title>` or `V<n> FAIL <title>` followed by what failed.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for i in 0..CHECKS {
-            let verdict = if self.failures[i].is_empty() { "pass" } else { "FAIL" };
-            let _ = writeln!(out, "V{} {verdict} {}", i + 1, TITLES[i]);
-            for f in &self.failures[i] {
+        for (i, ((title, failures), more)) in TITLES.iter().zip(&self.failures).zip(self.more).enumerate() {
+            let verdict = if failures.is_empty() { "pass" } else { "FAIL" };
+            let _ = writeln!(out, "V{} {verdict} {title}", i + 1);
+            for f in failures {
                 let _ = writeln!(out, "    {f}");
             }
-            if self.more[i] > 0 {
-                let _ = writeln!(out, "    ... and {} more", self.more[i]);
+            if more > 0 {
+                let _ = writeln!(out, "    ... and {more} more");
             }
         }
         out

@@ -154,7 +154,9 @@ fn decryption(
                     continue;
                 }
             };
-            ms.as_mut().map(|ms| ms.push(m.point));
+            if let Some(ms) = ms.as_mut() {
+                ms.push(m.point);
+            }
             let (Some(k), Some(tally), Some(d)) = (&public_share, tally, d) else {
                 report.fail(
                     22,
