@@ -358,3 +358,35 @@ fn an_unlisted_chunk_file_fails_v16() {
     .unwrap();
     rejected(&dir, 16);
 }
+
+/// No spoiled ballot at all: the spoiled list is empty (spec 8.1 with zero chunks or one empty
+/// chunk, whichever the reference writes) and still verifies.
+#[test]
+fn an_election_without_spoiled_ballots_verifies() {
+    let mut plan = plan();
+    plan.cast.truncate(12);
+    plan.spoiled.clear();
+    let dir = write("no-spoiled", &run(&plan, &mut Seeded::new(b"no spoiled")).unwrap());
+    let run = common::verify(&dir);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+/// Writes a large record for the release figures: `VERIFY_BALLOTS` cast ballots (default
+/// 20,000) into `VERIFY_RECORD_DIR`. Run by hand:
+/// `VERIFY_RECORD_DIR=/tmp/r cargo test --release -p verify --test election -- --ignored`.
+#[test]
+#[ignore]
+fn write_a_large_record() {
+    let dir = PathBuf::from(std::env::var("VERIFY_RECORD_DIR").expect("VERIFY_RECORD_DIR"));
+    let ballots: usize = std::env::var("VERIFY_BALLOTS").map_or(20_000, |n| n.parse().unwrap());
+    let mut plan = plan();
+    plan.cast = (0..ballots)
+        .map(|b| [0, 1, 1, 2, 2, 2, 3, 4, 4, 4, 4][b % 11])
+        .collect();
+    plan.spoiled = (0..20).map(|s| s % 5).collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    run(&plan, &mut Seeded::new(b"large election"))
+        .unwrap()
+        .write(&dir)
+        .unwrap();
+}
