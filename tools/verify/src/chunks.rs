@@ -1,0 +1,384 @@
+//! The ballot lists (spec 8.1, 9.3, 9.4, 10): every chunk file checked on its own by a pool of
+//! threads, then the per-chunk results combined in chunk order: the digests `D` and `D_s`, the
+//! sums of `α` and `β`, and the uniqueness of ids, tracking codes and `α` (V15–V19).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
+
+use crate::ballots::{self, Context};
+use crate::encoding;
+use crate::hash::Framed;
+use crate::record::{self, Ballot, Chunk, ChunkRef, Index, ListIndex, SpoiledBallot};
+use crate::report::Report;
+
+pub const CHUNK_SIZE: u64 = 10_000;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Cast,
+    Spoiled,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Cast => "cast",
+            Kind::Spoiled => "spoiled",
+        }
+    }
+
+    /// The check that covers the list's layout and digest.
+    fn check(self) -> usize {
+        match self {
+            Kind::Cast => 16,
+            Kind::Spoiled => 17,
+        }
+    }
+
+    fn file(self, q: usize) -> String {
+        format!("ballots/{}-{q:06}.json", self.name())
+    }
+}
+
+/// Where a ballot is, for failures.
+#[derive(Clone, Copy)]
+struct Loc {
+    kind: Kind,
+    chunk: u32,
+    pos: u32,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} chunk {} ballot {}", self.kind.name(), self.chunk, self.pos)
+    }
+}
+
+/// What checking one chunk file yields.
+struct Outcome {
+    report: Report,
+    ballots: u64,
+    /// The chunk digest over the published tracking codes, where they all decode.
+    digest: Option<[u8; 64]>,
+    /// `(A_j, B_j)` over the chunk's ballots, where every ballot is well formed (cast only).
+    sums: Option<Vec<(RistrettoPoint, RistrettoPoint)>>,
+    alphas: Vec<[u8; 32]>,
+    ids: Vec<([u8; 16], Loc)>,
+    codes: Vec<([u8; 64], Loc)>,
+}
+
+/// A list as recomputed: its ballot count, digest and (cast only) componentwise sums.
+pub struct List {
+    pub count: u64,
+    pub digest: Option<[u8; 64]>,
+    pub sums: Option<Vec<(RistrettoPoint, RistrettoPoint)>>,
+}
+
+pub struct Lists {
+    pub cast: List,
+    pub spoiled: List,
+}
+
+/// Checks both lists with `threads` workers; V12–V19.
+pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &mut Report) -> Lists {
+    if index.chunk_size != CHUNK_SIZE {
+        report.fail(16, format!("chunk_size is {}, not {CHUNK_SIZE}", index.chunk_size));
+    }
+    unlisted_files(dir, index, report);
+    let jobs: Vec<(Kind, usize, &ChunkRef, bool)> = [(Kind::Cast, &index.cast), (Kind::Spoiled, &index.spoiled)]
+        .into_iter()
+        .flat_map(|(kind, list)| {
+            let last = list.chunks.len().saturating_sub(1);
+            list.chunks
+                .iter()
+                .enumerate()
+                .map(move |(q, r)| (kind, q, r, q == last))
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let mut outcomes: Vec<Option<Outcome>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(kind, q, chunk_ref, last)) = jobs.get(i) else {
+                            break done;
+                        };
+                        done.push((i, check_chunk(dir, ctx, kind, q, chunk_ref, last)));
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            for (i, outcome) in w.join().expect("a chunk worker panicked") {
+                outcomes[i] = Some(outcome);
+            }
+        }
+    });
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
+    let (cast, spoiled) = outcomes.split_at(index.cast.chunks.len());
+    unique(cast, spoiled, report);
+    let cast = combine(Kind::Cast, &index.cast, ctx, cast, report);
+    let spoiled = combine(Kind::Spoiled, &index.spoiled, ctx, spoiled, report);
+    for o in outcomes {
+        report.merge(o.report);
+    }
+    Lists { cast, spoiled }
+}
+
+/// A chunk file in `ballots/` that the index does not list would be a ballot nobody counts
+/// (or checks): refused.
+fn unlisted_files(dir: &Path, index: &Index, report: &mut Report) {
+    let listed: HashSet<String> = [(Kind::Cast, &index.cast), (Kind::Spoiled, &index.spoiled)]
+        .iter()
+        .flat_map(|(kind, list)| (0..list.chunks.len()).map(|q| kind.file(q)))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir.join("ballots")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = format!("ballots/{}", entry.file_name().to_string_lossy());
+        if !listed.contains(&name) {
+            let check = if name.starts_with("ballots/spoiled-") { 17 } else { 16 };
+            report.fail(check, format!("{name} is not listed in index.json"));
+        }
+    }
+}
+
+fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &ChunkRef, last: bool) -> Outcome {
+    let qbar = ctx.qbar();
+    let mut out = Outcome {
+        report: Report::default(),
+        ballots: 0,
+        digest: None,
+        sums: None,
+        alphas: Vec::new(),
+        ids: Vec::new(),
+        codes: Vec::new(),
+    };
+    let check = kind.check();
+    let file = kind.file(q);
+    if chunk_ref.file != file {
+        out.report.fail(
+            check,
+            format!("index lists chunk {q} as {:?}, not {file:?}", chunk_ref.file),
+        );
+    }
+    let ballots: Vec<(&Ballot, Option<&SpoiledBallot>)>;
+    let (cast_chunk, spoiled_chunk);
+    let (chunk_kind, chunk_number) = match kind {
+        Kind::Cast => match record::read::<Chunk<Ballot>>(dir, &file) {
+            Ok(c) => {
+                cast_chunk = c;
+                ballots = cast_chunk.ballots.iter().map(|b| (b, None)).collect();
+                (&cast_chunk.kind, cast_chunk.chunk)
+            }
+            Err(e) => {
+                out.report.fail(check, e);
+                return out;
+            }
+        },
+        Kind::Spoiled => match record::read::<Chunk<SpoiledBallot>>(dir, &file) {
+            Ok(c) => {
+                spoiled_chunk = c;
+                ballots = spoiled_chunk.ballots.iter().map(|s| (&s.ballot, Some(s))).collect();
+                (&spoiled_chunk.kind, spoiled_chunk.chunk)
+            }
+            Err(e) => {
+                out.report.fail(check, e);
+                return out;
+            }
+        },
+    };
+    if chunk_kind != kind.name() || chunk_number != q as u64 {
+        out.report
+            .fail(check, format!("{file} says kind {chunk_kind:?} chunk {chunk_number}"));
+    }
+    out.ballots = ballots.len() as u64;
+    if out.ballots != chunk_ref.count {
+        out.report.fail(
+            check,
+            format!(
+                "{file} holds {} ballots, the index says {}",
+                out.ballots, chunk_ref.count
+            ),
+        );
+    }
+    if !last && out.ballots != CHUNK_SIZE {
+        out.report.fail(
+            check,
+            format!("{file} holds {} ballots but is not the last chunk", out.ballots),
+        );
+    }
+
+    let checks = if kind == Kind::Cast {
+        &ballots::CAST
+    } else {
+        &ballots::SPOILED
+    };
+    let mut sums = Some(vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()]);
+    let mut codes = Some(Vec::with_capacity(64 * ballots.len()));
+    for (pos, (ballot, spoiled)) in ballots.into_iter().enumerate() {
+        let loc = Loc {
+            kind,
+            chunk: q as u32,
+            pos: pos as u32,
+        };
+        let at = format!("{loc} (id {})", ballot.ballot_id);
+        let checked = ballots::check(ctx, ballot, &at, checks, &mut out.report);
+        if let Ok(id) = encoding::ballot_id(&ballot.ballot_id) {
+            out.ids.push((id, loc));
+        }
+        match encoding::digest(&ballot.tracking_code) {
+            Ok(code) => {
+                out.codes.push((code, loc));
+                if let Some(c) = codes.as_mut() {
+                    c.extend_from_slice(&code);
+                }
+            }
+            Err(_) => codes = None,
+        }
+        match (checked, spoiled) {
+            (Some(checked), Some(spoiled)) => {
+                ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
+            }
+            (Some(checked), None) => {
+                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
+                if let Some(sums) = sums.as_mut() {
+                    for ((a, b), (alpha, beta)) in sums.iter_mut().zip(checked.alphas.iter().zip(&checked.betas)) {
+                        *a += alpha.point;
+                        *b += beta.point;
+                    }
+                }
+            }
+            (None, Some(_)) => out
+                .report
+                .fail(18, format!("{at}: reveal not checked, the ballot is malformed (V17)")),
+            (None, None) => sums = None,
+        }
+    }
+    out.alphas.sort_unstable();
+    if kind == Kind::Cast {
+        out.sums = sums;
+    }
+    out.digest = codes.map(|codes| {
+        Framed::new(&format!("ee1/{}-chunk", kind.name()))
+            .field(qbar)
+            .u64(q as u64)
+            .u64(out.ballots)
+            .field(&codes)
+            .digest()
+    });
+    match (out.digest, encoding::digest(&chunk_ref.digest)) {
+        (Some(d), Ok(published)) if d == published => {}
+        (Some(_), Ok(_)) => out
+            .report
+            .fail(check, format!("{file}: chunk digest does not recompute")),
+        (None, _) => out.report.fail(
+            check,
+            format!("{file}: chunk digest not recomputed, a tracking code does not decode"),
+        ),
+        (_, Err(e)) => out.report.fail(check, format!("index digest of chunk {q}: {e}")),
+    }
+    out
+}
+
+/// V15 and V19: ballot ids and tracking codes distinct over both lists, `α` distinct over the
+/// cast ballots. Each chunk's `α` came sorted; one sort of the lot finds duplicates.
+fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
+    let mut alphas: Vec<[u8; 32]> = cast.iter().flat_map(|o| o.alphas.iter().copied()).collect();
+    alphas.sort_unstable();
+    for w in alphas.windows(2).filter(|w| w[0] == w[1]) {
+        report.fail(
+            15,
+            format!("α {} appears twice among the cast ballots", hex::encode(w[0])),
+        );
+    }
+    duplicates(
+        "ballot id",
+        cast.iter().chain(spoiled).flat_map(|o| o.ids.iter().copied()).collect(),
+        report,
+    );
+    duplicates(
+        "tracking code",
+        cast.iter()
+            .chain(spoiled)
+            .flat_map(|o| o.codes.iter().copied())
+            .collect(),
+        report,
+    );
+}
+
+fn duplicates<const N: usize>(what: &str, mut all: Vec<([u8; N], Loc)>, report: &mut Report) {
+    all.sort_unstable_by_key(|(k, _)| *k);
+    for w in all.windows(2).filter(|w| w[0].0 == w[1].0) {
+        let ((_, first), (_, second)) = (w[0], w[1]);
+        let message = format!("{what} {} at {first} and at {second}", hex::encode(w[0].0));
+        if first.kind != second.kind {
+            report.fail(19, message.clone());
+        }
+        report.fail(15, message);
+    }
+}
+
+/// The list's digest (`D` or `D_s`), count and sums from its chunks, checked against the index.
+fn combine(kind: Kind, index: &ListIndex, ctx: &Context, outcomes: &[Outcome], report: &mut Report) -> List {
+    let check = kind.check();
+    let qbar = ctx.qbar();
+    let count: u64 = outcomes.iter().map(|o| o.ballots).sum();
+    if index.count != count {
+        report.fail(
+            check,
+            format!(
+                "index says {} {} ballots, the chunks hold {count}",
+                index.count,
+                kind.name()
+            ),
+        );
+    }
+    let digests: Option<Vec<u8>> = outcomes
+        .iter()
+        .map(|o| o.digest)
+        .collect::<Option<Vec<_>>>()
+        .map(|d| d.concat());
+    let digest = digests.map(|d| {
+        Framed::new(&format!("ee1/{}", kind.name()))
+            .field(qbar)
+            .u64(count)
+            .u64(outcomes.len() as u64)
+            .field(&d)
+            .digest()
+    });
+    match (digest, encoding::digest(&index.digest)) {
+        (Some(d), Ok(published)) if d == published => {}
+        (Some(_), Ok(_)) => report.fail(check, format!("{} digest does not recompute", kind.name())),
+        (None, _) => report.fail(
+            check,
+            format!("{} digest not recomputed: a chunk digest is missing", kind.name()),
+        ),
+        (_, Err(e)) => report.fail(check, format!("index {} digest: {e}", kind.name())),
+    }
+    let sums = outcomes
+        .iter()
+        .map(|o| o.sums.as_ref())
+        .collect::<Option<Vec<_>>>()
+        .map(|chunks| {
+            let mut total = vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()];
+            for chunk in chunks {
+                for ((a, b), (ca, cb)) in total.iter_mut().zip(chunk) {
+                    *a += ca;
+                    *b += cb;
+                }
+            }
+            total
+        });
+    List { count, digest, sums }
+}
