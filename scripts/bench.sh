@@ -4,9 +4,29 @@
 # the raw write rates, the API under 200 clients, tally lag, write units, the hottest key,
 # and every function's bootstrap; prints one table and writes .local/bench/results.json.
 # Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100).
+#
+# `scripts/bench.sh verifiable [ballots]` measures the verifiable election's cryptography
+# instead (no stack): the crate's medians, then `verify` on a seeded record of that many
+# ballots (20,000 by default), on one thread and on every core.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+if [ "${1:-}" = verifiable ]; then
+  ballots=${2:-20000}
+  log "building the cryptography's bench, its record writer and verify (release)"
+  cargo build --release --locked -p election-crypto --examples -p verify
+  "$CARGO_TARGET_DIR/release/examples/bench"
+  record=$ROOT/.local/bench/record
+  rm -rf "$record"
+  "$CARGO_TARGET_DIR/release/examples/record" "$ballots" "$record"
+  echo "record size: $(du -sb "$record" | cut -f1) bytes for $ballots cast ballots and their spoiled ones"
+  for threads in 1 "$(nproc)"; do
+    "$CARGO_TARGET_DIR/release/verify" "$record" --threads "$threads" | grep -E "^(ballots checked|record)"
+  done
+  echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
+  exit 0
+fi
 
 "$ROOT/scripts/install.sh"
 functions=()

@@ -174,6 +174,13 @@ fn cases(w: &World) -> Vec<Case> {
             None,
             [403, 403, 403, 403, 409],
         ),
+        // No certification requested: the commission is told there is none (404).
+        (
+            Method::GET,
+            format!("/elections/{e}/certification"),
+            None,
+            [403, 403, 403, 403, 404],
+        ),
         (Method::GET, "/me/votes".into(), None, [200, 403, 403, 403, 403]),
     ]
 }

@@ -574,11 +574,14 @@ async fn my_votes_shows_the_callers_own_votes_only() {
     assert_eq!(vote(&api, &me, &second, &grace).await.status, 201);
     assert_eq!(vote(&api, &other, &first, &ada).await.status, 201);
 
-    // The receipts are there at once; the candidates' names come from the projected view.
+    // The receipts are there at once; the elections' and candidates' names come from the
+    // projected view (each from its own event, in no set order).
     let mine = eventually(&api, "/me/votes", &me, |b| {
-        b["items"]
-            .as_array()
-            .is_some_and(|i| i.len() == 2 && i.iter().all(|v| v["candidateName"].is_string()))
+        b["items"].as_array().is_some_and(|i| {
+            i.len() == 2
+                && i.iter()
+                    .all(|v| v["candidateName"].is_string() && v["electionName"].is_string())
+        })
     })
     .await;
     let items = mine["items"].as_array().unwrap();
