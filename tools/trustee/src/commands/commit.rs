@@ -6,20 +6,17 @@ use std::path::Path;
 use anyhow::{ensure, Result};
 use election_crypto::randomness::OsRandomness;
 
-use crate::commands::{Home, Outcome, Published, Session};
+use crate::commands::{Outcome, Step};
 use crate::files;
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    home: Home,
-    #[command(flatten)]
-    published: Published,
+    step: Step,
 }
 
 pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
-    let ceremony = args.published.load()?;
-    let mut session = Session::open(&args.home.dir, passphrase_file)?;
+    let (ceremony, mut session) = args.step.open(passphrase_file)?;
     let trustee = session.secrets.trustee();
     crate::checks::own_keys(&trustee, &ceremony.keys)?;
     // One polynomial per ceremony: a second one would contradict the shares already sent.

@@ -48,6 +48,33 @@ pub struct Published {
     pub keys: Vec<PathBuf>,
 }
 
+/// What every ceremony step after `keygen` is given: the trustee's own directory and the
+/// published files.
+#[derive(clap::Args)]
+pub struct Step {
+    #[command(flatten)]
+    pub home: Home,
+    #[command(flatten)]
+    pub published: Published,
+}
+
+impl Step {
+    /// The published inputs, checked, and this trustee's session.
+    pub fn open(&self, passphrase_file: Option<&Path>) -> Result<(Ceremony, Session<'_>)> {
+        let ceremony = self.published.load()?;
+        let session = Session::open(&self.home.dir, passphrase_file)?;
+        Ok((ceremony, session))
+    }
+
+    /// The same, for a step after `commit`: the published inputs must be those this trustee
+    /// committed on.
+    pub fn resume(&self, passphrase_file: Option<&Path>) -> Result<(Ceremony, Session<'_>)> {
+        let (ceremony, session) = self.open(passphrase_file)?;
+        session.same_ceremony(&ceremony)?;
+        Ok((ceremony, session))
+    }
+}
+
 /// The public inputs, checked, with `Q` computed from them.
 pub struct Ceremony {
     pub setup: Setup,

@@ -11,7 +11,7 @@ use election_crypto::ceremony::{expected_share, judge, public_share, share_match
 use election_crypto::randomness::OsRandomness;
 
 use crate::checks;
-use crate::commands::{Home, Outcome, Published, Session};
+use crate::commands::{Outcome, Step};
 use crate::files;
 
 #[derive(clap::Args)]
@@ -21,18 +21,14 @@ pub struct Args {
     #[arg(required = true)]
     envelopes: Vec<PathBuf>,
     #[command(flatten)]
-    home: Home,
-    #[command(flatten)]
-    published: Published,
+    step: Step,
     /// Every trustee's commitments (commitments-<i>.json), this trustee's included.
     #[arg(long, num_args = 1.., required = true)]
     commitments: Vec<PathBuf>,
 }
 
 pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
-    let ceremony = args.published.load()?;
-    let mut session = Session::open(&args.home.dir, passphrase_file)?;
-    session.same_ceremony(&ceremony)?;
+    let (ceremony, mut session) = args.step.resume(passphrase_file)?;
     let trustee = session.secrets.trustee();
     let i = trustee.index();
     let poly = session

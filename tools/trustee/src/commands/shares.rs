@@ -6,21 +6,17 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use election_crypto::randomness::OsRandomness;
 
-use crate::commands::{Home, Outcome, Published, Session};
+use crate::commands::{Outcome, Step};
 use crate::files;
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    home: Home,
-    #[command(flatten)]
-    published: Published,
+    step: Step,
 }
 
 pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
-    let ceremony = args.published.load()?;
-    let session = Session::open(&args.home.dir, passphrase_file)?;
-    session.same_ceremony(&ceremony)?;
+    let (ceremony, session) = args.step.resume(passphrase_file)?;
     let trustee = session.secrets.trustee();
     let poly = session
         .secrets

@@ -8,24 +8,20 @@ use anyhow::{ensure, Result};
 use election_crypto::randomness::OsRandomness;
 
 use crate::checks;
-use crate::commands::{Home, Outcome, Published, Session};
+use crate::commands::{Outcome, Step};
 use crate::files;
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    home: Home,
-    #[command(flatten)]
-    published: Published,
+    step: Step,
     /// Every trustee's commitments (commitments-<i>.json).
     #[arg(long, num_args = 1.., required = true)]
     commitments: Vec<PathBuf>,
 }
 
 pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
-    let ceremony = args.published.load()?;
-    let mut session = Session::open(&args.home.dir, passphrase_file)?;
-    session.same_ceremony(&ceremony)?;
+    let (ceremony, mut session) = args.step.resume(passphrase_file)?;
     let commitments = ceremony.commitments(&args.commitments)?;
     let (joint_key, qbar, transcript) = checks::transcript(&ceremony.q, &commitments)?;
     ensure!(
