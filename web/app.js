@@ -342,10 +342,12 @@ async function certify(electionId) {
   const path = `/elections/${electionId}/certification`;
   try {
     let job = await api("POST", path);
-    while (job.state === "recounting") {
+    for (let polls = 1; job.state === "recounting"; polls += 1) {
       say(t("recounting").replace("{done}", job.partsDone).replace("{parts}", job.parts));
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      job = await api("GET", path);
+      // Now and then the request again: it joins the job, and sends its lost parts again
+      // if it has stalled.
+      job = await api(polls % 30 === 0 ? "POST" : "GET", path);
     }
     if (job.state === "certified") {
       await manageElection(electionId);

@@ -318,6 +318,8 @@ pub struct RecordingBus {
     recounts: Mutex<Vec<PartRecount>>,
     /// What `backlog` answers: messages said to wait in the pipeline.
     pub waiting: std::sync::atomic::AtomicU64,
+    /// Whether the recount queue refuses parts (as an unreachable queue would).
+    pub refuses_recounts: std::sync::atomic::AtomicBool,
 }
 
 impl RecordingBus {
@@ -359,6 +361,9 @@ impl EventBus for RecordingBus {
     }
 
     async fn request_recounts(&self, parts: &[PartRecount]) -> Result<(), PortError> {
+        if self.refuses_recounts.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(PortError::Unavailable("the recount queue is unreachable".into()));
+        }
         self.recounts
             .lock()
             .unwrap_or_else(|p| p.into_inner())

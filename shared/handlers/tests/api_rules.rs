@@ -12,14 +12,17 @@ use election_core::auth::{Caller, Role};
 use election_core::bounds::Bounds;
 use election_core::clock::FixedClock;
 use election_core::domain::candidate::{Candidate, CandidateStatus};
-use election_core::domain::certification::PartRecount;
+use election_core::domain::certification::{PartCount, PartRecount};
 use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::ReceiptId;
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::text::{AccountId, Name};
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
 use election_core::ports::BallotBox;
+use election_core::ports::ViewStore;
 use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore};
+use election_core::projection::{certification_job, dashboard, Effect, Guard, RowKey, View};
 use election_core::use_cases::get_results::get_results;
 use election_core::use_cases::recount::recount;
 use handlers::functions::{HttpFunction, QueueFunction};
@@ -699,8 +702,18 @@ async fn a_recount_that_differs_is_refused_and_the_next_request_starts_a_new_att
     assert_eq!(results.total_votes, 1);
 }
 
+/// The fixture's clock moved `by` from now.
+fn later(services: &mut TestServices, by: TimeDelta) {
+    services.clock = FixedClock(services.clock.0 + by);
+}
+
+/// Longer than a stalled job is left alone.
+fn past_the_stall() -> TimeDelta {
+    TimeDelta::from_std(Bounds::DEFAULT.recount_stall).unwrap() + TimeDelta::seconds(1)
+}
+
 #[tokio::test]
-async fn a_job_whose_parts_were_lost_is_sent_again_once_it_has_stalled() {
+async fn a_job_whose_parts_were_lost_has_them_sent_again_and_is_given_up_after_three_resends() {
     let (mut services, fixture) = setup(certifiable()).await;
     certification(&services, &fixture, HttpFunction::CertifyResults).await;
     let parts = services.bus.take_recounts();
@@ -711,17 +724,165 @@ async fn a_job_whose_parts_were_lost_is_sent_again_once_it_has_stalled() {
     certification(&services, &fixture, HttpFunction::CertifyResults).await;
     assert!(services.bus.take_recounts().is_empty());
 
-    // One after it sends the parts left, and only those
-    services.clock =
-        FixedClock(certifiable() + TimeDelta::from_std(Bounds::DEFAULT.recount_stall).unwrap() + TimeDelta::seconds(1));
+    // One after it sends the parts left, and only those, and the job has moved: a request
+    // right after sends nothing more
+    later(&mut services, past_the_stall());
     let resumed = certification(&services, &fixture, HttpFunction::CertifyResults).await;
-    assert_eq!((resumed.status, &resumed.body["attempt"]), (202, &json!(1)));
+    assert_eq!(
+        (resumed.status, &resumed.body["attempt"], &resumed.body["resends"]),
+        (202, &json!(1), &json!(1))
+    );
     let sent = services.bus.take_recounts();
     assert_eq!(sent.len(), parts.len() - 1);
     assert!(sent.iter().all(|p| p.part != parts[0].part));
-    count_parts(&services, &sent).await;
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert!(services.bus.take_recounts().is_empty());
+
+    // Lost twice more; after the third resend stalls too, the attempt is given up, and says so
+    for _ in 0..2 {
+        later(&mut services, past_the_stall());
+        certification(&services, &fixture, HttpFunction::CertifyResults).await;
+        assert_eq!(services.bus.take_recounts().len(), parts.len() - 1);
+    }
+    later(&mut services, past_the_stall());
+    let given_up = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    given_up.assert_problem(409, "not-certifiable");
+    assert!(
+        given_up.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not counted after 3 resends"),
+        "{}",
+        given_up.body
+    );
+
+    // The next request starts attempt 2, which its workers finish
+    let second = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!(
+        (second.status, &second.body["attempt"]),
+        (202, &json!(2)),
+        "{}",
+        second.body
+    );
+    count_parts(&services, &services.bus.take_recounts()).await;
     let done = certification(&services, &fixture, HttpFunction::GetCertification).await;
     assert_eq!(done.body["state"], "certified", "{}", done.body);
+}
+
+#[tokio::test]
+async fn a_job_counted_whole_whose_last_worker_stopped_is_finished_by_the_next_request() {
+    let (mut services, fixture) = setup(certifiable()).await;
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    // Every part's count is kept, but no worker finished the attempt (the last one stopped
+    // between its count and the finish)
+    let at = services.clock.0;
+    let counted = services
+        .bus
+        .take_recounts()
+        .into_iter()
+        .map(|part| certification_job::part_counted(&part, PartCount::default(), at, at))
+        .collect();
+    services.store.apply(View::Dashboard, counted).await.unwrap();
+    let stuck = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!((stuck.status, &stuck.body["partsDone"]), (202, &stuck.body["parts"]));
+
+    // WHEN a request comes after the stall bound THEN it finishes the attempt itself
+    later(&mut services, past_the_stall());
+    let finished = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!(
+        (finished.status, &finished.body["state"]),
+        (200, &json!("certified")),
+        "{}",
+        finished.body
+    );
+    assert!(services.bus.take_recounts().is_empty());
+}
+
+#[tokio::test]
+async fn parts_that_cannot_be_sent_refuse_the_attempt_and_the_next_request_starts_another() {
+    let (services, fixture) = setup(certifiable()).await;
+    services
+        .bus
+        .refuses_recounts
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let unsent = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    unsent.assert_problem(503, "service-unavailable");
+    let job = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(job.body["state"], "refused", "{}", job.body);
+    assert!(
+        job.body["refusal"].as_str().unwrap().contains("could not be sent"),
+        "{}",
+        job.body
+    );
+
+    services
+        .bus
+        .refuses_recounts
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let again = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    assert_eq!(
+        (again.status, &again.body["attempt"]),
+        (202, &json!(2)),
+        "{}",
+        again.body
+    );
+}
+
+#[tokio::test]
+async fn a_ballot_counted_while_the_recount_reads_the_box_refuses_the_attempt() {
+    let (mut services, fixture) = setup(at(STARTS)).await;
+    votes_then_close(&mut services, &fixture, &["voter-1", "voter-2"], true).await;
+    certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    let parts = services.bus.take_recounts();
+    count_parts(&services, &parts[..parts.len() - 1]).await;
+
+    // WHEN a ballot is counted into the results after the parts' reads began (one that
+    // committed past every bound, and is in the box too)
+    later(&mut services, TimeDelta::seconds(1));
+    let late = BallotCast::of(&services.store.snapshot().ballots.values().next().unwrap().clone());
+    let late = DomainEvent::BallotCast(BallotCast {
+        event_id: "BallotCast-late".into(),
+        receipt_id: ReceiptId::new(),
+        ..late
+    });
+    project_dashboard(&services.store, &services.clock, &[late])
+        .await
+        .unwrap();
+    count_parts(&services, &parts[parts.len() - 1..]).await;
+
+    // THEN the attempt is refused, and the results stay provisional
+    let refused = certification(&services, &fixture, HttpFunction::GetCertification).await;
+    assert_eq!(refused.body["state"], "refused", "{}", refused.body);
+    assert!(
+        refused.body["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("while the recount read"),
+        "{}",
+        refused.body
+    );
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(!results.is_final);
+}
+
+#[tokio::test]
+async fn final_results_are_never_certified_again() {
+    let (services, fixture) = setup(certifiable()).await;
+    // Results made final without a job (as a deployment before jobs did)
+    let (row, change) = dashboard::certification(&fixture.election, &Default::default(), "officer", certifiable());
+    let certified = Effect::new(Guard::Once(RowKey::Applied("certified".into())), vec![(row, change)]);
+    services.store.apply(View::Dashboard, vec![certified]).await.unwrap();
+
+    let again = certification(&services, &fixture, HttpFunction::CertifyResults).await;
+    again.assert_problem(409, "not-certifiable");
+    assert!(
+        again.body["detail"].as_str().unwrap().contains("certified already"),
+        "{}",
+        again.body
+    );
+    assert!(services.bus.take_recounts().is_empty());
 }
 
 #[tokio::test]

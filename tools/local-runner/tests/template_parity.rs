@@ -212,6 +212,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "ProjectDashboardFunction",
             &[
+                "dynamodb:ConditionCheckItem DashboardTable",
                 "dynamodb:GetItem DashboardTable",
                 "dynamodb:PutItem DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
@@ -235,6 +236,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:BatchGetItem DashboardTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
                 "sqs:GetQueueAttributes DashboardDeadLetterQueue",
                 "sqs:GetQueueAttributes DashboardQueue",
@@ -262,6 +264,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "RecountFunction",
             &[
+                "dynamodb:ConditionCheckItem DashboardTable",
                 "dynamodb:GetItem DashboardTable",
                 "dynamodb:PutItem DashboardTable",
                 "dynamodb:Query BallotBoxTable",

@@ -46,11 +46,14 @@ pub struct CertificationJob {
     pub parts_done: u32,
     pub requested_by: String,
     pub requested_at: DateTime<Utc>,
-    /// When a part was last counted (or the job started): a job that has not moved for
-    /// longer than a worker may run has lost a part, and the next request sends it again.
+    /// When a part was last counted (or the job started, its parts were sent again, or it
+    /// finished): a job that has not moved for longer than a worker may run has lost a
+    /// part, and the next request sends it again.
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// How many times the parts not counted were sent again after a stall.
+    pub resends: u32,
     /// Which request started this attempt: of two at once, only the one that did sends
     /// the work out.
     #[serde(skip)]

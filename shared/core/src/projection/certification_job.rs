@@ -36,6 +36,7 @@ pub fn start(job: &CertificationJob) -> Effect {
                     (UPDATED_AT, text_value(job.updated_at.to_rfc3339())),
                     ("startedByRequest", text_value(&job.started_by_request)),
                     ("refusal", text_value("")),
+                    (RESENDS, number_value(0)),
                 ],
                 &[],
             ),
@@ -43,25 +44,57 @@ pub fn start(job: &CertificationJob) -> Effect {
     )
 }
 
-/// A part's count, kept once for its attempt; the job is marked as having moved.
-pub fn part_counted(part: &PartRecount, count: &PartCount, now: DateTime<Utc>) -> Effect {
+/// Keys of unreadable items kept on a part's row, at most: enough to find them, and a row
+/// stays far below DynamoDB's 400 KB item limit whatever the part holds.
+const UNREADABLE_KEPT: usize = 100;
+
+/// A part's count, once for its attempt, on the part's own row (so that the parts' workers,
+/// which finish together, never contend for one row): when its reads began, and when it
+/// was counted.
+pub fn part_counted(part: &PartRecount, mut count: PartCount, read_from: DateTime<Utc>, now: DateTime<Utc>) -> Effect {
     let e = &part.election_id;
+    count.unreadable.truncate(UNREADABLE_KEPT);
     // A count is a map and a list of keys: it serialises whatever they hold.
-    let json = serde_json::to_string(count).unwrap_or_default();
+    let json = serde_json::to_string(&count).unwrap_or_default();
     Effect::new(
         Guard::Once(RowKey::Applied(format!(
             "RecountPartCounted-{e}-{}-{}",
             part.attempt, part.part
         ))),
-        vec![
-            (
-                RowKey::RecountPart(e.clone(), part.attempt, part.part),
-                change(&[("count", text_value(json))], &[]),
+        vec![(
+            RowKey::RecountPart(e.clone(), part.attempt, part.part),
+            change(
+                &[
+                    ("count", text_value(json)),
+                    (READ_FROM, text_value(read_from.to_rfc3339())),
+                    (COUNTED_AT, text_value(now.to_rfc3339())),
+                ],
+                &[],
             ),
-            (job_row(e), change(&[(UPDATED_AT, text_value(now.to_rfc3339()))], &[])),
-        ],
+        )],
     )
 }
+
+const READ_FROM: &str = "readFrom";
+const COUNTED_AT: &str = "countedAt";
+
+/// The parts of a stalled attempt were sent again (the `resends`-th time), once.
+pub fn resent(job: &CertificationJob, now: DateTime<Utc>) -> Effect {
+    let e = &job.election_id;
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!(
+            "RecountResent-{e}-{}-{}",
+            job.attempt,
+            job.resends + 1
+        ))),
+        vec![(
+            job_row(e),
+            change(&[(UPDATED_AT, text_value(now.to_rfc3339()))], &[(RESENDS, 1)]),
+        )],
+    )
+}
+
+const RESENDS: &str = "resends";
 
 /// What an attempt came to, once every part is counted: certified (with the certification
 /// row's change) or refused, and why. One outcome per attempt (the guard), so two workers
@@ -95,8 +128,8 @@ pub fn finish(
     )
 }
 
-/// The job as its row records it (`parts_done` is left 0: it is counted from the parts'
-/// rows, [`part_keys`]).
+/// The job as its row records it (`parts_done` is left 0, and `updated_at` does not yet
+/// count the parts: both come from the parts' rows, [`CountedPart`]).
 pub fn job(election: &ElectionId, row: &Row) -> Option<CertificationJob> {
     let count = |name| number(row, name).and_then(|n| u32::try_from(n).ok());
     Some(CertificationJob {
@@ -109,6 +142,7 @@ pub fn job(election: &ElectionId, row: &Row) -> Option<CertificationJob> {
         requested_at: time(row, "requestedAt")?,
         updated_at: time(row, UPDATED_AT)?,
         refusal: text(row, "refusal").filter(|r| !r.is_empty()),
+        resends: count(RESENDS).unwrap_or(0),
         started_by_request: text(row, "startedByRequest")?,
     })
 }
@@ -124,9 +158,19 @@ pub fn part_keys(job: &CertificationJob) -> Vec<RowKey> {
         .collect()
 }
 
-/// A part's count, as its row keeps it.
-pub fn part_count(row: &Row) -> Option<PartCount> {
-    serde_json::from_str(&text(row, "count")?).ok()
+/// A part as its row keeps it.
+pub struct CountedPart {
+    pub count: PartCount,
+    pub read_from: DateTime<Utc>,
+    pub counted_at: DateTime<Utc>,
+}
+
+pub fn counted_part(row: &Row) -> Option<CountedPart> {
+    Some(CountedPart {
+        count: serde_json::from_str(&text(row, "count")?).ok()?,
+        read_from: time(row, READ_FROM)?,
+        counted_at: time(row, COUNTED_AT)?,
+    })
 }
 
 /// The parts of a job not counted yet, given the rows of those that are.

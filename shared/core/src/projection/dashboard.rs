@@ -224,6 +224,14 @@ pub fn results(election_id: &ElectionId, rows: &[(RowKey, Row)]) -> Results {
     )
 }
 
+/// When a vote counter of the election last changed (`None`: never), from its rows.
+pub fn votes_counted_at(rows: &[(RowKey, Row)]) -> Option<DateTime<Utc>> {
+    rows.iter()
+        .filter(|(key, _)| matches!(key, RowKey::Votes(..)))
+        .filter_map(|(_, row)| time(row, "updatedAt"))
+        .max()
+}
+
 /// One of a voter's votes, opened: its names are still to be read from the dashboard.
 #[derive(Clone, Debug)]
 pub struct OpenedVote {

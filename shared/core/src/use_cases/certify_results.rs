@@ -10,6 +10,8 @@
 //! [`recount_part`]: super::recount::recount_part
 
 use super::authorize;
+use super::get_results::read_results;
+use super::recount::finish_if_counted;
 use crate::auth::{Caller, Role};
 use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
@@ -42,9 +44,16 @@ pub async fn certify_results(
     match &previous {
         Some(job) if job.state == JobState::Certified => return Ok(job.clone()),
         Some(job) if job.state == JobState::Recounting => {
-            return resume_if_stalled(store, bus, bounds, job.clone(), now).await
+            return resume_if_stalled(store, bus, clock, bounds, job.clone()).await
         }
         _ => {}
+    }
+    // Final results are never certified again, however they were.
+    if read_results(store, election_id).await?.is_final {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            "these results are certified already",
+        ));
     }
     if election.window.status_at(now) != ElectionStatus::Closed {
         return Err(AppError::conflict(
@@ -81,6 +90,7 @@ pub async fn certify_results(
         requested_at: now,
         updated_at: now,
         refusal: None,
+        resends: 0,
         started_by_request: request.clone(),
     };
     store
@@ -120,22 +130,42 @@ async fn send_parts(
     Ok(())
 }
 
-/// A job under way, as it stands; if no part has been counted for
-/// [`Bounds::recount_stall`], the parts not counted are sent again (a part counted twice is
-/// kept once).
+/// Times the parts of a stalled attempt are sent again before it is given up.
+pub const RESENDS: u32 = 3;
+
+/// A job under way, as it stands. If it has not moved for [`Bounds::recount_stall`]:
+/// counted whole but not finished (its last worker stopped), it is finished here; parts
+/// lost, they are sent again (a part counted twice is kept once), up to [`RESENDS`] times,
+/// after which the attempt is refused, so that the next request starts a new one.
 async fn resume_if_stalled(
     store: &impl ViewStore,
     bus: &impl EventBus,
+    clock: &impl Clock,
     bounds: &Bounds,
     job: CertificationJob,
-    now: DateTime<Utc>,
 ) -> Result<CertificationJob, AppError> {
+    let now = clock.now();
     let (job, left) = with_progress(store, job).await?;
-    if now - job.updated_at > delta(bounds.recount_stall) {
-        tracing::warn!(election = %job.election_id, attempt = job.attempt, parts = left.len(), "certification stalled; sending its parts again");
+    if now - job.updated_at <= delta(bounds.recount_stall) {
+        return Ok(job);
+    }
+    tracing::warn!(election = %job.election_id, attempt = job.attempt, parts = left.len(), "certification stalled");
+    if left.is_empty() {
+        finish_if_counted(store, clock, &job).await?;
+    } else if job.resends >= RESENDS {
+        let refusal = format!(
+            "parts {left:?} of the ballot box were not counted after {RESENDS} resends; certify again to start a new recount"
+        );
+        let given_up = certification_job::finish(&job.election_id, job.attempt, Err(refusal), now);
+        store.apply(View::Dashboard, vec![given_up]).await?;
+    } else {
+        store
+            .apply(View::Dashboard, vec![certification_job::resent(&job, now)])
+            .await?;
         send_parts(store, bus, &job, left, now).await?;
     }
-    Ok(job)
+    let job = read_job(store, &job.election_id).await?.ok_or(AppError::Internal)?;
+    Ok(with_progress(store, job).await?.0)
 }
 
 /// An election's certification job, if one was ever requested.
@@ -155,6 +185,12 @@ async fn with_progress(
     let counted = store.rows(View::Dashboard, certification_job::part_keys(&job)).await?;
     let left = certification_job::parts_left(&job, &counted);
     job.parts_done = job.parts - left.len() as u32;
+    let last_counted = counted
+        .iter()
+        .filter_map(|(_, row)| certification_job::counted_part(row))
+        .map(|part| part.counted_at)
+        .max();
+    job.updated_at = job.updated_at.max(last_counted.unwrap_or(job.updated_at));
     Ok((job, left))
 }
 

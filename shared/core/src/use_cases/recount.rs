@@ -7,12 +7,14 @@
 use super::certify_results::read_job;
 use super::get_results::read_results;
 use crate::clock::Clock;
-use crate::domain::certification::{JobState, PartCount, PartRecount};
+use crate::domain::certification::{CertificationJob, JobState, PartCount, PartRecount};
 use crate::domain::ids::{CandidateId, ElectionId};
+use crate::domain::results::Results;
 use crate::domain_events::{BallotCast, DomainEvent};
 use crate::policies::project_dashboard;
 use crate::ports::{BallotBox, ViewStore};
 use crate::problem::AppError;
+use crate::projection::certification_job::CountedPart;
 use crate::projection::{certification_job, dashboard, View};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -123,6 +125,12 @@ pub async fn compare(
     election_id: &ElectionId,
     counts: Vec<PartCount>,
 ) -> Result<Recount, AppError> {
+    Ok(compare_with(read_results(store, election_id).await?, counts))
+}
+
+/// The parts' counts added up, against these results, candidate by candidate.
+pub fn compare_with(results: Results, counts: Vec<PartCount>) -> Recount {
+    let election_id = results.election_id.clone();
     let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
     let (mut replayed, mut unreadable) = (0, Vec::new());
     for count in counts {
@@ -132,7 +140,6 @@ pub async fn compare(
         replayed += count.replayed;
         unreadable.extend(count.unreadable);
     }
-    let results = read_results(store, election_id).await?;
     let mut counted: BTreeMap<CandidateId, u64> = results
         .candidates
         .into_iter()
@@ -153,21 +160,20 @@ pub async fn compare(
             }
         })
         .collect();
-    Ok(Recount {
-        election_id: election_id.clone(),
+    Recount {
+        election_id,
         ballots: candidates.iter().map(|line| line.ballots).sum(),
         counted: candidates.iter().map(|line| line.counted).sum(),
         matches: unreadable.is_empty() && candidates.iter().all(|line| line.difference == 0),
         candidates,
         replayed,
         unreadable,
-    })
+    }
 }
 
-/// Counts one part of a certification job's recount (a worker's share). The worker that
-/// counts the last part adds the parts up and finishes the attempt: the results become
-/// final if the count matches them, and the attempt is refused, with the differences,
-/// if not. A request for an attempt that is not under way is stale, and is dropped.
+/// Counts one part of a certification job's recount (a worker's share), then finishes the
+/// attempt if that was the last part ([`finish_if_counted`]). A request for an attempt that
+/// is not under way is stale, and is dropped.
 pub async fn recount_part(
     store: &(impl BallotBox + ViewStore),
     clock: &impl Clock,
@@ -179,37 +185,62 @@ pub async fn recount_part(
         tracing::info!(election = %election_id, attempt = request.attempt, part = request.part, "stale recount request dropped");
         return Ok(());
     };
+    let read_from = clock.now();
     let count = count_part(store, clock, election_id, request.part, false).await?;
-    store
-        .apply(
-            View::Dashboard,
-            vec![certification_job::part_counted(request, &count, clock.now())],
-        )
-        .await?;
-    let counted = store.rows(View::Dashboard, certification_job::part_keys(&job)).await?;
-    if !certification_job::parts_left(&job, &counted).is_empty() {
+    let counted = certification_job::part_counted(request, count, read_from, clock.now());
+    store.apply(View::Dashboard, vec![counted]).await?;
+    finish_if_counted(store, clock, &job).await
+}
+
+/// Once every part of the attempt is counted: the parts added up and compared with the
+/// results. The results become final if they match and no vote was counted into them after
+/// the first part's reads began (a ballot committed that late would be in the counters and
+/// perhaps not in the parts); otherwise the attempt is refused, with why. One outcome per
+/// attempt, however many workers (or requests) get here.
+pub async fn finish_if_counted(
+    store: &impl ViewStore,
+    clock: &impl Clock,
+    job: &CertificationJob,
+) -> Result<(), AppError> {
+    let election_id = &job.election_id;
+    let rows = store.rows(View::Dashboard, certification_job::part_keys(job)).await?;
+    if !certification_job::parts_left(job, &rows).is_empty() {
         return Ok(());
     }
-    let counts: Vec<PartCount> = counted
+    let parts: Option<Vec<CountedPart>> = rows
         .iter()
-        .filter_map(|(_, row)| certification_job::part_count(row))
+        .map(|(_, row)| certification_job::counted_part(row))
         .collect();
-    let recounted = compare(store, election_id, counts).await?;
+    let results_rows = store.election_rows(election_id).await?;
     let now = clock.now();
-    let outcome = if recounted.matches {
-        Ok(dashboard::certification(
-            election_id,
-            &recounted.ballots_per_candidate(),
-            &job.requested_by,
-            now,
-        ))
-    } else {
-        Err(format!(
-            "the recount differs: {} ballots, {} counted, {} unreadable; run the recount with repair, then certify again",
-            recounted.ballots,
-            recounted.counted,
-            recounted.unreadable.len()
-        ))
+    let outcome = match parts {
+        None => Err("a part's count could not be read back; certify again".to_owned()),
+        Some(parts) => {
+            let read_from = parts.iter().map(|p| p.read_from).min();
+            let counted_at = dashboard::votes_counted_at(&results_rows);
+            let results = dashboard::results(election_id, &results_rows);
+            let recounted = compare_with(results, parts.into_iter().map(|p| p.count).collect());
+            if counted_at > read_from {
+                Err(
+                    "ballots were counted into the results while the recount read the ballot box; certify again"
+                        .to_owned(),
+                )
+            } else if !recounted.matches {
+                Err(format!(
+                    "the recount differs: {} ballots, {} counted, {} unreadable; run the recount with repair, then certify again",
+                    recounted.ballots,
+                    recounted.counted,
+                    recounted.unreadable.len()
+                ))
+            } else {
+                Ok(dashboard::certification(
+                    election_id,
+                    &recounted.ballots_per_candidate(),
+                    &job.requested_by,
+                    now,
+                ))
+            }
+        }
     };
     let finish = certification_job::finish(election_id, job.attempt, outcome, now);
     Ok(store.apply(View::Dashboard, vec![finish]).await?)

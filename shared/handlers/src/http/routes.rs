@@ -12,10 +12,10 @@ use adapters::kms::KmsSealer;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
 use election_core::domain::candidate::BallotNumber;
-use election_core::domain::certification::JobState;
+use election_core::domain::certification::{CertificationJob, JobState};
 use election_core::domain::ids::CandidateId;
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::problem::AppError;
+use election_core::problem::{AppError, Code};
 use election_core::use_cases::*;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -307,14 +307,19 @@ impl Route for CertifyResults {
             let (bus, clock, bounds) = (app.bus(), app.clock(), app.bounds());
             certify_results::certify_results(app.store(), bus, clock, bounds, &caller, &election_id).await
         };
+        let status = |job: &CertificationJob| match job.state {
+            JobState::Recounting => StatusCode::ACCEPTED,
+            _ => StatusCode::OK,
+        };
         match outcome.await {
+            // An attempt this request joined, refused meanwhile: a refusal like any other.
+            Ok(job) if job.state == JobState::Refused => refusal(&AppError::conflict(
+                Code::NotCertifiable,
+                job.refusal.unwrap_or_default(),
+            )),
             Ok(job) => {
-                let status = match job.state {
-                    JobState::Recounting => StatusCode::ACCEPTED,
-                    JobState::Certified | JobState::Refused => StatusCode::OK,
-                };
                 let location = format!("/elections/{}/certification", job.election_id);
-                with_location(json(status, &job), &location)
+                with_location(json(status(&job), &job), &location)
             }
             Err(err) => refusal(&err),
         }

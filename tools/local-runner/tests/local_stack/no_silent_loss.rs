@@ -292,6 +292,11 @@ async fn certification_is_a_job_with_progress_that_a_repeated_request_joins() {
         (&first.body["attempt"], &again.body["attempt"]),
         (&serde_json::json!(1), &serde_json::json!(1))
     );
+    assert_eq!(
+        first.body["requestedAt"], again.body["requestedAt"],
+        "one job: {} {}",
+        first.body, again.body
+    );
     assert_eq!(first.body["parts"], 32, "{}", first.body);
 
     // and the workers finish it: every part counted, the results final with both votes
