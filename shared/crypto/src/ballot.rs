@@ -11,7 +11,9 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::{ensure, Error};
 use crate::group::Point;
 use crate::hash::{Digest, Framed};
-use crate::proofs::{prove_dleq, prove_range, verify_dleq, verify_range, CompactProof, RangeNonces, RangeProof};
+use crate::proofs::{
+    prove_dleq, prove_range, verify_range_fixed, verify_sum_fixed, CompactProof, FixedBases, RangeNonces, RangeProof,
+};
 use crate::randomness::Randomness;
 
 /// What every ballot operation needs: the joint key, the extended base hash `Q̄`, and `m`.
@@ -216,46 +218,68 @@ pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Resul
     Ok((ballot, BallotSecrets { choices, nonces }))
 }
 
-/// V12–V15 for one ballot (its own part of V15: the tracking code).
+/// V12–V15 for one ballot (its own part of V15: the tracking code). Builds the tables of `G`
+/// and `K` for this one ballot: to check many, build a [`Verifier`] once.
 pub fn verify(ctx: &Context, ballot: &Ballot) -> Result<(), Error> {
-    let id = &ballot.ballot_id;
-    let name = || hex::encode(id.0);
-    ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {
-        format!(
-            "ballot {}: {} ciphertexts for {} candidates",
-            name(),
-            ballot.ciphertexts.len(),
-            ctx.candidates
-        )
-    })?;
-    let k = ctx.joint_key.point();
-    for (j, c) in ballot.ciphertexts.iter().enumerate() {
-        ensure(!c.alpha.is_identity(), "V12", || {
-            format!("ballot {}: alpha {j} is the identity", name())
-        })?;
-        ensure(
-            verify_range(&c.proof, &c.alpha, &c.beta, k, |a0, b0, a1, b1| {
-                range_challenge(ctx, id, j, [&c.alpha, &c.beta, a0, b0, a1, b1])
-            }),
-            "V13",
-            || format!("ballot {}: 0/1 proof {j} fails", name()),
-        )?;
+    Verifier::new(ctx).verify(ballot)
+}
+
+/// Checks the ballots of one election, with the tables of its fixed bases `G` and `K` built
+/// once (spec 6: every recomputed commitment of a ballot's proofs has the form
+/// `g·G + k·K + d·P`).
+pub struct Verifier<'a> {
+    ctx: &'a Context,
+    bases: FixedBases,
+}
+
+impl<'a> Verifier<'a> {
+    pub fn new(ctx: &'a Context) -> Self {
+        Verifier {
+            ctx,
+            bases: FixedBases::new(ctx.joint_key.point()),
+        }
     }
-    let alpha_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.alpha.point()).sum();
-    let beta_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.beta.point()).sum();
-    let beta_minus_g = beta_sum - Point::generator().point();
-    ensure(
-        verify_dleq(&ballot.sum_proof, &alpha_sum, k, &beta_minus_g, |a, b| {
-            sum_challenge(ctx, id, &ballot.ciphertexts, a, b)
-        }),
-        "V14",
-        || format!("ballot {}: sum proof fails", name()),
-    )?;
-    ensure(
-        tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
-        "V15",
-        || format!("ballot {}: tracking code does not recompute", name()),
-    )
+
+    /// V12–V15 for one ballot (its own part of V15: the tracking code).
+    pub fn verify(&self, ballot: &Ballot) -> Result<(), Error> {
+        let ctx = self.ctx;
+        let id = &ballot.ballot_id;
+        let name = || hex::encode(id.0);
+        ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {
+            format!(
+                "ballot {}: {} ciphertexts for {} candidates",
+                name(),
+                ballot.ciphertexts.len(),
+                ctx.candidates
+            )
+        })?;
+        for (j, c) in ballot.ciphertexts.iter().enumerate() {
+            ensure(!c.alpha.is_identity(), "V12", || {
+                format!("ballot {}: alpha {j} is the identity", name())
+            })?;
+            ensure(
+                verify_range_fixed(&c.proof, &c.alpha, &c.beta, &self.bases, |a0, b0, a1, b1| {
+                    range_challenge(ctx, id, j, [&c.alpha, &c.beta, a0, b0, a1, b1])
+                }),
+                "V13",
+                || format!("ballot {}: 0/1 proof {j} fails", name()),
+            )?;
+        }
+        let alpha_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.alpha.point()).sum();
+        let beta_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.beta.point()).sum();
+        ensure(
+            verify_sum_fixed(&ballot.sum_proof, &alpha_sum, &beta_sum, &self.bases, |a, b| {
+                sum_challenge(ctx, id, &ballot.ciphertexts, a, b)
+            }),
+            "V14",
+            || format!("ballot {}: sum proof fails", name()),
+        )?;
+        ensure(
+            tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
+            "V15",
+            || format!("ballot {}: tracking code does not recompute", name()),
+        )
+    }
 }
 
 /// V18: recompute every ciphertext from its nonce and choice.

@@ -3,10 +3,10 @@
 //! the smallest record and its verification needs no randomness; all first bases are `G`, so
 //! each recomputed commitment is one double multiplication.
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT, RISTRETTO_BASEPOINT_TABLE};
+use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::VartimeMultiscalarMul;
+use curve25519_dalek::traits::{VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
@@ -157,6 +157,56 @@ pub fn verify_range(
     challenge(&a0, &b0, &a1, &b1) == proof.c0 + proof.c1
 }
 
+/// Precomputed multiples of an election's two fixed bases, `G` and the joint key `K`, built
+/// once per election: every commitment a ballot's proofs recompute is `g·G + k·K + d·P` with
+/// one ballot-dependent point `P` (`α`, `β` or their sums), and the table saves building the
+/// lookup tables of `G` and `K` again for each of them.
+pub struct FixedBases(VartimeRistrettoPrecomputation);
+
+impl FixedBases {
+    pub fn new(k: &RistrettoPoint) -> Self {
+        FixedBases(VartimeRistrettoPrecomputation::new([RISTRETTO_BASEPOINT_POINT, *k]))
+    }
+
+    /// `g·G + k·K + d·P` (public values only: variable time).
+    fn mul(&self, g: Scalar, k: Scalar, d: Scalar, p: &RistrettoPoint) -> Point {
+        Point::new(self.0.vartime_mixed_multiscalar_mul([g, k], [d], [*p]))
+    }
+}
+
+/// [`verify_range`] under the joint key of `bases`: `a0 = v0 G − c0 α`, `b0 = v0 K − c0 β`,
+/// `a1 = v1 G − c1 α`, `b1 = v1 K − c1 (β − G) = c1 G + v1 K − c1 β`.
+pub fn verify_range_fixed(
+    proof: &RangeProof,
+    alpha: &Point,
+    beta: &Point,
+    bases: &FixedBases,
+    challenge: impl FnOnce(&Point, &Point, &Point, &Point) -> Scalar,
+) -> bool {
+    let RangeProof { c0, c1, v0, v1 } = *proof;
+    let (alpha, beta) = (alpha.point(), beta.point());
+    let a0 = bases.mul(v0, Scalar::ZERO, -c0, alpha);
+    let b0 = bases.mul(Scalar::ZERO, v0, -c0, beta);
+    let a1 = bases.mul(v1, Scalar::ZERO, -c1, alpha);
+    let b1 = bases.mul(c1, v1, -c1, beta);
+    challenge(&a0, &b0, &a1, &b1) == c0 + c1
+}
+
+/// A ballot's sum proof under the joint key of `bases`: `log_G X = log_K (Y − G)`, so
+/// `a = vG − cX` and `b = vK − c(Y − G) = cG + vK − cY`.
+pub fn verify_sum_fixed(
+    proof: &CompactProof,
+    x: &RistrettoPoint,
+    y: &RistrettoPoint,
+    bases: &FixedBases,
+    challenge: impl FnOnce(&Point, &Point) -> Scalar,
+) -> bool {
+    let CompactProof { c, v } = *proof;
+    let a = bases.mul(v, Scalar::ZERO, -c, x);
+    let b = bases.mul(c, v, -c, y);
+    challenge(&a, &b) == c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +237,12 @@ mod tests {
                 v < 2,
                 "v = {v}"
             );
+            let bases = FixedBases::new(&k);
+            assert_eq!(
+                verify_range_fixed(&proof, &alpha, &beta, &bases, range_challenge),
+                v < 2,
+                "v = {v}, fixed bases"
+            );
         }
     }
 
@@ -200,5 +256,21 @@ mod tests {
         let proof = prove_dleq(&w, &r, rng.scalar("u"), ch);
         assert!(verify_dleq(&proof, &x, &r, &(w * r), ch));
         assert!(!verify_dleq(&proof, &x, &r, &(w * r + r), ch));
+    }
+
+    #[test]
+    fn the_sum_proof_with_fixed_bases_agrees_with_the_generic_one() {
+        let mut rng = Seeded::new(b"proofs");
+        let w = rng.scalar("w");
+        let k = &rng.scalar("k") * RISTRETTO_BASEPOINT_TABLE;
+        let g = RISTRETTO_BASEPOINT_POINT;
+        let x = &w * RISTRETTO_BASEPOINT_TABLE;
+        let y = w * k + g; // log_K (y − G) = w
+        let ch = |a: &Point, b: &Point| Framed::new("t").point(a).point(b).challenge();
+        let proof = prove_dleq(&w, &k, rng.scalar("u"), ch);
+        let bases = FixedBases::new(&k);
+        assert!(verify_dleq(&proof, &x, &k, &(y - g), ch));
+        assert!(verify_sum_fixed(&proof, &x, &y, &bases, ch));
+        assert!(!verify_sum_fixed(&proof, &x, &(y + g), &bases, ch));
     }
 }
