@@ -149,15 +149,16 @@ fn commitments(ctx: &Context, encrypted: &[Encrypted], c: Scalar, v: Scalar) -> 
     for e in encrypted {
         let [c0, c1, v0, v1] = e.proof.map(|s| s * h);
         let (alpha, beta) = (e.alpha.point, e.beta.point);
-        halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c0, &alpha, &v0));
+        // Static bases G and K from the election's table, the ballot's point dynamic.
+        halves.push(ctx.combine(v0, Scalar::ZERO, &[-c0], &[alpha]));
         halves.push(ctx.combine(Scalar::ZERO, v0, &[-c0], &[beta]));
-        halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c1, &alpha, &v1));
+        halves.push(ctx.combine(v1, Scalar::ZERO, &[-c1], &[alpha]));
         halves.push(ctx.combine(c1, v1, &[-c1], &[beta]));
     }
     let alpha: RistrettoPoint = encrypted.iter().map(|e| e.alpha.point).sum();
     let beta: RistrettoPoint = encrypted.iter().map(|e| e.beta.point).sum();
     let (c, v) = (c * h, v * h);
-    halves.push(RistrettoPoint::vartime_double_scalar_mul_basepoint(&-c, &alpha, &v));
+    halves.push(ctx.combine(v, Scalar::ZERO, &[-c], &[alpha]));
     halves.push(ctx.combine(c, v, &[-c], &[beta]));
     RistrettoPoint::double_and_compress_batch(&halves)
 }
