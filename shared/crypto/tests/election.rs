@@ -76,7 +76,10 @@ fn a_file_that_does_not_parse_or_is_not_listed_fails_its_files_check() {
         std::fs::write(dir.join(file), b"{\"not\": \"the record\"}").unwrap();
         check(Record::read(&dir).map(|_| ()), expected);
     }
-    for (file, expected) in [("ballots/cast-000001.json", "V16"), ("ballots/spoiled-000001.json", "V17")] {
+    for (file, expected) in [
+        ("ballots/cast-000001.json", "V16"),
+        ("ballots/spoiled-000001.json", "V17"),
+    ] {
         write();
         std::fs::copy(dir.join("ballots/cast-000000.json"), dir.join(file)).unwrap();
         check(Record::read(&dir).map(|_| ()), expected);
