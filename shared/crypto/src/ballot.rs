@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::{ensure, Error};
 use crate::group::Point;
 use crate::hash::{Digest, Framed};
-use crate::proofs::{prove_dleq, prove_range, verify_dleq, verify_range, CompactProof, RangeNonces, RangeProof};
+use crate::proofs::{prove_dleq, prove_range, CompactProof, FixedBases, RangeNonces, RangeProof};
 use crate::randomness::Randomness;
 
 /// What every ballot operation needs: the joint key, the extended base hash `Q̄`, and `m`.
@@ -78,8 +78,8 @@ impl BallotSecrets {
     }
 }
 
-/// `Hs("ee1/range", Q̄, id, u64(j), α, β, a0, b0, a1, b1)`: `points` in that order.
-fn range_challenge(ctx: &Context, id: &BallotId, j: usize, points: [&Point; 6]) -> Scalar {
+/// `Hs("ee1/range", Q̄, id, u64(j), α, β, a0, b0, a1, b1)`: the points' encodings in that order.
+fn range_challenge(ctx: &Context, id: &BallotId, j: usize, points: [&[u8; 32]; 6]) -> Scalar {
     points
         .iter()
         .fold(
@@ -87,12 +87,13 @@ fn range_challenge(ctx: &Context, id: &BallotId, j: usize, points: [&Point; 6]) 
                 .digest_field(&ctx.extended_base_hash)
                 .bytes(&id.0)
                 .u64(j as u64),
-            |h, p| h.point(p),
+            |h, p| h.bytes(*p),
         )
         .challenge()
 }
 
-fn sum_challenge(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], a: &Point, b: &Point) -> Scalar {
+/// `Hs("ee1/sum", Q̄, id, u64(m), [α_0 ‖ β_0 ‖ ...], a, b)`, `a` and `b` encoded.
+fn sum_challenge(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], a: &[u8; 32], b: &[u8; 32]) -> Scalar {
     let pairs: Vec<u8> = ciphertexts
         .iter()
         .flat_map(|c| [*c.alpha.bytes(), *c.beta.bytes()].concat())
@@ -102,8 +103,8 @@ fn sum_challenge(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], a: &P
         .bytes(&id.0)
         .u64(ciphertexts.len() as u64)
         .bytes(&pairs)
-        .point(a)
-        .point(b)
+        .bytes(a)
+        .bytes(b)
         .challenge()
 }
 
@@ -167,7 +168,19 @@ fn encrypt_one(
         v: rng.scalar(&format!("range/{j}/v")),
     };
     let proof = prove_range(&alpha, &beta, k, r, vote, nonces, |a0, b0, a1, b1| {
-        range_challenge(ctx, id, j, [&alpha, &beta, a0, b0, a1, b1])
+        range_challenge(
+            ctx,
+            id,
+            j,
+            [
+                alpha.bytes(),
+                beta.bytes(),
+                a0.bytes(),
+                b0.bytes(),
+                a1.bytes(),
+                b1.bytes(),
+            ],
+        )
     });
     Ciphertext { alpha, beta, proof }
 }
@@ -203,7 +216,7 @@ pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Resul
     let mut total: Scalar = nonces.iter().sum();
     let u = rng.scalar("sum/u");
     let sum_proof = prove_dleq(&total, ctx.joint_key.point(), u, |a, b| {
-        sum_challenge(ctx, &id, &ciphertexts, a, b)
+        sum_challenge(ctx, &id, &ciphertexts, a.bytes(), b.bytes())
     });
     total.zeroize();
     let tracking_code = tracking_code(ctx, &id, &ciphertexts, &sum_proof);
@@ -216,46 +229,87 @@ pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Resul
     Ok((ballot, BallotSecrets { choices, nonces }))
 }
 
-/// V12–V15 for one ballot (its own part of V15: the tracking code).
+/// V12–V15 for one ballot (its own part of V15: the tracking code). Builds the tables of `G`
+/// and `K` for this one ballot: to check many, build a [`Verifier`] once.
 pub fn verify(ctx: &Context, ballot: &Ballot) -> Result<(), Error> {
-    let id = &ballot.ballot_id;
-    let name = || hex::encode(id.0);
-    ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {
-        format!(
-            "ballot {}: {} ciphertexts for {} candidates",
-            name(),
-            ballot.ciphertexts.len(),
-            ctx.candidates
-        )
-    })?;
-    let k = ctx.joint_key.point();
-    for (j, c) in ballot.ciphertexts.iter().enumerate() {
-        ensure(!c.alpha.is_identity(), "V12", || {
-            format!("ballot {}: alpha {j} is the identity", name())
-        })?;
-        ensure(
-            verify_range(&c.proof, &c.alpha, &c.beta, k, |a0, b0, a1, b1| {
-                range_challenge(ctx, id, j, [&c.alpha, &c.beta, a0, b0, a1, b1])
-            }),
-            "V13",
-            || format!("ballot {}: 0/1 proof {j} fails", name()),
-        )?;
+    Verifier::new(ctx).verify(ballot)
+}
+
+/// Checks the ballots of one election, with the tables of its fixed bases `G` and `K` built
+/// once (spec 6: every recomputed commitment of a ballot's proofs has the form
+/// `g·G + k·K + d·P`).
+pub struct Verifier<'a> {
+    ctx: &'a Context,
+    bases: FixedBases,
+}
+
+impl<'a> Verifier<'a> {
+    pub fn new(ctx: &'a Context) -> Self {
+        Verifier {
+            ctx,
+            bases: FixedBases::new(ctx.joint_key.point()),
+        }
     }
-    let alpha_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.alpha.point()).sum();
-    let beta_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.beta.point()).sum();
-    let beta_minus_g = beta_sum - Point::generator().point();
-    ensure(
-        verify_dleq(&ballot.sum_proof, &alpha_sum, k, &beta_minus_g, |a, b| {
-            sum_challenge(ctx, id, &ballot.ciphertexts, a, b)
-        }),
-        "V14",
-        || format!("ballot {}: sum proof fails", name()),
-    )?;
-    ensure(
-        tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
-        "V15",
-        || format!("ballot {}: tracking code does not recompute", name()),
-    )
+
+    /// V12–V15 for one ballot (its own part of V15: the tracking code).
+    pub fn verify(&self, ballot: &Ballot) -> Result<(), Error> {
+        let ctx = self.ctx;
+        let id = &ballot.ballot_id;
+        let name = || hex::encode(id.0);
+        ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {
+            format!(
+                "ballot {}: {} ciphertexts for {} candidates",
+                name(),
+                ballot.ciphertexts.len(),
+                ctx.candidates
+            )
+        })?;
+        for (j, c) in ballot.ciphertexts.iter().enumerate() {
+            ensure(!c.alpha.is_identity(), "V12", || {
+                format!("ballot {}: alpha {j} is the identity", name())
+            })?;
+        }
+        // Every commitment of the 0/1 proofs, then the sum proof's, halved, then doubled and
+        // compressed together (one inversion for the ballot).
+        let mut halves = Vec::with_capacity(4 * ctx.candidates + 2);
+        for c in &ballot.ciphertexts {
+            halves.extend(self.bases.range_commitments_halved(&c.proof, &c.alpha, &c.beta));
+        }
+        let alpha_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.alpha.point()).sum();
+        let beta_sum: RistrettoPoint = ballot.ciphertexts.iter().map(|c| c.beta.point()).sum();
+        halves.extend(
+            self.bases
+                .sum_commitments_halved(&ballot.sum_proof, &alpha_sum, &beta_sum),
+        );
+        let commitments = RistrettoPoint::double_and_compress_batch(&halves);
+        let encoded = |i: usize| commitments[i].as_bytes();
+        for (j, c) in ballot.ciphertexts.iter().enumerate() {
+            let points = [
+                c.alpha.bytes(),
+                c.beta.bytes(),
+                encoded(4 * j),
+                encoded(4 * j + 1),
+                encoded(4 * j + 2),
+                encoded(4 * j + 3),
+            ];
+            ensure(
+                range_challenge(ctx, id, j, points) == c.proof.c0 + c.proof.c1,
+                "V13",
+                || format!("ballot {}: 0/1 proof {j} fails", name()),
+            )?;
+        }
+        let m = ballot.ciphertexts.len();
+        ensure(
+            sum_challenge(ctx, id, &ballot.ciphertexts, encoded(4 * m), encoded(4 * m + 1)) == ballot.sum_proof.c,
+            "V14",
+            || format!("ballot {}: sum proof fails", name()),
+        )?;
+        ensure(
+            tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
+            "V15",
+            || format!("ballot {}: tracking code does not recompute", name()),
+        )
+    }
 }
 
 /// V18: recompute every ciphertext from its nonce and choice.

@@ -234,32 +234,76 @@ impl Record {
     }
 
     /// Reads a record directory; only the chunk file names the spec allows are opened (V16).
+    /// A file that is missing or does not parse fails the check of spec 11 for its file:
+    /// `election.json` V1, `index.json` and a cast chunk V16, a spoiled chunk V17,
+    /// `tally.json` V20; so does a file in `ballots/` that the index does not list (V17 for a
+    /// name beginning with `spoiled-`, V16 for any other).
     pub fn read(dir: &Path) -> Result<Self, Error> {
-        let index: Index = read_json(&dir.join("index.json"))?;
+        let election = read_json(&dir.join("election.json"), "V1")?;
+        let index: Index = read_json(&dir.join("index.json"), "V16")?;
         let cast = read_chunks(dir, List::Cast, &index.cast)?;
         let spoiled = read_chunks(dir, List::Spoiled, &index.spoiled)?;
+        unlisted_files(dir, &index)?;
         Ok(Record {
-            election: read_json(&dir.join("election.json"))?,
+            election,
             index,
             cast,
             spoiled,
-            tally: read_json(&dir.join("tally.json"))?,
+            tally: read_json(&dir.join("tally.json"), "V20")?,
         })
     }
 }
 
+fn list_check(list: List) -> &'static str {
+    match list {
+        List::Cast => "V16",
+        List::Spoiled => "V17",
+    }
+}
+
 fn read_chunks<T: DeserializeOwned>(dir: &Path, list: List, index: &ListIndex) -> Result<Vec<T>, Error> {
+    let check = list_check(list);
     index
         .chunks
         .iter()
         .enumerate()
         .map(|(q, r)| {
             if r.file != chunk_file(list, q) {
-                return Err(fail("V16", format!("chunk {q} is named {:?}", r.file)));
+                return Err(fail(check, format!("chunk {q} is named {:?}", r.file)));
             }
-            read_json(&dir.join(&r.file))
+            read_json(&dir.join(&r.file), check)
         })
         .collect()
+}
+
+/// Spec 9.4: `ballots/` holds exactly the chunk files the index lists.
+fn unlisted_files(dir: &Path, index: &Index) -> Result<(), Error> {
+    let listed: Vec<&str> = index
+        .cast
+        .chunks
+        .iter()
+        .chain(&index.spoiled.chunks)
+        .map(|r| r.file.as_str())
+        .collect();
+    let entries = match fs::read_dir(dir.join("ballots")) {
+        Ok(entries) => entries,
+        // No directory at all is fine only when there are no chunks (the reads above failed
+        // otherwise).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    for entry in entries {
+        let name = format!("ballots/{}", entry.map_err(io)?.file_name().to_string_lossy());
+        if !listed.contains(&name.as_str()) {
+            let check = if name.starts_with("ballots/spoiled-") {
+                "V17"
+            } else {
+                "V16"
+            };
+            return Err(fail(check, format!("{name} is not listed in index.json")));
+        }
+    }
+    Ok(())
 }
 
 fn io(e: std::io::Error) -> Error {
@@ -274,7 +318,8 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     .map_err(io)
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let bytes = fs::read(path).map_err(io)?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Encoding(format!("{}: {e}", path.display())))
+/// Reads one of the record's files; missing or unparsable, it fails `check` (spec 11).
+fn read_json<T: DeserializeOwned>(path: &Path, check: &'static str) -> Result<T, Error> {
+    let bytes = fs::read(path).map_err(|e| fail(check, format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&bytes).map_err(|e| fail(check, format!("{}: {e}", path.display())))
 }

@@ -104,35 +104,51 @@ pub fn sum<'a>(candidates: usize, ballots: impl IntoIterator<Item = &'a Ballot>)
         .collect()
 }
 
-/// V12–V19: every cast and spoiled ballot verifies, every reveal checks, no ballot id or
-/// tracking code twice, no spoiled ballot cast, no `α` twice among the cast ballots.
+/// V12–V19: every cast and spoiled ballot verifies, every reveal checks; among the cast
+/// ballots no ballot id, tracking code or `α` twice (V15); among the spoiled ballots no ballot
+/// id or tracking code twice (V17); no spoiled ballot's id or tracking code among the cast
+/// ballots, and no cast `α` equal to a spoiled `α`, whose nonce the reveal made public (V19).
 pub fn check_ballots(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> Result<(), Error> {
-    let mut ids = HashSet::with_capacity(cast.len() + spoiled.len());
-    let mut codes = HashSet::with_capacity(cast.len() + spoiled.len());
-    let mut alphas = HashSet::with_capacity(cast.len() * ctx.candidates);
+    let verifier = ballot::Verifier::new(ctx);
+    let mut spoiled_ids = HashSet::with_capacity(spoiled.len());
+    let mut spoiled_codes = HashSet::with_capacity(spoiled.len());
+    let mut spoiled_alphas = HashSet::with_capacity(spoiled.len() * ctx.candidates);
     for s in spoiled {
-        ballot::verify(ctx, &s.ballot).map_err(|e| match e {
+        verifier.verify(&s.ballot).map_err(|e| match e {
             Error::Check { detail, .. } => crate::error::fail("V17", format!("spoiled: {detail}")),
             other => other,
         })?;
         ballot::check_reveal(ctx, &s.ballot, &s.reveal)?;
         ensure(
-            ids.insert(s.ballot.ballot_id) && codes.insert(s.ballot.tracking_code),
-            "V15",
+            spoiled_ids.insert(s.ballot.ballot_id) && spoiled_codes.insert(s.ballot.tracking_code),
+            "V17",
             || format!("spoiled ballot {} appears twice", hex::encode(s.ballot.ballot_id.0)),
         )?;
+        spoiled_alphas.extend(s.ballot.ciphertexts.iter().map(|c| *c.alpha.bytes()));
     }
+    let mut ids = HashSet::with_capacity(cast.len());
+    let mut codes = HashSet::with_capacity(cast.len());
+    let mut alphas = HashSet::with_capacity(cast.len() * ctx.candidates);
     for b in cast {
-        ballot::verify(ctx, b)?;
+        verifier.verify(b)?;
+        let name = || hex::encode(b.ballot_id.0);
+        ensure(
+            !spoiled_ids.contains(&b.ballot_id) && !spoiled_codes.contains(&b.tracking_code),
+            "V19",
+            || format!("ballot {} was spoiled and is cast", name()),
+        )?;
         ensure(ids.insert(b.ballot_id) && codes.insert(b.tracking_code), "V15", || {
-            format!("ballot {} is cast twice or was spoiled", hex::encode(b.ballot_id.0))
+            format!("ballot {} is cast twice", name())
         })?;
-        for c in &b.ciphertexts {
-            ensure(alphas.insert(*c.alpha.bytes()), "V15", || {
+        for (j, c) in b.ciphertexts.iter().enumerate() {
+            ensure(!spoiled_alphas.contains(c.alpha.bytes()), "V19", || {
                 format!(
-                    "ballot {} copies a ciphertext of another cast ballot",
-                    hex::encode(b.ballot_id.0)
+                    "ballot {}: alpha {j} is a spoiled ballot's, whose nonce is public",
+                    name()
                 )
+            })?;
+            ensure(alphas.insert(*c.alpha.bytes()), "V15", || {
+                format!("ballot {} copies a ciphertext of another cast ballot", name())
             })?;
         }
     }
@@ -187,8 +203,62 @@ mod tests {
         };
         assert!(recompute(&ctx, &[], std::slice::from_ref(&spoiled)).is_ok());
         assert!(matches!(
-            recompute(&ctx, &[ballot], &[spoiled]),
-            Err(Error::Check { check: "V15", .. })
+            recompute(&ctx, &[ballot], std::slice::from_ref(&spoiled)),
+            Err(Error::Check { check: "V19", .. })
+        ));
+        // Spoiled twice.
+        assert!(matches!(
+            recompute(&ctx, &[], &[spoiled.clone(), spoiled]),
+            Err(Error::Check { check: "V17", .. })
+        ));
+    }
+
+    /// The spoiled ballot's randomness for `nonce/0`, fresh randomness for everything else:
+    /// a cast ballot that re-uses a spoiled ballot's (public) nonce for candidate 0.
+    struct ReusedNonce {
+        spoiled: Seeded,
+        fresh: Seeded,
+    }
+
+    impl Randomness for ReusedNonce {
+        fn scalar(&mut self, label: &str) -> curve25519_dalek::scalar::Scalar {
+            if label == "nonce/0" {
+                self.spoiled.scalar(label)
+            } else {
+                self.fresh.scalar(label)
+            }
+        }
+        fn id(&mut self, label: &str) -> [u8; 16] {
+            self.fresh.id(label)
+        }
+        fn scoped(&self, prefix: &str) -> Self {
+            ReusedNonce {
+                spoiled: self.spoiled.scoped(prefix),
+                fresh: self.fresh.scoped(prefix),
+            }
+        }
+    }
+
+    #[test]
+    fn a_cast_ballot_reusing_a_spoiled_nonce_is_refused() {
+        let ctx = context(3);
+        let (challenged, secrets) = encrypt(&ctx, 1, &mut Seeded::new(b"spoiled")).unwrap();
+        let spoiled = SpoiledBallot {
+            ballot: challenged,
+            reveal: secrets.reveal(),
+        };
+        let mut rng = ReusedNonce {
+            spoiled: Seeded::new(b"spoiled"),
+            fresh: Seeded::new(b"cast"),
+        };
+        let (cast, _) = encrypt(&ctx, 2, &mut rng).unwrap();
+        assert_eq!(cast.ciphertexts[0].alpha, spoiled.ballot.ciphertexts[0].alpha);
+        assert_ne!(cast.ballot_id, spoiled.ballot.ballot_id);
+        // Valid on its own, and the nonce exposes its choice at position 0.
+        ballot::verify(&ctx, &cast).unwrap();
+        assert!(matches!(
+            recompute(&ctx, &[cast], std::slice::from_ref(&spoiled)),
+            Err(Error::Check { check: "V19", .. })
         ));
     }
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use election_crypto::randomness::Seeded;
+use election_crypto::randomness::{Randomness, Seeded};
 use election_crypto::record::Record;
 use election_crypto::simulation::{run, Plan};
 use election_crypto::verify::verify_record;
@@ -25,10 +25,64 @@ fn plan(cast: usize, spoiled: usize) -> Plan {
     }
 }
 
-fn check(result: Result<election_crypto::verify::Summary, Error>, expected: &str) {
+fn check<T: std::fmt::Debug>(result: Result<T, Error>, expected: &str) {
     match result {
         Err(Error::Check { check, .. }) => assert_eq!(check, expected),
         other => panic!("expected a failure of {expected}, got {other:?}"),
+    }
+}
+
+/// The spoiled ballot's randomness for `nonce/0`, another device's for everything else.
+struct ReusedNonce {
+    spoiled: Seeded,
+    fresh: Seeded,
+}
+
+impl Randomness for ReusedNonce {
+    fn scalar(&mut self, label: &str) -> curve25519_dalek::scalar::Scalar {
+        if label == "nonce/0" {
+            self.spoiled.scalar(label)
+        } else {
+            self.fresh.scalar(label)
+        }
+    }
+    fn id(&mut self, label: &str) -> [u8; 16] {
+        self.fresh.id(label)
+    }
+    fn scoped(&self, prefix: &str) -> Self {
+        ReusedNonce {
+            spoiled: self.spoiled.scoped(prefix),
+            fresh: self.fresh.scoped(prefix),
+        }
+    }
+}
+
+#[test]
+fn a_file_that_does_not_parse_or_is_not_listed_fails_its_files_check() {
+    let record = run(&plan(12, 2), &mut Seeded::new(b"files")).unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("unparsable-record");
+    let write = || {
+        let _ = std::fs::remove_dir_all(&dir);
+        record.write(&dir).unwrap();
+    };
+    for (file, expected) in [
+        ("election.json", "V1"),
+        ("index.json", "V16"),
+        ("ballots/cast-000000.json", "V16"),
+        ("ballots/spoiled-000000.json", "V17"),
+        ("tally.json", "V20"),
+    ] {
+        write();
+        std::fs::write(dir.join(file), b"{\"not\": \"the record\"}").unwrap();
+        check(Record::read(&dir).map(|_| ()), expected);
+    }
+    for (file, expected) in [
+        ("ballots/cast-000001.json", "V16"),
+        ("ballots/spoiled-000001.json", "V17"),
+    ] {
+        write();
+        std::fs::copy(dir.join("ballots/cast-000000.json"), dir.join(file)).unwrap();
+        check(Record::read(&dir).map(|_| ()), expected);
     }
 }
 
@@ -77,7 +131,24 @@ fn tampering_fails_the_check_that_covers_it() {
     let mut r = record.clone();
     let spoiled = r.spoiled[0].ballots[0].ballot.clone();
     r.cast[0].ballots[0] = spoiled;
-    check(verify_record(&r), "V15");
+    check(verify_record(&r), "V19");
+
+    // A cast ballot whose nonce for candidate 0 is spoiled ballot 30's, revealed (spec 12:
+    // spoiled ballot 0 of this plan is ballot 30): its own proofs hold, V19 refuses it.
+    let mut r = record.clone();
+    let ctx = r.election.context();
+    let mut rng = ReusedNonce {
+        spoiled: Seeded::new(b"small election").scoped("ballot/30/"),
+        fresh: Seeded::new(b"another device"),
+    };
+    let (reusing, _) = election_crypto::ballot::encrypt(&ctx, 3, &mut rng).unwrap();
+    assert_eq!(
+        reusing.ciphertexts[0].alpha,
+        r.spoiled[0].ballots[0].ballot.ciphertexts[0].alpha
+    );
+    election_crypto::ballot::verify(&ctx, &reusing).unwrap();
+    r.cast[0].ballots[7] = reusing;
+    check(verify_record(&r), "V19");
 
     let mut r = record.clone();
     r.spoiled[0].ballots[3].reveal.choices.rotate_left(1);

@@ -67,6 +67,7 @@ struct Outcome {
     digest: Option<[u8; 64]>,
     /// `(A_j, B_j)` over the chunk's ballots, where every ballot is well formed (cast only).
     sums: Option<Vec<(RistrettoPoint, RistrettoPoint)>>,
+    /// Every `α` of the chunk's well-formed ballots, sorted.
     alphas: Vec<[u8; 32]>,
     ids: Vec<([u8; 16], Loc)>,
     codes: Vec<([u8; 64], Loc)>,
@@ -183,6 +184,9 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             }
             Err(e) => {
                 out.report.fail(check, e);
+                for c in [12, 13, 14, 15, 19] {
+                    out.report.fail(c, format!("not checked: the ballots of {file} (V16)"));
+                }
                 return out;
             }
         },
@@ -194,6 +198,9 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             }
             Err(e) => {
                 out.report.fail(check, e);
+                for c in [18, 19] {
+                    out.report.fail(c, format!("not checked: the ballots of {file} (V17)"));
+                }
                 return out;
             }
         },
@@ -211,6 +218,11 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
                 out.ballots, chunk_ref.count
             ),
         );
+    }
+    if out.ballots == 0 {
+        // Spec 8.1: no chunk is empty; an empty list has no chunks at all.
+        out.report
+            .fail(check, format!("{file} holds no ballots: a chunk is never empty"));
     }
     if !last && out.ballots != CHUNK_SIZE {
         out.report.fail(
@@ -248,6 +260,7 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match (checked, spoiled) {
             (Some(checked), Some(spoiled)) => {
+                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
                 ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
             }
             (Some(checked), None) => {
@@ -259,9 +272,12 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
                     }
                 }
             }
-            (None, Some(_)) => out
-                .report
-                .fail(18, format!("{at}: reveal not checked, the ballot is malformed (V17)")),
+            (None, Some(_)) => {
+                out.report
+                    .fail(18, format!("{at}: reveal not checked, the ballot is malformed (V17)"));
+                out.report
+                    .fail(19, format!("{at}: not checked, the spoiled ballot is malformed (V17)"));
+            }
             (None, None) => sums = None,
         }
     }
@@ -291,8 +307,10 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
     out
 }
 
-/// V15 and V19: ballot ids and tracking codes distinct over both lists, `α` distinct over the
-/// cast ballots. Each chunk's `α` came sorted; one sort of the lot finds duplicates.
+/// V15, V17 and V19: ballot ids, tracking codes and `α` distinct among the cast ballots
+/// (V15); ids and codes distinct among the spoiled ballots (V17); no spoiled ballot's id or
+/// code among the cast ones, and no cast `α` equal to a spoiled `α`, whose nonce is public
+/// (V19). Each chunk's `α` came sorted; one sort of the lot finds duplicates.
 fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
     let mut alphas: Vec<[u8; 32]> = cast.iter().flat_map(|o| o.alphas.iter().copied()).collect();
     alphas.sort_unstable();
@@ -300,6 +318,18 @@ fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
         report.fail(
             15,
             format!("α {} appears twice among the cast ballots", hex::encode(w[0])),
+        );
+    }
+    let mut revealed: Vec<[u8; 32]> = spoiled.iter().flat_map(|o| o.alphas.iter().copied()).collect();
+    revealed.sort_unstable();
+    revealed.dedup();
+    for a in revealed.iter().filter(|a| alphas.binary_search(a).is_ok()) {
+        report.fail(
+            19,
+            format!(
+                "α {} of a spoiled ballot, whose nonce is public, appears in a cast ballot",
+                hex::encode(a)
+            ),
         );
     }
     duplicates(
@@ -317,15 +347,23 @@ fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
     );
 }
 
+/// Equal keys: V15 between two cast ballots, V17 between two spoiled ones, V19 between a cast
+/// and a spoiled one.
 fn duplicates<const N: usize>(what: &str, mut all: Vec<([u8; N], Loc)>, report: &mut Report) {
-    all.sort_unstable_by_key(|(k, _)| *k);
+    // Cast before spoiled under one key, so that two cast ballots with a spoiled one between
+    // them are still seen side by side.
+    all.sort_unstable_by_key(|(k, loc)| (*k, loc.kind == Kind::Spoiled));
     for w in all.windows(2).filter(|w| w[0].0 == w[1].0) {
         let ((_, first), (_, second)) = (w[0], w[1]);
-        let message = format!("{what} {} at {first} and at {second}", hex::encode(w[0].0));
-        if first.kind != second.kind {
-            report.fail(19, message.clone());
-        }
-        report.fail(15, message);
+        let check = match (first.kind, second.kind) {
+            (Kind::Cast, Kind::Cast) => 15,
+            (Kind::Spoiled, Kind::Spoiled) => 17,
+            _ => 19,
+        };
+        report.fail(
+            check,
+            format!("{what} {} at {first} and at {second}", hex::encode(w[0].0)),
+        );
     }
 }
 

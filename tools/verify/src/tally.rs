@@ -126,21 +126,17 @@ fn decryption(
             .public_shares
             .as_ref()
             .and_then(|k| k.get((p.trustee as usize).wrapping_sub(1)));
-        let public_share = match (encoding::point(&p.public_share), recomputed) {
-            (Ok(k), Some(r)) if k.point == *r => Some(k),
-            (Ok(_), Some(_)) => {
-                report.fail(21, format!("trustee {}: public_share is not K_i", p.trustee));
-                None
-            }
-            (Ok(_), None) => {
-                report.fail(21, format!("trustee {}: K_i not recomputed (V5, V11)", p.trustee));
-                None
-            }
-            (Err(err), _) => {
-                report.fail(21, format!("trustee {}: public_share: {err}", p.trustee));
-                None
-            }
-        };
+        match (encoding::point(&p.public_share), recomputed) {
+            (Ok(k), Some(r)) if k.point == *r => {}
+            (Ok(_), Some(_)) => report.fail(21, format!("trustee {}: public_share is not K_i", p.trustee)),
+            (Ok(_), None) => report.fail(21, format!("trustee {}: K_i not recomputed (V5, V11)", p.trustee)),
+            (Err(err), _) => report.fail(21, format!("trustee {}: public_share: {err}", p.trustee)),
+        }
+        // V22 takes `K_i` as recomputed from the commitments (spec 6.2), not as published.
+        let public_share = recomputed.map(|r| Point {
+            point: *r,
+            bytes: r.compress().to_bytes(),
+        });
         let mut ms = Some(Vec::new());
         for (j, share) in p.shares.iter().enumerate() {
             let at = format!("trustee {} candidate {j}", p.trustee);
@@ -160,7 +156,7 @@ fn decryption(
             let (Some(k), Some(tally), Some(d)) = (&public_share, tally, d) else {
                 report.fail(
                     22,
-                    format!("{at}: not checked, K_i, the tally or D is unusable (V20, V21)"),
+                    format!("{at}: not checked, K_i, the tally or D is unusable (V5, V16, V20)"),
                 );
                 continue;
             };

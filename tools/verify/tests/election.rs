@@ -266,11 +266,90 @@ fn a_changed_count_fails_v23() {
 }
 
 #[test]
-fn a_spoiled_ballot_counted_fails_v15_and_v19() {
+fn a_spoiled_ballot_counted_fails_v19_not_v15() {
     let spoiled = record().spoiled[0].ballots[2].ballot.clone();
     let dir = rebuilt("spoiled-counted", |cast| cast.push(spoiled));
     let run = rejected(&dir, 19);
-    assert!(run.failed.contains(&15), "{}", run.stdout);
+    // Its id, its tracking code and each of its α are a spoiled ballot's: V19's, not V15's.
+    assert!(!run.failed.contains(&15), "{}", run.stdout);
+    assert!(run.stdout.contains("whose nonce is public"), "{}", run.stdout);
+}
+
+/// A spoiled ballot's randomness for `nonce/0` (spoiled ballot 0 is ballot 50 of the plan,
+/// spec 12), another device's for everything else.
+struct ReusedNonce {
+    spoiled: Seeded,
+    fresh: Seeded,
+}
+
+impl Randomness for ReusedNonce {
+    fn scalar(&mut self, label: &str) -> curve25519_dalek::scalar::Scalar {
+        if label == "nonce/0" {
+            self.spoiled.scalar(label)
+        } else {
+            self.fresh.scalar(label)
+        }
+    }
+    fn id(&mut self, label: &str) -> [u8; 16] {
+        self.fresh.id(label)
+    }
+    fn scoped(&self, prefix: &str) -> Self {
+        ReusedNonce {
+            spoiled: self.spoiled.scoped(prefix),
+            fresh: self.fresh.scoped(prefix),
+        }
+    }
+}
+
+#[test]
+fn a_cast_ballot_reusing_a_spoiled_nonce_fails_v19() {
+    let ctx = record().election.context();
+    let mut rng = ReusedNonce {
+        spoiled: Seeded::new(SEED).scoped("ballot/50/"),
+        fresh: Seeded::new(b"another device"),
+    };
+    let (reusing, _) = ballot::encrypt(&ctx, 1, &mut rng).unwrap();
+    assert_eq!(
+        reusing.ciphertexts[0].alpha,
+        record().spoiled[0].ballots[0].ballot.ciphertexts[0].alpha
+    );
+    let dir = rebuilt("reused-nonce", |cast| cast[17] = reusing);
+    let run = rejected(&dir, 19);
+    // Its proofs hold and it is unique among the cast ballots; only V19 (and the tally, which
+    // was not recomputed) refuse it.
+    for check in [12, 13, 14, 15, 16, 17] {
+        assert!(!run.failed.contains(&check), "V{check}:\n{}", run.stdout);
+    }
+    assert!(run.stdout.contains("whose nonce is public"), "{}", run.stdout);
+}
+
+#[test]
+fn an_unparsable_chunk_fails_its_list_check_and_what_depends_on_it_is_not_checked() {
+    let dir = tampered("unparsable-spoiled", "ballots/spoiled-000000.json", |v| {
+        v["ballots"][0]["reveal"]["colour"] = "blue".into();
+    });
+    let run = rejected(&dir, 17);
+    assert!(run.failed.contains(&18) && run.failed.contains(&19), "{}", run.stdout);
+    assert!(!run.failed.contains(&16), "{}", run.stdout);
+
+    let dir = tampered("unparsable-cast", "ballots/cast-000000.json", |v| {
+        v["chunk"] = "zero".into();
+    });
+    let run = rejected(&dir, 16);
+    for check in [12, 13, 14, 15, 19, 20, 22] {
+        assert!(run.failed.contains(&check), "V{check}:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_wrong_public_share_fails_v21_only() {
+    // V22 takes K_i recomputed from the commitments (spec 6.2), so its proofs still verify.
+    let dir = tampered("wrong-public-share", "tally.json", |v| {
+        let k = &mut v["decryption"]["partials"][0]["public_share"];
+        *k = point_hex(&(decode(k) + G));
+    });
+    let run = rejected(&dir, 21);
+    assert_eq!(run.failed.len(), 1, "{}", run.stdout);
 }
 
 #[test]
@@ -359,14 +438,42 @@ fn an_unlisted_chunk_file_fails_v16() {
     rejected(&dir, 16);
 }
 
-/// No spoiled ballot at all: the spoiled list is empty (spec 8.1 with zero chunks or one empty
-/// chunk, whichever the reference writes) and still verifies.
+/// A trailing empty chunk, with the index and every digest made consistent with it: still
+/// refused (spec 8.1: no chunk is empty).
+#[test]
+fn an_empty_trailing_chunk_fails_v16() {
+    use election_crypto::tally::{chunk_digest, list_digest, List};
+    let r = record();
+    let qbar = r.election.ceremony.extended_base_hash;
+    let dir = common::copy_record(valid_dir(), "empty-chunk");
+    common::write_json(
+        &dir,
+        "ballots/cast-000001.json",
+        &serde_json::json!({ "kind": "cast", "chunk": 1, "ballots": [] }),
+    );
+    let empty = chunk_digest(&qbar, List::Cast, 1, &[]);
+    let d = list_digest(&qbar, List::Cast, 50, &[r.index.cast.chunks[0].digest, empty]);
+    common::edit(&dir, "index.json", |v| {
+        v["cast"]["chunks"].as_array_mut().unwrap().push(serde_json::json!({
+            "file": "ballots/cast-000001.json", "count": 0, "digest": hex::encode(empty.0)
+        }));
+        v["cast"]["digest"] = hex::encode(d.0).into();
+    });
+    common::edit(&dir, "tally.json", |v| v["cast_digest"] = hex::encode(d.0).into());
+    let run = rejected(&dir, 16);
+    assert!(run.stdout.contains("holds no ballots"), "{}", run.stdout);
+}
+
+/// No spoiled ballot at all: the spoiled list has zero chunks (spec 8.1, 9.4) and verifies.
 #[test]
 fn an_election_without_spoiled_ballots_verifies() {
     let mut plan = plan();
     plan.cast.truncate(12);
     plan.spoiled.clear();
     let dir = write("no-spoiled", &run(&plan, &mut Seeded::new(b"no spoiled")).unwrap());
+    let index = common::read_json(&dir, "index.json");
+    assert_eq!(index["spoiled"]["chunks"], serde_json::json!([]));
+    assert_eq!(index["spoiled"]["count"], 0);
     let run = common::verify(&dir);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
