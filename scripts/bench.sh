@@ -15,7 +15,7 @@ cd "$ROOT"
 if [ "${1:-}" = verifiable ]; then
   ballots=${2:-20000}
   log "building the cryptography's bench, its record writer and verify (release)"
-  cargo build --release --locked -p election-crypto --examples -p verify
+  cargo build --release --locked -p election-crypto -p verify --examples --bins
   "$CARGO_TARGET_DIR/release/examples/bench"
   record=$ROOT/.local/bench/record
   rm -rf "$record"
