@@ -646,6 +646,7 @@ async fn certification_is_a_job_that_repeated_requests_join_and_the_last_part_fi
     );
     let after = certification(&services, &fixture, HttpFunction::CertifyResults).await;
     assert_eq!((after.status, &after.body["state"]), (200, &json!("certified")));
+    assert_eq!(after.body["partsDone"], json!(total), "{}", after.body);
     assert!(services.bus.take_recounts().is_empty());
 }
 

@@ -42,7 +42,7 @@ pub async fn certify_results(
     let now = clock.now();
     let previous = read_job(store, election_id).await?;
     match &previous {
-        Some(job) if job.state == JobState::Certified => return Ok(job.clone()),
+        Some(job) if job.state == JobState::Certified => return Ok(with_progress(store, job.clone()).await?.0),
         Some(job) if job.state == JobState::Recounting => {
             return resume_if_stalled(store, bus, clock, bounds, job.clone()).await
         }
