@@ -664,44 +664,30 @@ mod tests {
     use crate::manifest::Candidate;
     use crate::randomness::Seeded;
 
+    /// Two candidates, `a` and `b`.
+    fn manifest() -> Manifest {
+        let candidate = |id: &str| Candidate {
+            id: id.into(),
+            name: id.to_uppercase(),
+        };
+        Manifest {
+            election_id: "e".into(),
+            candidates: vec![candidate("a"), candidate("b")],
+        }
+    }
+
     fn setup(n: u32) -> (Vec<Trustee>, Vec<TrusteePublic>, Digest, Seeded) {
         let mut rng = Seeded::new(b"ceremony tests");
         let trustees: Vec<Trustee> = (1..=n).map(|i| Trustee::new(i, &mut rng)).collect();
         let publics: Vec<TrusteePublic> = trustees.iter().map(Trustee::public).collect();
-        let manifest = Manifest {
-            election_id: "e".into(),
-            candidates: vec![
-                Candidate {
-                    id: "a".into(),
-                    name: "A".into(),
-                },
-                Candidate {
-                    id: "b".into(),
-                    name: "B".into(),
-                },
-            ],
-        };
-        let q = base_hash(&manifest, &Parameters::new(n, 2), &publics);
+        let q = base_hash(&manifest(), &Parameters::new(n, 2), &publics);
         (trustees, publics, q, rng)
     }
 
     #[test]
     fn an_honest_ceremony_gives_shares_that_match_their_public_shares() {
         let (trustees, _, _, mut rng) = setup(3);
-        let manifest = Manifest {
-            election_id: "e".into(),
-            candidates: vec![
-                Candidate {
-                    id: "a".into(),
-                    name: "A".into(),
-                },
-                Candidate {
-                    id: "b".into(),
-                    name: "B".into(),
-                },
-            ],
-        };
-        let (ceremony, shares) = run(&manifest, &Parameters::new(3, 2), &trustees, &mut rng).unwrap();
+        let (ceremony, shares) = run(&manifest(), &Parameters::new(3, 2), &trustees, &mut rng).unwrap();
         for share in &shares {
             share_matches(share, &ceremony.commitments).unwrap();
         }
