@@ -95,3 +95,33 @@ impl Randomness for Seeded {
         }
     }
 }
+
+/// Randomness for tests of a ballot that re-uses another ballot's nonce (V19): the draws of
+/// one label (say `nonce/0`) from `reused`, every other draw from `fresh`.
+pub struct Reusing {
+    pub label: &'static str,
+    pub reused: Seeded,
+    pub fresh: Seeded,
+}
+
+impl Randomness for Reusing {
+    fn scalar(&mut self, label: &str) -> Scalar {
+        if label == self.label {
+            self.reused.scalar(label)
+        } else {
+            self.fresh.scalar(label)
+        }
+    }
+
+    fn id(&mut self, label: &str) -> [u8; 16] {
+        self.fresh.id(label)
+    }
+
+    fn scoped(&self, prefix: &str) -> Self {
+        Reusing {
+            label: self.label,
+            reused: self.reused.scoped(prefix),
+            fresh: self.fresh.scoped(prefix),
+        }
+    }
+}

@@ -171,7 +171,7 @@ pub fn recompute(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> R
 mod tests {
     use super::*;
     use crate::ballot::{encrypt, tests::context};
-    use crate::randomness::{Randomness, Seeded};
+    use crate::randomness::{Randomness, Reusing, Seeded};
 
     #[test]
     fn a_copied_ballot_is_refused() {
@@ -213,32 +213,6 @@ mod tests {
         ));
     }
 
-    /// The spoiled ballot's randomness for `nonce/0`, fresh randomness for everything else:
-    /// a cast ballot that re-uses a spoiled ballot's (public) nonce for candidate 0.
-    struct ReusedNonce {
-        spoiled: Seeded,
-        fresh: Seeded,
-    }
-
-    impl Randomness for ReusedNonce {
-        fn scalar(&mut self, label: &str) -> curve25519_dalek::scalar::Scalar {
-            if label == "nonce/0" {
-                self.spoiled.scalar(label)
-            } else {
-                self.fresh.scalar(label)
-            }
-        }
-        fn id(&mut self, label: &str) -> [u8; 16] {
-            self.fresh.id(label)
-        }
-        fn scoped(&self, prefix: &str) -> Self {
-            ReusedNonce {
-                spoiled: self.spoiled.scoped(prefix),
-                fresh: self.fresh.scoped(prefix),
-            }
-        }
-    }
-
     #[test]
     fn a_cast_ballot_reusing_a_spoiled_nonce_is_refused() {
         let ctx = context(3);
@@ -247,8 +221,9 @@ mod tests {
             ballot: challenged,
             reveal: secrets.reveal(),
         };
-        let mut rng = ReusedNonce {
-            spoiled: Seeded::new(b"spoiled"),
+        let mut rng = Reusing {
+            label: "nonce/0",
+            reused: Seeded::new(b"spoiled"),
             fresh: Seeded::new(b"cast"),
         };
         let (cast, _) = encrypt(&ctx, 2, &mut rng).unwrap();

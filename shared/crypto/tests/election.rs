@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use election_crypto::randomness::{Randomness, Seeded};
+use election_crypto::randomness::{Randomness, Reusing, Seeded};
 use election_crypto::record::Record;
 use election_crypto::simulation::{run, Plan};
 use election_crypto::verify::verify_record;
@@ -29,31 +29,6 @@ fn check<T: std::fmt::Debug>(result: Result<T, Error>, expected: &str) {
     match result {
         Err(Error::Check { check, .. }) => assert_eq!(check, expected),
         other => panic!("expected a failure of {expected}, got {other:?}"),
-    }
-}
-
-/// The spoiled ballot's randomness for `nonce/0`, another device's for everything else.
-struct ReusedNonce {
-    spoiled: Seeded,
-    fresh: Seeded,
-}
-
-impl Randomness for ReusedNonce {
-    fn scalar(&mut self, label: &str) -> curve25519_dalek::scalar::Scalar {
-        if label == "nonce/0" {
-            self.spoiled.scalar(label)
-        } else {
-            self.fresh.scalar(label)
-        }
-    }
-    fn id(&mut self, label: &str) -> [u8; 16] {
-        self.fresh.id(label)
-    }
-    fn scoped(&self, prefix: &str) -> Self {
-        ReusedNonce {
-            spoiled: self.spoiled.scoped(prefix),
-            fresh: self.fresh.scoped(prefix),
-        }
     }
 }
 
@@ -137,8 +112,9 @@ fn tampering_fails_the_check_that_covers_it() {
     // spoiled ballot 0 of this plan is ballot 30): its own proofs hold, V19 refuses it.
     let mut r = record.clone();
     let ctx = r.election.context();
-    let mut rng = ReusedNonce {
-        spoiled: Seeded::new(b"small election").scoped("ballot/30/"),
+    let mut rng = Reusing {
+        label: "nonce/0",
+        reused: Seeded::new(b"small election").scoped("ballot/30/"),
         fresh: Seeded::new(b"another device"),
     };
     let (reusing, _) = election_crypto::ballot::encrypt(&ctx, 3, &mut rng).unwrap();
