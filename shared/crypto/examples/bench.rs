@@ -11,7 +11,7 @@ use curve25519_dalek::scalar::Scalar;
 use election_crypto::ballot::{encrypt, Ballot, Verifier};
 use election_crypto::dlog::BabyGiant;
 use election_crypto::randomness::OsRandomness;
-use election_crypto::simulation::{run, Plan};
+use election_crypto::simulation::ceremony_only;
 
 const CANDIDATES: usize = 5;
 const VOTERS: u64 = 34_000_000;
@@ -29,18 +29,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 
 fn main() {
     // A real ceremony (3 trustees, threshold 2) for a real joint key.
-    let plan = Plan {
-        election_id: "bench".into(),
-        candidates: (0..CANDIDATES)
-            .map(|j| (format!("c{j}"), format!("Candidate {j}")))
-            .collect(),
-        trustees: 3,
-        threshold: 2,
-        cast: vec![],
-        spoiled: vec![],
-        absent: vec![],
-    };
-    let ctx = run(&plan, &mut OsRandomness).expect("ceremony").election.context();
+    let ctx = ceremony_only(CANDIDATES, &mut OsRandomness).expect("ceremony");
     let mut rng = OsRandomness;
 
     let (ballots, encrypt_times): (Vec<Ballot>, Vec<Duration>) = (0..500)

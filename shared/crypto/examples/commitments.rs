@@ -14,7 +14,7 @@ use election_crypto::ballot::{encrypt, Ballot};
 use election_crypto::group::Point;
 use election_crypto::proofs::FixedBases;
 use election_crypto::randomness::OsRandomness;
-use election_crypto::simulation::{run, Plan};
+use election_crypto::simulation::ceremony_only;
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -57,16 +57,8 @@ fn tables(b: &Ballot, bases: &FixedBases) -> Vec<[u8; 32]> {
 }
 
 fn main() {
-    let plan = Plan {
-        election_id: "bench".into(),
-        candidates: (0..5).map(|j| (format!("c{j}"), format!("Candidate {j}"))).collect(),
-        trustees: 3,
-        threshold: 2,
-        cast: vec![],
-        spoiled: vec![],
-        absent: vec![],
-    };
-    let ctx = run(&plan, &mut OsRandomness).expect("ceremony").election.context();
+    // A real ceremony (3 trustees, threshold 2) for a real joint key.
+    let ctx = ceremony_only(5, &mut OsRandomness).expect("ceremony");
     let ballots: Vec<Ballot> = (0..500)
         .map(|b| encrypt(&ctx, b % 5, &mut OsRandomness).expect("encrypt").0)
         .collect();

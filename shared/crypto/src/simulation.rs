@@ -94,3 +94,20 @@ pub fn run(plan: &Plan, rng: &mut impl Randomness) -> Result<Record, Error> {
     let tally_file = TallyFile::new(&tally, decryption, &election.manifest, &counts);
     Ok(Record::build(election, cast, spoiled, tally_file))
 }
+
+/// The context of an election of `candidates` with a real joint key (3 trustees, threshold
+/// 2) and no ballots yet: for benchmarks that encrypt and verify ballots of their own.
+pub fn ceremony_only(candidates: usize, rng: &mut impl Randomness) -> Result<crate::ballot::Context, Error> {
+    let plan = Plan {
+        election_id: "bench".into(),
+        candidates: (0..candidates)
+            .map(|j| (format!("c{j}"), format!("Candidate {j}")))
+            .collect(),
+        trustees: 3,
+        threshold: 2,
+        cast: vec![],
+        spoiled: vec![],
+        absent: vec![],
+    };
+    Ok(run(&plan, rng)?.election.context())
+}

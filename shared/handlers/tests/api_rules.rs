@@ -547,6 +547,18 @@ async fn count_parts(services: &TestServices, parts: &[PartRecount]) {
     }
 }
 
+/// Asserts that the job's attempt was refused for `reason`, and the results are provisional.
+async fn refused_and_provisional(services: &TestServices, fixture: &Fixture, reason: &str) {
+    let refused = certification(services, fixture, HttpFunction::GetCertification).await;
+    assert_eq!(refused.body["state"], "refused", "{}", refused.body);
+    let refusal = refused.body["refusal"].as_str().unwrap_or_default();
+    assert!(refusal.contains(reason), "{}", refused.body);
+    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+        .await
+        .unwrap();
+    assert!(!results.is_final);
+}
+
 /// Votes for the fixture's candidate while voting is open, counted into the results (by
 /// the projector) or not; then the clock moves to when certification may start.
 async fn votes_then_close(services: &mut TestServices, fixture: &Fixture, voters: &[&str], counted: bool) {
@@ -661,20 +673,7 @@ async fn a_recount_that_differs_is_refused_and_the_next_request_starts_a_new_att
     count_parts(&services, &first_attempt).await;
 
     // THEN the attempt is refused, says why, and nothing is final
-    let refused = certification(&services, &fixture, HttpFunction::GetCertification).await;
-    assert_eq!(refused.body["state"], "refused", "{}", refused.body);
-    assert!(
-        refused.body["refusal"]
-            .as_str()
-            .unwrap()
-            .contains("1 ballots, 0 counted"),
-        "{}",
-        refused.body
-    );
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
-        .await
-        .unwrap();
-    assert!(!results.is_final);
+    refused_and_provisional(&services, &fixture, "1 ballots, 0 counted").await;
 
     // WHEN the operator repairs the results and the commission asks again
     recount(&services.store, &services.clock, &fixture.election, true)
@@ -852,20 +851,7 @@ async fn a_ballot_counted_while_the_recount_reads_the_box_refuses_the_attempt() 
     count_parts(&services, &parts[parts.len() - 1..]).await;
 
     // THEN the attempt is refused, and the results stay provisional
-    let refused = certification(&services, &fixture, HttpFunction::GetCertification).await;
-    assert_eq!(refused.body["state"], "refused", "{}", refused.body);
-    assert!(
-        refused.body["refusal"]
-            .as_str()
-            .unwrap()
-            .contains("while the recount read"),
-        "{}",
-        refused.body
-    );
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
-        .await
-        .unwrap();
-    assert!(!results.is_final);
+    refused_and_provisional(&services, &fixture, "while the recount read").await;
 }
 
 #[tokio::test]
