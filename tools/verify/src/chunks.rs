@@ -173,36 +173,28 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             format!("index lists chunk {q} as {:?}, not {file:?}", chunk_ref.file),
         );
     }
+    let bytes = match record::read_bytes(dir, &file) {
+        Ok(b) => b,
+        Err(e) => return unreadable(out, kind, check, &file, e),
+    };
     let ballots: Vec<(&Ballot, Option<&SpoiledBallot>)>;
     let (cast_chunk, spoiled_chunk);
     let (chunk_kind, chunk_number) = match kind {
-        Kind::Cast => match record::read::<Chunk<Ballot>>(dir, &file) {
+        Kind::Cast => match record::parse::<Chunk<Ballot>>(&bytes, &file) {
             Ok(c) => {
                 cast_chunk = c;
                 ballots = cast_chunk.ballots.iter().map(|b| (b, None)).collect();
-                (&cast_chunk.kind, cast_chunk.chunk)
+                (&*cast_chunk.kind, cast_chunk.chunk)
             }
-            Err(e) => {
-                out.report.fail(check, e);
-                for c in [12, 13, 14, 15, 19] {
-                    out.report.fail(c, format!("not checked: the ballots of {file} (V16)"));
-                }
-                return out;
-            }
+            Err(e) => return unreadable(out, kind, check, &file, e),
         },
-        Kind::Spoiled => match record::read::<Chunk<SpoiledBallot>>(dir, &file) {
+        Kind::Spoiled => match record::parse::<Chunk<SpoiledBallot>>(&bytes, &file) {
             Ok(c) => {
                 spoiled_chunk = c;
                 ballots = spoiled_chunk.ballots.iter().map(|s| (&s.ballot, Some(s))).collect();
-                (&spoiled_chunk.kind, spoiled_chunk.chunk)
+                (&*spoiled_chunk.kind, spoiled_chunk.chunk)
             }
-            Err(e) => {
-                out.report.fail(check, e);
-                for c in [18, 19] {
-                    out.report.fail(c, format!("not checked: the ballots of {file} (V17)"));
-                }
-                return out;
-            }
+            Err(e) => return unreadable(out, kind, check, &file, e),
         },
     };
     if chunk_kind != kind.name() || chunk_number != q as u64 {
@@ -244,12 +236,17 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             chunk: q as u32,
             pos: pos as u32,
         };
-        let at = format!("{loc} (id {})", ballot.ballot_id);
-        let checked = ballots::check(ctx, ballot, &at, checks, &mut out.report);
-        if let Ok(id) = encoding::ballot_id(&ballot.ballot_id) {
+        let at = At {
+            loc,
+            id: &ballot.ballot_id,
+        };
+        let id = encoding::ballot_id(&ballot.ballot_id);
+        let code = encoding::digest(&ballot.tracking_code);
+        let checked = ballots::check(ctx, ballot, &id, &code, &at, checks, &mut out.report);
+        if let Ok(id) = id {
             out.ids.push((id, loc));
         }
-        match encoding::digest(&ballot.tracking_code) {
+        match code {
             Ok(code) => {
                 out.codes.push((code, loc));
                 if let Some(c) = codes.as_mut() {
@@ -260,15 +257,15 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match (checked, spoiled) {
             (Some(checked), Some(spoiled)) => {
-                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
+                out.alphas.extend(checked.encrypted.iter().map(|e| e.alpha.bytes));
                 ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
             }
             (Some(checked), None) => {
-                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
+                out.alphas.extend(checked.encrypted.iter().map(|e| e.alpha.bytes));
                 if let Some(sums) = sums.as_mut() {
-                    for ((a, b), (alpha, beta)) in sums.iter_mut().zip(checked.alphas.iter().zip(&checked.betas)) {
-                        *a += alpha.point;
-                        *b += beta.point;
+                    for ((a, b), e) in sums.iter_mut().zip(&checked.encrypted) {
+                        *a += e.alpha.point;
+                        *b += e.beta.point;
                     }
                 }
             }
@@ -305,6 +302,32 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         (_, Err(e)) => out.report.fail(check, format!("index digest of chunk {q}: {e}")),
     }
     out
+}
+
+/// A chunk file that cannot be read or parsed: its ballots' checks fail as not checked.
+fn unreadable(mut out: Outcome, kind: Kind, check: usize, file: &str, e: String) -> Outcome {
+    out.report.fail(check, e);
+    let (checks, covers): (&[usize], _) = match kind {
+        Kind::Cast => (&[12, 13, 14, 15, 19], "V16"),
+        Kind::Spoiled => (&[18, 19], "V17"),
+    };
+    for &c in checks {
+        out.report
+            .fail(c, format!("not checked: the ballots of {file} ({covers})"));
+    }
+    out
+}
+
+/// Names a ballot in failures: `cast chunk 3 ballot 17 (id …)`, formatted only when one fails.
+struct At<'a> {
+    loc: Loc,
+    id: &'a str,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} (id {})", self.loc, self.id)
+    }
 }
 
 /// V15, V17 and V19: ballot ids, tracking codes and `α` distinct among the cast ballots
