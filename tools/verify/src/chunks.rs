@@ -15,11 +15,12 @@ use crate::encoding;
 use crate::hash::Framed;
 use crate::record::{self, Ballot, Chunk, ChunkRef, Index, ListIndex, SpoiledBallot};
 use crate::report::Report;
+use crate::unique::{self, Keys};
 
 pub const CHUNK_SIZE: u64 = 10_000;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Cast,
     Spoiled,
 }
@@ -40,17 +41,17 @@ impl Kind {
         }
     }
 
-    fn file(self, q: usize) -> String {
+    pub(crate) fn file(self, q: usize) -> String {
         format!("ballots/{}-{q:06}.json", self.name())
     }
 }
 
 /// Where a ballot is, for failures.
 #[derive(Clone, Copy)]
-struct Loc {
-    kind: Kind,
-    chunk: u32,
-    pos: u32,
+pub(crate) struct Loc {
+    pub(crate) kind: Kind,
+    pub(crate) chunk: u32,
+    pub(crate) pos: u32,
 }
 
 impl fmt::Display for Loc {
@@ -67,10 +68,9 @@ struct Outcome {
     digest: Option<[u8; 64]>,
     /// `(A_j, B_j)` over the chunk's ballots, where every ballot is well formed (cast only).
     sums: Option<Vec<(RistrettoPoint, RistrettoPoint)>>,
-    /// Every `α` of the chunk's well-formed ballots, sorted.
-    alphas: Vec<[u8; 32]>,
-    ids: Vec<([u8; 16], Loc)>,
-    codes: Vec<([u8; 64], Loc)>,
+    /// Every `α` of the chunk's well-formed ballots, every id and tracking code that decodes,
+    /// for the uniqueness checks.
+    keys: Keys,
 }
 
 /// A list as recomputed: its ballot count, digest and (cast only) componentwise sums.
@@ -124,9 +124,11 @@ pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &
             }
         }
     });
-    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
+    let mut outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
+    let mut keys: Vec<Keys> = outcomes.iter_mut().map(|o| std::mem::take(&mut o.keys)).collect();
+    unique::check(dir, ctx.m(), &mut keys, report);
+    drop(keys);
     let (cast, spoiled) = outcomes.split_at(index.cast.chunks.len());
-    unique(cast, spoiled, report);
     let cast = combine(Kind::Cast, &index.cast, ctx, cast, report);
     let spoiled = combine(Kind::Spoiled, &index.spoiled, ctx, spoiled, report);
     for o in outcomes {
@@ -161,9 +163,7 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         ballots: 0,
         digest: None,
         sums: None,
-        alphas: Vec::new(),
-        ids: Vec::new(),
-        codes: Vec::new(),
+        keys: Keys::default(),
     };
     let check = kind.check();
     let file = kind.file(q);
@@ -228,6 +228,14 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
     } else {
         &ballots::SPOILED
     };
+    let m = ctx.m();
+    let fits = Keys::fits(q, ballots.len(), m);
+    if !fits {
+        out.report.fail(
+            check,
+            format!("{file}: too many ballots to check their uniqueness (V15, V17, V19)"),
+        );
+    }
     let mut sums = Some(vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()]);
     let mut codes = Some(Vec::with_capacity(64 * ballots.len()));
     for (pos, (ballot, spoiled)) in ballots.into_iter().enumerate() {
@@ -244,11 +252,15 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         let code = encoding::digest(&ballot.tracking_code);
         let checked = ballots::check(ctx, ballot, &id, &code, &at, checks, &mut out.report);
         if let Ok(id) = id {
-            out.ids.push((id, loc));
+            if fits {
+                out.keys.id(kind, loc.chunk, loc.pos, id);
+            }
         }
         match code {
             Ok(code) => {
-                out.codes.push((code, loc));
+                if fits {
+                    out.keys.code(kind, loc.chunk, loc.pos, &code);
+                }
                 if let Some(c) = codes.as_mut() {
                     c.extend_from_slice(&code);
                 }
@@ -257,11 +269,27 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match (checked, spoiled) {
             (Some(checked), Some(spoiled)) => {
-                out.alphas.extend(checked.encrypted.iter().map(|e| e.alpha.bytes));
+                if fits {
+                    out.keys.alphas(
+                        kind,
+                        loc.chunk,
+                        loc.pos,
+                        m,
+                        checked.encrypted.iter().map(|e| &e.alpha.bytes),
+                    );
+                }
                 ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
             }
             (Some(checked), None) => {
-                out.alphas.extend(checked.encrypted.iter().map(|e| e.alpha.bytes));
+                if fits {
+                    out.keys.alphas(
+                        kind,
+                        loc.chunk,
+                        loc.pos,
+                        m,
+                        checked.encrypted.iter().map(|e| &e.alpha.bytes),
+                    );
+                }
                 if let Some(sums) = sums.as_mut() {
                     for ((a, b), e) in sums.iter_mut().zip(&checked.encrypted) {
                         *a += e.alpha.point;
@@ -278,7 +306,6 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             (None, None) => sums = None,
         }
     }
-    out.alphas.sort_unstable();
     if kind == Kind::Cast {
         out.sums = sums;
     }
@@ -327,66 +354,6 @@ struct At<'a> {
 impl fmt::Display for At<'_> {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "{} (id {})", self.loc, self.id)
-    }
-}
-
-/// V15, V17 and V19: ballot ids, tracking codes and `α` distinct among the cast ballots
-/// (V15); ids and codes distinct among the spoiled ballots (V17); no spoiled ballot's id or
-/// code among the cast ones, and no cast `α` equal to a spoiled `α`, whose nonce is public
-/// (V19). Each chunk's `α` came sorted; one sort of the lot finds duplicates.
-fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
-    let mut alphas: Vec<[u8; 32]> = cast.iter().flat_map(|o| o.alphas.iter().copied()).collect();
-    alphas.sort_unstable();
-    for w in alphas.windows(2).filter(|w| w[0] == w[1]) {
-        report.fail(
-            15,
-            format!("α {} appears twice among the cast ballots", hex::encode(w[0])),
-        );
-    }
-    let mut revealed: Vec<[u8; 32]> = spoiled.iter().flat_map(|o| o.alphas.iter().copied()).collect();
-    revealed.sort_unstable();
-    revealed.dedup();
-    for a in revealed.iter().filter(|a| alphas.binary_search(a).is_ok()) {
-        report.fail(
-            19,
-            format!(
-                "α {} of a spoiled ballot, whose nonce is public, appears in a cast ballot",
-                hex::encode(a)
-            ),
-        );
-    }
-    duplicates(
-        "ballot id",
-        cast.iter().chain(spoiled).flat_map(|o| o.ids.iter().copied()).collect(),
-        report,
-    );
-    duplicates(
-        "tracking code",
-        cast.iter()
-            .chain(spoiled)
-            .flat_map(|o| o.codes.iter().copied())
-            .collect(),
-        report,
-    );
-}
-
-/// Equal keys: V15 between two cast ballots, V17 between two spoiled ones, V19 between a cast
-/// and a spoiled one.
-fn duplicates<const N: usize>(what: &str, mut all: Vec<([u8; N], Loc)>, report: &mut Report) {
-    // Cast before spoiled under one key, so that two cast ballots with a spoiled one between
-    // them are still seen side by side.
-    all.sort_unstable_by_key(|(k, loc)| (*k, loc.kind == Kind::Spoiled));
-    for w in all.windows(2).filter(|w| w[0].0 == w[1].0) {
-        let ((_, first), (_, second)) = (w[0], w[1]);
-        let check = match (first.kind, second.kind) {
-            (Kind::Cast, Kind::Cast) => 15,
-            (Kind::Spoiled, Kind::Spoiled) => 17,
-            _ => 19,
-        };
-        report.fail(
-            check,
-            format!("{what} {} at {first} and at {second}", hex::encode(w[0].0)),
-        );
     }
 }
 
