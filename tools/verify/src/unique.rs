@@ -279,3 +279,86 @@ fn pair(what: &str, key: &[u8], first: Loc, second: Loc, report: &mut Report) {
     };
     report.fail(check, format!("{what} {} at {first} and at {second}", hex::encode(key)));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ballot(id: u8, code: &[u8; 64], alpha: &[u8; 32]) -> String {
+        let z = "00".repeat(32);
+        format!(
+            r#"{{"ballot_id":"{}","tracking_code":"{}","ciphertexts":[{{"alpha":"{}","beta":"{z}","proof":{{"c0":"{z}","c1":"{z}","v0":"{z}","v1":"{z}"}}}}],"sum_proof":{{"c":"{z}","v":"{z}"}}}}"#,
+            hex::encode([id; 16]),
+            hex::encode(code),
+            hex::encode(alpha)
+        )
+    }
+
+    /// Values that share their 8-byte prefix but differ are not duplicates; equal ones are,
+    /// under the check their lists call for.
+    #[test]
+    fn equal_prefixes_are_confirmed_on_the_full_values() {
+        let dir = std::env::temp_dir().join(format!("verify-unique-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("ballots")).unwrap();
+        let value = |last: u8| {
+            let mut v = [7u8; 64];
+            v[63] = last;
+            v
+        };
+        let (c1, c2) = (value(1), value(2));
+        let alpha = |last: u8| -> [u8; 32] { value(last)[32..].try_into().unwrap() };
+        let (a1, a2) = (alpha(1), alpha(2));
+        let files = [
+            (
+                "cast-000000",
+                format!(
+                    r#"{{"kind":"cast","chunk":0,"ballots":[{},{}]}}"#,
+                    ballot(1, &c1, &a1),
+                    ballot(2, &c2, &a2)
+                ),
+            ),
+            (
+                "cast-000001",
+                format!(r#"{{"kind":"cast","chunk":1,"ballots":[{}]}}"#, ballot(3, &c1, &a1)),
+            ),
+            (
+                "spoiled-000000",
+                format!(
+                    r#"{{"kind":"spoiled","chunk":0,"ballots":[{{"ballot":{},"reveal":{{"choices":[1],"nonces":["{}"]}}}}]}}"#,
+                    ballot(4, &value(3), &a2),
+                    "00".repeat(32)
+                ),
+            ),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(format!("ballots/{name}.json")), text).unwrap();
+        }
+        let mut keys = vec![Keys::default(), Keys::default(), Keys::default()];
+        for (k, kind, chunk, pos, id, code, alpha) in [
+            (0, Kind::Cast, 0, 0, 1, c1, a1),
+            (0, Kind::Cast, 0, 1, 2, c2, a2),
+            (1, Kind::Cast, 1, 0, 3, c1, a1),
+            (2, Kind::Spoiled, 0, 0, 4, value(3), a2),
+        ] {
+            let keys = &mut keys[k];
+            keys.id(kind, chunk, pos, [id; 16]);
+            keys.code(kind, chunk, pos, &code);
+            keys.alphas(kind, chunk, pos, 1, [&alpha].into_iter());
+        }
+        let mut report = Report::default();
+        check(&dir, 1, &mut keys, &mut report);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let out = report.render();
+        let twice = format!("α {} appears twice among the cast ballots", hex::encode(a1));
+        let code = format!(
+            "tracking code {} at cast chunk 0 ballot 0 and at cast chunk 1 ballot 0",
+            hex::encode(c1)
+        );
+        let revealed = format!("α {} of a spoiled ballot", hex::encode(a2));
+        for line in [&twice, &code, &revealed] {
+            assert!(out.contains(line.as_str()), "{line}\n{out}");
+        }
+        assert_eq!(out.matches("    ").count(), 3, "{out}");
+        assert!(!report.failed(17), "{out}");
+    }
+}
