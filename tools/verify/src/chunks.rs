@@ -126,7 +126,7 @@ pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &
     });
     let mut outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
     let mut keys: Vec<Keys> = outcomes.iter_mut().map(|o| std::mem::take(&mut o.keys)).collect();
-    unique::check(dir, ctx.m(), &mut keys, report);
+    unique::check(dir, index.cast.chunks.len(), &mut keys, report);
     drop(keys);
     let (cast, spoiled) = outcomes.split_at(index.cast.chunks.len());
     let cast = combine(Kind::Cast, &index.cast, ctx, cast, report);
@@ -228,14 +228,7 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
     } else {
         &ballots::SPOILED
     };
-    let m = ctx.m();
-    let fits = Keys::fits(q, ballots.len(), m);
-    if !fits {
-        out.report.fail(
-            check,
-            format!("{file}: too many ballots to check their uniqueness (V15, V17, V19)"),
-        );
-    }
+    out.keys.ballots = u32::try_from(ballots.len()).unwrap_or(u32::MAX);
     let mut sums = Some(vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()]);
     let mut codes = Some(Vec::with_capacity(64 * ballots.len()));
     for (pos, (ballot, spoiled)) in ballots.into_iter().enumerate() {
@@ -252,15 +245,11 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         let code = encoding::digest(&ballot.tracking_code);
         let checked = ballots::check(ctx, ballot, &id, &code, &at, checks, &mut out.report);
         if let Ok(id) = id {
-            if fits {
-                out.keys.id(kind, loc.chunk, loc.pos, id);
-            }
+            out.keys.id(loc.pos, id);
         }
         match code {
             Ok(code) => {
-                if fits {
-                    out.keys.code(kind, loc.chunk, loc.pos, &code);
-                }
+                out.keys.code(loc.pos, &code);
                 if let Some(c) = codes.as_mut() {
                     c.extend_from_slice(&code);
                 }
@@ -269,27 +258,13 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match (checked, spoiled) {
             (Some(checked), Some(spoiled)) => {
-                if fits {
-                    out.keys.alphas(
-                        kind,
-                        loc.chunk,
-                        loc.pos,
-                        m,
-                        checked.encrypted.iter().map(|e| &e.alpha.bytes),
-                    );
-                }
+                out.keys
+                    .alphas(loc.pos, checked.encrypted.iter().map(|e| &e.alpha.bytes));
                 ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
             }
             (Some(checked), None) => {
-                if fits {
-                    out.keys.alphas(
-                        kind,
-                        loc.chunk,
-                        loc.pos,
-                        m,
-                        checked.encrypted.iter().map(|e| &e.alpha.bytes),
-                    );
-                }
+                out.keys
+                    .alphas(loc.pos, checked.encrypted.iter().map(|e| &e.alpha.bytes));
                 if let Some(sums) = sums.as_mut() {
                     for ((a, b), e) in sums.iter_mut().zip(&checked.encrypted) {
                         *a += e.alpha.point;

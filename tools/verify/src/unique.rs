@@ -1,14 +1,15 @@
 //! The uniqueness checks (V15, V17, V19) over every ballot of the record, kept lean: a record
 //! of tens of millions of ballots must not hold each one's `α`s and tracking code in memory.
 //!
-//! Each `α` and tracking code is kept as its first 8 bytes (big-endian, so that sorting by it
-//! sorts by the value) and where it is (16 bytes an entry); a ballot id, 16 bytes, is kept
-//! whole with where it is (24 bytes). After one sort, the entries whose 8-byte prefixes are
-//! equal are the only candidates for equal values: those ballots are read again from their
-//! chunk files and their full values compared. The values are random (points from random
-//! nonces, SHA-512 digests), so an honest record has next to no prefix collisions (about
-//! `n²/2^65` of them among `n` values); a record forged to collide costs one more read of the
-//! ballots it names and their full values in memory, never a missed duplicate.
+//! Each `α` and tracking code is kept as its first 8 bytes (big-endian, so that sorting by
+//! them sorts by the value) and the ordinal of its ballot in the record (cast chunks, then
+//! spoiled ones): 12 bytes an entry. A ballot id, 16 bytes, is kept whole with its ballot's
+//! ordinal: 20 bytes. After one sort, the entries whose prefixes are equal are the only
+//! candidates for equal values: those ballots are read again from their chunk files and their
+//! full values compared. The values are random (points from random nonces, SHA-512 digests),
+//! so an honest record has next to no prefix collisions (about `n²/2^65` among `n` values); a
+//! record forged to collide costs one more read of the ballots it names and their full values
+//! in memory, never a missed duplicate.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,106 +19,104 @@ use crate::encoding;
 use crate::record::{self, Ballot, Chunk, SpoiledBallot};
 use crate::report::Report;
 
-/// The top bit of `Entry::chunk` says the ballot is spoiled, so that cast entries sort first.
-const SPOILED: u32 = 1 << 31;
-
-/// An `α` or a tracking code: its first 8 bytes and where it is. `slot` is the ballot's position
-/// in its chunk for a code, `position · m + j` for the `α` of candidate `j`.
+/// An `α` or a tracking code: its first 8 bytes, as two big-endian halves, and its ballot's
+/// position in its chunk (`Keys`), then its ordinal in the record (once gathered).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
-    prefix: u64,
-    chunk: u32,
-    slot: u32,
+    hi: u32,
+    lo: u32,
+    at: u32,
 }
 
-/// A ballot id, whole, and where it is.
+impl Entry {
+    fn new(bytes: &[u8], at: u32) -> Self {
+        let half = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        Entry {
+            hi: half(0),
+            lo: half(4),
+            at,
+        }
+    }
+
+    fn prefix(&self) -> (u32, u32) {
+        (self.hi, self.lo)
+    }
+}
+
+/// A ballot id, whole, and its ballot's position, then ordinal.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IdEntry {
     id: [u8; 16],
-    chunk: u32,
-    pos: u32,
+    at: u32,
 }
 
-fn chunk_key(kind: Kind, chunk: u32) -> u32 {
-    match kind {
-        Kind::Cast => chunk,
-        Kind::Spoiled => chunk | SPOILED,
-    }
-}
-
-fn loc(chunk: u32, pos: u32) -> Loc {
-    Loc {
-        kind: if chunk & SPOILED == 0 {
-            Kind::Cast
-        } else {
-            Kind::Spoiled
-        },
-        chunk: chunk & !SPOILED,
-        pos,
-    }
-}
-
-fn prefix(bytes: &[u8]) -> u64 {
-    u64::from_be_bytes(bytes[..8].try_into().expect("at least 8 bytes"))
-}
-
-/// What one chunk contributes. The locations must fit the entries (see `fits`).
+/// What one chunk contributes: its ballots' keys by position in the chunk.
 #[derive(Default)]
 pub struct Keys {
     pub alphas: Vec<Entry>,
     pub ids: Vec<IdEntry>,
     pub codes: Vec<Entry>,
+    /// The chunk's ballots, whether their keys are kept or not.
+    pub ballots: u32,
 }
 
 impl Keys {
-    /// Whether chunk `chunk` of `ballots` ballots of `m` candidates fits the entries: chunk
-    /// numbers below 2^31, `position · m + j` below 2^32 (a chunk holds 10,000 ballots).
-    pub fn fits(chunk: usize, ballots: usize, m: usize) -> bool {
-        chunk < SPOILED as usize && (ballots as u64) * (m.max(1) as u64) <= u32::MAX as u64
+    pub fn id(&mut self, pos: u32, id: [u8; 16]) {
+        self.ids.push(IdEntry { id, at: pos });
     }
 
-    pub fn id(&mut self, kind: Kind, chunk: u32, pos: u32, id: [u8; 16]) {
-        let chunk = chunk_key(kind, chunk);
-        self.ids.push(IdEntry { id, chunk, pos });
+    pub fn code(&mut self, pos: u32, code: &[u8; 64]) {
+        self.codes.push(Entry::new(code, pos));
     }
 
-    pub fn code(&mut self, kind: Kind, chunk: u32, pos: u32, code: &[u8; 64]) {
-        let chunk = chunk_key(kind, chunk);
-        self.codes.push(Entry {
-            prefix: prefix(code),
-            chunk,
-            slot: pos,
-        });
-    }
-
-    /// The `α`s of a well-formed ballot, `m` of them.
-    pub fn alphas<'a>(
-        &mut self,
-        kind: Kind,
-        chunk: u32,
-        pos: u32,
-        m: usize,
-        alphas: impl Iterator<Item = &'a [u8; 32]>,
-    ) {
-        let chunk = chunk_key(kind, chunk);
-        for (j, a) in alphas.enumerate() {
-            self.alphas.push(Entry {
-                prefix: prefix(a),
-                chunk,
-                slot: pos * m as u32 + j as u32,
-            });
-        }
+    /// The `α`s of a well-formed ballot.
+    pub fn alphas<'a>(&mut self, pos: u32, alphas: impl Iterator<Item = &'a [u8; 32]>) {
+        self.alphas.extend(alphas.map(|a| Entry::new(a, pos)));
     }
 }
 
-/// One vector of all the chunks' entries, each chunk's freed as it is moved: the peak is the
-/// total and one chunk, not twice the total.
-fn gather<T>(keys: &mut [Keys], part: impl Fn(&mut Keys) -> &mut Vec<T>) -> Vec<T> {
+/// Where the ballots are: each chunk's first ordinal, cast chunks first.
+struct Places {
+    starts: Vec<u32>,
+    cast_chunks: usize,
+}
+
+impl Places {
+    fn loc(&self, ordinal: u32) -> Loc {
+        let i = self.starts.partition_point(|s| *s <= ordinal) - 1;
+        let (kind, chunk) = if i < self.cast_chunks {
+            (Kind::Cast, i)
+        } else {
+            (Kind::Spoiled, i - self.cast_chunks)
+        };
+        Loc {
+            kind,
+            chunk: chunk as u32,
+            pos: ordinal - self.starts[i],
+        }
+    }
+
+    fn spoiled(&self, ordinal: u32) -> bool {
+        self.starts.get(self.cast_chunks).is_some_and(|first| ordinal >= *first)
+    }
+}
+
+/// One vector of all the chunks' entries, positions made ordinals, each chunk's vector freed as
+/// it is moved: the peak is the total and one chunk, not twice the total.
+fn gather<T>(
+    keys: &mut [Keys],
+    starts: &[u32],
+    part: impl Fn(&mut Keys) -> &mut Vec<T>,
+    at: impl Fn(&mut T) -> &mut u32,
+) -> Vec<T> {
     let total = keys.iter_mut().map(|k| part(k).len()).sum();
     let mut all = Vec::with_capacity(total);
-    for k in keys.iter_mut() {
-        all.append(part(k));
-        *part(k) = Vec::new();
+    for (k, start) in keys.iter_mut().zip(starts) {
+        let chunk = std::mem::take(part(k));
+        all.extend(chunk.into_iter().map(|mut e| {
+            *at(&mut e) += start;
+            e
+        }));
     }
     all
 }
@@ -125,27 +124,29 @@ fn gather<T>(keys: &mut [Keys], part: impl Fn(&mut Keys) -> &mut Vec<T>) -> Vec<
 /// The runs of two or more entries with one prefix, in order.
 fn collisions(sorted: &[Entry]) -> Vec<&[Entry]> {
     sorted
-        .chunk_by(|a, b| a.prefix == b.prefix)
+        .chunk_by(|a, b| a.prefix() == b.prefix())
         .filter(|run| run.len() > 1)
         .collect()
 }
 
-/// The full values of the ballots read again: each `α` (by candidate) and the tracking code.
-#[derive(Default)]
+/// The full values of a ballot read again: its `α`s and tracking code.
 struct Values {
-    alphas: Vec<Option<[u8; 32]>>,
+    alphas: Vec<[u8; 32]>,
     code: Option<[u8; 64]>,
 }
 
-/// Reads again the ballots at `(chunk key, position)`, each chunk file once. A ballot that no
-/// longer reads (the file changed under the verifier) is left out: its entries match nothing.
-fn reread(dir: &Path, mut wanted: Vec<(u32, u32)>) -> HashMap<(u32, u32), Values> {
+/// Reads again the ballots of these ordinals, each chunk file once. A ballot that no longer
+/// reads (the file changed under the verifier) is left out: its entries match nothing.
+fn reread(dir: &Path, places: &Places, mut wanted: Vec<u32>) -> HashMap<u32, Values> {
     wanted.sort_unstable();
     wanted.dedup();
     let mut found = HashMap::with_capacity(wanted.len());
-    for group in wanted.chunk_by(|a, b| a.0 == b.0) {
-        let chunk = group[0].0;
-        let at = loc(chunk, 0);
+    let chunk_of = |o: &u32| {
+        let l = places.loc(*o);
+        (l.kind == Kind::Spoiled, l.chunk)
+    };
+    for group in wanted.chunk_by(|a, b| chunk_of(a) == chunk_of(b)) {
+        let at = places.loc(group[0]);
         let file = at.kind.file(at.chunk as usize);
         let Ok(bytes) = record::read_bytes(dir, &file) else {
             continue;
@@ -154,14 +155,14 @@ fn reread(dir: &Path, mut wanted: Vec<(u32, u32)>) -> HashMap<(u32, u32), Values
             alphas: b
                 .ciphertexts
                 .iter()
-                .map(|c| encoding::bytes::<32>(&c.alpha).ok())
+                .filter_map(|c| encoding::bytes::<32>(&c.alpha).ok())
                 .collect(),
             code: encoding::digest(&b.tracking_code).ok(),
         };
         let mut take = |ballot: &dyn Fn(usize) -> Option<Values>| {
-            for &(_, pos) in group {
-                if let Some(v) = ballot(pos as usize) {
-                    found.insert((chunk, pos), v);
+            for &o in group {
+                if let Some(v) = ballot(places.loc(o).pos as usize) {
+                    found.insert(o, v);
                 }
             }
         };
@@ -181,37 +182,59 @@ fn reread(dir: &Path, mut wanted: Vec<(u32, u32)>) -> HashMap<(u32, u32), Values
     found
 }
 
-/// V15, V17 and V19 over every chunk's keys (cast chunks and spoiled ones, any order): ballot
-/// ids, tracking codes and `α` distinct among the cast ballots (V15); ids and codes distinct
-/// among the spoiled ballots (V17); no spoiled ballot's id or code among the cast ones, and no
-/// cast `α` equal to a spoiled `α`, whose nonce is public (V19). `m` is the candidates' count.
-pub fn check(dir: &Path, m: usize, keys: &mut [Keys], report: &mut Report) {
-    let mut alphas = gather(keys, |k| &mut k.alphas);
+/// V15, V17 and V19 over every chunk's keys, the `cast_chunks` cast chunks' first, then the
+/// spoiled chunks': ballot ids, tracking codes and `α` distinct among the cast ballots (V15);
+/// ids and codes distinct among the spoiled ballots (V17); no spoiled ballot's id or code among
+/// the cast ones, and no cast `α` equal to a spoiled `α`, whose nonce is public (V19).
+pub fn check(dir: &Path, cast_chunks: usize, keys: &mut [Keys], report: &mut Report) {
+    let mut starts = Vec::with_capacity(keys.len());
+    let mut next = 0u64;
+    for k in keys.iter() {
+        starts.push(next as u32);
+        next += k.ballots as u64;
+    }
+    if next >= u32::MAX as u64 {
+        for check in [15, 17, 19] {
+            report.fail(
+                check,
+                format!("not checked: {next} ballots, beyond this verifier's 2^32 − 1"),
+            );
+        }
+        return;
+    }
+    let mut alphas = gather(keys, &starts, |k| &mut k.alphas, |e| &mut e.at);
     alphas.sort_unstable();
-    let mut codes = gather(keys, |k| &mut k.codes);
+    let mut codes = gather(keys, &starts, |k| &mut k.codes, |e| &mut e.at);
     codes.sort_unstable();
+    let places = Places { starts, cast_chunks };
     let alpha_runs = collisions(&alphas);
     let code_runs = collisions(&codes);
-    let m32 = m.max(1) as u32;
     let wanted = alpha_runs
         .iter()
-        .flat_map(|run| run.iter().map(|e| (e.chunk, e.slot / m32)))
-        .chain(code_runs.iter().flat_map(|run| run.iter().map(|e| (e.chunk, e.slot))))
+        .chain(&code_runs)
+        .flat_map(|run| run.iter().map(|e| e.at))
         .collect();
-    let values = reread(dir, wanted);
+    let values = reread(dir, &places, wanted);
 
-    // α: within each run, the full values sorted (cast before spoiled under one value).
+    // α: within each run, the full values sorted (cast before spoiled under one value). A
+    // ballot's entries in a run are side by side; each stands for its `α`s with that prefix.
     let mut cast_twice = Vec::new();
     let mut revealed_cast = Vec::new();
     for run in &alpha_runs {
-        let mut full: Vec<([u8; 32], bool)> = run
-            .iter()
-            .filter_map(|e| {
-                let v = values.get(&(e.chunk, e.slot / m32))?;
-                let a = (*v.alphas.get((e.slot % m32) as usize)?)?;
-                Some((a, e.chunk & SPOILED != 0))
-            })
-            .collect();
+        let mut full: Vec<([u8; 32], bool)> = Vec::with_capacity(run.len());
+        for ballot in run.chunk_by(|a, b| a.at == b.at) {
+            let Some(v) = values.get(&ballot[0].at) else {
+                continue;
+            };
+            let spoiled = places.spoiled(ballot[0].at);
+            let prefix = ballot[0].prefix();
+            full.extend(
+                v.alphas
+                    .iter()
+                    .filter(|a| Entry::new(&a[..], 0).prefix() == prefix)
+                    .map(|a| (*a, spoiled)),
+            );
+        }
         full.sort_unstable();
         for same in full.chunk_by(|a, b| a.0 == b.0) {
             let cast = same.iter().filter(|(_, spoiled)| !spoiled).count();
@@ -238,33 +261,21 @@ pub fn check(dir: &Path, m: usize, keys: &mut [Keys], report: &mut Report) {
     }
     drop(alphas);
 
-    let mut ids = gather(keys, |k| &mut k.ids);
+    let mut ids = gather(keys, &places.starts, |k| &mut k.ids, |e| &mut e.at);
     ids.sort_unstable();
     for w in ids.windows(2).filter(|w| w[0].id == w[1].id) {
-        pair(
-            "ballot id",
-            &w[0].id,
-            loc(w[0].chunk, w[0].pos),
-            loc(w[1].chunk, w[1].pos),
-            report,
-        );
+        pair("ballot id", &w[0].id, places.loc(w[0].at), places.loc(w[1].at), report);
     }
     drop(ids);
 
     for run in &code_runs {
-        let mut full: Vec<([u8; 64], u32, u32)> = run
+        let mut full: Vec<([u8; 64], u32)> = run
             .iter()
-            .filter_map(|e| Some((values.get(&(e.chunk, e.slot))?.code?, e.chunk, e.slot)))
+            .filter_map(|e| Some((values.get(&e.at)?.code?, e.at)))
             .collect();
         full.sort_unstable();
         for w in full.windows(2).filter(|w| w[0].0 == w[1].0) {
-            pair(
-                "tracking code",
-                &w[0].0,
-                loc(w[0].1, w[0].2),
-                loc(w[1].1, w[1].2),
-                report,
-            );
+            pair("tracking code", &w[0].0, places.loc(w[0].1), places.loc(w[1].1), report);
         }
     }
 }
@@ -334,19 +345,20 @@ mod tests {
             std::fs::write(dir.join(format!("ballots/{name}.json")), text).unwrap();
         }
         let mut keys = vec![Keys::default(), Keys::default(), Keys::default()];
-        for (k, kind, chunk, pos, id, code, alpha) in [
-            (0, Kind::Cast, 0, 0, 1, c1, a1),
-            (0, Kind::Cast, 0, 1, 2, c2, a2),
-            (1, Kind::Cast, 1, 0, 3, c1, a1),
-            (2, Kind::Spoiled, 0, 0, 4, value(3), a2),
+        for (k, pos, id, code, alpha) in [
+            (0, 0, 1, c1, a1),
+            (0, 1, 2, c2, a2),
+            (1, 0, 3, c1, a1),
+            (2, 0, 4, value(3), a2),
         ] {
             let keys = &mut keys[k];
-            keys.id(kind, chunk, pos, [id; 16]);
-            keys.code(kind, chunk, pos, &code);
-            keys.alphas(kind, chunk, pos, 1, [&alpha].into_iter());
+            keys.ballots += 1;
+            keys.id(pos, [id; 16]);
+            keys.code(pos, &code);
+            keys.alphas(pos, [&alpha].into_iter());
         }
         let mut report = Report::default();
-        check(&dir, 1, &mut keys, &mut report);
+        check(&dir, 2, &mut keys, &mut report);
         std::fs::remove_dir_all(&dir).unwrap();
         let out = report.render();
         let twice = format!("α {} appears twice among the cast ballots", hex::encode(a1));
