@@ -50,6 +50,9 @@ pub struct IdEntry {
     at: u32,
 }
 
+// The sizes the memory per ballot is figured from: `12·m + 12 + 20` bytes for `m` candidates.
+const _: () = assert!(std::mem::size_of::<Entry>() == 12 && std::mem::size_of::<IdEntry>() == 20);
+
 /// What one chunk contributes: its ballots' keys by position in the chunk.
 #[derive(Default)]
 pub struct Keys {
