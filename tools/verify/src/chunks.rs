@@ -229,6 +229,11 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         &ballots::SPOILED
     };
     out.keys.ballots = u32::try_from(ballots.len()).unwrap_or(u32::MAX);
+    // Sized once: grown by doubling, a chunk's vectors could hold up to twice their entries
+    // until the uniqueness checks gather them.
+    out.keys.alphas.reserve_exact(ctx.m() * ballots.len());
+    out.keys.ids.reserve_exact(ballots.len());
+    out.keys.codes.reserve_exact(ballots.len());
     let mut sums = Some(vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()]);
     let mut codes = Some(Vec::with_capacity(64 * ballots.len()));
     for (pos, (ballot, spoiled)) in ballots.into_iter().enumerate() {
