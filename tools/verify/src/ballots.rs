@@ -1,6 +1,8 @@
 //! One ballot: well formed (V12), its 0/1 proofs (V13), its sum proof (V14), its tracking code
 //! (V15), and a spoiled ballot's reveal (V18).
 
+use std::fmt;
+
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT as G;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
@@ -71,22 +73,33 @@ pub const SPOILED: Checks = Checks {
     code: 17,
 };
 
-struct Encrypted {
-    alpha: Point,
-    beta: Point,
+pub struct Encrypted {
+    pub alpha: Point,
+    pub beta: Point,
     /// `c0, c1, v0, v1`.
     proof: [Scalar; 4],
 }
 
 /// A ballot that passed V12; what the chunk checks need of it.
 pub struct Checked {
-    pub alphas: Vec<Point>,
-    pub betas: Vec<Point>,
+    pub encrypted: Vec<Encrypted>,
 }
 
-/// Checks one ballot; `at` names it in failures. Returns its ciphertexts when it is well formed.
-pub fn check(ctx: &Context, b: &Ballot, at: &str, checks: &Checks, report: &mut Report) -> Option<Checked> {
-    let id = encoding::ballot_id(&b.ballot_id).map_err(|e| report.fail(checks.form, format!("{at}: ballot id: {e}")));
+/// Checks one ballot; `at` names it in failures (formatted only on a failure). `id` and `code`
+/// are the ballot's id and tracking code as decoded by the caller, which keeps them too.
+/// Returns its ciphertexts when it is well formed.
+pub fn check(
+    ctx: &Context,
+    b: &Ballot,
+    id: &Result<[u8; 16], String>,
+    code: &Result<[u8; 64], String>,
+    at: &dyn fmt::Display,
+    checks: &Checks,
+    report: &mut Report,
+) -> Option<Checked> {
+    let id = id
+        .as_ref()
+        .map_err(|e| report.fail(checks.form, format!("{at}: ballot id: {e}")));
     let encrypted = decode(ctx, b).map_err(|e| report.fail(checks.form, format!("{at}: {e}")));
     let sum = encoding::scalar(&b.sum_proof.c)
         .and_then(|c| Ok((c, encoding::scalar(&b.sum_proof.v)?)))
@@ -97,25 +110,22 @@ pub fn check(ctx: &Context, b: &Ballot, at: &str, checks: &Checks, report: &mut 
 
     let commitments = commitments(ctx, &encrypted, c, v);
     for (j, (e, abab)) in encrypted.iter().zip(commitments.chunks_exact(4)).enumerate() {
-        if !range_proof(ctx, &id, j, e, abab) {
+        if !range_proof(ctx, id, j, e, abab) {
             report.fail(
                 checks.range,
                 format!("{at}: 0/1 proof of candidate {j} does not verify"),
             );
         }
     }
-    if !sum_proof(ctx, &id, &encrypted, c, &commitments[4 * encrypted.len()..]) {
+    if !sum_proof(ctx, id, &encrypted, c, &commitments[4 * encrypted.len()..]) {
         report.fail(checks.sum, format!("{at}: sum proof does not verify"));
     }
-    match encoding::digest(&b.tracking_code) {
-        Ok(code) if code == tracking_code(ctx, &id, &encrypted, c, v) => {}
+    match code {
+        Ok(code) if *code == tracking_code(ctx, id, &encrypted, c, v) => {}
         Ok(_) => report.fail(checks.code, format!("{at}: tracking code does not recompute")),
         Err(e) => report.fail(checks.code, format!("{at}: tracking code: {e}")),
     }
-    Some(Checked {
-        alphas: encrypted.iter().map(|e| e.alpha).collect(),
-        betas: encrypted.iter().map(|e| e.beta).collect(),
-    })
+    Some(Checked { encrypted })
 }
 
 /// V12: exactly `m` ciphertexts, each `α`, `β` a canonical point, `α` not the identity, each
@@ -183,44 +193,37 @@ fn range_proof(ctx: &Context, id: &[u8; 16], j: usize, e: &Encrypted, commitment
 
 /// Spec 6.2, sum proof: `c == Hs("ee1/sum", Q̄, id, u64(m), [α_0 ‖ β_0 ‖ ...], a, b)`.
 fn sum_proof(ctx: &Context, id: &[u8; 16], encrypted: &[Encrypted], c: Scalar, ab: &[CompressedRistretto]) -> bool {
-    let pairs: Vec<u8> = encrypted
-        .iter()
-        .flat_map(|e| e.alpha.bytes.into_iter().chain(e.beta.bytes))
-        .collect();
-    let recomputed = Framed::new("ee1/sum")
+    let mut h = Framed::new("ee1/sum")
         .field(&ctx.qbar)
         .field(id)
         .u64(encrypted.len() as u64)
-        .field(&pairs)
-        .field(ab[0].as_bytes())
-        .field(ab[1].as_bytes())
-        .challenge();
+        .list(64 * encrypted.len());
+    for e in encrypted {
+        h = h.item(&e.alpha.bytes).item(&e.beta.bytes);
+    }
+    let recomputed = h.field(ab[0].as_bytes()).field(ab[1].as_bytes()).challenge();
     recomputed == c
 }
 
 /// Spec 7.2.
 fn tracking_code(ctx: &Context, id: &[u8; 16], encrypted: &[Encrypted], c: Scalar, v: Scalar) -> [u8; 64] {
-    let mut items = Vec::with_capacity(192 * encrypted.len());
-    for e in encrypted {
-        items.extend_from_slice(&e.alpha.bytes);
-        items.extend_from_slice(&e.beta.bytes);
-        for s in &e.proof {
-            items.extend_from_slice(s.as_bytes());
-        }
-    }
-    let proof: Vec<u8> = c.as_bytes().iter().chain(v.as_bytes()).copied().collect();
-    Framed::new("ee1/ballot")
+    let mut h = Framed::new("ee1/ballot")
         .field(&ctx.qbar)
         .field(id)
         .u64(encrypted.len() as u64)
-        .field(&items)
-        .field(&proof)
-        .digest()
+        .list(192 * encrypted.len());
+    for e in encrypted {
+        h = h.item(&e.alpha.bytes).item(&e.beta.bytes);
+        for s in &e.proof {
+            h = h.item(s.as_bytes());
+        }
+    }
+    h.list(64).item(c.as_bytes()).item(v.as_bytes()).digest()
 }
 
 /// V18: `m` choices, each 0 or 1, summing to 1; `m` nonzero nonces; `α_j == r_j G` and
 /// `β_j == v_j G + r_j K`.
-pub fn check_reveal(ctx: &Context, ballot: &Checked, reveal: &Reveal, at: &str, report: &mut Report) {
+pub fn check_reveal(ctx: &Context, ballot: &Checked, reveal: &Reveal, at: &dyn fmt::Display, report: &mut Report) {
     let m = ctx.m;
     if reveal.choices.len() != m || reveal.nonces.len() != m {
         return report.fail(
@@ -253,7 +256,8 @@ pub fn check_reveal(ctx: &Context, ballot: &Checked, reveal: &Reveal, at: &str, 
         let v = Scalar::from(reveal.choices[j]);
         let beta =
             RistrettoPoint::mul_base(&v) + ctx.table.vartime_mixed_multiscalar_mul([r], [Scalar::ZERO; 0], [G; 0]);
-        if RistrettoPoint::mul_base(&r) != ballot.alphas[j].point || beta != ballot.betas[j].point {
+        let e = &ballot.encrypted[j];
+        if RistrettoPoint::mul_base(&r) != e.alpha.point || beta != e.beta.point {
             report.fail(
                 18,
                 format!("{at}: candidate {j}'s ciphertext is not the revealed choice under the revealed nonce"),

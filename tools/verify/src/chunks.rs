@@ -15,11 +15,12 @@ use crate::encoding;
 use crate::hash::Framed;
 use crate::record::{self, Ballot, Chunk, ChunkRef, Index, ListIndex, SpoiledBallot};
 use crate::report::Report;
+use crate::unique::{self, Keys};
 
 pub const CHUNK_SIZE: u64 = 10_000;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Cast,
     Spoiled,
 }
@@ -40,17 +41,17 @@ impl Kind {
         }
     }
 
-    fn file(self, q: usize) -> String {
+    pub(crate) fn file(self, q: usize) -> String {
         format!("ballots/{}-{q:06}.json", self.name())
     }
 }
 
 /// Where a ballot is, for failures.
 #[derive(Clone, Copy)]
-struct Loc {
-    kind: Kind,
-    chunk: u32,
-    pos: u32,
+pub(crate) struct Loc {
+    pub(crate) kind: Kind,
+    pub(crate) chunk: u32,
+    pub(crate) pos: u32,
 }
 
 impl fmt::Display for Loc {
@@ -67,10 +68,9 @@ struct Outcome {
     digest: Option<[u8; 64]>,
     /// `(A_j, B_j)` over the chunk's ballots, where every ballot is well formed (cast only).
     sums: Option<Vec<(RistrettoPoint, RistrettoPoint)>>,
-    /// Every `α` of the chunk's well-formed ballots, sorted.
-    alphas: Vec<[u8; 32]>,
-    ids: Vec<([u8; 16], Loc)>,
-    codes: Vec<([u8; 64], Loc)>,
+    /// Every `α` of the chunk's well-formed ballots, every id and tracking code that decodes,
+    /// for the uniqueness checks.
+    keys: Keys,
 }
 
 /// A list as recomputed: its ballot count, digest and (cast only) componentwise sums.
@@ -124,9 +124,11 @@ pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &
             }
         }
     });
-    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
+    let mut outcomes: Vec<Outcome> = outcomes.into_iter().map(|o| o.expect("every job ran")).collect();
+    let mut keys: Vec<Keys> = outcomes.iter_mut().map(|o| std::mem::take(&mut o.keys)).collect();
+    unique::check(dir, index.cast.chunks.len(), &mut keys, report);
+    drop(keys);
     let (cast, spoiled) = outcomes.split_at(index.cast.chunks.len());
-    unique(cast, spoiled, report);
     let cast = combine(Kind::Cast, &index.cast, ctx, cast, report);
     let spoiled = combine(Kind::Spoiled, &index.spoiled, ctx, spoiled, report);
     for o in outcomes {
@@ -161,9 +163,7 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         ballots: 0,
         digest: None,
         sums: None,
-        alphas: Vec::new(),
-        ids: Vec::new(),
-        codes: Vec::new(),
+        keys: Keys::default(),
     };
     let check = kind.check();
     let file = kind.file(q);
@@ -173,36 +173,28 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             format!("index lists chunk {q} as {:?}, not {file:?}", chunk_ref.file),
         );
     }
+    let bytes = match record::read_bytes(dir, &file) {
+        Ok(b) => b,
+        Err(e) => return unreadable(out, kind, check, &file, e),
+    };
     let ballots: Vec<(&Ballot, Option<&SpoiledBallot>)>;
     let (cast_chunk, spoiled_chunk);
     let (chunk_kind, chunk_number) = match kind {
-        Kind::Cast => match record::read::<Chunk<Ballot>>(dir, &file) {
+        Kind::Cast => match record::parse::<Chunk<Ballot>>(&bytes, &file) {
             Ok(c) => {
                 cast_chunk = c;
                 ballots = cast_chunk.ballots.iter().map(|b| (b, None)).collect();
-                (&cast_chunk.kind, cast_chunk.chunk)
+                (&*cast_chunk.kind, cast_chunk.chunk)
             }
-            Err(e) => {
-                out.report.fail(check, e);
-                for c in [12, 13, 14, 15, 19] {
-                    out.report.fail(c, format!("not checked: the ballots of {file} (V16)"));
-                }
-                return out;
-            }
+            Err(e) => return unreadable(out, kind, check, &file, e),
         },
-        Kind::Spoiled => match record::read::<Chunk<SpoiledBallot>>(dir, &file) {
+        Kind::Spoiled => match record::parse::<Chunk<SpoiledBallot>>(&bytes, &file) {
             Ok(c) => {
                 spoiled_chunk = c;
                 ballots = spoiled_chunk.ballots.iter().map(|s| (&s.ballot, Some(s))).collect();
-                (&spoiled_chunk.kind, spoiled_chunk.chunk)
+                (&*spoiled_chunk.kind, spoiled_chunk.chunk)
             }
-            Err(e) => {
-                out.report.fail(check, e);
-                for c in [18, 19] {
-                    out.report.fail(c, format!("not checked: the ballots of {file} (V17)"));
-                }
-                return out;
-            }
+            Err(e) => return unreadable(out, kind, check, &file, e),
         },
     };
     if chunk_kind != kind.name() || chunk_number != q as u64 {
@@ -236,6 +228,12 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
     } else {
         &ballots::SPOILED
     };
+    out.keys.ballots = u32::try_from(ballots.len()).unwrap_or(u32::MAX);
+    // Sized once: grown by doubling, a chunk's vectors could hold up to twice their entries
+    // until the uniqueness checks gather them.
+    out.keys.alphas.reserve_exact(ctx.m() * ballots.len());
+    out.keys.ids.reserve_exact(ballots.len());
+    out.keys.codes.reserve_exact(ballots.len());
     let mut sums = Some(vec![(RistrettoPoint::identity(), RistrettoPoint::identity()); ctx.m()]);
     let mut codes = Some(Vec::with_capacity(64 * ballots.len()));
     for (pos, (ballot, spoiled)) in ballots.into_iter().enumerate() {
@@ -244,14 +242,19 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             chunk: q as u32,
             pos: pos as u32,
         };
-        let at = format!("{loc} (id {})", ballot.ballot_id);
-        let checked = ballots::check(ctx, ballot, &at, checks, &mut out.report);
-        if let Ok(id) = encoding::ballot_id(&ballot.ballot_id) {
-            out.ids.push((id, loc));
+        let at = At {
+            loc,
+            id: &ballot.ballot_id,
+        };
+        let id = encoding::ballot_id(&ballot.ballot_id);
+        let code = encoding::digest(&ballot.tracking_code);
+        let checked = ballots::check(ctx, ballot, &id, &code, &at, checks, &mut out.report);
+        if let Ok(id) = id {
+            out.keys.id(loc.pos, id);
         }
-        match encoding::digest(&ballot.tracking_code) {
+        match code {
             Ok(code) => {
-                out.codes.push((code, loc));
+                out.keys.code(loc.pos, &code);
                 if let Some(c) = codes.as_mut() {
                     c.extend_from_slice(&code);
                 }
@@ -260,15 +263,17 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match (checked, spoiled) {
             (Some(checked), Some(spoiled)) => {
-                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
+                out.keys
+                    .alphas(loc.pos, checked.encrypted.iter().map(|e| &e.alpha.bytes));
                 ballots::check_reveal(ctx, &checked, &spoiled.reveal, &at, &mut out.report)
             }
             (Some(checked), None) => {
-                out.alphas.extend(checked.alphas.iter().map(|a| a.bytes));
+                out.keys
+                    .alphas(loc.pos, checked.encrypted.iter().map(|e| &e.alpha.bytes));
                 if let Some(sums) = sums.as_mut() {
-                    for ((a, b), (alpha, beta)) in sums.iter_mut().zip(checked.alphas.iter().zip(&checked.betas)) {
-                        *a += alpha.point;
-                        *b += beta.point;
+                    for ((a, b), e) in sums.iter_mut().zip(&checked.encrypted) {
+                        *a += e.alpha.point;
+                        *b += e.beta.point;
                     }
                 }
             }
@@ -281,7 +286,6 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
             (None, None) => sums = None,
         }
     }
-    out.alphas.sort_unstable();
     if kind == Kind::Cast {
         out.sums = sums;
     }
@@ -307,63 +311,29 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
     out
 }
 
-/// V15, V17 and V19: ballot ids, tracking codes and `α` distinct among the cast ballots
-/// (V15); ids and codes distinct among the spoiled ballots (V17); no spoiled ballot's id or
-/// code among the cast ones, and no cast `α` equal to a spoiled `α`, whose nonce is public
-/// (V19). Each chunk's `α` came sorted; one sort of the lot finds duplicates.
-fn unique(cast: &[Outcome], spoiled: &[Outcome], report: &mut Report) {
-    let mut alphas: Vec<[u8; 32]> = cast.iter().flat_map(|o| o.alphas.iter().copied()).collect();
-    alphas.sort_unstable();
-    for w in alphas.windows(2).filter(|w| w[0] == w[1]) {
-        report.fail(
-            15,
-            format!("α {} appears twice among the cast ballots", hex::encode(w[0])),
-        );
+/// A chunk file that cannot be read or parsed: its ballots' checks fail as not checked.
+fn unreadable(mut out: Outcome, kind: Kind, check: usize, file: &str, e: String) -> Outcome {
+    out.report.fail(check, e);
+    let (checks, covers): (&[usize], _) = match kind {
+        Kind::Cast => (&[12, 13, 14, 15, 19], "V16"),
+        Kind::Spoiled => (&[18, 19], "V17"),
+    };
+    for &c in checks {
+        out.report
+            .fail(c, format!("not checked: the ballots of {file} ({covers})"));
     }
-    let mut revealed: Vec<[u8; 32]> = spoiled.iter().flat_map(|o| o.alphas.iter().copied()).collect();
-    revealed.sort_unstable();
-    revealed.dedup();
-    for a in revealed.iter().filter(|a| alphas.binary_search(a).is_ok()) {
-        report.fail(
-            19,
-            format!(
-                "α {} of a spoiled ballot, whose nonce is public, appears in a cast ballot",
-                hex::encode(a)
-            ),
-        );
-    }
-    duplicates(
-        "ballot id",
-        cast.iter().chain(spoiled).flat_map(|o| o.ids.iter().copied()).collect(),
-        report,
-    );
-    duplicates(
-        "tracking code",
-        cast.iter()
-            .chain(spoiled)
-            .flat_map(|o| o.codes.iter().copied())
-            .collect(),
-        report,
-    );
+    out
 }
 
-/// Equal keys: V15 between two cast ballots, V17 between two spoiled ones, V19 between a cast
-/// and a spoiled one.
-fn duplicates<const N: usize>(what: &str, mut all: Vec<([u8; N], Loc)>, report: &mut Report) {
-    // Cast before spoiled under one key, so that two cast ballots with a spoiled one between
-    // them are still seen side by side.
-    all.sort_unstable_by_key(|(k, loc)| (*k, loc.kind == Kind::Spoiled));
-    for w in all.windows(2).filter(|w| w[0].0 == w[1].0) {
-        let ((_, first), (_, second)) = (w[0], w[1]);
-        let check = match (first.kind, second.kind) {
-            (Kind::Cast, Kind::Cast) => 15,
-            (Kind::Spoiled, Kind::Spoiled) => 17,
-            _ => 19,
-        };
-        report.fail(
-            check,
-            format!("{what} {} at {first} and at {second}", hex::encode(w[0].0)),
-        );
+/// Names a ballot in failures: `cast chunk 3 ballot 17 (id …)`, formatted only when one fails.
+struct At<'a> {
+    loc: Loc,
+    id: &'a str,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{} (id {})", self.loc, self.id)
     }
 }
 

@@ -18,6 +18,19 @@ impl Framed {
         self
     }
 
+    /// A list field written item by item: `len`, the total of the items' lengths, then each
+    /// item with `item`, without gathering them in one buffer first.
+    pub fn list(mut self, len: usize) -> Self {
+        self.0.update((len as u64).to_le_bytes());
+        self
+    }
+
+    /// Bytes of the list field that `list` opened.
+    pub fn item(mut self, bytes: &[u8]) -> Self {
+        self.0.update(bytes);
+        self
+    }
+
     /// An integer field: `u64(x)`, itself framed as an 8-byte field.
     pub fn u64(self, x: u64) -> Self {
         self.field(&x.to_le_bytes())

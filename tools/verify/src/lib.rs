@@ -11,6 +11,7 @@ pub mod proofs;
 pub mod record;
 pub mod report;
 pub mod tally;
+mod unique;
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 //! value must fail the check that reads it (spec 11), not the file's parsing. Unknown members
 //! are refused (spec 2.3).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -85,51 +86,80 @@ pub struct CompactProof {
     pub v: String,
 }
 
+// The chunk files' objects borrow their text from the file's bytes (`Cow` falls back to an
+// owned string only where JSON escapes make that necessary): a chunk holds 10,000 ballots of
+// about twenty values each, and owning every value cost an allocation and a copy.
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RangeProof {
-    pub c0: String,
-    pub c1: String,
-    pub v0: String,
-    pub v1: String,
+pub struct RangeProof<'a> {
+    #[serde(borrow)]
+    pub c0: Cow<'a, str>,
+    #[serde(borrow)]
+    pub c1: Cow<'a, str>,
+    #[serde(borrow)]
+    pub v0: Cow<'a, str>,
+    #[serde(borrow)]
+    pub v1: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Ciphertext {
-    pub alpha: String,
-    pub beta: String,
-    pub proof: RangeProof,
+pub struct Ciphertext<'a> {
+    #[serde(borrow)]
+    pub alpha: Cow<'a, str>,
+    #[serde(borrow)]
+    pub beta: Cow<'a, str>,
+    #[serde(borrow)]
+    pub proof: RangeProof<'a>,
+}
+
+/// A ballot's sum proof: `CompactProof`, borrowed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SumProof<'a> {
+    #[serde(borrow)]
+    pub c: Cow<'a, str>,
+    #[serde(borrow)]
+    pub v: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Ballot {
-    pub ballot_id: String,
-    pub tracking_code: String,
-    pub ciphertexts: Vec<Ciphertext>,
-    pub sum_proof: CompactProof,
+pub struct Ballot<'a> {
+    #[serde(borrow)]
+    pub ballot_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub tracking_code: Cow<'a, str>,
+    #[serde(borrow)]
+    pub ciphertexts: Vec<Ciphertext<'a>>,
+    #[serde(borrow)]
+    pub sum_proof: SumProof<'a>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SpoiledBallot {
-    pub ballot: Ballot,
-    pub reveal: Reveal,
+pub struct SpoiledBallot<'a> {
+    #[serde(borrow)]
+    pub ballot: Ballot<'a>,
+    #[serde(borrow)]
+    pub reveal: Reveal<'a>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Reveal {
+pub struct Reveal<'a> {
     pub choices: Vec<u64>,
-    pub nonces: Vec<String>,
+    #[serde(borrow)]
+    pub nonces: Vec<Cow<'a, str>>,
 }
 
 /// A chunk file (spec 9.3): `B` is a `Ballot` for cast chunks, a `SpoiledBallot` for spoiled.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Chunk<B> {
-    pub kind: String,
+pub struct Chunk<'a, B> {
+    #[serde(borrow)]
+    pub kind: Cow<'a, str>,
     pub chunk: u64,
     pub ballots: Vec<B>,
 }
@@ -208,4 +238,14 @@ pub struct ResultEntry {
 pub fn read<T: DeserializeOwned>(dir: &Path, file: &str) -> Result<T, String> {
     let text = std::fs::read(dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
     serde_json::from_slice(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+/// The bytes of one of the record's files, for `parse` to borrow from; the error names the file.
+pub fn read_bytes(dir: &Path, file: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(dir.join(file)).map_err(|e| format!("{file}: {e}"))
+}
+
+/// Parses `bytes` (read from `file`) into a value that borrows from them.
+pub fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], file: &str) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("{file}: {e}"))
 }
