@@ -370,8 +370,12 @@ impl Trustee {
         }
     }
 
-    /// Step 5: opens an envelope from `sender` and checks it against the sender's commitments;
-    /// any failure becomes a signed complaint.
+    /// Step 5: opens an envelope from `sender` and checks it against the sender's commitments.
+    /// An envelope not addressed from this sender to this trustee, or not signed by the
+    /// sender, is refused without a complaint: nothing attributes it to the sender (anyone
+    /// could have made it), so it must be asked for again, and the shared point of an
+    /// envelope someone else chose is never revealed. A signed envelope that fails to open
+    /// or whose share does not match the commitments becomes a signed complaint.
     pub fn open_share(
         &self,
         q: &Digest,
@@ -379,17 +383,16 @@ impl Trustee {
         sender: &TrusteePublic,
         commitments: &Commitments,
         rng: &mut impl Randomness,
-    ) -> Result<Zeroizing<Scalar>, Box<Complaint>> {
+    ) -> Result<Zeroizing<Scalar>, ShareRefused> {
+        if env.recipient != self.index || env.sender != sender.index || commitments.trustee != sender.index {
+            return Err(ShareRefused::NotFromSender(
+                "the envelope is not addressed from this sender to this trustee".into(),
+            ));
+        }
+        envelope_signed(q, env, sender).map_err(|e| ShareRefused::NotFromSender(e.to_string()))?;
         let shared = Point::new(self.receiving.secret() * env.ephemeral.point());
-        let opened = if env.recipient != self.index || env.sender != sender.index || commitments.trustee != sender.index
-        {
-            Err("the envelope is not addressed from this sender to this trustee".to_string())
-        } else {
-            envelope_signed(q, env, sender)
-                .map_err(|e| e.to_string())
-                .and_then(|_| open_with(q, env, &shared, commitments))
-        };
-        opened.map_err(|reason| Box::new(self.complain(q, env, shared, reason, rng)))
+        open_with(q, env, &shared, commitments)
+            .map_err(|reason| ShareRefused::Complaint(Box::new(self.complain(q, env, shared, reason, rng))))
     }
 
     fn complain(
@@ -426,6 +429,29 @@ impl Trustee {
             signature: self
                 .signing
                 .sign(transcript, rng, &format!("trustee/{}/sign/transcript", self.index)),
+        }
+    }
+}
+
+/// Why a share was not accepted.
+#[derive(Debug)]
+pub enum ShareRefused {
+    /// The envelope is not the sender's (not addressed, or not signed by it): ask for it
+    /// again; it blames no one.
+    NotFromSender(String),
+    /// The sender's own envelope fails: a complaint that names it.
+    Complaint(Box<Complaint>),
+}
+
+impl std::fmt::Display for ShareRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShareRefused::NotFromSender(why) => write!(f, "an envelope that is not its sender's ({why})"),
+            ShareRefused::Complaint(complaint) => write!(
+                f,
+                "a complaint against trustee {}: {}",
+                complaint.accused, complaint.reason
+            ),
         }
     }
 }
@@ -468,10 +494,11 @@ pub fn judge(
         && complainer.index == j
         && accused.index == i
         && commitments.trustee == i;
-    if !(proof_ok && signed && addressed) {
+    // An envelope the accused did not sign is not the accused's: it proves nothing against it.
+    if !(proof_ok && signed && addressed) || envelope_signed(q, env, accused).is_err() {
         return Fault::Void;
     }
-    if envelope_signed(q, env, accused).is_ok() && open_with(q, env, &complaint.shared, commitments).is_ok() {
+    if open_with(q, env, &complaint.shared, commitments).is_ok() {
         Fault::Complainer
     } else {
         Fault::Accused
@@ -549,7 +576,7 @@ pub fn run(
     parameters: &Parameters,
     trustees: &[Trustee],
     rng: &mut impl Randomness,
-) -> Result<(Ceremony, Vec<SecretShare>), Box<Complaint>> {
+) -> Result<(Ceremony, Vec<SecretShare>), ShareRefused> {
     let publics: Vec<TrusteePublic> = trustees.iter().map(Trustee::public).collect();
     let q = base_hash(manifest, parameters, &publics);
     let (polys, commitments): (Vec<Polynomial>, Vec<Commitments>) =
@@ -699,9 +726,11 @@ mod tests {
         let (_, published) = trustees[0].commit(&q, 2, &mut rng);
         let (other_poly, _) = trustees[0].commit(&q, 2, &mut rng.scoped("again/"));
         let env = trustees[0].seal_share(&q, &other_poly, &publics[1], &mut rng);
-        let complaint = trustees[1]
-            .open_share(&q, &env, &publics[0], &published, &mut rng)
-            .unwrap_err();
+        let Err(ShareRefused::Complaint(complaint)) =
+            trustees[1].open_share(&q, &env, &publics[0], &published, &mut rng)
+        else {
+            panic!("a complaint")
+        };
         assert_eq!((complaint.complainer, complaint.accused), (2, 1));
         assert!(complaint.reason.contains("commitments"));
         assert_eq!(
@@ -725,6 +754,24 @@ mod tests {
         let shared = Point::new(trustees[2].receiving.secret() * env.ephemeral.point());
         let lie = trustees[2].complain(&q, &env, shared, "lie".into(), &mut rng);
         assert_eq!(judge(&q, &lie, &publics[2], &publics[0], &published), Fault::Complainer);
+    }
+
+    #[test]
+    fn an_envelope_the_sender_did_not_sign_blames_no_one() {
+        let (trustees, publics, q, mut rng) = setup(3);
+        let (poly, published) = trustees[0].commit(&q, 2, &mut rng);
+        let mut forged = trustees[0].seal_share(&q, &poly, &publics[1], &mut rng);
+        forged.ciphertext[0] ^= 1;
+        // The recipient refuses it without a complaint: it must be asked for again.
+        assert!(matches!(
+            trustees[1].open_share(&q, &forged, &publics[0], &published, &mut rng),
+            Err(ShareRefused::NotFromSender(_))
+        ));
+        // And a complaint made about it anyway (by a recipient, or by whoever forged it)
+        // proves nothing against the sender.
+        let shared = Point::new(trustees[1].receiving.secret() * forged.ephemeral.point());
+        let complaint = trustees[1].complain(&q, &forged, shared, "forged".into(), &mut rng);
+        assert_eq!(judge(&q, &complaint, &publics[1], &publics[0], &published), Fault::Void);
     }
 
     #[test]

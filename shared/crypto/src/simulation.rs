@@ -43,7 +43,7 @@ pub fn run(plan: &Plan, rng: &mut impl Randomness) -> Result<Record, Error> {
     crate::manifest::check(&manifest, &parameters)?;
     let trustees: Vec<Trustee> = (1..=plan.trustees).map(|i| Trustee::new(i, rng)).collect();
     let (ceremony, shares) = ceremony::run(&manifest, &parameters, &trustees, rng)
-        .map_err(|c| Error::Usage(format!("complaint in the ceremony: {}", c.reason)))?;
+        .map_err(|refused| Error::Usage(format!("the ceremony stopped: {refused}")))?;
     let election = ElectionFile::new(
         manifest,
         parameters,

@@ -36,8 +36,9 @@ const STRONG: Cost = Cost {
     parallelism: 1,
 };
 
-/// Test only (`TRUSTEE_ARGON2_TEST_PARAMS=1`): 1 MiB, one pass, so that the tests' debug
-/// builds do not spend minutes stretching. Never for real keys.
+/// Test only (`TRUSTEE_ARGON2_TEST_PARAMS=1`, honoured by debug builds alone): 1 MiB, one
+/// pass, so that the tests' debug builds do not spend minutes stretching. A release build,
+/// the one a trustee runs, always seals with [`STRONG`].
 const WEAK_FOR_TESTS: Cost = Cost {
     memory_kib: 1024,
     iterations: 1,
@@ -122,7 +123,7 @@ fn cipher(key: &[u8; 32]) -> Aes256Gcm {
 
 /// Seals `plaintext` under `passphrase` into `path` (mode 0600), with a fresh salt and nonce.
 pub fn seal(path: &Path, plaintext: &[u8], passphrase: &[u8]) -> Result<()> {
-    let cost = if std::env::var_os(TEST_PARAMS_VAR).is_some_and(|v| v == "1") {
+    let cost = if cfg!(debug_assertions) && std::env::var_os(TEST_PARAMS_VAR).is_some_and(|v| v == "1") {
         WEAK_FOR_TESTS
     } else {
         STRONG
@@ -191,7 +192,15 @@ pub fn unseal(path: &Path, passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         path.display(),
         file.kdf.version
     );
-    let key = key(passphrase, file.kdf.cost, &file.kdf.salt)?;
+    // The costs are read before the file is authenticated: a tampered file may not ask for
+    // more than a trustee's machine should give (4 times what a file is sealed with).
+    let cost = file.kdf.cost;
+    ensure!(
+        cost.memory_kib <= 4 * STRONG.memory_kib && cost.iterations <= 4 * STRONG.iterations && cost.parallelism <= 4,
+        "{}: Argon2 costs beyond what this program seals with",
+        path.display()
+    );
+    let key = key(passphrase, cost, &file.kdf.salt)?;
     let plain = cipher(&key)
         .decrypt(
             &Nonce::from(file.aead.nonce),

@@ -1,12 +1,13 @@
 //! What a trustee keeps between the steps, in its sealed file `secret.sealed`: its index, its
 //! signing and receiving keys, then the base hash `Q` and the polynomial drawn under it (from
 //! `commit` until the transcript is signed), its share `s_i` and the transcript hash `T` it
-//! is valid for (from `receive`), and whether it signed `T`. `Q` and `T` are not secret: they
-//! are kept here so that what the trustee committed to cannot be swapped on disk.
+//! is valid for (from `receive`), whether it signed `T`, and the cast digest `D` of the one
+//! tally it decrypted (from `decrypt`). `Q`, `T` and `D` are not secret: they are kept here so
+//! that what the trustee committed to cannot be swapped on disk.
 //!
 //! Binary layout (little endian), a version byte first:
-//! `1 ‖ u32 index ‖ a (32) ‖ x (32) ‖ opt Q (64) ‖ u32 t ‖ t coefficients (32 each) ‖
-//! opt s_i (32) ‖ opt T (64) ‖ u8 signed`, where `opt v` is a byte 0 or `1 ‖ v`.
+//! `2 ‖ u32 index ‖ a (32) ‖ x (32) ‖ opt Q (64) ‖ u32 t ‖ t coefficients (32 each) ‖
+//! opt s_i (32) ‖ opt T (64) ‖ u8 signed ‖ opt D (64)`, where `opt v` is a byte 0 or `1 ‖ v`.
 
 use anyhow::{bail, ensure, Result};
 use curve25519_dalek::scalar::Scalar;
@@ -15,7 +16,7 @@ use election_crypto::group::decode_scalar;
 use election_crypto::hash::Digest;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct Secrets {
@@ -31,6 +32,10 @@ pub struct Secrets {
     pub transcript: Option<Digest>,
     #[zeroize(skip)]
     pub signed: bool,
+    /// The cast digest of the tally this trustee decrypted: it decrypts no other (two
+    /// tallies of ballot lists that differ by one ballot would reveal that ballot).
+    #[zeroize(skip)]
+    pub decrypted: Option<Digest>,
 }
 
 impl Secrets {
@@ -44,6 +49,7 @@ impl Secrets {
             share: None,
             transcript: None,
             signed: false,
+            decrypted: None,
         }
     }
 
@@ -92,7 +98,7 @@ impl Secrets {
 
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(
-            1 + 4 + 64 + 65 + 4 + 32 * self.polynomial.len() + 33 + 65 + 1,
+            1 + 4 + 64 + 65 + 4 + 32 * self.polynomial.len() + 33 + 65 + 1 + 65,
         ));
         out.push(VERSION);
         out.extend_from_slice(&self.index.to_le_bytes());
@@ -106,6 +112,7 @@ impl Secrets {
         put_opt(&mut out, self.share.as_ref().map(|s| &s.as_bytes()[..]));
         put_opt(&mut out, self.transcript.as_ref().map(|d| &d.0[..]));
         out.push(u8::from(self.signed));
+        put_opt(&mut out, self.decrypted.as_ref().map(|d| &d.0[..]));
         out
     }
 
@@ -121,6 +128,7 @@ impl Secrets {
         let share = r.opt()?.then(|| r.scalar()).transpose()?;
         let transcript = r.opt()?.then(|| r.take().map(Digest)).transpose()?;
         let signed = r.opt()?;
+        let decrypted = r.opt()?.then(|| r.take().map(Digest)).transpose()?;
         ensure!(r.0.is_empty(), "trailing bytes in the secret file");
         Ok(Secrets {
             index,
@@ -131,6 +139,7 @@ impl Secrets {
             share,
             transcript,
             signed,
+            decrypted,
         })
     }
 }
@@ -187,8 +196,10 @@ mod tests {
         s.set_polynomial(q, &poly);
         s.set_share(&SecretShare::from_secret(2, poly.share_for(2)), Digest([9; 64]));
         s.mark_signed();
+        s.decrypted = Some(Digest([3; 64]));
         let back = Secrets::decode(&s.encode()).unwrap();
         assert_eq!(back.encode(), s.encode());
+        assert_eq!(back.decrypted, Some(Digest([3; 64])));
         assert_eq!((back.index, back.signed, back.base_hash), (2, true, Some(q)));
         assert!(Secrets::decode(&s.encode()[..10]).is_err());
     }

@@ -147,6 +147,18 @@ fn a_handed_tally_that_differs_from_the_ballots_and_a_copied_ballot_are_refused(
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("V15"), "{}", run.stderr);
 
+    // Once a trustee has decrypted the tally, it decrypts no other list of ballots (here: the
+    // same one without its last ballot), whose difference would be that ballot.
+    decrypt(&board, 2, &record, None).ok();
+    let fewer = board.root.join("record-fewer");
+    let shorter = cast[..cast.len() - 1].to_vec();
+    let shorter_tally = recompute(&election.context(), &shorter, &spoiled).unwrap();
+    publish(&fewer, &election, shorter, spoiled.clone(), &shorter_tally);
+    let run = decrypt(&board, 2, &fewer, None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("one tally per election"), "{}", run.stderr);
+    decrypt(&board, 2, &record, None).ok();
+
     // A ballot dropped from a chunk without the index knowing: refused (V16).
     let chunk = record.join("ballots/cast-000000.json");
     let mut text: serde_json::Value = read(&chunk);

@@ -86,8 +86,8 @@ fn the_sealed_file_is_private_and_holds_the_secrets_only_encrypted() {
         let path = board.dir(i).join("secret.sealed");
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         let plain = open(&path, PASSPHRASE);
-        // Layout (secrets.rs): version, index, a, x, Q, t = 0 once signed, s_i, T, signed.
-        assert_eq!(plain[0], 1);
+        // Layout (secrets.rs): version, index, a, x, Q, t = 0 once signed, s_i, T, signed, D.
+        assert_eq!(plain[0], 2);
         assert_eq!(u32::from_le_bytes(plain[1..5].try_into().unwrap()), i);
         let a = scalar(&plain[5..37]);
         let x = scalar(&plain[37..69]);

@@ -33,7 +33,7 @@ pub struct Args {
 pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
     let election: ElectionFile = files::read(&args.record.join("election.json"))?;
     checks::election(&election)?;
-    let session = Session::open(&args.home.dir, passphrase_file)?;
+    let mut session = Session::open(&args.home.dir, passphrase_file)?;
     let trustee = session.secrets.trustee();
     let i = trustee.index();
     checks::own_keys(&trustee, &election.trustees)?;
@@ -57,6 +57,17 @@ pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
         );
     }
 
+    // One tally per election: the difference of two would decrypt the ballots between them.
+    let digest = recomputed.cast_digest;
+    if let Some(decrypted) = session.secrets.decrypted {
+        ensure!(
+            decrypted == digest,
+            "refused: this trustee has decrypted the tally of another list of cast ballots (D = {}); it decrypts one tally per election",
+            hex::encode(decrypted.0)
+        );
+    }
+    session.secrets.decrypted = Some(digest);
+    session.save()?;
     let partial = partial_decrypt(
         &ctx,
         &share,

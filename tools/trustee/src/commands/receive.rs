@@ -5,9 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use curve25519_dalek::ristretto::RistrettoPoint;
-use election_crypto::ceremony::{expected_share, judge, public_share, share_matches, Envelope, Fault, SecretShare};
+use election_crypto::ceremony::{
+    expected_share, judge, public_share, share_matches, Envelope, Fault, SecretShare, ShareRefused,
+};
 use election_crypto::randomness::OsRandomness;
 
 use crate::checks;
@@ -59,7 +61,14 @@ pub fn run(args: &Args, passphrase_file: Option<&Path>) -> Result<Outcome> {
         let s = (env.sender - 1) as usize;
         match trustee.open_share(&ceremony.q, env, &ceremony.keys[s], &commitments[s], &mut OsRandomness) {
             Ok(share) => *secret += *share,
-            Err(complaint) => {
+            Err(ShareRefused::NotFromSender(why)) => {
+                bail!(
+                    "the envelope from trustee {} is not its own ({why}): ask trustee {} for it again",
+                    env.sender,
+                    env.sender
+                )
+            }
+            Err(ShareRefused::Complaint(complaint)) => {
                 // Anyone can decide a complaint (spec 5.4); this one must name the sender.
                 let me = &ceremony.keys[(i - 1) as usize];
                 ensure!(
