@@ -116,11 +116,14 @@ pub fn prove_range(
     let beta_minus_g = beta.point() - g.point();
     let real_a = Point::new(&nonces.u * RISTRETTO_BASEPOINT_TABLE);
     let real_b = Point::new(nonces.u * k);
-    // The simulated branch: the other value's equations, solved for the commitments.
+    // The simulated branch: the other value's equations, solved for the commitments. In
+    // constant time, as the real branch: its scalars are published, and which pair of them
+    // went through a variable-time path would tell the vote.
     let (sim_c, sim_v) = (nonces.c, nonces.v);
-    let sim_a = g_minus(&sim_v, &sim_c, alpha.point());
+    let sim_a = Point::new(&sim_v * RISTRETTO_BASEPOINT_TABLE - sim_c * alpha.point());
+    let simulated_b = |y: &RistrettoPoint| Point::new(sim_v * k - sim_c * y);
     if vote {
-        let sim_b = base_minus(&sim_v, k, &sim_c, beta.point());
+        let sim_b = simulated_b(beta.point());
         let c = challenge(&sim_a, &sim_b, &real_a, &real_b);
         let c1 = c - sim_c;
         RangeProof {
@@ -130,7 +133,7 @@ pub fn prove_range(
             v1: nonces.u + c1 * r,
         }
     } else {
-        let sim_b = base_minus(&sim_v, k, &sim_c, &beta_minus_g);
+        let sim_b = simulated_b(&beta_minus_g);
         let c = challenge(&real_a, &real_b, &sim_a, &sim_b);
         let c0 = c - sim_c;
         RangeProof {
