@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 const STATE: &str = "state";
 const UPDATED_AT: &str = "updatedAt";
 
-fn job_row(election: &ElectionId) -> RowKey {
+/// The job's own row.
+pub fn job_key(election: &ElectionId) -> RowKey {
     RowKey::CertificationJob(election.clone())
 }
 
@@ -25,7 +26,7 @@ pub fn start(job: &CertificationJob) -> Effect {
     Effect::new(
         Guard::Once(RowKey::Applied(format!("RecountStarted-{e}-{}", job.attempt))),
         vec![(
-            job_row(e),
+            job_key(e),
             change(
                 &[
                     ("attempt", number_value(job.attempt)),
@@ -88,7 +89,7 @@ pub fn resent(job: &CertificationJob, now: DateTime<Utc>) -> Effect {
             job.resends + 1
         ))),
         vec![(
-            job_row(e),
+            job_key(e),
             change(&[(UPDATED_AT, text_value(now.to_rfc3339()))], &[(RESENDS, 1)]),
         )],
     )
@@ -121,7 +122,7 @@ pub fn finish(
             &[],
         ),
     };
-    changes.push((job_row(election), state));
+    changes.push((job_key(election), state));
     Effect::new(
         Guard::Once(RowKey::Applied(format!("RecountFinished-{election}-{attempt}"))),
         changes,
@@ -147,10 +148,6 @@ pub fn job(election: &ElectionId, row: &Row) -> Option<CertificationJob> {
     })
 }
 
-pub fn job_key(election: &ElectionId) -> RowKey {
-    job_row(election)
-}
-
 /// The rows of every part of a job's attempt.
 pub fn part_keys(job: &CertificationJob) -> Vec<RowKey> {
     (0..job.parts)
@@ -162,14 +159,17 @@ pub fn part_keys(job: &CertificationJob) -> Vec<RowKey> {
 pub struct CountedPart {
     pub count: PartCount,
     pub read_from: DateTime<Utc>,
-    pub counted_at: DateTime<Utc>,
+}
+
+/// When a part's row says it was counted (its count is not read).
+pub fn counted_at(row: &Row) -> Option<DateTime<Utc>> {
+    time(row, COUNTED_AT)
 }
 
 pub fn counted_part(row: &Row) -> Option<CountedPart> {
     Some(CountedPart {
         count: serde_json::from_str(&text(row, "count")?).ok()?,
         read_from: time(row, READ_FROM)?,
-        counted_at: time(row, COUNTED_AT)?,
     })
 }
 

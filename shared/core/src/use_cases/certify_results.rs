@@ -187,8 +187,7 @@ async fn with_progress(
     job.parts_done = job.parts - left.len() as u32;
     let last_counted = counted
         .iter()
-        .filter_map(|(_, row)| certification_job::counted_part(row))
-        .map(|part| part.counted_at)
+        .filter_map(|(_, row)| certification_job::counted_at(row))
         .max();
     job.updated_at = job.updated_at.max(last_counted.unwrap_or(job.updated_at));
     Ok((job, left))
