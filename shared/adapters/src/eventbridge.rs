@@ -11,7 +11,7 @@ use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use chrono::{DateTime as Instant, Utc};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
-use election_core::domain_events::{BallotCast, DomainEvent};
+use election_core::domain_events::DomainEvent;
 use election_core::ports::EventBus;
 use election_core::problem::PortError;
 use serde::{Deserialize, Serialize};
@@ -19,24 +19,35 @@ use serde::{Deserialize, Serialize};
 /// Most entries one PutEvents call takes.
 const ENTRIES_PER_CALL: usize = 10;
 
-/// The ballots of one election, cast one after another, carried as one bus entry
-/// (`detail-type` `BallotPack`). At a national peak one entry per vote would be 10,000
-/// entries a second, each delivered to its target on its own: past EventBridge's target
-/// invocation quota in most regions, and the whole cost of the local bus. A pack is only
-/// transport: the consumers read it back into its `BallotCast` events, each counted once
-/// by its own `eventId`.
+/// Events of one kind and one election, raised one after another, carried as one bus
+/// entry: ballots (`detail-type` `BallotPack`) and turnout (`TurnoutPack`). At a national
+/// peak one entry per vote would be 10,000 entries a second, each delivered to its target on
+/// its own: past EventBridge's target invocation quota in most regions, and the whole cost
+/// of the local bus. A pack is only transport: the consumers read it back into its events,
+/// each counted once by its own `eventId`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct BallotPack {
+pub struct Pack {
     pub election_id: ElectionId,
-    pub ballots: Vec<BallotCast>,
+    /// The events' details, in order.
+    pub events: Vec<serde_json::Value>,
 }
 
-const BALLOT_PACK: &str = "BallotPack";
+/// The kinds of event that travel packed, each with its pack's `detail-type`.
+const PACKED: [(&str, &str); 2] = [("BallotCast", "BallotPack"), ("VoterTurnedOut", "TurnoutPack")];
 
-/// Most ballots in one entry: about 250 bytes each, so that ten entries (one `PutEvents`
+/// Most events in one entry: about 250 bytes each, so that ten entries (one `PutEvents`
 /// call) stay well under the call's 256 KB.
-pub const BALLOTS_PER_ENTRY: usize = 50;
+pub const EVENTS_PER_PACK: usize = 50;
+
+/// The election of an event that travels packed.
+fn packed_in(event: &DomainEvent) -> Option<&ElectionId> {
+    match event {
+        DomainEvent::BallotCast(e) => Some(&e.election_id),
+        DomainEvent::VoterTurnedOut(e) => Some(&e.election_id),
+        _ => None,
+    }
+}
 
 /// One entry for the bus, and how many of the events it was made from it carries.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,14 +66,15 @@ fn unwritable(err: serde_json::Error) -> PortError {
     PortError::Internal(format!("event detail does not serialize: {err}"))
 }
 
-/// The bus entries for `events`, in order: each event on its own, except runs of ballots
-/// of one election, packed [`BALLOTS_PER_ENTRY`] at a time.
+/// The bus entries for `events`, in order: each event on its own, except runs of one kind
+/// of one election that travel packed, [`EVENTS_PER_PACK`] at a time.
 pub fn bus_entries(events: &[DomainEvent]) -> Result<Vec<BusEntry>, PortError> {
     let mut entries = Vec::new();
     let mut rest = events;
     while let Some(first) = rest.first() {
         let source = format!("omp.{}", first.context());
-        let DomainEvent::BallotCast(ballot) = first else {
+        let packed = packed_in(first).zip(PACKED.iter().find(|(kind, _)| *kind == first.kind()));
+        let Some((election, (kind, pack_type))) = packed else {
             entries.push(BusEntry {
                 source,
                 detail_type: first.kind(),
@@ -73,37 +85,39 @@ pub fn bus_entries(events: &[DomainEvent]) -> Result<Vec<BusEntry>, PortError> {
             rest = &rest[1..];
             continue;
         };
-        let ballots: Vec<BallotCast> = rest
+        let run = rest
             .iter()
-            .take(BALLOTS_PER_ENTRY)
-            .map_while(|event| match event {
-                DomainEvent::BallotCast(b) if b.election_id == ballot.election_id => Some(b.clone()),
-                _ => None,
-            })
-            .collect();
-        let pack = BallotPack {
-            election_id: ballot.election_id.clone(),
-            ballots,
+            .take(EVENTS_PER_PACK)
+            .take_while(|event| event.kind() == *kind && packed_in(event) == Some(election))
+            .map(|event| event.detail().map_err(unwritable))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pack = Pack {
+            election_id: election.clone(),
+            events: run,
         };
         entries.push(BusEntry {
             source,
-            detail_type: BALLOT_PACK,
+            detail_type: pack_type,
             detail: serde_json::to_string(&pack).map_err(unwritable)?,
-            time: ballot.occurred_at,
-            events: pack.ballots.len(),
+            time: first.occurred_at(),
+            events: pack.events.len(),
         });
-        rest = &rest[pack.ballots.len()..];
+        rest = &rest[pack.events.len()..];
     }
     Ok(entries)
 }
 
 /// The domain events an EventBridge envelope (as a queue receives it) carries: one, or a
-/// pack of ballots.
+/// pack.
 pub fn events_in(envelope: &str) -> Result<Vec<DomainEvent>, serde_json::Error> {
     let envelope: EventBridgeEvent = serde_json::from_str(envelope)?;
-    if envelope.detail_type == BALLOT_PACK {
-        let pack = BallotPack::deserialize(envelope.detail)?;
-        return Ok(pack.ballots.into_iter().map(DomainEvent::BallotCast).collect());
+    if let Some((kind, _)) = PACKED.iter().find(|(_, pack)| *pack == envelope.detail_type) {
+        let pack = Pack::deserialize(envelope.detail)?;
+        return pack
+            .events
+            .into_iter()
+            .map(|detail| DomainEvent::from_parts(kind, detail))
+            .collect();
     }
     Ok(vec![DomainEvent::from_parts(&envelope.detail_type, envelope.detail)?])
 }
@@ -291,7 +305,8 @@ impl EventBus for EventBridgeBus {
 mod tests {
     use super::*;
     use election_core::domain::ids::{CandidateId, ReceiptId};
-    use election_core::domain_events::CandidateWithdrawn;
+    use election_core::domain::roll::District;
+    use election_core::domain_events::{BallotCast, CandidateWithdrawn, VoterTurnedOut};
 
     #[test]
     fn reads_an_eventbridge_envelope() {
@@ -333,10 +348,18 @@ mod tests {
             election_id: a.clone(),
             candidate_id: CandidateId::new(),
         });
-        let mut events: Vec<DomainEvent> = (0..BALLOTS_PER_ENTRY + 3).map(|_| ballot(&a)).collect();
+        let mut events: Vec<DomainEvent> = (0..EVENTS_PER_PACK + 3).map(|_| ballot(&a)).collect();
         events.push(withdrawn);
         events.extend((0..2).map(|_| ballot(&a)));
         events.extend((0..4).map(|_| ballot(&b)));
+        events.extend((0..3).map(|n| {
+            DomainEvent::VoterTurnedOut(VoterTurnedOut {
+                event_id: format!("VoterTurnedOut-{n}"),
+                occurred_at: Utc::now(),
+                election_id: b.clone(),
+                district: District::parse("North").unwrap(),
+            })
+        }));
 
         let entries = bus_entries(&events).unwrap();
 
@@ -344,11 +367,12 @@ mod tests {
         assert_eq!(
             shape,
             [
-                ("BallotPack", BALLOTS_PER_ENTRY),
+                ("BallotPack", EVENTS_PER_PACK),
                 ("BallotPack", 3),
                 ("CandidateWithdrawn", 1),
                 ("BallotPack", 2),
                 ("BallotPack", 4),
+                ("TurnoutPack", 3),
             ]
         );
         assert_eq!(entries[2].source, "omp.candidates");
@@ -360,7 +384,7 @@ mod tests {
 
     #[test]
     fn an_envelope_that_is_no_event_is_an_error() {
-        assert!(events_in(r#"{"detail-type":"BallotPack","source":"omp.votes","detail":{"ballots":[{}]}}"#).is_err());
+        assert!(events_in(r#"{"detail-type":"BallotPack","source":"omp.votes","detail":{"electionId":"6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10","events":[{}]}}"#).is_err());
         assert!(events_in(r#"{"detail-type":"Unknown","source":"omp.votes","detail":{}}"#).is_err());
         assert!(events_in("not json").is_err());
     }

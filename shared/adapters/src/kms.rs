@@ -1,3 +1,6 @@
+//! The KMS keys that protect voters: one derives voter ids from identity keys
+//! ([`VoterKeys`]), the other seals their choices ([`ChoiceSealer`]).
+//!
 //! Seals voters' choices with envelope encryption: AES-256-GCM under a KMS data key whose
 //! encryption context names the election, with the voter and election bound into each
 //! ciphertext as associated data, so a sealed choice opens for its own voter only. Only the
@@ -9,15 +12,17 @@
 //! quota, which is shared by the whole account.
 
 use crate::dynamodb::classify_read;
+use crate::voter_id::{VoterIdKey, VOTER_ID_LABEL};
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::DataKeySpec;
+use aws_sdk_kms::types::{DataKeySpec, MacAlgorithmSpec};
 use aws_sdk_kms::Client;
 use election_core::domain::ids::ElectionId;
+use election_core::domain::roll::IdentityKey;
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Choice, SealedChoice};
-use election_core::ports::ChoiceSealer;
+use election_core::ports::{ChoiceSealer, VoterKeys};
 use election_core::problem::PortError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,31 +44,45 @@ struct DataKey {
 }
 
 #[derive(Clone)]
-pub struct KmsSealer {
+pub struct KmsKeys {
     client: Client,
-    key_id: String,
+    /// The key that seals choices (`None`: this function seals none).
+    seal_key: Option<String>,
+    /// The HMAC key that voter ids are derived under (`None`: this function derives none).
+    identity_key: Option<String>,
     keys: Arc<Mutex<HashMap<ElectionId, DataKey>>>,
+    /// The voter-id key, derived once per instance.
+    voter_id_key: Arc<tokio::sync::OnceCell<VoterIdKey>>,
 }
 
-impl std::fmt::Debug for KmsSealer {
+impl std::fmt::Debug for KmsKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KmsSealer")
-            .field("key_id", &self.key_id)
+        f.debug_struct("KmsKeys")
+            .field("seal_key", &self.seal_key)
+            .field("identity_key", &self.identity_key)
             .finish_non_exhaustive()
     }
 }
 
-impl KmsSealer {
-    pub fn new(client: Client, key_id: String) -> Self {
+impl KmsKeys {
+    pub fn new(client: Client, seal_key: Option<String>, identity_key: Option<String>) -> Self {
         Self {
             client,
-            key_id,
+            seal_key,
+            identity_key,
             keys: Arc::default(),
+            voter_id_key: Arc::default(),
         }
     }
 
-    pub fn from_config(aws: &aws_config::SdkConfig, key_id: String) -> Self {
-        Self::new(Client::new(aws), key_id)
+    pub fn from_config(aws: &aws_config::SdkConfig, seal_key: Option<String>, identity_key: Option<String>) -> Self {
+        Self::new(Client::new(aws), seal_key, identity_key)
+    }
+
+    fn seal_key(&self) -> Result<&str, PortError> {
+        self.seal_key
+            .as_deref()
+            .ok_or_else(|| internal("this function is not given the seal key"))
     }
 
     /// A cipher and its stored key for the election: the cached one while it is young and
@@ -78,7 +97,7 @@ impl KmsSealer {
         let made = self
             .client
             .generate_data_key()
-            .key_id(&self.key_id)
+            .key_id(self.seal_key()?)
             .key_spec(DataKeySpec::Aes256)
             .set_encryption_context(Some(context(election)))
             .send()
@@ -121,7 +140,36 @@ fn internal(what: &str) -> PortError {
     PortError::Internal(format!("sealed choice: {what}"))
 }
 
-impl ChoiceSealer for KmsSealer {
+impl VoterKeys for KmsKeys {
+    /// One KMS call per instance derives the key (`GenerateMac` of a fixed label under the
+    /// HMAC key, which never leaves KMS); each voter id is then an HMAC under it, here. A
+    /// KMS call per vote would spend the account's KMS quota, which every key shares.
+    async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
+        let key = self
+            .voter_id_key
+            .get_or_try_init(|| async {
+                let key_id = self
+                    .identity_key
+                    .as_deref()
+                    .ok_or_else(|| internal("this function is not given the identity key"))?;
+                let made = self
+                    .client
+                    .generate_mac()
+                    .key_id(key_id)
+                    .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+                    .message(Blob::new(VOTER_ID_LABEL))
+                    .send()
+                    .await
+                    .map_err(classify_read)?;
+                let mac = made.mac().ok_or_else(|| internal("KMS returned no MAC"))?;
+                VoterIdKey::new(mac.as_ref())
+            })
+            .await?;
+        Ok(key.voter_id(identity))
+    }
+}
+
+impl ChoiceSealer for KmsKeys {
     #[tracing::instrument(skip_all, fields(election_id = %election))]
     async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, PortError> {
         let (cipher, sealed_key) = self.current_key(election).await?;

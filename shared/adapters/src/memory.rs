@@ -1,18 +1,20 @@
 //! The in-memory store, for unit tests: the same ports as the DynamoDB adapter, the same
 //! conditional writes, and the views kept by applying the core's very effects to maps.
 
+use crate::voter_id::VoterIdKey;
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
 use election_core::domain::pledge::Pledge;
+use election_core::domain::roll::{EntrySource, EntryWrite, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use election_core::domain_events::DomainEvent;
 use election_core::ports::{
-    BallotBox, BallotPage, CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, ViewStore, VoteLookups,
-    VoteStore,
+    BallotBox, BallotPage, CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, RollFiles, RollStore,
+    ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -25,8 +27,10 @@ pub struct Snapshot {
     pub elections: BTreeMap<ElectionId, Election>,
     pub candidates: BTreeMap<CandidateId, Candidate>,
     pub pledges: BTreeMap<(CandidateId, PledgeId), Pledge>,
-    /// Participations by (election, voter).
-    pub participations: BTreeMap<(ElectionId, String), Participation>,
+    /// Roll entries by (election, roll, voter): each with its participation once it voted.
+    pub entries: BTreeMap<(ElectionId, RollId, String), (RollEntry, Option<Participation>)>,
+    /// The versions of rolls, by (election, roll).
+    pub rolls: BTreeMap<(ElectionId, RollId), Roll>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
     /// The views' rows, markers included, by view and key.
@@ -175,40 +179,209 @@ impl VoteLookups for InMemoryStore {
     }
 }
 
+impl InMemoryStore {
+    /// The participations: the entries that have voted.
+    pub fn participations_stored(&self) -> Vec<Participation> {
+        self.state()
+            .entries
+            .values()
+            .filter_map(|(_, voted)| voted.clone())
+            .collect()
+    }
+}
+
+fn entry_key(election: &ElectionId, roll: &RollId, voter: &AccountId) -> (ElectionId, RollId, String) {
+    (election.clone(), roll.clone(), voter.as_str().to_owned())
+}
+
 impl VoteStore for InMemoryStore {
-    async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<(), PortError> {
+    async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<VoteWrite, PortError> {
         // Like DynamoDB, no check of the candidate's item: the use case checked its lookup.
         let mut state = self.state();
-        let key = (
-            participation.election_id.clone(),
-            participation.voter.as_str().to_owned(),
-        );
+        let key = entry_key(&participation.election_id, &participation.roll, &participation.voter);
         let receipt = ballot.receipt_id.to_string();
-        if state.participations.contains_key(&key) || state.ballots.contains_key(&receipt) {
+        if state.ballots.contains_key(&receipt) {
             return Err(PortError::Conflict);
         }
-        state.participations.insert(key, participation.clone());
+        let Some((_, voted)) = state.entries.get_mut(&key) else {
+            return Ok(VoteWrite::NotOnRoll);
+        };
+        if let Some(earlier) = voted {
+            return Ok(VoteWrite::Voted(earlier.clone()));
+        }
+        *voted = Some(participation.clone());
         state.ballots.insert(receipt, ballot.clone());
-        Ok(())
+        Ok(VoteWrite::Stored)
     }
 
     async fn participation(
         &self,
         voter: &AccountId,
         election: &ElectionId,
+        roll: &RollId,
     ) -> Result<Option<Participation>, PortError> {
-        let key = (election.clone(), voter.as_str().to_owned());
-        Ok(self.state().participations.get(&key).cloned())
+        let key = entry_key(election, roll, voter);
+        Ok(self.state().entries.get(&key).and_then(|(_, voted)| voted.clone()))
     }
 
     async fn participations(&self, voter: &AccountId) -> Result<Vec<Participation>, PortError> {
         Ok(self
-            .state()
-            .participations
-            .values()
+            .participations_stored()
+            .into_iter()
             .filter(|p| &p.voter == voter)
-            .cloned()
             .collect())
+    }
+}
+
+impl RollStore for InMemoryStore {
+    async fn insert_roll(&self, roll: &Roll) -> Result<(), PortError> {
+        let mut state = self.state();
+        let key = (roll.election_id.clone(), roll.id.clone());
+        if state.rolls.contains_key(&key) {
+            return Err(PortError::Conflict);
+        }
+        state.rolls.insert(key, roll.clone());
+        Ok(())
+    }
+
+    async fn roll(&self, election: &ElectionId, id: &RollId) -> Result<Option<Roll>, PortError> {
+        Ok(self.state().rolls.get(&(election.clone(), id.clone())).cloned())
+    }
+
+    async fn put_entries(&self, entries: &[RollEntry]) -> Result<Vec<EntryWrite>, PortError> {
+        let mut state = self.state();
+        Ok(entries
+            .iter()
+            .map(|entry| {
+                let key = entry_key(&entry.election_id, &entry.roll, &entry.voter);
+                match state.entries.get(&key) {
+                    Some((there, _)) if there.source == entry.source => EntryWrite::Written,
+                    Some((there, _)) => EntryWrite::Duplicate {
+                        of_line: match there.source {
+                            EntrySource::Line(line) => Some(line),
+                            EntrySource::Correction => None,
+                        },
+                    },
+                    None => {
+                        state.entries.insert(key, (entry.clone(), None));
+                        EntryWrite::Written
+                    }
+                }
+            })
+            .collect())
+    }
+
+    async fn save_progress(&self, roll: &Roll, expected_next_line: u64) -> Result<(), PortError> {
+        let mut state = self.state();
+        let key = (roll.election_id.clone(), roll.id.clone());
+        match state.rolls.get(&key) {
+            Some(saved)
+                if saved.next_line == expected_next_line
+                    && matches!(saved.state, ImportState::AwaitingUpload | ImportState::Importing) =>
+            {
+                state.rolls.insert(key, roll.clone());
+                Ok(())
+            }
+            _ => Err(PortError::Conflict),
+        }
+    }
+
+    async fn adopt_roll(
+        &self,
+        roll: &Roll,
+        expected_next_line: u64,
+        _deadline: DateTime<Utc>,
+    ) -> Result<(), PortError> {
+        self.save_progress(roll, expected_next_line).await?;
+        let mut state = self.state();
+        let election = state.elections.get_mut(&roll.election_id).ok_or(PortError::Conflict)?;
+        election.roll = roll.id.clone();
+        Ok(())
+    }
+
+    async fn add_entry(&self, entry: &RollEntry) -> Result<(), PortError> {
+        let mut state = self.state();
+        let key = entry_key(&entry.election_id, &entry.roll, &entry.voter);
+        if state.entries.contains_key(&key) {
+            return Err(PortError::Conflict);
+        }
+        state.entries.insert(key, (entry.clone(), None));
+        let roll = roll_to_count(&mut state, &entry.election_id, &entry.roll);
+        *roll.districts.entry(entry.district.clone()).or_default() += 1;
+        Ok(())
+    }
+
+    async fn remove_entry(&self, election: &ElectionId, roll: &RollId, voter: &AccountId) -> Result<bool, PortError> {
+        let mut state = self.state();
+        let key = entry_key(election, roll, voter);
+        let district = match state.entries.get(&key) {
+            None => return Ok(false),
+            Some((_, Some(_))) => return Err(PortError::Conflict),
+            Some((entry, None)) => entry.district.clone(),
+        };
+        state.entries.remove(&key);
+        let roll = roll_to_count(&mut state, election, roll);
+        if let Some(count) = roll.districts.get_mut(&district) {
+            *count = count.saturating_sub(1);
+        }
+        Ok(true)
+    }
+}
+
+/// A roll's record, made if it has none (the initial roll has none until corrected).
+fn roll_to_count<'a>(state: &'a mut Snapshot, election: &ElectionId, roll: &RollId) -> &'a mut Roll {
+    let registered_by = state
+        .elections
+        .get(election)
+        .map(|e| e.registered_by.clone())
+        .unwrap_or_else(|| AccountId::parse("commission").unwrap_or_else(|_| unreachable!()));
+    state.rolls.entry((election.clone(), roll.clone())).or_insert_with(|| {
+        Roll::new(
+            election.clone(),
+            roll.clone(),
+            ImportState::Done,
+            registered_by,
+            Utc::now(),
+        )
+    })
+}
+
+/// Roll files in memory, by (election, roll).
+#[derive(Debug, Default)]
+pub struct InMemoryFiles {
+    files: Mutex<BTreeMap<(ElectionId, RollId), Vec<u8>>>,
+}
+
+impl InMemoryFiles {
+    /// Puts a roll's file where [`RollFiles::read`] finds it, as an upload would.
+    pub fn upload(&self, election: &ElectionId, roll: &RollId, file: &[u8]) {
+        self.files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert((election.clone(), roll.clone()), file.to_vec());
+    }
+}
+
+impl RollFiles for InMemoryFiles {
+    async fn upload_url(
+        &self,
+        election: &ElectionId,
+        roll: &RollId,
+        _: std::time::Duration,
+    ) -> Result<String, PortError> {
+        Ok(format!("memory://rolls/{election}/{roll}.csv"))
+    }
+
+    async fn read(&self, election: &ElectionId, roll: &RollId, offset: u64, max: u64) -> Result<Vec<u8>, PortError> {
+        let files = self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let file = files
+            .get(&(election.clone(), roll.clone()))
+            .ok_or_else(|| PortError::Internal("no such roll file".into()))?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(file.len());
+        let end = start
+            .saturating_add(usize::try_from(max).unwrap_or(usize::MAX))
+            .min(file.len());
+        Ok(file[start..end].to_vec())
     }
 }
 
@@ -276,6 +449,18 @@ impl ViewStore for InMemoryStore {
             .collect())
     }
 
+    async fn turnout_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
+        let state = self.state();
+        Ok(state
+            .rows
+            .iter()
+            .filter(|((view, key), _)| {
+                *view == View::Dashboard && matches!(key, RowKey::Turnout(e, ..) if e == election)
+            })
+            .map(|((_, key), row)| (key.clone(), row.clone()))
+            .collect())
+    }
+
     async fn rows(&self, view: View, keys: Vec<RowKey>) -> Result<Vec<(RowKey, Row)>, PortError> {
         let state = self.state();
         Ok(keys
@@ -292,6 +477,15 @@ pub struct TestSealer;
 
 fn binding(voter: &AccountId, election: &ElectionId) -> Vec<u8> {
     format!("{election}\n{}", voter.as_str()).into_bytes()
+}
+
+/// The key test voter ids are made under: fixed, so that tests can make them too.
+pub const TEST_VOTER_ID_KEY: [u8; 32] = [42; 32];
+
+impl VoterKeys for TestSealer {
+    async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
+        Ok(VoterIdKey::new(&TEST_VOTER_ID_KEY)?.voter_id(identity))
+    }
 }
 
 impl ChoiceSealer for TestSealer {

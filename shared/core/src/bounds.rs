@@ -40,6 +40,13 @@ impl Bounds {
     pub fn certifiable_from(&self, election: &Election) -> DateTime<Utc> {
         election.window.ends_at() + delta(self.operation) + delta(self.clock_skew_margin)
     }
+
+    /// The last moment an election's roll may change: before voting opens by the time a
+    /// vote's cached election may be old ([`crate::ports::LOOKUP_TTL`]) and the skew margin,
+    /// so that no vote is ever checked against a roll that is not the final one.
+    pub fn roll_changes_until(&self, election: &Election) -> DateTime<Utc> {
+        election.window.starts_at() - delta(crate::ports::LOOKUP_TTL) - delta(self.clock_skew_margin)
+    }
 }
 
 impl Default for Bounds {

@@ -6,6 +6,7 @@
 
 use crate::domain::candidate::BallotNumber;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
+use crate::domain::roll::District;
 use crate::domain::vote::Ballot;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ pub enum DomainEvent {
     PledgeAdded(PledgeChanged),
     PledgeDeleted(PledgeChanged),
     BallotCast(BallotCast),
+    VoterTurnedOut(VoterTurnedOut),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +79,19 @@ pub struct BallotCast {
     pub receipt_id: ReceiptId,
 }
 
+/// A voter on the roll voted: where they are registered, and the hour. It names no voter
+/// and no choice, and comes from the participation, never from a ballot, so that turnout is
+/// counted apart from the results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoterTurnedOut {
+    pub event_id: String,
+    /// The hour the voter voted in.
+    pub occurred_at: DateTime<Utc>,
+    pub election_id: ElectionId,
+    pub district: District,
+}
+
 impl BallotCast {
     /// The event a ballot raises: its id comes from the receipt, so the pipeline and a
     /// recount that replays the ballot box name the same event, and count it once.
@@ -99,6 +114,7 @@ impl DomainEvent {
             Self::CandidateWithdrawn(e) => &e.event_id,
             Self::PledgeAdded(e) | Self::PledgeDeleted(e) => &e.event_id,
             Self::BallotCast(e) => &e.event_id,
+            Self::VoterTurnedOut(e) => &e.event_id,
         }
     }
 
@@ -109,6 +125,7 @@ impl DomainEvent {
             Self::CandidateWithdrawn(e) => e.occurred_at,
             Self::PledgeAdded(e) | Self::PledgeDeleted(e) => e.occurred_at,
             Self::BallotCast(e) => e.occurred_at,
+            Self::VoterTurnedOut(e) => e.occurred_at,
         }
     }
 
@@ -121,6 +138,7 @@ impl DomainEvent {
             Self::PledgeAdded(_) => "PledgeAdded",
             Self::PledgeDeleted(_) => "PledgeDeleted",
             Self::BallotCast(_) => "BallotCast",
+            Self::VoterTurnedOut(_) => "VoterTurnedOut",
         }
     }
 
@@ -131,6 +149,7 @@ impl DomainEvent {
             Self::CandidateRegistered(_) | Self::CandidateWithdrawn(_) => "candidates",
             Self::PledgeAdded(_) | Self::PledgeDeleted(_) => "pledges",
             Self::BallotCast(_) => "votes",
+            Self::VoterTurnedOut(_) => "turnout",
         }
     }
 

@@ -6,6 +6,7 @@ use crate::domain::certification::PartRecount;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
 use crate::domain::pledge::Pledge;
+use crate::domain::roll::{EntryWrite, IdentityKey, Roll, RollEntry, RollId};
 use crate::domain::text::AccountId;
 use crate::domain::vote::{Ballot, Choice, Participation, SealedChoice};
 use crate::domain_events::DomainEvent;
@@ -67,23 +68,38 @@ pub trait PledgeStore: Send + Sync {
     fn pledges(&self, candidate_id: &CandidateId) -> impl Future<Output = Result<Vec<Pledge>, PortError>> + Send;
 }
 
+/// What became of a vote's write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoteWrite {
+    Stored,
+    /// The voter is not on the election's roll in force: nothing was written.
+    NotOnRoll,
+    /// The voter's entry has voted already: this is what it holds (perhaps this very vote,
+    /// sent before). Nothing was written.
+    Voted(Participation),
+}
+
 pub trait VoteStore: Send + Sync {
-    /// Stores a voter's participation and their anonymous ballot, both or neither:
-    /// `Conflict` if the voter already voted in that election. Sending the same pair again
-    /// after an `Unknown` stores it at most once. It reads and checks no
-    /// shared item: whether the candidate stands was checked on [`VoteLookups`].
+    /// Records the vote on the voter's roll entry, and stores their anonymous ballot, both
+    /// or neither, on condition that the entry is on the roll of `participation.roll` and
+    /// has not voted. Which of the two failed is told by the entry as the failed condition
+    /// found it, with no second read. Sending the same pair again after an `Unknown` stores
+    /// it at most once. It reads and checks no shared item: whether the candidate stands
+    /// was checked on [`VoteLookups`].
     fn insert_vote(
         &self,
         participation: &Participation,
         ballot: &Ballot,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// A voter's participation in one election, strongly consistent.
+    ) -> impl Future<Output = Result<VoteWrite, PortError>> + Send;
+    /// A voter's participation in one election (its entry on `roll`, if it has voted),
+    /// strongly consistent.
     fn participation(
         &self,
         voter: &AccountId,
         election: &ElectionId,
+        roll: &RollId,
     ) -> impl Future<Output = Result<Option<Participation>, PortError>> + Send;
-    /// A voter's participations, in every election.
+    /// A voter's participations (the entries that have voted), in every election.
     fn participations(&self, voter: &AccountId) -> impl Future<Output = Result<Vec<Participation>, PortError>> + Send;
 }
 
@@ -102,6 +118,67 @@ pub trait ChoiceSealer: Send + Sync {
         election: &ElectionId,
         sealed: &SealedChoice,
     ) -> impl Future<Output = Result<Choice, PortError>> + Send;
+}
+
+/// Turns a voter's identity key into their voter id: a keyed hash, the same in every
+/// election, under a key that KMS holds. Rolls and participations keep only the id.
+pub trait VoterKeys: Send + Sync {
+    fn voter_id(&self, identity: &IdentityKey) -> impl Future<Output = Result<AccountId, PortError>> + Send;
+}
+
+/// An election's rolls: their entries, and each version's progress and counts.
+pub trait RollStore: Send + Sync {
+    /// Stores a new version of a roll; `Conflict` if it is there.
+    fn insert_roll(&self, roll: &Roll) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// A version of a roll, strongly consistent.
+    fn roll(&self, election: &ElectionId, id: &RollId) -> impl Future<Output = Result<Option<Roll>, PortError>> + Send;
+    /// Writes entries of an import, each on condition that its voter is not on that roll:
+    /// one there from the same line is this write again (an import restarted), one from
+    /// another line a duplicate. In order, one outcome per entry.
+    fn put_entries(&self, entries: &[RollEntry]) -> impl Future<Output = Result<Vec<EntryWrite>, PortError>> + Send;
+    /// Saves an import's progress, on condition that no other run saved past
+    /// `expected_next_line` (`Conflict`).
+    fn save_progress(&self, roll: &Roll, expected_next_line: u64)
+        -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Saves a finished import and makes it the election's roll, both or neither, on
+    /// condition that voting has not opened by `deadline` and no other run finished it
+    /// (`Conflict`).
+    fn adopt_roll(
+        &self,
+        roll: &Roll,
+        expected_next_line: u64,
+        deadline: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Adds a voter to a roll, and counts them in their district, both or neither;
+    /// `Conflict` if they are on it.
+    fn add_entry(&self, entry: &RollEntry) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Removes a voter from a roll, and counts them out of their district, both or neither:
+    /// `Ok(false)` if they are not on it; `Conflict` if they have voted.
+    fn remove_entry(
+        &self,
+        election: &ElectionId,
+        roll: &RollId,
+        voter: &AccountId,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// Where a roll's file is uploaded to, and read back from.
+pub trait RollFiles: Send + Sync {
+    /// An address the commission's browser may upload the file to, once, until `expires`.
+    fn upload_url(
+        &self,
+        election: &ElectionId,
+        roll: &RollId,
+        expires: std::time::Duration,
+    ) -> impl Future<Output = Result<String, PortError>> + Send;
+    /// At most `max` bytes of the file from `offset` (fewer only at its end; none past it).
+    fn read(
+        &self,
+        election: &ElectionId,
+        roll: &RollId,
+        offset: u64,
+        max: u64,
+    ) -> impl Future<Output = Result<Vec<u8>, PortError>> + Send;
 }
 
 /// One page of an election's ballots, and where the next page starts (`None`: the last).
@@ -139,6 +216,9 @@ pub trait ViewStore: Send + Sync {
         &self,
         election: &ElectionId,
     ) -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
+    /// Every turnout row of an election, strongly consistent.
+    fn turnout_rows(&self, election: &ElectionId)
+        -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
     /// The rows with these keys; keys with no row are left out.
     fn rows(&self, view: View, keys: Vec<RowKey>)
         -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
@@ -163,7 +243,10 @@ pub trait EventBus: Send + Sync {
 
 /// All the storage ports together, as one adapter provides them.
 pub trait Store:
-    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore
+    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore + RollStore
 {
 }
-impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore> Store for T {}
+impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore + RollStore>
+    Store for T
+{
+}

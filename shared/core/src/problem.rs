@@ -37,6 +37,8 @@ pub enum Code {
     Forbidden,
     NotFound,
     AlreadyVoted,
+    NotOnRoll,
+    RollClosed,
     VotingNotOpen,
     VotingClosed,
     BallotNumberTaken,
@@ -50,7 +52,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::MalformedBody,
         Code::InvalidWindow,
         Code::InvalidId,
@@ -58,6 +60,8 @@ impl Code {
         Code::Forbidden,
         Code::NotFound,
         Code::AlreadyVoted,
+        Code::NotOnRoll,
+        Code::RollClosed,
         Code::VotingNotOpen,
         Code::VotingClosed,
         Code::BallotNumberTaken,
@@ -79,6 +83,8 @@ impl Code {
             Code::Forbidden => "forbidden",
             Code::NotFound => "not-found",
             Code::AlreadyVoted => "already-voted",
+            Code::NotOnRoll => "not-on-roll",
+            Code::RollClosed => "roll-closed",
             Code::VotingNotOpen => "voting-not-open",
             Code::VotingClosed => "voting-closed",
             Code::BallotNumberTaken => "ballot-number-taken",
@@ -109,6 +115,12 @@ pub enum AppError {
     /// The voter has voted in this election already, at `cast_at` (when it could be read).
     #[error("you have already voted in this election; your receipt is in My votes")]
     AlreadyVoted { cast_at: Option<DateTime<Utc>> },
+    /// The voter is not on the election's roll: nothing was recorded.
+    #[error(
+        "you are not on the electoral roll of this election, so you cannot vote in it; if you think you \
+         should be, contact the election commission or your district's registration office"
+    )]
+    NotOnRoll,
     #[error("the request body is larger than the limit")]
     PayloadTooLarge,
     /// Nothing was recorded: the service was busy.
@@ -162,6 +174,7 @@ impl AppError {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => *code,
             Self::AlreadyVoted { .. } => Code::AlreadyVoted,
+            Self::NotOnRoll => Code::NotOnRoll,
             Self::Unauthenticated => Code::Unauthenticated,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,

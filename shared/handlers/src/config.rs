@@ -4,7 +4,8 @@
 use crate::services::{Services, Unused};
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsSealer;
+use adapters::kms::KmsKeys;
+use adapters::s3::S3RollFiles;
 use aws_config::SdkConfig;
 use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
@@ -28,6 +29,10 @@ pub enum Setting {
     EventBusName,
     /// The KMS key that seals voters' choices.
     BallotSealKey,
+    /// The KMS HMAC key that voter ids are derived under.
+    VoterIdentityKey,
+    /// The bucket roll files are uploaded to.
+    RollFilesBucket,
     /// The queue for stream records that do not read (the publisher's).
     UnreadableRecordsQueueUrl,
     /// Every queue of the event pipeline, comma-separated (certification's).
@@ -66,8 +71,11 @@ impl Setting {
             Setting::Table(Table::BallotBox) => "BALLOT_BOX_TABLE",
             Setting::Table(Table::Pledges) => "PLEDGES_TABLE",
             Setting::Table(Table::Dashboard) => "DASHBOARD_TABLE",
+            Setting::Table(Table::Rolls) => "ROLLS_TABLE",
             Setting::EventBusName => "EVENT_BUS_NAME",
             Setting::BallotSealKey => "BALLOT_SEAL_KEY",
+            Setting::VoterIdentityKey => "VOTER_IDENTITY_KEY",
+            Setting::RollFilesBucket => "ROLL_FILES_BUCKET",
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
             Setting::RecountQueueUrl => "RECOUNT_QUEUE_URL",
@@ -179,20 +187,33 @@ impl Wiring for EventBridgeBus {
     }
 }
 
-impl Wiring for KmsSealer {
+impl Wiring for KmsKeys {
+    /// With the keys among the settings: the seal key, the identity key.
     fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
-        let key = settings.require(Setting::BallotSealKey)?;
-        Ok(KmsSealer::from_config(aws, key.to_owned()))
+        let key = |setting| settings.get(setting).map(str::to_owned);
+        let (seal, identity) = (key(Setting::BallotSealKey), key(Setting::VoterIdentityKey));
+        if seal.is_none() && identity.is_none() {
+            return Err(MissingSetting::Missing(Setting::VoterIdentityKey.variable()));
+        }
+        Ok(KmsKeys::from_config(aws, seal, identity))
     }
 }
 
-impl<S: Wiring, B: Wiring, K: Wiring> Wiring for Services<S, B, SystemClock, K> {
+impl Wiring for S3RollFiles {
+    fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
+        let bucket = settings.require(Setting::RollFilesBucket)?;
+        Ok(S3RollFiles::from_config(aws, bucket.to_owned()))
+    }
+}
+
+impl<S: Wiring, B: Wiring, K: Wiring, F: Wiring> Wiring for Services<S, B, SystemClock, K, F> {
     fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
         Ok(Services {
             store: S::wire(settings, aws)?,
             bus: B::wire(settings, aws)?,
             clock: SystemClock,
             sealer: K::wire(settings, aws)?,
+            files: F::wire(settings, aws)?,
             bounds: settings.bounds()?,
         })
     }

@@ -4,22 +4,28 @@
 //! dead-letter queue).
 
 use crate::config::Setting;
-use crate::services::App;
+use crate::config::{Bound, Wiring};
+use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::events_in;
+use adapters::kms::KmsKeys;
+use adapters::s3::{parse_object_key, S3RollFiles};
+use aws_lambda_events::s3::S3Event;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use election_core::domain::certification::PartRecount;
 use election_core::domain_events::DomainEvent;
 use election_core::policies;
 use election_core::problem::PortError;
 use election_core::use_cases::recount;
+use election_core::use_cases::roll;
 use std::future::Future;
 
-/// A function fed by an SQS queue of domain events.
+/// A function fed by an SQS queue.
 pub trait Consumer {
-    /// What its function reads from its environment (and the template gives it); it runs
-    /// with the store alone.
+    /// What its function reads from its environment (and the template gives it).
     const SETTINGS: &'static [Setting];
+    /// What its function runs with in Lambda: the adapters it uses, and no others.
+    type Live: App + Wiring;
     fn consume(app: &impl App, event: SqsEvent) -> impl Future<Output = SqsBatchResponse> + Send;
 }
 
@@ -27,6 +33,7 @@ pub trait Consumer {
 pub struct ProjectDashboard;
 
 impl Consumer for ProjectDashboard {
+    type Live = Deployed;
     const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Dashboard)];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
@@ -42,6 +49,7 @@ impl Consumer for ProjectDashboard {
 pub struct CountPledges;
 
 impl Consumer for CountPledges {
+    type Live = Deployed;
     const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates)];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
@@ -58,6 +66,7 @@ impl Consumer for CountPledges {
 pub struct RemoveWithdrawnPledges;
 
 impl Consumer for RemoveWithdrawnPledges {
+    type Live = Deployed;
     const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Pledges)];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
@@ -82,6 +91,7 @@ impl Consumer for RemoveWithdrawnPledges {
 pub struct RecountPart;
 
 impl Consumer for RecountPart {
+    type Live = Deployed;
     const SETTINGS: &'static [Setting] = &[Setting::Table(Table::BallotBox), Setting::Table(Table::Dashboard)];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
@@ -100,6 +110,56 @@ impl Consumer for RecountPart {
             if let Err(err) = recount::recount_part(app.store(), app.clock(), &request).await {
                 tracing::warn!(error = %err, message_id = %id, "part not counted; it will be retried");
                 failed.push(id);
+            }
+        }
+        failures(failed)
+    }
+}
+
+/// `import-roll`: imports a roll's file when it is uploaded (S3 tells the queue), from its
+/// last checkpoint. A run that fails is retried by the queue, and resumes.
+pub struct ImportRoll;
+
+impl Consumer for ImportRoll {
+    type Live = Deployed<Unused, KmsKeys, S3RollFiles>;
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Rolls),
+        Setting::Table(Table::Participation),
+        Setting::VoterIdentityKey,
+        Setting::RollFilesBucket,
+        Setting::Bound(Bound::ClockSkewMargin),
+    ];
+
+    async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
+        let mut failed = Vec::new();
+        for message in event.records {
+            let Some(id) = message.message_id else {
+                tracing::error!("a message has no id; the whole batch is reported failed");
+                return whole_batch_failed();
+            };
+            let body = message.body.as_deref().unwrap_or_default();
+            let Ok(notice) = serde_json::from_str::<S3Event>(body) else {
+                tracing::error!(message_id = %id, "message is not an S3 notice");
+                failed.push(id);
+                continue;
+            };
+            // S3's test notice, when the notification is set up, has no records. A roll
+            // file's key needs no decoding: ids, '/', '.csv'.
+            for object in notice.records.iter().filter_map(|r| r.s3.object.key.as_deref()) {
+                let Some((election_id, roll_id)) = parse_object_key(object) else {
+                    tracing::warn!(message_id = %id, "an object that is no roll file; ignored");
+                    continue;
+                };
+                let (store, files, keys, clock, bounds) =
+                    (app.store(), app.files(), app.sealer(), app.clock(), app.bounds());
+                match roll::import_roll(store, files, keys, clock, bounds, &election_id, &roll_id).await {
+                    Ok(run) => tracing::info!(%election_id, %roll_id, ?run, "roll import run ended"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, %election_id, %roll_id, "roll import stopped; it will resume");
+                        failed.push(id.clone());
+                    }
+                }
             }
         }
         failures(failed)

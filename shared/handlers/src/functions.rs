@@ -3,7 +3,7 @@
 //! run time; each function binary names its handler directly instead (see [`crate::lambda`]).
 
 use crate::config::Setting;
-use crate::consumers::{Consumer, CountPledges, ProjectDashboard, RecountPart, RemoveWithdrawnPledges};
+use crate::consumers::{Consumer, CountPledges, ImportRoll, ProjectDashboard, RecountPart, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
 use crate::operations::OperationError;
 use crate::publisher::{self, publish_events};
@@ -12,7 +12,7 @@ use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use election_core::clock::Clock;
-use election_core::ports::{ChoiceSealer, EventBus, Store};
+use election_core::ports::{ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
 use lambda_http::{Body, Request, Response};
 
 /// A function behind HTTP API routes.
@@ -31,6 +31,10 @@ pub enum HttpFunction {
     CertifyResults,
     GetCertification,
     MyVotes,
+    StartRollImport,
+    QueryRoll,
+    CorrectRoll,
+    GetTurnout,
 }
 
 /// A function fed by DynamoDB streams.
@@ -46,6 +50,7 @@ pub enum QueueFunction {
     CountPledges,
     RemoveWithdrawnPledges,
     RecountPart,
+    ImportRoll,
 }
 
 /// An operator's command, invoked directly.
@@ -64,7 +69,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 19] = [
+const NAMES: [(Function, &str); 24] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -78,6 +83,10 @@ const NAMES: [(Function, &str); 19] = [
     (Function::Http(HttpFunction::CertifyResults), "certify-results"),
     (Function::Http(HttpFunction::GetCertification), "get-certification"),
     (Function::Http(HttpFunction::MyVotes), "my-votes"),
+    (Function::Http(HttpFunction::StartRollImport), "start-roll-import"),
+    (Function::Http(HttpFunction::QueryRoll), "query-roll"),
+    (Function::Http(HttpFunction::CorrectRoll), "correct-roll"),
+    (Function::Http(HttpFunction::GetTurnout), "get-turnout"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
     (Function::Queue(QueueFunction::CountPledges), "count-pledges"),
@@ -86,6 +95,7 @@ const NAMES: [(Function, &str); 19] = [
         "remove-withdrawn-pledges",
     ),
     (Function::Queue(QueueFunction::RecountPart), "recount-part"),
+    (Function::Queue(QueueFunction::ImportRoll), "import-roll"),
     (Function::Operation(OperationFunction::Recount), "recount"),
 ];
 
@@ -124,17 +134,22 @@ impl Function {
             Function::Http(CertifyResults) => routes::CertifyResults::SETTINGS,
             Function::Http(GetCertification) => routes::GetCertification::SETTINGS,
             Function::Http(MyVotes) => routes::MyVotes::SETTINGS,
+            Function::Http(StartRollImport) => routes::StartRollImport::SETTINGS,
+            Function::Http(QueryRoll) => routes::QueryRoll::SETTINGS,
+            Function::Http(CorrectRoll) => routes::CorrectRoll::SETTINGS,
+            Function::Http(GetTurnout) => routes::GetTurnout::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
             Function::Queue(QueueFunction::CountPledges) => CountPledges::SETTINGS,
             Function::Queue(QueueFunction::RemoveWithdrawnPledges) => RemoveWithdrawnPledges::SETTINGS,
             Function::Queue(QueueFunction::RecountPart) => RecountPart::SETTINGS,
+            Function::Queue(QueueFunction::ImportRoll) => ImportRoll::SETTINGS,
             Function::Operation(operation) => operation.settings(),
         }
     }
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles> Services<S, B, C, K, F> {
     /// Answers an HTTP request with the function's handler.
     pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
         use HttpFunction::*;
@@ -152,6 +167,10 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
             CertifyResults => routes::CertifyResults::handle(self, req).await,
             GetCertification => routes::GetCertification::handle(self, req).await,
             MyVotes => routes::MyVotes::handle(self, req).await,
+            StartRollImport => routes::StartRollImport::handle(self, req).await,
+            QueryRoll => routes::QueryRoll::handle(self, req).await,
+            CorrectRoll => routes::CorrectRoll::handle(self, req).await,
+            GetTurnout => routes::GetTurnout::handle(self, req).await,
         }
     }
 
@@ -179,6 +198,7 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> Services<S, B, C, K> {
             QueueFunction::CountPledges => CountPledges::consume(self, event).await,
             QueueFunction::RemoveWithdrawnPledges => RemoveWithdrawnPledges::consume(self, event).await,
             QueueFunction::RecountPart => RecountPart::consume(self, event).await,
+            QueueFunction::ImportRoll => ImportRoll::consume(self, event).await,
         }
     }
 }

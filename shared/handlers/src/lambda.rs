@@ -69,8 +69,11 @@ pub async fn stream_publisher() -> Result<(), Error> {
 }
 
 /// Serves the queue consumer `C` until the process ends.
-pub async fn queue<C: Consumer>() -> Result<(), Error> {
-    let services = wired::<Deployed>(C::SETTINGS).await?;
+pub async fn queue<C: Consumer>() -> Result<(), Error>
+where
+    C::Live: Send + Sync + 'static,
+{
+    let services = wired::<C::Live>(C::SETTINGS).await?;
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| {
         let services = services.clone();
         Box::pin(

@@ -4,33 +4,38 @@
 
 use adapters::dynamodb::DynamoStore;
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsSealer;
+use adapters::kms::KmsKeys;
+use adapters::s3::S3RollFiles;
 use election_core::bounds::Bounds;
 use election_core::clock::{Clock, SystemClock};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
+use election_core::domain::roll::{IdentityKey, RollId};
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Choice, SealedChoice};
 use election_core::domain_events::DomainEvent;
-use election_core::ports::{ChoiceSealer, EventBus, Store};
+use election_core::ports::{ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
 use election_core::problem::PortError;
+use std::time::Duration;
 
-pub struct Services<S, B, C, K> {
+pub struct Services<S, B, C, K, F = Unused> {
     pub store: S,
     pub bus: B,
     pub clock: C,
-    /// Seals and opens voters' choices.
+    /// Derives voter ids, and seals and opens voters' choices.
     pub sealer: K,
+    /// Where roll files are uploaded and read.
+    pub files: F,
     /// The time bounds of the close.
     pub bounds: Bounds,
 }
 
-/// What a deployed function runs with: DynamoDB, and the bus and the sealer only where its
-/// handler uses them, so that its bootstrap links no other SDK.
-pub type Deployed<B = Unused, K = Unused> = Services<DynamoStore, B, SystemClock, K>;
+/// What a deployed function runs with: DynamoDB, and the bus, the keys and the roll files
+/// only where its handler uses them, so that its bootstrap links no other SDK.
+pub type Deployed<B = Unused, K = Unused, F = Unused> = Services<DynamoStore, B, SystemClock, K, F>;
 
 /// What the local runner's in-process mode runs every handler with: all of it.
-pub type LiveServices = Deployed<EventBridgeBus, KmsSealer>;
+pub type LiveServices = Deployed<EventBridgeBus, KmsKeys, S3RollFiles>;
 
 /// A part of [`Services`] that a function does not use: it reads no setting, builds no
 /// client, and answers a call (which its handler never makes) with an internal error.
@@ -59,6 +64,22 @@ impl EventBus for Unused {
     }
 }
 
+impl VoterKeys for Unused {
+    async fn voter_id(&self, _: &IdentityKey) -> Result<AccountId, PortError> {
+        Err(unused())
+    }
+}
+
+impl RollFiles for Unused {
+    async fn upload_url(&self, _: &ElectionId, _: &RollId, _: Duration) -> Result<String, PortError> {
+        Err(unused())
+    }
+
+    async fn read(&self, _: &ElectionId, _: &RollId, _: u64, _: u64) -> Result<Vec<u8>, PortError> {
+        Err(unused())
+    }
+}
+
 impl ChoiceSealer for Unused {
     async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<SealedChoice, PortError> {
         Err(unused())
@@ -74,19 +95,22 @@ pub trait App: Send + Sync {
     type Store: Store;
     type Bus: EventBus;
     type Clock: Clock;
-    type Sealer: ChoiceSealer;
+    type Sealer: ChoiceSealer + VoterKeys;
+    type Files: RollFiles;
     fn store(&self) -> &Self::Store;
     fn bus(&self) -> &Self::Bus;
     fn clock(&self) -> &Self::Clock;
     fn sealer(&self) -> &Self::Sealer;
+    fn files(&self) -> &Self::Files;
     fn bounds(&self) -> &Bounds;
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> App for Services<S, B, C, K> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles> App for Services<S, B, C, K, F> {
     type Store = S;
     type Bus = B;
     type Clock = C;
     type Sealer = K;
+    type Files = F;
 
     fn store(&self) -> &S {
         &self.store
@@ -102,6 +126,10 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer> App for Services<S, B, C,
 
     fn sealer(&self) -> &K {
         &self.sealer
+    }
+
+    fn files(&self) -> &F {
+        &self.files
     }
 
     fn bounds(&self) -> &Bounds {

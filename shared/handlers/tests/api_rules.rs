@@ -4,8 +4,8 @@
 
 mod support;
 
-use adapters::kms::KmsSealer;
-use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
+use adapters::kms::KmsKeys;
+use adapters::memory::{InMemoryFiles, InMemoryStore, RecordingBus, TestSealer};
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::auth::{Caller, Role};
@@ -16,12 +16,13 @@ use election_core::domain::certification::{PartCount, PartRecount};
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::ReceiptId;
 use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::domain::roll::{District, EntrySource, IdentityKey, RollEntry, RollId};
 use election_core::domain::text::{AccountId, Name};
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
 use election_core::ports::BallotBox;
 use election_core::ports::ViewStore;
-use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore};
+use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore, RollStore, VoterKeys};
 use election_core::projection::{certification_job, dashboard, Effect, Guard, RowKey, View};
 use election_core::use_cases::get_results::get_results;
 use election_core::use_cases::recount::recount;
@@ -32,7 +33,7 @@ use lambda_http::http::{HeaderMap, Method};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-type TestServices = Services<InMemoryStore, RecordingBus, FixedClock, TestSealer>;
+type TestServices = Services<InMemoryStore, RecordingBus, FixedClock, TestSealer, InMemoryFiles>;
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -57,7 +58,10 @@ async fn setup(now: DateTime<Utc>) -> (TestServices, Fixture) {
 async fn setup_sealed<K>(
     now: DateTime<Utc>,
     sealer: K,
-) -> (Services<InMemoryStore, RecordingBus, FixedClock, K>, Fixture) {
+) -> (
+    Services<InMemoryStore, RecordingBus, FixedClock, K, InMemoryFiles>,
+    Fixture,
+) {
     let store = InMemoryStore::default();
     let mut ids = Vec::new();
     for ballot in [1, 2] {
@@ -67,6 +71,7 @@ async fn setup_sealed<K>(
             window: VotingWindow::new(at(STARTS), at(ENDS)).unwrap(),
             registered_at: at("2027-01-01T00:00:00Z"),
             registered_by: AccountId::parse("commission-officer").unwrap(),
+            roll: RollId::initial(),
         };
         store.insert_election(&election).await.unwrap();
         let candidate = Candidate {
@@ -89,16 +94,36 @@ async fn setup_sealed<K>(
         candidate: ids[0].1.clone(),
         other_election_candidate: ids[1].1.clone(),
     };
+    // The first election's roll: voter-1 to voter-9, in two districts.
+    for n in 1..=9 {
+        let entry = RollEntry {
+            election_id: fixture.election.clone(),
+            roll: RollId::initial(),
+            voter: voter_id(&format!("voter-{n}")).await,
+            district: District::parse(if n % 2 == 1 { "North" } else { "South" }).unwrap(),
+            source: EntrySource::Correction,
+        };
+        store.add_entry(&entry).await.unwrap();
+    }
     (
         Services {
             store,
             bus: RecordingBus::default(),
             clock: FixedClock(now),
             sealer,
+            files: InMemoryFiles::default(),
             bounds: Bounds::DEFAULT,
         },
         fixture,
     )
+}
+
+/// The voter id of the identity key `identity`, as the test keys make it.
+async fn voter_id(identity: &str) -> AccountId {
+    TestSealer
+        .voter_id(&IdentityKey::parse(identity).unwrap())
+        .await
+        .unwrap()
 }
 
 fn commission() -> Caller {
@@ -126,8 +151,8 @@ impl Reply {
 }
 
 /// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, or no token claims.
-async fn call<K: ChoiceSealer>(
-    services: &Services<InMemoryStore, RecordingBus, FixedClock, K>,
+async fn call<K: ChoiceSealer + VoterKeys>(
+    services: &Services<InMemoryStore, RecordingBus, FixedClock, K, InMemoryFiles>,
     function: HttpFunction,
     route_path: &str,
     params: &[(&str, String)],
@@ -189,7 +214,7 @@ async fn a_vote_at_the_opening_instant_is_stored() {
     let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert!(reply.body["receiptId"].is_string());
-    assert_eq!(services.store.snapshot().participations.len(), 1);
+    assert_eq!(services.store.participations_stored().len(), 1);
 }
 
 #[tokio::test]
@@ -876,7 +901,7 @@ async fn final_results_are_never_certified_again() {
 async fn a_kms_that_never_answers_gives_503_within_the_operation_bound_and_stores_nothing() {
     // KMS, which seals the voter's choice, accepts connections and then says nothing.
     let aws = support::aws_at(&support::silent_endpoint().await).await;
-    let sealer = KmsSealer::from_config(&aws, "alias/ballots".into());
+    let sealer = KmsKeys::from_config(&aws, Some("alias/ballots".into()), Some("alias/voters".into()));
     let (services, fixture) = setup_sealed(at("2027-03-01T12:00:00Z"), sealer).await;
 
     let started = std::time::Instant::now();
@@ -896,6 +921,5 @@ async fn a_kms_that_never_answers_gives_503_within_the_operation_bound_and_store
         took < Bounds::DEFAULT.operation + std::time::Duration::from_secs(1),
         "took {took:?}"
     );
-    let stored = services.store.snapshot();
-    assert!(stored.participations.is_empty() && stored.ballots.is_empty());
+    assert!(services.store.participations_stored().is_empty() && services.store.snapshot().ballots.is_empty());
 }

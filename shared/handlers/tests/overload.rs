@@ -9,7 +9,7 @@ use adapters::memory::{RecordingBus, TestSealer};
 use election_core::clock::SystemClock;
 use handlers::functions::HttpFunction;
 use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
-use handlers::services::Services;
+use handlers::services::{Services, Unused};
 use lambda_http::http::header::RETRY_AFTER;
 use lambda_http::http::{HeaderMap, Method};
 use serde_json::Value;
@@ -30,6 +30,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         bus: RecordingBus::default(),
         clock: SystemClock,
         sealer: TestSealer,
+        files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";

@@ -5,13 +5,14 @@ use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
 use chrono::{DateTime, Utc};
 use election_core::clock::FixedClock;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{coarse, Ballot, Participation, SealedChoice};
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
-use election_core::ports::VoteStore;
+use election_core::ports::{RollStore, VoteStore};
 use handlers::functions::OperationFunction;
-use handlers::services::Services;
+use handlers::services::{Services, Unused};
 use serde_json::{json, Value};
 
 fn now() -> DateTime<Utc> {
@@ -19,6 +20,15 @@ fn now() -> DateTime<Utc> {
 }
 
 async fn vote(store: &InMemoryStore, election: &ElectionId, candidate: &CandidateId, voter: usize) -> Ballot {
+    let voter = AccountId::parse(&format!("voter-{voter}")).unwrap();
+    let entry = RollEntry {
+        election_id: election.clone(),
+        roll: RollId::initial(),
+        voter: voter.clone(),
+        district: District::parse("North").unwrap(),
+        source: EntrySource::Correction,
+    };
+    store.add_entry(&entry).await.unwrap();
     let ballot = Ballot {
         election_id: election.clone(),
         candidate_id: candidate.clone(),
@@ -27,7 +37,8 @@ async fn vote(store: &InMemoryStore, election: &ElectionId, candidate: &Candidat
     };
     let participation = Participation {
         election_id: election.clone(),
-        voter: AccountId::parse(&format!("voter-{voter}")).unwrap(),
+        voter,
+        roll: RollId::initial(),
         voted_at: now(),
         sealed_choice: SealedChoice {
             sealed_key: vec![],
@@ -60,6 +71,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
         bus: RecordingBus::default(),
         clock: FixedClock(now()),
         sealer: TestSealer,
+        files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
     };
     let election = ElectionId::new();
@@ -123,6 +135,7 @@ async fn a_recount_of_a_bad_request_is_refused() {
         bus: RecordingBus::default(),
         clock: FixedClock(now()),
         sealer: TestSealer,
+        files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
     };
     for payload in [

@@ -1,7 +1,7 @@
 //! Every file in `events/` is loaded and fed to its function's handler, the way
 //! `sam local invoke -e events/<function>.json` would.
 
-use adapters::memory::{InMemoryStore, RecordingBus, TestSealer};
+use adapters::memory::{InMemoryFiles, InMemoryStore, RecordingBus, TestSealer};
 use chrono::{DateTime, Utc};
 use election_core::auth::{Caller, Role};
 use election_core::clock::FixedClock;
@@ -10,9 +10,10 @@ use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::PledgeId;
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::pledge::Pledge;
+use election_core::domain::roll::{District, EntrySource, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::LongText;
 use election_core::domain::text::{AccountId, Name};
-use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
+use election_core::ports::{CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::use_cases::certify_results::read_job;
 use election_core::use_cases::get_results::get_results;
 use handlers::functions::{Function, HttpFunction, QueueFunction};
@@ -27,10 +28,19 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }
 
-/// The election, candidate and pledge the sample events refer to, open at the sample time.
-async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSealer> {
+/// The roll upload the import sample refers to.
+const ROLL: &str = "4b7d9e21-5c3a-4f8e-b6d2-7a1c9e3f5b80";
+
+/// When the sample events of the roll are sent: before voting opens.
+const BEFORE_OPENING: &str = "2027-02-01T09:00:00Z";
+
+/// The election, candidate and pledge the sample events refer to, open at the sample time,
+/// with the sample voters on its roll (`voter-0001` and `voter-0003`) and a roll upload
+/// waiting for its file. The clock reads `now`.
+async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock, TestSealer, InMemoryFiles> {
     let store = InMemoryStore::default();
     let election_id = ElectionId::parse(ELECTION).unwrap();
+    let files = InMemoryFiles::default();
     store
         .insert_election(&Election {
             id: election_id.clone(),
@@ -38,9 +48,34 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSea
             window: VotingWindow::new(at("2027-03-01T08:00:00Z"), at("2027-03-01T20:00:00Z")).unwrap(),
             registered_at: at("2027-01-01T00:00:00Z"),
             registered_by: AccountId::parse("commission-officer").unwrap(),
+            roll: RollId::initial(),
         })
         .await
         .unwrap();
+    for voter in ["voter-0001", "voter-0003"] {
+        let entry = RollEntry {
+            election_id: election_id.clone(),
+            roll: RollId::initial(),
+            voter: TestSealer.voter_id(&IdentityKey::parse(voter).unwrap()).await.unwrap(),
+            district: District::parse("Capital").unwrap(),
+            source: EntrySource::Correction,
+        };
+        store.add_entry(&entry).await.unwrap();
+    }
+    let upload = RollId::parse(ROLL).unwrap();
+    let awaiting = Roll::new(
+        election_id.clone(),
+        upload.clone(),
+        ImportState::AwaitingUpload,
+        AccountId::parse("commission-officer").unwrap(),
+        at(BEFORE_OPENING),
+    );
+    store.insert_roll(&awaiting).await.unwrap();
+    files.upload(
+        &election_id,
+        &upload,
+        b"identityKey,district\nvoter-0001,Capital\nvoter-0002,Harbour\nnot a key,Harbour\n",
+    );
     store
         .insert_candidate(&Candidate {
             id: CandidateId::parse(CANDIDATE).unwrap(),
@@ -71,8 +106,9 @@ async fn services() -> Services<InMemoryStore, RecordingBus, FixedClock, TestSea
     Services {
         store,
         bus: RecordingBus::default(),
-        clock: FixedClock(at("2027-03-01T09:00:00Z")),
+        clock: FixedClock(at(now)),
         sealer: TestSealer,
+        files,
         bounds: election_core::bounds::Bounds::DEFAULT,
     }
 }
@@ -107,9 +143,19 @@ async fn every_sample_event_runs_through_its_handler() {
     }
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let services = services().await;
+        let function = function_of(&path);
+        let roll_functions = [
+            Function::Http(HttpFunction::StartRollImport),
+            Function::Http(HttpFunction::CorrectRoll),
+            Function::Queue(QueueFunction::ImportRoll),
+        ];
+        let now = match roll_functions.contains(&function) {
+            true => BEFORE_OPENING,
+            false => "2027-03-01T09:00:00Z",
+        };
+        let services = services(now).await;
         let election_id = ElectionId::parse(ELECTION).unwrap();
-        match function_of(&path) {
+        match function {
             Function::Http(HttpFunction::CertifyResults) => {
                 // At the sample time voting is open: certifying is refused, and says why.
                 let request = lambda_http::request::from_str(&text).unwrap();
@@ -128,6 +174,17 @@ async fn every_sample_event_runs_through_its_handler() {
                 let request = lambda_http::request::from_str(&text).unwrap();
                 let response = services.http(HttpFunction::GetCertification, request).await;
                 assert_eq!(response.status(), 404, "{}", path.display());
+            }
+            Function::Http(HttpFunction::GetTurnout) => {
+                // Voting is open at the sample time: the commission sees turnout.
+                let request = lambda_http::request::from_str(&text).unwrap();
+                let response = services.http(HttpFunction::GetTurnout, request).await;
+                assert_eq!(response.status(), 200, "{}", path.display());
+                let lambda_http::Body::Text(body) = response.body() else {
+                    panic!("a turnout body")
+                };
+                let turnout: serde_json::Value = serde_json::from_str(body).unwrap();
+                assert_eq!(turnout["onRoll"], 2, "{turnout}");
             }
             Function::Http(f) => {
                 let request = lambda_http::request::from_str(&text).unwrap();
@@ -172,6 +229,17 @@ async fn every_sample_event_runs_through_its_handler() {
                     }
                     QueueFunction::RemoveWithdrawnPledges => {
                         assert!(services.store.pledges(&candidate_id).await.unwrap().is_empty());
+                    }
+                    QueueFunction::ImportRoll => {
+                        // The upload's two good rows are the roll now; the bad one is reported.
+                        let roll = RollId::parse(ROLL).unwrap();
+                        let imported = services.store.roll(&election_id, &roll).await.unwrap().unwrap();
+                        assert_eq!(
+                            (imported.state, imported.rows_done, imported.rows_refused),
+                            (ImportState::Done, 2, 1)
+                        );
+                        assert_eq!(imported.refusals[0].line, 4);
+                        assert_eq!(services.store.election(&election_id).await.unwrap().unwrap().roll, roll);
                     }
                     QueueFunction::RecountPart => {
                         // A part of an attempt nobody started is stale: dropped, nothing written.

@@ -5,10 +5,11 @@ use adapters::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{coarse, Ballot, Participation, SealedChoice};
-use election_core::ports::VoteStore;
-use std::sync::atomic::{AtomicU64, Ordering};
+use election_core::ports::{RollStore, VoteStore, VoteWrite};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,14 +42,18 @@ where
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Voters put on the roll before the clock starts: more than the writes a run makes here.
+const ROLL_POOL: usize = 30_000;
+
 /// A participation and a ballot shaped as a real vote's: same tables, keys, conditions and
 /// transaction, with a sealed choice of the real size.
-fn vote(election: &ElectionId, candidate: &CandidateId, n: u64) -> (Participation, Ballot) {
+fn vote(election: &ElectionId, candidate: &CandidateId, voter: AccountId) -> (Participation, Ballot) {
     let now = Utc::now();
     let receipt = ReceiptId::new();
     let participation = Participation {
         election_id: election.clone(),
-        voter: AccountId::parse(&format!("raw-voter-{}-{n}", uuid::Uuid::new_v4())).unwrap_or_else(|_| unreachable!()),
+        voter,
+        roll: RollId::initial(),
         voted_at: now,
         sealed_choice: SealedChoice {
             sealed_key: vec![7; 184],
@@ -64,18 +69,39 @@ fn vote(election: &ElectionId, candidate: &CandidateId, n: u64) -> (Participatio
     (participation, ballot)
 }
 
-/// Votes' writes a second, at `clients` concurrent clients.
+/// Votes' writes a second, at `clients` concurrent clients, by voters on the roll (put
+/// first, untimed).
 pub async fn vote_writes(store: DynamoStore, clients: usize, duration: Duration) -> f64 {
     let (election, candidate) = (ElectionId::new(), CandidateId::new());
+    let voter = |n: usize| AccountId::parse(&format!("raw-voter-{n:06}")).unwrap_or_else(|_| unreachable!());
+    let district = District::parse("Bench").unwrap_or_else(|_| unreachable!());
+    let entries: Vec<RollEntry> = (0..ROLL_POOL)
+        .map(|n| RollEntry {
+            election_id: election.clone(),
+            roll: RollId::initial(),
+            voter: voter(n),
+            district: district.clone(),
+            source: EntrySource::Line(n as u64 + 1),
+        })
+        .collect();
+    for chunk in entries.chunks(1_000) {
+        store.put_entries(chunk).await.expect("the raw run's roll is written");
+    }
     let store = Arc::new(store);
-    rate(clients, duration, move |n| {
-        let (store, (participation, ballot)) = (store.clone(), vote(&election, &candidate, n));
-        async move { store.insert_vote(&participation, &ballot).await.is_ok() }
+    let next = Arc::new(AtomicUsize::new(0));
+    let rate = rate(clients, duration, move |_| {
+        let n = next.fetch_add(1, Ordering::Relaxed);
+        let (store, (participation, ballot)) = (store.clone(), vote(&election, &candidate, voter(n)));
+        async move { n < ROLL_POOL && matches!(store.insert_vote(&participation, &ballot).await, Ok(VoteWrite::Stored)) }
     })
-    .await
+    .await;
+    if rate * duration.as_secs_f64() >= ROLL_POOL as f64 * 0.99 {
+        eprintln!("warning: the raw run used its whole roll of {ROLL_POOL}; its rate is a floor");
+    }
+    rate
 }
 
-/// Conditional `PutItem`s a second into `table` (keyed by `voterId`, `electionId`).
+/// Conditional `PutItem`s a second into `table` (keyed by `voterId`, `entry`).
 pub async fn conditional_puts(
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -91,7 +117,7 @@ pub async fn conditional_puts(
                 "voterId",
                 AttributeValue::S(format!("raw-put-{}-{n}", uuid::Uuid::new_v4())),
             )
-            .item("electionId", AttributeValue::S(election.clone()))
+            .item("entry", AttributeValue::S(election.clone()))
             .condition_expression("attribute_not_exists(voterId)");
         async move { request.send().await.is_ok() }
     })

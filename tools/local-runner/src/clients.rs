@@ -49,6 +49,7 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub kms: aws_sdk_kms::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl Clients {
@@ -75,6 +76,7 @@ impl Clients {
             events: aws_sdk_eventbridge::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
             kms: aws_sdk_kms::Client::new(&sdk),
+            s3: aws_sdk_s3::Client::from_conf(adapters::s3::client_config(&sdk)),
         }
     }
 }

@@ -126,7 +126,7 @@ pub async fn start_localstack(port: u16, logs: &Path, state_dir: &Path) -> Resul
         .env("GATEWAY_LISTEN", &address)
         .env("GATEWAY_SERVER", "hypercorn")
         .env("LOCALSTACK_HOST", &address)
-        .env("SERVICES", "events,sqs,kms")
+        .env("SERVICES", "events,sqs,kms,s3")
         .env("DNS_ADDRESS", "0")
         .env("SQS_ENDPOINT_STRATEGY", "path")
         .env("DISABLE_EVENTS", "1")

@@ -18,7 +18,8 @@ pub mod web;
 
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsSealer;
+use adapters::kms::KmsKeys;
+use adapters::s3::S3RollFiles;
 use clients::{Clients, Ports};
 use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
@@ -83,7 +84,12 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         store: DynamoStore::new(clients.dynamodb.clone(), tables),
         bus: EventBridgeBus::default().with_bus(clients.events.clone(), name(Setting::EventBusName)?),
         clock: SystemClock,
-        sealer: KmsSealer::new(clients.kms.clone(), name(Setting::BallotSealKey)?),
+        sealer: KmsKeys::new(
+            clients.kms.clone(),
+            Some(name(Setting::BallotSealKey)?),
+            Some(name(Setting::VoterIdentityKey)?),
+        ),
+        files: S3RollFiles::new(clients.s3.clone(), name(Setting::RollFilesBucket)?),
         bounds: template_bounds(template)?,
     })
 }
@@ -115,6 +121,7 @@ async fn start_emulators(options: &UpOptions, clients: &Clients) -> Result<Vec<E
             clients.sqs.list_queues().send().await.is_ok()
                 && clients.events.list_event_buses().send().await.is_ok()
                 && clients.kms.list_keys().send().await.is_ok()
+                && clients.s3.list_buckets().send().await.is_ok()
         };
         started[1]
             .wait_ready(Duration::from_secs(120), localstack_ready)
@@ -158,6 +165,7 @@ fn mappings(
                         batch_size,
                         max_retries,
                         on_failure_queue,
+                        event_names,
                     },
                     Function::Stream(f),
                 ) => streams.push(StreamMapping {
@@ -172,6 +180,7 @@ fn mappings(
                     on_failure_queue_url: on_failure_queue
                         .as_ref()
                         .and_then(|q| provisioned.queue_urls.get(q).cloned()),
+                    event_names: event_names.clone(),
                 }),
                 (Trigger::Queue { queue, batch_size }, Function::Queue(f)) => queues.push(QueueMapping {
                     function: f,

@@ -122,7 +122,7 @@ pub async fn seed_samples(template: &Path) -> Result<(), BoxError> {
     let template = Template::load(template)?;
     let services = local_services(&Clients::local(Ports::from_env()).await, &template)?;
     let ids = crate::samples::SampleIds::as_in_files();
-    crate::samples::seed(&services.store, &ids).await?;
+    crate::samples::seed(&services.store, &services.sealer, &ids).await?;
     println!(
         "election {}, candidate {}, pledge {}",
         ids.election, ids.candidate, ids.pledge

@@ -31,6 +31,8 @@ pub struct StreamMapping {
     /// `None`: retry without limit.
     pub max_retries: Option<u32>,
     pub on_failure_queue_url: Option<String>,
+    /// The event names let through (`None`: all), as the mapping's filter says.
+    pub event_names: Option<Vec<String>>,
 }
 
 /// A queue event source mapping.
@@ -207,8 +209,22 @@ async fn poll_shard(
         return Ok(false);
     }
     let mut event = dynamodb::Event::default();
-    event.records = records.iter().map(|r| event_record(r, &mapping.stream_arn)).collect();
-    let failed_at = match lambdas.stream(mapping.function, event).await {
+    event.records = records
+        .iter()
+        .map(|r| event_record(r, &mapping.stream_arn))
+        .filter(|r| {
+            mapping
+                .event_names
+                .as_ref()
+                .is_none_or(|names| names.contains(&r.event_name))
+        })
+        .collect();
+    // As Lambda does, a batch its filter leaves empty invokes nothing.
+    let handled = match event.records.is_empty() {
+        true => Ok(Default::default()),
+        false => lambdas.stream(mapping.function, event).await,
+    };
+    let failed_at = match handled {
         Ok(response) => response
             .batch_item_failures
             .first()

@@ -2,12 +2,14 @@
 //! names are the logical ids.
 
 use crate::clients::{describe, Clients};
-use crate::template::{QueueDef, Template};
+use crate::template::{BucketDef, QueueDef, Template};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_eventbridge::types::Target;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use aws_sdk_s3::types::{CorsConfiguration, CorsRule, Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -159,6 +161,67 @@ async fn create_queue(
     Ok((url, arn))
 }
 
+/// Makes a bucket, lets any local origin upload to it if the template lets the web app's,
+/// and tells its queue of each object created.
+async fn create_bucket(
+    clients: &Clients,
+    bucket: &BucketDef,
+    arns: &HashMap<String, String>,
+) -> Result<(), ProvisionError> {
+    let fail = fail(&bucket.logical_id);
+    let name = Template::bucket_name(&bucket.logical_id);
+    clients
+        .s3
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .map_err(|e| fail(describe(e)))?;
+    if bucket.cors {
+        let rule = CorsRule::builder()
+            .allowed_methods("PUT")
+            .allowed_origins("*")
+            .allowed_headers("*")
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let cors = CorsConfiguration::builder()
+            .cors_rules(rule)
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        clients
+            .s3
+            .put_bucket_cors()
+            .bucket(&name)
+            .cors_configuration(cors)
+            .send()
+            .await
+            .map_err(|e| fail(describe(e)))?;
+    }
+    if let Some(queue) = &bucket.notified_queue {
+        let arn = arns
+            .get(queue)
+            .ok_or_else(|| fail(format!("{queue} is not a queue of the template")))?;
+        let notice = QueueConfiguration::builder()
+            .queue_arn(arn)
+            .events(Event::S3ObjectCreated)
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        clients
+            .s3
+            .put_bucket_notification_configuration()
+            .bucket(&name)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .queue_configurations(notice)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| fail(describe(e)))?;
+    }
+    Ok(())
+}
+
 /// Provisions everything the template declares that the emulators provide.
 pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisioned, ProvisionError> {
     let mut provisioned = Provisioned::default();
@@ -167,9 +230,21 @@ pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisi
             provisioned.stream_arns.insert(name.clone(), arn);
         }
     }
-    for key in &template.keys {
+    for (key, properties) in &template.keys {
         let fail = fail(key);
-        let created = clients.kms.create_key().send().await.map_err(|e| fail(describe(e)))?;
+        let created = clients
+            .kms
+            .create_key()
+            .set_key_spec(properties.get("KeySpec").and_then(Value::as_str).map(KeySpec::from))
+            .set_key_usage(
+                properties
+                    .get("KeyUsage")
+                    .and_then(Value::as_str)
+                    .map(KeyUsageType::from),
+            )
+            .send()
+            .await
+            .map_err(|e| fail(describe(e)))?;
         let key_id = created.key_metadata().map(|m| m.key_id()).unwrap_or_default();
         clients
             .kms
@@ -196,6 +271,9 @@ pub async fn provision(clients: &Clients, template: &Template) -> Result<Provisi
         let (url, arn) = create_queue(clients, queue, &provisioned.queue_arns).await?;
         provisioned.queue_urls.insert(queue.logical_id.clone(), url);
         provisioned.queue_arns.insert(queue.logical_id.clone(), arn);
+    }
+    for bucket in &template.buckets {
+        create_bucket(clients, bucket, &provisioned.queue_arns).await?;
     }
     let arns = &provisioned.queue_arns;
     for rule in &template.rules {

@@ -1,5 +1,6 @@
-//! The rows the sample events in `events/` refer to: an election open now, a candidate in it
-//! (whose account is `candidate-ada`) and one pledge. `seed-samples` loads them with the
+//! The rows the sample events in `events/` refer to: an election open now, with the sample
+//! voter (`voter-0001`) on its roll, a candidate in it (whose account is `candidate-ada`) and
+//! one pledge. `seed-samples` loads them with the
 //! ids the files carry, so `scripts/invoke.sh <function> events/<function>.json` finds them;
 //! tests load them under fresh ids and fill those into the files' text.
 
@@ -8,8 +9,9 @@ use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
 use election_core::domain::pledge::Pledge;
+use election_core::domain::roll::{District, EntrySource, IdentityKey, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::ports::{CandidateStore, ElectionStore, PledgeStore};
+use election_core::ports::{CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::problem::PortError;
 
 /// The ids a set of sample rows has.
@@ -61,9 +63,13 @@ fn parsed<T, E: std::fmt::Display>(parse: impl FnOnce(&str) -> Result<T, E>, tex
     parse(text).map_err(|e| PortError::Internal(format!("sample id {text}: {e}")))
 }
 
+/// The identity key of the voter in the sample events.
+pub const SAMPLE_VOTER: &str = "voter-0001";
+
 /// Stores the sample rows under `ids`; rows already there are left as they are.
 pub async fn seed(
-    store: &(impl ElectionStore + CandidateStore + PledgeStore),
+    store: &(impl ElectionStore + CandidateStore + PledgeStore + RollStore),
+    keys: &impl VoterKeys,
     ids: &SampleIds,
 ) -> Result<(), PortError> {
     let now = Utc::now();
@@ -76,6 +82,14 @@ pub async fn seed(
             .map_err(|e| PortError::Internal(e.to_string()))?,
         registered_at: now,
         registered_by: account("commission-officer-1")?,
+        roll: RollId::initial(),
+    };
+    let voter = RollEntry {
+        election_id: election.id.clone(),
+        roll: RollId::initial(),
+        voter: keys.voter_id(&parsed(IdentityKey::parse, SAMPLE_VOTER)?).await?,
+        district: parsed(District::parse, "Capital")?,
+        source: EntrySource::Correction,
     };
     let candidate = Candidate {
         id: parsed(CandidateId::parse, &ids.candidate)?,
@@ -103,6 +117,7 @@ pub async fn seed(
         other => other,
     };
     already_there(store.insert_election(&election).await)?;
+    already_there(store.add_entry(&voter).await)?;
     already_there(store.insert_candidate(&candidate).await)?;
     already_there(store.insert_pledge(&pledge).await)
 }

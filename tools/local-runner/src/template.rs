@@ -34,6 +34,9 @@ pub enum Trigger {
         /// `None`: retry without limit.
         max_retries: Option<u32>,
         on_failure_queue: Option<String>,
+        /// The event names its filter lets through (`None`: every record). Locally only
+        /// `eventName` filters are played, the one shape the template uses.
+        event_names: Option<Vec<String>>,
     },
     Queue {
         queue: String,
@@ -70,14 +73,25 @@ pub struct QueueDef {
     pub max_receive_count: Option<i64>,
 }
 
+#[derive(Clone, Debug, PartialEq)]
+pub struct BucketDef {
+    pub logical_id: String,
+    /// The queue (logical id) told of each object created, if any.
+    pub notified_queue: Option<String>,
+    /// Whether browsers of another origin may upload to it.
+    pub cors: bool,
+}
+
 /// The parts of the template the runner uses.
 #[derive(Clone, Debug, Default)]
 pub struct Template {
     /// Table logical id → its properties, as JSON.
     pub tables: BTreeMap<String, Value>,
     pub buses: Vec<String>,
-    /// KMS keys, by logical id.
-    pub keys: Vec<String>,
+    /// KMS keys: logical id → properties.
+    pub keys: BTreeMap<String, Value>,
+    /// S3 buckets.
+    pub buckets: Vec<BucketDef>,
     pub queues: Vec<QueueDef>,
     pub rules: Vec<RuleDef>,
     pub functions: Vec<FunctionDef>,
@@ -211,7 +225,16 @@ impl Template {
                     template.tables.insert(id.clone(), properties);
                 }
                 "AWS::Events::EventBus" => template.buses.push(id.clone()),
-                "AWS::KMS::Key" => template.keys.push(id.clone()),
+                "AWS::KMS::Key" => {
+                    template.keys.insert(id.clone(), properties);
+                }
+                "AWS::S3::Bucket" => template.buckets.push(BucketDef {
+                    logical_id: id.clone(),
+                    notified_queue: properties
+                        .pointer("/NotificationConfiguration/QueueConfigurations/0/Queue")
+                        .and_then(referenced_id),
+                    cors: properties.get("CorsConfiguration").is_some(),
+                }),
                 "AWS::SQS::Queue" => {
                     let redrive = properties.get("RedrivePolicy");
                     template.queues.push(QueueDef {
@@ -275,7 +298,8 @@ impl Template {
     /// table, the bus or a key (a key by its alias). A queue's URL needs the queue.
     pub fn local_name(&self, value: &Value) -> Option<String> {
         match referenced_id(value) {
-            Some(key) if self.keys.contains(&key) => Some(Self::key_alias(&key)),
+            Some(key) if self.keys.contains_key(&key) => Some(Self::key_alias(&key)),
+            Some(bucket) if self.buckets.iter().any(|b| b.logical_id == bucket) => Some(Self::bucket_name(&bucket)),
             Some(parameter) if self.parameters.contains_key(&parameter) => self.parameters.get(&parameter).cloned(),
             Some(id) => Some(id),
             None => value.as_str().map(str::to_owned),
@@ -285,6 +309,11 @@ impl Template {
     /// Locally a key is known by an alias named after its logical id.
     pub fn key_alias(logical_id: &str) -> String {
         format!("alias/{logical_id}")
+    }
+
+    /// Locally a bucket is named after its logical id, in lower case (as S3 requires).
+    pub fn bucket_name(logical_id: &str) -> String {
+        logical_id.to_lowercase()
     }
 
     /// Every HTTP route in the template, with the function folder that serves it.
@@ -302,6 +331,27 @@ impl Template {
         routes.sort();
         routes
     }
+}
+
+/// The event names a stream mapping's filter lets through; a filter of any other shape is
+/// refused, not ignored.
+fn event_names(props: &Value) -> Result<Option<Vec<String>>, String> {
+    let Some(filters) = props.pointer("/FilterCriteria/Filters").and_then(Value::as_array) else {
+        return Ok(None);
+    };
+    let mut names = Vec::new();
+    for filter in filters {
+        let pattern = filter.get("Pattern").and_then(Value::as_str).unwrap_or_default();
+        let pattern: Value = serde_json::from_str(pattern).map_err(|e| format!("filter pattern: {e}"))?;
+        match pattern
+            .as_object()
+            .map(|o| (o.len(), o.get("eventName").and_then(Value::as_array)))
+        {
+            Some((1, Some(listed))) => names.extend(listed.iter().filter_map(Value::as_str).map(str::to_owned)),
+            _ => return Err(format!("only eventName filters are played locally, not {pattern}")),
+        }
+    }
+    Ok(Some(names))
 }
 
 fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> {
@@ -342,6 +392,7 @@ fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> 
                 on_failure_queue: props
                     .pointer("/DestinationConfig/OnFailure/Destination")
                     .and_then(referenced_id),
+                event_names: event_names(&props).map_err(|reason| shape(format!("{id}.{event_name}: {reason}")))?,
             },
             "SQS" => Trigger::Queue {
                 queue: props.get("Queue").and_then(referenced_id).ok_or_else(missing)?,

@@ -7,9 +7,11 @@ use election_core::domain::candidate::{BallotNumber, Candidate, CandidateStatus}
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
+use election_core::domain::roll::{District, EntrySource, ImportState, RefusedRow, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
 use election_core::domain::vote::{Ballot, Participation, SealedChoice};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "entity")]
@@ -52,6 +54,9 @@ pub(crate) struct ElectionItem {
     pub voting_ends_at: DateTime<Utc>,
     pub registered_at: DateTime<Utc>,
     pub registered_by: AccountId,
+    /// Absent on an election registered before rolls: its roll is the initial one.
+    #[serde(default)]
+    pub roll_id: RollId,
 }
 
 /// Candidates are keyed by `id` = the candidate id; ballot claims share the table.
@@ -91,18 +96,85 @@ impl BallotClaimItem {
     }
 }
 
-/// A voter's participation, keyed by (`voterId`, `electionId`): every voter is their own
-/// partition. The choice is there only sealed.
+/// A voter's entry on a version of an election's roll, and their participation once they
+/// vote, keyed by (`voterId`, `entry` = `<electionId>#<rollId>`, [`keys::roll_entry`]):
+/// every voter is their own partition. The choice is there only sealed.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ParticipationItem {
     pub voter_id: AccountId,
+    pub entry: String,
     pub election_id: ElectionId,
-    pub voted_at: DateTime<Utc>,
-    #[serde(with = "base64_bytes")]
-    pub sealed_key: Vec<u8>,
-    #[serde(with = "base64_bytes")]
-    pub sealed_choice: Vec<u8>,
+    pub roll_id: RollId,
+    pub district: District,
+    /// The roll file's line it came from (none: a correction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voted_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub sealed_key: Option<Vec<u8>>,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub sealed_choice: Option<Vec<u8>>,
+}
+
+/// A version of an election's roll and its import's progress, in the rolls table, keyed by
+/// (`electionId`, `rollId`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RollItem {
+    pub election_id: ElectionId,
+    pub roll_id: RollId,
+    pub state: ImportState,
+    pub offset: u64,
+    pub next_line: u64,
+    pub rows_done: u64,
+    pub rows_refused: u64,
+    #[serde(default)]
+    pub refusals: Vec<RefusedRow>,
+    #[serde(default)]
+    pub districts: BTreeMap<District, u64>,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub by: AccountId,
+}
+
+impl From<&Roll> for RollItem {
+    fn from(r: &Roll) -> Self {
+        Self {
+            election_id: r.election_id.clone(),
+            roll_id: r.id.clone(),
+            state: r.state,
+            offset: r.offset,
+            next_line: r.next_line,
+            rows_done: r.rows_done,
+            rows_refused: r.rows_refused,
+            refusals: r.refusals.clone(),
+            districts: r.districts.clone(),
+            started_at: r.started_at,
+            updated_at: r.updated_at,
+            by: r.by.clone(),
+        }
+    }
+}
+
+impl From<RollItem> for Roll {
+    fn from(item: RollItem) -> Self {
+        Self {
+            election_id: item.election_id,
+            id: item.roll_id,
+            state: item.state,
+            offset: item.offset,
+            next_line: item.next_line,
+            rows_done: item.rows_done,
+            rows_refused: item.rows_refused,
+            refusals: item.refusals,
+            districts: item.districts,
+            started_at: item.started_at,
+            updated_at: item.updated_at,
+            by: item.by,
+        }
+    }
 }
 
 /// An anonymous ballot, keyed by (`box`, `receiptId`); `box` is one of the partitions of
@@ -141,44 +213,56 @@ impl From<BallotItem> for Ballot {
     }
 }
 
-impl From<&Participation> for ParticipationItem {
-    fn from(p: &Participation) -> Self {
+impl From<&RollEntry> for ParticipationItem {
+    fn from(e: &RollEntry) -> Self {
         Self {
-            voter_id: p.voter.clone(),
-            election_id: p.election_id.clone(),
-            voted_at: p.voted_at,
-            sealed_key: p.sealed_choice.sealed_key.clone(),
-            sealed_choice: p.sealed_choice.ciphertext.clone(),
+            voter_id: e.voter.clone(),
+            entry: keys::roll_entry(&e.election_id, &e.roll),
+            election_id: e.election_id.clone(),
+            roll_id: e.roll.clone(),
+            district: e.district.clone(),
+            line: match e.source {
+                EntrySource::Line(line) => Some(line),
+                EntrySource::Correction => None,
+            },
+            voted_at: None,
+            sealed_key: None,
+            sealed_choice: None,
         }
     }
 }
 
-impl From<ParticipationItem> for Participation {
-    fn from(item: ParticipationItem) -> Self {
-        Self {
-            election_id: item.election_id,
-            voter: item.voter_id,
-            voted_at: item.voted_at,
+impl ParticipationItem {
+    /// The participation, if the entry has voted.
+    pub fn participation(self) -> Option<Participation> {
+        Some(Participation {
+            voted_at: self.voted_at?,
             sealed_choice: SealedChoice {
-                sealed_key: item.sealed_key,
-                ciphertext: item.sealed_choice,
+                sealed_key: self.sealed_key?,
+                ciphertext: self.sealed_choice?,
             },
-        }
+            election_id: self.election_id,
+            voter: self.voter_id,
+            roll: self.roll_id,
+        })
     }
 }
 
 /// Binary attributes as base64 text, so that items stay readable as JSON.
-mod base64_bytes {
+pub(super) mod base64_bytes {
     use aws_smithy_types::base64;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&base64::encode(bytes))
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, serializer: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => serializer.serialize_str(&base64::encode(bytes)),
+            None => serializer.serialize_none(),
+        }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text = String::deserialize(deserializer)?;
-        base64::decode(text).map_err(serde::de::Error::custom)
+        base64::decode(text).map(Some).map_err(serde::de::Error::custom)
     }
 }
 
@@ -191,6 +275,7 @@ impl From<&Election> for ElectionItem {
             voting_ends_at: e.window.ends_at(),
             registered_at: e.registered_at,
             registered_by: e.registered_by.clone(),
+            roll_id: e.roll.clone(),
         }
     }
 }
@@ -204,6 +289,7 @@ impl TryFrom<ElectionItem> for Election {
             window: VotingWindow::new(item.voting_starts_at, item.voting_ends_at)?,
             registered_at: item.registered_at,
             registered_by: item.registered_by,
+            roll: item.roll_id,
         })
     }
 }

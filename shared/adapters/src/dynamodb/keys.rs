@@ -3,7 +3,9 @@
 //! write units a second per partition key, and an item is never split, so no election's
 //! votes may share one key.
 
+use chrono::{DateTime, Utc};
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::roll::{District, RollId};
 use election_core::problem::PortError;
 use election_core::projection::{RowKey, View};
 
@@ -44,6 +46,11 @@ pub(super) fn ballot_box(election: &ElectionId, receipt: &ReceiptId) -> String {
     ballot_box_shard(election, shard(receipt.as_u128(), BALLOT_BOX_SHARDS))
 }
 
+/// A voter's entry on a version of an election's roll: the sort key of their participation.
+pub(super) fn roll_entry(election: &ElectionId, roll: &RollId) -> String {
+    format!("{election}#{roll}")
+}
+
 pub(super) fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
     format!("{election}#{shard}")
 }
@@ -66,6 +73,34 @@ fn counter_partition(election: &ElectionId, shard: u32) -> String {
     format!("votes#{election}#{shard}")
 }
 
+/// A shard of an election's turnout counters: spread as the vote counters are.
+fn turnout_partition(election: &ElectionId, shard: u32) -> String {
+    format!("turnout#{election}#{shard}")
+}
+
+/// The partitions of the dashboard that hold an election's turnout.
+pub(super) fn turnout_partitions(election: &ElectionId) -> Vec<String> {
+    (0..VOTE_COUNTER_SHARDS)
+        .map(|shard| turnout_partition(election, shard))
+        .collect()
+}
+
+/// A turnout row's sort key: the hour, then the district (which may hold `#`, and ends it).
+fn turnout_sort_key(district: &District, hour: &DateTime<Utc>) -> String {
+    format!("{}#{}", hour.to_rfc3339(), district.as_str())
+}
+
+/// The row key of a turnout item, from its `pk` and `sk`.
+pub(super) fn turnout_row_key(pk: &str, sk: &str) -> Option<RowKey> {
+    let (election, _shard) = pk.strip_prefix("turnout#")?.split_once('#')?;
+    let (hour, district) = sk.split_once('#')?;
+    Some(RowKey::Turnout(
+        ElectionId::parse(election).ok()?,
+        District::parse(district).ok()?,
+        DateTime::parse_from_rfc3339(hour).ok()?.to_utc(),
+    ))
+}
+
 /// The partitions of the dashboard that hold an election's results: its own, and its vote
 /// counters'.
 pub(super) fn election_partitions(election: &ElectionId) -> Vec<String> {
@@ -85,6 +120,10 @@ pub(super) fn physical_key(view: View, key: &RowKey, counter_shard: Option<u32>)
         (View::Dashboard, RowKey::Votes(e, c)) => {
             let shard = counter_shard.ok_or_else(unplaced)?;
             dashboard(counter_partition(e, shard), format!("candidate#{c}"))
+        }
+        (View::Dashboard, RowKey::Turnout(e, district, hour)) => {
+            let shard = counter_shard.ok_or_else(unplaced)?;
+            dashboard(turnout_partition(e, shard), turnout_sort_key(district, hour))
         }
         (View::Dashboard, RowKey::Applied(event)) => dashboard(format!("event#{event}"), "event"),
         (View::Dashboard, RowKey::Pledge(p)) => dashboard(format!("pledge#{p}"), "pledge"),
@@ -139,6 +178,14 @@ mod tests {
             assert!(election_partitions(&election).contains(&physical[0].1), "{physical:?}");
             assert_eq!(election_row_key(&physical[0].1, &physical[1].1), Some(key));
         }
+    }
+
+    #[test]
+    fn turnout_rows_read_back_to_their_keys() {
+        let hour = DateTime::parse_from_rfc3339("2027-03-01T09:00:00Z").unwrap().to_utc();
+        let key = RowKey::Turnout(ElectionId::new(), District::parse("North #2").unwrap(), hour);
+        let physical = physical_key(View::Dashboard, &key, Some(random_counter_shard())).unwrap();
+        assert_eq!(turnout_row_key(&physical[0].1, &physical[1].1), Some(key));
     }
 
     #[test]

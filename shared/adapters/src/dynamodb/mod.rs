@@ -12,6 +12,7 @@ mod keys;
 pub use keys::VOTE_COUNTER_SHARDS;
 mod pledges;
 mod recent;
+mod rolls;
 pub mod stream;
 mod views;
 mod votes;
@@ -35,16 +36,18 @@ pub enum Table {
     BallotBox,
     Pledges,
     Dashboard,
+    Rolls,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::Elections,
         Table::Candidates,
         Table::Participation,
         Table::BallotBox,
         Table::Pledges,
         Table::Dashboard,
+        Table::Rolls,
     ];
 }
 

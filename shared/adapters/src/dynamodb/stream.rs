@@ -1,13 +1,16 @@
 //! Turns table stream records into domain events: inserts of elections, candidates,
-//! ballots and pledges; a candidate's status moving to withdrawn; a pledge's removal. Markers,
-//! ballot claims and counter updates raise none.
+//! ballots and pledges; a candidate's status moving to withdrawn; a roll entry that votes;
+//! a pledge's removal. Markers, ballot claims, roll entries written or removed and counter
+//! updates raise none.
 
-use super::items::{EntityTag, Item, ENTITIES};
+use super::items::{EntityTag, Item, ParticipationItem, ENTITIES};
 use aws_lambda_events::dynamodb::EventRecord;
 use election_core::domain::candidate::CandidateStatus;
+use election_core::domain::vote::coarse;
 use election_core::domain_events::{
-    BallotCast, CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged,
+    BallotCast, CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, VoterTurnedOut,
 };
+use sha2::{Digest, Sha256};
 
 /// A stream record that cannot be read as an item of ours.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,11 @@ pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, Unreada
                     candidate_id: new.id,
                 }))
             }
+            (Some(Item::Participation(old)), Some(Item::Participation(new)))
+                if old.voted_at.is_none() && new.voted_at.is_some() =>
+            {
+                Some(DomainEvent::VoterTurnedOut(turned_out(new)))
+            }
             _ => None,
         },
         "REMOVE" => match item(&change.old_image)? {
@@ -55,6 +63,18 @@ pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, Unreada
         },
         _ => None,
     })
+}
+
+/// The turnout a vote raises: the district and the hour, and an id that is the same however
+/// often the record is read, from which the entry cannot be found without its keys.
+fn turned_out(entry: ParticipationItem) -> VoterTurnedOut {
+    let digest = Sha256::digest(format!("{}\n{}", entry.voter_id.as_str(), entry.entry));
+    VoterTurnedOut {
+        event_id: format!("VoterTurnedOut-{}", hex::encode(&digest[..16])),
+        occurred_at: entry.voted_at.map(coarse).unwrap_or_default(),
+        election_id: entry.election_id,
+        district: entry.district,
+    }
 }
 
 fn inserted(item: Item) -> Option<DomainEvent> {
@@ -84,7 +104,7 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             candidate_id: p.candidate_id,
             pledge_id: p.pledge_id,
         })),
-        // A participation raises no event: the pipeline sees ballots only.
+        // A roll entry raises no event until it votes; then only turnout (above).
         Item::BallotClaim(_) | Item::Participation(_) => None,
     }
 }

@@ -5,7 +5,9 @@
 
 use super::effects::{apply_exactly_once, ViewTable};
 use super::errors::classify_read;
-use super::keys::{election_partitions, election_row_key, key_names, physical_key, PhysicalKey};
+use super::keys::{
+    election_partitions, election_row_key, key_names, physical_key, turnout_partitions, turnout_row_key, PhysicalKey,
+};
 use super::Table;
 use super::{DynamoStore, RawItem};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
@@ -69,6 +71,34 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Every row of these dashboard partitions, each read back to its key by `key_of`.
+    async fn partition_rows(
+        &self,
+        partitions: Vec<String>,
+        key_of: fn(&str, &str) -> Option<RowKey>,
+    ) -> Result<Vec<(RowKey, Row)>, PortError> {
+        let table = self.view_table(View::Dashboard)?;
+        let mut rows = Vec::new();
+        for partition in partitions {
+            let query = self
+                .client
+                .query()
+                .table_name(table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(partition))
+                .consistent_read(true);
+            for item in self.query_all(query).await? {
+                let (pk, sk) = (key_text(&item, "pk"), key_text(&item, "sk"));
+                let key = key_of(pk, sk)
+                    .ok_or_else(|| PortError::Internal(format!("dashboard item {pk}/{sk} is not read here")))?;
+                rows.push((key, row(item)));
+            }
+        }
+        Ok(rows)
+    }
+}
+
 impl ViewStore for DynamoStore {
     #[tracing::instrument(skip_all, fields(?view, effects = effects.len()))]
     async fn apply(&self, view: View, effects: Vec<Effect>) -> Result<(), PortError> {
@@ -82,24 +112,14 @@ impl ViewStore for DynamoStore {
     /// Reads each of the election's partitions whole.
     #[tracing::instrument(skip(self))]
     async fn election_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
-        let table = self.view_table(View::Dashboard)?;
-        let mut rows = Vec::new();
-        for partition in election_partitions(election) {
-            let query = self
-                .client
-                .query()
-                .table_name(table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(partition))
-                .consistent_read(true);
-            for item in self.query_all(query).await? {
-                let (pk, sk) = (key_text(&item, "pk"), key_text(&item, "sk"));
-                let key = election_row_key(pk, sk)
-                    .ok_or_else(|| PortError::Internal(format!("dashboard item {pk}/{sk} is no row of a result")))?;
-                rows.push((key, row(item)));
-            }
-        }
-        Ok(rows)
+        self.partition_rows(election_partitions(election), election_row_key)
+            .await
+    }
+
+    /// Reads each of the election's turnout partitions whole.
+    #[tracing::instrument(skip(self))]
+    async fn turnout_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
+        self.partition_rows(turnout_partitions(election), turnout_row_key).await
     }
 
     /// Reads in batches of 100 (BatchGetItem's limit), retrying unprocessed keys.

@@ -1,6 +1,7 @@
 //! Elections and their voting window `[votingStartsAt, votingEndsAt)`.
 
 use super::ids::ElectionId;
+use super::roll::RollId;
 use super::text::{AccountId, Name};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -62,6 +63,8 @@ pub struct Election {
     pub registered_at: DateTime<Utc>,
     /// The commission member who registered the election.
     pub registered_by: AccountId,
+    /// The version of its roll in force: who may vote.
+    pub roll: RollId,
 }
 
 #[cfg(test)]

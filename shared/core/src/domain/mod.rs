@@ -6,5 +6,6 @@ pub mod election;
 pub mod ids;
 pub mod pledge;
 pub mod results;
+pub mod roll;
 pub mod text;
 pub mod vote;

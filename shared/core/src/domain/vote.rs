@@ -5,6 +5,7 @@
 
 use super::election::{Election, ElectionStatus};
 use super::ids::{CandidateId, ElectionId, ReceiptId};
+use super::roll::RollId;
 use super::text::AccountId;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Participation {
     pub election_id: ElectionId,
-    /// The authenticated caller's `sub`, never request data.
+    /// The voter's id: the keyed hash of the identity key in their token, never request data.
     pub voter: AccountId,
+    /// The version of the election's roll the voter is on: their entry is the record.
+    pub roll: RollId,
     pub voted_at: DateTime<Utc>,
     /// The voter's [`Choice`], sealed under a key bound to the voter and the election.
     pub sealed_choice: SealedChoice,

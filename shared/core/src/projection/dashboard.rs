@@ -144,6 +144,13 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
                 ..counted
             };
         }
+        DomainEvent::VoterTurnedOut(e) => (
+            once(event),
+            vec![(
+                RowKey::Turnout(e.election_id.clone(), e.district.clone(), e.occurred_at),
+                change(&[stamp], &[(super::turnout::VOTED, 1)]),
+            )],
+        ),
     };
     Effect::new(guard, changes)
 }

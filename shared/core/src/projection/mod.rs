@@ -10,8 +10,11 @@
 pub mod certification_job;
 pub mod dashboard;
 pub mod pledge_count;
+pub mod turnout;
 
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
+use crate::domain::roll::District;
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// An attribute of a row.
@@ -48,6 +51,12 @@ pub enum RowKey {
     CertificationJob(ElectionId),
     /// One ballot-box part's count in an attempt of an election's certification job.
     RecountPart(ElectionId, u32, u32),
+    /// How many voters of a district voted in an hour. Every vote adds to one, so the
+    /// adapter spreads it as it does [`RowKey::Votes`], and reads it as the rows of
+    /// [`ViewStore::turnout_rows`].
+    ///
+    /// [`ViewStore::turnout_rows`]: crate::ports::ViewStore::turnout_rows
+    Turnout(ElectionId, District, DateTime<Utc>),
 }
 
 impl RowKey {

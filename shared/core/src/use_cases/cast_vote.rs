@@ -10,9 +10,9 @@ use crate::clock::Clock;
 use crate::domain::candidate::CandidateStatus;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use crate::domain::text::AccountId;
+use crate::domain::roll::IdentityKey;
 use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, WindowRefusal};
-use crate::ports::{ChoiceSealer, VoteLookups, VoteStore};
+use crate::ports::{ChoiceSealer, VoteLookups, VoteStore, VoteWrite, VoterKeys};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
 
@@ -22,18 +22,17 @@ pub const MAY: &[Role] = &[Role::Voter];
 pub struct CastVote {
     pub election_id: ElectionId,
     pub candidate_id: CandidateId,
-    pub voter: AccountId,
+    pub identity: IdentityKey,
 }
 
 impl CastVote {
-    /// The caller's vote: their `sub` is the voter.
+    /// The caller's vote: the identity key in their token is the voter.
     pub fn by(caller: &Caller, election_id: ElectionId, candidate_id: CandidateId) -> Result<Self, AppError> {
         authorize(caller, MAY)?;
-        let voter = super::identity(caller)?;
         Ok(Self {
             election_id,
             candidate_id,
-            voter,
+            identity: super::identity_key(caller)?,
         })
     }
 }
@@ -92,10 +91,11 @@ fn window_refusal(refusal: WindowRefusal) -> AppError {
 }
 
 /// Stores the vote, and tells the truth about it. Each send starts only while `rules`
-/// hold. A send whose outcome is unknown is sent again (up to [`SENDS`] times); if a send
-/// found a participation already there, or the outcome is still unknown, the voter's
-/// participation is read back. Ours → stored; another → voted before; none → not stored,
-/// or, if a send may still commit, unconfirmed (the voter is pointed to My votes).
+/// hold. A send whose outcome is unknown is sent again (up to [`SENDS`] times). A send
+/// that finds the voter's entry voted says what it holds: ours (an earlier send) → stored;
+/// another → voted before. One that finds no entry: not on the roll. If the outcome is
+/// still unknown, the voter's participation is read back: ours → stored; none → not
+/// stored, or, if a send may still commit, unconfirmed (the voter is pointed to My votes).
 async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
     rules: &SendRules<'_, S, C>,
     participation: &Participation,
@@ -107,6 +107,16 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
     };
     let mut maybe_written = false;
     let mut last = None;
+    let voted = |earlier: Participation| {
+        if earlier == *participation {
+            tracing::warn!(election_id = %ballot.election_id, "vote stored though its reply was lost");
+            Ok(())
+        } else {
+            Err(AppError::AlreadyVoted {
+                cast_at: Some(earlier.voted_at),
+            })
+        }
+    };
     for _ in 0..SENDS {
         if let Err(refusal) = rules.check().await {
             if maybe_written {
@@ -123,23 +133,20 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
         }
     }
     match last {
-        Some(Ok(())) => return Ok(()),
-        Some(Err(PortError::Conflict | PortError::Unknown(_))) => {}
+        Some(Ok(VoteWrite::Stored)) => return Ok(()),
+        Some(Ok(VoteWrite::Voted(earlier))) => return voted(earlier),
+        // No entry: had an earlier send applied, the entry would be there, voted.
+        Some(Ok(VoteWrite::NotOnRoll)) => return Err(AppError::NotOnRoll),
+        Some(Err(PortError::Unknown(_))) => {}
         // Known not applied, and no earlier send may have been.
         Some(Err(other)) if !maybe_written => return Err(other.into()),
         _ => {}
     }
     match store
-        .participation(&participation.voter, &participation.election_id)
+        .participation(&participation.voter, &participation.election_id, &participation.roll)
         .await
     {
-        Ok(Some(stored)) if stored == *participation => {
-            tracing::warn!(election_id = %ballot.election_id, "vote stored though its reply was lost");
-            Ok(())
-        }
-        Ok(Some(earlier)) => Err(AppError::AlreadyVoted {
-            cast_at: Some(earlier.voted_at),
-        }),
+        Ok(Some(stored)) => voted(stored),
         // A send may commit yet (DynamoDB can apply a request that reaches it late).
         Ok(None) if maybe_written => Err(unconfirmed),
         Ok(None) => Err(AppError::AlreadyVoted { cast_at: None }),
@@ -153,7 +160,7 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
 /// close or a withdrawal seen.
 pub async fn cast_vote(
     store: &(impl VoteLookups + VoteStore),
-    sealer: &impl ChoiceSealer,
+    sealer: &(impl ChoiceSealer + VoterKeys),
     clock: &impl Clock,
     bounds: &Bounds,
     command: CastVote,
@@ -161,7 +168,7 @@ pub async fn cast_vote(
     let CastVote {
         election_id,
         candidate_id,
-        voter,
+        identity,
     } = command;
     let arrived = clock.now();
     let election = store
@@ -177,6 +184,7 @@ pub async fn cast_vote(
     };
     // Refused before anything is sealed: the window, the candidate.
     rules.check().await?;
+    let voter = sealer.voter_id(&identity).await?;
 
     let now = clock.now();
     let choice = Choice {
@@ -193,6 +201,7 @@ pub async fn cast_vote(
         sealed_choice: sealer.seal(&voter, &election_id, &choice).await?,
         election_id: election_id.clone(),
         voter,
+        roll: election.roll.clone(),
         voted_at: now,
     };
     store_vote(&rules, &participation, &ballot).await?;
@@ -211,7 +220,8 @@ mod tests {
     use super::*;
     use crate::domain::candidate::Candidate;
     use crate::domain::election::VotingWindow;
-    use crate::domain::text::Name;
+    use crate::domain::roll::RollId;
+    use crate::domain::text::{AccountId, Name};
     use crate::domain::vote::SealedChoice;
     use chrono::TimeDelta;
     use std::sync::Mutex;
@@ -246,7 +256,7 @@ mod tests {
     }
 
     impl VoteStore for Scripted {
-        async fn insert_vote(&self, participation: &Participation, _: &Ballot) -> Result<(), PortError> {
+        async fn insert_vote(&self, participation: &Participation, _: &Ballot) -> Result<VoteWrite, PortError> {
             let mut sent = self.sent.lock().unwrap();
             let send = self
                 .sends
@@ -257,13 +267,13 @@ mod tests {
                 .unwrap_or(Outcome::Commits);
             *sent += 1;
             let mut stored = self.stored.lock().unwrap();
-            if stored.is_some() {
-                return Err(PortError::Conflict);
+            if let Some(earlier) = stored.as_ref() {
+                return Ok(VoteWrite::Voted(earlier.clone()));
             }
             match send {
                 Outcome::Commits => {
                     *stored = Some(participation.clone());
-                    Ok(())
+                    Ok(VoteWrite::Stored)
                 }
                 Outcome::CommitsReplyLost => {
                     *stored = Some(participation.clone());
@@ -273,7 +283,12 @@ mod tests {
                 Outcome::Throttled => Err(PortError::Unavailable("ThrottlingException".into())),
             }
         }
-        async fn participation(&self, _: &AccountId, _: &ElectionId) -> Result<Option<Participation>, PortError> {
+        async fn participation(
+            &self,
+            _: &AccountId,
+            _: &ElectionId,
+            _: &RollId,
+        ) -> Result<Option<Participation>, PortError> {
             if self.reads_fail {
                 return Err(PortError::Unknown("read timed out".into()));
             }
@@ -313,6 +328,12 @@ mod tests {
         }
     }
 
+    impl VoterKeys for Seal {
+        async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
+            Ok(AccountId::parse(&format!("hash-of-{}", String::from_utf8_lossy(identity.expose()))).unwrap())
+        }
+    }
+
     const OPENS: &str = "2027-03-01T08:00:00Z";
     const CLOSES: &str = "2027-03-01T20:00:00Z";
 
@@ -327,6 +348,7 @@ mod tests {
             window: VotingWindow::new(at(OPENS), at(CLOSES)).unwrap(),
             registered_at: at(OPENS) - TimeDelta::days(30),
             registered_by: AccountId::parse("officer").unwrap(),
+            roll: RollId::initial(),
         };
         let candidate = Candidate {
             id: CandidateId::new(),
@@ -359,7 +381,7 @@ mod tests {
         let command = CastVote {
             election_id: db.election.id.clone(),
             candidate_id: db.candidate.id.clone(),
-            voter: AccountId::parse("voter-1").unwrap(),
+            identity: IdentityKey::parse("voter-1").unwrap(),
         };
         cast_vote(db, &Seal, &clock, &Bounds::DEFAULT, command).await
     }
@@ -373,11 +395,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_vote_whose_resend_finds_it_but_cannot_read_it_back_is_unconfirmed_not_refused() {
+    async fn a_vote_whose_resend_finds_it_is_stored_without_a_read() {
+        // Reads fail: the resend's failed condition says what the entry holds.
         let db = database(&[Outcome::CommitsReplyLost], true);
         let outcome = cast(&db, midday(), TimeDelta::zero()).await;
-        // Stored, but unconfirmed: "look in My votes", never "already voted".
-        assert!(db.stored.lock().unwrap().is_some());
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_vote_whose_sends_are_all_lost_and_that_cannot_be_read_back_is_unconfirmed_not_refused() {
+        let db = database(&[Outcome::Lost, Outcome::Lost, Outcome::Lost], true);
+        let outcome = cast(&db, midday(), TimeDelta::zero()).await;
         assert!(matches!(outcome, Err(AppError::VoteUnconfirmed { .. })), "{outcome:?}");
     }
 
@@ -387,6 +415,17 @@ mod tests {
         let outcome = cast(&db, midday(), TimeDelta::zero()).await;
         assert!(outcome.is_ok(), "{outcome:?}");
         assert_eq!(sent(&db), 2);
+    }
+
+    #[tokio::test]
+    async fn a_voter_who_voted_before_is_told_when_without_a_second_read() {
+        let db = database(&[], true);
+        let earlier = cast(&db, midday(), TimeDelta::zero()).await.unwrap();
+        let again = cast(&db, midday() + TimeDelta::minutes(5), TimeDelta::zero()).await;
+        assert!(
+            matches!(again, Err(AppError::AlreadyVoted { cast_at: Some(at) }) if at == earlier.cast_at),
+            "{again:?}"
+        );
     }
 
     #[tokio::test]

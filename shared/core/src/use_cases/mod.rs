@@ -16,6 +16,8 @@ pub mod query_pledges;
 pub mod recount;
 pub mod register_candidate;
 pub mod register_election;
+pub mod roll;
+pub mod turnout;
 pub mod views;
 pub mod withdraw_candidate;
 
@@ -25,6 +27,12 @@ use crate::problem::AppError;
 /// Who the caller is, as recorded beside what they do: their `sub`.
 pub fn identity(caller: &Caller) -> Result<crate::domain::text::AccountId, AppError> {
     crate::domain::text::AccountId::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)
+}
+
+/// The caller's key in the identity service that signed their token: what the roll
+/// knows them by, once hashed.
+pub fn identity_key(caller: &Caller) -> Result<crate::domain::roll::IdentityKey, AppError> {
+    crate::domain::roll::IdentityKey::parse(&caller.sub).map_err(|_| AppError::Unauthenticated)
 }
 
 /// The caller must hold one of `roles`.

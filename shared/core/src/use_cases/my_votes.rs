@@ -1,12 +1,12 @@
 //! The caller's own votes in every election (voter): their participations, each choice
-//! opened for them alone, with the names from the dashboard. The caller is the token's
-//! `sub`; there is no way to name anyone else.
+//! opened for them alone, with the names from the dashboard. The caller is the identity key
+//! in their token; there is no way to name anyone else.
 
 use super::authorize;
 use super::views::Listing;
 use crate::auth::{Caller, Role};
 use crate::domain::results::MyVote;
-use crate::ports::{ChoiceSealer, ViewStore, VoteStore};
+use crate::ports::{ChoiceSealer, ViewStore, VoteStore, VoterKeys};
 use crate::problem::AppError;
 use crate::projection::dashboard::OpenedVote;
 use crate::projection::{Row, RowKey, View};
@@ -16,11 +16,11 @@ pub const MAY: &[Role] = &[Role::Voter];
 
 pub async fn my_votes(
     store: &(impl VoteStore + ViewStore),
-    sealer: &impl ChoiceSealer,
+    sealer: &(impl ChoiceSealer + VoterKeys),
     caller: &Caller,
 ) -> Result<Listing<MyVote>, AppError> {
     authorize(caller, MAY)?;
-    let voter = super::identity(caller)?;
+    let voter = sealer.voter_id(&super::identity_key(caller)?).await?;
     let mut votes = Vec::new();
     for participation in store.participations(&voter).await? {
         let choice = sealer

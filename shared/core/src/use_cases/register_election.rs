@@ -6,6 +6,7 @@ use crate::auth::{Caller, Role};
 use crate::clock::Clock;
 use crate::domain::election::{Election, VotingWindow};
 use crate::domain::ids::ElectionId;
+use crate::domain::roll::RollId;
 use crate::domain::text::Name;
 use crate::ports::ElectionStore;
 use crate::problem::{AppError, Code};
@@ -41,6 +42,7 @@ pub async fn register_election(
         window,
         registered_at: now,
         registered_by: super::identity(caller)?,
+        roll: RollId::initial(),
     };
     store.insert_election(&election).await?;
     tracing::info!(election_id = %election.id, "election registered");

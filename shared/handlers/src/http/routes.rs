@@ -8,7 +8,8 @@ use crate::config::{Bound, Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsSealer;
+use adapters::kms::KmsKeys;
+use adapters::s3::S3RollFiles;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
 use election_core::domain::candidate::BallotNumber;
@@ -249,10 +250,11 @@ impl Route for CastVote {
         Setting::Table(Table::Participation),
         Setting::Table(Table::BallotBox),
         Setting::BallotSealKey,
+        Setting::VoterIdentityKey,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::SendWindow),
     ];
-    type Live = Deployed<Unused, KmsSealer>;
+    type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
@@ -351,11 +353,117 @@ impl Route for MyVotes {
         Setting::Table(Table::Participation),
         Setting::Table(Table::Dashboard),
         Setting::BallotSealKey,
+        Setting::VoterIdentityKey,
     ];
-    type Live = Deployed<Unused, KmsSealer>;
+    type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async { my_votes::my_votes(app.store(), app.sealer(), &caller(&req)?).await };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /elections/{electionId}/roll/imports` → 201 with where to upload the file;
+/// `Location` is where the import's progress is read.
+pub struct StartRollImport;
+
+impl Route for StartRollImport {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Rolls),
+        Setting::RollFilesBucket,
+        Setting::Bound(Bound::ClockSkewMargin),
+    ];
+    type Live = Deployed<Unused, Unused, S3RollFiles>;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, roll::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            let (files, clock, bounds) = (app.files(), app.clock(), app.bounds());
+            roll::start_upload(app.store(), files, clock, bounds, &caller, &election_id).await
+        };
+        match outcome.await {
+            Ok(upload) => {
+                let location = format!(
+                    "/elections/{}/roll/imports/{}",
+                    upload.roll.election_id, upload.roll.roll_id
+                );
+                with_location(json(StatusCode::CREATED, &upload), &location)
+            }
+            Err(err) => refusal(&err),
+        }
+    }
+}
+
+/// `GET /elections/{electionId}/roll` (the roll in force) and
+/// `GET /elections/{electionId}/roll/imports/{rollId}` (an import's progress) → 200.
+pub struct QueryRoll;
+
+impl Route for QueryRoll {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Rolls),
+        Setting::Bound(Bound::ClockSkewMargin),
+    ];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, roll::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            let roll_id = match has_path_parameter(&req, "rollId") {
+                true => Some(path_id(&req, "rollId")?),
+                false => None,
+            };
+            roll::get_roll(app.store(), app.bounds(), &caller, &election_id, roll_id).await
+        };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /elections/{electionId}/roll/corrections` → 200 with each correction's outcome.
+pub struct CorrectRoll;
+
+impl Route for CorrectRoll {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Rolls),
+        Setting::Table(Table::Participation),
+        Setting::VoterIdentityKey,
+        Setting::Bound(Bound::ClockSkewMargin),
+    ];
+    type Live = Deployed<Unused, KmsKeys>;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller_who_may(&req, roll::MAY)?;
+            let election_id = path_id(&req, "electionId")?;
+            let corrections: roll::Corrections = json_body(&req)?;
+            let (keys, clock, bounds) = (app.sealer(), app.clock(), app.bounds());
+            roll::correct_roll(app.store(), keys, clock, bounds, &caller, &election_id, corrections).await
+        };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `GET /elections/{electionId}/turnout` → 200.
+pub struct GetTurnout;
+
+impl Route for GetTurnout {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Rolls),
+        Setting::Table(Table::Dashboard),
+    ];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let caller = caller(&req)?;
+            let election_id = path_id(&req, "electionId")?;
+            turnout::get_turnout(app.store(), app.clock(), Some(&caller), &election_id).await
+        };
         reply(StatusCode::OK, outcome.await)
     }
 }

@@ -185,14 +185,14 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
 
 #[tokio::test]
 async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
-    use adapters::kms::KmsSealer;
+    use adapters::kms::KmsKeys;
     use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
     use election_core::domain::text::AccountId;
     use election_core::domain::vote::Choice;
     use election_core::ports::ChoiceSealer;
 
     // GIVEN a choice sealed with the stack's key (LocalStack's KMS) for one voter and election
-    let sealer = KmsSealer::new(clients().await.kms, template().names["BALLOT_SEAL_KEY"].clone());
+    let sealer = KmsKeys::new(clients().await.kms, template().names["BALLOT_SEAL_KEY"].clone());
     let (voter, other_voter) = (
         AccountId::parse(&unique("voter")).unwrap(),
         AccountId::parse(&unique("voter")).unwrap(),

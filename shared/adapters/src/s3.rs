@@ -1,0 +1,102 @@
+//! Roll files in S3: uploaded by the commission's browser to a presigned address, read back
+//! by the import a range at a time (so that a restarted import reads from its checkpoint).
+//! Each file is `rolls/<electionId>/<rollId>.csv`.
+
+use crate::dynamodb::classify_read;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::Client;
+use election_core::domain::ids::ElectionId;
+use election_core::domain::roll::RollId;
+use election_core::ports::RollFiles;
+use election_core::problem::PortError;
+use std::time::Duration;
+
+/// Where roll files are kept.
+#[derive(Clone, Debug)]
+pub struct S3RollFiles {
+    client: Client,
+    bucket: String,
+}
+
+impl S3RollFiles {
+    pub fn new(client: Client, bucket: String) -> Self {
+        Self { client, bucket }
+    }
+
+    pub fn from_config(aws: &aws_config::SdkConfig, bucket: String) -> Self {
+        Self::new(Client::from_conf(client_config(aws)), bucket)
+    }
+}
+
+/// Path-style addresses (the bucket in the path), so that one address form serves AWS and
+/// a local S3 on 127.0.0.1.
+pub fn client_config(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Config {
+    aws_sdk_s3::config::Builder::from(aws).force_path_style(true).build()
+}
+
+/// The object key of a roll's file.
+pub fn object_key(election: &ElectionId, roll: &RollId) -> String {
+    format!("rolls/{election}/{roll}.csv")
+}
+
+/// The election and roll of an object key; `None` for any other key.
+pub fn parse_object_key(key: &str) -> Option<(ElectionId, RollId)> {
+    let (election, file) = key.strip_prefix("rolls/")?.split_once('/')?;
+    let roll = file.strip_suffix(".csv")?;
+    Some((ElectionId::parse(election).ok()?, RollId::parse(roll).ok()?))
+}
+
+impl RollFiles for S3RollFiles {
+    #[tracing::instrument(skip(self))]
+    async fn upload_url(&self, election: &ElectionId, roll: &RollId, expires: Duration) -> Result<String, PortError> {
+        let config = PresigningConfig::expires_in(expires).map_err(|e| PortError::Internal(e.to_string()))?;
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(object_key(election, roll))
+            .content_type("text/csv")
+            .presigned(config)
+            .await
+            .map_err(|e| PortError::Internal(e.to_string()))?;
+        Ok(presigned.uri().to_owned())
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn read(&self, election: &ElectionId, roll: &RollId, offset: u64, max: u64) -> Result<Vec<u8>, PortError> {
+        let read = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(object_key(election, roll))
+            .range(format!("bytes={offset}-{}", offset + max.max(1) - 1))
+            .send()
+            .await;
+        let object = match read {
+            Ok(object) => object,
+            // Past the end of the file: nothing more to read.
+            Err(err) if err.code() == Some("InvalidRange") => return Ok(Vec::new()),
+            Err(err) => return Err(classify_read(err)),
+        };
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| PortError::Unavailable(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_keys_read_back() {
+        let (election, roll) = (ElectionId::new(), RollId::new());
+        assert_eq!(parse_object_key(&object_key(&election, &roll)), Some((election, roll)));
+        assert_eq!(parse_object_key("rolls/x/y.csv"), None);
+        assert_eq!(parse_object_key("other/key"), None);
+    }
+}
