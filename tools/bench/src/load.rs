@@ -53,17 +53,26 @@ impl Api {
     }
 }
 
-/// An election open now with `candidates` candidates; its id and theirs.
-pub async fn election(api: &Api, candidates: usize) -> (String, Vec<String>) {
+/// An election with `candidates` candidates and `voters` voters on its roll (uploaded as
+/// the commission would, untimed); returns once it is open, with its id, theirs and the
+/// voters' identity keys.
+pub async fn election(api: &Api, candidates: usize, voters: usize) -> (String, Vec<String>, Vec<String>) {
     let commission = api.token("bench-commission", "commission");
-    let now = Utc::now();
-    let body = json!({"name": "Benchmark election", "votingStartsAt": now - TimeDelta::minutes(1),
-                      "votingEndsAt": now + TimeDelta::hours(2)});
+    // Time to import the roll before it closes: 20 s, and a second per 500 voters.
+    let opens = Utc::now() + TimeDelta::seconds(20 + voters as i64 / 500);
+    let body =
+        json!({"name": "Benchmark election", "votingStartsAt": opens, "votingEndsAt": opens + TimeDelta::hours(2)});
     let (_, election) = api
         .post("/elections", &commission, &body)
         .await
         .expect("election registered");
     let election = election["electionId"].as_str().expect("an election id").to_owned();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let roll: Vec<String> = (0..voters).map(|i| format!("bench-{run}-{i}")).collect();
+    let imported = local_runner::roll_upload::upload_roll(&api.http, &api.base, &commission, &election, &roll, "Bench")
+        .await
+        .expect("the roll is imported");
+    eprintln!("roll: {} voters imported", imported["rowsDone"]);
     let mut ids = Vec::new();
     for n in 1..=candidates {
         let body = json!({"ballotNumber": n, "party": format!("Party {n}"), "name": format!("Candidate {n}"),
@@ -74,29 +83,37 @@ pub async fn election(api: &Api, candidates: usize) -> (String, Vec<String>) {
             .expect("candidate registered");
         ids.push(candidate["candidateId"].as_str().expect("a candidate id").to_owned());
     }
-    (election, ids)
+    tokio::time::sleep((opens - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50)).await;
+    (election, ids, roll)
 }
 
-/// Votes from `clients` concurrent clients for `duration`, each by a new voter.
+/// Votes from `clients` concurrent clients for `duration`, each by the next voter of `roll`
+/// (a worker stops early if the roll is spent).
 pub async fn votes(
     api: Arc<Api>,
     election: &str,
     candidates: &[String],
+    roll: Arc<Vec<String>>,
     clients: usize,
     duration: Duration,
 ) -> LoadOutcome {
     let accepted_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let replies: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
-    let run = uuid::Uuid::new_v4();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|worker| {
             let (api, accepted_at, replies) = (api.clone(), accepted_at.clone(), replies.clone());
-            let (election, candidates) = (election.to_owned(), candidates.to_vec());
+            let (election, candidates, roll, next) =
+                (election.to_owned(), candidates.to_vec(), roll.clone(), next.clone());
             tokio::spawn(async move {
                 let mut i = 0usize;
                 while started.elapsed() < duration {
-                    let voter = api.token(&format!("bench-{run}-{worker}-{i}"), "voter");
+                    let Some(sub) = roll.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) else {
+                        eprintln!("warning: the roll is spent; raise --voters");
+                        break;
+                    };
+                    let voter = api.token(sub, "voter");
                     let body = json!({ "candidateId": candidates[(worker + i) % candidates.len()] });
                     let sent = Instant::now();
                     let status = match api.post(&format!("/elections/{election}/votes"), &voter, &body).await {

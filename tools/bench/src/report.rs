@@ -29,6 +29,10 @@ pub struct RunOptions {
     raw_seconds: u64,
     #[arg(long, default_value_t = 5)]
     candidates: usize,
+    /// Voters on the election's roll: more than the load casts (it stops when they are all
+    /// spent, and says so).
+    #[arg(long, default_value_t = 30_000)]
+    voters: usize,
     /// Where the release function binaries are.
     #[arg(long)]
     bin_dir: PathBuf,
@@ -80,13 +84,13 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         http: http.clone(),
         secret: local_runner::jwt::secret_from_env(),
     });
-    let (election, candidates) = load::election(&api, options.candidates).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (election, candidates, roll) = load::election(&api, options.candidates, options.voters).await;
     meter(&http, options.meter, true).await;
     let mut outcome = load::votes(
         api,
         &election,
         &candidates,
+        Arc::new(roll),
         options.clients,
         Duration::from_secs(options.seconds),
     )

@@ -6,7 +6,9 @@
 use crate::voters::Voter;
 use adapters::eventbridge::EventBridgeBus;
 use aws_sdk_dynamodb::types::AttributeValue;
+use election_core::domain::roll::IdentityKey;
 use election_core::ports::EventBus;
+use election_core::ports::VoterKeys;
 use handlers::functions::OperationFunction;
 use handlers::services::LiveServices;
 use local_runner::clients::Clients;
@@ -149,9 +151,11 @@ pub async fn audit(stack: &Stack<'_>, election: &str, voters: &[Voter]) -> Resul
         .filter(|b| b.contains_key("candidateId"))
         .filter_map(|b| b.get("receiptId")?.as_s().ok().map(String::as_str))
         .collect();
+    // The roll's entries that voted, by voter id (the keyed hash of the identity key).
     let participations = election_items(stack, "PARTICIPATION_TABLE", election).await?;
     let voted: HashSet<&str> = participations
         .iter()
+        .filter(|p| p.contains_key("votedAt"))
         .filter_map(|p| p.get("voterId")?.as_s().ok().map(String::as_str))
         .collect();
     let recount = recount(stack, election).await?;
@@ -169,7 +173,9 @@ pub async fn audit(stack: &Stack<'_>, election: &str, voters: &[Voter]) -> Resul
             .filter(|r| r.status == 201)
             .filter_map(|r| r.receipt.as_deref())
             .collect();
-        let stored = voted.contains(voter.sub.as_str());
+        let identity = IdentityKey::parse(&voter.sub).map_err(|e| format!("voter {}: {e}", voter.sub))?;
+        let voter_id = stack.services.sealer.voter_id(&identity).await?;
+        let stored = voted.contains(voter_id.as_str());
         audit.accepted += usize::from(!receipts.is_empty());
         audit.voters_with_two_receipts += usize::from(receipts.len() > 1);
         audit.receipts_missing += receipts.iter().filter(|r| !readable.contains(*r)).count();

@@ -79,7 +79,8 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         http: http.clone(),
         secret: local_runner::jwt::secret_from_env(),
     });
-    let (election, candidates) = voters::election(&api).await?;
+    let (election, candidates, roll) = voters::election(&api, options.votes).await?;
+    let roll = Arc::new(roll);
     let control = format!("http://127.0.0.1:{}/__chaos", options.control);
     let plan = Plan {
         fault_rate: options.fault_rate,
@@ -104,8 +105,8 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
     let since = Instant::now();
     let load = {
         let (api, election, candidates, started) = (api.clone(), election.clone(), candidates.clone(), started.clone());
-        let (votes, clients) = (options.votes, options.clients);
-        tokio::spawn(async move { voters::cast(api, &election, &candidates, votes, clients, started).await })
+        let clients = options.clients;
+        tokio::spawn(async move { voters::cast(api, &election, &candidates, roll, clients, started).await })
     };
     until_started(&started, options.votes / 5, since).await;
     eprintln!("pausing the bus for {} s", options.bus_pause);

@@ -43,13 +43,18 @@ impl Api {
     }
 }
 
-/// An election open now with five candidates: its id and theirs.
-pub async fn election(api: &Api) -> Result<(String, Vec<String>), String> {
+/// An election with five candidates and `votes` voters on its roll, uploaded (before the
+/// faults are armed) as the commission would: returns once it is open, with its id, the
+/// candidates' ids and the voters' identity keys.
+pub async fn election(api: &Api, votes: usize) -> Result<(String, Vec<String>, Vec<String>), String> {
     let commission = api.token("chaos-commission", "commission");
-    let now = Utc::now();
-    let body = json!({"name": "Chaos election", "votingStartsAt": now - TimeDelta::minutes(1),
-                      "votingEndsAt": now + TimeDelta::hours(2)});
+    // Time to import the roll before it closes: 20 s, and a second per 500 voters.
+    let opens = Utc::now() + TimeDelta::seconds(20 + votes as i64 / 500);
+    let body = json!({"name": "Chaos election", "votingStartsAt": opens, "votingEndsAt": opens + TimeDelta::hours(2)});
     let election = api.created("/elections", &commission, &body, "electionId").await?;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let voters: Vec<String> = (0..votes).map(|i| format!("chaos-{run}-{i}")).collect();
+    local_runner::roll_upload::upload_roll(&api.http, &api.base, &commission, &election, &voters, "Chaos").await?;
     let mut candidates = Vec::new();
     for n in 1..=5 {
         let body = json!({"ballotNumber": n, "party": format!("Party {n}"), "name": format!("Candidate {n}"),
@@ -57,7 +62,8 @@ pub async fn election(api: &Api) -> Result<(String, Vec<String>), String> {
         let path = format!("/elections/{election}/candidates");
         candidates.push(api.created(&path, &commission, &body, "candidateId").await?);
     }
-    Ok((election, candidates))
+    tokio::time::sleep((opens - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50)).await;
+    Ok((election, candidates, voters))
 }
 
 /// One reply to a vote: its status (0: none came), the receipt it gave, or its problem code.
@@ -75,28 +81,27 @@ pub struct Voter {
     pub replies: Vec<Reply>,
 }
 
-/// Casts `votes` votes from `clients` clients; `started` counts the voters who have begun.
+/// Casts a vote for each of `roll` (the voters' identity keys) from `clients` clients;
+/// `started` counts the voters who have begun.
 pub async fn cast(
     api: Arc<Api>,
     election: &str,
     candidates: &[String],
-    votes: usize,
+    roll: Arc<Vec<String>>,
     clients: usize,
     started: Arc<AtomicUsize>,
 ) -> Vec<Voter> {
-    let run = uuid::Uuid::new_v4().simple().to_string();
     let voters: Arc<Mutex<Vec<Voter>>> = Arc::default();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let (api, voters, started, run) = (api.clone(), voters.clone(), started.clone(), run.clone());
+            let (api, voters, started, roll) = (api.clone(), voters.clone(), started.clone(), roll.clone());
             let (path, candidates) = (format!("/elections/{election}/votes"), candidates.to_vec());
             tokio::spawn(async move {
                 loop {
                     let i = started.fetch_add(1, Ordering::SeqCst);
-                    if i >= votes {
+                    let Some(sub) = roll.get(i).cloned() else {
                         break;
-                    }
-                    let sub = format!("chaos-{run}-{i}");
+                    };
                     let token = api.token(&sub, "voter");
                     let candidate = if i % 100 == 37 {
                         uuid::Uuid::new_v4().to_string()

@@ -11,6 +11,7 @@ pub mod lambdas;
 pub mod operations;
 pub mod pollers;
 pub mod provision;
+pub mod roll_upload;
 pub mod runtime_api;
 pub mod samples;
 pub mod template;

@@ -120,9 +120,11 @@ pub async fn redrive_with(sqs: &aws_sdk_sqs::Client, template: &Template) -> Res
 /// Loads the rows the sample events refer to, under the ids the files carry.
 pub async fn seed_samples(template: &Path) -> Result<(), BoxError> {
     let template = Template::load(template)?;
-    let services = local_services(&Clients::local(Ports::from_env()).await, &template)?;
+    let clients = Clients::local(Ports::from_env()).await;
+    let services = local_services(&clients, &template)?;
     let ids = crate::samples::SampleIds::as_in_files();
     crate::samples::seed(&services.store, &services.sealer, &ids).await?;
+    crate::samples::upload_roll_file(&clients, &template, &ids).await?;
     println!(
         "election {}, candidate {}, pledge {}",
         ids.election, ids.candidate, ids.pledge

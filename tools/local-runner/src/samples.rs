@@ -9,7 +9,7 @@ use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
 use election_core::domain::pledge::Pledge;
-use election_core::domain::roll::{District, EntrySource, IdentityKey, RollEntry, RollId};
+use election_core::domain::roll::{District, EntrySource, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
 use election_core::ports::{CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::problem::PortError;
@@ -22,6 +22,8 @@ pub struct SampleIds {
     pub pledge: String,
     /// The receipt of the ballot in the stream and queue samples.
     pub receipt: String,
+    /// The roll upload of the import sample.
+    pub roll: String,
 }
 
 impl SampleIds {
@@ -32,6 +34,7 @@ impl SampleIds {
             candidate: "0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11".into(),
             pledge: "3e7b2f90-6c1d-4e8a-9b5f-2d4c6a8e0f13".into(),
             receipt: "9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f".into(),
+            roll: "4b7d9e21-5c3a-4f8e-b6d2-7a1c9e3f5b80".into(),
         }
     }
 
@@ -42,6 +45,7 @@ impl SampleIds {
             candidate: new(),
             pledge: new(),
             receipt: new(),
+            roll: new(),
         }
     }
 
@@ -53,6 +57,7 @@ impl SampleIds {
             (files.candidate, &self.candidate),
             (files.pledge, &self.pledge),
             (files.receipt, &self.receipt),
+            (files.roll, &self.roll),
         ]
         .iter()
         .fold(sample.to_owned(), |text, (from, to)| text.replace(from.as_str(), to))
@@ -65,6 +70,10 @@ fn parsed<T, E: std::fmt::Display>(parse: impl FnOnce(&str) -> Result<T, E>, tex
 
 /// The identity key of the voter in the sample events.
 pub const SAMPLE_VOTER: &str = "voter-0001";
+
+/// The file of the sample roll upload: two voters and a row that is refused.
+pub const SAMPLE_ROLL_FILE: &[u8] =
+    b"identityKey,district\nvoter-0001,Capital\nvoter-0002,Harbour\nnot a key,Harbour\n";
 
 /// Stores the sample rows under `ids`; rows already there are left as they are.
 pub async fn seed(
@@ -118,6 +127,37 @@ pub async fn seed(
     };
     already_there(store.insert_election(&election).await)?;
     already_there(store.add_entry(&voter).await)?;
+    let upload = Roll::new(
+        election.id.clone(),
+        parsed(RollId::parse, &ids.roll)?,
+        ImportState::AwaitingUpload,
+        account("commission-officer-1")?,
+        now,
+    );
+    already_there(store.insert_roll(&upload).await)?;
     already_there(store.insert_candidate(&candidate).await)?;
     already_there(store.insert_pledge(&pledge).await)
+}
+
+/// Puts the sample roll file where the import sample's upload expects it (in the local S3).
+pub async fn upload_roll_file(
+    clients: &crate::clients::Clients,
+    template: &crate::template::Template,
+    ids: &SampleIds,
+) -> Result<(), crate::BoxError> {
+    let bucket = template
+        .names
+        .get("ROLL_FILES_BUCKET")
+        .ok_or("no function of the template is given ROLL_FILES_BUCKET")?;
+    let (election, roll) = (ElectionId::parse(&ids.election)?, RollId::parse(&ids.roll)?);
+    clients
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key(adapters::s3::object_key(&election, &roll))
+        .body(SAMPLE_ROLL_FILE.to_vec().into())
+        .send()
+        .await
+        .map_err(crate::clients::describe)?;
+    Ok(())
 }

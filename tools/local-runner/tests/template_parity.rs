@@ -187,7 +187,8 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
             "QueryPledgesFunction",
             &["dynamodb:GetItem CandidatesTable", "dynamodb:Query PledgesTable"],
         ),
-        // A vote only creates: no update, no batch write, no delete.
+        // A vote updates the voter's roll entry and creates a ballot: no put of an entry (it
+        // could add a voter to the roll), no batch write, no delete.
         (
             "CastVoteFunction",
             &[
@@ -195,7 +196,52 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:GetItem ParticipationTable",
                 "dynamodb:PutItem BallotBoxTable",
+                "dynamodb:UpdateItem ParticipationTable",
+            ],
+        ),
+        (
+            "StartRollImportFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem RollsTable",
+                "s3:PutObject RollFilesBucket",
+            ],
+        ),
+        (
+            "QueryRollFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:GetItem RollsTable"],
+        ),
+        // A correction may add or remove an entry, but never vote: no update of an entry.
+        (
+            "CorrectRollFunction",
+            &[
+                "dynamodb:DeleteItem ParticipationTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:GetItem ParticipationTable",
                 "dynamodb:PutItem ParticipationTable",
+                "dynamodb:PutItem RollsTable",
+                "dynamodb:UpdateItem RollsTable",
+            ],
+        ),
+        (
+            "GetTurnoutFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:GetItem RollsTable",
+                "dynamodb:Query DashboardTable",
+            ],
+        ),
+        // The import writes entries and its own progress, and adopts the roll on the
+        // election's item: nothing else.
+        (
+            "ImportRollFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:GetItem RollsTable",
+                "dynamodb:PutItem ParticipationTable",
+                "dynamodb:PutItem RollsTable",
+                "dynamodb:UpdateItem ElectionsTable",
+                "s3:GetObject RollFilesBucket",
             ],
         ),
         (

@@ -3,7 +3,7 @@
 //! resource, another candidate, an admin, the commission.
 
 use crate::support::{unique, Api};
-use crate::walking_skeleton::register_election;
+use crate::walking_skeleton::{new_voters, schedule_election, sleep_until};
 use chrono::TimeDelta;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::Method;
@@ -32,17 +32,25 @@ const CALLERS: [Caller; 8] = [
     Caller::Commission,
 ];
 
-/// A fresh open election with two candidates, the first with one pledge.
+/// A fresh open election with one voter on its roll and two candidates, the first with one
+/// pledge.
 struct World {
     election: String,
     candidate: String,
     pledge: String,
     owner_sub: String,
     other_sub: String,
+    voter_sub: String,
 }
 
-async fn world(api: &Api, commission: &str) -> World {
-    let election = register_election(api, commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+/// Worlds are made many at once: each has this long to be written before its election opens.
+const WORLD_LEAD: TimeDelta = TimeDelta::seconds(8);
+
+/// Makes a world, `making` of them at a time, and returns once its election is open.
+async fn world(api: &Api, commission: &str, making: &tokio::sync::Semaphore) -> World {
+    let permit = making.acquire().await.expect("the semaphore stays open");
+    let voter = new_voters(1);
+    let (election, opens) = schedule_election(api, commission, &voter, WORLD_LEAD, TimeDelta::hours(1)).await;
     let (owner_sub, other_sub) = (unique("owner"), unique("other"));
     let mut ids = Vec::new();
     for (ballot, sub) in [(1, &owner_sub), (2, &other_sub)] {
@@ -59,12 +67,15 @@ async fn world(api: &Api, commission: &str) -> World {
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let pledge = reply.body["pledgeId"].as_str().unwrap().to_owned();
+    drop(permit);
+    sleep_until(opens).await;
     World {
         election,
         candidate: ids.swap_remove(0),
         pledge,
         owner_sub,
         other_sub,
+        voter_sub: voter[0].clone(),
     }
 }
 
@@ -90,7 +101,7 @@ fn token(api: &Api, caller: Caller, world: &World) -> Option<String> {
             )
             .ok()
         }
-        Caller::Voter => Some(api.token(&unique("voter"), &["voter"])),
+        Caller::Voter => Some(api.token(&world.voter_sub, &["voter"])),
         Caller::OwningCandidate => Some(api.token(&world.owner_sub, &["candidate"])),
         Caller::OtherCandidate => Some(api.token(&world.other_sub, &["candidate"])),
         Caller::Admin => Some(api.token(&unique("admin"), &["admin"])),
@@ -182,6 +193,38 @@ fn cases(w: &World) -> Vec<Case> {
             [403, 403, 403, 403, 404],
         ),
         (Method::GET, "/me/votes".into(), None, [200, 403, 403, 403, 403]),
+        // Voting is open: the roll is final (409 for the commission).
+        (
+            Method::POST,
+            format!("/elections/{e}/roll/imports"),
+            None,
+            [403, 403, 403, 403, 409],
+        ),
+        (
+            Method::POST,
+            format!("/elections/{e}/roll/corrections"),
+            Some(json!({"add": [{"identityKey": "late-voter", "district": "North"}]})),
+            [403, 403, 403, 403, 409],
+        ),
+        (
+            Method::GET,
+            format!("/elections/{e}/roll"),
+            None,
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            Method::GET,
+            format!("/elections/{e}/roll/imports/initial"),
+            None,
+            [403, 403, 403, 403, 200],
+        ),
+        // Turnout: the commission and admins during voting; everyone after the close.
+        (
+            Method::GET,
+            format!("/elections/{e}/turnout"),
+            None,
+            [403, 403, 403, 200, 200],
+        ),
     ]
 }
 
@@ -192,13 +235,25 @@ async fn every_route_gives_every_caller_exactly_the_expected_status() {
     let routes_in_template = crate::support::template().routes().len();
     let mut checked = 0;
     let mut wrong = Vec::new();
-    let probe = world(&api, &commission).await;
+    let making = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+    let probe = world(&api, &commission, &making).await;
     let route_count = cases(&probe).len();
+    // A fresh world for every call, so that a withdrawal or deletion by one caller does not
+    // change what the next one sees. Made all at once: each waits for its election to open.
+    let api = std::sync::Arc::new(api);
+    let making: Vec<_> = (0..route_count * CALLERS.len())
+        .map(|_| {
+            let (api, commission, making) = (api.clone(), commission.clone(), making.clone());
+            tokio::spawn(async move { world(&api, &commission, &making).await })
+        })
+        .collect();
+    let mut worlds = Vec::new();
+    for world in making {
+        worlds.push(world.await.expect("a world is made"));
+    }
     for index in 0..route_count {
         for (position, caller) in CALLERS.into_iter().enumerate() {
-            // A fresh world for every call, so that a withdrawal or deletion by one caller
-            // does not change what the next one sees.
-            let w = world(&api, &commission).await;
+            let w = worlds.pop().expect("a world for each call");
             let (method, path, body, allowed) = cases(&w).swap_remove(index);
             let expected = if position < 3 { 401 } else { allowed[position - 3] };
             let token = token(&api, caller, &w);

@@ -58,8 +58,8 @@ fn expected_status(sample: &str) -> u16 {
     match sample {
         "add-pledge" | "cast-vote" | "register-candidate" | "register-election" => 201,
         "delete-pledge" | "withdraw-candidate" => 204,
-        // Voting is open: not yet.
-        "certify-results" => 409,
+        // Voting is open: not yet; and the roll is final.
+        "certify-results" | "start-roll-import" | "correct-roll" => 409,
         // Nobody has asked to certify the sample election.
         "get-certification" => 404,
         _ => 200,
@@ -71,7 +71,10 @@ async fn every_function_binary_answers_its_sample_event_through_the_runtime_api(
     let (template, clients) = (template(), clients().await);
     let services = local_runner::local_services(&clients, &template).unwrap();
     let ids = SampleIds::fresh();
-    seed(&services.store, &ids).await.unwrap();
+    seed(&services.store, &services.sealer, &ids).await.unwrap();
+    local_runner::samples::upload_roll_file(&clients, &template, &ids)
+        .await
+        .unwrap();
     let mut samples: Vec<PathBuf> = std::fs::read_dir(repo_root().join("events"))
         .unwrap()
         .map(|entry| entry.unwrap().path())

@@ -2,24 +2,37 @@
 //! election's footprint in the command tables exactly as it was.
 
 use crate::support::{clients, eventually, footprint, scan_table, template, unique, Api, Reply};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
+use crate::walking_skeleton::{
+    enroll, new_voters, open_election, register_candidate, register_election, results_within_30s, vote, votes_of,
+};
 use chrono::{TimeDelta, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// A commission, an election open now and one candidate whose account is `owner`.
+/// A commission, an election open now with four voters on its roll, and one candidate whose
+/// account is `owner`.
 struct Stage {
     api: Api,
     commission: String,
     election: String,
     candidate: String,
     owner: String,
+    /// The voters on the roll (their identity keys).
+    voters: Vec<String>,
+}
+
+impl Stage {
+    /// The token of the `n`th voter on the roll.
+    fn voter(&self, n: usize) -> String {
+        self.api.token(&self.voters[n], &["voter"])
+    }
 }
 
 async fn stage() -> Stage {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(4);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let owner_sub = unique("candidate");
     let body = json!({"ballotNumber": 1, "party": "Blue Horizon", "name": "Ada Lovelace", "userId": owner_sub});
     let reply = api
@@ -34,6 +47,7 @@ async fn stage() -> Stage {
         election,
         candidate,
         owner,
+        voters,
     }
 }
 
@@ -228,12 +242,11 @@ async fn candidates_are_registered_listed_read_and_their_refusals_write_nothing(
 async fn a_withdrawn_candidate_keeps_its_votes_and_gets_no_new_ones() {
     let s = stage().await;
     let grace = register_candidate(&s.api, &s.commission, &s.election, 2, "Grace Hopper").await;
-    let first_voter = s.api.token(&unique("voter"), &["voter"]);
-    assert_eq!(vote(&s.api, &first_voter, &s.election, &s.candidate).await.status, 201);
+    assert_eq!(vote(&s.api, &s.voter(0), &s.election, &s.candidate).await.status, 201);
     let withdraw = format!("/elections/{}/candidates/{}", s.election, s.candidate);
     results_within_30s(&s.api, &s.commission, &s.election, |r| r["totalVotes"] == 1).await;
 
-    let voter = s.api.token(&unique("voter"), &["voter"]);
+    let voter = s.voter(1);
     refused(
         &s.election,
         403,
@@ -449,15 +462,18 @@ async fn pledges_are_managed_by_their_candidate_or_the_commission_only() {
 async fn votes_are_taken_only_inside_the_window() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    // A window opening in 3 s and closing 3 s later, at instants the test knows exactly.
-    let opens = Utc::now() + TimeDelta::seconds(3);
+    // A window opening in 5 s and closing 3 s later, at instants the test knows exactly,
+    // with four voters on its roll.
+    let opens = Utc::now() + TimeDelta::seconds(5);
     let closes = opens + TimeDelta::seconds(3);
     let body = json!({"name": unique("Window"), "votingStartsAt": opens, "votingEndsAt": closes});
     let reply = api.post("/elections", &commission, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let election = reply.body["electionId"].as_str().unwrap().to_owned();
+    let subs = new_voters(4);
+    enroll(&api, &commission, &election, &subs).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let voters: Vec<String> = (0..4).map(|_| api.token(&unique("voter"), &["voter"])).collect();
+    let voters: Vec<String> = subs.iter().map(|sub| api.token(sub, &["voter"])).collect();
 
     refused(
         &election,
@@ -517,12 +533,10 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     let admin = api.token(&unique("admin"), &["admin"]);
-    let voter = api.token(&unique("voter"), &["voter"]);
+    let sub = new_voters(1);
+    let voter = api.token(&sub[0], &["voter"]);
+    let election = open_election(&api, &commission, &sub, TimeDelta::seconds(8)).await;
     let closes = Utc::now() + TimeDelta::seconds(8);
-    let body = json!({"name": unique("Results"), "votingStartsAt": Utc::now() - TimeDelta::minutes(1), "votingEndsAt": closes});
-    let reply = api.post("/elections", &commission, &body).await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    let election = reply.body["electionId"].as_str().unwrap().to_owned();
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     let path = format!("/elections/{election}/results");
@@ -564,12 +578,13 @@ async fn results_are_for_admin_and_commission_and_for_everyone_after_the_close()
 async fn my_votes_shows_the_callers_own_votes_only() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let first = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
-    let second = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(2);
+    let first = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
+    let second = open_election(&api, &commission, &voters[..1], TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &first, 3, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &second, 7, "Grace Hopper").await;
-    let me = api.token(&unique("voter"), &["voter"]);
-    let other = api.token(&unique("voter"), &["voter"]);
+    let me = api.token(&voters[0], &["voter"]);
+    let other = api.token(&voters[1], &["voter"]);
     let receipt = vote(&api, &me, &first, &ada).await.body["receiptId"].clone();
     assert_eq!(vote(&api, &me, &second, &grace).await.status, 201);
     assert_eq!(vote(&api, &other, &first, &ada).await.status, 201);

@@ -7,7 +7,7 @@
 //! certification, or set aside as late: never added to the final results.
 
 use crate::support::{clients, stored_ballots, stored_participations, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, vote};
+use crate::walking_skeleton::{new_voters, open_election, register_candidate, vote};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -161,13 +161,14 @@ async fn api_and_proxy(fault: Fault) -> (Api, Arc<Proxy>) {
 async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_write_with_503() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let clients: Clients = clients().await;
 
     // GIVEN a vote whose write commits but whose reply never comes back
     let lossy = api_behind(Fault::CommitThenDropReply).await;
-    let voter = lossy.token(&unique("voter"), &["voter"]);
+    let voter = lossy.token(&voters[0], &["voter"]);
     let reply = vote(&lossy, &voter, &election, &candidate).await;
 
     // THEN the voter is told the truth: 201, with the receipt of the ballot in the box
@@ -188,7 +189,7 @@ async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_wri
 
     // GIVEN a vote whose write never reaches the database
     let down = api_behind(Fault::DropWrite).await;
-    let other = down.token(&unique("voter"), &["voter"]);
+    let other = down.token(&voters[1], &["voter"]);
     let reply = vote(&down, &other, &election, &candidate).await;
 
     // THEN 503 outcome-unknown (the service cannot know the write will not arrive late),
@@ -208,7 +209,8 @@ async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_wri
 async fn votes_held_across_the_close_are_counted_before_certification_or_set_aside_as_late() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(4)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::seconds(4)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let read = api.get(&format!("/elections/{election}"), &commission).await;
     let closes: DateTime<Utc> = read.body["votingEndsAt"].as_str().unwrap().parse().unwrap();
@@ -225,7 +227,7 @@ async fn votes_held_across_the_close_are_counted_before_certification_or_set_asi
         .unwrap_or_default();
     tokio::time::sleep(until_close).await;
     let tokens: Vec<String> = (0..4)
-        .map(|i| (if i < 3 { &slow } else { &stuck }).token(&unique(&format!("late-voter{i}")), &["voter"]))
+        .map(|i| (if i < 3 { &slow } else { &stuck }).token(&voters[i], &["voter"]))
         .collect();
     let (first, second, third, fourth) = tokio::join!(
         vote(&slow, &tokens[0], &election, &candidate),

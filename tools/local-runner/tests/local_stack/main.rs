@@ -22,6 +22,8 @@ mod recount;
 #[cfg(local_stack)]
 mod redelivery;
 #[cfg(local_stack)]
+mod roll;
+#[cfg(local_stack)]
 mod scenario;
 #[cfg(local_stack)]
 mod secrecy;

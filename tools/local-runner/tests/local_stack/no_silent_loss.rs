@@ -4,7 +4,7 @@
 
 use crate::redelivery::ballot_cast_envelope;
 use crate::support::{clients, queue_url, set_aside_lock, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote};
+use crate::walking_skeleton::{new_voters, open_election, register_candidate, results_within_30s, vote};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
 use serde_json::Value;
@@ -15,7 +15,8 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
     let _set_aside = set_aside_lock().lock().await;
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
 
     // GIVEN an item in the ballot box tagged as a ballot but without its candidate
@@ -34,8 +35,8 @@ async fn a_malformed_ballot_is_set_aside_whole_and_the_votes_behind_it_are_count
         .unwrap();
 
     // WHEN five votes are cast after it
-    for i in 0..5 {
-        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+    for sub in voters.iter().take(5) {
+        let voter = api.token(sub, &["voter"]);
         assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     }
 
@@ -81,9 +82,10 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     let _dead_letters = set_aside_lock().lock().await;
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let voter = api.token(&unique("voter"), &["voter"]);
+    let voter = api.token(&voters[0], &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
 
@@ -186,10 +188,11 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     // GIVEN an election that closes in a few seconds, with three votes
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(4)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::seconds(4)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    for i in 0..3 {
-        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+    for sub in voters.iter().take(3) {
+        let voter = api.token(sub, &["voter"]);
         assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     }
     let (path, empty) = (format!("/elections/{election}/certification"), serde_json::json!({}));
@@ -267,10 +270,11 @@ async fn certification_is_a_job_with_progress_that_a_repeated_request_joins() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     // GIVEN an election that has closed, with two votes counted
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(3)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::seconds(3)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    for i in 0..2 {
-        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+    for sub in voters.iter().take(2) {
+        let voter = api.token(sub, &["voter"]);
         assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     }
     results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;

@@ -3,7 +3,7 @@
 //! as a dead-lettered event would be; the recount finds it, a repair counts it once.
 
 use crate::support::{clients, stored_ballots, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
+use crate::walking_skeleton::{new_voters, open_election, register_candidate, results_within_30s, vote, votes_of};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
 use std::process::Output;
@@ -30,11 +30,12 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     // GIVEN four votes cast over HTTP and counted
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
     for (i, candidate) in [&ada, &ada, &ada, &grace].into_iter().enumerate() {
-        let voter = api.token(&unique(&format!("voter{i}")), &["voter"]);
+        let voter = api.token(&voters[i], &["voter"]);
         assert_eq!(vote(&api, &voter, &election, candidate).await.status, 201);
     }
     let counted = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 4).await;

@@ -4,7 +4,7 @@
 
 use crate::support::eventually;
 use crate::support::{clients, queue_url, template, unique, Api};
-use crate::walking_skeleton::{register_candidate, register_election, results_within_30s, vote, votes_of};
+use crate::walking_skeleton::{new_voters, open_election, register_candidate, results_within_30s, vote, votes_of};
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
 use handlers::functions::QueueFunction;
@@ -36,9 +36,10 @@ fn sqs_batch(bodies: &[String]) -> SqsEvent {
 async fn the_same_event_sent_twice_through_the_queue_counts_once() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let voter = api.token(&unique("voter"), &["voter"]);
+    let voter = api.token(&voters[0], &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 1).await;
 
@@ -72,7 +73,8 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
 async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
     results_within_30s(&api, &commission, &election, |r| {
@@ -123,9 +125,10 @@ fn envelope(detail_type: &str, source: &str, detail: Value) -> String {
 async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(&api, &commission, &voters, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let voter = api.token(&unique("voter"), &["voter"]);
+    let voter = api.token(&voters[0], &["voter"]);
     assert_eq!(vote(&api, &voter, &election, &candidate).await.status, 201);
     let pledge = json!({"theme": "T", "title": "Kept", "description": "D"});
     let added = api

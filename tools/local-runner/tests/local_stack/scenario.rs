@@ -2,7 +2,7 @@
 //! each add two pledges and delete one, twenty voters, and a withdrawal mid-vote.
 
 use crate::support::{eventually, unique, Api};
-use crate::walking_skeleton::{register_election, results_within_30s, vote, votes_of};
+use crate::walking_skeleton::{new_voters, open_election, results_within_30s, vote, votes_of};
 use chrono::TimeDelta;
 use reqwest::Method;
 use serde_json::json;
@@ -34,7 +34,8 @@ pub async fn run(api: &Api) -> Vec<KnownVote> {
     let admin = api.token(&unique("admin"), &["admin"]);
 
     // GIVEN an open election with three candidates
-    let election = register_election(api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let voters = new_voters(20);
+    let election = open_election(api, &commission, &voters, TimeDelta::hours(1)).await;
     let mut candidates = Vec::new();
     for (ballot, name) in [(1, "Ada Lovelace"), (2, "Grace Hopper"), (3, "Alan Turing")] {
         let sub = unique("candidate");
@@ -71,12 +72,9 @@ pub async fn run(api: &Api) -> Vec<KnownVote> {
     }
 
     // WHEN twenty voters vote, and the third candidate withdraws after the first ten
-    let voters: Vec<(String, String)> = (0..20)
-        .map(|_| {
-            let sub = unique("voter");
-            let token = api.token(&sub, &["voter"]);
-            (sub, token)
-        })
+    let voters: Vec<(String, String)> = voters
+        .iter()
+        .map(|sub| (sub.clone(), api.token(sub, &["voter"])))
         .collect();
     let mut choice: HashMap<usize, usize> = HashMap::new();
     let mut receipts: HashMap<usize, String> = HashMap::new();

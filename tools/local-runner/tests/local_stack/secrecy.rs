@@ -2,10 +2,13 @@
 //! three candidates), every item of every table, every message left on every queue and
 //! dead-letter queue, every domain event on the bus (copied to an audit queue by a rule of
 //! this test's own) and every line of the runner's and emulators' logs is read: none may
-//! hold a voter's `sub` together with that voter's candidate id or receipt.
+//! hold a voter (their `sub`, the identity key, or their voter id, its keyed hash) together
+//! with that voter's candidate id or receipt.
 
 use crate::scenario::{self, KnownVote};
 use crate::support::{bus_rules_lock, clients, scan_table, template, unique, Api};
+use election_core::domain::roll::IdentityKey;
+use election_core::ports::VoterKeys;
 use local_runner::clients::Clients;
 use serde_json::json;
 use std::path::PathBuf;
@@ -153,9 +156,19 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
         .ok();
     clients.sqs.delete_queue().queue_url(&audit_url).send().await.ok();
 
-    // The audit saw the real traffic: a ballot event for each of the twenty votes (packed
-    // or not), which names no voter; and the scan saw each voter's participation.
+    // Each voter as the stores know them: their voter id.
+    let keys = local_runner::local_services(&clients, &template())
+        .expect("services")
+        .sealer;
+    let mut voter_ids = Vec::new();
     for vote in &votes {
+        let identity = IdentityKey::parse(&vote.voter).unwrap();
+        voter_ids.push(keys.voter_id(&identity).await.expect("a voter id").as_str().to_owned());
+    }
+
+    // The audit saw the real traffic: a ballot event for each of the twenty votes (packed
+    // or not), which names no voter; and the scan saw each voter's participation, by id.
+    for (vote, voter_id) in votes.iter().zip(&voter_ids) {
         assert!(
             events
                 .iter()
@@ -164,16 +177,16 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
             vote.receipt
         );
         assert!(
-            records.iter().any(|r| r.text.contains(&vote.voter)),
+            records.iter().any(|r| r.text.contains(voter_id.as_str())),
             "no record names voter {}: the audit read nothing",
             vote.voter
         );
     }
     // …and nothing, anywhere, holds a voter beside their choice or their receipt.
-    for vote in &votes {
+    for (vote, voter_id) in votes.iter().zip(&voter_ids) {
         for record in &records {
-            let linked = record.text.contains(&vote.voter)
-                && (record.text.contains(&vote.candidate) || record.text.contains(&vote.receipt));
+            let names_voter = record.text.contains(&vote.voter) || record.text.contains(voter_id.as_str());
+            let linked = names_voter && (record.text.contains(&vote.candidate) || record.text.contains(&vote.receipt));
             assert!(
                 !linked,
                 "{} links voter {} to their vote: {}",
@@ -192,7 +205,11 @@ async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
     use election_core::ports::ChoiceSealer;
 
     // GIVEN a choice sealed with the stack's key (LocalStack's KMS) for one voter and election
-    let sealer = KmsKeys::new(clients().await.kms, template().names["BALLOT_SEAL_KEY"].clone());
+    let sealer = KmsKeys::new(
+        clients().await.kms,
+        Some(template().names["BALLOT_SEAL_KEY"].clone()),
+        None,
+    );
     let (voter, other_voter) = (
         AccountId::parse(&unique("voter")).unwrap(),
         AccountId::parse(&unique("voter")).unwrap(),

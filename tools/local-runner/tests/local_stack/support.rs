@@ -128,9 +128,12 @@ pub async fn scan_table(clients: &Clients, table: &str, election_id: Option<&str
         .expect("table scan")
 }
 
-/// The participations in one election, read directly from DynamoDB Local.
+/// The participations in one election (its roll's entries that voted), read directly from
+/// DynamoDB Local.
 pub async fn stored_participations(clients: &Clients, election_id: &str) -> Vec<Item> {
-    scan_table(clients, &template().names["PARTICIPATION_TABLE"], Some(election_id)).await
+    let mut entries = scan_table(clients, &template().names["PARTICIPATION_TABLE"], Some(election_id)).await;
+    entries.retain(|entry| entry.contains_key("votedAt"));
+    entries
 }
 
 /// The ballots of one election in the ballot box, read directly from DynamoDB Local.

@@ -2,7 +2,7 @@
 //! LocalStack bus, the rule to the queue, the projector into the results view.
 
 use crate::support::{clients, eventually, rfc3339, stored_ballots, stored_participations, stored_votes, unique, Api};
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,82 @@ pub async fn register_election(api: &Api, commission: &str, from: TimeDelta, to:
     let reply = api.post("/elections", commission, &body).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["electionId"].as_str().unwrap().to_owned()
+}
+
+/// How long before its opening a test registers an election that is voted in: its roll is
+/// written in the time left before the roll closes (the opening, less LOOKUP_TTL and the
+/// test stack's clock-skew margin).
+const ROLL_LEAD: TimeDelta = TimeDelta::seconds(5);
+
+/// Registers an election that opens in a few seconds, with `voters` on its roll (each the
+/// `sub` of their token: their identity key) and open for `open_for`; returns its id once
+/// voting has opened.
+pub async fn open_election(api: &Api, commission: &str, voters: &[String], open_for: TimeDelta) -> String {
+    open_election_after(api, commission, voters, ROLL_LEAD, open_for).await
+}
+
+/// The same, opening `lead` after it is registered.
+pub async fn open_election_after(
+    api: &Api,
+    commission: &str,
+    voters: &[String],
+    lead: TimeDelta,
+    open_for: TimeDelta,
+) -> String {
+    let (election, opens) = schedule_election(api, commission, voters, lead, open_for).await;
+    sleep_until(opens).await;
+    election
+}
+
+/// Sleeps until just after `instant`.
+pub async fn sleep_until(instant: DateTime<Utc>) {
+    let wait = (instant - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(20)).await;
+}
+
+/// Registers an election that opens `lead` from now with `voters` on its roll, open for
+/// `open_for`; returns its id and when it opens, without waiting.
+pub async fn schedule_election(
+    api: &Api,
+    commission: &str,
+    voters: &[String],
+    lead: TimeDelta,
+    open_for: TimeDelta,
+) -> (String, DateTime<Utc>) {
+    let opens = Utc::now() + lead;
+    let body = json!({
+        "name": unique("Presidential election"),
+        "votingStartsAt": rfc3339(opens),
+        "votingEndsAt": rfc3339(opens + open_for),
+    });
+    let reply = api.post("/elections", commission, &body).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let election = reply.body["electionId"].as_str().unwrap().to_owned();
+    enroll(api, commission, &election, voters).await;
+    (election, opens)
+}
+
+/// Puts `voters` on the election's roll (district `Capital`), by corrections.
+pub async fn enroll(api: &Api, commission: &str, election: &str, voters: &[String]) {
+    enroll_in(api, commission, election, voters, "Capital").await;
+}
+
+/// Puts `voters` on the election's roll in `district`, by corrections.
+pub async fn enroll_in(api: &Api, commission: &str, election: &str, voters: &[String], district: &str) {
+    for chunk in voters.chunks(100) {
+        let add: Vec<Value> = chunk
+            .iter()
+            .map(|v| json!({"identityKey": v, "district": district}))
+            .collect();
+        let path = format!("/elections/{election}/roll/corrections");
+        let reply = api.post(&path, commission, &json!({ "add": add })).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+}
+
+/// `n` new voters' identity keys (the `sub`s of their tokens).
+pub fn new_voters(n: usize) -> Vec<String> {
+    (0..n).map(|_| unique("voter")).collect()
 }
 
 pub async fn register_candidate(api: &Api, commission: &str, election: &str, ballot: u32, name: &str) -> String {
@@ -63,13 +139,14 @@ pub fn votes_of(results: &Value, candidate: &str) -> u64 {
 async fn three_voters_are_counted_and_a_repeat_vote_is_refused() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    // GIVEN an election open now with two candidates
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    // GIVEN an election open now with two candidates, and three voters on its roll
+    let subs = new_voters(3);
+    let election = open_election(&api, &commission, &subs, TimeDelta::hours(1)).await;
     let ada = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     let grace = register_candidate(&api, &commission, &election, 2, "Grace Hopper").await;
 
-    // WHEN three voters vote, two for Ada and one for Grace
-    let voters: Vec<String> = (0..3).map(|_| api.token(&unique("voter"), &["voter"])).collect();
+    // WHEN the three vote, two for Ada and one for Grace
+    let voters: Vec<String> = subs.iter().map(|sub| api.token(sub, &["voter"])).collect();
     for (voter, candidate) in voters.iter().zip([&ada, &ada, &grace]) {
         let reply = vote(&api, voter, &election, candidate).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
@@ -102,9 +179,10 @@ async fn three_voters_are_counted_and_a_repeat_vote_is_refused() {
 async fn fifty_concurrent_casts_by_one_voter_store_exactly_one_vote() {
     let api = std::sync::Arc::new(Api::from_env());
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::hours(1)).await;
+    let sub = new_voters(1);
+    let election = open_election(&api, &commission, &sub, TimeDelta::hours(1)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
-    let voter = api.token(&unique("voter"), &["voter"]);
+    let voter = api.token(&sub[0], &["voter"]);
 
     let casts = (0..50).map(|_| {
         let (api, voter, election, candidate) = (api.clone(), voter.clone(), election.clone(), candidate.clone());
@@ -127,10 +205,11 @@ async fn fifty_concurrent_casts_by_one_voter_store_exactly_one_vote() {
 async fn a_vote_in_a_closed_election_is_refused_with_voting_closed() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
-    let election = register_election(&api, &commission, TimeDelta::minutes(-1), TimeDelta::seconds(2)).await;
+    let sub = new_voters(1);
+    let election = open_election(&api, &commission, &sub, TimeDelta::seconds(2)).await;
     let candidate = register_candidate(&api, &commission, &election, 1, "Ada Lovelace").await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let reply = vote(&api, &api.token(&unique("voter"), &["voter"]), &election, &candidate).await;
+    let reply = vote(&api, &api.token(&sub[0], &["voter"]), &election, &candidate).await;
     assert_eq!(reply.status, 409, "{}", reply.body);
     assert_eq!(reply.body["code"], "voting-closed");
     assert!(stored_votes(&clients().await, &election).await.is_empty());
