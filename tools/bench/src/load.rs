@@ -69,9 +69,17 @@ pub async fn election(api: &Api, candidates: usize, voters: usize) -> (String, V
     let election = election["electionId"].as_str().expect("an election id").to_owned();
     let run = uuid::Uuid::new_v4().simple().to_string();
     let roll: Vec<String> = (0..voters).map(|i| format!("bench-{run}-{i}")).collect();
-    let imported = local_runner::roll_upload::upload_roll(&api.http, &api.base, &commission, &election, &roll, "Bench")
-        .await
-        .expect("the roll is imported");
+    let imported = local_runner::roll_upload::upload_roll(
+        &api.http,
+        &api.base,
+        &commission,
+        &election,
+        &roll,
+        &["Bench".to_owned()],
+        Duration::from_secs(300),
+    )
+    .await
+    .expect("the roll is imported");
     eprintln!("roll: {} voters imported", imported["rowsDone"]);
     let mut ids = Vec::new();
     for n in 1..=candidates {

@@ -1,6 +1,7 @@
 //! `tools/bench`, a tool that never deploys: the benchmark, run by `scripts/bench.sh`
 //! (never by the tests). `meter` is the proxy that counts every DynamoDB write the local
-//! stack makes; `run` measures and reports; `recount` times a recount of many ballots.
+//! stack makes; `run` measures and reports; `recount` times a recount of many ballots;
+//! `roll` times the import of a roll of many voters.
 
 mod invocations;
 mod lambda_start;
@@ -9,6 +10,7 @@ mod meter;
 mod raw;
 mod recount;
 mod report;
+mod roll;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -43,6 +45,9 @@ enum Command {
     /// Seed a ballot box of its own on DynamoDB Local, then time its recount (by hand:
     /// scripts/bench-recount.sh).
     Recount(recount::RecountOptions),
+    /// Time the import of a roll of many voters through the running local API (by hand:
+    /// scripts/bench-roll.sh).
+    Roll(roll::RollOptions),
 }
 
 #[tokio::main]
@@ -56,5 +61,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Command::Run(options) => report::run(options).await,
         Command::Invocations { api, requests } => invocations::measure(&api, requests).await,
         Command::Recount(options) => recount::measure(options).await,
+        Command::Roll(options) => roll::measure(options).await,
     }
 }

@@ -54,7 +54,16 @@ pub async fn election(api: &Api, votes: usize) -> Result<(String, Vec<String>, V
     let election = api.created("/elections", &commission, &body, "electionId").await?;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let voters: Vec<String> = (0..votes).map(|i| format!("chaos-{run}-{i}")).collect();
-    local_runner::roll_upload::upload_roll(&api.http, &api.base, &commission, &election, &voters, "Chaos").await?;
+    local_runner::roll_upload::upload_roll(
+        &api.http,
+        &api.base,
+        &commission,
+        &election,
+        &voters,
+        &["Chaos".to_owned()],
+        Duration::from_secs(300),
+    )
+    .await?;
     let mut candidates = Vec::new();
     for n in 1..=5 {
         let body = json!({"ballotNumber": n, "party": format!("Party {n}"), "name": format!("Candidate {n}"),

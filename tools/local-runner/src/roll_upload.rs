@@ -6,18 +6,17 @@
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-/// How long an import of the tools' rolls may take.
-const IMPORT_LIMIT: Duration = Duration::from_secs(120);
-
-/// Uploads a roll of `voters` (identity keys), all in `district`, to the election at the
-/// API `base`, as the commission (`token`); returns the roll once its import is done.
+/// Uploads a roll of `voters` (identity keys), spread over `districts` in turn, to the election at the
+/// API `base`, as the commission (`token`); returns the roll once its import is done, if
+/// within `limit`.
 pub async fn upload_roll(
     http: &reqwest::Client,
     base: &str,
     token: &str,
     election: &str,
     voters: &[String],
-    district: &str,
+    districts: &[String],
+    limit: Duration,
 ) -> Result<Value, String> {
     let fail = |what: &str, err: &dyn std::fmt::Display| format!("roll upload, {what}: {err}");
     let started: Value = http
@@ -34,7 +33,7 @@ pub async fn upload_roll(
         return Err(format!("roll upload refused: {started}"));
     };
     let mut file = String::from("identityKey,district\n");
-    for voter in voters {
+    for (voter, district) in voters.iter().zip(districts.iter().cycle()) {
         file.push_str(&format!("{voter},{district}\n"));
     }
     let put = http
@@ -61,8 +60,8 @@ pub async fn upload_roll(
         match view["state"].as_str() {
             Some("done") => return Ok(view),
             Some("too-late") => return Err(format!("the roll was not imported before voting opened: {view}")),
-            _ if since.elapsed() > IMPORT_LIMIT => return Err(format!("the roll import did not finish: {view}")),
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+            _ if since.elapsed() > limit => return Err(format!("the roll import did not finish: {view}")),
+            _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
     }
 }
