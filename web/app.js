@@ -283,8 +283,8 @@ async function manage() {
     },
   },
   field("election-name", t("electionName")),
-  field("starts-at", t("startsAt"), { type: "datetime-local" }),
-  field("ends-at", t("endsAt"), { type: "datetime-local" }),
+  field("starts-at", t("startsAt"), { type: "datetime-local", step: 1 }),
+  field("ends-at", t("endsAt"), { type: "datetime-local", step: 1 }),
   h("button", { type: "submit" }, t("register")));
   const items = registered.map((e) =>
     h("li", {}, h("a", { href: `#/elections/${e.electionId}/manage` }, e.name), " ",
@@ -332,8 +332,106 @@ async function manageElection(electionId) {
     h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
     h("h2", {}, t("candidates")), h("ul", { class: "cards" }, rows),
     h("h2", {}, t("registerCandidate")), form,
-    h("p", {}, h("a", { href: `#/elections/${electionId}/results` }, t("results"))),
+    ...await rollSection(electionId, attempt),
+    h("p", {}, h("a", { href: `#/elections/${electionId}/results` }, t("results")), " · ",
+      h("a", { href: `#/elections/${electionId}/turnout` }, t("turnout"))),
     h("button", { type: "button", onclick: () => certify(electionId) }, t("certify")));
+}
+
+/** A roll's state, counts and refused rows. */
+function rollReport(roll) {
+  return h("div", { id: "roll-report" },
+    h("p", { role: "status" }, `${t("rollState")[roll.state] ?? roll.state} · `,
+      t("rollProgress").replace("{done}", roll.rowsDone.toLocaleString()).replace("{refused}", roll.rowsRefused.toLocaleString())),
+    h("h3", {}, t("refusedRows")),
+    roll.refused.length
+      ? h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("line")), h("th", { scope: "col" }, t("reason")))),
+        h("tbody", {}, roll.refused.map((r) => h("tr", {}, h("td", {}, String(r.line)), h("td", {}, r.reason)))))
+      : h("p", {}, t("noRefusals")));
+}
+
+/** The commission's part of the roll: the roll in force, a new upload followed until it is
+ *  imported, and corrections. */
+async function rollSection(electionId, attempt) {
+  const roll = await api("GET", `/elections/${electionId}/roll`);
+  const districts = h("ul", { class: "cards" }, roll.districts.map((d) => h("li", {}, `${d.district}: ${d.voters.toLocaleString()}`)));
+  const report = h("div", {});
+  const upload = h("form", {
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const file = new FormData(upload).get("roll-file");
+      try {
+        const started = await api("POST", `/elections/${electionId}/roll/imports`);
+        const put = await fetch(started.uploadUrl, { method: "PUT", headers: { "content-type": "text/csv" }, body: file });
+        if (!put.ok) throw new Refusal("other");
+        let current = started.roll;
+        while (current.state === "awaiting-upload" || current.state === "importing") {
+          report.replaceChildren(rollReport(current));
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          current = await api("GET", `/elections/${electionId}/roll/imports/${current.rollId}`);
+        }
+        await manageElection(electionId);
+        document.getElementById("roll-upload-report").replaceChildren(rollReport(current));
+      } catch (refusal) {
+        say(refusal.message);
+      }
+    },
+  },
+  field("roll-file", t("rollFile"), { type: "file", accept: ".csv,text/csv" }),
+  h("button", { type: "submit" }, t("uploadRoll")));
+  const correct = (kind) => {
+    const form = h("form", {
+      onsubmit: (event) => {
+        event.preventDefault();
+        const data = new FormData(form);
+        const key = data.get(`${kind}-identity`);
+        const body = kind === "add" ? { add: [{ identityKey: key, district: data.get("add-district") }] } : { remove: [key] };
+        let outcome;
+        attempt(async () => {
+          const reply = await api("POST", `/elections/${electionId}/roll/corrections`, body);
+          outcome = t("correction")[(reply.added[0] ?? reply.removed[0])];
+        }, "").then(() => outcome && say(outcome));
+      },
+    },
+    field(`${kind}-identity`, t("identityKey")),
+    kind === "add" ? field("add-district", t("district")) : null,
+    h("button", { type: "submit" }, t(kind === "add" ? "addVoter" : "removeVoter")));
+    return form;
+  };
+  return [
+    h("h2", {}, t("roll")),
+    h("p", {}, `${t("rollInForce")}: ${t("rollVoters")} ${roll.voters.toLocaleString()} · ${t("rollChangesUntil")}: ${when(roll.changesUntil)}`),
+    districts,
+    h("div", { id: "roll-upload-report" }, report),
+    upload,
+    h("h3", {}, t("corrections")), correct("add"), correct("remove"),
+  ];
+}
+
+/** Turnout: by district and by hour, as bars with their figures. */
+async function turnout(electionId) {
+  let body;
+  try {
+    body = await api("GET", `/elections/${electionId}/turnout`);
+  } catch (refusal) {
+    if (refusal.code === "forbidden") return show(t("turnout"), h("p", {}, t("turnoutAfterClose")));
+    throw refusal;
+  }
+  const percent = (share) => `${(100 * share).toFixed(1)}%`;
+  const bar = (label, share, figures) => h("li", {},
+    h("div", { class: "label" }, label),
+    h("div", { class: "bar", role: "img", "aria-label": `${label}: ${figures}` }, h("span", { style: `width:${100 * share}%` })),
+    h("div", { class: "figures" }, figures));
+  show(t("turnout"),
+    h("p", {}, h("strong", {}, percent(body.share)), ` · ${t("voted")} ${body.voted.toLocaleString()} / ${t("onRoll")} ${body.onRoll.toLocaleString()}`),
+    h("h2", {}, t("byDistrict")),
+    h("ol", { class: "chart" }, body.districts.map((d) =>
+      bar(d.district, d.share, `${d.voted.toLocaleString()} / ${d.onRoll.toLocaleString()} · ${percent(d.share)}`))),
+    h("h2", {}, t("byHour")),
+    h("ol", { class: "chart" }, body.hours.map((hour) =>
+      bar(when(hour.hour), hour.shareSoFar, `${hour.voted.toLocaleString()} · ${percent(hour.shareSoFar)}`))));
+  const timer = setTimeout(() => turnout(electionId).catch(() => {}), 10000);
+  refresh = timer;
 }
 
 /** Certification is a job: ask for it (or join the one under way), then follow its
@@ -424,6 +522,7 @@ const routes = [
   [/^#\/elections\/([^/]+)\/manage$/, manageElection, "commission"],
   [/^#\/candidacy$/, candidacy, "candidate"],
   [/^#\/elections\/([^/]+)\/results$/, results],
+  [/^#\/elections\/([^/]+)\/turnout$/, turnout],
   [/^#\/elections\/([^/]+)$/, ballot],
   [/^#\/me\/votes$/, myVotes, "voter"],
   [/^#\/elections$/, elections],

@@ -12,16 +12,22 @@ import { base, call, launch, noSeriousViolations, shots, signedIn as signInAs, t
 let browser;
 let election;
 const candidates = [];
+// The voter of this file, on the election's roll (one identity per screen width).
+const voter = unique("voter");
 
 before(async () => {
   browser = await launch();
-  // The commission's part, through the API: an election open now, three candidates, pledges.
+  // The commission's part, through the API: an election that opens in a few seconds, its
+  // roll, three candidates, pledges.
   const commission = await token(unique("officer"), ["commission"]);
-  const now = Date.now();
+  const opens = Date.now() + 6_000;
   election = await call("POST", "/elections", commission, {
     name: unique("제21대 대통령 선거"),
-    votingStartsAt: new Date(now - 60_000).toISOString(),
-    votingEndsAt: new Date(now + 3_600_000).toISOString(),
+    votingStartsAt: new Date(opens).toISOString(),
+    votingEndsAt: new Date(opens + 3_600_000).toISOString(),
+  });
+  await call("POST", `/elections/${election.electionId}/roll/corrections`, commission, {
+    add: [360, 1280].map((width) => ({ identityKey: `${voter}-${width}`, district: "종로구" })),
   });
   for (const [n, name, party] of [[1, "김하나", "푸른미래당"], [2, "이두리", "새벽당"], [3, "박세나", "녹색연합"]]) {
     const owner = unique("candidate");
@@ -32,6 +38,7 @@ before(async () => {
       { theme: "복지", title: `공약 ${n}`, description: "모든 시민에게 더 나은 공공 의료를." });
     candidates.push(c);
   }
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, opens - Date.now()) + 100));
 });
 
 after(async () => {
@@ -41,7 +48,6 @@ after(async () => {
 const signedIn = (sub, groups, width) => signInAs(browser, sub, groups, { width });
 
 test("a voter sees the ballot, votes once with a confirmation, keeps the receipt, and is refused a second time", async () => {
-  const voter = unique("voter");
   for (const width of [360, 1280]) {
     const page = await signedIn(`${voter}-${width}`, ["voter"], width);
     await noSeriousViolations(page, "elections");
@@ -80,6 +86,17 @@ test("a voter sees the ballot, votes once with a confirmation, keeps the receipt
     await page.getByText("결과는 투표가 마감된 뒤 공개됩니다.").waitFor();
     await page.close();
   }
+});
+
+test("a voter who is not on the roll is told so in plain language, and where to turn", async () => {
+  const page = await signedIn(unique("stranger"), ["voter"], 1280);
+  await page.getByRole("link", { name: election.name }).click();
+  await page.getByRole("button", { name: "투표하기" }).first().click();
+  await page.getByRole("dialog").getByRole("button", { name: "투표 확정" }).click();
+  await page.getByRole("alert").getByText("선거인 명부에 없어 투표할 수 없습니다").waitFor();
+  assert.match(await page.getByRole("alert").textContent(), /선거관리위원회/);
+  await noSeriousViolations(page, "not on the roll");
+  await page.close();
 });
 
 test("the results chart shows the exact counts and shares, in Korean or English", async () => {
