@@ -383,6 +383,24 @@ impl RollFiles for InMemoryFiles {
             .min(file.len());
         Ok(file[start..end].to_vec())
     }
+
+    async fn remove(&self, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
+        self.files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&(election.clone(), roll.clone()));
+        Ok(())
+    }
+}
+
+impl InMemoryFiles {
+    /// Whether the roll's file is still there.
+    pub fn holds(&self, election: &ElectionId, roll: &RollId) -> bool {
+        self.files
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains_key(&(election.clone(), roll.clone()))
+    }
 }
 
 /// Parts of the in-memory ballot box: a few, so that the tests read more than one.

@@ -86,6 +86,18 @@ impl RollFiles for S3RollFiles {
             .map_err(|e| PortError::Unavailable(e.to_string()))?;
         Ok(bytes.to_vec())
     }
+
+    #[tracing::instrument(skip(self))]
+    async fn remove(&self, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(object_key(election, roll))
+            .send()
+            .await
+            .map_err(classify_read)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

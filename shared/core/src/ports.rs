@@ -179,6 +179,9 @@ pub trait RollFiles: Send + Sync {
         offset: u64,
         max: u64,
     ) -> impl Future<Output = Result<Vec<u8>, PortError>> + Send;
+    /// Deletes the file (it holds identity keys in the clear); deleting one that is gone
+    /// is no error.
+    fn remove(&self, election: &ElectionId, roll: &RollId) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// One page of an election's ballots, and where the next page starts (`None`: the last).

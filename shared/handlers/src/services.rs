@@ -78,6 +78,10 @@ impl RollFiles for Unused {
     async fn read(&self, _: &ElectionId, _: &RollId, _: u64, _: u64) -> Result<Vec<u8>, PortError> {
         Err(unused())
     }
+
+    async fn remove(&self, _: &ElectionId, _: &RollId) -> Result<(), PortError> {
+        Err(unused())
+    }
 }
 
 impl ChoiceSealer for Unused {

@@ -240,6 +240,8 @@ async fn every_sample_event_runs_through_its_handler() {
                         );
                         assert_eq!(imported.refusals[0].line, 4);
                         assert_eq!(services.store.election(&election_id).await.unwrap().unwrap().roll, roll);
+                        // Its file, with identity keys in the clear, is gone.
+                        assert!(!services.files.holds(&election_id, &roll));
                     }
                     QueueFunction::RecountPart => {
                         // A part of an attempt nobody started is stale: dropped, nothing written.

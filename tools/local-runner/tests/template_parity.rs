@@ -241,6 +241,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:PutItem ParticipationTable",
                 "dynamodb:PutItem RollsTable",
                 "dynamodb:UpdateItem ElectionsTable",
+                "s3:DeleteObject RollFilesBucket",
                 "s3:GetObject RollFilesBucket",
             ],
         ),

@@ -216,8 +216,13 @@ pub async fn import_roll(
     let deadline = bounds.roll_changes_until(&election);
     loop {
         match roll.state {
-            ImportState::Done => return Ok(ImportRun::Done),
-            ImportState::TooLate => return Ok(ImportRun::TooLate),
+            ImportState::Done | ImportState::TooLate => {
+                files.remove(election_id, roll_id).await?;
+                return Ok(match roll.state {
+                    ImportState::Done => ImportRun::Done,
+                    _ => ImportRun::TooLate,
+                });
+            }
             ImportState::AwaitingUpload | ImportState::Importing => {}
         }
         let expected = roll.next_line;
@@ -226,13 +231,18 @@ pub async fn import_roll(
         if roll.updated_at >= deadline {
             roll.state = ImportState::TooLate;
             tracing::warn!(%election_id, %roll_id, "roll import stopped: voting opens");
-            return finish(store.save_progress(&roll, expected).await, ImportRun::TooLate);
+            let stopped = finish(store.save_progress(&roll, expected).await, ImportRun::TooLate)?;
+            files.remove(election_id, roll_id).await?;
+            return Ok(stopped);
         }
         let chunk = files.read(election_id, roll_id, roll.offset, CHUNK_BYTES).await?;
         if chunk.is_empty() {
             roll.state = ImportState::Done;
+            let adopted = finish(store.adopt_roll(&roll, expected, deadline).await, ImportRun::Done)?;
             tracing::info!(%election_id, %roll_id, rows = roll.rows_done, refused = roll.rows_refused, "roll adopted");
-            return finish(store.adopt_roll(&roll, expected, deadline).await, ImportRun::Done);
+            // The file holds identity keys in the clear: once its roll is written, it goes.
+            files.remove(election_id, roll_id).await?;
+            return Ok(adopted);
         }
         let lines = whole_lines(&chunk);
         import_lines(store, keys, &mut roll, lines).await?;

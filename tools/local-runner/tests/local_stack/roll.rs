@@ -200,6 +200,17 @@ async fn an_import_that_dies_halfway_and_is_taken_up_again_gives_the_same_roll()
         (Some("importing"), Some(false))
     );
 
+    // (and its file still there, as it is until the import is done)
+    clients
+        .s3
+        .put_object()
+        .bucket(&names["ROLL_FILES_BUCKET"])
+        .key(format!("rolls/{election}/{roll}.csv"))
+        .body(file.clone().into())
+        .send()
+        .await
+        .unwrap();
+
     // WHEN the queue gives its message again (as SQS does once a run stops answering): S3's
     // notice, as the import sample carries it
     let sample: Value = serde_json::from_str(
@@ -230,6 +241,15 @@ async fn an_import_that_dies_halfway_and_is_taken_up_again_gives_the_same_roll()
     );
     assert_eq!(resumed["inForce"], true);
     assert_eq!(entries(&election, &roll).await, clean_entries);
+    // The file, with identity keys in the clear, is gone once the roll is written.
+    let gone = clients
+        .s3
+        .get_object()
+        .bucket(&names["ROLL_FILES_BUCKET"])
+        .key(format!("rolls/{election}/{roll}.csv"))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the roll file is still in the bucket");
 }
 
 #[tokio::test]
