@@ -286,21 +286,26 @@ impl RollStore for InMemoryStore {
         }
     }
 
-    async fn adopt_roll(
-        &self,
-        roll: &Roll,
-        expected_next_line: u64,
-        _deadline: DateTime<Utc>,
-    ) -> Result<(), PortError> {
+    async fn adopt_roll(&self, roll: &Roll, expected_next_line: u64) -> Result<(), PortError> {
+        {
+            let state = self.state();
+            let election = state.elections.get(&roll.election_id).ok_or(PortError::Conflict)?;
+            let in_force = state.rolls.get(&(roll.election_id.clone(), election.roll.clone()));
+            if election.roll != RollId::initial() && in_force.is_some_and(|r| r.started_at >= roll.started_at) {
+                return Err(PortError::Precondition);
+            }
+        }
         self.save_progress(roll, expected_next_line).await?;
         let mut state = self.state();
-        let election = state.elections.get_mut(&roll.election_id).ok_or(PortError::Conflict)?;
-        election.roll = roll.id.clone();
+        if let Some(election) = state.elections.get_mut(&roll.election_id) {
+            election.roll = roll.id.clone();
+        }
         Ok(())
     }
 
     async fn add_entry(&self, entry: &RollEntry) -> Result<(), PortError> {
         let mut state = self.state();
+        in_force(&state, &entry.election_id, &entry.roll)?;
         let key = entry_key(&entry.election_id, &entry.roll, &entry.voter);
         if state.entries.contains_key(&key) {
             return Err(PortError::Conflict);
@@ -313,6 +318,7 @@ impl RollStore for InMemoryStore {
 
     async fn remove_entry(&self, election: &ElectionId, roll: &RollId, voter: &AccountId) -> Result<bool, PortError> {
         let mut state = self.state();
+        in_force(&state, election, roll)?;
         let key = entry_key(election, roll, voter);
         let district = match state.entries.get(&key) {
             None => return Ok(false),
@@ -325,6 +331,14 @@ impl RollStore for InMemoryStore {
             *count = count.saturating_sub(1);
         }
         Ok(true)
+    }
+}
+
+/// `Precondition` unless `roll` is the election's roll in force.
+fn in_force(state: &Snapshot, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
+    match state.elections.get(election) {
+        Some(e) if &e.roll == roll => Ok(()),
+        _ => Err(PortError::Precondition),
     }
 }
 

@@ -141,19 +141,15 @@ pub trait RollStore: Send + Sync {
     fn save_progress(&self, roll: &Roll, expected_next_line: u64)
         -> impl Future<Output = Result<(), PortError>> + Send;
     /// Saves a finished import and makes it the election's roll, both or neither, on
-    /// condition that voting has not opened by `deadline` and no other run finished it
-    /// (`Conflict`).
-    fn adopt_roll(
-        &self,
-        roll: &Roll,
-        expected_next_line: u64,
-        deadline: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// Adds a voter to a roll, and counts them in their district, both or neither;
-    /// `Conflict` if they are on it.
+    /// condition that no other run finished it (`Conflict`) and that no upload started
+    /// after it is the election's roll already (`Precondition`).
+    fn adopt_roll(&self, roll: &Roll, expected_next_line: u64) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Adds a voter to a roll, and counts them in their district, both or neither, while
+    /// that roll is the election's (`Precondition`); `Conflict` if they are on it.
     fn add_entry(&self, entry: &RollEntry) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// Removes a voter from a roll, and counts them out of their district, both or neither:
-    /// `Ok(false)` if they are not on it; `Conflict` if they have voted.
+    /// Removes a voter from a roll, and counts them out of their district, both or neither,
+    /// while that roll is the election's (`Precondition`): `Ok(false)` if they are not on
+    /// it; `Conflict` if they have voted.
     fn remove_entry(
         &self,
         election: &ElectionId,

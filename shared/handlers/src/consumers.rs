@@ -139,13 +139,18 @@ impl Consumer for ImportRoll {
                 return whole_batch_failed();
             };
             let body = message.body.as_deref().unwrap_or_default();
+            // S3's test notice, sent when the notification is set up, is no upload.
+            let test_notice =
+                serde_json::from_str::<serde_json::Value>(body).is_ok_and(|notice| notice["Event"] == "s3:TestEvent");
+            if test_notice {
+                continue;
+            }
             let Ok(notice) = serde_json::from_str::<S3Event>(body) else {
                 tracing::error!(message_id = %id, "message is not an S3 notice");
                 failed.push(id);
                 continue;
             };
-            // S3's test notice, when the notification is set up, has no records. A roll
-            // file's key needs no decoding: ids, '/', '.csv'.
+            // A roll file's key needs no decoding: ids, '/', '.csv'.
             for object in notice.records.iter().filter_map(|r| r.s3.object.key.as_deref()) {
                 let Some((election_id, roll_id)) = parse_object_key(object) else {
                     tracing::warn!(message_id = %id, "an object that is no roll file; ignored");

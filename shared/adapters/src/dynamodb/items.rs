@@ -57,6 +57,10 @@ pub(crate) struct ElectionItem {
     /// Absent on an election registered before rolls: its roll is the initial one.
     #[serde(default)]
     pub roll_id: RollId,
+    /// When the upload of the roll in force started (none: the initial roll), so that an
+    /// older upload that finishes later is not adopted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_started_at: Option<DateTime<Utc>>,
 }
 
 /// Candidates are keyed by `id` = the candidate id; ballot claims share the table.
@@ -128,6 +132,8 @@ pub(crate) struct RollItem {
     pub state: ImportState,
     pub offset: u64,
     pub next_line: u64,
+    #[serde(default)]
+    pub skipping: bool,
     pub rows_done: u64,
     pub rows_refused: u64,
     #[serde(default)]
@@ -147,6 +153,7 @@ impl From<&Roll> for RollItem {
             state: r.state,
             offset: r.offset,
             next_line: r.next_line,
+            skipping: r.skipping,
             rows_done: r.rows_done,
             rows_refused: r.rows_refused,
             refusals: r.refusals.clone(),
@@ -166,6 +173,7 @@ impl From<RollItem> for Roll {
             state: item.state,
             offset: item.offset,
             next_line: item.next_line,
+            skipping: item.skipping,
             rows_done: item.rows_done,
             rows_refused: item.rows_refused,
             refusals: item.refusals,
@@ -276,6 +284,7 @@ impl From<&Election> for ElectionItem {
             registered_at: e.registered_at,
             registered_by: e.registered_by.clone(),
             roll_id: e.roll.clone(),
+            roll_started_at: None,
         }
     }
 }

@@ -8,14 +8,15 @@ use super::keys::roll_entry;
 use super::votes::entry_from;
 use super::DynamoStore;
 use super::Table;
+use crate::retry::Backoff;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{District, EntryWrite, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
@@ -25,6 +26,10 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 /// How many entries of an import are written at once.
 const CONCURRENT_PUTS: usize = 32;
+/// How often an entry's put is sent while it is throttled or unanswered: it is idempotent
+/// (by its line), so a resend is safe, and one entry's hiccup does not stop the import.
+const PUT_TRIES: u32 = 6;
+const PUT_BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(100), std::time::Duration::from_secs(3));
 
 fn internal(err: impl std::fmt::Display) -> PortError {
     PortError::Internal(err.to_string())
@@ -111,6 +116,36 @@ impl DynamoStore {
             .map_err(internal)
     }
 
+    /// The check that `roll` is the election's roll in force (the initial roll is, on an
+    /// election that has never adopted another).
+    fn roll_in_force(&self, election: &ElectionId, roll: &RollId) -> Result<TransactWriteItem, PortError> {
+        let condition = match *roll == RollId::initial() {
+            true => "attribute_not_exists(rollId) OR rollId = :roll",
+            false => "rollId = :roll",
+        };
+        let check = ConditionCheck::builder()
+            .table_name(self.table(Table::Elections)?)
+            .key("electionId", text(election.to_string()))
+            .condition_expression(condition)
+            .expression_attribute_values(":roll", text(roll.as_str()))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    async fn put_entry_patiently(&self, entry: &RollEntry) -> Result<EntryWrite, PortError> {
+        let mut tries = 1;
+        loop {
+            match self.put_entry(entry).await {
+                Err(PortError::Unavailable(_) | PortError::Unknown(_)) if tries < PUT_TRIES => {
+                    PUT_BACKOFF.wait(tries).await;
+                    tries += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
     async fn put_entry(&self, entry: &RollEntry) -> Result<EntryWrite, PortError> {
         let item = serde_dynamo::to_item(Item::Participation(ParticipationItem::from(entry))).map_err(corrupt)?;
         let sent = self
@@ -138,11 +173,30 @@ impl DynamoStore {
     }
 }
 
-/// A cancelled transaction whose condition failed is a `Conflict`.
-fn condition_failed(err: SdkError<TransactWriteItemsError, HttpResponse>) -> PortError {
-    match cancellation(&err) {
-        Some(reasons) if reasons.contains(&Cancelled::ConditionFailed) => PortError::Conflict,
-        _ => classify(err),
+/// A transaction's outcome: a failed condition on its `n`th item is `failed[n]`.
+fn refused_by<T>(
+    sent: Result<T, SdkError<TransactWriteItemsError, HttpResponse>>,
+    failed: &[PortError],
+) -> Result<(), PortError> {
+    let err = match sent {
+        Ok(_) => return Ok(()),
+        Err(err) => err,
+    };
+    let reasons = cancellation(&err).unwrap_or_default();
+    match reasons.iter().position(|r| *r == Cancelled::ConditionFailed) {
+        Some(n) => Err(failed.get(n).map(copy).unwrap_or(PortError::Conflict)),
+        None => Err(classify(err)),
+    }
+}
+
+/// The same refusal again (`PortError` holds no resources).
+fn copy(err: &PortError) -> PortError {
+    match err {
+        PortError::Conflict => PortError::Conflict,
+        PortError::Precondition => PortError::Precondition,
+        PortError::Unavailable(reason) => PortError::Unavailable(reason.clone()),
+        PortError::Unknown(reason) => PortError::Unknown(reason.clone()),
+        PortError::Internal(reason) => PortError::Internal(reason.clone()),
     }
 }
 
@@ -192,13 +246,14 @@ impl RollStore for DynamoStore {
 
     #[tracing::instrument(skip_all, fields(entries = entries.len()))]
     async fn put_entries(&self, entries: &[RollEntry]) -> Result<Vec<EntryWrite>, PortError> {
-        let puts: Vec<_> = entries.iter().map(|entry| self.put_entry(entry)).collect();
+        let puts: Vec<_> = entries.iter().map(|entry| self.put_entry_patiently(entry)).collect();
         stream::iter(puts).buffered(CONCURRENT_PUTS).try_collect().await
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %roll.election_id, roll_id = %roll.id))]
     async fn save_progress(&self, roll: &Roll, expected_next_line: u64) -> Result<(), PortError> {
-        self.client
+        let sent = self
+            .client
             .transact_write_items()
             .transact_items(
                 TransactWriteItem::builder()
@@ -206,27 +261,27 @@ impl RollStore for DynamoStore {
                     .build(),
             )
             .send()
-            .await
-            .map_err(condition_failed)?;
-        Ok(())
+            .await;
+        refused_by(sent, &[PortError::Conflict])
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %roll.election_id, roll_id = %roll.id))]
-    async fn adopt_roll(&self, roll: &Roll, expected_next_line: u64, deadline: DateTime<Utc>) -> Result<(), PortError> {
-        // The deadline is checked by the clock of this run, right before: DynamoDB cannot
-        // compare with its own.
-        if Utc::now() >= deadline {
-            return Err(PortError::Conflict);
-        }
+    async fn adopt_roll(&self, roll: &Roll, expected_next_line: u64) -> Result<(), PortError> {
+        // The roll in force is the latest upload's: an older one that finishes later is not.
+        let started = roll.started_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
         let adopt = Update::builder()
             .table_name(self.table(Table::Elections)?)
             .key("electionId", text(roll.election_id.to_string()))
-            .update_expression("SET rollId = :roll")
-            .condition_expression("attribute_exists(electionId)")
+            .update_expression("SET rollId = :roll, rollStartedAt = :started")
+            .condition_expression(
+                "attribute_exists(electionId) AND (attribute_not_exists(rollStartedAt) OR rollStartedAt < :started)",
+            )
             .expression_attribute_values(":roll", text(roll.id.as_str()))
+            .expression_attribute_values(":started", text(started))
             .build()
             .map_err(internal)?;
-        self.client
+        let sent = self
+            .client
             .transact_write_items()
             .transact_items(
                 TransactWriteItem::builder()
@@ -235,9 +290,8 @@ impl RollStore for DynamoStore {
             )
             .transact_items(TransactWriteItem::builder().update(adopt).build())
             .send()
-            .await
-            .map_err(condition_failed)?;
-        Ok(())
+            .await;
+        refused_by(sent, &[PortError::Conflict, PortError::Precondition])
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %entry.election_id))]
@@ -250,14 +304,18 @@ impl RollStore for DynamoStore {
             .condition_expression("attribute_not_exists(voterId)")
             .build()
             .map_err(internal)?;
-        self.client
+        let sent = self
+            .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
             .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(self.roll_in_force(&entry.election_id, &entry.roll)?)
             .send()
-            .await
-            .map_err(condition_failed)?;
-        Ok(())
+            .await;
+        refused_by(
+            sent,
+            &[PortError::Conflict, PortError::Precondition, PortError::Precondition],
+        )
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %election))]
@@ -288,13 +346,18 @@ impl RollStore for DynamoStore {
             .build()
             .map_err(internal)?;
         let count = self.count(election, roll, &entry.district, -1).await?;
-        self.client
+        let sent = self
+            .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(delete).build())
             .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(self.roll_in_force(election, roll)?)
             .send()
-            .await
-            .map_err(condition_failed)?;
+            .await;
+        // The entry changed between the read and the delete (removed or voted meanwhile):
+        // only a try again tells which.
+        let changed = PortError::Unavailable("the entry changed while it was removed".into());
+        refused_by(sent, &[changed, PortError::Precondition, PortError::Precondition])?;
         Ok(true)
     }
 }

@@ -25,6 +25,9 @@ pub const MAX_DISTRICT_CHARS: usize = 64;
 pub const LISTED_REFUSALS: usize = 1_000;
 /// The header a roll file may start with.
 pub const HEADER: &str = "identityKey,district";
+/// Most districts one roll may have: their counts are kept on the roll's own item, which
+/// DynamoDB holds to 400 KB.
+pub const MAX_DISTRICTS: usize = 2_000;
 
 /// A voter's key in the national identity service, as it arrives: in a roll file, a
 /// correction, or a token's claim. It is hashed at once and never stored or logged.
@@ -214,6 +217,11 @@ pub struct RefusedRow {
 /// no voter (`None`).
 pub fn parse_row(line_number: u64, line: &str) -> Result<Option<(IdentityKey, District)>, String> {
     let line = line.strip_suffix('\r').unwrap_or(line);
+    // A spreadsheet's "CSV UTF-8" starts with a byte-order mark.
+    let line = match line_number {
+        1 => line.strip_prefix('\u{feff}').unwrap_or(line),
+        _ => line,
+    };
     if line.trim().is_empty() || (line_number == 1 && line.trim() == HEADER) {
         return Ok(None);
     }
@@ -237,6 +245,17 @@ pub enum ImportState {
     Done,
     /// Voting opened before it was done: it never became the election's roll.
     TooLate,
+    /// A later upload became the election's roll first: this one never will.
+    Superseded,
+    /// No row of its file was taken: the roll in force stays.
+    Empty,
+}
+
+impl ImportState {
+    /// Whether the import has ended, one way or another.
+    pub fn is_final(self) -> bool {
+        !matches!(self, ImportState::AwaitingUpload | ImportState::Importing)
+    }
 }
 
 /// A version of an election's roll, with its import's progress: the roll's own counts by
@@ -251,6 +270,8 @@ pub struct Roll {
     pub offset: u64,
     /// The next line's number (from 1).
     pub next_line: u64,
+    /// Whether `offset` is inside a refused row longer than a chunk, whose rest is skipped.
+    pub skipping: bool,
     pub rows_done: u64,
     pub rows_refused: u64,
     /// The first [`LISTED_REFUSALS`] refused rows.
@@ -271,6 +292,7 @@ impl Roll {
             state,
             offset: 0,
             next_line: 1,
+            skipping: false,
             rows_done: 0,
             rows_refused: 0,
             refusals: Vec::new(),
@@ -306,6 +328,7 @@ mod tests {
         assert_eq!(district.as_str(), "North");
         assert_eq!(parse_row(1, HEADER).unwrap(), None);
         assert_eq!(parse_row(7, "   ").unwrap(), None);
+        assert_eq!(parse_row(1, "\u{feff}identityKey,district").unwrap(), None);
         assert!(parse_row(3, "NID-1").unwrap_err().contains("two fields"));
         assert!(parse_row(3, "a,b,c").unwrap_err().contains("two fields"));
         assert!(parse_row(3, ",North").unwrap_err().contains("identity key is empty"));

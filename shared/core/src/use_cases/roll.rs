@@ -10,6 +10,7 @@ use crate::domain::election::Election;
 use crate::domain::ids::ElectionId;
 use crate::domain::roll::{
     parse_row, District, EntrySource, EntryWrite, IdentityKey, ImportState, RefusedRow, Roll, RollEntry, RollId,
+    MAX_DISTRICTS,
 };
 use crate::domain::text::AccountId;
 use crate::ports::{ElectionStore, RollFiles, RollStore, VoterKeys};
@@ -178,29 +179,18 @@ pub async fn get_roll(
 /// How an import run ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ImportRun {
-    /// The roll is the election's.
-    Done,
-    /// Voting opened first: it never will be.
-    TooLate,
+    /// The import has ended so (done: the roll is the election's).
+    Ended(ImportState),
     /// Another run of the same import is ahead of this one, or finished it.
     Overtaken,
-}
-
-/// The lines of a chunk that are whole: up to its last newline, or all of it at the end of
-/// the file. A line longer than a chunk is taken whole, to be refused.
-fn whole_lines(chunk: &[u8]) -> &[u8] {
-    let at_end = (chunk.len() as u64) < CHUNK_BYTES;
-    match chunk.iter().rposition(|b| *b == b'\n') {
-        Some(last) if !at_end => &chunk[..=last],
-        _ => chunk,
-    }
 }
 
 /// Imports a roll's file from where its last checkpoint left it, to the end, a chunk at a
 /// time: each chunk's entries are written (each once, however often it is run), then its
 /// counts and refused rows are saved with the next checkpoint. At the end, the roll
-/// becomes the election's. A run that dies is taken up again by the next from the last
-/// checkpoint; one that is overtaken stops.
+/// becomes the election's, unless no row was taken or a later upload got there first. A
+/// run that dies is taken up again by the next from the last checkpoint; one that is
+/// overtaken stops. The file goes once the import has ended.
 pub async fn import_roll(
     store: &(impl ElectionStore + RollStore),
     files: &impl RollFiles,
@@ -215,51 +205,107 @@ pub async fn import_roll(
     let mut roll = store.roll(election_id, roll_id).await?.ok_or_else(missing)?;
     let deadline = bounds.roll_changes_until(&election);
     loop {
-        match roll.state {
-            ImportState::Done | ImportState::TooLate => {
-                files.remove(election_id, roll_id).await?;
-                return Ok(match roll.state {
-                    ImportState::Done => ImportRun::Done,
-                    _ => ImportRun::TooLate,
-                });
-            }
-            ImportState::AwaitingUpload | ImportState::Importing => {}
+        if roll.state.is_final() {
+            // The file holds identity keys in the clear: once its import has ended, it goes.
+            files.remove(election_id, roll_id).await?;
+            return Ok(ImportRun::Ended(roll.state));
         }
         let expected = roll.next_line;
         roll.state = ImportState::Importing;
         roll.updated_at = clock.now();
+        let ended = |state| {
+            tracing::info!(%election_id, %roll_id, ?state, rows = roll.rows_done, refused = roll.rows_refused, "roll import ended");
+            state
+        };
         if roll.updated_at >= deadline {
-            roll.state = ImportState::TooLate;
-            tracing::warn!(%election_id, %roll_id, "roll import stopped: voting opens");
-            let stopped = finish(store.save_progress(&roll, expected).await, ImportRun::TooLate)?;
-            files.remove(election_id, roll_id).await?;
-            return Ok(stopped);
+            roll.state = ended(ImportState::TooLate);
+            if save(store.save_progress(&roll, expected).await)? {
+                continue;
+            }
+            return Ok(ImportRun::Overtaken);
         }
         let chunk = files.read(election_id, roll_id, roll.offset, CHUNK_BYTES).await?;
         if chunk.is_empty() {
+            if roll.rows_done == 0 {
+                roll.state = ended(ImportState::Empty);
+                if save(store.save_progress(&roll, expected).await)? {
+                    continue;
+                }
+                return Ok(ImportRun::Overtaken);
+            }
             roll.state = ImportState::Done;
-            let adopted = finish(store.adopt_roll(&roll, expected, deadline).await, ImportRun::Done)?;
-            tracing::info!(%election_id, %roll_id, rows = roll.rows_done, refused = roll.rows_refused, "roll adopted");
-            // The file holds identity keys in the clear: once its roll is written, it goes.
-            files.remove(election_id, roll_id).await?;
-            return Ok(adopted);
+            match store.adopt_roll(&roll, expected).await {
+                Ok(()) => roll.state = ended(ImportState::Done),
+                // A later upload is the election's roll already.
+                Err(PortError::Precondition) => {
+                    roll.state = ended(ImportState::Superseded);
+                    if !save(store.save_progress(&roll, expected).await)? {
+                        return Ok(ImportRun::Overtaken);
+                    }
+                }
+                Err(PortError::Conflict) => return Ok(ImportRun::Overtaken),
+                Err(err) => return Err(err),
+            }
+            continue;
         }
-        let lines = whole_lines(&chunk);
-        import_lines(store, keys, &mut roll, lines).await?;
-        roll.offset += lines.len() as u64;
-        if let Err(err) = store.save_progress(&roll, expected).await {
-            return finish(Err(err), ImportRun::Done);
+        roll.offset += take_chunk(store, keys, &mut roll, &chunk).await?;
+        if !save(store.save_progress(&roll, expected).await)? {
+            return Ok(ImportRun::Overtaken);
         }
     }
 }
 
-/// A run's end: overtaken when another run saved first.
-fn finish(saved: Result<(), PortError>, outcome: ImportRun) -> Result<ImportRun, PortError> {
+/// Whether a save went through: `false` if another run saved first.
+fn save(saved: Result<(), PortError>) -> Result<bool, PortError> {
     match saved {
-        Ok(()) => Ok(outcome),
-        Err(PortError::Conflict) => Ok(ImportRun::Overtaken),
+        Ok(()) => Ok(true),
+        Err(PortError::Conflict) => Ok(false),
         Err(err) => Err(err),
     }
+}
+
+/// Takes the whole lines of a chunk read at the roll's offset into the roll; returns how
+/// many of its bytes were taken. At the end of the file (a chunk shorter than
+/// [`CHUNK_BYTES`]) the rest is the last line. A row longer than a chunk is refused, and
+/// its rest skipped, however many chunks it spans.
+async fn take_chunk(
+    store: &impl RollStore,
+    keys: &impl VoterKeys,
+    roll: &mut Roll,
+    chunk: &[u8],
+) -> Result<u64, PortError> {
+    let full = chunk.len() as u64 >= CHUNK_BYTES;
+    let mut start = 0;
+    if roll.skipping {
+        match chunk.iter().position(|b| *b == b'\n') {
+            Some(end) => {
+                start = end + 1;
+                roll.skipping = false;
+            }
+            None => {
+                roll.skipping = full;
+                return Ok(chunk.len() as u64);
+            }
+        }
+    }
+    let rest = &chunk[start..];
+    let taken = match rest.iter().rposition(|b| *b == b'\n') {
+        _ if !full => rest.len(),
+        Some(last) => last + 1,
+        // A line that starts in this chunk after a skipped one: it is read from its start.
+        None if start > 0 => 0,
+        None => {
+            let line = roll.next_line;
+            roll.next_line += 1;
+            roll.refuse(line, format!("the row is longer than {CHUNK_BYTES} bytes"));
+            roll.skipping = true;
+            return Ok(chunk.len() as u64);
+        }
+    };
+    if taken > 0 {
+        import_lines(store, keys, roll, &rest[..taken]).await?;
+    }
+    Ok((start + taken) as u64)
 }
 
 /// Reads whole lines into the roll: its entries written, its counts and refusals kept.
@@ -273,20 +319,28 @@ async fn import_lines(
 ) -> Result<(), PortError> {
     let mut entries = Vec::new();
     let mut first_line: HashMap<AccountId, u64> = HashMap::new();
+    let mut new_districts = std::collections::HashSet::new();
     for raw in lines.split(|b| *b == b'\n') {
         let line = roll.next_line;
         roll.next_line += 1;
         let row = match std::str::from_utf8(raw) {
-            Ok(text) if raw.len() as u64 >= CHUNK_BYTES => {
-                Err(format!("a row is longer than {CHUNK_BYTES} bytes: {}", text.len()))
-            }
             Ok(text) => parse_row(line, text),
             Err(_) => Err("the row is not UTF-8 text".to_owned()),
         };
         match row {
             Ok(None) => {}
             Err(reason) => roll.refuse(line, reason),
+            Ok(Some((_, district)))
+                if !roll.districts.contains_key(&district)
+                    && roll.districts.len() + new_districts.len() >= MAX_DISTRICTS
+                    && !new_districts.contains(&district) =>
+            {
+                roll.refuse(line, format!("a roll may have at most {MAX_DISTRICTS} districts"));
+            }
             Ok(Some((identity, district))) => {
+                if !roll.districts.contains_key(&district) {
+                    new_districts.insert(district.clone());
+                }
                 let voter = keys.voter_id(&identity).await?;
                 if let Some(first) = first_line.get(&voter) {
                     roll.refuse(line, duplicate(Some(*first)));
@@ -346,7 +400,7 @@ pub struct Corrections {
     pub remove: Vec<IdentityKey>,
 }
 
-/// What became of each correction, in the order asked: `add` first, then `remove`.
+/// What became of each correction, in the order asked (removals are applied first).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CorrectionsView {
@@ -390,7 +444,29 @@ pub async fn correct_roll(
         added: Vec::new(),
         removed: Vec::new(),
     };
+    let replaced = || {
+        AppError::conflict(
+            Code::Conflict,
+            "an upload replaced the roll in force meanwhile; read it again before correcting it",
+        )
+    };
+    // Removals first, so that a voter moved to another district (removed, then added)
+    // ends up on the roll.
+    for identity in corrections.remove {
+        still_open(&election, bounds, clock.now())?;
+        let voter = keys.voter_id(&identity).await?;
+        view.removed
+            .push(match store.remove_entry(&election.id, &roll, &voter).await {
+                Ok(true) => CorrectionOutcome::Removed,
+                Ok(false) => CorrectionOutcome::NotOnRoll,
+                // Only a voter who has voted cannot be removed: voting has opened.
+                Err(PortError::Conflict) => return Err(roll_closed(&election, bounds)),
+                Err(PortError::Precondition) => return Err(replaced()),
+                Err(err) => return Err(err.into()),
+            });
+    }
     for addition in corrections.add {
+        still_open(&election, bounds, clock.now())?;
         let entry = RollEntry {
             election_id: election.id.clone(),
             roll: roll.clone(),
@@ -401,19 +477,9 @@ pub async fn correct_roll(
         view.added.push(match store.add_entry(&entry).await {
             Ok(()) => CorrectionOutcome::Added,
             Err(PortError::Conflict) => CorrectionOutcome::AlreadyOnRoll,
+            Err(PortError::Precondition) => return Err(replaced()),
             Err(err) => return Err(err.into()),
         });
-    }
-    for identity in corrections.remove {
-        let voter = keys.voter_id(&identity).await?;
-        view.removed
-            .push(match store.remove_entry(&election.id, &roll, &voter).await {
-                Ok(true) => CorrectionOutcome::Removed,
-                Ok(false) => CorrectionOutcome::NotOnRoll,
-                // Only a voter who has voted cannot be removed: voting has opened.
-                Err(PortError::Conflict) => return Err(roll_closed(&election, bounds)),
-                Err(err) => return Err(err.into()),
-            });
     }
     tracing::info!(%election_id, corrections = count, "roll corrected");
     Ok(view)

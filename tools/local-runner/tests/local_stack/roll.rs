@@ -187,7 +187,7 @@ async fn an_import_that_dies_halfway_and_is_taken_up_again_gives_the_same_roll()
         .update_item()
         .table_name(&names["ELECTIONS_TABLE"])
         .key("electionId", AttributeValue::S(election.clone()))
-        .update_expression("SET rollId = :initial")
+        .update_expression("SET rollId = :initial REMOVE rollStartedAt")
         .expression_attribute_values(":initial", AttributeValue::S("initial".into()))
         .send()
         .await

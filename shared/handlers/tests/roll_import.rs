@@ -1,0 +1,172 @@
+//! The roll's import and corrections on the in-memory adapters: rows longer than a chunk,
+//! a byte-order mark, a file with no good row, an older upload that finishes last, and a
+//! voter moved to another district in one request.
+
+use adapters::memory::{InMemoryFiles, InMemoryStore, TestSealer};
+use chrono::{DateTime, TimeDelta, Utc};
+use election_core::auth::{Caller, Role};
+use election_core::bounds::Bounds;
+use election_core::clock::FixedClock;
+use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::ElectionId;
+use election_core::domain::roll::{IdentityKey, ImportState, Roll, RollId};
+use election_core::domain::text::{AccountId, Name};
+use election_core::ports::{ElectionStore, RollStore};
+use election_core::use_cases::roll::{self, CorrectionOutcome, Corrections, ImportRun, CHUNK_BYTES};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2027-02-01T09:00:00Z").unwrap().to_utc()
+}
+
+async fn election(store: &InMemoryStore) -> ElectionId {
+    let election = Election {
+        id: ElectionId::new(),
+        name: Name::parse("Presidential election").unwrap(),
+        window: VotingWindow::new(now() + TimeDelta::days(30), now() + TimeDelta::days(31)).unwrap(),
+        registered_at: now(),
+        registered_by: AccountId::parse("officer").unwrap(),
+        roll: RollId::initial(),
+    };
+    store.insert_election(&election).await.unwrap();
+    election.id
+}
+
+/// Uploads `file` as a roll that started at `started`, and imports it.
+async fn import(
+    store: &InMemoryStore,
+    files: &InMemoryFiles,
+    election: &ElectionId,
+    file: &[u8],
+    started: DateTime<Utc>,
+) -> (RollId, ImportRun) {
+    let id = RollId::new();
+    let roll = Roll::new(
+        election.clone(),
+        id.clone(),
+        ImportState::AwaitingUpload,
+        AccountId::parse("officer").unwrap(),
+        started,
+    );
+    store.insert_roll(&roll).await.unwrap();
+    files.upload(election, &id, file);
+    let run = roll::import_roll(
+        store,
+        files,
+        &TestSealer,
+        &FixedClock(now()),
+        &Bounds::DEFAULT,
+        election,
+        &id,
+    )
+    .await
+    .unwrap();
+    (id, run)
+}
+
+async fn roll_of(store: &InMemoryStore, election: &ElectionId, id: &RollId) -> Roll {
+    store.roll(election, id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_row_longer_than_a_chunk_is_refused_and_its_rest_skipped_without_shifting_line_numbers() {
+    let (store, files) = (InMemoryStore::default(), InMemoryFiles::default());
+    let election = election(&store).await;
+    // Line 2 is 2.5 chunks long and ends like a row; lines 1, 3 and 4 are good.
+    let long = format!("{},North", "x".repeat(CHUNK_BYTES as usize * 5 / 2));
+    let file = format!("\u{feff}identityKey,district\nNID-1,North\n{long}\nNID-2,South\nNID-3,South");
+    let (id, run) = import(&store, &files, &election, file.as_bytes(), now()).await;
+    assert_eq!(run, ImportRun::Ended(ImportState::Done));
+    let roll = roll_of(&store, &election, &id).await;
+    assert_eq!((roll.rows_done, roll.rows_refused), (3, 1), "{roll:?}");
+    assert_eq!(roll.refusals[0].line, 3);
+    assert!(roll.refusals[0].reason.contains("longer than"), "{roll:?}");
+    assert_eq!(roll.next_line, 6);
+    assert!(!files.holds(&election, &id), "the file is deleted once imported");
+}
+
+#[tokio::test]
+async fn a_file_with_no_good_row_does_not_replace_the_roll() {
+    let (store, files) = (InMemoryStore::default(), InMemoryFiles::default());
+    let election = election(&store).await;
+    let (first, _) = import(&store, &files, &election, b"NID-1,North\n", now()).await;
+    let (empty, run) = import(
+        &store,
+        &files,
+        &election,
+        b"NID-1;North\n",
+        now() + TimeDelta::minutes(1),
+    )
+    .await;
+    assert_eq!(run, ImportRun::Ended(ImportState::Empty));
+    assert_eq!(roll_of(&store, &election, &empty).await.rows_refused, 1);
+    assert_eq!(store.election(&election).await.unwrap().unwrap().roll, first);
+}
+
+#[tokio::test]
+async fn an_older_upload_that_finishes_last_does_not_replace_a_newer_one() {
+    let (store, files) = (InMemoryStore::default(), InMemoryFiles::default());
+    let election = election(&store).await;
+    let (newer, _) = import(&store, &files, &election, b"NID-2,South\n", now()).await;
+    let (older, run) = import(
+        &store,
+        &files,
+        &election,
+        b"NID-1,North\n",
+        now() - TimeDelta::minutes(5),
+    )
+    .await;
+    assert_eq!(run, ImportRun::Ended(ImportState::Superseded));
+    assert_eq!(roll_of(&store, &election, &older).await.state, ImportState::Superseded);
+    assert_eq!(store.election(&election).await.unwrap().unwrap().roll, newer);
+}
+
+#[tokio::test]
+async fn a_voter_moved_to_another_district_in_one_request_stays_on_the_roll() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    let commission = Caller {
+        sub: "officer".into(),
+        roles: [Role::Commission].into(),
+    };
+    let correct = |corrections: Corrections| {
+        let (store, commission, election) = (&store, &commission, &election);
+        async move {
+            roll::correct_roll(
+                store,
+                &TestSealer,
+                &FixedClock(now()),
+                &Bounds::DEFAULT,
+                commission,
+                election,
+                corrections,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let add = |district: &str| roll::Addition {
+        identity_key: IdentityKey::parse("NID-7").unwrap(),
+        district: election_core::domain::roll::District::parse(district).unwrap(),
+    };
+    correct(Corrections {
+        add: vec![add("North")],
+        remove: vec![],
+    })
+    .await;
+    let moved = correct(Corrections {
+        add: vec![add("South")],
+        remove: vec![IdentityKey::parse("NID-7").unwrap()],
+    })
+    .await;
+    assert_eq!(
+        (moved.removed[0], moved.added[0]),
+        (CorrectionOutcome::Removed, CorrectionOutcome::Added)
+    );
+    let roll = roll_of(&store, &election, &RollId::initial()).await;
+    let counts: Vec<(String, u64)> = roll
+        .districts
+        .iter()
+        .map(|(d, n)| (d.as_str().to_owned(), *n))
+        .collect();
+    assert_eq!(counts, [("North".to_owned(), 0), ("South".to_owned(), 1)]);
+}
