@@ -236,9 +236,10 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "ImportRollFunction",
             &[
+                "dynamodb:BatchGetItem ParticipationTable",
+                "dynamodb:BatchWriteItem ParticipationTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:GetItem RollsTable",
-                "dynamodb:PutItem ParticipationTable",
                 "dynamodb:PutItem RollsTable",
                 "dynamodb:UpdateItem ElectionsTable",
                 "s3:DeleteObject RollFilesBucket",

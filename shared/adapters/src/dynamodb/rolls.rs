@@ -14,22 +14,26 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use chrono::Utc;
 use election_core::domain::ids::ElectionId;
-use election_core::domain::roll::{District, EntryWrite, ImportState, Roll, RollEntry, RollId};
+use election_core::domain::roll::{District, EntrySource, EntryWrite, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
 use election_core::ports::RollStore;
 use election_core::problem::PortError;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use std::collections::HashMap;
 
-/// How many entries of an import are written at once.
-const CONCURRENT_PUTS: usize = 32;
-/// How often an entry's put is sent while it is throttled or unanswered: it is idempotent
-/// (by its line), so a resend is safe, and one entry's hiccup does not stop the import.
-const PUT_TRIES: u32 = 6;
-const PUT_BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(100), std::time::Duration::from_secs(3));
+/// How many batch requests of an import are in flight at once.
+const CONCURRENT_BATCHES: usize = 8;
+/// How often a batch's unprocessed items are sent again (throttled), before the chunk fails
+/// (and its run is taken up again from the last checkpoint).
+const BATCH_TRIES: u32 = 8;
+const BATCH_BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
+/// DynamoDB's limits: keys per `BatchGetItem`, items per `BatchWriteItem`.
+const GET_BATCH: usize = 100;
+const WRITE_BATCH: usize = 25;
 
 fn internal(err: impl std::fmt::Display) -> PortError {
     PortError::Internal(err.to_string())
@@ -132,44 +136,98 @@ impl DynamoStore {
             .map_err(internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
+}
 
-    async fn put_entry_patiently(&self, entry: &RollEntry) -> Result<EntryWrite, PortError> {
-        let mut tries = 1;
-        loop {
-            match self.put_entry(entry).await {
-                Err(PortError::Unavailable(_) | PortError::Unknown(_)) if tries < PUT_TRIES => {
-                    PUT_BACKOFF.wait(tries).await;
-                    tries += 1;
-                }
-                outcome => return outcome,
+impl DynamoStore {
+    /// The entries of `chunk` that are there, by key, with the line each came from.
+    async fn lines_there(
+        &self,
+        table: &str,
+        chunk: &[RollEntry],
+    ) -> Result<Vec<((String, String), Option<u64>)>, PortError> {
+        let keys = chunk
+            .iter()
+            .map(|e| {
+                HashMap::from([
+                    ("voterId".to_owned(), text(e.voter.as_str())),
+                    ("entry".to_owned(), text(roll_entry(&e.election_id, &e.roll))),
+                ])
+            })
+            .collect();
+        let mut request = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .projection_expression("voterId, #entry, #line")
+                .expression_attribute_names("#entry", "entry")
+                .expression_attribute_names("#line", "line")
+                .build()
+                .map_err(internal)?,
+        );
+        let mut found = Vec::new();
+        let mut tries = 0;
+        while let Some(keys) = request.take() {
+            if tries > 0 {
+                BATCH_BACKOFF.wait(tries).await;
+            }
+            tries += 1;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(table, keys)
+                .send()
+                .await
+                .map_err(classify_read)?;
+            for item in output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default() {
+                let text_of = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let line = item
+                    .get("line")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok());
+                found.push(((text_of("voterId"), text_of("entry")), line));
+            }
+            request = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(table))
+                .filter(|k| !k.keys().is_empty());
+            if request.is_some() && tries >= BATCH_TRIES {
+                return Err(PortError::Unavailable("roll entries' reads throttled".into()));
             }
         }
+        Ok(found)
     }
 
-    async fn put_entry(&self, entry: &RollEntry) -> Result<EntryWrite, PortError> {
-        let item = serde_dynamo::to_item(Item::Participation(ParticipationItem::from(entry))).map_err(corrupt)?;
-        let sent = self
-            .client
-            .put_item()
-            .table_name(self.table(Table::Participation)?)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(voterId)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let err = match sent {
-            Ok(_) => return Ok(EntryWrite::Written),
-            Err(err) => err,
-        };
-        let Some(PutItemError::ConditionalCheckFailedException(failed)) = err.as_service_error() else {
-            return Err(classify(err));
-        };
-        let there = failed.item().cloned().map(entry_from).transpose()?;
-        let of_line = there.and_then(|there| there.line);
-        Ok(match (of_line, entry.source) {
-            (Some(there), election_core::domain::roll::EntrySource::Line(line)) if there == line => EntryWrite::Written,
-            _ => EntryWrite::Duplicate { of_line },
-        })
+    /// Puts up to 25 entries, sending the unprocessed ones again.
+    async fn write_batch(&self, table: &str, chunk: &[&RollEntry]) -> Result<(), PortError> {
+        let mut requests = chunk
+            .iter()
+            .map(|entry| {
+                let item =
+                    serde_dynamo::to_item(Item::Participation(ParticipationItem::from(*entry))).map_err(corrupt)?;
+                let put = PutRequest::builder().set_item(Some(item)).build().map_err(internal)?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        for tries in 0..BATCH_TRIES {
+            if tries > 0 {
+                BATCH_BACKOFF.wait(tries).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .map_err(classify)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut u| u.remove(table))
+                .unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(PortError::Unavailable("roll entries' writes throttled".into()))
     }
 }
 
@@ -244,10 +302,47 @@ impl RollStore for DynamoStore {
             .transpose()
     }
 
+    /// Reads which of the entries are there (by batches of 100), then writes the others (by
+    /// batches of 25): an import writes its own roll's entries only, and a run is the only
+    /// one whose counts are saved (its checkpoint's condition), so an entry found from the
+    /// same line is this import again, one from another line a duplicate, and two runs that
+    /// write the same entry write the same item.
     #[tracing::instrument(skip_all, fields(entries = entries.len()))]
     async fn put_entries(&self, entries: &[RollEntry]) -> Result<Vec<EntryWrite>, PortError> {
-        let puts: Vec<_> = entries.iter().map(|entry| self.put_entry_patiently(entry)).collect();
-        stream::iter(puts).buffered(CONCURRENT_PUTS).try_collect().await
+        let table = self.table(Table::Participation)?;
+        let key = |e: &RollEntry| (e.voter.as_str().to_owned(), roll_entry(&e.election_id, &e.roll));
+        let reads: Vec<_> = entries
+            .chunks(GET_BATCH)
+            .map(|chunk| self.lines_there(table, chunk))
+            .collect();
+        let there: HashMap<(String, String), Option<u64>> = stream::iter(reads)
+            .buffered(CONCURRENT_BATCHES)
+            .try_collect::<Vec<_>>()
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut outcomes = Vec::with_capacity(entries.len());
+        let mut new = Vec::new();
+        for entry in entries {
+            outcomes.push(match (there.get(&key(entry)), entry.source) {
+                (None, _) => {
+                    new.push(entry);
+                    EntryWrite::Written
+                }
+                (Some(Some(there)), EntrySource::Line(line)) if *there == line => EntryWrite::Written,
+                (Some(of_line), _) => EntryWrite::Duplicate { of_line: *of_line },
+            });
+        }
+        let writes: Vec<_> = new
+            .chunks(WRITE_BATCH)
+            .map(|chunk| self.write_batch(table, chunk))
+            .collect();
+        stream::iter(writes)
+            .buffered(CONCURRENT_BATCHES)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(outcomes)
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %roll.election_id, roll_id = %roll.id))]
