@@ -334,11 +334,16 @@ impl RollStore for InMemoryStore {
     }
 }
 
-/// `Precondition` unless `roll` is the election's roll in force.
+/// `Precondition` unless `roll` is the election's roll in force (the initial roll is, as
+/// DynamoDB's check finds it, while the election has adopted no other).
 fn in_force(state: &Snapshot, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
-    match state.elections.get(election) {
-        Some(e) if &e.roll == roll => Ok(()),
-        _ => Err(PortError::Precondition),
+    let in_force = state
+        .elections
+        .get(election)
+        .map_or_else(RollId::initial, |e| e.roll.clone());
+    match &in_force == roll {
+        true => Ok(()),
+        false => Err(PortError::Precondition),
     }
 }
 
