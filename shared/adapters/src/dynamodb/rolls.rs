@@ -27,8 +27,9 @@ use std::collections::HashMap;
 
 /// How many batch requests of an import are in flight at once.
 const CONCURRENT_BATCHES: usize = 8;
-/// How often a batch's unprocessed items are sent again (throttled), before the chunk fails
-/// (and its run is taken up again from the last checkpoint).
+/// How often a batch (or its unprocessed items) is sent again while throttled or
+/// unanswered, before the chunk fails (and its run is taken up again from the last
+/// checkpoint, after the queue's visibility timeout).
 const BATCH_TRIES: u32 = 8;
 const BATCH_BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
 /// DynamoDB's limits: keys per `BatchGetItem`, items per `BatchWriteItem`.
@@ -171,13 +172,21 @@ impl DynamoStore {
                 BATCH_BACKOFF.wait(tries).await;
             }
             tries += 1;
-            let output = self
+            let sent = self
                 .client
                 .batch_get_item()
-                .request_items(table, keys)
+                .request_items(table, keys.clone())
                 .send()
-                .await
-                .map_err(classify_read)?;
+                .await;
+            let output = match sent.map_err(classify_read) {
+                Ok(output) => output,
+                // Throttled or unanswered: a read, so try it again.
+                Err(PortError::Unavailable(_)) if tries < BATCH_TRIES => {
+                    request = Some(keys);
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
             for item in output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default() {
                 let text_of = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let line = item
@@ -212,13 +221,18 @@ impl DynamoStore {
             if tries > 0 {
                 BATCH_BACKOFF.wait(tries).await;
             }
-            let output = self
+            let sent = self
                 .client
                 .batch_write_item()
-                .request_items(table, requests)
+                .request_items(table, requests.clone())
                 .send()
-                .await
-                .map_err(classify)?;
+                .await;
+            let output = match sent.map_err(classify) {
+                Ok(output) => output,
+                // Throttled, or unanswered: the same puts again write the same items.
+                Err(PortError::Unavailable(_) | PortError::Unknown(_)) => continue,
+                Err(err) => return Err(err),
+            };
             requests = output
                 .unprocessed_items
                 .and_then(|mut u| u.remove(table))
