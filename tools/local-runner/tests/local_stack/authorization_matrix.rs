@@ -235,7 +235,7 @@ async fn every_route_gives_every_caller_exactly_the_expected_status() {
     let routes_in_template = crate::support::template().routes().len();
     let mut checked = 0;
     let mut wrong = Vec::new();
-    let making = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+    let making = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
     let probe = world(&api, &commission, &making).await;
     let route_count = cases(&probe).len();
     // A fresh world for every call, so that a withdrawal or deletion by one caller does not
