@@ -18,8 +18,9 @@ trap 'rm -rf "$site"' EXIT
 mkdir -p "$site/web"
 cp web/index.html "$site/"
 cp web/*.js web/*.css "$site/web/"
-printf '{"apiUrl": "%s", "loginDomain": "%s", "clientId": "%s"}\n' \
-  "${out[ApiUrl]}" "${out[UserPoolLoginDomain]}" "${out[UserPoolClientId]}" >"$site/config.json"
+printf '{"apiUrl": "%s", "loginDomain": "%s", "clientId": "%s", "voterIssuer": "%s", "voterClientId": "%s"}\n' \
+  "${out[ApiUrl]}" "${out[UserPoolLoginDomain]}" "${out[UserPoolClientId]}" \
+  "${out[VoterIssuer]:-}" "${out[VoterClientId]:-}" >"$site/config.json"
 aws s3 sync "$site" "s3://${out[WebBucketName]}/" --delete
 aws cloudfront create-invalidation --distribution-id "${out[WebDistributionId]}" --paths '/*' >/dev/null
 echo "web app: ${out[WebUrl]}"

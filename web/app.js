@@ -88,44 +88,54 @@ function confirmWith(title, text, confirmText, action) {
   dialog.showModal();
 }
 
-// ---------- Cognito's hosted login (on AWS): authorization code with PKCE ----------
+// ---------- sign-in (on AWS): authorization code with PKCE, at either issuer ----------
+// Officials sign in at the user pool's hosted login. Voters sign in with the national
+// identity service (config.voterIssuer), or at the pool too when the stack names none.
 
 const callback = () => `${location.origin}/`;
 
-async function hostedLogin() {
-  const [verifier, state] = [randomText(), randomText(16)];
-  sessionStorage.setItem("pkce", JSON.stringify({ verifier, state }));
-  const query = new URLSearchParams({
-    response_type: "code", client_id: config.clientId, redirect_uri: callback(), scope: "openid email",
-    code_challenge_method: "S256", code_challenge: await challengeOf(verifier), state,
-  });
-  location.assign(`https://${config.loginDomain}/oauth2/authorize?${query}`);
+/** Where a provider signs in and hands out tokens. */
+async function provider(name) {
+  if (name === "voters" && config.voterIssuer) {
+    const discovery = await fetch(`${config.voterIssuer}/.well-known/openid-configuration`).then((r) => r.json());
+    return { authorize: discovery.authorization_endpoint, token: discovery.token_endpoint, clientId: config.voterClientId, scope: "openid" };
+  }
+  const pool = `https://${config.loginDomain}/oauth2`;
+  return { authorize: `${pool}/authorize`, token: `${pool}/token`, clientId: config.clientId, scope: "openid email" };
 }
 
-/** Back from the hosted login with `?code=`: trade it for tokens; the id token is the bearer. */
+async function hostedLogin(name) {
+  const [verifier, state, at] = [randomText(), randomText(16), await provider(name)];
+  sessionStorage.setItem("pkce", JSON.stringify({ verifier, state, name }));
+  const query = new URLSearchParams({
+    response_type: "code", client_id: at.clientId, redirect_uri: callback(), scope: at.scope,
+    code_challenge_method: "S256", code_challenge: await challengeOf(verifier), state,
+  });
+  location.assign(`${at.authorize}?${query}`);
+}
+
+/** Back from a sign-in with `?code=`: trade it for tokens; the id token is the bearer. */
 async function finishLogin() {
   const params = new URLSearchParams(location.search);
   if (!params.has("code")) return;
-  const { verifier, state } = JSON.parse(sessionStorage.getItem("pkce") ?? "{}");
+  const { verifier, state, name } = JSON.parse(sessionStorage.getItem("pkce") ?? "{}");
   sessionStorage.removeItem("pkce");
   history.replaceState(null, "", `/${location.hash}`);
   if (params.get("state") !== state) return;
-  const reply = await fetch(`https://${config.loginDomain}/oauth2/token`, {
+  const at = await provider(name);
+  const reply = await fetch(at.token, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
-      grant_type: "authorization_code", client_id: config.clientId, code: params.get("code"),
+      grant_type: "authorization_code", client_id: at.clientId, code: params.get("code"),
       redirect_uri: callback(), code_verifier: verifier,
     }),
   });
   if (reply.ok) sessionStorage.setItem("token", (await reply.json()).id_token);
 }
 
-function signIn() {
-  if (config.loginDomain) {
-    return show(t("signIn"), h("button", { type: "button", onclick: hostedLogin }, t("signIn")));
-  }
-  const roles = ["voter", "candidate", "commission", "admin"];
+/** The development sign-in (local only): a token from either of the runner's providers. */
+function localSignIn(issuer, fields) {
   const form = h(
     "form",
     {
@@ -135,25 +145,38 @@ function signIn() {
         const reply = await fetch("/__local/token", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ sub: data.get("sub"), groups: data.getAll("groups") }),
+          body: JSON.stringify({ issuer, sub: data.get(issuer === "national" ? "identityKey" : "sub"), groups: data.getAll("groups") }),
         });
         if (!reply.ok) return say(problems[language].other);
         sessionStorage.setItem("token", (await reply.json()).token);
         location.hash = "#/elections";
       },
     },
-    field("sub", t("sub"), { autocomplete: "username" }),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, t("roles")),
-      roles.map((role) =>
-        h("label", { class: "check" }, h("input", { type: "checkbox", name: "groups", value: role }), t(role)),
-      ),
-    ),
-    h("button", { type: "submit" }, t("signIn")),
+    ...fields,
   );
-  show(t("signInTitle"), form);
+  return form;
+}
+
+function signIn() {
+  if (config.loginDomain) {
+    const buttons = [h("button", { type: "button", onclick: () => hostedLogin("officials") }, config.voterIssuer ? t("signInOfficial") : t("signIn"))];
+    if (config.voterIssuer) buttons.push(h("button", { type: "button", onclick: () => hostedLogin("voters") }, t("signInVoter")));
+    return show(t("signIn"), h("div", { class: "actions" }, buttons));
+  }
+  const officials = localSignIn("officials", [
+    h("h2", {}, t("officials")),
+    field("sub", t("sub"), { autocomplete: "username" }),
+    h("fieldset", {}, h("legend", {}, t("roles")),
+      ["candidate", "commission", "admin"].map((role) =>
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "groups", value: role }), t(role)))),
+    h("button", { type: "submit" }, t("signInOfficial")),
+  ]);
+  const voters = localSignIn("national", [
+    h("h2", {}, t("voters")),
+    field("identityKey", t("identityKey"), { autocomplete: "username" }),
+    h("button", { type: "submit" }, t("signInVoter")),
+  ]);
+  show(t("signInTitle"), officials, voters);
 }
 
 async function elections() {
@@ -231,7 +254,7 @@ async function myVotes() {
 async function results(electionId) {
   let body;
   try {
-    body = await api("GET", `/elections/${electionId}/results`);
+    body = await api("GET", asOfficial(`/elections/${electionId}/results`));
   } catch (refusal) {
     if (refusal.code === "forbidden") return show(t("results"), h("p", {}, t("resultsAfterClose")));
     throw refusal;
@@ -412,7 +435,7 @@ async function rollSection(electionId, attempt) {
 async function turnout(electionId) {
   let body;
   try {
-    body = await api("GET", `/elections/${electionId}/turnout`);
+    body = await api("GET", asOfficial(`/elections/${electionId}/turnout`));
   } catch (refusal) {
     if (refusal.code === "forbidden") return show(t("turnout"), h("p", {}, t("turnoutAfterClose")));
     throw refusal;
@@ -527,7 +550,17 @@ const routes = [
   [/^#\/me\/votes$/, myVotes, "voter"],
   [/^#\/elections$/, elections],
 ];
-const groups = () => claims()?.["cognito:groups"] ?? [];
+/** The caller's roles: a token of the voters' own issuer is a voter's; a pool token carries
+ * its groups, and is a voter's too when voters sign in at the pool. */
+function groups() {
+  const who = claims();
+  if (!who) return [];
+  if (config.voterIssuer && who.iss === config.voterIssuer) return ["voter"];
+  const pool = who["cognito:groups"] ?? [];
+  return config.voterIssuer ? pool : [...pool, "voter"];
+}
+/** Officials read results and turnout as they stand; everyone else, once voting has ended. */
+const asOfficial = (path) => (groups().some((g) => ["commission", "admin", "candidate"].includes(g)) ? `${path}/live` : path);
 
 async function route() {
   // Navigation starts: the previous page's refresh stops here, before the next page loads.
@@ -557,7 +590,7 @@ function translate() {
   document.getElementById("language").value = language;
   for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
   const who = claims();
-  document.getElementById("who").textContent = who ? who.sub : "";
+  document.getElementById("who").textContent = who ? (who[config.voterIdentityClaim] ?? who.sub) : "";
   // Each role sees its own pages; the API refuses the others anyway.
   const roles = groups();
   for (const link of document.querySelectorAll("[data-role]")) link.hidden = !roles.includes(link.dataset.role);

@@ -3,7 +3,8 @@ export const texts = {
   ko: {
     title: "온라인 대통령 선거", language: "언어", elections: "선거 목록", myVotes: "내 투표",
     signIn: "로그인", signOut: "로그아웃", signInTitle: "개발용 로그인 (로컬 전용)",
-    sub: "사용자 ID (sub)", roles: "역할", commission: "선거관리위원회", admin: "관리자",
+    sub: "사용자 ID (sub)", roles: "역할", officials: "선거 관계자 (사용자 풀)", voters: "유권자 (국가 신원 인증)",
+    identityKey: "신원 키", signInOfficial: "관계자 로그인", signInVoter: "국가 신원 인증으로 로그인", commission: "선거관리위원회", admin: "관리자",
     candidate: "후보자", voter: "유권자", scheduled: "예정", open: "투표 중", closed: "마감",
     window: "투표 기간", ballot: "투표용지", ballotNumber: "기호", party: "정당", name: "이름",
     pledges: "공약", noPledges: "등록된 공약이 없습니다.", vote: "투표하기",
@@ -40,6 +41,8 @@ export const texts = {
     title: "Online presidential election", language: "Language", elections: "Elections",
     myVotes: "My votes", signIn: "Sign in", signOut: "Sign out",
     signInTitle: "Development sign-in (local only)", sub: "User id (sub)", roles: "Roles",
+    officials: "Officials (user pool)", voters: "Voters (national identity)", identityKey: "Identity key",
+    signInOfficial: "Sign in as an official", signInVoter: "Sign in with the national identity",
     commission: "Election commission", admin: "Administrator", candidate: "Candidate",
     voter: "Voter", scheduled: "Scheduled", open: "Voting open", closed: "Closed",
     window: "Voting window", ballot: "Ballot", ballotNumber: "No.", party: "Party", name: "Name",

@@ -43,16 +43,22 @@ export function launch() {
 
 const roleLabels = { voter: "유권자", candidate: "후보자", commission: "선거관리위원회", admin: "관리자" };
 
-/** A new page (its own storage) signed in as `sub` with `groups`. */
+/** A new page (its own storage) signed in as `sub` with `groups`: a voter (`["voter"]`)
+ * with the national identity, anyone else at the user pool. */
 export async function signedIn(browser, sub, groups, { width = 1280, timezoneId } = {}) {
   const context = await browser.newContext({ viewport: { width, height: 900 }, timezoneId });
   const page = await context.newPage();
   await page.goto(`${base}/#/signin`);
   await page.getByLabel("사용자 ID (sub)").waitFor();
   await noSeriousViolations(page, "sign-in");
-  await page.getByLabel("사용자 ID (sub)").fill(sub);
-  for (const group of groups) await page.getByLabel(roleLabels[group]).check();
-  await page.getByRole("button", { name: "로그인" }).click();
+  if (groups.length === 1 && groups[0] === "voter") {
+    await page.getByLabel("신원 키").fill(sub);
+    await page.getByRole("button", { name: "국가 신원 인증으로 로그인" }).click();
+  } else {
+    await page.getByLabel("사용자 ID (sub)").fill(sub);
+    for (const group of groups) await page.getByLabel(roleLabels[group]).check();
+    await page.getByRole("button", { name: "관계자 로그인" }).click();
+  }
   await page.getByRole("heading", { name: "선거 목록" }).waitFor();
   return page;
 }

@@ -1,5 +1,8 @@
-//! Who is calling: the `sub` and `cognito:groups` claims that API Gateway's JWT authorizer
-//! validated and passed on in the request context.
+//! Who is calling, from the claims that API Gateway's JWT authorizer validated and passed on
+//! in the request context. Officials sign in to the user pool: their `sub` and
+//! `cognito:groups`. Voters sign in with the voters' issuer (the national identity service,
+//! or the pool): a voter route admits no other, so its token makes the caller a voter, known
+//! by the claim that is their key on the roll.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -45,6 +48,16 @@ impl Caller {
         })
     }
 
+    /// A voter on a voter route, known by `claim` (their key on the roll); `None` when the
+    /// token does not carry it.
+    pub fn voter_from_claims(claims: &HashMap<String, String>, claim: &str) -> Option<Self> {
+        let key = claims.get(claim).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+        Some(Self {
+            sub: key.to_owned(),
+            roles: BTreeSet::from([Role::Voter]),
+        })
+    }
+
     pub fn has_any(&self, roles: &[Role]) -> bool {
         roles.iter().any(|r| self.roles.contains(r))
     }
@@ -83,6 +96,19 @@ mod tests {
         assert_eq!(caller("voter").roles, BTreeSet::from([Role::Voter]));
         assert_eq!(caller("[]").roles, BTreeSet::new());
         assert_eq!(caller("[superuser]").roles, BTreeSet::new());
+    }
+
+    #[test]
+    fn a_voter_is_known_by_the_claim_named() {
+        let claims = HashMap::from([
+            ("sub".to_owned(), "pairwise-1".to_owned()),
+            ("national_id".to_owned(), "900101-1".to_owned()),
+            ("cognito:groups".to_owned(), "[commission]".to_owned()),
+        ]);
+        let voter = Caller::voter_from_claims(&claims, "national_id").unwrap();
+        assert_eq!(voter.sub, "900101-1");
+        assert_eq!(voter.roles, BTreeSet::from([Role::Voter]));
+        assert_eq!(Caller::voter_from_claims(&claims, "personal_code"), None);
     }
 
     #[test]

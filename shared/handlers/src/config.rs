@@ -31,6 +31,8 @@ pub enum Setting {
     BallotSealKey,
     /// The KMS HMAC key that voter ids are derived under.
     VoterIdentityKey,
+    /// The claim of a voter's token that is their key on the roll.
+    VoterIdentityClaim,
     /// The bucket roll files are uploaded to.
     RollFilesBucket,
     /// The queue for stream records that do not read (the publisher's).
@@ -75,6 +77,7 @@ impl Setting {
             Setting::EventBusName => "EVENT_BUS_NAME",
             Setting::BallotSealKey => "BALLOT_SEAL_KEY",
             Setting::VoterIdentityKey => "VOTER_IDENTITY_KEY",
+            Setting::VoterIdentityClaim => "VOTER_IDENTITY_CLAIM",
             Setting::RollFilesBucket => "ROLL_FILES_BUCKET",
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
@@ -215,6 +218,10 @@ impl<S: Wiring, B: Wiring, K: Wiring, F: Wiring> Wiring for Services<S, B, Syste
             sealer: K::wire(settings, aws)?,
             files: F::wire(settings, aws)?,
             bounds: settings.bounds()?,
+            voter_identity_claim: settings
+                .get(Setting::VoterIdentityClaim)
+                .unwrap_or(crate::services::DEFAULT_VOTER_IDENTITY_CLAIM)
+                .to_owned(),
         })
     }
 }

@@ -19,6 +19,7 @@ use election_core::problem::PortError;
 use election_core::use_cases::recount;
 use election_core::use_cases::roll;
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 /// A function fed by an SQS queue.
 pub trait Consumer {
@@ -120,6 +121,13 @@ impl Consumer for RecountPart {
 /// last checkpoint. A run that fails is retried by the queue, and resumes.
 pub struct ImportRoll;
 
+/// How long after its start an import run still resumes by itself after a transient error
+/// (throttling, a time-out): well inside import-roll's 900 s timeout, so that the chunk in
+/// hand (1 MiB, seconds) ends before it.
+const RESUME_WITHIN: Duration = Duration::from_secs(600);
+/// The longest pause before resuming; pauses double from 1 s.
+const MAX_RESUME_PAUSE: Duration = Duration::from_secs(30);
+
 impl Consumer for ImportRoll {
     type Live = Deployed<Unused, KmsKeys, S3RollFiles>;
     const SETTINGS: &'static [Setting] = &[
@@ -158,12 +166,25 @@ impl Consumer for ImportRoll {
                 };
                 let (store, files, keys, clock, bounds) =
                     (app.store(), app.files(), app.sealer(), app.clock(), app.bounds());
-                match roll::import_roll(store, files, keys, clock, bounds, &election_id, &roll_id).await {
-                    Ok(run) => tracing::info!(%election_id, %roll_id, ?run, "roll import run ended"),
-                    Err(err) => {
-                        tracing::warn!(error = %err, %election_id, %roll_id, "roll import stopped; it will resume");
-                        failed.push(id.clone());
+                let started = Instant::now();
+                let mut pause = Duration::from_secs(1);
+                loop {
+                    match roll::import_roll(store, files, keys, clock, bounds, &election_id, &roll_id).await {
+                        Ok(run) => tracing::info!(%election_id, %roll_id, ?run, "roll import run ended"),
+                        // Resumed here, from its last checkpoint: the message would come back
+                        // only after the queue's visibility timeout (16 minutes).
+                        Err(err) if started.elapsed() + pause < RESUME_WITHIN => {
+                            tracing::warn!(error = %err, %election_id, %roll_id, ?pause, "roll import stopped; resuming");
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(MAX_RESUME_PAUSE);
+                            continue;
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, %election_id, %roll_id, "roll import stopped; it resumes when its message comes back");
+                            failed.push(id.clone());
+                        }
                     }
+                    break;
                 }
             }
         }

@@ -28,7 +28,12 @@ pub struct Services<S, B, C, K, F = Unused> {
     pub files: F,
     /// The time bounds of the close.
     pub bounds: Bounds,
+    /// The claim of a voter's token that is their key on the roll.
+    pub voter_identity_claim: String,
 }
+
+/// The claim that is a voter's key on the roll when the template names none: the pool's.
+pub const DEFAULT_VOTER_IDENTITY_CLAIM: &str = "sub";
 
 /// What a deployed function runs with: DynamoDB, and the bus, the keys and the roll files
 /// only where its handler uses them, so that its bootstrap links no other SDK.
@@ -107,6 +112,7 @@ pub trait App: Send + Sync {
     fn sealer(&self) -> &Self::Sealer;
     fn files(&self) -> &Self::Files;
     fn bounds(&self) -> &Bounds;
+    fn voter_identity_claim(&self) -> &str;
 }
 
 impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles> App for Services<S, B, C, K, F> {
@@ -138,5 +144,9 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles>
 
     fn bounds(&self) -> &Bounds {
         &self.bounds
+    }
+
+    fn voter_identity_claim(&self) -> &str {
+        &self.voter_identity_claim
     }
 }

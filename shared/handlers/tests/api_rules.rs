@@ -113,6 +113,7 @@ async fn setup_sealed<K>(
             sealer,
             files: InMemoryFiles::default(),
             bounds: Bounds::DEFAULT,
+            voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
         },
         fixture,
     )
@@ -159,9 +160,8 @@ async fn call<K: ChoiceSealer + VoterKeys>(
     caller: Option<(&str, &str)>,
     body: &str,
 ) -> Reply {
-    let claims: HashMap<String, String> = caller
-        .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]))
-        .unwrap_or_default();
+    let claims = caller
+        .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]));
     let path_parameters = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     let event = http_api_event(HttpApiRequest {
         method: Method::POST,
@@ -322,6 +322,8 @@ async fn wrong_roles_and_missing_identity_are_refused() {
             403,
             "forbidden",
         ),
+        // The voter route's authorizer admits the voters' issuer only: whoever reaches the
+        // handler votes as a voter, and the roll decides.
         (
             HttpFunction::CastVote,
             "/elections/{electionId}/votes",
@@ -329,7 +331,7 @@ async fn wrong_roles_and_missing_identity_are_refused() {
             Some(("c", "[commission]")),
             vote_for(&fixture.candidate),
             403,
-            "forbidden",
+            "not-on-roll",
         ),
         (
             HttpFunction::CastVote,
@@ -511,33 +513,36 @@ async fn a_ballot_number_is_unique_within_its_election() {
 }
 
 #[tokio::test]
-async fn results_are_public_once_voting_has_ended() {
-    for (now, voter_status) in [(at("2027-03-01T09:00:00Z"), 403), (at(ENDS), 200)] {
+async fn results_are_public_once_voting_has_ended_and_live_for_officials() {
+    for (now, public_status) in [(at("2027-03-01T09:00:00Z"), 403), (at(ENDS), 200)] {
         let (services, fixture) = setup(now).await;
         let election = [("electionId", fixture.election.to_string())];
-        let route = "/elections/{electionId}/results";
-        let as_voter = call(
+        // The public route has no authorizer: API Gateway passes no claims.
+        let public = call(
             &services,
             HttpFunction::GetResults,
-            route,
+            "/elections/{electionId}/results",
             &election,
-            Some(("v", "[voter]")),
+            None,
             "",
         )
         .await;
-        assert_eq!(as_voter.status, voter_status, "{}", as_voter.body);
-        for privileged in ["[admin]", "[commission]"] {
+        assert_eq!(public.status, public_status, "{}", public.body);
+        let live = "/elections/{electionId}/results/live";
+        for (groups, status) in [("[admin]", 200), ("[commission]", 200), ("[candidate]", public_status)] {
             let reply = call(
                 &services,
                 HttpFunction::GetResults,
-                route,
+                live,
                 &election,
-                Some(("p", privileged)),
+                Some(("p", groups)),
                 "",
             )
             .await;
-            assert_eq!(reply.status, 200, "{}", reply.body);
+            assert_eq!(reply.status, status, "{groups}: {}", reply.body);
         }
+        let anonymous = call(&services, HttpFunction::GetResults, live, &election, None, "").await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.body);
     }
 }
 
@@ -578,7 +583,7 @@ async fn refused_and_provisional(services: &TestServices, fixture: &Fixture, rea
     assert_eq!(refused.body["state"], "refused", "{}", refused.body);
     let refusal = refused.body["refusal"].as_str().unwrap_or_default();
     assert!(refusal.contains(reason), "{}", refused.body);
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+    let results = get_results(&services.store, &services.clock, Some(&commission()), &fixture.election)
         .await
         .unwrap();
     assert!(!results.is_final);
@@ -658,7 +663,7 @@ async fn certification_is_a_job_that_repeated_requests_join_and_the_last_part_fi
         (&json!(total - 1), &json!(total))
     );
     assert_eq!(progress.body["state"], "recounting");
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+    let results = get_results(&services.store, &services.clock, Some(&commission()), &fixture.election)
         .await
         .unwrap();
     assert!(!results.is_final);
@@ -673,7 +678,7 @@ async fn certification_is_a_job_that_repeated_requests_join_and_the_last_part_fi
         (&done.body["state"], &done.body["partsDone"]),
         (&json!("certified"), &json!(total))
     );
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+    let results = get_results(&services.store, &services.clock, Some(&commission()), &fixture.election)
         .await
         .unwrap();
     assert!(results.is_final);
@@ -720,7 +725,7 @@ async fn a_recount_that_differs_is_refused_and_the_next_request_starts_a_new_att
 
     // and the second attempt certifies
     count_parts(&services, &second_attempt).await;
-    let results = get_results(&services.store, &services.clock, &commission(), &fixture.election)
+    let results = get_results(&services.store, &services.clock, Some(&commission()), &fixture.election)
         .await
         .unwrap();
     assert!(results.is_final);

@@ -32,6 +32,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
     let event = http_api_event(HttpApiRequest {
@@ -41,10 +42,10 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         raw_query: "",
         headers: &HeaderMap::new(),
         path_parameters: HashMap::from([("electionId".to_owned(), election.to_owned())]),
-        claims: HashMap::from([
+        claims: Some(HashMap::from([
             ("sub".into(), "voter-1".into()),
             ("cognito:groups".into(), "[voter]".into()),
-        ]),
+        ])),
         body: br#"{"candidateId":"0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11"}"#,
     });
     let request = http_request(event);

@@ -73,6 +73,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     let election = ElectionId::new();
     let (ann, bob) = (CandidateId::new(), CandidateId::new());
@@ -137,6 +138,7 @@ async fn a_recount_of_a_bad_request_is_refused() {
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     for payload in [
         json!({}),

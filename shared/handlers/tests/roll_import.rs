@@ -1,8 +1,10 @@
 //! The roll's import and corrections on the in-memory adapters: rows longer than a chunk,
 //! a byte-order mark, a file with no good row, an older upload that finishes last, and a
-//! voter moved to another district in one request.
+//! voter moved to another district in one request, and an import that resumes by itself
+//! after a transient error.
 
 use adapters::memory::{InMemoryFiles, InMemoryStore, TestSealer};
+use aws_lambda_events::sqs::SqsEvent;
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::auth::{Caller, Role};
 use election_core::bounds::Bounds;
@@ -11,8 +13,13 @@ use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{IdentityKey, ImportState, Roll, RollId};
 use election_core::domain::text::{AccountId, Name};
-use election_core::ports::{ElectionStore, RollStore};
+use election_core::ports::{ElectionStore, RollFiles, RollStore};
+use election_core::problem::PortError;
 use election_core::use_cases::roll::{self, CorrectionOutcome, Corrections, ImportRun, CHUNK_BYTES};
+use handlers::functions::QueueFunction;
+use handlers::services::{Services, Unused};
+use serde_json::json;
+use std::time::Duration;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2027-02-01T09:00:00Z").unwrap().to_utc()
@@ -31,14 +38,8 @@ async fn election(store: &InMemoryStore) -> ElectionId {
     election.id
 }
 
-/// Uploads `file` as a roll that started at `started`, and imports it.
-async fn import(
-    store: &InMemoryStore,
-    files: &InMemoryFiles,
-    election: &ElectionId,
-    file: &[u8],
-    started: DateTime<Utc>,
-) -> (RollId, ImportRun) {
+/// A new roll of `election`, started at `started`, awaiting its file.
+async fn new_roll(store: &InMemoryStore, election: &ElectionId, started: DateTime<Utc>) -> RollId {
     let id = RollId::new();
     let roll = Roll::new(
         election.clone(),
@@ -48,6 +49,18 @@ async fn import(
         started,
     );
     store.insert_roll(&roll).await.unwrap();
+    id
+}
+
+/// Uploads `file` as a roll that started at `started`, and imports it.
+async fn import(
+    store: &InMemoryStore,
+    files: &InMemoryFiles,
+    election: &ElectionId,
+    file: &[u8],
+    started: DateTime<Utc>,
+) -> (RollId, ImportRun) {
+    let id = new_roll(store, election, started).await;
     files.upload(election, &id, file);
     let run = roll::import_roll(
         store,
@@ -169,4 +182,67 @@ async fn a_voter_moved_to_another_district_in_one_request_stays_on_the_roll() {
         .map(|(d, n)| (d.as_str().to_owned(), *n))
         .collect();
     assert_eq!(counts, [("North".to_owned(), 0), ("South".to_owned(), 1)]);
+}
+
+/// Roll files whose second read fails once, as a throttled or timed-out call does.
+#[derive(Default)]
+struct FlakyFiles {
+    files: InMemoryFiles,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl RollFiles for FlakyFiles {
+    async fn upload_url(&self, election: &ElectionId, roll: &RollId, expires: Duration) -> Result<String, PortError> {
+        self.files.upload_url(election, roll, expires).await
+    }
+
+    async fn read(&self, election: &ElectionId, roll: &RollId, offset: u64, max: u64) -> Result<Vec<u8>, PortError> {
+        if self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            return Err(PortError::Unavailable("throttled".into()));
+        }
+        self.files.read(election, roll, offset, max).await
+    }
+
+    async fn remove(&self, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
+        self.files.remove(election, roll).await
+    }
+}
+
+#[tokio::test]
+async fn an_import_stopped_by_a_transient_error_resumes_from_its_checkpoint_in_the_same_run() {
+    let services = Services {
+        store: InMemoryStore::default(),
+        bus: Unused,
+        clock: FixedClock(now()),
+        sealer: TestSealer,
+        files: FlakyFiles::default(),
+        bounds: Bounds::DEFAULT,
+        voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+    };
+    let election = election(&services.store).await;
+    let id = new_roll(&services.store, &election, now()).await;
+    // Two chunks' worth of rows: the second chunk's read fails once.
+    let rows: String = (0..2 * CHUNK_BYTES / 20)
+        .map(|i| format!("NID-{i:09},North\n"))
+        .collect();
+    services.files.files.upload(&election, &id, rows.as_bytes());
+    // The sample notice (events/import-roll.json), for this roll's file.
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/import-roll.json")).unwrap();
+    let mut event: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    let mut notice: serde_json::Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    notice["Records"][0]["s3"]["object"]["key"] = json!(format!("rolls/{election}/{id}.csv"));
+    event["Records"][0]["body"] = json!(notice.to_string());
+    let event: SqsEvent = serde_json::from_value(event).unwrap();
+
+    let reply = services.queue(QueueFunction::ImportRoll, event).await;
+
+    assert!(
+        reply.batch_item_failures.is_empty(),
+        "no message is left for the queue to bring back"
+    );
+    let roll = roll_of(&services.store, &election, &id).await;
+    assert_eq!(roll.state, ImportState::Done, "{roll:?}");
+    assert_eq!((roll.rows_done, roll.rows_refused), (2 * CHUNK_BYTES / 20, 0));
+    assert!(services.files.reads.load(std::sync::atomic::Ordering::SeqCst) > 2);
 }

@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 pub async fn measure(api: &str, requests: usize) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let http = reqwest::Client::new();
-    let token = local_runner::jwt::mint(
-        &local_runner::jwt::secret_from_env(),
+    let token = local_runner::jwt::LocalIssuers::new(api, local_runner::jwt::secret_from_env()).official(
         "bench-commission",
         &["commission".to_owned()],
         Duration::from_secs(3600),

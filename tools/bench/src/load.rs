@@ -3,7 +3,6 @@
 //! accepted vote takes to show.
 
 use chrono::{TimeDelta, Utc};
-use local_runner::jwt;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -26,12 +25,12 @@ pub struct LoadOutcome {
 pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
-    pub secret: String,
+    pub issuers: local_runner::jwt::LocalIssuers,
 }
 
 impl Api {
     fn token(&self, sub: &str, group: &str) -> String {
-        jwt::mint(&self.secret, sub, &[group.to_owned()], Duration::from_secs(3600))
+        self.issuers.token(sub, &[group.to_owned()], Duration::from_secs(3600))
     }
 
     async fn post(&self, path: &str, token: &str, body: &Value) -> Result<(u16, Value), reqwest::Error> {

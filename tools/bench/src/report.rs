@@ -82,7 +82,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     let api = Arc::new(Api {
         base: options.api.clone(),
         http: http.clone(),
-        secret: local_runner::jwt::secret_from_env(),
+        issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
     });
     let (election, candidates, roll) = load::election(&api, options.candidates, options.voters).await;
     meter(&http, options.meter, true).await;

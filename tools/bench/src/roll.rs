@@ -19,13 +19,8 @@ pub struct RollOptions {
 
 pub async fn measure(options: RollOptions) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let http = reqwest::Client::new();
-    let secret = local_runner::jwt::secret_from_env();
-    let commission = local_runner::jwt::mint(
-        &secret,
-        "bench-commission",
-        &["commission".into()],
-        Duration::from_secs(86_400),
-    );
+    let commission = local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env())
+        .official("bench-commission", &["commission".into()], Duration::from_secs(86_400));
     let opens = chrono::Utc::now() + chrono::TimeDelta::hours(6);
     let body = json!({"name": "Roll benchmark", "votingStartsAt": opens, "votingEndsAt": opens + chrono::TimeDelta::hours(12)});
     let election: serde_json::Value = http

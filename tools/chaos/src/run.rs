@@ -77,7 +77,7 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
     let api = Arc::new(Api {
         base: options.api.clone(),
         http: http.clone(),
-        secret: local_runner::jwt::secret_from_env(),
+        issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
     });
     let (election, candidates, roll) = voters::election(&api, options.votes).await?;
     let roll = Arc::new(roll);

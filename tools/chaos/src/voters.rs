@@ -12,12 +12,12 @@ use std::time::Duration;
 pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
-    pub secret: String,
+    pub issuers: local_runner::jwt::LocalIssuers,
 }
 
 impl Api {
     pub fn token(&self, sub: &str, group: &str) -> String {
-        local_runner::jwt::mint(&self.secret, sub, &[group.to_owned()], Duration::from_secs(7200))
+        self.issuers.token(sub, &[group.to_owned()], Duration::from_secs(7200))
     }
 
     /// The status (0: no reply) and the body.

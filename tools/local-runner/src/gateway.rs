@@ -1,8 +1,8 @@
 //! Plays API Gateway's HTTP API on 127.0.0.1: matches the template's routes, checks the
-//! bearer token as the JWT authorizer would, hands the handler the same version 2.0
-//! event Lambda would, and returns its reply.
+//! bearer token with the route's JWT authorizer (none on a public route), hands the handler
+//! the same version 2.0 event Lambda would, and returns its reply.
 
-use crate::jwt;
+use crate::authorizer::JwtAuthorizer;
 use crate::lambdas::Lambdas;
 use crate::template::{Route, Template};
 use axum::body::{to_bytes, Body as AxumBody};
@@ -80,7 +80,8 @@ pub fn compile_routes(template: &Template) -> Result<Vec<CompiledRoute>, Unknown
 pub struct Gateway {
     routes: Vec<CompiledRoute>,
     lambdas: Arc<Lambdas>,
-    jwt_secret: String,
+    /// The JWT authorizers, by name.
+    authorizers: HashMap<String, JwtAuthorizer>,
     /// The API contract, `openapi.json` beside the template, served as it is.
     openapi: String,
     /// Each function's instances: a request waits for a free one.
@@ -96,7 +97,12 @@ pub fn function_concurrency() -> usize {
 }
 
 impl Gateway {
-    pub fn new(routes: Vec<CompiledRoute>, lambdas: Arc<Lambdas>, jwt_secret: String, openapi: String) -> Self {
+    pub fn new(
+        routes: Vec<CompiledRoute>,
+        lambdas: Arc<Lambdas>,
+        authorizers: HashMap<String, JwtAuthorizer>,
+        openapi: String,
+    ) -> Self {
         let instances = routes
             .iter()
             .map(|route| (route.function, Semaphore::new(function_concurrency())))
@@ -104,7 +110,7 @@ impl Gateway {
         Self {
             routes,
             lambdas,
-            jwt_secret,
+            authorizers,
             openapi,
             instances,
         }
@@ -150,8 +156,19 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
         return gateway_message(StatusCode::NOT_FOUND, "Not Found");
     };
     let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
-    let Some(claims) = jwt::verify(&gateway.jwt_secret, authorization) else {
-        return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
+    let claims = match &route.route.authorizer {
+        // A public route has no authorizer: a token sent to it is not even looked at.
+        None => None,
+        Some(name) => {
+            let authorizer = gateway.authorizers.get(name);
+            match authorizer {
+                Some(authorizer) => match authorizer.claims(authorization).await {
+                    Some(claims) => Some(claims),
+                    None => return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized"),
+                },
+                None => return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized"),
+            }
+        }
     };
     let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
         return gateway_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");

@@ -1,14 +1,27 @@
-//! The local stand-in for API Gateway's JWT authorizer: HS256 tokens signed with
-//! `LOCAL_JWT_SECRET`. Claims reach the handlers the way API Gateway passes them, with
-//! arrays flattened to `[a b]`.
+//! The two identity providers the runner plays on 127.0.0.1, each an OpenID Connect issuer
+//! with its own ES256 key, its discovery document and its JWKS, as on AWS:
+//! - `officials`, the user pool's stand-in: commission, admin and candidates, with their
+//!   `cognito:groups`;
+//! - `national`, the national identity service's stand-in: voters, whose key on the roll is
+//!   the `national_id` claim (the template's `VoterIdentityClaim`, set so locally).
+//!
+//! Their keys are derived from `LOCAL_JWT_SECRET`, so that tests and tools mint tokens that
+//! the runner's authorizers verify against the published keys. Local use only.
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::pkcs8::EncodePrivateKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The secret used when `LOCAL_JWT_SECRET` is not set. Local use only: AWS uses Cognito.
+/// The secret used when `LOCAL_JWT_SECRET` is not set. Local use only.
 pub const DEFAULT_SECRET: &str = "local-development-secret";
+
+/// The claim of a national token that is the voter's key on the roll.
+pub const NATIONAL_ID_CLAIM: &str = "national_id";
 
 /// The secret in force: `LOCAL_JWT_SECRET`, or [`DEFAULT_SECRET`].
 pub fn secret_from_env() -> String {
@@ -18,6 +31,42 @@ pub fn secret_from_env() -> String {
         .unwrap_or_else(|| DEFAULT_SECRET.to_owned())
 }
 
+/// An identity provider the runner plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issuer {
+    /// The user pool's stand-in.
+    Officials,
+    /// The national identity service's stand-in.
+    National,
+    /// An issuer that no route trusts (for tests): its keys are published nowhere.
+    Elsewhere,
+}
+
+impl Issuer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Issuer::Officials => "officials",
+            Issuer::National => "national",
+            Issuer::Elsewhere => "elsewhere",
+        }
+    }
+
+    /// The issuers whose keys are published.
+    pub fn served(name: &str) -> Option<Self> {
+        [Issuer::Officials, Issuer::National]
+            .into_iter()
+            .find(|i| i.name() == name)
+    }
+
+    /// The client id its tokens are issued to (their `aud`).
+    pub fn audience(self) -> &'static str {
+        match self {
+            Issuer::Officials => "omp-local-officials",
+            Issuer::National | Issuer::Elsewhere => "omp-local-voters",
+        }
+    }
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -25,75 +74,153 @@ fn unix_now() -> u64 {
         .unwrap_or_default()
 }
 
-/// A signed token for `sub` in `groups`, valid for `ttl`.
-pub fn mint(secret: &str, sub: &str, groups: &[String], ttl: Duration) -> String {
-    let now = unix_now();
-    let claims = json!({
-        "sub": sub,
-        "cognito:groups": groups,
-        "iat": now,
-        "exp": now + ttl.as_secs(),
-        "token_use": "access",
-    });
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap_or_default()
+/// The local issuers of the runner whose API is at `base`.
+#[derive(Clone, Debug)]
+pub struct LocalIssuers {
+    base: String,
+    secret: String,
 }
 
-/// The token's claims, flattened as API Gateway passes them; `None` if the token is
-/// missing, forged or expired.
-pub fn verify(secret: &str, authorization: Option<&str>) -> Option<HashMap<String, String>> {
-    let token = authorization?.strip_prefix("Bearer ")?.trim();
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 0;
-    validation.validate_aud = false;
-    let data = decode::<Map<String, Value>>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation).ok()?;
-    Some(data.claims.into_iter().map(|(k, v)| (k, flatten(v))).collect())
-}
-
-fn flatten(value: Value) -> String {
-    match value {
-        Value::String(s) => s,
-        Value::Array(items) => {
-            format!("[{}]", items.into_iter().map(flatten).collect::<Vec<_>>().join(" "))
+impl LocalIssuers {
+    pub fn new(api_base: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            base: api_base.into().trim_end_matches('/').to_owned(),
+            secret: secret.into(),
         }
-        other => other.to_string(),
+    }
+
+    /// The issuers of the runner at `OMP_API_URL` (the tests' stack) if set, else at
+    /// `OMP_API_PORT`, with the secret in force.
+    pub fn from_env() -> Self {
+        let base = std::env::var("OMP_API_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", crate::clients::Ports::from_env().api));
+        Self::new(base, secret_from_env())
+    }
+
+    /// Impostors of these issuers: the same names, other keys, which nothing publishes.
+    pub fn impostor(&self) -> Self {
+        Self::new(self.base.clone(), format!("not {}", self.secret))
+    }
+
+    /// Its issuer identifier (`iss`): a URL under which its discovery document is served.
+    pub fn url(&self, issuer: Issuer) -> String {
+        format!("{}/__local/issuers/{}", self.base, issuer.name())
+    }
+
+    fn key(&self, issuer: Issuer) -> p256::SecretKey {
+        let mut counter = 0u8;
+        loop {
+            let seed = Sha256::new()
+                .chain_update(b"omp local issuer key\0")
+                .chain_update(issuer.name())
+                .chain_update([0, counter])
+                .chain_update(&self.secret)
+                .finalize();
+            // A digest at or above the group order (odds 2^-32) is passed over.
+            if let Ok(key) = p256::SecretKey::from_slice(&seed) {
+                return key;
+            }
+            counter = counter.wrapping_add(1);
+        }
+    }
+
+    fn key_id(&self, issuer: Issuer) -> String {
+        let point = self.key(issuer).public_key().to_encoded_point(false);
+        hex_prefix(&Sha256::digest(point.as_bytes()))
+    }
+
+    /// Its OpenID Connect discovery document (what API Gateway reads to find the keys).
+    pub fn discovery(&self, issuer: Issuer) -> Value {
+        let url = self.url(issuer);
+        json!({
+            "issuer": url,
+            "jwks_uri": format!("{url}/.well-known/jwks.json"),
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "subject_types_supported": ["public"],
+            "response_types_supported": ["id_token"],
+        })
+    }
+
+    /// Its public keys, as a JWKS.
+    pub fn jwks(&self, issuer: Issuer) -> Value {
+        let point = self.key(issuer).public_key().to_encoded_point(false);
+        let coordinate = |c: Option<&p256::FieldBytes>| c.map(|c| base64url_encode(c)).unwrap_or_default();
+        json!({ "keys": [{
+            "kty": "EC",
+            "crv": "P-256",
+            "alg": "ES256",
+            "use": "sig",
+            "kid": self.key_id(issuer),
+            "x": coordinate(point.x()),
+            "y": coordinate(point.y()),
+        }]})
+    }
+
+    /// A token `issuer` signs with `claims`, plus its `iss`, `aud`, `iat` and `exp` unless
+    /// `claims` has its own.
+    pub fn sign(&self, issuer: Issuer, mut claims: Value, ttl: Duration) -> String {
+        let now = unix_now();
+        if let Some(claims) = claims.as_object_mut() {
+            for (name, value) in [
+                ("iss", json!(self.url(issuer))),
+                ("aud", json!(issuer.audience())),
+                ("iat", json!(now)),
+                ("exp", json!(now + ttl.as_secs())),
+            ] {
+                claims.entry(name).or_insert(value);
+            }
+        }
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id(issuer));
+        let key = self
+            .key(issuer)
+            .to_pkcs8_der()
+            .map(|der| EncodingKey::from_ec_der(der.as_bytes()));
+        match key {
+            Ok(key) => encode(&header, &claims, &key).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The template's parameters that make voters sign in with the national stand-in.
+    pub fn voter_sign_in(&self) -> String {
+        format!(
+            "VoterIssuer={} VoterAudience={} VoterIdentityClaim={NATIONAL_ID_CLAIM}",
+            self.url(Issuer::National),
+            Issuer::National.audience()
+        )
+    }
+
+    /// An official's token from the user pool's stand-in.
+    pub fn official(&self, sub: &str, groups: &[String], ttl: Duration) -> String {
+        let claims = json!({ "sub": sub, "cognito:groups": groups, "token_use": "id" });
+        self.sign(Issuer::Officials, claims, ttl)
+    }
+
+    /// A voter's token from the national service's stand-in: its `sub` is an opaque
+    /// pairwise id, and `national_id` the voter's key on the roll.
+    pub fn voter(&self, identity_key: &str, ttl: Duration) -> String {
+        let pairwise = hex_prefix(&Sha256::digest(format!("pairwise\0{identity_key}")));
+        let claims = json!({ "sub": pairwise, NATIONAL_ID_CLAIM: identity_key });
+        self.sign(Issuer::National, claims, ttl)
+    }
+
+    /// The token this caller holds: a voter's (groups `["voter"]`) from the national
+    /// service, anyone else's from the user pool.
+    pub fn token(&self, sub: &str, groups: &[String], ttl: Duration) -> String {
+        match groups {
+            [only] if only == "voter" => self.voter(sub, ttl),
+            _ => self.official(sub, groups, ttl),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn hex_prefix(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
 
-    #[test]
-    fn round_trip_flattens_groups() {
-        let token = mint(
-            "s",
-            "alice",
-            &["commission".into(), "voter".into()],
-            Duration::from_secs(60),
-        );
-        let claims = verify("s", Some(&format!("Bearer {token}"))).unwrap();
-        assert_eq!(claims["sub"], "alice");
-        assert_eq!(claims["cognito:groups"], "[commission voter]");
-    }
-
-    #[test]
-    fn refuses_bad_tokens() {
-        let token = mint("s", "alice", &[], Duration::from_secs(60));
-        assert!(verify("other", Some(&format!("Bearer {token}"))).is_none());
-        assert!(verify("s", Some(&token)).is_none());
-        assert!(verify("s", None).is_none());
-        assert!(verify("s", Some("Bearer not.a.token")).is_none());
-        let expired = encode(
-            &Header::new(Algorithm::HS256),
-            &json!({"sub": "a", "exp": unix_now() - 10}),
-            &EncodingKey::from_secret(b"s"),
-        )
-        .unwrap();
-        assert!(verify("s", Some(&format!("Bearer {expired}"))).is_none());
-    }
+fn base64url_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -2,6 +2,7 @@
 //! DynamoDB Local and LocalStack, provisions `template.yaml` on them, serves the template's
 //! HTTP routes with the same handlers the Lambdas run, and plays the event source mappings.
 
+pub mod authorizer;
 pub mod clients;
 pub mod emulators;
 pub mod function_env;
@@ -92,6 +93,7 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         ),
         files: S3RollFiles::new(clients.s3.clone(), name(Setting::RollFilesBucket)?),
         bounds: template_bounds(template)?,
+        voter_identity_claim: name(Setting::VoterIdentityClaim)?,
     })
 }
 
@@ -200,6 +202,11 @@ fn mappings(
     Ok((streams, queues))
 }
 
+/// The issuer the template's voter routes trust, as the web app is told it.
+fn voter_issuer(template: &Template) -> String {
+    template.parameters.get("VoterIssuer").cloned().unwrap_or_default()
+}
+
 /// Starts everything, serves until Ctrl-C or SIGTERM, then stops everything it started.
 pub async fn up(options: UpOptions) -> Result<(), BoxError> {
     let template = Template::load(&options.template)?;
@@ -269,15 +276,18 @@ async fn serve(
             )));
         }
     }
-    let secret = jwt::secret_from_env();
+    let issuers = jwt::LocalIssuers::new(
+        format!("http://127.0.0.1:{}", options.ports.api),
+        jwt::secret_from_env(),
+    );
     let gateway = Arc::new(Gateway::new(
         routes,
         lambdas,
-        secret.clone(),
+        authorizer::local_authorizers(template, &issuers)?,
         std::fs::read_to_string(options.template.with_file_name("openapi.json"))?,
     ));
     let site = options.template.with_file_name("web");
-    let app = gateway::router(gateway).merge(web::router(site, secret));
+    let app = gateway::router(gateway).merge(web::router(site, issuers, voter_issuer(template)));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.api)).await?;
     print_banner(options.ports.api, &options.work_dir);
     let served = axum::serve(listener, app)

@@ -131,12 +131,7 @@ async fn main() -> ExitCode {
             let groups: Vec<String> = groups.into_iter().filter(|g| !g.is_empty()).collect();
             println!(
                 "{}",
-                jwt::mint(
-                    &jwt::secret_from_env(),
-                    &sub,
-                    &groups,
-                    Duration::from_secs(ttl_minutes * 60)
-                )
+                jwt::LocalIssuers::from_env().token(&sub, &groups, Duration::from_secs(ttl_minutes * 60))
             );
             ExitCode::SUCCESS
         }

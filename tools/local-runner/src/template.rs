@@ -17,11 +17,13 @@ pub enum TemplateError {
     Shape(String),
 }
 
-/// An HTTP API route, as `METHOD /path/{param}`.
+/// An HTTP API route, as `METHOD /path/{param}`, with the JWT authorizer that guards it
+/// (`None`: a public route, `Auth: Authorizer: NONE`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Route {
     pub method: String,
     pub path: String,
+    pub authorizer: Option<String>,
 }
 
 /// What invokes a function.
@@ -93,6 +95,8 @@ pub struct Template {
     /// S3 buckets.
     pub buckets: Vec<BucketDef>,
     pub queues: Vec<QueueDef>,
+    /// The HTTP API's JWT authorizers, by name.
+    pub authorizers: Vec<String>,
     pub rules: Vec<RuleDef>,
     pub functions: Vec<FunctionDef>,
     /// The environment every function gets (Globals), references resolved.
@@ -201,9 +205,14 @@ fn shape(message: impl Into<String>) -> TemplateError {
 }
 
 impl Template {
-    /// The template at `path`, with the parameter overrides of the environment.
+    /// The template at `path` as the runner plays it: voters sign in with the local national
+    /// service, then the parameter overrides of the environment.
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
-        let overrides = std::env::var(PARAMETER_OVERRIDES).unwrap_or_default();
+        let overrides = format!(
+            "{} {}",
+            crate::jwt::LocalIssuers::from_env().voter_sign_in(),
+            std::env::var(PARAMETER_OVERRIDES).unwrap_or_default()
+        );
         Self::parse(&std::fs::read_to_string(path)?, &overrides)
     }
 
@@ -218,6 +227,18 @@ impl Template {
             .get("Resources")
             .and_then(Value::as_object)
             .ok_or_else(|| shape("no Resources"))?;
+        let api_auth = resources
+            .values()
+            .find(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))
+            .and_then(|api| api.pointer("/Properties/Auth"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let default_authorizer = api_auth.get("DefaultAuthorizer").and_then(Value::as_str);
+        template.authorizers = api_auth
+            .get("Authorizers")
+            .and_then(Value::as_object)
+            .map(|a| a.keys().cloned().collect())
+            .unwrap_or_default();
         for (id, resource) in resources {
             let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
             match resource.get("Type").and_then(Value::as_str).unwrap_or_default() {
@@ -267,7 +288,7 @@ impl Template {
                         })
                         .unwrap_or_default(),
                 }),
-                "AWS::Serverless::Function" => template.functions.push(function(id, &properties)?),
+                "AWS::Serverless::Function" => template.functions.push(function(id, &properties, default_authorizer)?),
                 _ => {}
             }
         }
@@ -354,7 +375,7 @@ fn event_names(props: &Value) -> Result<Option<Vec<String>>, String> {
     Ok(Some(names))
 }
 
-fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> {
+fn function(id: &str, properties: &Value, default_authorizer: Option<&str>) -> Result<FunctionDef, TemplateError> {
     let code_uri = properties
         .get("CodeUri")
         .and_then(Value::as_str)
@@ -380,6 +401,11 @@ fn function(id: &str, properties: &Value) -> Result<FunctionDef, TemplateError> 
             "HttpApi" => Trigger::Http(Route {
                 method: text("Method").ok_or_else(missing)?.to_uppercase(),
                 path: text("Path").ok_or_else(missing)?,
+                authorizer: match props.pointer("/Auth/Authorizer").and_then(Value::as_str) {
+                    Some("NONE") => None,
+                    Some(name) => Some(name.to_owned()),
+                    None => default_authorizer.map(str::to_owned),
+                },
             }),
             "DynamoDB" => Trigger::Stream {
                 table: props.get("Stream").and_then(referenced_id).ok_or_else(missing)?,

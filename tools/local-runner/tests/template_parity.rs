@@ -57,15 +57,25 @@ fn spec() -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The spec's operations as (METHOD, path), with whether each needs a token.
-fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, bool)> {
+/// The spec's operations as (METHOD, path, security scheme), `None` for a public one.
+fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, Option<String>)> {
     let mut operations = BTreeSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
                 let security = operation.get("security").or(spec.get("security"));
-                let needs_token = security.and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
-                operations.insert((method.to_uppercase(), path.clone(), needs_token));
+                let schemes: Vec<String> = security
+                    .and_then(|s| s.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.as_object())
+                    .flat_map(|s| s.keys().cloned())
+                    .collect();
+                assert!(
+                    schemes.len() <= 1,
+                    "{method} {path}: one scheme at most, as one authorizer"
+                );
+                operations.insert((method.to_uppercase(), path.clone(), schemes.into_iter().next()));
             }
         }
     }
@@ -73,14 +83,26 @@ fn spec_operations(spec: &serde_json::Value) -> BTreeSet<(String, String, bool)>
 }
 
 #[test]
-fn the_contract_has_exactly_the_template_routes_and_each_needs_a_token() {
-    let declared: BTreeSet<(String, String, bool)> = template()
+fn the_contract_has_exactly_the_template_routes_each_with_its_authorizer() {
+    // The user pool's authorizer is the contract's `officials`, the voters' is `voters`, and a
+    // route without one (Auth NONE) is public in both.
+    let scheme = |authorizer: Option<String>| {
+        authorizer.map(|name| match name.as_str() {
+            local_runner::authorizer::OFFICIALS => "officials".to_owned(),
+            local_runner::authorizer::VOTERS => "voters".to_owned(),
+            other => panic!("an authorizer the contract does not name: {other}"),
+        })
+    };
+    let declared: BTreeSet<(String, String, Option<String>)> = template()
         .routes()
         .into_iter()
-        .map(|(r, _)| (r.method, r.path, true))
+        .map(|(r, _)| (r.method, r.path, scheme(r.authorizer)))
         .collect();
-    // No route is public: the template puts the authorizer on all of them.
     assert_eq!(spec_operations(&spec()), declared);
+    // Only reads are public.
+    assert!(declared
+        .iter()
+        .all(|(method, _, scheme)| scheme.is_some() || method == "GET"));
 }
 
 #[test]

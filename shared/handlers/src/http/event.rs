@@ -20,8 +20,9 @@ pub struct HttpApiRequest<'a> {
     pub raw_query: &'a str,
     pub headers: &'a HeaderMap,
     pub path_parameters: HashMap<String, String>,
-    /// Claims the JWT authorizer validated, flattened to strings as API Gateway passes them.
-    pub claims: HashMap<String, String>,
+    /// Claims the route's JWT authorizer validated, flattened to strings as API Gateway
+    /// passes them; `None` on a public route, which has no authorizer.
+    pub claims: Option<HashMap<String, String>>,
     pub body: &'a [u8],
 }
 
@@ -33,10 +34,13 @@ pub fn http_api_event(request: HttpApiRequest<'_>) -> ApiGatewayV2httpRequest {
         Ok(text) => text.to_owned(),
         Err(_) => aws_smithy_types::base64::encode(request.body),
     };
-    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
-    jwt.claims = request.claims;
-    let mut authorizer = ApiGatewayRequestAuthorizer::default();
-    authorizer.jwt = Some(jwt);
+    let authorizer = request.claims.map(|claims| {
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = claims;
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        authorizer
+    });
     let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
     http.method = request.method;
     http.path = Some(request.raw_path.to_owned());
@@ -52,7 +56,7 @@ pub fn http_api_event(request: HttpApiRequest<'_>) -> ApiGatewayV2httpRequest {
     context.account_id = Some("000000000000".into());
     context.stage = Some("$default".into());
     context.request_id = Some(format!("local-{}", uuid::Uuid::new_v4()));
-    context.authorizer = Some(authorizer);
+    context.authorizer = authorizer;
     context.apiid = Some("local".into());
     context.domain_name = Some("127.0.0.1".into());
     context.domain_prefix = Some("local".into());

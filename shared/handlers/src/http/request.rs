@@ -6,21 +6,42 @@ use election_core::problem::{AppError, Code};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The caller, as the JWT authorizer passed it; 401 without one.
-pub fn caller(req: &Request) -> Result<Caller, AppError> {
-    let claims = match req.request_context_ref() {
+/// The claims the route's JWT authorizer validated; none on a public route.
+fn claims(req: &Request) -> Option<&HashMap<String, String>> {
+    match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
             .authorizer
             .as_ref()
             .and_then(|a| a.jwt.as_ref())
             .map(|jwt| &jwt.claims),
         _ => None,
-    };
-    claims.and_then(Caller::from_claims).ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// The caller on an officials' route, as the user pool's authorizer passed them; 401
+/// without one.
+pub fn caller(req: &Request) -> Result<Caller, AppError> {
+    claims(req)
+        .and_then(Caller::from_claims)
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller on a voter route, known by `identity_claim`; 401 without one.
+pub fn voter(req: &Request, identity_claim: &str) -> Result<Caller, AppError> {
+    claims(req)
+        .and_then(|claims| Caller::voter_from_claims(claims, identity_claim))
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Whether the request came by the route whose path ends with `suffix` (for functions
+/// serving a public route and an officials' one).
+pub fn came_by(req: &Request, suffix: &str) -> bool {
+    req.uri().path().ends_with(suffix)
 }
 
 /// Whether the route has this path parameter (for query functions serving two routes).

@@ -3,7 +3,7 @@
 //! role may call the route at all, then path ids and body.
 
 use super::reply::{json, no_content, refusal, reply, with_location};
-use super::request::{caller, has_path_parameter, json_body, path_id};
+use super::request::{caller, came_by, has_path_parameter, json_body, path_id, voter};
 use crate::config::{Bound, Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
@@ -40,6 +40,15 @@ fn caller_who_may(req: &Request, roles: &[election_core::auth::Role]) -> Result<
     Ok(caller)
 }
 
+/// On `…/live`, an official of the user pool (401 without one); on the public route that
+/// serves everyone once voting has ended, no one.
+fn official_on_live_route(req: &Request) -> Result<Option<Caller>, AppError> {
+    if came_by(req, "/live") {
+        return caller(req).map(Some);
+    }
+    Ok(None)
+}
+
 /// `POST /elections` → 201.
 pub struct RegisterElection;
 
@@ -70,7 +79,7 @@ impl Route for RegisterElection {
     }
 }
 
-/// `GET /elections` and `GET /elections/{electionId}` → 200.
+/// `GET /elections` and `GET /elections/{electionId}` → 200, public.
 pub struct QueryElections;
 
 impl Route for QueryElections {
@@ -79,9 +88,6 @@ impl Route for QueryElections {
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let (store, clock) = (app.store(), app.clock());
-        if let Err(err) = caller(&req) {
-            return reply::<()>(StatusCode::OK, Err(err));
-        }
         if has_path_parameter(&req, "electionId") {
             let outcome = async { query_elections::get_election(store, clock, &path_id(&req, "electionId")?).await };
             return reply(StatusCode::OK, outcome.await);
@@ -144,7 +150,7 @@ impl Route for WithdrawCandidate {
     }
 }
 
-/// `GET /elections/{electionId}/candidates` and `GET /candidates/{candidateId}` → 200.
+/// `GET /elections/{electionId}/candidates` and `GET /candidates/{candidateId}` → 200, public.
 pub struct QueryCandidates;
 
 impl Route for QueryCandidates {
@@ -153,9 +159,6 @@ impl Route for QueryCandidates {
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let store = app.store();
-        if let Err(err) = caller(&req) {
-            return reply::<()>(StatusCode::OK, Err(err));
-        }
         if has_path_parameter(&req, "candidateId") {
             let outcome = async { query_candidates::get_candidate(store, &path_id(&req, "candidateId")?).await };
             return reply(StatusCode::OK, outcome.await);
@@ -217,7 +220,7 @@ impl Route for DeletePledge {
     }
 }
 
-/// `GET /candidates/{candidateId}/pledges` → 200.
+/// `GET /candidates/{candidateId}/pledges` → 200, public.
 pub struct QueryPledges;
 
 impl Route for QueryPledges {
@@ -225,10 +228,7 @@ impl Route for QueryPledges {
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
-        let outcome = async {
-            caller(&req)?;
-            query_pledges::list_pledges(app.store(), &path_id(&req, "candidateId")?).await
-        };
+        let outcome = async { query_pledges::list_pledges(app.store(), &path_id(&req, "candidateId")?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }
@@ -251,6 +251,7 @@ impl Route for CastVote {
         Setting::Table(Table::BallotBox),
         Setting::BallotSealKey,
         Setting::VoterIdentityKey,
+        Setting::VoterIdentityClaim,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::SendWindow),
     ];
@@ -258,7 +259,7 @@ impl Route for CastVote {
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, cast_vote::MAY)?;
+            let caller = voter(&req, app.voter_identity_claim())?;
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
@@ -268,7 +269,8 @@ impl Route for CastVote {
     }
 }
 
-/// `GET /elections/{electionId}/results` → 200.
+/// `GET /elections/{electionId}/results` (public, once voting has ended) and
+/// `GET /elections/{electionId}/results/live` (officials) → 200.
 pub struct GetResults;
 
 impl Route for GetResults {
@@ -277,9 +279,9 @@ impl Route for GetResults {
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller(&req)?;
+            let caller = official_on_live_route(&req)?;
             let election_id = path_id(&req, "electionId")?;
-            get_results::get_results(app.store(), app.clock(), &caller, &election_id).await
+            get_results::get_results(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
         reply(StatusCode::OK, outcome.await)
     }
@@ -354,11 +356,13 @@ impl Route for MyVotes {
         Setting::Table(Table::Dashboard),
         Setting::BallotSealKey,
         Setting::VoterIdentityKey,
+        Setting::VoterIdentityClaim,
     ];
     type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
-        let outcome = async { my_votes::my_votes(app.store(), app.sealer(), &caller(&req)?).await };
+        let outcome =
+            async { my_votes::my_votes(app.store(), app.sealer(), &voter(&req, app.voter_identity_claim())?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }
@@ -447,7 +451,8 @@ impl Route for CorrectRoll {
     }
 }
 
-/// `GET /elections/{electionId}/turnout` → 200.
+/// `GET /elections/{electionId}/turnout` (public, once voting has ended) and
+/// `GET /elections/{electionId}/turnout/live` (officials) → 200.
 pub struct GetTurnout;
 
 impl Route for GetTurnout {
@@ -460,9 +465,9 @@ impl Route for GetTurnout {
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller(&req)?;
+            let caller = official_on_live_route(&req)?;
             let election_id = path_id(&req, "electionId")?;
-            turnout::get_turnout(app.store(), app.clock(), Some(&caller), &election_id).await
+            turnout::get_turnout(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
         reply(StatusCode::OK, outcome.await)
     }

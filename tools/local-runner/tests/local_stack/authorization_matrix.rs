@@ -1,19 +1,25 @@
 //! Every route × every kind of caller, over HTTP, each with the exact status expected:
-//! no token, a forged signature, an expired token, a voter, the candidate owning the
-//! resource, another candidate, an admin, the commission.
+//! no token, a forged signature, an expired token, a token from an unknown issuer, a voter
+//! (national identity), the candidate owning the resource, another candidate, an admin, the
+//! commission (user pool).
 
 use crate::support::{unique, Api};
 use crate::walking_skeleton::{new_voters, schedule_election, sleep_until};
 use chrono::TimeDelta;
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use local_runner::jwt::{Issuer, NATIONAL_ID_CLAIM};
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Caller {
     NoToken,
+    /// An official's claims, signed by a key that no issuer publishes.
     ForgedSignature,
     Expired,
+    /// A token from an issuer that no route trusts.
+    UnknownIssuer,
+    /// A voter on the roll, signed in with the national identity service.
     Voter,
     OwningCandidate,
     OtherCandidate,
@@ -21,10 +27,11 @@ enum Caller {
     Commission,
 }
 
-const CALLERS: [Caller; 8] = [
+const CALLERS: [Caller; 9] = [
     Caller::NoToken,
     Caller::ForgedSignature,
     Caller::Expired,
+    Caller::UnknownIssuer,
     Caller::Voter,
     Caller::OwningCandidate,
     Caller::OtherCandidate,
@@ -80,26 +87,18 @@ async fn world(api: &Api, commission: &str, making: &tokio::sync::Semaphore) -> 
 }
 
 fn token(api: &Api, caller: Caller, world: &World) -> Option<String> {
-    let secret = local_runner::jwt::secret_from_env();
+    let ttl = Duration::from_secs(600);
     match caller {
         Caller::NoToken => None,
-        Caller::ForgedSignature => {
-            let claims = json!({"sub": "mallory", "cognito:groups": ["commission"], "exp": 4_102_444_800u64});
-            encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(b"not-the-secret"),
-            )
-            .ok()
-        }
+        Caller::ForgedSignature => Some(api.issuers.impostor().token("mallory", &["commission".into()], ttl)),
         Caller::Expired => {
-            let claims = json!({"sub": "late", "cognito:groups": ["commission", "voter"], "exp": 1_600_000_000u64});
-            encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret.as_bytes()),
-            )
-            .ok()
+            let claims = json!({"sub": "late", "cognito:groups": ["commission"], "exp": 1_600_000_000u64});
+            Some(api.issuers.sign(Issuer::Officials, claims, ttl))
+        }
+        Caller::UnknownIssuer => {
+            let claims =
+                json!({"sub": "stranger", "cognito:groups": ["commission"], NATIONAL_ID_CLAIM: world.voter_sub});
+            Some(api.issuers.sign(Issuer::Elsewhere, claims, ttl))
         }
         Caller::Voter => Some(api.token(&world.voter_sub, &["voter"])),
         Caller::OwningCandidate => Some(api.token(&world.owner_sub, &["candidate"])),
@@ -109,9 +108,20 @@ fn token(api: &Api, caller: Caller, world: &World) -> Option<String> {
     }
 }
 
-/// A route: method, path, body, and the expected status for each caller in `CALLERS` order
-/// after the three that never get past the authorizer (401).
-type Case = (Method, String, Option<Value>, [u16; 5]);
+/// A route: method, path, body, and the expected status for each caller in `CALLERS` order.
+type Case = (Method, String, Option<Value>, [u16; 9]);
+
+/// A route that trusts an issuer: the four callers it does not know get 401, then these for
+/// the voter, the owning candidate, the other candidate, an admin and the commission. A
+/// voter's national token is not the user pool's, nor an official's the voters' issuer's.
+fn guarded([voter, owner, other, admin, commission]: [u16; 5]) -> [u16; 9] {
+    [401, 401, 401, 401, voter, owner, other, admin, commission]
+}
+
+/// A public route: a token, good or bad, is not even looked at.
+fn public(status: u16) -> [u16; 9] {
+    [status; 9]
+}
 
 fn cases(w: &World) -> Vec<Case> {
     let (e, c, p) = (&w.election, &w.candidate, &w.pledge);
@@ -125,105 +135,103 @@ fn cases(w: &World) -> Vec<Case> {
             Method::POST,
             "/elections".into(),
             Some(election),
-            [403, 403, 403, 403, 201],
+            guarded([401, 403, 403, 403, 201]),
         ),
-        (Method::GET, "/elections".into(), None, [200, 200, 200, 200, 200]),
-        (Method::GET, format!("/elections/{e}"), None, [200, 200, 200, 200, 200]),
+        (Method::GET, "/elections".into(), None, public(200)),
+        (Method::GET, format!("/elections/{e}"), None, public(200)),
         (
             Method::POST,
             format!("/elections/{e}/candidates"),
             Some(candidate),
-            [403, 403, 403, 403, 201],
+            guarded([401, 403, 403, 403, 201]),
         ),
         (
             Method::DELETE,
             format!("/elections/{e}/candidates/{c}"),
             None,
-            [403, 403, 403, 403, 204],
+            guarded([401, 403, 403, 403, 204]),
         ),
-        (
-            Method::GET,
-            format!("/elections/{e}/candidates"),
-            None,
-            [200, 200, 200, 200, 200],
-        ),
-        (Method::GET, format!("/candidates/{c}"), None, [200, 200, 200, 200, 200]),
+        (Method::GET, format!("/elections/{e}/candidates"), None, public(200)),
+        (Method::GET, format!("/candidates/{c}"), None, public(200)),
         (
             Method::POST,
             format!("/candidates/{c}/pledges"),
             Some(pledge),
-            [403, 201, 403, 403, 201],
+            guarded([401, 201, 403, 403, 201]),
         ),
         (
             Method::DELETE,
             format!("/candidates/{c}/pledges/{p}"),
             None,
-            [403, 204, 403, 403, 204],
+            guarded([401, 204, 403, 403, 204]),
         ),
-        (
-            Method::GET,
-            format!("/candidates/{c}/pledges"),
-            None,
-            [200, 200, 200, 200, 200],
-        ),
+        (Method::GET, format!("/candidates/{c}/pledges"), None, public(200)),
         (
             Method::POST,
             format!("/elections/{e}/votes"),
             Some(json!({"candidateId": c})),
-            [201, 403, 403, 403, 403],
+            guarded([201, 401, 401, 401, 401]),
         ),
+        // Results: public once voting has ended (it is open here); officials' live ones.
+        (Method::GET, format!("/elections/{e}/results"), None, public(403)),
         (
             Method::GET,
-            format!("/elections/{e}/results"),
+            format!("/elections/{e}/results/live"),
             None,
-            [403, 403, 403, 200, 200],
+            guarded([401, 403, 403, 200, 200]),
         ),
         // Voting is still open: the commission may certify, but not yet (409).
         (
             Method::POST,
             format!("/elections/{e}/certification"),
             None,
-            [403, 403, 403, 403, 409],
+            guarded([401, 403, 403, 403, 409]),
         ),
         // No certification requested: the commission is told there is none (404).
         (
             Method::GET,
             format!("/elections/{e}/certification"),
             None,
-            [403, 403, 403, 403, 404],
+            guarded([401, 403, 403, 403, 404]),
         ),
-        (Method::GET, "/me/votes".into(), None, [200, 403, 403, 403, 403]),
+        (
+            Method::GET,
+            "/me/votes".into(),
+            None,
+            guarded([200, 401, 401, 401, 401]),
+        ),
         // Voting is open: the roll is final (409 for the commission).
         (
             Method::POST,
             format!("/elections/{e}/roll/imports"),
             None,
-            [403, 403, 403, 403, 409],
+            guarded([401, 403, 403, 403, 409]),
         ),
         (
             Method::POST,
             format!("/elections/{e}/roll/corrections"),
             Some(json!({"add": [{"identityKey": "late-voter", "district": "North"}]})),
-            [403, 403, 403, 403, 409],
+            guarded([401, 403, 403, 403, 409]),
         ),
         (
             Method::GET,
             format!("/elections/{e}/roll"),
             None,
-            [403, 403, 403, 403, 200],
+            guarded([401, 403, 403, 403, 200]),
         ),
         (
             Method::GET,
             format!("/elections/{e}/roll/imports/initial"),
             None,
-            [403, 403, 403, 403, 200],
+            guarded([401, 403, 403, 403, 200]),
         ),
         // Turnout: the commission and admins during voting; everyone after the close.
+        (Method::GET, format!("/elections/{e}/turnout"), None, public(403)),
         (
             Method::GET,
-            format!("/elections/{e}/turnout"),
+            format!("/elections/{e}/turnout/live"),
             None,
-            [403, 403, 403, 200, 200],
+            guarded([401, 403, 403, 200, 200]),
         ),
     ]
 }
@@ -255,7 +263,7 @@ async fn every_route_gives_every_caller_exactly_the_expected_status() {
         for (position, caller) in CALLERS.into_iter().enumerate() {
             let w = worlds.pop().expect("a world for each call");
             let (method, path, body, allowed) = cases(&w).swap_remove(index);
-            let expected = if position < 3 { 401 } else { allowed[position - 3] };
+            let expected = allowed[position];
             let token = token(&api, caller, &w);
             let reply = api.send(method.clone(), &path, token.as_deref(), body.as_ref()).await;
             checked += 1;

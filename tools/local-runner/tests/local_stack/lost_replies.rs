@@ -150,7 +150,7 @@ async fn api_and_proxy(fault: Fault) -> (Api, Arc<Proxy>) {
         Arc::new(Lambdas::InProcess(Arc::new(
             local_runner::local_services(&via_proxy, &template).unwrap(),
         ))),
-        local_runner::jwt::secret_from_env(),
+        local_runner::authorizer::local_authorizers(&template, &local_runner::jwt::LocalIssuers::from_env()).unwrap(),
         String::new(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -103,7 +103,9 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
             .await
             .unwrap();
     }
-    let short = api.get(&format!("/elections/{election}/results"), &commission).await;
+    let short = api
+        .get(&format!("/elections/{election}/results/live"), &commission)
+        .await;
     assert_eq!(short.body["totalVotes"], 1);
 
     // WHEN the operator redrives the dead-letter queues
@@ -135,7 +137,9 @@ async fn a_dead_lettered_ballot_redriven_is_counted_exactly_once() {
     let results = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
     assert_eq!(results["totalVotes"], 2, "{results}");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = api.get(&format!("/elections/{election}/results"), &commission).await;
+    let settled = api
+        .get(&format!("/elections/{election}/results/live"), &commission)
+        .await;
     assert_eq!(settled.body["totalVotes"], 2, "{}", settled.body);
 }
 
@@ -166,7 +170,8 @@ pub async fn certify_when_drained(api: &Api, commission: &str, election: &str) -
     assert!([200, 202].contains(&started.status), "{}", started.body);
     let job = job_when_finished(api, commission, election).await;
     assert_eq!(job["state"], "certified", "{job}");
-    api.get(&format!("/elections/{election}/results"), commission).await
+    api.get(&format!("/elections/{election}/results/live"), commission)
+        .await
 }
 
 /// The certification job once it is no longer recounting (up to 60 s).
@@ -228,7 +233,9 @@ async fn results_are_certified_once_voting_has_ended_the_pipeline_is_drained_and
         (again.status, &again.body["state"]),
         (200, &serde_json::json!("certified"))
     );
-    let reread = api.get(&format!("/elections/{election}/results"), &commission).await;
+    let reread = api
+        .get(&format!("/elections/{election}/results/live"), &commission)
+        .await;
     assert_eq!(reread.body["certifiedAt"], certified.body["certifiedAt"]);
     let voter = api.token(&unique("reader"), &["voter"]);
     let public = api.get(&format!("/elections/{election}/results"), &voter).await;
@@ -310,7 +317,9 @@ async fn certification_is_a_job_with_progress_that_a_repeated_request_joins() {
         (&serde_json::json!("certified"), &job["parts"], &serde_json::json!(1)),
         "{job}"
     );
-    let results = api.get(&format!("/elections/{election}/results"), &commission).await;
+    let results = api
+        .get(&format!("/elections/{election}/results/live"), &commission)
+        .await;
     assert_eq!(
         (&results.body["final"], &results.body["totalVotes"]),
         (&serde_json::json!(true), &serde_json::json!(2)),

@@ -86,7 +86,7 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
     }
     assert!(shortened, "a counter of Ada's to shorten");
     let admin = api.token(&unique("admin"), &["admin"]);
-    let short = api.get(&format!("/elections/{election}/results"), &admin).await;
+    let short = api.get(&format!("/elections/{election}/results/live"), &admin).await;
     assert_eq!(votes_of(&short.body, &ada), 2);
 
     // THEN the recount shows the difference and fails
@@ -106,7 +106,7 @@ async fn a_recount_finds_a_vote_the_results_lost_and_a_repair_counts_it_once() {
         let repaired = recount(&election, true).await;
         assert!(repaired.status.success(), "{}", text(&repaired));
     }
-    let results = api.get(&format!("/elections/{election}/results"), &admin).await;
+    let results = api.get(&format!("/elections/{election}/results/live"), &admin).await;
     assert_eq!(
         (votes_of(&results.body, &ada), votes_of(&results.body, &grace)),
         (3, 1),

@@ -61,7 +61,7 @@ async fn the_same_event_sent_twice_through_the_queue_counts_once() {
     let results = results_within_30s(&api, &commission, &election, |r| r["totalVotes"] == 2).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let settled = api
-        .get(&format!("/elections/{election}/results"), &commission)
+        .get(&format!("/elections/{election}/results/live"), &commission)
         .await
         .body;
     assert_eq!(results["totalVotes"], 2, "{results}");
@@ -103,7 +103,7 @@ async fn a_batch_retried_after_a_partial_failure_changes_nothing_the_second_time
     assert_eq!(retry.batch_item_failures.len(), 1);
     // THEN the counts are those of the first delivery
     let after_retry = api
-        .get(&format!("/elections/{election}/results"), &commission)
+        .get(&format!("/elections/{election}/results/live"), &commission)
         .await
         .body;
     assert_eq!(votes_of(&after_first, &ada), 2, "{after_first}");
@@ -159,7 +159,7 @@ async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
     }
     // THEN both pledge counts stay at one
     let results = api
-        .get(&format!("/elections/{election}/results"), &commission)
+        .get(&format!("/elections/{election}/results/live"), &commission)
         .await
         .body;
     assert_eq!(results["candidates"][0]["pledgeCount"], 1, "{results}");
@@ -193,7 +193,7 @@ async fn pledge_and_withdrawal_events_delivered_twice_change_nothing() {
     // THEN the vote is kept and nothing else moves
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = api
-        .get(&format!("/elections/{election}/results"), &commission)
+        .get(&format!("/elections/{election}/results/live"), &commission)
         .await
         .body;
     assert_eq!(after["candidates"], before["candidates"], "{after}");

@@ -334,8 +334,11 @@ async fn corrections_are_taken_until_the_opening_and_refused_after_it() {
             reply.body
         );
     }
+    // A voter's national token is refused at the edge; a candidate's pool token by role.
     let voter = api.token(&voters[0], &["voter"]);
-    assert_eq!(api.post(&path, &voter, &add).await.status, 403);
+    assert_eq!(api.post(&path, &voter, &add).await.status, 401);
+    let candidate = api.token(&unique("candidate"), &["candidate"]);
+    assert_eq!(api.post(&path, &candidate, &add).await.status, 403);
 
     // After the opening: refused, and nothing written
     let wait = (opens - Utc::now()).to_std().unwrap_or_default();
@@ -438,9 +441,10 @@ async fn turnout_by_district_and_hour_matches_the_participations() {
         );
     }
     let path = format!("/elections/{election}/turnout");
+    let live = format!("{path}/live");
 
-    // The commission sees it as it comes in; a voter does not, before the close
-    let turnout = eventually(&api, &path, &commission, |t| t["voted"] == 3).await;
+    // The commission sees it as it comes in; no one else does, before the close
+    let turnout = eventually(&api, &live, &commission, |t| t["voted"] == 3).await;
     assert_eq!(
         (turnout["onRoll"].as_u64(), turnout["voted"].as_u64()),
         (Some(4), Some(3)),
@@ -462,6 +466,8 @@ async fn turnout_by_district_and_hour_matches_the_participations() {
     assert_eq!(by_district, [("North", 2, 2), ("South", 2, 1)]);
     let reader = api.token(&unique("reader"), &["voter"]);
     assert_eq!(api.get(&path, &reader).await.status, 403);
+    assert_eq!(api.send(reqwest::Method::GET, &path, None, None).await.status, 403);
+    assert_eq!(api.get(&live, &reader).await.status, 401);
 
     // It is counted from the participations: the same counts by district and hour
     let mut counted: BTreeMap<(String, DateTime<Utc>), u64> = BTreeMap::new();
@@ -490,18 +496,20 @@ async fn turnout_by_district_and_hour_matches_the_participations() {
         "{text}"
     );
 
-    // After the close, everyone signed in sees it
+    // After the close, everyone sees it, signed in or not
     let closes: DateTime<Utc> = api.get(&format!("/elections/{election}"), &commission).await.body["votingEndsAt"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
     tokio::time::sleep((closes - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(100)).await;
-    let public = api.get(&path, &reader).await;
-    assert_eq!(
-        (public.status, public.body["voted"].as_u64()),
-        (200, Some(3)),
-        "{}",
-        public.body
-    );
+    for token in [Some(reader.as_str()), None] {
+        let public = api.send(reqwest::Method::GET, &path, token, None).await;
+        assert_eq!(
+            (public.status, public.body["voted"].as_u64()),
+            (200, Some(3)),
+            "{}",
+            public.body
+        );
+    }
 }

@@ -34,7 +34,7 @@ pub fn set_aside_lock() -> &'static tokio::sync::Mutex<()> {
 pub struct Api {
     base: String,
     http: reqwest::Client,
-    secret: String,
+    pub issuers: jwt::LocalIssuers,
 }
 
 /// A reply: status and JSON body (`Null` when empty).
@@ -48,18 +48,19 @@ impl Api {
         Self::at(std::env::var("OMP_API_URL").expect("OMP_API_URL names the local stack's API"))
     }
 
-    /// A client of the API served at `base`.
+    /// A client of the API served at `base`, with tokens from the identity providers of
+    /// the stack under test.
     pub fn at(base: String) -> Self {
         Self {
+            issuers: jwt::LocalIssuers::from_env(),
             base,
             http: reqwest::Client::new(),
-            secret: jwt::secret_from_env(),
         }
     }
 
     pub fn token(&self, sub: &str, groups: &[&str]) -> String {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
-        jwt::mint(&self.secret, sub, &groups, Duration::from_secs(600))
+        self.issuers.token(sub, &groups, Duration::from_secs(600))
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {

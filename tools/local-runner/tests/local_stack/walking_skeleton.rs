@@ -113,7 +113,8 @@ pub async fn vote(api: &Api, voter: &str, election: &str, candidate: &str) -> cr
     .await
 }
 
-/// Polls the results until `done` holds, for at most 30 s; returns the last results.
+/// Polls the live results (an official's `token`) until `done` holds, for at most 30 s;
+/// returns the last results.
 pub async fn results_within_30s(api: &Api, token: &str, election: &str, done: impl Fn(&Value) -> bool) -> Value {
     // Counts and candidates' names reach the view by different events: wait for both.
     let named = |r: &Value| {
@@ -121,7 +122,7 @@ pub async fn results_within_30s(api: &Api, token: &str, election: &str, done: im
             .as_array()
             .is_some_and(|rows| rows.iter().all(|row| row["name"].is_string()))
     };
-    eventually(api, &format!("/elections/{election}/results"), token, |r| {
+    eventually(api, &format!("/elections/{election}/results/live"), token, |r| {
         done(r) && named(r)
     })
     .await
@@ -235,8 +236,11 @@ async fn tokens_and_roles_are_checked_at_the_edge() {
     assert_eq!(no_token.status, 401);
     let forged = Api::from_env().token("mallory", &["commission"]).replace('.', "x.");
     assert_eq!(api.post("/elections", &forged, &body).await.status, 401);
+    // A voter's national token is not the user pool's: refused before any function runs.
     let voter = api.token(&unique("voter"), &["voter"]);
-    let wrong_role = api.post("/elections", &voter, &body).await;
+    assert_eq!(api.post("/elections", &voter, &body).await.status, 401);
+    let candidate = api.token(&unique("candidate"), &["candidate"]);
+    let wrong_role = api.post("/elections", &candidate, &body).await;
     assert_eq!(wrong_role.status, 403);
     assert_eq!(wrong_role.body["code"], "forbidden");
 }
