@@ -14,6 +14,7 @@ use election_core::domain::ids::ElectionId;
 use election_core::domain_events::DomainEvent;
 use election_core::ports::EventBus;
 use election_core::problem::PortError;
+use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 /// Most entries one PutEvents call takes.
@@ -69,7 +70,7 @@ fn unwritable(err: serde_json::Error) -> PortError {
 }
 
 /// The bus entries for `events`, in order: each event on its own, except runs of one kind
-/// of one election that travel packed, [`EVENTS_PER_PACK`] at a time.
+/// of one election that travel packed, [`EVENTS_PER_PACK`] at a time, shuffled.
 pub fn bus_entries(events: &[DomainEvent]) -> Result<Vec<BusEntry>, PortError> {
     let mut entries = Vec::new();
     let mut rest = events;
@@ -87,12 +88,15 @@ pub fn bus_entries(events: &[DomainEvent]) -> Result<Vec<BusEntry>, PortError> {
             rest = &rest[1..];
             continue;
         };
-        let run = rest
+        let mut run = rest
             .iter()
             .take(EVENTS_PER_PACK)
             .take_while(|event| event.kind() == *kind && packed_in(event) == Some(election))
             .map(|event| event.detail().map_err(unwritable))
             .collect::<Result<Vec<_>, _>>()?;
+        // Shuffled: a pack (and the archive that keeps it) must not keep ballots in the order
+        // they were cast, which the participations' times would match.
+        run.shuffle(&mut rand::thread_rng());
         let pack = Pack {
             election_id: election.clone(),
             events: run,
@@ -342,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn packs_runs_of_one_elections_ballots_in_order_and_reads_them_back() {
+    fn packs_runs_of_one_elections_ballots_shuffled_and_reads_them_back() {
         let (a, b) = (ElectionId::new(), ElectionId::new());
         let withdrawn = DomainEvent::CandidateWithdrawn(CandidateWithdrawn {
             event_id: "CandidateWithdrawn-1".into(),
@@ -379,7 +383,18 @@ mod tests {
         );
         assert_eq!(entries[2].source, "omp.candidates");
         let read: Vec<DomainEvent> = entries.iter().flat_map(|e| events_in(&envelope(e)).unwrap()).collect();
-        assert_eq!(read, events);
+        let ids = |events: &[DomainEvent]| events.iter().map(|e| e.event_id().to_owned()).collect::<Vec<_>>();
+        assert_ne!(
+            ids(&read[..EVENTS_PER_PACK]),
+            ids(&events[..EVENTS_PER_PACK]),
+            "a full pack keeps cast order"
+        );
+        let sorted = |events: &[DomainEvent]| {
+            let mut ids = ids(events);
+            ids.sort();
+            ids
+        };
+        assert_eq!(sorted(&read), sorted(&events));
         let call: usize = entries.iter().take(10).map(|e| e.detail.len()).sum();
         assert!(call < 256 * 1024, "{call} bytes in one PutEvents call");
     }

@@ -43,6 +43,8 @@ pub async fn function_environment(
     for (name, value) in &def.variables {
         environment.insert(name.clone(), resolve(value, template, clients).await?);
     }
+    // As `LoggingConfig: ApplicationLogLevel: !Ref LogLevel` makes Lambda set it.
+    let log_level = template.parameters.get("LogLevel").cloned().unwrap_or_default();
     let localstack = format!("http://127.0.0.1:{}", ports.localstack_endpoint);
     let dynamodb = format!("http://127.0.0.1:{}", ports.dynamodb_endpoint);
     for (name, value) in [
@@ -55,6 +57,7 @@ pub async fn function_environment(
         ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", &dynamodb),
         // As `LoggingConfig: LogFormat: JSON` makes Lambda set it.
         ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ("AWS_LAMBDA_LOG_LEVEL", &log_level),
         ("AWS_LAMBDA_FUNCTION_NAME", function),
     ] {
         environment.insert(name.to_owned(), value.to_owned());

@@ -209,7 +209,15 @@ fn voter_issuer(template: &Template) -> String {
 
 /// Starts everything, serves until Ctrl-C or SIGTERM, then stops everything it started.
 pub async fn up(options: UpOptions) -> Result<(), BoxError> {
-    let template = Template::load(&options.template)?;
+    let mut template = Template::load(&options.template)?;
+    // `OMP_UNSTREAMED_TABLES` (comma-separated): the roll benchmark's tables without streams.
+    let unstreamed: Vec<String> = std::env::var("OMP_UNSTREAMED_TABLES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    template.drop_streams(&unstreamed);
     let routes = gateway::compile_routes(&template)?;
     let clients = Clients::local(options.ports).await;
     let emulators = start_emulators(&options, &clients).await?;

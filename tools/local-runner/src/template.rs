@@ -315,6 +315,22 @@ impl Template {
         Ok(template)
     }
 
+    /// Leaves `tables` without their streams, and the functions without those triggers. For
+    /// the roll benchmark only: DynamoDB Local keeps stream records in SQLite, and every
+    /// write slows as they grow, which on AWS a stream does not do to its table.
+    pub fn drop_streams(&mut self, tables: &[String]) {
+        for table in tables {
+            if let Some(props) = self.tables.get_mut(table).and_then(Value::as_object_mut) {
+                props.remove("StreamSpecification");
+            }
+        }
+        for function in &mut self.functions {
+            function
+                .triggers
+                .retain(|t| !matches!(t, Trigger::Stream { table, .. } if tables.contains(table)));
+        }
+    }
+
     /// A variable's value where it needs no running resource: text, or a reference to a
     /// table, the bus or a key (a key by its alias). A queue's URL needs the queue.
     pub fn local_name(&self, value: &Value) -> Option<String> {

@@ -444,3 +444,20 @@ fn the_bounds_the_template_gives_are_its_parameters_and_a_test_stack_may_lower_t
         assert!(Template::parse(&text, refused).is_err(), "{refused}");
     }
 }
+
+#[test]
+fn no_log_level_below_info_is_offered() {
+    // At DEBUG and TRACE the runtime logs raw events (claims, bodies, bearer tokens) and the
+    // SDK its requests: a vote beside its voter.
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(repo_file("template.yaml")).unwrap()).unwrap();
+    let allowed: Vec<&str> = yaml["Parameters"]["LogLevel"]["AllowedValues"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(allowed, ["INFO", "WARN", "ERROR", "FATAL"]);
+    let samconfig = std::fs::read_to_string(repo_file("samconfig.toml")).unwrap();
+    assert!(!samconfig.contains("LogLevel=DEBUG") && !samconfig.contains("LogLevel=TRACE"));
+}

@@ -1,6 +1,8 @@
 //! The caller's own votes in every election (voter): their participations, each choice
 //! opened for them alone, with the names from the dashboard. The caller is the identity key
-//! in their token; there is no way to name anyone else.
+//! in their token; there is no way to name anyone else. The names are found in each
+//! election's whole results partition, never by the chosen candidate's own key: a log of
+//! the table's reads (CloudTrail data events) would show that key.
 
 use super::authorize;
 use super::views::Listing;
@@ -9,7 +11,7 @@ use crate::domain::results::MyVote;
 use crate::ports::{ChoiceSealer, ViewStore, VoteStore, VoterKeys};
 use crate::problem::AppError;
 use crate::projection::dashboard::OpenedVote;
-use crate::projection::{Row, RowKey, View};
+use crate::projection::{Row, RowKey};
 use std::collections::HashMap;
 
 pub const MAY: &[Role] = &[Role::Voter];
@@ -33,10 +35,13 @@ pub async fn my_votes(
             cast_at: participation.voted_at,
         });
     }
-    let mut keys: Vec<_> = votes.iter().flat_map(OpenedVote::detail_keys).collect();
-    keys.sort();
-    keys.dedup();
-    let details: HashMap<RowKey, Row> = store.rows(View::Dashboard, keys).await?.into_iter().collect();
+    let mut elections: Vec<_> = votes.iter().map(|vote| vote.election_id.clone()).collect();
+    elections.sort();
+    elections.dedup();
+    let mut details: HashMap<RowKey, Row> = HashMap::new();
+    for election in &elections {
+        details.extend(store.election_rows(election).await?);
+    }
     let mut items: Vec<MyVote> = votes
         .into_iter()
         .map(|vote| {

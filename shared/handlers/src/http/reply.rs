@@ -109,6 +109,15 @@ pub fn with_location(mut response: Response<Body>, location: &str) -> Response<B
     response
 }
 
+/// A reply about one person (a receipt, their votes), which no cache may keep: a shared
+/// computer's browser or a proxy would show it to the next user.
+pub fn personal(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Turns an outcome into the reply: success as JSON with `status`, failure as problem+json.
 pub fn reply<T: Serialize>(status: StatusCode, outcome: Result<T, AppError>) -> Response<Body> {
     match outcome {

@@ -2,7 +2,7 @@
 //! the request in the order that tells a caller the least: who they are, whether their
 //! role may call the route at all, then path ids and body.
 
-use super::reply::{json, no_content, refusal, reply, with_location};
+use super::reply::{json, no_content, personal, refusal, reply, with_location};
 use super::request::{caller, came_by, has_path_parameter, json_body, path_id, voter};
 use crate::config::{Bound, Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
@@ -265,7 +265,7 @@ impl Route for CastVote {
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
             cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), app.bounds(), command).await
         };
-        reply(StatusCode::CREATED, outcome.await)
+        personal(reply(StatusCode::CREATED, outcome.await))
     }
 }
 
@@ -363,7 +363,7 @@ impl Route for MyVotes {
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome =
             async { my_votes::my_votes(app.store(), app.sealer(), &voter(&req, app.voter_identity_claim())?).await };
-        reply(StatusCode::OK, outcome.await)
+        personal(reply(StatusCode::OK, outcome.await))
     }
 }
 

@@ -590,7 +590,10 @@ async fn my_votes_shows_the_callers_own_votes_only() {
     let grace = register_candidate(&api, &commission, &second, 7, "Grace Hopper").await;
     let me = api.token(&voters[0], &["voter"]);
     let other = api.token(&voters[1], &["voter"]);
-    let receipt = vote(&api, &me, &first, &ada).await.body["receiptId"].clone();
+    let voted = vote(&api, &me, &first, &ada).await;
+    // A receipt is about one person: no cache may keep it.
+    assert_eq!(voted.cache_control.as_deref(), Some("no-store"));
+    let receipt = voted.body["receiptId"].clone();
     assert_eq!(vote(&api, &me, &second, &grace).await.status, 201);
     assert_eq!(vote(&api, &other, &first, &ada).await.status, 201);
 
@@ -618,6 +621,10 @@ async fn my_votes_shows_the_callers_own_votes_only() {
     .await;
     assert_eq!(theirs["items"].as_array().map(Vec::len), Some(1), "{theirs}");
     assert_ne!(theirs["items"][0]["receiptId"], receipt);
+    assert_eq!(
+        api.get("/me/votes", &me).await.cache_control.as_deref(),
+        Some("no-store")
+    );
 
     // An official's pool token is not the voters' issuer's.
     assert_eq!(api.get("/me/votes", &commission).await.status, 401);

@@ -3,7 +3,7 @@
 //! dead-letter queue, every domain event on the bus (copied to an audit queue by a rule of
 //! this test's own) and every line of the runner's and emulators' logs is read: none may
 //! hold a voter (their `sub`, the identity key, or their voter id, its keyed hash) together
-//! with that voter's candidate id or receipt.
+//! with that voter's candidate id or receipt, and no log a bearer token.
 
 use crate::scenario::{self, KnownVote};
 use crate::support::{bus_rules_lock, clients, scan_table, template, unique, Api};
@@ -180,6 +180,16 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
             records.iter().any(|r| r.text.contains(voter_id.as_str())),
             "no record names voter {}: the audit read nothing",
             vote.voter
+        );
+    }
+    // No log holds a bearer token (a JWT starts `eyJ`, its header's base64): at the most
+    // verbose level the template allows, the functions run here as on AWS.
+    for record in records.iter().filter(|r| r.place.starts_with("log")) {
+        assert!(
+            !record.text.contains("eyJ"),
+            "{} holds a bearer token: {}",
+            record.place,
+            record.text
         );
     }
     // …and nothing, anywhere, holds a voter beside their choice or their receipt.

@@ -41,6 +41,8 @@ pub struct Api {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// Its `Cache-Control` header, if any.
+    pub cache_control: Option<String>,
 }
 
 impl Api {
@@ -76,10 +78,16 @@ impl Api {
         }
         let response = request.send().await.expect("the local API answers");
         let status = response.status().as_u16();
+        let cache_control = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response.text().await.unwrap_or_default();
         Reply {
             status,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            cache_control,
         }
     }
 
