@@ -18,6 +18,7 @@ pub struct Participation {
     pub voter: AccountId,
     /// The version of the election's roll the voter is on: their entry is the record.
     pub roll: RollId,
+    /// [`to_the_minute`]: when they voted, to the minute.
     pub voted_at: DateTime<Utc>,
     /// The voter's [`Choice`], sealed under a key bound to the voter and the election.
     pub sealed_choice: SealedChoice,
@@ -54,6 +55,12 @@ pub fn coarse(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
 }
 
+/// The time a participation records: the start of its minute. Turnout needs the hour, the
+/// voter a rough "when"; a finer time would help pair a participation with its ballot.
+pub fn to_the_minute(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::minutes(1)).unwrap_or(at)
+}
+
 /// Why a vote cannot be cast at this instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum WindowRefusal {
@@ -82,5 +89,13 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(coarse(at).to_rfc3339(), "2027-03-01T09:00:00+00:00");
+    }
+
+    #[test]
+    fn a_participation_keeps_only_the_minute() {
+        let at = DateTime::parse_from_rfc3339("2027-03-01T09:41:17.123Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(to_the_minute(at).to_rfc3339(), "2027-03-01T09:41:00+00:00");
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::roll::IdentityKey;
-use crate::domain::vote::{check_window, coarse, Ballot, Choice, Participation, WindowRefusal};
+use crate::domain::vote::{check_window, coarse, to_the_minute, Ballot, Choice, Participation, WindowRefusal};
 use crate::ports::{ChoiceSealer, VoteLookups, VoteStore, VoteWrite, VoterKeys};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
@@ -202,7 +202,7 @@ pub async fn cast_vote(
         election_id: election_id.clone(),
         voter,
         roll: election.roll.clone(),
-        voted_at: now,
+        voted_at: to_the_minute(now),
     };
     store_vote(&rules, &participation, &ballot).await?;
     // The log names the election only: never the voter beside the choice or the receipt.
