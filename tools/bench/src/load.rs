@@ -46,7 +46,7 @@ impl Api {
     }
 
     async fn total_votes(&self, election: &str, token: &str) -> Option<u64> {
-        let url = format!("{}/elections/{election}/results", self.base);
+        let url = format!("{}/elections/{election}/results/live", self.base);
         let reply = self.http.get(url).bearer_auth(token).send().await.ok()?;
         reply.json::<Value>().await.ok()?["totalVotes"].as_u64()
     }

@@ -30,8 +30,9 @@ pub struct RunOptions {
     #[arg(long, default_value_t = 5)]
     candidates: usize,
     /// Voters on the election's roll: more than the load casts (it stops when they are all
-    /// spent, and says so).
-    #[arg(long, default_value_t = 30_000)]
+    /// spent, and says so), and not many more: DynamoDB Local slows every write to a table
+    /// as its stream's records grow, and each entry is one.
+    #[arg(long, default_value_t = 8_000)]
     voters: usize,
     /// Where the release function binaries are.
     #[arg(long)]
