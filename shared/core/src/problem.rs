@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// A store or bus operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum PortError {
     /// A conditional write found the item already there (or otherwise not as required).
     #[error("condition not met")]

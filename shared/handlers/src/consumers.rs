@@ -9,6 +9,7 @@ use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::events_in;
 use adapters::kms::KmsKeys;
+use adapters::retry::Backoff;
 use adapters::s3::{parse_object_key, S3RollFiles};
 use aws_lambda_events::s3::S3Event;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -125,8 +126,8 @@ pub struct ImportRoll;
 /// (throttling, a time-out): well inside import-roll's 900 s timeout, so that the chunk in
 /// hand (1 MiB, seconds) ends before it.
 const RESUME_WITHIN: Duration = Duration::from_secs(600);
-/// The longest pause before resuming; pauses double from 1 s.
-const MAX_RESUME_PAUSE: Duration = Duration::from_secs(30);
+/// The pauses before resuming: up to 1 s, doubling to 30 s.
+const RESUME_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
 
 impl Consumer for ImportRoll {
     type Live = Deployed<Unused, KmsKeys, S3RollFiles>;
@@ -167,16 +168,16 @@ impl Consumer for ImportRoll {
                 let (store, files, keys, clock, bounds) =
                     (app.store(), app.files(), app.sealer(), app.clock(), app.bounds());
                 let started = Instant::now();
-                let mut pause = Duration::from_secs(1);
+                let mut resumed = 0;
                 loop {
                     match roll::import_roll(store, files, keys, clock, bounds, &election_id, &roll_id).await {
                         Ok(run) => tracing::info!(%election_id, %roll_id, ?run, "roll import run ended"),
                         // Resumed here, from its last checkpoint: the message would come back
                         // only after the queue's visibility timeout (16 minutes).
-                        Err(err) if started.elapsed() + pause < RESUME_WITHIN => {
-                            tracing::warn!(error = %err, %election_id, %roll_id, ?pause, "roll import stopped; resuming");
-                            tokio::time::sleep(pause).await;
-                            pause = (pause * 2).min(MAX_RESUME_PAUSE);
+                        Err(err) if started.elapsed() + RESUME_BACKOFF.ceiling(resumed + 1) < RESUME_WITHIN => {
+                            resumed += 1;
+                            tracing::warn!(error = %err, %election_id, %roll_id, resumed, "roll import stopped; resuming");
+                            RESUME_BACKOFF.wait(resumed).await;
                             continue;
                         }
                         Err(err) => {

@@ -30,32 +30,35 @@ impl JwtAuthorizer {
         }
     }
 
-    /// The issuer's keys, read once from its JWKS; a failed read is tried again next time.
-    async fn keys(&self) -> Option<&JwkSet> {
-        let fetch = || async {
-            let get = |url: String| async move {
-                self.http
-                    .get(url)
-                    .timeout(Duration::from_secs(5))
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json::<Value>()
-                    .await
-            };
-            let discovery = get(format!("{}/.well-known/openid-configuration", self.issuer)).await?;
-            let jwks_uri = discovery["jwks_uri"].as_str().unwrap_or_default().to_owned();
-            let jwks = get(jwks_uri).await?;
-            Ok::<_, reqwest::Error>(serde_json::from_value::<JwkSet>(jwks).ok())
-        };
-        match self
-            .keys
-            .get_or_try_init(|| async { fetch().await.ok().flatten().ok_or(()) })
+    /// A JSON document of the issuer's.
+    async fn document(&self, url: &str) -> Result<Value, reqwest::Error> {
+        self.http
+            .get(url)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
             .await
-        {
+    }
+
+    /// The issuer's keys, found through its discovery document.
+    async fn fetch_keys(&self) -> Result<JwkSet, String> {
+        let discovery = self
+            .document(&format!("{}/.well-known/openid-configuration", self.issuer))
+            .await
+            .map_err(|e| e.to_string())?;
+        let jwks_uri = discovery["jwks_uri"].as_str().ok_or("no jwks_uri")?;
+        let jwks = self.document(jwks_uri).await.map_err(|e| e.to_string())?;
+        serde_json::from_value(jwks).map_err(|e| e.to_string())
+    }
+
+    /// The issuer's keys, read once; a failed read is tried again next time.
+    async fn keys(&self) -> Option<&JwkSet> {
+        match self.keys.get_or_try_init(|| self.fetch_keys()).await {
             Ok(keys) => Some(keys),
-            Err(()) => {
-                tracing::error!(issuer = %self.issuer, "the issuer's keys could not be read");
+            Err(error) => {
+                tracing::error!(issuer = %self.issuer, %error, "the issuer's keys could not be read");
                 None
             }
         }

@@ -160,14 +160,14 @@ pub async fn serve(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
         // A public route has no authorizer: a token sent to it is not even looked at.
         None => None,
         Some(name) => {
-            let authorizer = gateway.authorizers.get(name);
-            match authorizer {
-                Some(authorizer) => match authorizer.claims(authorization).await {
-                    Some(claims) => Some(claims),
-                    None => return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized"),
-                },
-                None => return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized"),
-            }
+            let checked = match gateway.authorizers.get(name) {
+                Some(authorizer) => authorizer.claims(authorization).await,
+                None => None,
+            };
+            let Some(claims) = checked else {
+                return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
+            };
+            Some(claims)
         }
     };
     let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {

@@ -256,19 +256,8 @@ fn refused_by<T>(
     };
     let reasons = cancellation(&err).unwrap_or_default();
     match reasons.iter().position(|r| *r == Cancelled::ConditionFailed) {
-        Some(n) => Err(failed.get(n).map(copy).unwrap_or(PortError::Conflict)),
+        Some(n) => Err(failed.get(n).cloned().unwrap_or(PortError::Conflict)),
         None => Err(classify(err)),
-    }
-}
-
-/// The same refusal again (`PortError` holds no resources).
-fn copy(err: &PortError) -> PortError {
-    match err {
-        PortError::Conflict => PortError::Conflict,
-        PortError::Precondition => PortError::Precondition,
-        PortError::Unavailable(reason) => PortError::Unavailable(reason.clone()),
-        PortError::Unknown(reason) => PortError::Unknown(reason.clone()),
-        PortError::Internal(reason) => PortError::Internal(reason.clone()),
     }
 }
 
