@@ -16,6 +16,10 @@ log "building the runner and the chaos suite"
 # The same build as the test command's (the same features), so that after it this is a no-op.
 cargo build --quiet --locked --workspace --all-targets
 
+# The mixer writes ballots in batches of at least 10 here (the test stack's k is 1), so that
+# the storm hits it mid-batch, and the last votes wait in its pools for the final flush.
+export OMP_PARAMETER_OVERRIDES="${OMP_PARAMETER_OVERRIDES:-} MixBatchSize=10"
+
 work=$ROOT/.local/chaos
 rm -rf "$work" && mkdir -p "$work"
 dynamodb_proxy=${OMP_CHAOS_DYNAMODB_PORT:-8002}

@@ -23,9 +23,11 @@ fi
 # The stack tests are compiled in when OMP_API_URL is set (local-runner/build.rs): set it
 # before the first build, so that lint, build and tests share one build.
 export OMP_API_URL=http://127.0.0.1:${OMP_API_PORT:-3000}
-# The test stack runs with a smaller clock-skew margin than a deployment: a template
-# parameter, which the runner gives the functions and the tests read from the same template.
-export OMP_PARAMETER_OVERRIDES=${OMP_PARAMETER_OVERRIDES:-ClockSkewMarginMs=500}
+# The test stack runs with a smaller clock-skew margin than a deployment, and its mixer
+# writes each ballot as it comes (k = 1), so that a test's few votes are counted at once:
+# template parameters, which the runner gives the functions and the tests read from the same
+# template. The chaos run mixes in batches of 10 (scripts/chaos.sh).
+export OMP_PARAMETER_OVERRIDES=${OMP_PARAMETER_OVERRIDES:-ClockSkewMarginMs=500 MixBatchSize=1}
 
 log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint; the core knows no AWS crate or shape"
 cargo fmt --all -- --check

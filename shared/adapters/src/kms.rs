@@ -1,5 +1,6 @@
 //! The KMS keys that protect voters: one derives voter ids from identity keys
-//! ([`VoterKeys`]), the other seals their choices ([`ChoiceSealer`]).
+//! ([`VoterKeys`]), one seals their choices ([`ChoiceSealer`]), and one seals each ballot
+//! for the mixer ([`BallotSealer`]): bound to its election only, opened by the mixer alone.
 //!
 //! Seals voters' choices with envelope encryption: AES-256-GCM under a KMS data key whose
 //! encryption context names the election, with the voter and election bound into each
@@ -21,8 +22,8 @@ use aws_sdk_kms::Client;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::IdentityKey;
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{Choice, SealedChoice};
-use election_core::ports::{ChoiceSealer, VoterKeys};
+use election_core::domain::vote::{Ballot, Choice, Sealed, SealedBallot};
+use election_core::ports::{BallotSealer, ChoiceSealer, VoterKeys};
 use election_core::problem::PortError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -50,7 +51,13 @@ pub struct KmsKeys {
     seal_key: Option<String>,
     /// The HMAC key that voter ids are derived under (`None`: this function derives none).
     identity_key: Option<String>,
-    keys: Arc<Mutex<HashMap<ElectionId, DataKey>>>,
+    /// The key that seals the mixer's copies (`None`: this function seals or opens none).
+    mix_key: Option<String>,
+    /// Data keys in use, by the KMS key they come from and the election.
+    keys: Arc<Mutex<HashMap<(String, ElectionId), DataKey>>>,
+    /// The mixer's opened data keys, by their sealed form: one KMS call per data key, not
+    /// per ballot.
+    opened: Arc<Mutex<HashMap<Vec<u8>, Aes256Gcm>>>,
     /// The voter-id key, derived once per instance.
     voter_id_key: Arc<tokio::sync::OnceCell<VoterIdKey>>,
 }
@@ -60,23 +67,26 @@ impl std::fmt::Debug for KmsKeys {
         f.debug_struct("KmsKeys")
             .field("seal_key", &self.seal_key)
             .field("identity_key", &self.identity_key)
+            .field("mix_key", &self.mix_key)
             .finish_non_exhaustive()
     }
 }
 
 impl KmsKeys {
-    pub fn new(client: Client, seal_key: Option<String>, identity_key: Option<String>) -> Self {
+    pub fn new(client: Client, keys: KeyIds) -> Self {
         Self {
             client,
-            seal_key,
-            identity_key,
+            seal_key: keys.seal,
+            identity_key: keys.identity,
+            mix_key: keys.mix,
             keys: Arc::default(),
+            opened: Arc::default(),
             voter_id_key: Arc::default(),
         }
     }
 
-    pub fn from_config(aws: &aws_config::SdkConfig, seal_key: Option<String>, identity_key: Option<String>) -> Self {
-        Self::new(Client::new(aws), seal_key, identity_key)
+    pub fn from_config(aws: &aws_config::SdkConfig, keys: KeyIds) -> Self {
+        Self::new(Client::new(aws), keys)
     }
 
     fn seal_key(&self) -> Result<&str, PortError> {
@@ -85,10 +95,17 @@ impl KmsKeys {
             .ok_or_else(|| internal("this function is not given the seal key"))
     }
 
-    /// A cipher and its stored key for the election: the cached one while it is young and
-    /// little used, else a new data key from KMS.
-    async fn current_key(&self, election: &ElectionId) -> Result<(Aes256Gcm, Vec<u8>), PortError> {
-        if let Some(key) = self.lock_keys().get_mut(election) {
+    fn mix_key(&self) -> Result<&str, PortError> {
+        self.mix_key
+            .as_deref()
+            .ok_or_else(|| internal("this function is not given the mix key"))
+    }
+
+    /// A cipher and its stored key for the election under `key_id`: the cached one while it
+    /// is young and little used, else a new data key from KMS.
+    async fn current_key(&self, key_id: &str, election: &ElectionId) -> Result<(Aes256Gcm, Vec<u8>), PortError> {
+        let cached = (key_id.to_owned(), election.clone());
+        if let Some(key) = self.lock_keys().get_mut(&cached) {
             if key.made.elapsed() < DATA_KEY_MAX_AGE && key.uses < DATA_KEY_MAX_USES {
                 key.uses += 1;
                 return Ok((key.cipher.clone(), key.sealed_key.clone()));
@@ -97,7 +114,7 @@ impl KmsKeys {
         let made = self
             .client
             .generate_data_key()
-            .key_id(self.seal_key()?)
+            .key_id(key_id)
             .key_spec(DataKeySpec::Aes256)
             .set_encryption_context(Some(context(election)))
             .send()
@@ -113,13 +130,84 @@ impl KmsKeys {
             uses: 1,
         };
         let reply = (key.cipher.clone(), key.sealed_key.clone());
-        self.lock_keys().insert(election.clone(), key);
+        self.lock_keys().insert(cached, key);
         Ok(reply)
     }
 
-    fn lock_keys(&self) -> std::sync::MutexGuard<'_, HashMap<ElectionId, DataKey>> {
+    fn lock_keys(&self) -> std::sync::MutexGuard<'_, HashMap<(String, ElectionId), DataKey>> {
         self.keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// The cipher of a stored data key of the election, from KMS (which checks the
+    /// context), or from the mixer's cache.
+    async fn opened_key(&self, election: &ElectionId, sealed_key: &[u8]) -> Result<Aes256Gcm, PortError> {
+        if let Some(cipher) = self.lock_opened().get(sealed_key) {
+            return Ok(cipher.clone());
+        }
+        let cipher = self.decrypt_key(election, sealed_key).await?;
+        let mut opened = self.lock_opened();
+        // A few data keys per election and cast-vote instance; bounded all the same.
+        if opened.len() >= OPENED_KEYS_KEPT {
+            opened.clear();
+        }
+        opened.insert(sealed_key.to_vec(), cipher.clone());
+        Ok(cipher)
+    }
+
+    async fn decrypt_key(&self, election: &ElectionId, sealed_key: &[u8]) -> Result<Aes256Gcm, PortError> {
+        let opened = self
+            .client
+            .decrypt()
+            .ciphertext_blob(Blob::new(sealed_key.to_vec()))
+            .set_encryption_context(Some(context(election)))
+            .send()
+            .await
+            .map_err(classify_read)?;
+        cipher(opened.plaintext().ok_or_else(|| internal("KMS returned no key"))?.as_ref())
+    }
+
+    fn lock_opened(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Aes256Gcm>> {
+        self.opened.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The KMS keys a function is given (`None`: it uses none of that kind).
+#[derive(Clone, Debug, Default)]
+pub struct KeyIds {
+    pub seal: Option<String>,
+    pub identity: Option<String>,
+    pub mix: Option<String>,
+}
+
+/// How many opened data keys the mixer keeps.
+const OPENED_KEYS_KEPT: usize = 1_000;
+
+/// The mixer's copy is bound to its election only, and to its purpose.
+fn mix_associated_data(election: &ElectionId) -> Vec<u8> {
+    format!("{election}\nmix").into_bytes()
+}
+
+/// AES-GCM with a fresh random nonce, the nonce leading the ciphertext.
+fn seal_bytes(cipher: &Aes256Gcm, message: &[u8], aad: &[u8]) -> Result<Vec<u8>, PortError> {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let encrypted = cipher
+        .encrypt(&nonce, Payload { msg: message, aad })
+        .map_err(|_| internal("encryption failed"))?;
+    let mut ciphertext = nonce.to_vec();
+    ciphertext.extend(encrypted);
+    Ok(ciphertext)
+}
+
+/// Opens what [`seal_bytes`] sealed with the same associated data.
+fn open_bytes(cipher: &Aes256Gcm, ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>, PortError> {
+    if ciphertext.len() < NONCE_BYTES {
+        return Err(internal("too short"));
+    }
+    let (nonce, encrypted) = ciphertext.split_at(NONCE_BYTES);
+    let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| internal("nonce"))?;
+    cipher
+        .decrypt(&Nonce::from(nonce), Payload { msg: encrypted, aad })
+        .map_err(|_| internal("does not open"))
 }
 
 /// The encryption context: the data key opens for this election only.
@@ -171,51 +259,41 @@ impl VoterKeys for KmsKeys {
 
 impl ChoiceSealer for KmsKeys {
     #[tracing::instrument(skip_all, fields(election_id = %election))]
-    async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, PortError> {
-        let (cipher, sealed_key) = self.current_key(election).await?;
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<Sealed, PortError> {
+        let (cipher, sealed_key) = self.current_key(self.seal_key()?, election).await?;
         let message = serde_json::to_vec(choice).map_err(|_| internal("choice did not serialize"))?;
-        let aad = associated_data(voter, election);
-        let encrypted = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &message,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| internal("encryption failed"))?;
-        let mut ciphertext = nonce.to_vec();
-        ciphertext.extend(encrypted);
-        Ok(SealedChoice { sealed_key, ciphertext })
+        let ciphertext = seal_bytes(&cipher, &message, &associated_data(voter, election))?;
+        Ok(Sealed { sealed_key, ciphertext })
     }
 
+    /// One KMS call per opening: a voter reads their own few choices.
     #[tracing::instrument(skip_all, fields(election_id = %election))]
-    async fn open(&self, voter: &AccountId, election: &ElectionId, sealed: &SealedChoice) -> Result<Choice, PortError> {
-        let opened = self
-            .client
-            .decrypt()
-            .ciphertext_blob(Blob::new(sealed.sealed_key.clone()))
-            .set_encryption_context(Some(context(election)))
-            .send()
-            .await
-            .map_err(classify_read)?;
-        let plain_key = opened.plaintext().ok_or_else(|| internal("KMS returned no key"))?;
-        if sealed.ciphertext.len() < NONCE_BYTES {
-            return Err(internal("too short"));
-        }
-        let (nonce, encrypted) = sealed.ciphertext.split_at(NONCE_BYTES);
-        let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| internal("nonce"))?;
-        let aad = associated_data(voter, election);
-        let message = cipher(plain_key.as_ref())?
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: encrypted,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| internal("does not open"))?;
+    async fn open(&self, voter: &AccountId, election: &ElectionId, sealed: &Sealed) -> Result<Choice, PortError> {
+        let cipher = self.decrypt_key(election, &sealed.sealed_key).await?;
+        let message = open_bytes(&cipher, &sealed.ciphertext, &associated_data(voter, election))?;
         serde_json::from_slice(&message).map_err(|_| internal("not a choice"))
+    }
+}
+
+impl BallotSealer for KmsKeys {
+    #[tracing::instrument(skip_all, fields(election_id = %ballot.election_id))]
+    async fn seal_ballot(&self, ballot: &Ballot) -> Result<SealedBallot, PortError> {
+        let election = &ballot.election_id;
+        let (cipher, sealed_key) = self.current_key(self.mix_key()?, election).await?;
+        let message = crate::mix_copy::to_bytes(ballot)?;
+        let ciphertext = seal_bytes(&cipher, &message, &mix_associated_data(election))?;
+        Ok(SealedBallot {
+            election_id: election.clone(),
+            sealed: Sealed { sealed_key, ciphertext },
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(election_id = %sealed.election_id))]
+    async fn open_ballot(&self, sealed: &SealedBallot) -> Result<Ballot, PortError> {
+        let election = &sealed.election_id;
+        self.mix_key()?;
+        let cipher = self.opened_key(election, &sealed.sealed.sealed_key).await?;
+        let message = open_bytes(&cipher, &sealed.sealed.ciphertext, &mix_associated_data(election))?;
+        crate::mix_copy::from_bytes(election, &message)
     }
 }

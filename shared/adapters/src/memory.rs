@@ -6,19 +6,20 @@ use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::election::Election;
-use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
+use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{EntrySource, EntryWrite, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{Ballot, Choice, Participation, SealedChoice};
-use election_core::domain_events::DomainEvent;
+use election_core::domain::vote::{coarse, Ballot, Choice, Participation, Sealed, SealedBallot};
+use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
-    BallotBox, BallotPage, CandidateStore, ChoiceSealer, ElectionStore, EventBus, PledgeStore, RollFiles, RollStore,
-    ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
+    BallotBox, BallotPage, BallotSealer, CandidateStore, ChoiceSealer, ElectionStore, EventBus, MixPool, PledgeStore,
+    PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
+use election_core::use_cases::mix_ballots::MixCopy;
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 /// Everything the in-memory store holds; compare two snapshots to prove nothing was written.
@@ -31,6 +32,12 @@ pub struct Snapshot {
     pub entries: BTreeMap<(ElectionId, RollId, String), (RollEntry, Option<Participation>)>,
     /// The versions of rolls, by (election, roll).
     pub rolls: BTreeMap<(ElectionId, RollId), Roll>,
+    /// The mixer's copies still on participations, by entry (as `entries`).
+    pub mix_copies: BTreeMap<(ElectionId, RollId, String), MixCopy>,
+    /// The mixer's pools: sealed ballots by their key in the pool.
+    pub pools: BTreeMap<PoolId, BTreeMap<String, SealedBallot>>,
+    /// Pools' leases: holder and until when.
+    pub leases: BTreeMap<PoolId, (String, DateTime<Utc>)>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
     /// The views' rows, markers included, by view and key.
@@ -180,6 +187,34 @@ impl VoteLookups for InMemoryStore {
 }
 
 impl InMemoryStore {
+    /// The mixer's copies still on participations, as the participation stream hands them
+    /// over.
+    pub fn mix_copies(&self) -> Vec<MixCopy> {
+        self.state()
+            .mix_copies
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// What the participation stream raises for the votes stored: one `VoterTurnedOut`
+    /// each, named by its entry, so that raising them again changes nothing.
+    pub fn turnout_events(&self) -> Vec<DomainEvent> {
+        self.state()
+            .entries
+            .iter()
+            .filter_map(|((election, roll, voter), (entry, voted))| {
+                let voted = voted.as_ref()?;
+                Some(DomainEvent::VoterTurnedOut(VoterTurnedOut {
+                    event_id: format!("VoterTurnedOut-{election}-{roll}-{voter}"),
+                    occurred_at: coarse(voted.voted_at),
+                    election_id: election.clone(),
+                    district: entry.district.clone(),
+                }))
+            })
+            .collect()
+    }
+
     /// The participations: the entries that have voted.
     pub fn participations_stored(&self) -> Vec<Participation> {
         self.state()
@@ -195,14 +230,10 @@ fn entry_key(election: &ElectionId, roll: &RollId, voter: &AccountId) -> (Electi
 }
 
 impl VoteStore for InMemoryStore {
-    async fn insert_vote(&self, participation: &Participation, ballot: &Ballot) -> Result<VoteWrite, PortError> {
+    async fn insert_vote(&self, participation: &Participation, mix_copy: &SealedBallot) -> Result<VoteWrite, PortError> {
         // Like DynamoDB, no check of the candidate's item: the use case checked its lookup.
         let mut state = self.state();
         let key = entry_key(&participation.election_id, &participation.roll, &participation.voter);
-        let receipt = ballot.receipt_id.to_string();
-        if state.ballots.contains_key(&receipt) {
-            return Err(PortError::Conflict);
-        }
         let Some((_, voted)) = state.entries.get_mut(&key) else {
             return Ok(VoteWrite::NotOnRoll);
         };
@@ -210,8 +241,18 @@ impl VoteStore for InMemoryStore {
             return Ok(VoteWrite::Voted(earlier.clone()));
         }
         *voted = Some(participation.clone());
-        state.ballots.insert(receipt, ballot.clone());
+        let copy = MixCopy {
+            voter: participation.voter.clone(),
+            roll: participation.roll.clone(),
+            ballot: mix_copy.clone(),
+        };
+        state.mix_copies.insert(key, copy);
         Ok(VoteWrite::Stored)
+    }
+
+    async fn forget_mix_copy(&self, voter: &AccountId, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
+        self.state().mix_copies.remove(&entry_key(election, roll, voter));
+        Ok(())
     }
 
     async fn participation(
@@ -443,6 +484,94 @@ impl BallotBox for InMemoryStore {
             ..BallotPage::default()
         })
     }
+
+    async fn put_ballots(&self, ballots: &[Ballot]) -> Result<(), PortError> {
+        let mut state = self.state();
+        for ballot in ballots {
+            state.ballots.insert(ballot.receipt_id.to_string(), ballot.clone());
+        }
+        Ok(())
+    }
+
+    async fn in_box(&self, election: &ElectionId, receipts: &[ReceiptId]) -> Result<HashSet<ReceiptId>, PortError> {
+        let state = self.state();
+        Ok(receipts
+            .iter()
+            .filter(|r| state.ballots.get(&r.to_string()).is_some_and(|b| &b.election_id == election))
+            .cloned()
+            .collect())
+    }
+}
+
+/// Pools of an in-memory election: two, so that the tests see more than one.
+const MIX_POOLS: u32 = 2;
+
+impl MixPool for InMemoryStore {
+    fn pools(&self, election: &ElectionId) -> Vec<PoolId> {
+        (0..MIX_POOLS)
+            .map(|number| PoolId {
+                election_id: election.clone(),
+                number,
+            })
+            .collect()
+    }
+
+    async fn pool(&self, ballots: &[SealedBallot]) -> Result<BTreeSet<PoolId>, PortError> {
+        let mut state = self.state();
+        let mut pools = BTreeSet::new();
+        for ballot in ballots {
+            let key = crate::mix_copy::pooled_key(&ballot.sealed);
+            let pool = PoolId {
+                election_id: ballot.election_id.clone(),
+                number: u32::from(key.as_bytes()[0]) % MIX_POOLS,
+            };
+            state.pools.entry(pool.clone()).or_default().insert(key, ballot.clone());
+            pools.insert(pool);
+        }
+        Ok(pools)
+    }
+
+    async fn pooled(&self, pool: &PoolId, max: usize) -> Result<Vec<Pooled>, PortError> {
+        Ok(self
+            .state()
+            .pools
+            .get(pool)
+            .into_iter()
+            .flatten()
+            .take(max)
+            .map(|(key, ballot)| Pooled {
+                key: key.clone(),
+                ballot: ballot.clone(),
+            })
+            .collect())
+    }
+
+    async fn lease(&self, pool: &PoolId, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, PortError> {
+        let mut state = self.state();
+        if state.leases.get(pool).is_some_and(|(_, held_until)| *held_until > now) {
+            return Ok(false);
+        }
+        state.leases.insert(pool.clone(), (holder.to_owned(), until));
+        Ok(true)
+    }
+
+    async fn release(&self, pool: &PoolId, holder: &str) -> Result<(), PortError> {
+        let mut state = self.state();
+        if state.leases.get(pool).is_some_and(|(held_by, _)| held_by == holder) {
+            state.leases.remove(pool);
+        }
+        Ok(())
+    }
+
+    async fn unpool(&self, pool: &PoolId, keys: &[String]) -> Result<(), PortError> {
+        let mut state = self.state();
+        if let Some(pooled) = state.pools.get_mut(pool) {
+            for key in keys {
+                pooled.remove(key);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ViewStore for InMemoryStore {
@@ -526,18 +655,45 @@ impl VoterKeys for TestSealer {
 }
 
 impl ChoiceSealer for TestSealer {
-    async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<SealedChoice, PortError> {
-        Ok(SealedChoice {
+    async fn seal(&self, voter: &AccountId, election: &ElectionId, choice: &Choice) -> Result<Sealed, PortError> {
+        Ok(Sealed {
             sealed_key: binding(voter, election),
             ciphertext: serde_json::to_vec(choice).map_err(|e| PortError::Internal(e.to_string()))?,
         })
     }
 
-    async fn open(&self, voter: &AccountId, election: &ElectionId, sealed: &SealedChoice) -> Result<Choice, PortError> {
+    async fn open(&self, voter: &AccountId, election: &ElectionId, sealed: &Sealed) -> Result<Choice, PortError> {
         if sealed.sealed_key != binding(voter, election) {
             return Err(PortError::Internal("sealed for another voter or election".into()));
         }
         serde_json::from_slice(&sealed.ciphertext).map_err(|e| PortError::Internal(e.to_string()))
+    }
+}
+
+/// The mixer's copy, bound to its election only: it opens under the mix key, for any voter.
+fn mix_binding(election: &ElectionId) -> Vec<u8> {
+    format!("mix\n{election}").into_bytes()
+}
+
+impl BallotSealer for TestSealer {
+    async fn seal_ballot(&self, ballot: &Ballot) -> Result<SealedBallot, PortError> {
+        // A random prefix, as a real seal's nonce: two copies never seal to the same bytes.
+        let mut ciphertext = uuid::Uuid::new_v4().as_bytes().to_vec();
+        ciphertext.extend(crate::mix_copy::to_bytes(ballot)?);
+        Ok(SealedBallot {
+            election_id: ballot.election_id.clone(),
+            sealed: Sealed {
+                sealed_key: mix_binding(&ballot.election_id),
+                ciphertext,
+            },
+        })
+    }
+
+    async fn open_ballot(&self, sealed: &SealedBallot) -> Result<Ballot, PortError> {
+        if sealed.sealed.sealed_key != mix_binding(&sealed.election_id) || sealed.sealed.ciphertext.len() < 16 {
+            return Err(PortError::Internal("sealed for another election".into()));
+        }
+        crate::mix_copy::from_bytes(&sealed.election_id, &sealed.sealed.ciphertext[16..])
     }
 }
 

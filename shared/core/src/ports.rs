@@ -4,15 +4,16 @@
 use crate::domain::candidate::Candidate;
 use crate::domain::certification::PartRecount;
 use crate::domain::election::Election;
-use crate::domain::ids::{CandidateId, ElectionId, PledgeId};
+use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use crate::domain::pledge::Pledge;
 use crate::domain::roll::{EntryWrite, IdentityKey, Roll, RollEntry, RollId};
 use crate::domain::text::AccountId;
-use crate::domain::vote::{Ballot, Choice, Participation, SealedChoice};
+use crate::domain::vote::{Ballot, Choice, Participation, Sealed, SealedBallot};
 use crate::domain_events::DomainEvent;
 use crate::problem::PortError;
 use crate::projection::{Effect, Row, RowKey, View};
 use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 
 pub trait ElectionStore: Send + Sync {
@@ -80,17 +81,25 @@ pub enum VoteWrite {
 }
 
 pub trait VoteStore: Send + Sync {
-    /// Records the vote on the voter's roll entry, and stores their anonymous ballot, both
-    /// or neither, on condition that the entry is on the roll of `participation.roll` and
-    /// has not voted. Which of the two failed is told by the entry as the failed condition
-    /// found it, with no second read. Sending the same pair again after an `Unknown` stores
-    /// it at most once. It reads and checks no shared item: whether the candidate stands
-    /// was checked on [`VoteLookups`].
+    /// Records the vote on the voter's roll entry, with the mixer's sealed copy of their
+    /// ballot, on condition that the entry is on the roll of `participation.roll` and has
+    /// not voted. Which condition failed is told by the entry as it was found, with no
+    /// second read. Sending the same vote again after an `Unknown` finds it stored. It
+    /// writes nothing else: the ballot reaches the box through the mixer ([`MixPool`]), and
+    /// whether the candidate stands was checked on [`VoteLookups`].
     fn insert_vote(
         &self,
         participation: &Participation,
-        ballot: &Ballot,
+        mix_copy: &SealedBallot,
     ) -> impl Future<Output = Result<VoteWrite, PortError>> + Send;
+    /// Removes the mixer's copy from a voter's participation (the mixer holds it now).
+    /// Removing it again, or from an entry that has none, changes nothing.
+    fn forget_mix_copy(
+        &self,
+        voter: &AccountId,
+        election: &ElectionId,
+        roll: &RollId,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
     /// A voter's participation in one election (its entry on `roll`, if it has voted),
     /// strongly consistent.
     fn participation(
@@ -110,14 +119,22 @@ pub trait ChoiceSealer: Send + Sync {
         voter: &AccountId,
         election: &ElectionId,
         choice: &Choice,
-    ) -> impl Future<Output = Result<SealedChoice, PortError>> + Send;
+    ) -> impl Future<Output = Result<Sealed, PortError>> + Send;
     /// Opens a sealed choice; it opens only for the voter and election it was sealed for.
     fn open(
         &self,
         voter: &AccountId,
         election: &ElectionId,
-        sealed: &SealedChoice,
+        sealed: &Sealed,
     ) -> impl Future<Output = Result<Choice, PortError>> + Send;
+}
+
+/// Seals a ballot for the mixer, and opens it there, under a key of its own (the mix key):
+/// the seal names the election only, so the mixer opens ballots without learning whose
+/// they are, and no other function can open them.
+pub trait BallotSealer: Send + Sync {
+    fn seal_ballot(&self, ballot: &Ballot) -> impl Future<Output = Result<SealedBallot, PortError>> + Send;
+    fn open_ballot(&self, sealed: &SealedBallot) -> impl Future<Output = Result<Ballot, PortError>> + Send;
 }
 
 /// Turns a voter's identity key into their voter id: a keyed hash, the same in every
@@ -203,6 +220,54 @@ pub trait BallotBox: Send + Sync {
         part: u32,
         after: Option<String>,
     ) -> impl Future<Output = Result<BallotPage, PortError>> + Send;
+    /// Writes ballots in the order given (the mixer's). Each is keyed by its receipt, so a
+    /// ballot written again is the same item: counted once.
+    fn put_ballots(&self, ballots: &[Ballot]) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Which of these receipts of an election have their ballot in the box.
+    fn in_box(
+        &self,
+        election: &ElectionId,
+        receipts: &[ReceiptId],
+    ) -> impl Future<Output = Result<HashSet<ReceiptId>, PortError>> + Send;
+}
+
+/// One of an election's mixing pools: where sealed ballots wait to be written to the box.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PoolId {
+    pub election_id: ElectionId,
+    pub number: u32,
+}
+
+/// A sealed ballot waiting in a pool, and its key there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pooled {
+    pub key: String,
+    pub ballot: SealedBallot,
+}
+
+/// The mixer's pools: sealed ballots held apart from any voter until they are written to
+/// the box in a batch.
+pub trait MixPool: Send + Sync {
+    /// Every pool an election's ballots may wait in.
+    fn pools(&self, election: &ElectionId) -> Vec<PoolId>;
+    /// Puts sealed ballots in their pools (a ballot pooled again is the same item); the
+    /// pools they went to.
+    fn pool(&self, ballots: &[SealedBallot]) -> impl Future<Output = Result<BTreeSet<PoolId>, PortError>> + Send;
+    /// Up to `max` of a pool's ballots, strongly consistent.
+    fn pooled(&self, pool: &PoolId, max: usize) -> impl Future<Output = Result<Vec<Pooled>, PortError>> + Send;
+    /// Takes the pool's lease for `holder` until `until`, unless another holds it at
+    /// `now`: one flush of a pool at a time. Whether it was taken.
+    fn lease(
+        &self,
+        pool: &PoolId,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+    /// Gives the lease back, if `holder` still has it.
+    fn release(&self, pool: &PoolId, holder: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Takes ballots out of a pool (their ballots are in the box).
+    fn unpool(&self, pool: &PoolId, keys: &[String]) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 pub trait ViewStore: Send + Sync {
@@ -242,10 +307,19 @@ pub trait EventBus: Send + Sync {
 
 /// All the storage ports together, as one adapter provides them.
 pub trait Store:
-    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore + RollStore
+    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + MixPool + ViewStore + RollStore
 {
 }
-impl<T: ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + ViewStore + RollStore>
-    Store for T
+impl<
+        T: ElectionStore
+            + CandidateStore
+            + PledgeStore
+            + VoteStore
+            + VoteLookups
+            + BallotBox
+            + MixPool
+            + ViewStore
+            + RollStore,
+    > Store for T
 {
 }

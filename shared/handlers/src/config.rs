@@ -4,7 +4,7 @@
 use crate::services::{Services, Unused};
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsKeys;
+use adapters::kms::{KeyIds, KmsKeys};
 use adapters::s3::S3RollFiles;
 use aws_config::SdkConfig;
 use election_core::bounds::Bounds;
@@ -19,6 +19,8 @@ pub enum MissingSetting {
     Missing(&'static str),
     #[error("environment variable {0} is not a whole number of milliseconds")]
     NotMilliseconds(&'static str),
+    #[error("environment variable {0} is not a whole number above zero")]
+    NotACount(&'static str),
 }
 
 /// A setting a function may read from its environment, as the template sets it.
@@ -29,6 +31,10 @@ pub enum Setting {
     EventBusName,
     /// The KMS key that seals voters' choices.
     BallotSealKey,
+    /// The KMS key that seals each ballot for the mixer.
+    BallotMixKey,
+    /// The smallest batch the mixer writes to the box before the close (*k*).
+    MixBatchSize,
     /// The KMS HMAC key that voter ids are derived under.
     VoterIdentityKey,
     /// The claim of a voter's token that is their key on the roll.
@@ -76,6 +82,8 @@ impl Setting {
             Setting::Table(Table::Rolls) => "ROLLS_TABLE",
             Setting::EventBusName => "EVENT_BUS_NAME",
             Setting::BallotSealKey => "BALLOT_SEAL_KEY",
+            Setting::BallotMixKey => "BALLOT_MIX_KEY",
+            Setting::MixBatchSize => "MIX_BATCH_SIZE",
             Setting::VoterIdentityKey => "VOTER_IDENTITY_KEY",
             Setting::VoterIdentityClaim => "VOTER_IDENTITY_CLAIM",
             Setting::RollFilesBucket => "ROLL_FILES_BUCKET",
@@ -137,6 +145,18 @@ impl Settings {
         Ok(bounds)
     }
 
+    /// The mixer's smallest batch: the setting, or the default if the function has none.
+    pub fn mix_batch(&self) -> Result<usize, MissingSetting> {
+        let setting = Setting::MixBatchSize;
+        match self.get(setting) {
+            None => Ok(election_core::use_cases::mix_ballots::DEFAULT_BATCH),
+            Some(text) => match text.parse() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(MissingSetting::NotACount(setting.variable())),
+            },
+        }
+    }
+
     /// A setting the part being wired cannot do without: its absence from the function's
     /// list is a wiring mistake, and stops the function at start-up.
     pub fn require(&self, setting: Setting) -> Result<&str, MissingSetting> {
@@ -191,14 +211,18 @@ impl Wiring for EventBridgeBus {
 }
 
 impl Wiring for KmsKeys {
-    /// With the keys among the settings: the seal key, the identity key.
+    /// With the keys among the settings: the seal key, the identity key, the mix key.
     fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
         let key = |setting| settings.get(setting).map(str::to_owned);
-        let (seal, identity) = (key(Setting::BallotSealKey), key(Setting::VoterIdentityKey));
-        if seal.is_none() && identity.is_none() {
+        let keys = KeyIds {
+            seal: key(Setting::BallotSealKey),
+            identity: key(Setting::VoterIdentityKey),
+            mix: key(Setting::BallotMixKey),
+        };
+        if keys.seal.is_none() && keys.identity.is_none() && keys.mix.is_none() {
             return Err(MissingSetting::Missing(Setting::VoterIdentityKey.variable()));
         }
-        Ok(KmsKeys::from_config(aws, seal, identity))
+        Ok(KmsKeys::from_config(aws, keys))
     }
 }
 
@@ -218,6 +242,7 @@ impl<S: Wiring, B: Wiring, K: Wiring, F: Wiring> Wiring for Services<S, B, Syste
             sealer: K::wire(settings, aws)?,
             files: F::wire(settings, aws)?,
             bounds: settings.bounds()?,
+            mix_batch: settings.mix_batch()?,
             voter_identity_claim: settings
                 .get(Setting::VoterIdentityClaim)
                 .unwrap_or(crate::services::DEFAULT_VOTER_IDENTITY_CLAIM)

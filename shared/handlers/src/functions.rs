@@ -6,14 +6,19 @@ use crate::config::Setting;
 use crate::consumers::{Consumer, CountPledges, ImportRoll, ProjectDashboard, RecountPart, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
 use crate::operations::OperationError;
+use crate::mixer;
 use crate::publisher::{self, publish_events};
 use crate::services::Services;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use election_core::clock::Clock;
-use election_core::ports::{ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
+use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
 use lambda_http::{Body, Request, Response};
+
+fn failed(err: impl std::fmt::Display) -> OperationError {
+    OperationError::Failed(err.to_string())
+}
 
 /// A function behind HTTP API routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,6 +46,8 @@ pub enum HttpFunction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamFunction {
     PublishEvents,
+    /// Also on a schedule: [`Services::tick`].
+    MixBallots,
 }
 
 /// A function fed by an SQS queue.
@@ -69,7 +76,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 24] = [
+const NAMES: [(Function, &str); 25] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -88,6 +95,7 @@ const NAMES: [(Function, &str); 24] = [
     (Function::Http(HttpFunction::CorrectRoll), "correct-roll"),
     (Function::Http(HttpFunction::GetTurnout), "get-turnout"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
+    (Function::Stream(StreamFunction::MixBallots), "mix-ballots"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
     (Function::Queue(QueueFunction::CountPledges), "count-pledges"),
     (
@@ -139,6 +147,7 @@ impl Function {
             Function::Http(CorrectRoll) => routes::CorrectRoll::SETTINGS,
             Function::Http(GetTurnout) => routes::GetTurnout::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
+            Function::Stream(StreamFunction::MixBallots) => mixer::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
             Function::Queue(QueueFunction::CountPledges) => CountPledges::SETTINGS,
             Function::Queue(QueueFunction::RemoveWithdrawnPledges) => RemoveWithdrawnPledges::SETTINGS,
@@ -149,7 +158,7 @@ impl Function {
     }
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles> Services<S, B, C, K, F> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles> Services<S, B, C, K, F> {
     /// Answers an HTTP request with the function's handler.
     pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
         use HttpFunction::*;
@@ -177,7 +186,17 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles>
     pub async fn stream(&self, function: StreamFunction, event: dynamodb::Event) -> DynamoDbEventResponse {
         match function {
             StreamFunction::PublishEvents => publish_events(&self.bus, event).await,
+            StreamFunction::MixBallots => mixer::mix_ballots(self, event).await,
         }
+    }
+
+    /// A function's scheduled run (the mixer's tick), answering JSON.
+    pub async fn tick(&self, function: StreamFunction) -> Result<serde_json::Value, OperationError> {
+        let reply = match function {
+            StreamFunction::MixBallots => serde_json::to_value(mixer::tick(self).await.map_err(failed)?),
+            StreamFunction::PublishEvents => return Err(failed("publish-events has no schedule")),
+        };
+        reply.map_err(failed)
     }
 
     /// Runs an operator's command on its JSON payload, answering JSON.

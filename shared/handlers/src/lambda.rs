@@ -6,9 +6,11 @@ use crate::config::{Setting, Settings, Wiring};
 use crate::consumers::Consumer;
 use crate::functions::OperationFunction;
 use crate::http::routes::Route;
+use crate::mixer;
 use crate::publisher::{self, publish_events};
-use crate::services::Deployed;
+use crate::services::{Deployed, Unused};
 use adapters::eventbridge::EventBridgeBus;
+use adapters::kms::KmsKeys;
 use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -63,6 +65,27 @@ pub async fn stream_publisher() -> Result<(), Error> {
         Box::pin(
             async move { Ok::<_, Infallible>(publish_events(bus.as_ref(), event.payload).await) }
                 .instrument(invocation()),
+        )
+    });
+    lambda_runtime::run(handler).await
+}
+
+/// Serves the mixer until the process ends: batches of its stream, and its schedule's
+/// events (anything without stream records).
+pub async fn mixer() -> Result<(), Error> {
+    let services = wired::<Deployed<Unused, KmsKeys>>(mixer::SETTINGS).await?;
+    let handler = service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let services = services.clone();
+        Box::pin(
+            async move {
+                if event.payload.get("Records").is_some() {
+                    let records: dynamodb::Event = serde_json::from_value(event.payload)?;
+                    Ok::<_, Error>(serde_json::to_value(mixer::mix_ballots(services.as_ref(), records).await)?)
+                } else {
+                    Ok(serde_json::to_value(mixer::tick(services.as_ref()).await?)?)
+                }
+            }
+            .instrument(invocation()),
         )
     });
     lambda_runtime::run(handler).await

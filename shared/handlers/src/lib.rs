@@ -4,6 +4,8 @@
 //!
 //! - [`http`]: API Gateway requests in, JSON or problem+json replies out, one route each;
 //! - [`publisher`]: table stream records in, domain events out on the bus;
+//! - [`mixer`]: votes in from the participation stream, ballots out to the box in mixed
+//!   batches;
 //! - [`consumers`]: queue batches of domain events into the core's policies;
 //! - [`operations`]: operator commands, invoked directly (recount);
 //! - [`lambda`]: the bootstrap a function binary calls with its own handler only;
@@ -14,6 +16,7 @@ pub mod consumers;
 pub mod functions;
 pub mod http;
 pub mod lambda;
+pub mod mixer;
 pub mod operations;
 pub mod publisher;
 pub mod services;

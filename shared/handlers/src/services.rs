@@ -12,9 +12,9 @@ use election_core::domain::certification::PartRecount;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{IdentityKey, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{Choice, SealedChoice};
+use election_core::domain::vote::{Ballot, Choice, Sealed, SealedBallot};
 use election_core::domain_events::DomainEvent;
-use election_core::ports::{ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
+use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
 use election_core::problem::PortError;
 use std::time::Duration;
 
@@ -22,12 +22,14 @@ pub struct Services<S, B, C, K, F = Unused> {
     pub store: S,
     pub bus: B,
     pub clock: C,
-    /// Derives voter ids, and seals and opens voters' choices.
+    /// Derives voter ids, seals and opens voters' choices, and the mixer's copies.
     pub sealer: K,
     /// Where roll files are uploaded and read.
     pub files: F,
     /// The time bounds of the close.
     pub bounds: Bounds,
+    /// The smallest batch the mixer writes to the box before the close (*k*).
+    pub mix_batch: usize,
     /// The claim of a voter's token that is their key on the roll.
     pub voter_identity_claim: String,
 }
@@ -90,11 +92,21 @@ impl RollFiles for Unused {
 }
 
 impl ChoiceSealer for Unused {
-    async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<SealedChoice, PortError> {
+    async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<Sealed, PortError> {
         Err(unused())
     }
 
-    async fn open(&self, _: &AccountId, _: &ElectionId, _: &SealedChoice) -> Result<Choice, PortError> {
+    async fn open(&self, _: &AccountId, _: &ElectionId, _: &Sealed) -> Result<Choice, PortError> {
+        Err(unused())
+    }
+}
+
+impl BallotSealer for Unused {
+    async fn seal_ballot(&self, _: &Ballot) -> Result<SealedBallot, PortError> {
+        Err(unused())
+    }
+
+    async fn open_ballot(&self, _: &SealedBallot) -> Result<Ballot, PortError> {
         Err(unused())
     }
 }
@@ -104,7 +116,7 @@ pub trait App: Send + Sync {
     type Store: Store;
     type Bus: EventBus;
     type Clock: Clock;
-    type Sealer: ChoiceSealer + VoterKeys;
+    type Sealer: ChoiceSealer + VoterKeys + BallotSealer;
     type Files: RollFiles;
     fn store(&self) -> &Self::Store;
     fn bus(&self) -> &Self::Bus;
@@ -112,10 +124,13 @@ pub trait App: Send + Sync {
     fn sealer(&self) -> &Self::Sealer;
     fn files(&self) -> &Self::Files;
     fn bounds(&self) -> &Bounds;
+    fn mix_batch(&self) -> usize;
     fn voter_identity_claim(&self) -> &str;
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles> App for Services<S, B, C, K, F> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles> App
+    for Services<S, B, C, K, F>
+{
     type Store = S;
     type Bus = B;
     type Clock = C;
@@ -144,6 +159,10 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys, F: RollFiles>
 
     fn bounds(&self) -> &Bounds {
         &self.bounds
+    }
+
+    fn mix_batch(&self) -> usize {
+        self.mix_batch
     }
 
     fn voter_identity_claim(&self) -> &str {

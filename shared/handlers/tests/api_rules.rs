@@ -4,7 +4,7 @@
 
 mod support;
 
-use adapters::kms::KmsKeys;
+use adapters::kms::{KeyIds, KmsKeys};
 use adapters::memory::{InMemoryFiles, InMemoryStore, RecordingBus, TestSealer};
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -22,9 +22,10 @@ use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
 use election_core::ports::BallotBox;
 use election_core::ports::ViewStore;
-use election_core::ports::{CandidateStore, ChoiceSealer, ElectionStore, RollStore, VoterKeys};
+use election_core::ports::{BallotSealer, CandidateStore, ChoiceSealer, ElectionStore, RollStore, VoterKeys};
 use election_core::projection::{certification_job, dashboard, Effect, Guard, RowKey, View};
 use election_core::use_cases::get_results::get_results;
+use election_core::use_cases::mix_ballots::{take_copies, Mixing};
 use election_core::use_cases::recount::recount;
 use handlers::functions::{HttpFunction, QueueFunction};
 use handlers::http::event::{http_api_event, http_request, HttpApiRequest};
@@ -113,6 +114,7 @@ async fn setup_sealed<K>(
             sealer,
             files: InMemoryFiles::default(),
             bounds: Bounds::DEFAULT,
+            mix_batch: 1,
             voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
         },
         fixture,
@@ -152,7 +154,7 @@ impl Reply {
 }
 
 /// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, or no token claims.
-async fn call<K: ChoiceSealer + VoterKeys>(
+async fn call<K: ChoiceSealer + VoterKeys + BallotSealer>(
     services: &Services<InMemoryStore, RecordingBus, FixedClock, K, InMemoryFiles>,
     function: HttpFunction,
     route_path: &str,
@@ -597,6 +599,18 @@ async fn votes_then_close(services: &mut TestServices, fixture: &Fixture, voters
         let body = json!({ "candidateId": fixture.candidate }).to_string();
         assert_eq!(vote(services, fixture, voter, &body).await.status, 201);
     }
+    // The mixer writes the ballots to the box; the participations are counted into turnout.
+    let mixing = Mixing {
+        batch: 1,
+        bounds: services.bounds,
+    };
+    let copies = services.store.mix_copies();
+    take_copies(&services.store, &services.sealer, &services.clock, &mixing, &copies)
+        .await
+        .unwrap();
+    project_dashboard(&services.store, &services.clock, &services.store.turnout_events())
+        .await
+        .unwrap();
     if counted {
         let events: Vec<DomainEvent> = services
             .store
@@ -906,7 +920,12 @@ async fn final_results_are_never_certified_again() {
 async fn a_kms_that_never_answers_gives_503_within_the_operation_bound_and_stores_nothing() {
     // KMS, which seals the voter's choice, accepts connections and then says nothing.
     let aws = support::aws_at(&support::silent_endpoint().await).await;
-    let sealer = KmsKeys::from_config(&aws, Some("alias/ballots".into()), Some("alias/voters".into()));
+    let keys = KeyIds {
+        seal: Some("alias/ballots".into()),
+        identity: Some("alias/voters".into()),
+        mix: Some("alias/mix".into()),
+    };
+    let sealer = KmsKeys::from_config(&aws, keys);
     let (services, fixture) = setup_sealed(at("2027-03-01T12:00:00Z"), sealer).await;
 
     let started = std::time::Instant::now();

@@ -32,6 +32,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";

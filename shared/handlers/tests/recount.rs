@@ -7,10 +7,11 @@ use election_core::clock::FixedClock;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{coarse, Ballot, Participation, SealedChoice};
+use election_core::domain::vote::{coarse, Ballot, Participation, Sealed};
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
-use election_core::ports::{RollStore, VoteStore};
+use election_core::ports::{BallotSealer, RollStore, VoteStore};
+use election_core::use_cases::mix_ballots::{take_copies, Mixing};
 use handlers::functions::OperationFunction;
 use handlers::services::{Services, Unused};
 use serde_json::{json, Value};
@@ -40,13 +41,30 @@ async fn vote(store: &InMemoryStore, election: &ElectionId, candidate: &Candidat
         voter,
         roll: RollId::initial(),
         voted_at: now(),
-        sealed_choice: SealedChoice {
+        sealed_choice: Sealed {
             sealed_key: vec![],
             ciphertext: vec![],
         },
     };
-    store.insert_vote(&participation, &ballot).await.unwrap();
+    let mix_copy = TestSealer.seal_ballot(&ballot).await.unwrap();
+    store.insert_vote(&participation, &mix_copy).await.unwrap();
     ballot
+}
+
+/// What the pipeline does with the votes stored: the mixer writes their ballots to the box,
+/// and the participations are counted into turnout (the ballots are not counted here).
+async fn mix_and_turn_out(services: &Services<InMemoryStore, RecordingBus, FixedClock, TestSealer>) {
+    let mixing = Mixing {
+        batch: 1,
+        bounds: services.bounds,
+    };
+    let copies = services.store.mix_copies();
+    take_copies(&services.store, &TestSealer, &services.clock, &mixing, &copies)
+        .await
+        .unwrap();
+    project_dashboard(&services.store, &services.clock, &services.store.turnout_events())
+        .await
+        .unwrap();
 }
 
 async fn recount(
@@ -73,6 +91,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     let election = ElectionId::new();
@@ -81,6 +100,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
     for (voter, candidate) in [&ann, &ann, &ann, &bob, &bob].into_iter().enumerate() {
         ballots.push(vote(&services.store, &election, candidate, voter).await);
     }
+    mix_and_turn_out(&services).await;
     let counted: Vec<DomainEvent> = ballots[1..4]
         .iter()
         .map(|b| DomainEvent::BallotCast(BallotCast::of(b)))
@@ -138,6 +158,7 @@ async fn a_recount_of_a_bad_request_is_refused() {
         sealer: TestSealer,
         files: Unused,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     for payload in [

@@ -217,6 +217,7 @@ async fn an_import_stopped_by_a_transient_error_resumes_from_its_checkpoint_in_t
         sealer: TestSealer,
         files: FlakyFiles::default(),
         bounds: Bounds::DEFAULT,
+        mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
     };
     let election = election(&services.store).await;

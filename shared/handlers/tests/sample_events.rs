@@ -16,7 +16,7 @@ use election_core::domain::text::{AccountId, Name};
 use election_core::ports::{CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::use_cases::certify_results::read_job;
 use election_core::use_cases::get_results::get_results;
-use handlers::functions::{Function, HttpFunction, QueueFunction};
+use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
 use handlers::services::Services;
 use std::path::PathBuf;
 
@@ -110,6 +110,7 @@ async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock
         sealer: TestSealer,
         files,
         bounds: election_core::bounds::Bounds::DEFAULT,
+        mix_batch: 1,
         // The sample voter events carry a national issuer's token: the key is `national_id`.
         voter_identity_claim: "national_id".to_owned(),
     }
@@ -202,9 +203,22 @@ async fn every_sample_event_runs_through_its_handler() {
                 let event = serde_json::from_str(&text).unwrap();
                 let response = services.stream(f, event).await;
                 assert!(response.batch_item_failures.is_empty(), "{}", path.display());
-                let published = services.bus.published();
-                assert_eq!(published.len(), 1, "{}", path.display());
-                assert_eq!(published[0].kind(), "BallotCast");
+                match f {
+                    StreamFunction::PublishEvents => {
+                        let published = services.bus.published();
+                        assert_eq!(published.len(), 1, "{}", path.display());
+                        assert_eq!(published[0].kind(), "BallotCast");
+                    }
+                    StreamFunction::MixBallots => {
+                        // The vote's copy (sealed by the test sealer) is in the box now, as
+                        // a ballot for the candidate; its pool is empty (k is 1 here).
+                        let ballots = services.store.snapshot().ballots;
+                        let ballot = ballots.values().next().expect("a ballot in the box");
+                        assert_eq!(ballots.len(), 1);
+                        assert_eq!(ballot.candidate_id.to_string(), CANDIDATE);
+                        assert!(services.store.snapshot().pools.values().all(|p| p.is_empty()));
+                    }
+                }
             }
             Function::Operation(f) => {
                 let payload = serde_json::from_str(&text).unwrap();

@@ -4,10 +4,10 @@
 use adapters::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
-use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{coarse, Ballot, Participation, SealedChoice};
+use election_core::domain::vote::{Participation, Sealed, SealedBallot};
 use election_core::ports::{RollStore, VoteStore, VoteWrite};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -47,32 +47,34 @@ const ROLL_POOL: usize = 30_000;
 
 /// A participation and a ballot shaped as a real vote's: same tables, keys, conditions and
 /// transaction, with a sealed choice of the real size.
-fn vote(election: &ElectionId, candidate: &CandidateId, voter: AccountId) -> (Participation, Ballot) {
+/// A vote as cast-vote writes it: the participation, with the mixer's sealed copy (bytes of
+/// a real seal's size: the write, not the seal, is measured here).
+fn vote(election: &ElectionId, voter: AccountId) -> (Participation, SealedBallot) {
     let now = Utc::now();
-    let receipt = ReceiptId::new();
     let participation = Participation {
         election_id: election.clone(),
         voter,
         roll: RollId::initial(),
         voted_at: now,
-        sealed_choice: SealedChoice {
+        sealed_choice: Sealed {
             sealed_key: vec![7; 184],
             ciphertext: vec![9; 120],
         },
     };
-    let ballot = Ballot {
+    let mix_copy = SealedBallot {
         election_id: election.clone(),
-        candidate_id: candidate.clone(),
-        receipt_id: receipt,
-        cast_in_hour: coarse(now),
+        sealed: Sealed {
+            sealed_key: vec![7; 184],
+            ciphertext: vec![9; 140],
+        },
     };
-    (participation, ballot)
+    (participation, mix_copy)
 }
 
 /// Votes' writes a second, at `clients` concurrent clients, by voters on the roll (put
 /// first, untimed).
 pub async fn vote_writes(store: DynamoStore, clients: usize, duration: Duration) -> f64 {
-    let (election, candidate) = (ElectionId::new(), CandidateId::new());
+    let election = ElectionId::new();
     let voter = |n: usize| AccountId::parse(&format!("raw-voter-{n:06}")).unwrap_or_else(|_| unreachable!());
     let district = District::parse("Bench").unwrap_or_else(|_| unreachable!());
     let entries: Vec<RollEntry> = (0..ROLL_POOL)
@@ -91,8 +93,8 @@ pub async fn vote_writes(store: DynamoStore, clients: usize, duration: Duration)
     let next = Arc::new(AtomicUsize::new(0));
     let rate = rate(clients, duration, move |_| {
         let n = next.fetch_add(1, Ordering::Relaxed);
-        let (store, (participation, ballot)) = (store.clone(), vote(&election, &candidate, voter(n)));
-        async move { n < ROLL_POOL && matches!(store.insert_vote(&participation, &ballot).await, Ok(VoteWrite::Stored)) }
+        let (store, (participation, mix_copy)) = (store.clone(), vote(&election, voter(n)));
+        async move { n < ROLL_POOL && matches!(store.insert_vote(&participation, &mix_copy).await, Ok(VoteWrite::Stored)) }
     })
     .await;
     if rate * duration.as_secs_f64() >= ROLL_POOL as f64 * 0.99 {

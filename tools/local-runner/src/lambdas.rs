@@ -182,6 +182,27 @@ impl Lambdas {
         }
     }
 
+    /// A scheduled run, with the event EventBridge's scheduler sends.
+    pub async fn tick(&self, function: StreamFunction) -> Result<Value, String> {
+        match self {
+            Self::InProcess(services) => services.tick(function).await.map_err(|e| e.to_string()),
+            Self::Runtime(fleet) => {
+                let event = serde_json::json!({
+                    "version": "0",
+                    "id": uuid::Uuid::new_v4().to_string(),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.events",
+                    "account": "000000000000",
+                    "time": chrono::Utc::now().to_rfc3339(),
+                    "region": "us-east-1",
+                    "resources": [],
+                    "detail": {}
+                });
+                Self::invoke(fleet, Function::Stream(function), event).await
+            }
+        }
+    }
+
     /// A batch of queue messages (an error if it was not handled: none is deleted, so every
     /// message comes back).
     pub async fn queue(&self, function: QueueFunction, event: SqsEvent) -> Result<SqsBatchResponse, String> {

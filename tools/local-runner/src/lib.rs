@@ -20,7 +20,7 @@ pub mod web;
 
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
-use adapters::kms::KmsKeys;
+use adapters::kms::{KeyIds, KmsKeys};
 use adapters::s3::S3RollFiles;
 use clients::{Clients, Ports};
 use election_core::bounds::Bounds;
@@ -28,7 +28,7 @@ use election_core::clock::SystemClock;
 use emulators::Emulator;
 use gateway::Gateway;
 use handlers::config::{Bound, Setting, Settings};
-use handlers::functions::Function;
+use handlers::functions::{Function, StreamFunction};
 use handlers::services::{LiveServices, Services};
 use lambdas::Lambdas;
 use pollers::{QueueMapping, StreamMapping};
@@ -88,11 +88,15 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         clock: SystemClock,
         sealer: KmsKeys::new(
             clients.kms.clone(),
-            Some(name(Setting::BallotSealKey)?),
-            Some(name(Setting::VoterIdentityKey)?),
+            KeyIds {
+                seal: Some(name(Setting::BallotSealKey)?),
+                identity: Some(name(Setting::VoterIdentityKey)?),
+                mix: Some(name(Setting::BallotMixKey)?),
+            },
         ),
         files: S3RollFiles::new(clients.s3.clone(), name(Setting::RollFilesBucket)?),
         bounds: template_bounds(template)?,
+        mix_batch: Settings::read(&[Setting::MixBatchSize], |v| template.names.get(v).cloned())?.mix_batch()?,
         voter_identity_claim: name(Setting::VoterIdentityClaim)?,
     })
 }
@@ -150,12 +154,17 @@ async fn stop_all(emulators: Vec<Emulator>) {
 }
 
 /// The event source mappings of the template, resolved to provisioned resources.
-fn mappings(
-    template: &Template,
-    provisioned: &provision::Provisioned,
-) -> Result<(Vec<StreamMapping>, Vec<QueueMapping>), BoxError> {
+struct Mappings {
+    streams: Vec<StreamMapping>,
+    queues: Vec<QueueMapping>,
+    /// The functions on a schedule.
+    schedules: Vec<StreamFunction>,
+}
+
+fn mappings(template: &Template, provisioned: &provision::Provisioned) -> Result<Mappings, BoxError> {
     let mut streams = Vec::new();
     let mut queues = Vec::new();
+    let mut schedules = Vec::new();
     for def in &template.functions {
         let function = Function::from_name(&def.name)
             .ok_or_else(|| format!("the runner has no handler for function '{}'", def.name))?;
@@ -195,11 +204,16 @@ fn mappings(
                     queue_arn: provisioned.queue_arns.get(queue).cloned().unwrap_or_default(),
                     batch_size: *batch_size,
                 }),
+                (Trigger::Schedule, Function::Stream(f)) => schedules.push(f),
                 _ => return Err(format!("function '{}' has a trigger its handler does not take", def.name).into()),
             }
         }
     }
-    Ok((streams, queues))
+    Ok(Mappings {
+        streams,
+        queues,
+        schedules,
+    })
 }
 
 /// The issuer the template's voter routes trust, as the web app is told it.
@@ -263,8 +277,15 @@ async fn serve(
             Lambdas::runtime(template, clients, options.ports, &bin_dir, &logs, max_instances).await?
         }
     });
-    let (streams, queues) = mappings(template, &provisioned)?;
+    let Mappings {
+        streams,
+        queues,
+        schedules,
+    } = mappings(template, &provisioned)?;
     let mut tasks = Vec::new();
+    for function in schedules {
+        tasks.push(tokio::spawn(pollers::run_schedule(lambdas.clone(), function)));
+    }
     for mapping in streams {
         tasks.push(tokio::spawn(pollers::run_stream(
             clients.clone(),

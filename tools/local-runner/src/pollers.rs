@@ -11,7 +11,7 @@ use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use chrono::DateTime;
 use election_core::bounds::Bounds;
-use handlers::functions::{QueueFunction, StreamFunction};
+use handlers::functions::{Function, QueueFunction, StreamFunction};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +22,20 @@ const IDLE_PAUSE: Duration = Duration::from_millis(200);
 const SHARD_DISCOVERY_PAUSE: Duration = Duration::from_secs(2);
 /// Waits between retries of a failing stream batch, or of a failing queue poll.
 const RETRY_BACKOFF: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+
+/// How often a schedule is played locally, whatever its rate in the template.
+pub const LOCAL_TICK: Duration = Duration::from_secs(2);
+
+/// Plays a function's schedule until the task is aborted: one run at a time, as an
+/// EventBridge schedule with the function at one instance would.
+pub async fn run_schedule(lambdas: Arc<Lambdas>, function: StreamFunction) {
+    loop {
+        tokio::time::sleep(LOCAL_TICK).await;
+        if let Err(err) = lambdas.tick(function).await {
+            tracing::warn!(error = %err, function = Function::Stream(function).name(), "scheduled run failed");
+        }
+    }
+}
 
 /// A stream event source mapping.
 pub struct StreamMapping {

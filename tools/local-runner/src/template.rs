@@ -44,6 +44,9 @@ pub enum Trigger {
         queue: String,
         batch_size: i32,
     },
+    /// An EventBridge schedule. Locally it is played every [`crate::pollers::LOCAL_TICK`]
+    /// whatever its rate, so that a test stack need not wait minutes for it.
+    Schedule,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -440,6 +443,7 @@ fn function(id: &str, properties: &Value, default_authorizer: Option<&str>) -> R
                 queue: props.get("Queue").and_then(referenced_id).ok_or_else(missing)?,
                 batch_size,
             },
+            "Schedule" => Trigger::Schedule,
             other => {
                 return Err(shape(format!(
                     "{id}.{event_name}: event type {other} is not supported locally"

@@ -1,15 +1,18 @@
-//! Reads an election's ballot box back for a recount: each shard a part, page by page.
+//! The ballot box: the mixer's batches written to it, and an election's ballots read back
+//! for a recount, each shard a part, page by page.
 
-use super::errors::classify_read;
+use super::batches;
+use super::errors::{classify_read, corrupt};
 use super::items::Item;
-use super::keys::{ballot_box_shard, BALLOT_BOX_SHARDS};
+use super::keys::{ballot_box, ballot_box_shard, BALLOT_BOX_SHARDS};
 use super::DynamoStore;
 use super::Table;
-use aws_sdk_dynamodb::types::AttributeValue;
-use election_core::domain::ids::ElectionId;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use election_core::domain::ids::{ElectionId, ReceiptId};
+use election_core::domain::vote::Ballot;
 use election_core::ports::{BallotBox, BallotPage};
 use election_core::problem::PortError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl BallotBox for DynamoStore {
     /// The ballot box's partitions of an election.
@@ -59,42 +62,46 @@ impl BallotBox for DynamoStore {
         };
         Ok(page)
     }
-}
 
-#[cfg(feature = "test-support")]
-impl DynamoStore {
-    /// Puts ballots straight into the ballot box, 25 to a request, as the vote path would
-    /// lay them out but without participations: for measuring a recount of many ballots.
-    pub async fn seed_ballots(&self, ballots: &[election_core::domain::vote::Ballot]) -> Result<(), PortError> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-        let table = self.table(Table::BallotBox)?;
-        for chunk in ballots.chunks(25) {
-            let mut requests = chunk
-                .iter()
-                .map(|ballot| {
-                    let item = serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(super::errors::corrupt)?;
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .map_err(|e| PortError::Internal(e.to_string()))?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<Result<Vec<_>, PortError>>()?;
-            // What DynamoDB does not take at once, it hands back: send it again.
-            while !requests.is_empty() {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(table, requests)
-                    .send()
-                    .await
-                    .map_err(super::errors::classify)?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(table))
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
+    /// Puts, 25 to a request, in the order given: a ballot put again is the same item.
+    #[tracing::instrument(skip_all, fields(ballots = ballots.len()))]
+    async fn put_ballots(&self, ballots: &[Ballot]) -> Result<(), PortError> {
+        let requests = ballots
+            .iter()
+            .map(|ballot| {
+                let item = serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(corrupt)?;
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|e| PortError::Internal(e.to_string()))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await
+    }
+
+    #[tracing::instrument(skip_all, fields(election_id = %election, receipts = receipts.len()))]
+    async fn in_box(&self, election: &ElectionId, receipts: &[ReceiptId]) -> Result<HashSet<ReceiptId>, PortError> {
+        let keys = receipts
+            .iter()
+            .map(|receipt| {
+                HashMap::from([
+                    ("box".to_owned(), AttributeValue::S(ballot_box(election, receipt))),
+                    ("receiptId".to_owned(), AttributeValue::S(receipt.to_string())),
+                ])
+            })
+            .collect();
+        let found = batches::get_all(&self.client, self.table(Table::BallotBox)?, keys, |shape| {
+            shape.projection_expression("receiptId")
+        })
+        .await?;
+        Ok(found
+            .iter()
+            .filter_map(|item| match item.get("receiptId") {
+                Some(AttributeValue::S(receipt)) => ReceiptId::parse(receipt).ok(),
+                _ => None,
+            })
+            .collect())
     }
 }
+

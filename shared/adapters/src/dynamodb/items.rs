@@ -9,7 +9,7 @@ use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, ImportState, RefusedRow, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::domain::vote::{Ballot, Participation, SealedChoice};
+use election_core::domain::vote::{Ballot, Participation, Sealed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,6 +28,8 @@ pub(crate) enum Item {
     Ballot(BallotItem),
     #[serde(rename = "pledge")]
     Pledge(PledgeItem),
+    #[serde(rename = "pooled-ballot")]
+    PooledBallot(PooledBallotItem),
 }
 
 /// Just the `entity` of an item, to tell ours from markers before reading the rest.
@@ -43,6 +45,7 @@ pub(crate) const ENTITIES: &[&str] = &[
     "participation",
     "ballot",
     "pledge",
+    "pooled-ballot",
 ];
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -120,6 +123,27 @@ pub(crate) struct ParticipationItem {
     pub sealed_key: Option<Vec<u8>>,
     #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
     pub sealed_choice: Option<Vec<u8>>,
+    /// The mixer's sealed copy of the ballot, from the vote until the mixer pools it.
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub mix_key: Option<Vec<u8>>,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub mix_ballot: Option<Vec<u8>>,
+}
+
+/// A sealed ballot waiting in a mixer's pool, keyed by (`box` = the pool, `receiptId` =
+/// its key in the pool, a digest of its sealed bytes: no receipt is in the clear here).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PooledBallotItem {
+    #[serde(rename = "box")]
+    pub pool: String,
+    #[serde(rename = "receiptId")]
+    pub key: String,
+    pub election_id: ElectionId,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub sealed_key: Option<Vec<u8>>,
+    #[serde(default, with = "base64_bytes", skip_serializing_if = "Option::is_none")]
+    pub sealed_ballot: Option<Vec<u8>>,
 }
 
 /// A version of an election's roll and its import's progress, in the rolls table, keyed by
@@ -236,6 +260,8 @@ impl From<&RollEntry> for ParticipationItem {
             voted_at: None,
             sealed_key: None,
             sealed_choice: None,
+            mix_key: None,
+            mix_ballot: None,
         }
     }
 }
@@ -245,7 +271,7 @@ impl ParticipationItem {
     pub fn participation(self) -> Option<Participation> {
         Some(Participation {
             voted_at: self.voted_at?,
-            sealed_choice: SealedChoice {
+            sealed_choice: Sealed {
                 sealed_key: self.sealed_key?,
                 ciphertext: self.sealed_choice?,
             },

@@ -3,12 +3,14 @@
 //! the code sees domain types.
 
 mod ballot_box;
+mod batches;
 mod candidates;
 mod effects;
 mod elections;
 mod errors;
 mod items;
 mod keys;
+mod mix_pool;
 pub use keys::VOTE_COUNTER_SHARDS;
 mod pledges;
 mod recent;

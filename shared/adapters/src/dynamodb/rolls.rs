@@ -8,13 +8,12 @@ use super::keys::roll_entry;
 use super::votes::entry_from;
 use super::DynamoStore;
 use super::Table;
-use crate::retry::Backoff;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, ConditionCheck, Delete, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use chrono::Utc;
 use election_core::domain::ids::ElectionId;
@@ -27,14 +26,6 @@ use std::collections::HashMap;
 
 /// How many batch requests of an import are in flight at once.
 const CONCURRENT_BATCHES: usize = 8;
-/// How often a batch (or its unprocessed items) is sent again while throttled or
-/// unanswered, before the chunk fails (and its run is taken up again from the last
-/// checkpoint, after the queue's visibility timeout).
-const BATCH_TRIES: u32 = 8;
-const BATCH_BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
-/// DynamoDB's limits: keys per `BatchGetItem`, items per `BatchWriteItem`.
-const GET_BATCH: usize = 100;
-const WRITE_BATCH: usize = 25;
 
 fn internal(err: impl std::fmt::Display) -> PortError {
     PortError::Internal(err.to_string())
@@ -155,60 +146,28 @@ impl DynamoStore {
                 ])
             })
             .collect();
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
+        let items = super::batches::get_all(&self.client, table, keys, |shape| {
+            shape
                 .projection_expression("voterId, #entry, #line")
                 .expression_attribute_names("#entry", "entry")
                 .expression_attribute_names("#line", "line")
-                .build()
-                .map_err(internal)?,
-        );
+        })
+        .await?;
         let mut found = Vec::new();
-        let mut tries = 0;
-        while let Some(keys) = request.take() {
-            if tries > 0 {
-                BATCH_BACKOFF.wait(tries).await;
-            }
-            tries += 1;
-            let sent = self
-                .client
-                .batch_get_item()
-                .request_items(table, keys.clone())
-                .send()
-                .await;
-            let output = match sent.map_err(classify_read) {
-                Ok(output) => output,
-                // Throttled or unanswered: a read, so try it again.
-                Err(PortError::Unavailable(_)) if tries < BATCH_TRIES => {
-                    request = Some(keys);
-                    continue;
-                }
-                Err(err) => return Err(err),
-            };
-            for item in output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default() {
-                let text_of = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                let line = item
-                    .get("line")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse().ok());
-                found.push(((text_of("voterId"), text_of("entry")), line));
-            }
-            request = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(table))
-                .filter(|k| !k.keys().is_empty());
-            if request.is_some() && tries >= BATCH_TRIES {
-                return Err(PortError::Unavailable("roll entries' reads throttled".into()));
-            }
+        for item in items {
+            let text_of = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let line = item
+                .get("line")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok());
+            found.push(((text_of("voterId"), text_of("entry")), line));
         }
         Ok(found)
     }
 
     /// Puts up to 25 entries, sending the unprocessed ones again.
     async fn write_batch(&self, table: &str, chunk: &[&RollEntry]) -> Result<(), PortError> {
-        let mut requests = chunk
+        let requests = chunk
             .iter()
             .map(|entry| {
                 let item =
@@ -217,31 +176,7 @@ impl DynamoStore {
                 Ok(WriteRequest::builder().put_request(put).build())
             })
             .collect::<Result<Vec<_>, PortError>>()?;
-        for tries in 0..BATCH_TRIES {
-            if tries > 0 {
-                BATCH_BACKOFF.wait(tries).await;
-            }
-            let sent = self
-                .client
-                .batch_write_item()
-                .request_items(table, requests.clone())
-                .send()
-                .await;
-            let output = match sent.map_err(classify) {
-                Ok(output) => output,
-                // Throttled, or unanswered: the same puts again write the same items.
-                Err(PortError::Unavailable(_) | PortError::Unknown(_)) => continue,
-                Err(err) => return Err(err),
-            };
-            requests = output
-                .unprocessed_items
-                .and_then(|mut u| u.remove(table))
-                .unwrap_or_default();
-            if requests.is_empty() {
-                return Ok(());
-            }
-        }
-        Err(PortError::Unavailable("roll entries' writes throttled".into()))
+        super::batches::write_all(&self.client, table, requests).await
     }
 }
 
@@ -315,7 +250,7 @@ impl RollStore for DynamoStore {
         let table = self.table(Table::Participation)?;
         let key = |e: &RollEntry| (e.voter.as_str().to_owned(), roll_entry(&e.election_id, &e.roll));
         let reads: Vec<_> = entries
-            .chunks(GET_BATCH)
+            .chunks(super::batches::GET_BATCH)
             .map(|chunk| self.lines_there(table, chunk))
             .collect();
         let there: HashMap<(String, String), Option<u64>> = stream::iter(reads)
@@ -338,7 +273,7 @@ impl RollStore for DynamoStore {
             });
         }
         let writes: Vec<_> = new
-            .chunks(WRITE_BATCH)
+            .chunks(super::batches::WRITE_BATCH)
             .map(|chunk| self.write_batch(table, chunk))
             .collect();
         stream::iter(writes)

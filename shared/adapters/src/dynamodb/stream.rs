@@ -1,12 +1,14 @@
 //! Turns table stream records into domain events: inserts of elections, candidates,
 //! ballots and pledges; a candidate's status moving to withdrawn; a roll entry that votes;
-//! a pledge's removal. Markers, ballot claims, roll entries written or removed and counter
-//! updates raise none.
+//! a pledge's removal. Markers, ballot claims, roll entries written or removed, pooled
+//! copies and counter updates raise none. A roll entry that votes also hands the mixer its
+//! copy of the ballot ([`mix_copy`]).
 
 use super::items::{EntityTag, Item, ParticipationItem, ENTITIES};
 use aws_lambda_events::dynamodb::EventRecord;
 use election_core::domain::candidate::CandidateStatus;
-use election_core::domain::vote::coarse;
+use election_core::domain::vote::{coarse, Sealed, SealedBallot};
+use election_core::use_cases::mix_ballots::MixCopy;
 use election_core::domain_events::{
     BallotCast, CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, VoterTurnedOut,
 };
@@ -65,6 +67,40 @@ pub fn domain_event(record: &EventRecord) -> Result<Option<DomainEvent>, Unreada
     })
 }
 
+/// The mixer's copy a stream record hands over: that of a roll entry that votes. `None`
+/// for any other record (the copy's removal, a roll's import, a correction).
+pub fn mix_copy(record: &EventRecord) -> Result<Option<MixCopy>, UnreadableRecord> {
+    if record.event_name != "MODIFY" {
+        return Ok(None);
+    }
+    let change = &record.change;
+    let (Some(Item::Participation(old)), Some(Item::Participation(new))) =
+        (item(&change.old_image)?, item(&change.new_image)?)
+    else {
+        return Ok(None);
+    };
+    if old.voted_at.is_some() || new.voted_at.is_none() {
+        return Ok(None);
+    }
+    let (Some(sealed_key), Some(ciphertext)) = (new.mix_key, new.mix_ballot) else {
+        return Err(UnreadableRecord(format!(
+            "a vote on {} without the mixer's copy of its ballot",
+            new.entry
+        )));
+    };
+    Ok(Some(MixCopy {
+        voter: new.voter_id,
+        roll: new.roll_id,
+        ballot: SealedBallot {
+            election_id: new.election_id,
+            sealed: Sealed {
+                sealed_key,
+                ciphertext,
+            },
+        },
+    }))
+}
+
 /// The turnout a vote raises: the district and the hour, and an id that is the same however
 /// often the record is read, from which the entry cannot be found without its keys.
 fn turned_out(entry: ParticipationItem) -> VoterTurnedOut {
@@ -104,7 +140,8 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             candidate_id: p.candidate_id,
             pledge_id: p.pledge_id,
         })),
-        // A roll entry raises no event until it votes; then only turnout (above).
-        Item::BallotClaim(_) | Item::Participation(_) => None,
+        // A roll entry raises no event until it votes; then only turnout (above). A copy
+        // waiting in a mixer's pool raises none: its ballot will, once in the box.
+        Item::BallotClaim(_) | Item::Participation(_) | Item::PooledBallot(_) => None,
     }
 }

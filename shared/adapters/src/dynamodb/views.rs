@@ -4,13 +4,12 @@
 //! core's business.
 
 use super::effects::{apply_exactly_once, ViewTable};
-use super::errors::classify_read;
 use super::keys::{
     election_partitions, election_row_key, key_names, physical_key, turnout_partitions, turnout_row_key, PhysicalKey,
 };
 use super::Table;
 use super::{DynamoStore, RawItem};
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::ids::ElectionId;
 use election_core::ports::ViewStore;
 use election_core::problem::PortError;
@@ -130,31 +129,8 @@ impl ViewStore for DynamoStore {
         for key in keys {
             by_key.insert(physical_key(view, &key, None)?, key);
         }
-        let physical: Vec<&PhysicalKey> = by_key.keys().collect();
-        let mut found = Vec::new();
-        for chunk in physical.chunks(100) {
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(|key| raw_key(key)).collect()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| PortError::Internal(e.to_string()))?,
-            );
-            while let Some(keys) = request.take() {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(table, keys)
-                    .send()
-                    .await
-                    .map_err(classify_read)?;
-                found.extend(output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default());
-                request = output
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(table))
-                    .filter(|k| !k.keys().is_empty());
-            }
-        }
+        let physical: Vec<RawItem> = by_key.keys().map(raw_key).collect();
+        let found = super::batches::get_all(&self.client, table, physical, |shape| shape).await?;
         let key_of = |item: &RawItem| {
             let key: PhysicalKey = key_names(view)
                 .iter()

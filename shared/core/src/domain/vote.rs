@@ -1,7 +1,9 @@
-//! A vote, as two records that nothing in plaintext links: the voter's participation
-//! (they voted in this election, and when; the one-vote guard) and an anonymous ballot in
-//! the ballot box (election, candidate, a coarse time). What the voter chose is kept for
-//! them only sealed, beside their participation.
+//! A vote, as two records that nothing in plaintext links, written apart: the voter's
+//! participation (they voted in this election, and when; the one-vote guard), which the
+//! vote writes, and an anonymous ballot in the ballot box (election, candidate, a coarse
+//! time), which the mixer writes later among at least *k* others. What the voter chose is
+//! kept for them only sealed, beside their participation; the mixer's copy of the ballot
+//! is sealed under a key of its own and leaves the participation once the mixer holds it.
 
 use super::election::{Election, ElectionStatus};
 use super::ids::{CandidateId, ElectionId, ReceiptId};
@@ -21,7 +23,7 @@ pub struct Participation {
     /// [`to_the_minute`]: when they voted, to the minute.
     pub voted_at: DateTime<Utc>,
     /// The voter's [`Choice`], sealed under a key bound to the voter and the election.
-    pub sealed_choice: SealedChoice,
+    pub sealed_choice: Sealed,
 }
 
 /// One anonymous ballot: whom it is for, and roughly when. It names no voter.
@@ -43,11 +45,20 @@ pub struct Choice {
     pub receipt_id: ReceiptId,
 }
 
-/// A sealed [`Choice`]: the encrypted data key and the encrypted choice, as stored.
+/// Something sealed by envelope encryption (a voter's [`Choice`], or a [`SealedBallot`]):
+/// the encrypted data key and the ciphertext, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SealedChoice {
+pub struct Sealed {
     pub sealed_key: Vec<u8>,
     pub ciphertext: Vec<u8>,
+}
+
+/// A [`Ballot`] sealed for the mixer: it opens only under the mix key, for its election,
+/// and names no voter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedBallot {
+    pub election_id: ElectionId,
+    pub sealed: Sealed,
 }
 
 /// The time a ballot records: the start of its hour.

@@ -65,6 +65,15 @@ fn share(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// How many voters voted, by the turnout rows: the election's participations, each
+/// counted once (the rows are kept exactly once, by event).
+pub fn voted(rows: &[(RowKey, Row)]) -> u64 {
+    rows.iter()
+        .filter(|(key, _)| matches!(key, RowKey::Turnout(..)))
+        .map(|(_, row)| number(row, VOTED).unwrap_or(0))
+        .sum()
+}
+
 /// Turnout from the roll in force and the turnout rows (as
 /// [`ViewStore::turnout_rows`] reads them: a counter may come as many rows, which add up).
 ///

@@ -1,6 +1,7 @@
 //! Casts the caller's one vote in an election (voter), inside the voting window, for a
 //! candidate who stands in that election. The vote is stored as a participation that
-//! holds the choice only sealed for the voter, and an anonymous ballot.
+//! holds the choice only sealed: for the voter, and for the mixer, which writes the
+//! anonymous ballot to the box later, among others ([`super::mix_ballots`]).
 
 use super::authorize;
 use super::views::VoteReceipt;
@@ -11,8 +12,10 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::roll::IdentityKey;
-use crate::domain::vote::{check_window, coarse, to_the_minute, Ballot, Choice, Participation, WindowRefusal};
-use crate::ports::{ChoiceSealer, VoteLookups, VoteStore, VoteWrite, VoterKeys};
+use crate::domain::vote::{
+    check_window, coarse, to_the_minute, Ballot, Choice, Participation, SealedBallot, WindowRefusal,
+};
+use crate::ports::{BallotSealer, ChoiceSealer, VoteLookups, VoteStore, VoteWrite, VoterKeys};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
 
@@ -99,7 +102,7 @@ fn window_refusal(refusal: WindowRefusal) -> AppError {
 async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
     rules: &SendRules<'_, S, C>,
     participation: &Participation,
-    ballot: &Ballot,
+    mix_copy: &SealedBallot,
 ) -> Result<(), AppError> {
     let store = rules.store;
     let unconfirmed = AppError::VoteUnconfirmed {
@@ -109,7 +112,7 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
     let mut last = None;
     let voted = |earlier: Participation| {
         if earlier == *participation {
-            tracing::warn!(election_id = %ballot.election_id, "vote stored though its reply was lost");
+            tracing::warn!(election_id = %participation.election_id, "vote stored though its reply was lost");
             Ok(())
         } else {
             Err(AppError::AlreadyVoted {
@@ -124,7 +127,7 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
             }
             return Err(refusal);
         }
-        let outcome = store.insert_vote(participation, ballot).await;
+        let outcome = store.insert_vote(participation, mix_copy).await;
         let unknown = matches!(outcome, Err(PortError::Unknown(_)));
         maybe_written |= unknown;
         last = Some(outcome);
@@ -160,7 +163,7 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
 /// close or a withdrawal seen.
 pub async fn cast_vote(
     store: &(impl VoteLookups + VoteStore),
-    sealer: &(impl ChoiceSealer + VoterKeys),
+    sealer: &(impl ChoiceSealer + VoterKeys + BallotSealer),
     clock: &impl Clock,
     bounds: &Bounds,
     command: CastVote,
@@ -204,12 +207,13 @@ pub async fn cast_vote(
         roll: election.roll.clone(),
         voted_at: to_the_minute(now),
     };
-    store_vote(&rules, &participation, &ballot).await?;
+    let mix_copy = sealer.seal_ballot(&ballot).await?;
+    store_vote(&rules, &participation, &mix_copy).await?;
     // The log names the election only: never the voter beside the choice or the receipt.
-    tracing::info!(election_id = %ballot.election_id, "vote stored");
+    tracing::info!(election_id = %election_id, "vote stored");
     Ok(VoteReceipt {
         receipt_id: choice.receipt_id,
-        election_id: ballot.election_id,
+        election_id,
         candidate_id: choice.candidate_id,
         cast_at: participation.voted_at,
     })
@@ -222,7 +226,7 @@ mod tests {
     use crate::domain::election::VotingWindow;
     use crate::domain::roll::RollId;
     use crate::domain::text::{AccountId, Name};
-    use crate::domain::vote::SealedChoice;
+    use crate::domain::vote::Sealed;
     use chrono::TimeDelta;
     use std::sync::Mutex;
 
@@ -256,7 +260,7 @@ mod tests {
     }
 
     impl VoteStore for Scripted {
-        async fn insert_vote(&self, participation: &Participation, _: &Ballot) -> Result<VoteWrite, PortError> {
+        async fn insert_vote(&self, participation: &Participation, _: &SealedBallot) -> Result<VoteWrite, PortError> {
             let mut sent = self.sent.lock().unwrap();
             let send = self
                 .sends
@@ -297,6 +301,9 @@ mod tests {
         async fn participations(&self, _: &AccountId) -> Result<Vec<Participation>, PortError> {
             Ok(Vec::new())
         }
+        async fn forget_mix_copy(&self, _: &AccountId, _: &ElectionId, _: &RollId) -> Result<(), PortError> {
+            Ok(())
+        }
     }
 
     /// A clock that moves on by `step` each time it is read.
@@ -317,13 +324,28 @@ mod tests {
     struct Seal;
 
     impl ChoiceSealer for Seal {
-        async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<SealedChoice, PortError> {
-            Ok(SealedChoice {
+        async fn seal(&self, _: &AccountId, _: &ElectionId, _: &Choice) -> Result<Sealed, PortError> {
+            Ok(Sealed {
                 sealed_key: vec![1],
                 ciphertext: vec![2],
             })
         }
-        async fn open(&self, _: &AccountId, _: &ElectionId, _: &SealedChoice) -> Result<Choice, PortError> {
+        async fn open(&self, _: &AccountId, _: &ElectionId, _: &Sealed) -> Result<Choice, PortError> {
+            Err(PortError::Internal("not in this test".into()))
+        }
+    }
+
+    impl BallotSealer for Seal {
+        async fn seal_ballot(&self, ballot: &Ballot) -> Result<SealedBallot, PortError> {
+            Ok(SealedBallot {
+                election_id: ballot.election_id.clone(),
+                sealed: Sealed {
+                    sealed_key: vec![3],
+                    ciphertext: vec![4],
+                },
+            })
+        }
+        async fn open_ballot(&self, _: &SealedBallot) -> Result<Ballot, PortError> {
             Err(PortError::Internal("not in this test".into()))
         }
     }

@@ -18,7 +18,8 @@ use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartRecount};
 use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
-use crate::ports::{BallotBox, ElectionStore, EventBus, ViewStore};
+use super::mix_ballots::mixing_pending;
+use crate::ports::{BallotBox, ElectionStore, EventBus, MixPool, ViewStore};
 use crate::problem::{AppError, Code};
 use crate::projection::{certification_job, View};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -27,7 +28,7 @@ pub const MAY: &[Role] = &[Role::Commission];
 
 /// Starts a certification job, or answers the one under way or done.
 pub async fn certify_results(
-    store: &(impl ElectionStore + BallotBox + ViewStore),
+    store: &(impl ElectionStore + BallotBox + MixPool + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -69,6 +70,12 @@ pub async fn certify_results(
                 "votes sent before the close may still commit until {}; certify after that",
                 from.to_rfc3339_opts(SecondsFormat::Secs, true)
             ),
+        ));
+    }
+    if mixing_pending(store, election_id).await? {
+        return Err(AppError::conflict(
+            Code::NotCertifiable,
+            "ballots still wait in the mixer's pools; the final batches are written within a minute of the close",
         ));
     }
     let backlog = bus.backlog().await?;

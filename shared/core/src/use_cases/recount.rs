@@ -15,7 +15,7 @@ use crate::policies::project_dashboard;
 use crate::ports::{BallotBox, ViewStore};
 use crate::problem::AppError;
 use crate::projection::certification_job::CountedPart;
-use crate::projection::{certification_job, dashboard, View};
+use crate::projection::{certification_job, dashboard, turnout, View};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -41,11 +41,15 @@ pub struct Recount {
     pub candidates: Vec<RecountLine>,
     pub ballots: u64,
     pub counted: u64,
+    /// Voters who voted (the turnout view's count of participations): the mixer moves
+    /// each one's ballot to the box, so these must equal the ballots.
+    pub participations: u64,
     /// Ballots replayed into the view (with `repair`; each counted at most once).
     pub replayed: u64,
     /// Items in the ballot box that are not readable ballots, by key: never counted.
     pub unreadable: Vec<String>,
-    /// Every candidate's count equals their ballots, and every item was a ballot.
+    /// Every candidate's count equals their ballots, every item was a ballot, and there are
+    /// as many ballots as participations.
     pub matches: bool,
 }
 
@@ -119,17 +123,20 @@ pub async fn recount(
     compare(store, election_id, counts).await
 }
 
-/// The parts' counts added up, against the results view, candidate by candidate.
+/// The parts' counts added up, against the results view, candidate by candidate, and
+/// against the participations.
 pub async fn compare(
     store: &impl ViewStore,
     election_id: &ElectionId,
     counts: Vec<PartCount>,
 ) -> Result<Recount, AppError> {
-    Ok(compare_with(read_results(store, election_id).await?, counts))
+    let participations = turnout::voted(&store.turnout_rows(election_id).await?);
+    Ok(compare_with(read_results(store, election_id).await?, participations, counts))
 }
 
-/// The parts' counts added up, against these results, candidate by candidate.
-pub fn compare_with(results: Results, counts: Vec<PartCount>) -> Recount {
+/// The parts' counts added up, against these results, candidate by candidate, and against
+/// the number of participations.
+pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount>) -> Recount {
     let election_id = results.election_id.clone();
     let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
     let (mut replayed, mut unreadable) = (0, Vec::new());
@@ -160,11 +167,15 @@ pub fn compare_with(results: Results, counts: Vec<PartCount>) -> Recount {
             }
         })
         .collect();
+    let ballots = candidates.iter().map(|line| line.ballots).sum();
     Recount {
         election_id,
-        ballots: candidates.iter().map(|line| line.ballots).sum(),
+        ballots,
         counted: candidates.iter().map(|line| line.counted).sum(),
-        matches: unreadable.is_empty() && candidates.iter().all(|line| line.difference == 0),
+        participations,
+        matches: unreadable.is_empty()
+            && candidates.iter().all(|line| line.difference == 0)
+            && ballots == participations,
         candidates,
         replayed,
         unreadable,
@@ -212,6 +223,7 @@ pub async fn finish_if_counted(
         .map(|(_, row)| certification_job::counted_part(row))
         .collect();
     let results_rows = store.election_rows(election_id).await?;
+    let participations = turnout::voted(&store.turnout_rows(election_id).await?);
     let now = clock.now();
     let outcome = match parts {
         None => Err("a part's count could not be read back; certify again".to_owned()),
@@ -219,12 +231,17 @@ pub async fn finish_if_counted(
             let read_from = parts.iter().map(|p| p.read_from).min();
             let counted_at = dashboard::votes_counted_at(&results_rows);
             let results = dashboard::results(election_id, &results_rows);
-            let recounted = compare_with(results, parts.into_iter().map(|p| p.count).collect());
+            let recounted = compare_with(results, participations, parts.into_iter().map(|p| p.count).collect());
             if counted_at > read_from {
                 Err(
                     "ballots were counted into the results while the recount read the ballot box; certify again"
                         .to_owned(),
                 )
+            } else if recounted.ballots != recounted.participations {
+                Err(format!(
+                    "the ballot box holds {} ballots for {} participations; certify again once every ballot is mixed into the box",
+                    recounted.ballots, recounted.participations
+                ))
             } else if !recounted.matches {
                 Err(format!(
                     "the recount differs: {} ballots, {} counted, {} unreadable; run the recount with repair, then certify again",

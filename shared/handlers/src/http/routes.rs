@@ -248,8 +248,8 @@ impl Route for CastVote {
         Setting::Table(Table::Elections),
         Setting::Table(Table::Candidates),
         Setting::Table(Table::Participation),
-        Setting::Table(Table::BallotBox),
         Setting::BallotSealKey,
+        Setting::BallotMixKey,
         Setting::VoterIdentityKey,
         Setting::VoterIdentityClaim,
         Setting::Bound(Bound::Operation),
@@ -296,6 +296,8 @@ impl Route for CertifyResults {
     const SETTINGS: &'static [Setting] = &[
         Setting::Table(Table::Elections),
         Setting::Table(Table::Dashboard),
+        // Its pools: certification waits until the mixer has emptied them.
+        Setting::Table(Table::BallotBox),
         Setting::PipelineQueueUrls,
         Setting::RecountQueueUrl,
         Setting::Bound(Bound::Operation),

@@ -217,8 +217,10 @@ async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
     // GIVEN a choice sealed with the stack's key (LocalStack's KMS) for one voter and election
     let sealer = KmsKeys::new(
         clients().await.kms,
-        Some(template().names["BALLOT_SEAL_KEY"].clone()),
-        None,
+        adapters::kms::KeyIds {
+            seal: Some(template().names["BALLOT_SEAL_KEY"].clone()),
+            ..Default::default()
+        },
     );
     let (voter, other_voter) = (
         AccountId::parse(&unique("voter")).unwrap(),

@@ -1,0 +1,242 @@
+//! The mixer: moves each vote's ballot into the ballot box apart from the vote, so that no
+//! request, record or time links a voter to their ballot.
+//!
+//! A vote writes only the voter's participation, with the ballot sealed for the mixer. The
+//! participation's stream hands the sealed copy over; the mixer puts it in one of its
+//! election's pools (with no voter), then removes the copy from the participation. When a
+//! pool holds at least *k* ballots, the mixer opens them, shuffles them with the operating
+//! system's random source, and writes them to the box together; only then are they taken
+//! out of the pool. After the close (once no vote can commit: [`Bounds::certifiable_from`])
+//! a pool is flushed whatever it holds: that final batch may be smaller than *k*.
+//!
+//! Exactly once: a ballot is keyed by its receipt, so one written twice (a record
+//! redelivered, a flush cut short and done again) is the same ballot, counted once; and a
+//! pooled ballot already in the box leaves the pool without being written again, so that
+//! a batch never passes for larger than it is. Never lost: a ballot leaves its pool only
+//! once it is in the box, and the recount checks that an election has as many ballots as
+//! participations.
+
+use crate::bounds::Bounds;
+use crate::clock::Clock;
+use crate::domain::election::Election;
+use crate::domain::ids::ElectionId;
+use crate::domain::roll::RollId;
+use crate::domain::text::AccountId;
+use crate::domain::vote::{Ballot, SealedBallot};
+use crate::ports::{BallotBox, BallotSealer, ElectionStore, MixPool, PoolId, Pooled, VoteStore};
+use crate::problem::{AppError, PortError};
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::seq::SliceRandom;
+use serde::Serialize;
+
+/// The smallest batch the mixer writes before the close unless told otherwise.
+pub const DEFAULT_BATCH: usize = 50;
+
+/// How long a flush may hold its pool: far longer than a flush takes (the mixer's timeout
+/// is 60 s), so that a lease lapses only when its holder died.
+const LEASE: TimeDelta = TimeDelta::seconds(120);
+
+/// The most ballots one flush reads at once; a pool that holds more is flushed again.
+const MOST_AT_ONCE: usize = 1_000;
+
+/// Participations whose copy is removed at once.
+const FORGETS_AT_ONCE: usize = 16;
+
+/// After the close, for how long the mixer still looks at an election's pools on its tick:
+/// far past its final flush.
+const WATCHED_AFTER_CLOSE: TimeDelta = TimeDelta::days(1);
+
+/// The mixer's copy of one vote, as the participation's stream hands it over: whose
+/// participation holds it (to remove it there), and the sealed ballot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MixCopy {
+    pub voter: AccountId,
+    pub roll: RollId,
+    pub ballot: SealedBallot,
+}
+
+/// What one run of the mixer did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mixed {
+    /// Sealed ballots put in pools.
+    pub pooled: usize,
+    /// Ballots written to the box.
+    pub written: usize,
+    /// The sizes of the batches written, in order.
+    pub batches: Vec<usize>,
+}
+
+impl Mixed {
+    fn add(&mut self, other: Mixed) {
+        self.pooled += other.pooled;
+        self.written += other.written;
+        self.batches.extend(other.batches);
+    }
+}
+
+/// The mixer's rule: the smallest batch written before the close, and the time bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct Mixing {
+    pub batch: usize,
+    pub bounds: Bounds,
+}
+
+impl Mixing {
+    /// Whether every pool of the election may be flushed whatever it holds: no vote can
+    /// commit any more.
+    fn is_final(&self, election: &Election, now: DateTime<Utc>) -> bool {
+        now >= self.bounds.certifiable_from(election)
+    }
+}
+
+/// Takes copies from the participation stream: pools them, removes them from their
+/// participations, and flushes the pools they went to.
+pub async fn take_copies(
+    store: &(impl MixPool + VoteStore + BallotBox + ElectionStore),
+    sealer: &impl BallotSealer,
+    clock: &impl Clock,
+    mixing: &Mixing,
+    copies: &[MixCopy],
+) -> Result<Mixed, AppError> {
+    let ballots: Vec<SealedBallot> = copies.iter().map(|copy| copy.ballot.clone()).collect();
+    let pools = store.pool(&ballots).await?;
+    // Pooled first: the copy leaves the participation only once the pool holds it.
+    for chunk in copies.chunks(FORGETS_AT_ONCE) {
+        let forgets = chunk
+            .iter()
+            .map(|copy| store.forget_mix_copy(&copy.voter, &copy.ballot.election_id, &copy.roll));
+        futures::future::try_join_all(forgets).await?;
+    }
+    let mut mixed = Mixed {
+        pooled: copies.len(),
+        ..Mixed::default()
+    };
+    let mut elections = std::collections::BTreeMap::new();
+    for pool in pools {
+        if !elections.contains_key(&pool.election_id) {
+            let election = store.election(&pool.election_id).await?;
+            elections.insert(pool.election_id.clone(), election);
+        }
+        let last = match &elections[&pool.election_id] {
+            Some(election) => mixing.is_final(election, clock.now()),
+            None => false,
+        };
+        mixed.add(flush(store, sealer, clock, mixing, &pool, last).await?);
+    }
+    Ok(mixed)
+}
+
+/// The mixer's tick: flushes the pools of every election open now or closed lately, so
+/// that a pool reaches the box without another vote to wake the mixer, and the final
+/// batches are written once no vote can commit.
+pub async fn tick(
+    store: &(impl MixPool + BallotBox + ElectionStore),
+    sealer: &impl BallotSealer,
+    clock: &impl Clock,
+    mixing: &Mixing,
+) -> Result<Mixed, AppError> {
+    let now = clock.now();
+    let mut mixed = Mixed::default();
+    for election in store.elections().await? {
+        let window = &election.window;
+        if now < window.starts_at() || now > window.ends_at() + WATCHED_AFTER_CLOSE {
+            continue;
+        }
+        let last = mixing.is_final(&election, now);
+        for pool in store.pools(&election.id) {
+            mixed.add(flush(store, sealer, clock, mixing, &pool, last).await?);
+        }
+    }
+    Ok(mixed)
+}
+
+/// Whether any of an election's ballots still waits in a pool.
+pub async fn mixing_pending(store: &impl MixPool, election: &ElectionId) -> Result<bool, PortError> {
+    for pool in store.pools(election) {
+        if !store.pooled(&pool, 1).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Flushes a pool under its lease; a pool another flush holds is left to it.
+async fn flush(
+    store: &(impl MixPool + BallotBox),
+    sealer: &impl BallotSealer,
+    clock: &impl Clock,
+    mixing: &Mixing,
+    pool: &PoolId,
+    last: bool,
+) -> Result<Mixed, AppError> {
+    let holder = uuid::Uuid::new_v4().to_string();
+    let now = clock.now();
+    if !store.lease(pool, &holder, now, now + LEASE).await? {
+        return Ok(Mixed::default());
+    }
+    let flushed = flush_leased(store, sealer, mixing, pool, last).await;
+    // Were the release lost, the lease would lapse by itself.
+    if let Err(err) = store.release(pool, &holder).await {
+        tracing::warn!(error = %err, "a pool's lease was not given back");
+    }
+    flushed
+}
+
+async fn flush_leased(
+    store: &(impl MixPool + BallotBox),
+    sealer: &impl BallotSealer,
+    mixing: &Mixing,
+    pool: &PoolId,
+    last: bool,
+) -> Result<Mixed, AppError> {
+    let mut mixed = Mixed::default();
+    let least = if last { 1 } else { mixing.batch.max(1) };
+    loop {
+        let pooled = store.pooled(pool, MOST_AT_ONCE).await?;
+        if pooled.len() < least {
+            return Ok(mixed);
+        }
+        let opened = open_all(sealer, &pooled).await?;
+        let receipts: Vec<_> = opened.iter().map(|(_, ballot)| ballot.receipt_id.clone()).collect();
+        let boxed = store.in_box(&pool.election_id, &receipts).await?;
+        let (done, mut waiting): (Vec<_>, Vec<_>) = opened
+            .into_iter()
+            .partition(|(_, ballot)| boxed.contains(&ballot.receipt_id));
+        // In the box already (a flush cut short): out of the pool, not written again.
+        if !done.is_empty() {
+            store.unpool(pool, &keys(&done)).await?;
+        }
+        if waiting.len() < least {
+            return Ok(mixed);
+        }
+        waiting.shuffle(&mut rand::rngs::OsRng);
+        let ballots: Vec<Ballot> = waiting.iter().map(|(_, ballot)| ballot.clone()).collect();
+        store.put_ballots(&ballots).await?;
+        store.unpool(pool, &keys(&waiting)).await?;
+        tracing::info!(election_id = %pool.election_id, ballots = ballots.len(), "a mixed batch written to the box");
+        mixed.written += ballots.len();
+        mixed.batches.push(ballots.len());
+        if pooled.len() < MOST_AT_ONCE {
+            return Ok(mixed);
+        }
+    }
+}
+
+/// Opens every pooled ballot; one that does not open, or opens for another election, is
+/// an error that leaves the pool as it is (for an operator: nothing is dropped in silence).
+async fn open_all<'a>(sealer: &impl BallotSealer, pooled: &'a [Pooled]) -> Result<Vec<(&'a str, Ballot)>, AppError> {
+    let mut opened = Vec::with_capacity(pooled.len());
+    for item in pooled {
+        let ballot = sealer.open_ballot(&item.ballot).await?;
+        if ballot.election_id != item.ballot.election_id {
+            return Err(PortError::Internal("a pooled ballot opened for another election".into()).into());
+        }
+        opened.push((item.key.as_str(), ballot));
+    }
+    Ok(opened)
+}
+
+fn keys(ballots: &[(&str, Ballot)]) -> Vec<String> {
+    ballots.iter().map(|(key, _)| (*key).to_owned()).collect()
+}

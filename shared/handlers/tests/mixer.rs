@@ -1,0 +1,218 @@
+//! The mixer on the in-memory store: ballots reach the box only in batches of at least *k*
+//! before the close, each exactly once, never lost; the last ones after the close, whatever
+//! their number; and certification waits for them.
+
+use adapters::memory::{InMemoryStore, TestSealer};
+use chrono::{DateTime, TimeDelta, Utc};
+use election_core::bounds::Bounds;
+use election_core::clock::FixedClock;
+use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
+use election_core::domain::text::{AccountId, Name};
+use election_core::domain::vote::{coarse, Ballot, Participation, Sealed};
+use election_core::ports::{BallotBox, BallotSealer, ElectionStore, MixPool, RollStore, VoteStore};
+use election_core::use_cases::mix_ballots::{mixing_pending, take_copies, tick, Mixed, Mixing};
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+const STARTS: &str = "2027-03-01T08:00:00Z";
+const ENDS: &str = "2027-03-01T20:00:00Z";
+
+fn midday() -> FixedClock {
+    FixedClock(at("2027-03-01T12:00:00Z"))
+}
+
+fn mixing(batch: usize) -> Mixing {
+    Mixing {
+        batch,
+        bounds: Bounds::DEFAULT,
+    }
+}
+
+async fn election(store: &InMemoryStore) -> ElectionId {
+    let election = Election {
+        id: ElectionId::new(),
+        name: Name::parse("Presidential election").unwrap(),
+        window: VotingWindow::new(at(STARTS), at(ENDS)).unwrap(),
+        registered_at: at("2027-01-01T00:00:00Z"),
+        registered_by: AccountId::parse("commission-officer").unwrap(),
+        roll: RollId::initial(),
+    };
+    store.insert_election(&election).await.unwrap();
+    election.id
+}
+
+/// `n` votes stored as cast-vote stores them (the participation with the mixer's sealed
+/// copy); their ballots, which are nowhere yet.
+async fn votes(store: &InMemoryStore, election: &ElectionId, n: usize) -> Vec<Ballot> {
+    let mut ballots = Vec::new();
+    for _ in 0..n {
+        let voter = AccountId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
+        let entry = RollEntry {
+            election_id: election.clone(),
+            roll: RollId::initial(),
+            voter: voter.clone(),
+            district: District::parse("North").unwrap(),
+            source: EntrySource::Correction,
+        };
+        store.add_entry(&entry).await.unwrap();
+        let ballot = Ballot {
+            election_id: election.clone(),
+            candidate_id: CandidateId::new(),
+            receipt_id: ReceiptId::new(),
+            cast_in_hour: coarse(at("2027-03-01T12:00:00Z")),
+        };
+        let participation = Participation {
+            election_id: election.clone(),
+            voter,
+            roll: RollId::initial(),
+            voted_at: at("2027-03-01T12:00:00Z"),
+            sealed_choice: Sealed {
+                sealed_key: vec![1],
+                ciphertext: vec![2],
+            },
+        };
+        let copy = TestSealer.seal_ballot(&ballot).await.unwrap();
+        store.insert_vote(&participation, &copy).await.unwrap();
+        ballots.push(ballot);
+    }
+    ballots
+}
+
+/// The mixer takes every copy still on a participation, as the stream would hand them over.
+async fn take_all(store: &InMemoryStore, clock: &FixedClock, batch: usize) -> Mixed {
+    let copies = store.mix_copies();
+    take_copies(store, &TestSealer, clock, &mixing(batch), &copies)
+        .await
+        .unwrap()
+}
+
+fn receipts(ballots: &[Ballot]) -> Vec<String> {
+    let mut receipts: Vec<String> = ballots.iter().map(|b| b.receipt_id.to_string()).collect();
+    receipts.sort();
+    receipts
+}
+
+fn in_box(store: &InMemoryStore) -> Vec<String> {
+    store.snapshot().ballots.keys().cloned().collect()
+}
+
+async fn pooled(store: &InMemoryStore, election: &ElectionId) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for pool in store.pools(election) {
+        sizes.push(store.pooled(&pool, usize::MAX).await.unwrap().len());
+    }
+    sizes
+}
+
+#[tokio::test]
+async fn before_the_close_ballots_reach_the_box_only_in_batches_of_at_least_k() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    let ballots = votes(&store, &election, 40).await;
+
+    // WHEN the mixer takes them, with k = 8
+    let mixed = take_all(&store, &midday(), 8).await;
+
+    // THEN every batch it wrote holds at least k, and every pool holds fewer than k
+    assert_eq!(mixed.pooled, 40);
+    assert!(!mixed.batches.is_empty(), "{mixed:?}");
+    assert!(mixed.batches.iter().all(|&n| n >= 8), "{mixed:?}");
+    let waiting = pooled(&store, &election).await;
+    assert!(waiting.iter().all(|&n| n < 8), "{waiting:?}");
+    // AND every ballot is in the box or in a pool, none twice
+    assert_eq!(mixed.written + waiting.iter().sum::<usize>(), 40);
+    assert_eq!(in_box(&store).len(), mixed.written);
+    // AND no participation holds the mixer's copy any more: the pool has it
+    assert!(store.mix_copies().is_empty());
+
+    // WHEN the mixer ticks during voting: nothing below k is written
+    let ticked = tick(&store, &TestSealer, &midday(), &mixing(8)).await.unwrap();
+    assert_eq!(ticked.written, 0);
+
+    // WHEN it ticks once no vote can commit: the final batches, whatever their size
+    let after = FixedClock(Bounds::DEFAULT.certifiable_from(&store.election(&election).await.unwrap().unwrap()));
+    let last = tick(&store, &TestSealer, &after, &mixing(8)).await.unwrap();
+    assert_eq!(last.written, waiting.iter().sum::<usize>());
+    assert_eq!(in_box(&store), receipts(&ballots));
+    assert!(pooled(&store, &election).await.iter().all(|&n| n == 0));
+}
+
+#[tokio::test]
+async fn a_copy_handed_over_twice_is_one_ballot() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    let ballots = votes(&store, &election, 6).await;
+    let copies = store.mix_copies();
+
+    // WHEN the stream hands the same records over twice (a redelivery), k = 1
+    for _ in 0..2 {
+        take_copies(&store, &TestSealer, &midday(), &mixing(1), &copies)
+            .await
+            .unwrap();
+    }
+
+    // THEN each ballot is in the box once
+    assert_eq!(in_box(&store), receipts(&ballots));
+}
+
+#[tokio::test]
+async fn a_flush_cut_short_is_finished_without_passing_old_ballots_off_as_a_new_batch() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    let ballots = votes(&store, &election, 12).await;
+    // GIVEN every copy pooled (k too high to flush), and a flush that wrote some of the
+    // ballots before it died, leaving them in the pool
+    take_all(&store, &midday(), 100).await;
+    store.put_ballots(&ballots[..5]).await.unwrap();
+
+    // WHEN the next flush comes, with k = 8: 7 ballots are new, fewer than k
+    let mixed = tick(&store, &TestSealer, &midday(), &mixing(8)).await.unwrap();
+
+    // THEN nothing is written: the 5 in the box do not make up a batch with the 7
+    assert_eq!(mixed.written, 0, "{mixed:?}");
+    assert_eq!(in_box(&store).len(), 5);
+
+    // AND the final flush writes the 7 only, and empties the pools
+    let after = FixedClock(at(ENDS) + TimeDelta::minutes(1));
+    let last = tick(&store, &TestSealer, &after, &mixing(8)).await.unwrap();
+    assert_eq!(last.written, 7, "{last:?}");
+    assert_eq!(in_box(&store), receipts(&ballots));
+    assert!(pooled(&store, &election).await.iter().all(|&n| n == 0));
+}
+
+#[tokio::test]
+async fn a_pool_under_another_flush_s_lease_is_left_to_it_until_the_lease_lapses() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    votes(&store, &election, 4).await;
+    take_all(&store, &midday(), 100).await;
+    let now = midday().0;
+    for pool in store.pools(&election) {
+        assert!(store.lease(&pool, "another", now, now + TimeDelta::seconds(120)).await.unwrap());
+    }
+
+    let held = tick(&store, &TestSealer, &midday(), &mixing(1)).await.unwrap();
+    assert_eq!(held.written, 0);
+
+    let later = FixedClock(now + TimeDelta::seconds(121));
+    let lapsed = tick(&store, &TestSealer, &later, &mixing(1)).await.unwrap();
+    assert_eq!(lapsed.written, 4);
+}
+
+#[tokio::test]
+async fn certification_waits_while_a_ballot_is_pooled() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    votes(&store, &election, 3).await;
+    take_all(&store, &midday(), 100).await;
+    assert!(mixing_pending(&store, &election).await.unwrap());
+
+    let after = FixedClock(at(ENDS) + TimeDelta::minutes(1));
+    tick(&store, &TestSealer, &after, &mixing(100)).await.unwrap();
+    assert!(!mixing_pending(&store, &election).await.unwrap());
+    assert_eq!(in_box(&store).len(), 3);
+}
