@@ -163,7 +163,12 @@ impl KmsKeys {
             .send()
             .await
             .map_err(classify_read)?;
-        cipher(opened.plaintext().ok_or_else(|| internal("KMS returned no key"))?.as_ref())
+        cipher(
+            opened
+                .plaintext()
+                .ok_or_else(|| internal("KMS returned no key"))?
+                .as_ref(),
+        )
     }
 
     fn lock_opened(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Aes256Gcm>> {

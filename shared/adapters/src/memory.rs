@@ -16,9 +16,9 @@ use election_core::ports::{
     BallotBox, BallotPage, BallotSealer, CandidateStore, ChoiceSealer, ElectionStore, EventBus, MixPool, PledgeStore,
     PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
-use election_core::use_cases::mix_ballots::MixCopy;
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
+use election_core::use_cases::mix_ballots::MixCopy;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
@@ -38,6 +38,8 @@ pub struct Snapshot {
     pub pools: BTreeMap<PoolId, BTreeMap<String, SealedBallot>>,
     /// Pools' leases: holder and until when.
     pub leases: BTreeMap<PoolId, (String, DateTime<Utc>)>,
+    /// The elections marked as having ballots in a pool, with the mark's version.
+    pub waiting: BTreeMap<ElectionId, String>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
     /// The views' rows, markers included, by view and key.
@@ -190,11 +192,7 @@ impl InMemoryStore {
     /// The mixer's copies still on participations, as the participation stream hands them
     /// over.
     pub fn mix_copies(&self) -> Vec<MixCopy> {
-        self.state()
-            .mix_copies
-            .values()
-            .cloned()
-            .collect()
+        self.state().mix_copies.values().cloned().collect()
     }
 
     /// What the participation stream raises for the votes stored: one `VoterTurnedOut`
@@ -230,7 +228,11 @@ fn entry_key(election: &ElectionId, roll: &RollId, voter: &AccountId) -> (Electi
 }
 
 impl VoteStore for InMemoryStore {
-    async fn insert_vote(&self, participation: &Participation, mix_copy: &SealedBallot) -> Result<VoteWrite, PortError> {
+    async fn insert_vote(
+        &self,
+        participation: &Participation,
+        mix_copy: &SealedBallot,
+    ) -> Result<VoteWrite, PortError> {
         // Like DynamoDB, no check of the candidate's item: the use case checked its lookup.
         let mut state = self.state();
         let key = entry_key(&participation.election_id, &participation.roll, &participation.voter);
@@ -497,7 +499,12 @@ impl BallotBox for InMemoryStore {
         let state = self.state();
         Ok(receipts
             .iter()
-            .filter(|r| state.ballots.get(&r.to_string()).is_some_and(|b| &b.election_id == election))
+            .filter(|r| {
+                state
+                    .ballots
+                    .get(&r.to_string())
+                    .is_some_and(|b| &b.election_id == election)
+            })
             .cloned()
             .collect())
     }
@@ -508,12 +515,7 @@ const MIX_POOLS: u32 = 2;
 
 impl MixPool for InMemoryStore {
     fn pools(&self, election: &ElectionId) -> Vec<PoolId> {
-        (0..MIX_POOLS)
-            .map(|number| PoolId {
-                election_id: election.clone(),
-                number,
-            })
-            .collect()
+        PoolId::all(election, MIX_POOLS)
     }
 
     async fn pool(&self, ballots: &[SealedBallot]) -> Result<BTreeSet<PoolId>, PortError> {
@@ -526,9 +528,23 @@ impl MixPool for InMemoryStore {
                 number: u32::from(key.as_bytes()[0]) % MIX_POOLS,
             };
             state.pools.entry(pool.clone()).or_default().insert(key, ballot.clone());
+            let version = uuid::Uuid::new_v4().to_string();
+            state.waiting.insert(ballot.election_id.clone(), version);
             pools.insert(pool);
         }
         Ok(pools)
+    }
+
+    async fn waiting(&self) -> Result<Vec<(ElectionId, String)>, PortError> {
+        Ok(self.state().waiting.clone().into_iter().collect())
+    }
+
+    async fn done_waiting(&self, election: &ElectionId, version: &str) -> Result<(), PortError> {
+        let mut state = self.state();
+        if state.waiting.get(election).is_some_and(|v| v == version) {
+            state.waiting.remove(election);
+        }
+        Ok(())
     }
 
     async fn pooled(&self, pool: &PoolId, max: usize) -> Result<Vec<Pooled>, PortError> {
@@ -546,9 +562,19 @@ impl MixPool for InMemoryStore {
             .collect())
     }
 
-    async fn lease(&self, pool: &PoolId, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, PortError> {
+    async fn lease(
+        &self,
+        pool: &PoolId,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, PortError> {
         let mut state = self.state();
-        if state.leases.get(pool).is_some_and(|(_, held_until)| *held_until > now) {
+        if state
+            .leases
+            .get(pool)
+            .is_some_and(|(held_by, held_until)| *held_until > now && held_by != holder)
+        {
             return Ok(false);
         }
         state.leases.insert(pool.clone(), (holder.to_owned(), until));

@@ -238,6 +238,18 @@ pub struct PoolId {
     pub number: u32,
 }
 
+impl PoolId {
+    /// An election's pools, numbered from 0 below `count`.
+    pub fn all(election: &ElectionId, count: u32) -> Vec<PoolId> {
+        (0..count)
+            .map(|number| PoolId {
+                election_id: election.clone(),
+                number,
+            })
+            .collect()
+    }
+}
+
 /// A sealed ballot waiting in a pool, and its key there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pooled {
@@ -250,13 +262,19 @@ pub struct Pooled {
 pub trait MixPool: Send + Sync {
     /// Every pool an election's ballots may wait in.
     fn pools(&self, election: &ElectionId) -> Vec<PoolId>;
-    /// Puts sealed ballots in their pools (a ballot pooled again is the same item); the
-    /// pools they went to.
+    /// Puts sealed ballots in pools (one of its election's, for all of a call's ballots: a
+    /// ballot pooled again is the same item in the same pool), and marks their elections as
+    /// waiting ([`MixPool::waiting`]); the pools they went to.
     fn pool(&self, ballots: &[SealedBallot]) -> impl Future<Output = Result<BTreeSet<PoolId>, PortError>> + Send;
+    /// The elections marked as having ballots in a pool, each with the mark's version.
+    fn waiting(&self) -> impl Future<Output = Result<Vec<(ElectionId, String)>, PortError>> + Send;
+    /// Takes an election's mark off, unless a ballot was pooled since `version` was read.
+    fn done_waiting(&self, election: &ElectionId, version: &str) -> impl Future<Output = Result<(), PortError>> + Send;
     /// Up to `max` of a pool's ballots, strongly consistent.
     fn pooled(&self, pool: &PoolId, max: usize) -> impl Future<Output = Result<Vec<Pooled>, PortError>> + Send;
     /// Takes the pool's lease for `holder` until `until`, unless another holds it at
-    /// `now`: one flush of a pool at a time. Whether it was taken.
+    /// `now` (taking it again for the same holder succeeds): one flush of a pool at a time.
+    /// Whether it was taken.
     fn lease(
         &self,
         pool: &PoolId,

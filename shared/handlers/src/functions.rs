@@ -5,8 +5,8 @@
 use crate::config::Setting;
 use crate::consumers::{Consumer, CountPledges, ImportRoll, ProjectDashboard, RecountPart, RemoveWithdrawnPledges};
 use crate::http::routes::{self, Route};
-use crate::operations::OperationError;
 use crate::mixer;
+use crate::operations::OperationError;
 use crate::publisher::{self, publish_events};
 use crate::services::Services;
 use aws_lambda_events::dynamodb;
@@ -158,7 +158,9 @@ impl Function {
     }
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles> Services<S, B, C, K, F> {
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles>
+    Services<S, B, C, K, F>
+{
     /// Answers an HTTP request with the function's handler.
     pub async fn http(&self, function: HttpFunction, req: Request) -> Response<Body> {
         use HttpFunction::*;

@@ -80,7 +80,9 @@ pub async fn mixer() -> Result<(), Error> {
             async move {
                 if event.payload.get("Records").is_some() {
                     let records: dynamodb::Event = serde_json::from_value(event.payload)?;
-                    Ok::<_, Error>(serde_json::to_value(mixer::mix_ballots(services.as_ref(), records).await)?)
+                    Ok::<_, Error>(serde_json::to_value(
+                        mixer::mix_ballots(services.as_ref(), records).await,
+                    )?)
                 } else {
                     Ok(serde_json::to_value(mixer::tick(services.as_ref()).await?)?)
                 }

@@ -192,13 +192,16 @@ async fn a_pool_under_another_flush_s_lease_is_left_to_it_until_the_lease_lapses
     take_all(&store, &midday(), 100).await;
     let now = midday().0;
     for pool in store.pools(&election) {
-        assert!(store.lease(&pool, "another", now, now + TimeDelta::seconds(120)).await.unwrap());
+        assert!(store
+            .lease(&pool, "another", now, now + TimeDelta::seconds(70))
+            .await
+            .unwrap());
     }
 
     let held = tick(&store, &TestSealer, &midday(), &mixing(1)).await.unwrap();
     assert_eq!(held.written, 0);
 
-    let later = FixedClock(now + TimeDelta::seconds(121));
+    let later = FixedClock(now + TimeDelta::seconds(71));
     let lapsed = tick(&store, &TestSealer, &later, &mixing(1)).await.unwrap();
     assert_eq!(lapsed.written, 4);
 }

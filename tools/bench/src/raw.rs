@@ -94,7 +94,13 @@ pub async fn vote_writes(store: DynamoStore, clients: usize, duration: Duration)
     let rate = rate(clients, duration, move |_| {
         let n = next.fetch_add(1, Ordering::Relaxed);
         let (store, (participation, mix_copy)) = (store.clone(), vote(&election, voter(n)));
-        async move { n < ROLL_POOL && matches!(store.insert_vote(&participation, &mix_copy).await, Ok(VoteWrite::Stored)) }
+        async move {
+            n < ROLL_POOL
+                && matches!(
+                    store.insert_vote(&participation, &mix_copy).await,
+                    Ok(VoteWrite::Stored)
+                )
+        }
     })
     .await;
     if rate * duration.as_secs_f64() >= ROLL_POOL as f64 * 0.99 {

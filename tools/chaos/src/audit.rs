@@ -6,9 +6,11 @@
 use crate::voters::Voter;
 use adapters::eventbridge::EventBridgeBus;
 use aws_sdk_dynamodb::types::AttributeValue;
+use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::IdentityKey;
 use election_core::ports::EventBus;
 use election_core::ports::VoterKeys;
+use election_core::use_cases::mix_ballots::mixing_pending;
 use handlers::functions::OperationFunction;
 use handlers::services::LiveServices;
 use local_runner::clients::Clients;
@@ -51,8 +53,9 @@ pub fn difference(recount: &Value) -> i64 {
         .sum()
 }
 
-/// Waits until the consumers' queues and their dead-letter queues are empty and the recount
-/// matches the view, twice in a row; dead letters are redriven on the way.
+/// Waits until the consumers' queues and their dead-letter queues are empty, the mixer's
+/// pools are (its final flush comes after the close) and the recount matches the view, twice
+/// in a row; dead letters are redriven on the way.
 pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result<Drain, BoxError> {
     let mut urls = Vec::new();
     for served in stack.template.queues.iter().filter(|q| q.dead_letter_queue.is_some()) {
@@ -63,26 +66,41 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
     }
     let pipeline = EventBridgeBus::default().with_pipeline_queues(stack.clients.sqs.clone(), urls);
     let (started, mut report, mut quiet) = (Instant::now(), Drain::default(), 0);
+    let id = ElectionId::parse(election)?;
     let mut next_word = started;
     while started.elapsed() < limit {
         // An emulator too busy to answer in time is asked again on the next round.
-        let (backlog, difference) = match (pipeline.backlog().await, recount(stack, election).await) {
-            (Ok(backlog), Ok(recount)) => (backlog, difference(&recount)),
-            (backlog, recount) => {
-                eprintln!(
-                    "draining: not answered in time ({:?} / {:?})",
-                    backlog.err(),
-                    recount.err()
-                );
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                continue;
-            }
-        };
+        let mixing = mixing_pending(&stack.services.store, &id);
+        let (backlog, difference, mixing, mixed) =
+            match (pipeline.backlog().await, recount(stack, election).await, mixing.await) {
+                // Every participation's ballot in the box, or still on its way there.
+                (Ok(backlog), Ok(recount), Ok(pooled)) => (
+                    backlog,
+                    difference(&recount),
+                    format!(
+                        "{} ballots for {} participations{}",
+                        recount["ballots"],
+                        recount["participations"],
+                        if pooled { ", some pooled" } else { "" }
+                    ),
+                    !pooled && recount["ballots"] == recount["participations"],
+                ),
+                (backlog, recount, mixing) => {
+                    eprintln!(
+                        "draining: not answered in time ({:?} / {:?} / {:?})",
+                        backlog.err(),
+                        recount.err(),
+                        mixing.err()
+                    );
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
         if backlog.iter().any(|(name, _)| name.contains("DeadLetter")) {
             eprintln!("dead letters: {backlog:?}; redriving them");
             report.redriven += redrive_with(&stack.clients.sqs, stack.template).await?;
         }
-        quiet = if backlog.is_empty() && difference == 0 {
+        quiet = if backlog.is_empty() && difference == 0 && mixed {
             quiet + 1
         } else {
             0
@@ -93,7 +111,7 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
         }
         if Instant::now() >= next_word {
             eprintln!(
-                "draining: {:.0} s, waiting in queues: {backlog:?}, recount difference {difference}",
+                "draining: {:.0} s, waiting in queues: {backlog:?}, recount difference {difference}, {mixing}",
                 started.elapsed().as_secs_f64()
             );
             next_word += Duration::from_secs(30);

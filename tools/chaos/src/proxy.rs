@@ -4,7 +4,9 @@
 //! does: a throttling error, a 500, a reset connection, or a reply dropped after the request
 //! was applied. It can also pause the event bus (every `PutEvents` held unanswered), kill
 //! consumer batches between their writes and their acknowledgement (the `DeleteMessageBatch`
-//! never reaches the queue), and deliver every event twice (each `PutEvents` sent twice).
+//! never reaches the queue), cut the mixer short in the middle of a batch (a write of
+//! ballots applied, then refused as if the mixer had died: the rest of its batch is never
+//! written), and deliver every event twice (each `PutEvents` sent twice).
 //!
 //! Control, on either listener: `POST /__chaos/arm` (a JSON [`Plan`]), `POST
 //! /__chaos/disarm`, `POST /__chaos/pause-bus` (`{"seconds": n}`), `GET /__chaos/report`.
@@ -30,7 +32,8 @@ use tokio::time::Instant;
 pub struct Plan {
     /// The share of requests that fail, from 0 to 1.
     pub fault_rate: f64,
-    /// Every n-th consumer batch is killed before its acknowledgement (0: none).
+    /// Every n-th consumer batch is killed before its acknowledgement, and every n-th write
+    /// of the mixer's ballots is applied and then fails it (0: none).
     pub kill_every_nth_batch: u64,
     /// Every `PutEvents` is sent twice, so every event is delivered twice.
     pub duplicate_events: bool,
@@ -51,6 +54,8 @@ pub struct Report {
     pub bus_held: u64,
     /// Consumer batches whose acknowledgement never reached the queue.
     pub batches_killed: u64,
+    /// Mixer batches cut short after a write of their ballots.
+    pub mixer_batches_cut: u64,
     /// Events put on the bus a second time.
     pub events_duplicated: u64,
     /// Messages a consumer received for an event it had already received from that queue.
@@ -60,7 +65,13 @@ pub struct Report {
 impl Report {
     /// Every fault injected, of every kind.
     pub fn faults(&self) -> u64 {
-        self.throttled + self.server_errors + self.resets + self.replies_dropped + self.bus_held + self.batches_killed
+        self.throttled
+            + self.server_errors
+            + self.resets
+            + self.replies_dropped
+            + self.bus_held
+            + self.batches_killed
+            + self.mixer_batches_cut
     }
 }
 
@@ -72,6 +83,7 @@ struct State {
     /// `<queue> <event id>` of every event a consumer received.
     received: HashSet<String>,
     acknowledgements: u64,
+    ballot_writes: u64,
 }
 
 /// What both listeners share.
@@ -170,6 +182,12 @@ impl Call {
     fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
+
+    /// A write of ballots to the box: only the mixer makes one.
+    fn is_ballot_write(&self) -> bool {
+        let ballot = br#""entity":{"S":"ballot"}"#;
+        self.operation == "BatchWriteItem" && self.body.windows(ballot.len()).any(|w| w == ballot)
+    }
 }
 
 impl Upstream {
@@ -243,6 +261,19 @@ impl Upstream {
             if state.acknowledgements.is_multiple_of(plan.kill_every_nth_batch) {
                 state.report.batches_killed += 1;
                 return Err(NoReply);
+            }
+        }
+        if call.is_ballot_write() && plan.kill_every_nth_batch > 0 {
+            let cut = {
+                let mut state = self.chaos.state();
+                state.ballot_writes += 1;
+                state.ballot_writes.is_multiple_of(plan.kill_every_nth_batch)
+            };
+            if cut {
+                // Written, then the mixer stops there: the rest of its batch is not.
+                self.send(&call).await?;
+                self.chaos.state().report.mixer_batches_cut += 1;
+                return aws_error(StatusCode::BAD_REQUEST, &call.content_type(), "ValidationException");
             }
         }
         let roll = uniform(self.chaos.seed, n);

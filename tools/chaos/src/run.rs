@@ -170,7 +170,8 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             "faults injected",
             format!(
                 "{} of {} requests: {} throttled, {} 500, {} reset, {} replies dropped after the write, \
-                 {} held by the paused bus, {} consumer batches killed before their ack",
+                 {} held by the paused bus, {} consumer batches killed before their ack, \
+                 {} mixer batches cut short after a write",
                 injected.faults(),
                 injected.requests,
                 injected.throttled,
@@ -178,7 +179,8 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
                 injected.resets,
                 injected.replies_dropped,
                 injected.bus_held,
-                injected.batches_killed
+                injected.batches_killed,
+                injected.mixer_batches_cut
             ),
         ),
         (

@@ -50,7 +50,11 @@ pub async fn election(api: &Api, votes: usize) -> Result<(String, Vec<String>, V
     let commission = api.token("chaos-commission", "commission");
     // Time to import the roll before it closes: 20 s, and a second per 500 voters.
     let opens = Utc::now() + TimeDelta::seconds(20 + votes as i64 / 500);
-    let body = json!({"name": "Chaos election", "votingStartsAt": opens, "votingEndsAt": opens + TimeDelta::hours(2)});
+    // It closes soon after the votes (60 ms a vote; 1,000 take 25 to 35 s here), so that the
+    // mixer's final flush comes within the run; a vote still in flight at the close is
+    // refused, or committed inside the bound.
+    let closes = opens + TimeDelta::milliseconds(60_000.max(votes as i64 * 60));
+    let body = json!({"name": "Chaos election", "votingStartsAt": opens, "votingEndsAt": closes});
     let election = api.created("/elections", &commission, &body, "electionId").await?;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let voters: Vec<String> = (0..votes).map(|i| format!("chaos-{run}-{i}")).collect();

@@ -268,11 +268,16 @@ async fn serve(
                 .unwrap_or_default();
             let logs = options.work_dir.join("logs");
             // As many instances as may be asked for at once: the gateway's limit per HTTP
-            // function, the pollers' batches at once per queue, one per stream.
+            // function, the pollers' batches at once per queue, one per stream or schedule.
+            let triggers = |function: Function| {
+                let def = template.functions.iter().find(|def| def.name == function.name());
+                def.map_or(1, |def| def.triggers.len())
+            };
             let max_instances = |function| match function {
                 Function::Http(_) => gateway::function_concurrency(),
                 Function::Queue(_) => pollers::queue_concurrency(),
-                Function::Stream(_) | Function::Operation(_) => 1,
+                Function::Stream(_) => triggers(function),
+                Function::Operation(_) => 1,
             };
             Lambdas::runtime(template, clients, options.ports, &bin_dir, &logs, max_instances).await?
         }

@@ -4,14 +4,16 @@
 //! ids the files carry, so `scripts/invoke.sh <function> events/<function>.json` finds them;
 //! tests load them under fresh ids and fill those into the files' text.
 
+use aws_smithy_types::base64;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::election::{Election, VotingWindow};
-use election_core::domain::ids::{CandidateId, ElectionId, PledgeId};
+use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::ports::{CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
+use election_core::domain::vote::{coarse, Ballot};
+use election_core::ports::{BallotSealer, CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::problem::PortError;
 
 /// The ids a set of sample rows has.
@@ -137,6 +139,29 @@ pub async fn seed(
     already_there(store.insert_roll(&upload).await)?;
     already_there(store.insert_candidate(&candidate).await)?;
     already_there(store.insert_pledge(&pledge).await)
+}
+
+/// The mixer's sample event with its copy of the ballot sealed by `sealer` under these ids:
+/// the file's copy is sealed by the unit tests' sealer, which no KMS key opens.
+pub async fn with_mix_copy_sealed(
+    sample: &str,
+    sealer: &impl BallotSealer,
+    ids: &SampleIds,
+) -> Result<String, crate::BoxError> {
+    let mut event: serde_json::Value = serde_json::from_str(&ids.fill_in(sample))?;
+    let ballot = Ballot {
+        election_id: ElectionId::parse(&ids.election)?,
+        candidate_id: CandidateId::parse(&ids.candidate)?,
+        receipt_id: ReceiptId::parse(&ids.receipt)?,
+        cast_in_hour: coarse(Utc::now()),
+    };
+    let sealed = sealer.seal_ballot(&ballot).await?.sealed;
+    for record in event["Records"].as_array_mut().into_iter().flatten() {
+        let image = &mut record["dynamodb"]["NewImage"];
+        image["mixKey"] = serde_json::json!({ "S": base64::encode(&sealed.sealed_key) });
+        image["mixBallot"] = serde_json::json!({ "S": base64::encode(&sealed.ciphertext) });
+    }
+    Ok(event.to_string())
 }
 
 /// Puts the sample roll file where the import sample's upload expects it (in the local S3).

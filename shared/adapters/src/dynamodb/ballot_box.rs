@@ -104,4 +104,3 @@ impl BallotBox for DynamoStore {
             .collect())
     }
 }
-

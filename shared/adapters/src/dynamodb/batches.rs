@@ -1,7 +1,8 @@
 //! `BatchGetItem` and `BatchWriteItem`, whole: a list cut into DynamoDB's batch sizes, what
 //! DynamoDB leaves unprocessed sent again, and a throttled or unanswered batch tried again
 //! after a jittered pause, a bounded number of times. A batch of reads or of unconditional
-//! puts and deletes changes nothing when sent twice.
+//! puts and deletes changes nothing when sent twice. [`again`] does the same for any one
+//! request that may be sent twice.
 
 use super::errors::{classify, classify_read};
 use super::RawItem;
@@ -17,20 +18,44 @@ const BACKOFF: Backoff = Backoff::new(std::time::Duration::from_millis(50), std:
 pub(super) const GET_BATCH: usize = 100;
 pub(super) const WRITE_BATCH: usize = 25;
 
+/// Sends a request that changes nothing more when sent twice (a read, or a write whose
+/// condition its own earlier send meets) until it is answered, or the tries run out.
+pub(super) async fn again<T, Sent>(mut send: impl FnMut() -> Sent) -> Result<T, PortError>
+where
+    Sent: std::future::Future<Output = Result<T, PortError>>,
+{
+    let mut tries = 1;
+    loop {
+        match send().await {
+            Err(PortError::Unavailable(_) | PortError::Unknown(_)) if tries < TRIES => {
+                BACKOFF.wait(tries).await;
+                tries += 1;
+            }
+            answered => return answered,
+        }
+    }
+}
+
 /// Reads the items at `keys` (strongly consistent), shaped by `shape` (a projection); keys
 /// with no item are left out.
 pub(super) async fn get_all(
     client: &Client,
     table: &str,
     keys: Vec<RawItem>,
-    shape: impl Fn(aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder) -> aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder,
+    shape: impl Fn(
+        aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder,
+    ) -> aws_sdk_dynamodb::types::builders::KeysAndAttributesBuilder,
 ) -> Result<Vec<RawItem>, PortError> {
     let mut found = Vec::new();
     for chunk in keys.chunks(GET_BATCH) {
         let mut request = Some(
-            shape(KeysAndAttributes::builder().set_keys(Some(chunk.to_vec())).consistent_read(true))
-                .build()
-                .map_err(|e| PortError::Internal(e.to_string()))?,
+            shape(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true),
+            )
+            .build()
+            .map_err(|e| PortError::Internal(e.to_string()))?,
         );
         let mut tries = 0;
         while let Some(keys) = request.take() {

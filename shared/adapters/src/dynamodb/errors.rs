@@ -54,6 +54,19 @@ where
     }
 }
 
+/// A conditional write's outcome: applied (`true`), or not, its condition unmet (`false`);
+/// any other error as [`classify`] says.
+pub(crate) fn applied<T, E>(sent: Result<T, SdkError<E, HttpResponse>>) -> Result<bool, PortError>
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+{
+    match sent.map_err(classify) {
+        Ok(_) => Ok(true),
+        Err(PortError::Conflict) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 /// A read, or a call that stores nothing (KMS's): whatever became of it, nothing was
 /// recorded, so an unanswered one is only unavailable.
 pub(crate) fn classify_read<E>(err: SdkError<E, HttpResponse>) -> PortError

@@ -64,10 +64,10 @@ pub(super) fn mix_pool(election: &ElectionId, number: u32) -> String {
     format!("{election}#pool#{number}")
 }
 
-/// The pool a sealed copy waits in, by its key (a digest of random bytes, so uniform).
+/// The pool for one call's copies of an election: by the key of the first of them (a
+/// digest of random bytes, so uniform), so that the same call sent again fills the same pool.
 pub(super) fn mix_pool_of(pooled_key: &str) -> u32 {
-    let head = u128::from_str_radix(pooled_key.get(..32).unwrap_or_default(), 16).unwrap_or_default();
-    shard(head, MIX_POOLS)
+    shard(u128::from_str_radix(pooled_key, 16).unwrap_or_default(), MIX_POOLS)
 }
 
 fn dashboard(pk: String, sk: impl Into<String>) -> PhysicalKey {

@@ -1,9 +1,9 @@
 //! The mixer's pools, in the ballot box table (whose point-in-time recovery is off): each
 //! pool a partition of sealed copies with no voter, and one lease item, so that one flush
-//! at a time takes a pool's ballots.
+//! at a time takes a pool's ballots; and the marks of the elections with ballots waiting.
 
 use super::batches;
-use super::errors::{classify, classify_read, corrupt};
+use super::errors::{applied, classify_read, corrupt};
 use super::items::{Item, PooledBallotItem};
 use super::keys::{mix_pool, mix_pool_of, MIX_POOLS};
 use super::DynamoStore;
@@ -15,10 +15,18 @@ use election_core::domain::ids::ElectionId;
 use election_core::domain::vote::{Sealed, SealedBallot};
 use election_core::ports::{MixPool, PoolId, Pooled};
 use election_core::problem::PortError;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The lease's sort key: no pooled copy's key (hex) is this word.
 const LEASE: &str = "lease";
+/// The partition of the marks of elections with ballots in a pool, one item each: the
+/// mixer's tick reads it, not every election's pools.
+const WAITING: &str = "mix#waiting";
+
+fn put(item: HashMap<String, AttributeValue>) -> Result<WriteRequest, PortError> {
+    let put = PutRequest::builder().set_item(Some(item)).build().map_err(internal)?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
 
 fn text(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -34,24 +42,25 @@ fn partition(pool: &PoolId) -> String {
 
 impl MixPool for DynamoStore {
     fn pools(&self, election: &ElectionId) -> Vec<PoolId> {
-        (0..MIX_POOLS)
-            .map(|number| PoolId {
-                election_id: election.clone(),
-                number,
-            })
-            .collect()
+        PoolId::all(election, MIX_POOLS)
     }
 
+    /// One request per 25 items: the copies, and each election's mark. All of an election's
+    /// copies in a call go to one pool, chosen by the first: so a flush has one pool to look
+    /// at, and a batch of records handed over again fills the same pool.
     #[tracing::instrument(skip_all, fields(ballots = ballots.len()))]
     async fn pool(&self, ballots: &[SealedBallot]) -> Result<BTreeSet<PoolId>, PortError> {
-        let mut pools = BTreeSet::new();
-        let mut requests = Vec::with_capacity(ballots.len());
+        let mut pools: BTreeMap<ElectionId, PoolId> = BTreeMap::new();
+        let mut requests = Vec::with_capacity(ballots.len() + 1);
         for ballot in ballots {
             let key = pooled_key(&ballot.sealed);
-            let pool = PoolId {
-                election_id: ballot.election_id.clone(),
-                number: mix_pool_of(&key),
-            };
+            let pool = pools
+                .entry(ballot.election_id.clone())
+                .or_insert_with(|| PoolId {
+                    election_id: ballot.election_id.clone(),
+                    number: mix_pool_of(&key),
+                })
+                .clone();
             let item = Item::PooledBallot(PooledBallotItem {
                 pool: partition(&pool),
                 key,
@@ -59,15 +68,58 @@ impl MixPool for DynamoStore {
                 sealed_key: Some(ballot.sealed.sealed_key.clone()),
                 sealed_ballot: Some(ballot.sealed.ciphertext.clone()),
             });
-            let put = PutRequest::builder()
-                .set_item(Some(serde_dynamo::to_item(item).map_err(corrupt)?))
-                .build()
-                .map_err(internal)?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-            pools.insert(pool);
+            requests.push(put(serde_dynamo::to_item(item).map_err(corrupt)?)?);
+        }
+        for election in pools.keys() {
+            let mark = HashMap::from([
+                ("box".to_owned(), text(WAITING)),
+                ("receiptId".to_owned(), text(election.to_string())),
+                ("version".to_owned(), text(uuid::Uuid::new_v4().to_string())),
+            ]);
+            requests.push(put(mark)?);
         }
         batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await?;
-        Ok(pools)
+        Ok(pools.into_values().collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn waiting(&self) -> Result<Vec<(ElectionId, String)>, PortError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table(Table::BallotBox)?)
+            .key_condition_expression("#box = :waiting")
+            .expression_attribute_names("#box", "box")
+            .expression_attribute_values(":waiting", text(WAITING))
+            .consistent_read(true);
+        let items = batches::again(|| self.query_all(query.clone())).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let election = ElectionId::parse(item.get("receiptId")?.as_s().ok()?).ok()?;
+                Some((election, item.get("version")?.as_s().ok()?.clone()))
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip(self, version))]
+    async fn done_waiting(&self, election: &ElectionId, version: &str) -> Result<(), PortError> {
+        let table = self.table(Table::BallotBox)?;
+        batches::again(|| async {
+            let removed = self
+                .client
+                .delete_item()
+                .table_name(table)
+                .key("box", text(WAITING))
+                .key("receiptId", text(election.to_string()))
+                .condition_expression("version = :version")
+                .expression_attribute_values(":version", text(version))
+                .send()
+                .await;
+            // Pooled again since: the mark stays for the next tick.
+            applied(removed).map(|_| ())
+        })
+        .await
     }
 
     #[tracing::instrument(skip(self))]
@@ -81,29 +133,39 @@ impl MixPool for DynamoStore {
             .expression_attribute_names("#box", "box")
             .expression_attribute_values(":pool", text(partition(pool)))
             .consistent_read(true);
+        let read = batches::again(|| async {
+            let mut read = Vec::new();
+            let mut pages = query.clone().into_paginator().items().send();
+            while let Some(raw) = pages.next().await {
+                read.push(raw.map_err(classify_read)?);
+                if read.len() >= max {
+                    break;
+                }
+            }
+            Ok(read)
+        })
+        .await?;
         let mut found = Vec::new();
-        let mut pages = query.into_paginator().items().send();
-        while let Some(raw) = pages.next().await {
-            let raw = raw.map_err(classify_read)?;
+        for raw in read {
             let Ok(Item::PooledBallot(item)) = serde_dynamo::from_item(raw) else {
-                return Err(PortError::Internal(format!("an unreadable item in pool {}", partition(pool))));
+                return Err(PortError::Internal(format!(
+                    "an unreadable item in pool {}",
+                    partition(pool)
+                )));
             };
             let (Some(sealed_key), Some(ciphertext)) = (item.sealed_key, item.sealed_ballot) else {
-                return Err(PortError::Internal(format!("a pooled copy without its seal in {}", item.pool)));
+                return Err(PortError::Internal(format!(
+                    "a pooled copy without its seal in {}",
+                    item.pool
+                )));
             };
             found.push(Pooled {
                 key: item.key,
                 ballot: SealedBallot {
                     election_id: item.election_id,
-                    sealed: Sealed {
-                        sealed_key,
-                        ciphertext,
-                    },
+                    sealed: Sealed { sealed_key, ciphertext },
                 },
             });
-            if found.len() >= max {
-                break;
-            }
         }
         Ok(found)
     }
@@ -116,44 +178,46 @@ impl MixPool for DynamoStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, PortError> {
-        let taken = self
-            .client
-            .put_item()
-            .table_name(self.table(Table::BallotBox)?)
-            .item("box", text(partition(pool)))
-            .item("receiptId", text(LEASE))
-            .item("holder", text(holder))
-            .item("until", AttributeValue::N(until.timestamp_millis().to_string()))
-            .condition_expression("attribute_not_exists(#until) OR #until < :now")
-            .expression_attribute_names("#until", "until")
-            .expression_attribute_values(":now", AttributeValue::N(now.timestamp_millis().to_string()))
-            .send()
-            .await;
-        match taken {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(err) => Err(classify(err)),
-        }
+        let table = self.table(Table::BallotBox)?;
+        batches::again(|| async {
+            let taken = self
+                .client
+                .put_item()
+                .table_name(table)
+                .item("box", text(partition(pool)))
+                .item("receiptId", text(LEASE))
+                .item("holder", text(holder))
+                .item("until", AttributeValue::N(until.timestamp_millis().to_string()))
+                // Its own lease again: a retry of a put whose reply was lost.
+                .condition_expression("attribute_not_exists(#until) OR #until < :now OR holder = :holder")
+                .expression_attribute_names("#until", "until")
+                .expression_attribute_values(":now", AttributeValue::N(now.timestamp_millis().to_string()))
+                .expression_attribute_values(":holder", text(holder))
+                .send()
+                .await;
+            applied(taken)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]
     async fn release(&self, pool: &PoolId, holder: &str) -> Result<(), PortError> {
-        let released = self
-            .client
-            .delete_item()
-            .table_name(self.table(Table::BallotBox)?)
-            .key("box", text(partition(pool)))
-            .key("receiptId", text(LEASE))
-            .condition_expression("holder = :holder")
-            .expression_attribute_values(":holder", text(holder))
-            .send()
-            .await;
-        match released {
-            Ok(_) => Ok(()),
-            // Another holds it (ours lapsed): theirs to give back.
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(err) => Err(classify(err)),
-        }
+        let table = self.table(Table::BallotBox)?;
+        batches::again(|| async {
+            let released = self
+                .client
+                .delete_item()
+                .table_name(table)
+                .key("box", text(partition(pool)))
+                .key("receiptId", text(LEASE))
+                .condition_expression("holder = :holder")
+                .expression_attribute_values(":holder", text(holder))
+                .send()
+                .await;
+            // Another holds it (ours lapsed), or our earlier send gave it back.
+            applied(released).map(|_| ())
+        })
+        .await
     }
 
     #[tracing::instrument(skip(self, keys), fields(keys = keys.len()))]

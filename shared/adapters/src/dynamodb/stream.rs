@@ -8,10 +8,10 @@ use super::items::{EntityTag, Item, ParticipationItem, ENTITIES};
 use aws_lambda_events::dynamodb::EventRecord;
 use election_core::domain::candidate::CandidateStatus;
 use election_core::domain::vote::{coarse, Sealed, SealedBallot};
-use election_core::use_cases::mix_ballots::MixCopy;
 use election_core::domain_events::{
     BallotCast, CandidateRegistered, CandidateWithdrawn, DomainEvent, ElectionRegistered, PledgeChanged, VoterTurnedOut,
 };
+use election_core::use_cases::mix_ballots::MixCopy;
 use sha2::{Digest, Sha256};
 
 /// A stream record that cannot be read as an item of ours.
@@ -93,10 +93,7 @@ pub fn mix_copy(record: &EventRecord) -> Result<Option<MixCopy>, UnreadableRecor
         roll: new.roll_id,
         ballot: SealedBallot {
             election_id: new.election_id,
-            sealed: Sealed {
-                sealed_key,
-                ciphertext,
-            },
+            sealed: Sealed { sealed_key, ciphertext },
         },
     }))
 }

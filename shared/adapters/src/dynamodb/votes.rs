@@ -3,7 +3,7 @@
 //! the voter and the ballot sealed for the mixer. It reads and checks no item that other
 //! votes touch, and writes nothing to the ballot box: the mixer does, apart.
 
-use super::errors::{classify, classify_read, corrupt};
+use super::errors::{applied, classify, classify_read, corrupt};
 use super::items::{Item, ParticipationItem};
 use super::keys::roll_entry;
 use super::DynamoStore;
@@ -46,7 +46,11 @@ impl VoteStore for DynamoStore {
     /// Sent once, without the SDK's retries: the vote's own resends see every outcome, and
     /// a resend that finds the entry voted reads back what it holds.
     #[tracing::instrument(skip_all, fields(election_id = %participation.election_id))]
-    async fn insert_vote(&self, participation: &Participation, mix_copy: &SealedBallot) -> Result<VoteWrite, PortError> {
+    async fn insert_vote(
+        &self,
+        participation: &Participation,
+        mix_copy: &SealedBallot,
+    ) -> Result<VoteWrite, PortError> {
         let sealed = &participation.sealed_choice;
         let once = aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled());
         // The roll and the one-person-one-vote rule in one condition: the entry is on the
@@ -68,8 +72,14 @@ impl VoteStore for DynamoStore {
             .expression_attribute_values(":at", AttributeValue::S(participation.voted_at.to_rfc3339()))
             .expression_attribute_values(":key", AttributeValue::S(base64::encode(&sealed.sealed_key)))
             .expression_attribute_values(":choice", AttributeValue::S(base64::encode(&sealed.ciphertext)))
-            .expression_attribute_values(":mixKey", AttributeValue::S(base64::encode(&mix_copy.sealed.sealed_key)))
-            .expression_attribute_values(":mixBallot", AttributeValue::S(base64::encode(&mix_copy.sealed.ciphertext)))
+            .expression_attribute_values(
+                ":mixKey",
+                AttributeValue::S(base64::encode(&mix_copy.sealed.sealed_key)),
+            )
+            .expression_attribute_values(
+                ":mixBallot",
+                AttributeValue::S(base64::encode(&mix_copy.sealed.ciphertext)),
+            )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .customize()
             .config_override(once)
@@ -92,24 +102,25 @@ impl VoteStore for DynamoStore {
         }
     }
 
-    /// Unconditional but for the entry being there (an update would otherwise make one).
+    /// Unconditional but for the entry being there (an update would otherwise make one), so
+    /// sent again while unanswered.
     #[tracing::instrument(skip_all, fields(election_id = %election))]
     async fn forget_mix_copy(&self, voter: &AccountId, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
-        let sent = self
-            .client
-            .update_item()
-            .table_name(self.table(Table::Participation)?)
-            .key("voterId", AttributeValue::S(voter.as_str().to_owned()))
-            .key("entry", AttributeValue::S(roll_entry(election, roll)))
-            .update_expression("REMOVE mixKey, mixBallot")
-            .condition_expression("attribute_exists(voterId)")
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(err) => Err(classify(err)),
-        }
+        let table = self.table(Table::Participation)?;
+        super::batches::again(|| async {
+            let sent = self
+                .client
+                .update_item()
+                .table_name(table)
+                .key("voterId", AttributeValue::S(voter.as_str().to_owned()))
+                .key("entry", AttributeValue::S(roll_entry(election, roll)))
+                .update_expression("REMOVE mixKey, mixBallot")
+                .condition_expression("attribute_exists(voterId)")
+                .send()
+                .await;
+            applied(sent).map(|_| ())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(election_id = %election))]

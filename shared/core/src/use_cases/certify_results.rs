@@ -11,6 +11,7 @@
 
 use super::authorize;
 use super::get_results::read_results;
+use super::mix_ballots::mixing_pending;
 use super::recount::finish_if_counted;
 use crate::auth::{Caller, Role};
 use crate::bounds::{delta, Bounds};
@@ -18,7 +19,6 @@ use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartRecount};
 use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
-use super::mix_ballots::mixing_pending;
 use crate::ports::{BallotBox, ElectionStore, EventBus, MixPool, ViewStore};
 use crate::problem::{AppError, Code};
 use crate::projection::{certification_job, View};

@@ -7,7 +7,8 @@
 //! pool holds at least *k* ballots, the mixer opens them, shuffles them with the operating
 //! system's random source, and writes them to the box together; only then are they taken
 //! out of the pool. After the close (once no vote can commit: [`Bounds::certifiable_from`])
-//! a pool is flushed whatever it holds: that final batch may be smaller than *k*.
+//! the mixer's tick flushes every pool whatever it holds: that final batch may be smaller
+//! than *k*.
 //!
 //! Exactly once: a ballot is keyed by its receipt, so one written twice (a record
 //! redelivered, a flush cut short and done again) is the same ballot, counted once; and a
@@ -32,19 +33,15 @@ use serde::Serialize;
 /// The smallest batch the mixer writes before the close unless told otherwise.
 pub const DEFAULT_BATCH: usize = 50;
 
-/// How long a flush may hold its pool: far longer than a flush takes (the mixer's timeout
-/// is 60 s), so that a lease lapses only when its holder died.
-const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// How long a flush may hold its pool: longer than the mixer may run (its timeout is 60 s),
+/// so that a lease lapses only when its holder died, and soon after.
+const LEASE: TimeDelta = TimeDelta::seconds(70);
 
 /// The most ballots one flush reads at once; a pool that holds more is flushed again.
 const MOST_AT_ONCE: usize = 1_000;
 
 /// Participations whose copy is removed at once.
 const FORGETS_AT_ONCE: usize = 16;
-
-/// After the close, for how long the mixer still looks at an election's pools on its tick:
-/// far past its final flush.
-const WATCHED_AFTER_CLOSE: TimeDelta = TimeDelta::days(1);
 
 /// The mixer's copy of one vote, as the participation's stream hands it over: whose
 /// participation holds it (to remove it there), and the sealed ballot.
@@ -127,26 +124,61 @@ pub async fn take_copies(
     Ok(mixed)
 }
 
-/// The mixer's tick: flushes the pools of every election open now or closed lately, so
-/// that a pool reaches the box without another vote to wake the mixer, and the final
-/// batches are written once no vote can commit.
+/// The mixer's tick: flushes the pools of every election marked as waiting, so that a pool
+/// reaches the box without another vote to wake the mixer (a flush that found the pool
+/// leased), and writes the final batches once no vote can commit; then takes the mark off.
 pub async fn tick(
     store: &(impl MixPool + BallotBox + ElectionStore),
     sealer: &impl BallotSealer,
     clock: &impl Clock,
     mixing: &Mixing,
 ) -> Result<Mixed, AppError> {
-    let now = clock.now();
     let mut mixed = Mixed::default();
-    for election in store.elections().await? {
-        let window = &election.window;
-        if now < window.starts_at() || now > window.ends_at() + WATCHED_AFTER_CLOSE {
-            continue;
+    let mut first_error = None;
+    for (election_id, version) in store.waiting().await? {
+        // One election's failure does not hold the others back; the tick reports it after.
+        match tick_election(store, sealer, clock, mixing, &election_id, &version).await {
+            Ok(done) => mixed.add(done),
+            Err(err) => {
+                tracing::warn!(error = %err, election_id = %election_id, "an election's pools not flushed this tick");
+                first_error.get_or_insert(err);
+            }
         }
-        let last = mixing.is_final(&election, now);
-        for pool in store.pools(&election.id) {
-            mixed.add(flush(store, sealer, clock, mixing, &pool, last).await?);
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(mixed),
+    }
+}
+
+async fn tick_election(
+    store: &(impl MixPool + BallotBox + ElectionStore),
+    sealer: &impl BallotSealer,
+    clock: &impl Clock,
+    mixing: &Mixing,
+    election_id: &ElectionId,
+    version: &str,
+) -> Result<Mixed, AppError> {
+    let mut mixed = Mixed::default();
+    let Some(election) = store.election(election_id).await? else {
+        return Ok(mixed);
+    };
+    let last = mixing.is_final(&election, clock.now());
+    let mut first_error = None;
+    for pool in store.pools(&election.id) {
+        // A pool that fails is left for the next tick; the others are not held back.
+        match flush(store, sealer, clock, mixing, &pool, last).await {
+            Ok(done) => mixed.add(done),
+            Err(err) => {
+                first_error.get_or_insert(err);
+            }
         }
+    }
+    if let Some(err) = first_error {
+        return Err(err);
+    }
+    if last && !mixing_pending(store, &election.id).await? {
+        store.done_waiting(&election.id, version).await?;
     }
     Ok(mixed)
 }
@@ -170,12 +202,17 @@ async fn flush(
     pool: &PoolId,
     last: bool,
 ) -> Result<Mixed, AppError> {
+    // Most pools hold fewer than k: a read tells, without taking the lease.
+    let least = if last { 1 } else { mixing.batch.max(1) };
+    if store.pooled(pool, least).await?.len() < least {
+        return Ok(Mixed::default());
+    }
     let holder = uuid::Uuid::new_v4().to_string();
     let now = clock.now();
     if !store.lease(pool, &holder, now, now + LEASE).await? {
         return Ok(Mixed::default());
     }
-    let flushed = flush_leased(store, sealer, mixing, pool, last).await;
+    let flushed = flush_leased(store, sealer, pool, least).await;
     // Were the release lost, the lease would lapse by itself.
     if let Err(err) = store.release(pool, &holder).await {
         tracing::warn!(error = %err, "a pool's lease was not given back");
@@ -183,15 +220,14 @@ async fn flush(
     flushed
 }
 
+/// Writes the pool's ballots in batches of at least `least`.
 async fn flush_leased(
     store: &(impl MixPool + BallotBox),
     sealer: &impl BallotSealer,
-    mixing: &Mixing,
     pool: &PoolId,
-    last: bool,
+    least: usize,
 ) -> Result<Mixed, AppError> {
     let mut mixed = Mixed::default();
-    let least = if last { 1 } else { mixing.batch.max(1) };
     loop {
         let pooled = store.pooled(pool, MOST_AT_ONCE).await?;
         if pooled.len() < least {

@@ -131,7 +131,11 @@ pub async fn compare(
     counts: Vec<PartCount>,
 ) -> Result<Recount, AppError> {
     let participations = turnout::voted(&store.turnout_rows(election_id).await?);
-    Ok(compare_with(read_results(store, election_id).await?, participations, counts))
+    Ok(compare_with(
+        read_results(store, election_id).await?,
+        participations,
+        counts,
+    ))
 }
 
 /// The parts' counts added up, against these results, candidate by candidate, and against

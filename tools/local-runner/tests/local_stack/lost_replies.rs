@@ -6,7 +6,7 @@
 //! first one's time. Votes whose writes a proxy holds across the close are counted before
 //! certification, or set aside as late: never added to the final results.
 
-use crate::support::{clients, stored_ballots, stored_participations, template, unique, Api};
+use crate::support::{clients, mixed_ballots, stored_ballots, stored_participations, template, unique, Api};
 use crate::walking_skeleton::{new_voters, open_election, register_candidate, vote};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// What the proxy does to a vote's write (`TransactWriteItems`); it passes everything else.
+/// What the proxy does to a vote's write (`UpdateItem`: cast-vote's only one); it passes
+/// everything else.
 #[derive(Clone)]
 enum Fault {
     /// Forward the first write, so that it commits, and never answer it, nor any later one.
@@ -63,7 +64,7 @@ impl Hold {
 async fn forward(proxy: Arc<Proxy>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let is_write = local_runner::clients::aws_operation(&parts.headers) == "TransactWriteItems";
+    let is_write = local_runner::clients::aws_operation(&parts.headers) == "UpdateItem";
     let mut upstream = proxy.http.post(&proxy.target).body(body);
     for (name, value) in &parts.headers {
         if name != "host" && name != "content-length" {
@@ -174,7 +175,7 @@ async fn a_vote_whose_reply_was_lost_is_answered_with_its_receipt_and_a_lost_wri
     // THEN the voter is told the truth: 201, with the receipt of the ballot in the box
     assert_eq!(reply.status, 201, "{}", reply.body);
     let receipt = reply.body["receiptId"].as_str().expect("a receipt").to_owned();
-    let ballots = stored_ballots(&clients, &election).await;
+    let ballots = mixed_ballots(&clients, &election, 1).await;
     assert_eq!(ballots.len(), 1);
     assert_eq!(ballots[0]["receiptId"].as_s().unwrap(), &receipt);
     assert_eq!(stored_participations(&clients, &election).await.len(), 1);

@@ -145,9 +145,25 @@ pub async fn stored_participations(clients: &Clients, election_id: &str) -> Vec<
     entries
 }
 
-/// The ballots of one election in the ballot box, read directly from DynamoDB Local.
+/// The ballots of one election in the ballot box, read directly from DynamoDB Local (not
+/// the copies waiting in the mixer's pools there).
 pub async fn stored_ballots(clients: &Clients, election_id: &str) -> Vec<Item> {
-    scan_table(clients, &template().names["BALLOT_BOX_TABLE"], Some(election_id)).await
+    let mut items = scan_table(clients, &template().names["BALLOT_BOX_TABLE"], Some(election_id)).await;
+    items.retain(|item| item.get("entity") == Some(&aws_sdk_dynamodb::types::AttributeValue::S("ballot".into())));
+    items
+}
+
+/// The ballots of one election once the mixer has written `expected` of them (it writes
+/// each vote's ballot a moment after the vote), or what is there after 30 s.
+pub async fn mixed_ballots(clients: &Clients, election_id: &str, expected: usize) -> Vec<Item> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let ballots = stored_ballots(clients, election_id).await;
+        if ballots.len() >= expected || std::time::Instant::now() > deadline {
+            return ballots;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 /// Everything a vote in one election writes: its participations and its ballots.
