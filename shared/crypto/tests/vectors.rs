@@ -74,12 +74,15 @@ fn generate() -> String {
 
 #[test]
 fn the_committed_vectors_regenerate_byte_for_byte() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors.json");
+    let path = format!(
+        "{}/tests/vectors.json",
+        std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")
+    );
     let fresh = generate();
     if std::env::var_os("UPDATE_VECTORS").is_some() {
-        std::fs::write(path, &fresh).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
     }
-    let committed = std::fs::read_to_string(path).expect("tests/vectors.json (UPDATE_VECTORS=1 writes it)");
+    let committed = std::fs::read_to_string(&path).expect("tests/vectors.json (UPDATE_VECTORS=1 writes it)");
     assert!(
         committed == fresh,
         "tests/vectors.json differs from the regenerated vectors"

@@ -8,7 +8,11 @@ use serde_json::Value;
 async fn an_unreadable_record_is_set_aside_and_the_shard_moves_on() {
     // GIVEN a batch: a ballot without its candidate, then a good ballot
     let sample: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/publish-events.json")).unwrap(),
+        &std::fs::read_to_string(format!(
+            "{}/../../events/publish-events.json",
+            std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
     )
     .unwrap();
     let good = sample["Records"][0].clone();

@@ -228,8 +228,11 @@ async fn an_import_stopped_by_a_transient_error_resumes_from_its_checkpoint_in_t
         .collect();
     services.files.files.upload(&election, &id, rows.as_bytes());
     // The sample notice (events/import-roll.json), for this roll's file.
-    let sample =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/import-roll.json")).unwrap();
+    let sample = std::fs::read_to_string(format!(
+        "{}/../../events/import-roll.json",
+        std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let mut event: serde_json::Value = serde_json::from_str(&sample).unwrap();
     let mut notice: serde_json::Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
     notice["Records"][0]["s3"]["object"]["key"] = json!(format!("rolls/{election}/{id}.csv"));

@@ -117,7 +117,8 @@ async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock
 }
 
 fn event_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events");
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../events");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("events/ exists")
         .map(|entry| entry.unwrap().path())

@@ -53,14 +53,21 @@ impl Api {
 }
 
 /// An election with `candidates` candidates and `voters` voters on its roll (uploaded as
-/// the commission would, untimed); returns once it is open, with its id, theirs and the
-/// voters' identity keys.
-pub async fn election(api: &Api, candidates: usize, voters: usize) -> (String, Vec<String>, Vec<String>) {
+/// the commission would, untimed), open for `open_for` (the load's length, and 2 s); returns
+/// once it is open, with its id, theirs and the voters' identity keys. It closes with the
+/// load, so that the mixer's final batches come within the measurement: the tally lag of
+/// the last votes includes their wait for the close.
+pub async fn election(
+    api: &Api,
+    candidates: usize,
+    voters: usize,
+    open_for: Duration,
+) -> (String, Vec<String>, Vec<String>) {
     let commission = api.token("bench-commission", "commission");
     // Time to import the roll before it closes: 20 s, and a second per 500 voters.
     let opens = Utc::now() + TimeDelta::seconds(20 + voters as i64 / 500);
-    let body =
-        json!({"name": "Benchmark election", "votingStartsAt": opens, "votingEndsAt": opens + TimeDelta::hours(2)});
+    let closes = opens + TimeDelta::from_std(open_for).unwrap_or_default() + TimeDelta::seconds(2);
+    let body = json!({"name": "Benchmark election", "votingStartsAt": opens, "votingEndsAt": closes});
     let (_, election) = api
         .post("/elections", &commission, &body)
         .await

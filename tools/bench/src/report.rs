@@ -85,7 +85,13 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         http: http.clone(),
         issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
     });
-    let (election, candidates, roll) = load::election(&api, options.candidates, options.voters).await;
+    let (election, candidates, roll) = load::election(
+        &api,
+        options.candidates,
+        options.voters,
+        Duration::from_secs(options.seconds),
+    )
+    .await;
     meter(&http, options.meter, true).await;
     let mut outcome = load::votes(
         api,

@@ -2,13 +2,15 @@
 //! is what the runner and the contract serve, and nothing else. These checks read the
 //! files only; `local_stack/template_parity.rs` checks the live stack.
 
-use handlers::functions::Function;
+use handlers::functions::{Function, StreamFunction};
 use local_runner::template::{Template, Trigger};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn repo_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(name)
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(name)
 }
 
 fn template() -> Template {
@@ -29,6 +31,7 @@ fn every_template_function_has_a_handler_and_every_handler_a_template_function()
                 (Trigger::Http(_), Function::Http(_))
                     | (Trigger::Stream { .. }, Function::Stream(_))
                     | (Trigger::Queue { .. }, Function::Queue(_))
+                    | (Trigger::Schedule, Function::Stream(StreamFunction::MixBallots))
             );
             assert!(
                 fits,
@@ -209,16 +212,30 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
             "QueryPledgesFunction",
             &["dynamodb:GetItem CandidatesTable", "dynamodb:Query PledgesTable"],
         ),
-        // A vote updates the voter's roll entry and creates a ballot: no put of an entry (it
-        // could add a voter to the roll), no batch write, no delete.
+        // A vote updates the voter's roll entry, and nothing else: no put of an entry (it
+        // could add a voter to the roll), no batch write, no delete, and no ballot box.
         (
             "CastVoteFunction",
             &[
                 "dynamodb:GetItem CandidatesTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:GetItem ParticipationTable",
-                "dynamodb:PutItem BallotBoxTable",
                 "dynamodb:UpdateItem ParticipationTable",
+            ],
+        ),
+        // The mixer removes its copy from an entry (an update: it cannot add a voter), and
+        // keeps its pools and writes ballots in the ballot box; it reads an election's window.
+        (
+            "MixBallotsFunction",
+            &[
+                "dynamodb:BatchGetItem BallotBoxTable",
+                "dynamodb:BatchWriteItem BallotBoxTable",
+                "dynamodb:DeleteItem BallotBoxTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem BallotBoxTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:UpdateItem ParticipationTable",
+                "sqs:SendMessage PublishFailuresQueue",
             ],
         ),
         (
@@ -306,6 +323,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:BatchGetItem DashboardTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:PutItem DashboardTable",
+                "dynamodb:Query BallotBoxTable",
                 "dynamodb:Query DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
                 "sqs:GetQueueAttributes DashboardDeadLetterQueue",

@@ -10,7 +10,10 @@ use verify::encoding;
 use verify::hash::Framed;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/crypto/tests/vectors.json");
+    let path = format!(
+        "{}/../../shared/crypto/tests/vectors.json",
+        std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")
+    );
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
