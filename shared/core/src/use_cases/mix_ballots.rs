@@ -40,8 +40,9 @@ const LEASE: TimeDelta = TimeDelta::seconds(70);
 /// The most ballots one flush reads at once; a pool that holds more is flushed again.
 const MOST_AT_ONCE: usize = 1_000;
 
-/// Participations whose copy is removed at once.
-const FORGETS_AT_ONCE: usize = 16;
+/// Participations whose copy is removed at once: a whole stream batch (100), so that one
+/// slow reply holds up one round, not seven.
+const FORGETS_AT_ONCE: usize = 100;
 
 /// The mixer's copy of one vote, as the participation's stream hands it over: whose
 /// participation holds it (to remove it there), and the sealed ballot.
