@@ -18,6 +18,7 @@ struct Candidate {
 
 /// A vote as its voter knows it: who they are, whom they chose, the receipt they got.
 pub struct KnownVote {
+    pub election: String,
     pub voter: String,
     pub candidate: String,
     pub receipt: String,
@@ -163,6 +164,7 @@ pub async fn run(api: &Api) -> Vec<KnownVote> {
         .into_iter()
         .enumerate()
         .map(|(i, (voter, _))| KnownVote {
+            election: election.clone(),
             voter,
             candidate: candidates[choice[&i]].id.clone(),
             receipt: receipts[&i].clone(),

@@ -182,6 +182,30 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
             vote.voter
         );
     }
+    // The mixer's copy of each ballot is gone from its participation (the mixer removes it
+    // once its pool holds it), and from the pool (once the ballot is in the box: here k = 1,
+    // and the scenario waited for every vote to be counted).
+    for (vote, voter_id) in votes.iter().zip(&voter_ids) {
+        let entries = records
+            .iter()
+            .filter(|r| r.place.starts_with("table ") && r.text.contains(voter_id.as_str()));
+        for entry in entries {
+            assert!(
+                !entry.text.contains("mixBallot") && !entry.text.contains("mixKey"),
+                "{} still holds the mixer's copy of voter {}'s ballot: {}",
+                entry.place,
+                vote.voter,
+                entry.text
+            );
+        }
+    }
+    let election = &votes[0].election;
+    let left: Vec<&String> = records
+        .iter()
+        .filter(|r| r.text.contains("pooled-ballot") && r.text.contains(election.as_str()))
+        .map(|r| &r.text)
+        .collect();
+    assert!(left.is_empty(), "a pooled copy outlived its ballot's write: {left:?}");
     // No log holds a bearer token (a JWT starts `eyJ`, its header's base64): at the most
     // verbose level the template allows, the functions run here as on AWS.
     for record in records.iter().filter(|r| r.place.starts_with("log")) {
