@@ -7,7 +7,7 @@ use super::items::Item;
 use super::keys::{ballot_box, ballot_box_shard, BALLOT_BOX_SHARDS};
 use super::DynamoStore;
 use super::Table;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::ids::{ElectionId, ReceiptId};
 use election_core::domain::vote::Ballot;
 use election_core::ports::{BallotBox, BallotPage};
@@ -68,14 +68,7 @@ impl BallotBox for DynamoStore {
     async fn put_ballots(&self, ballots: &[Ballot]) -> Result<(), PortError> {
         let requests = ballots
             .iter()
-            .map(|ballot| {
-                let item = serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(corrupt)?;
-                let put = PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(|e| PortError::Internal(e.to_string()))?;
-                Ok(WriteRequest::builder().put_request(put).build())
-            })
+            .map(|ballot| batches::put(serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(corrupt)?))
             .collect::<Result<Vec<_>, PortError>>()?;
         batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await
     }

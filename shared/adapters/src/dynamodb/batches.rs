@@ -7,7 +7,7 @@
 use super::errors::{classify, classify_read};
 use super::RawItem;
 use crate::retry::Backoff;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, WriteRequest};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use election_core::problem::PortError;
 
@@ -84,6 +84,15 @@ pub(super) async fn get_all(
         }
     }
     Ok(found)
+}
+
+/// A put of `item`, for [`write_all`].
+pub(super) fn put(item: RawItem) -> Result<WriteRequest, PortError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| PortError::Internal(e.to_string()))?;
+    Ok(WriteRequest::builder().put_request(put).build())
 }
 
 /// Sends every put and delete in `requests`, in order, 25 to a batch.

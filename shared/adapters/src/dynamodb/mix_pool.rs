@@ -9,7 +9,7 @@ use super::keys::{mix_pool, mix_pool_of, MIX_POOLS};
 use super::DynamoStore;
 use super::Table;
 use crate::mix_copy::pooled_key;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use chrono::{DateTime, Utc};
 use election_core::domain::ids::ElectionId;
 use election_core::domain::vote::{Sealed, SealedBallot};
@@ -22,11 +22,6 @@ const LEASE: &str = "lease";
 /// The partition of the marks of elections with ballots in a pool, one item each: the
 /// mixer's tick reads it, not every election's pools.
 const WAITING: &str = "mix#waiting";
-
-fn put(item: HashMap<String, AttributeValue>) -> Result<WriteRequest, PortError> {
-    let put = PutRequest::builder().set_item(Some(item)).build().map_err(internal)?;
-    Ok(WriteRequest::builder().put_request(put).build())
-}
 
 fn text(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -68,7 +63,7 @@ impl MixPool for DynamoStore {
                 sealed_key: Some(ballot.sealed.sealed_key.clone()),
                 sealed_ballot: Some(ballot.sealed.ciphertext.clone()),
             });
-            requests.push(put(serde_dynamo::to_item(item).map_err(corrupt)?)?);
+            requests.push(batches::put(serde_dynamo::to_item(item).map_err(corrupt)?)?);
         }
         for election in pools.keys() {
             let mark = HashMap::from([
@@ -76,7 +71,7 @@ impl MixPool for DynamoStore {
                 ("receiptId".to_owned(), text(election.to_string())),
                 ("version".to_owned(), text(uuid::Uuid::new_v4().to_string())),
             ]);
-            requests.push(put(mark)?);
+            requests.push(batches::put(mark)?);
         }
         batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await?;
         Ok(pools.into_values().collect())

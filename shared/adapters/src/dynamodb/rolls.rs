@@ -12,9 +12,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::Utc;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{District, EntrySource, EntryWrite, ImportState, Roll, RollEntry, RollId};
@@ -170,10 +168,8 @@ impl DynamoStore {
         let requests = chunk
             .iter()
             .map(|entry| {
-                let item =
-                    serde_dynamo::to_item(Item::Participation(ParticipationItem::from(*entry))).map_err(corrupt)?;
-                let put = PutRequest::builder().set_item(Some(item)).build().map_err(internal)?;
-                Ok(WriteRequest::builder().put_request(put).build())
+                let item = Item::Participation(ParticipationItem::from(*entry));
+                super::batches::put(serde_dynamo::to_item(item).map_err(corrupt)?)
             })
             .collect::<Result<Vec<_>, PortError>>()?;
         super::batches::write_all(&self.client, table, requests).await
