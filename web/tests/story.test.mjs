@@ -20,8 +20,13 @@ after(async () => {
   await browser?.close();
 });
 
-/** `instant` as a datetime-local value in Seoul (UTC+9, no daylight saving), to the second. */
-const seoul = (instant) => new Date(instant.getTime() + 9 * 3_600_000).toISOString().slice(0, 19);
+/**
+ * `instant` as a datetime-local value in Seoul (UTC+9, no daylight saving), to the second, in
+ * the browser's normalized form: whole minutes drop their ":00", or the field reads back
+ * otherwise than it was filled and Playwright refuses the value.
+ */
+const seoul = (instant) =>
+  new Date(instant.getTime() + 9 * 3_600_000).toISOString().slice(0, 19).replace(/:00$/, "");
 
 test("an election from registration to the results, through the pages of every role", async () => {
   const officer = unique("officer");
