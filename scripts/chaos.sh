@@ -33,4 +33,4 @@ trap stop_stack EXIT
 OMP_DYNAMODB_ENDPOINT_PORT=$dynamodb_proxy OMP_LOCALSTACK_ENDPOINT_PORT=$localstack_proxy start_stack "$work/stack"
 log "voting through the faults"
 "$CARGO_TARGET_DIR/debug/chaos" run --api "$API" --control "$dynamodb_proxy" --template "$ROOT/template.yaml" \
-  --out "$work/results.json" "$@"
+  --out "$work/results.json" --trail "$work/stack/logs/trail.jsonl" "$@"

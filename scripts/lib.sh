@@ -137,9 +137,13 @@ start_stack() {
   log "starting the local stack (logs in $work)"
   # The secrecy test reads the runner's log, and the emulators' logs beside it.
   export OMP_RUNNER_LOG=$work/runner.log
+  # Every request to the emulators is recorded as a data-event trail would (the secrecy
+  # test reads it), unless OMP_TRAIL=off (the benchmarks: a hop and a write per request).
+  local trail=(--trail "$work/logs/trail.jsonl")
+  if [ "${OMP_TRAIL:-}" = off ]; then trail=(); fi
   # shellcheck disable=SC2086 # RUNNER_UP_ARGS: extra words for `up`, e.g. --lambdas runtime
   "${RUNNER_BIN:-$CARGO_TARGET_DIR/debug/local-runner}" up --template "$ROOT/template.yaml" --work-dir "$work" \
-    ${RUNNER_UP_ARGS:-} >"$OMP_RUNNER_LOG" 2>&1 &
+    "${trail[@]}" ${RUNNER_UP_ARGS:-} >"$OMP_RUNNER_LOG" 2>&1 &
   STACK_PID=$!
   trap stop_stack EXIT
   API="http://127.0.0.1:${OMP_API_PORT:-3000}"

@@ -42,6 +42,8 @@ pub struct Snapshot {
     pub waiting: BTreeMap<ElectionId, String>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
+    /// Receipt → the batch its ballot was mixed in.
+    pub ballot_batches: BTreeMap<String, String>,
     /// The views' rows, markers included, by view and key.
     pub rows: BTreeMap<(View, RowKey), Row>,
 }
@@ -193,6 +195,15 @@ impl InMemoryStore {
     /// over.
     pub fn mix_copies(&self) -> Vec<MixCopy> {
         self.state().mix_copies.values().cloned().collect()
+    }
+
+    /// The batches the mixer wrote, by id: their ballots' receipts.
+    pub fn ballot_batches(&self) -> BTreeMap<String, Vec<String>> {
+        let mut batches: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (receipt, batch) in &self.state().ballot_batches {
+            batches.entry(batch.clone()).or_default().push(receipt.clone());
+        }
+        batches
     }
 
     /// What the participation stream raises for the votes stored: one `VoterTurnedOut`
@@ -487,10 +498,13 @@ impl BallotBox for InMemoryStore {
         })
     }
 
-    async fn put_ballots(&self, ballots: &[Ballot]) -> Result<(), PortError> {
+    async fn put_ballots(&self, batch: &str, ballots: &[Ballot]) -> Result<(), PortError> {
         let mut state = self.state();
         for ballot in ballots {
             state.ballots.insert(ballot.receipt_id.to_string(), ballot.clone());
+            state
+                .ballot_batches
+                .insert(ballot.receipt_id.to_string(), batch.to_owned());
         }
         Ok(())
     }

@@ -220,9 +220,10 @@ pub trait BallotBox: Send + Sync {
         part: u32,
         after: Option<String>,
     ) -> impl Future<Output = Result<BallotPage, PortError>> + Send;
-    /// Writes ballots in the order given (the mixer's). Each is keyed by its receipt, so a
-    /// ballot written again is the same item: counted once.
-    fn put_ballots(&self, ballots: &[Ballot]) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Writes ballots in the order given (the mixer's), each marked with `batch`, the id of
+    /// the batch it was mixed in (so that anyone can count each ballot's anonymity set).
+    /// Each is keyed by its receipt, so a ballot written again is the same item: counted once.
+    fn put_ballots(&self, batch: &str, ballots: &[Ballot]) -> impl Future<Output = Result<(), PortError>> + Send;
     /// Which of these receipts of an election have their ballot in the box.
     fn in_box(
         &self,

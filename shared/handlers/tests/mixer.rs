@@ -48,6 +48,11 @@ async fn election(store: &InMemoryStore) -> ElectionId {
 /// `n` votes stored as cast-vote stores them (the participation with the mixer's sealed
 /// copy); their ballots, which are nowhere yet.
 async fn votes(store: &InMemoryStore, election: &ElectionId, n: usize) -> Vec<Ballot> {
+    votes_at(store, election, n, "2027-03-01T12:00:00Z").await
+}
+
+/// `n` votes cast at `instant`.
+async fn votes_at(store: &InMemoryStore, election: &ElectionId, n: usize, instant: &str) -> Vec<Ballot> {
     let mut ballots = Vec::new();
     for _ in 0..n {
         let voter = AccountId::parse(&uuid::Uuid::new_v4().to_string()).unwrap();
@@ -63,13 +68,13 @@ async fn votes(store: &InMemoryStore, election: &ElectionId, n: usize) -> Vec<Ba
             election_id: election.clone(),
             candidate_id: CandidateId::new(),
             receipt_id: ReceiptId::new(),
-            cast_in_hour: coarse(at("2027-03-01T12:00:00Z")),
+            cast_in_hour: coarse(at(instant)),
         };
         let participation = Participation {
             election_id: election.clone(),
             voter,
             roll: RollId::initial(),
-            voted_at: at("2027-03-01T12:00:00Z"),
+            voted_at: at(instant),
             sealed_choice: Sealed {
                 sealed_key: vec![1],
                 ciphertext: vec![2],
@@ -142,6 +147,34 @@ async fn before_the_close_ballots_reach_the_box_only_in_batches_of_at_least_k() 
 }
 
 #[tokio::test]
+async fn a_batch_is_one_time_and_one_id_so_each_ballot_hides_among_at_least_k() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    // GIVEN votes on both sides of an hour's turn, pooled together
+    votes_at(&store, &election, 30, "2027-03-01T11:59:30Z").await;
+    votes_at(&store, &election, 30, "2027-03-01T12:00:30Z").await;
+
+    // WHEN the mixer takes them, with k = 8
+    take_all(&store, &midday(), 8).await;
+
+    // THEN each batch's ballots carry one hour (the hour of its latest vote), so that no
+    // stored time splits a batch; and each batch has its own id, at least k ballots
+    let ballots = store.snapshot().ballots;
+    let batches = store.ballot_batches();
+    assert!(!batches.is_empty());
+    for receipts in batches.values() {
+        assert!(receipts.len() >= 8, "a batch of {} before the close", receipts.len());
+        let hours: std::collections::BTreeSet<_> = receipts.iter().map(|r| ballots[r].cast_in_hour).collect();
+        assert_eq!(hours.len(), 1, "a batch with {hours:?}");
+    }
+    // AND an attacker who knows each participation's batch pairs it with its ballot with a
+    // chance of 1/|batch|: on average, at most 1/k
+    let written: usize = batches.values().map(Vec::len).sum();
+    let chance = batches.len() as f64 / written as f64;
+    assert!(chance <= 1.0 / 8.0, "{chance}");
+}
+
+#[tokio::test]
 async fn a_copy_handed_over_twice_is_one_ballot() {
     let store = InMemoryStore::default();
     let election = election(&store).await;
@@ -167,7 +200,7 @@ async fn a_flush_cut_short_is_finished_without_passing_old_ballots_off_as_a_new_
     // GIVEN every copy pooled (k too high to flush), and a flush that wrote some of the
     // ballots before it died, leaving them in the pool
     take_all(&store, &midday(), 100).await;
-    store.put_ballots(&ballots[..5]).await.unwrap();
+    store.put_ballots("cut", &ballots[..5]).await.unwrap();
 
     // WHEN the next flush comes, with k = 8: 7 ballots are new, fewer than k
     let mixed = tick(&store, &TestSealer, &midday(), &mixing(8)).await.unwrap();

@@ -3,10 +3,12 @@
 //! capacity of each write (`ReturnConsumedCapacity`), and reports at `GET /__meter`;
 //! `POST /__meter/reset` starts a new count.
 
-use axum::body::{to_bytes, Body};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::response::Response;
 use local_runner::template::Template;
+use local_runner::trail::{passed_back, send};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -136,32 +138,15 @@ impl Meter {
         } else {
             body.to_vec()
         };
-        let mut upstream = self.http.post(&self.target).body(sent);
-        for (name, value) in &parts.headers {
-            if name != "host" && name != "content-length" {
-                upstream = upstream.header(name, value);
-            }
-        }
-        let Ok(reply) = upstream.send().await else {
-            return Response::builder().status(502).body(Body::empty()).unwrap_or_default();
-        };
-        let status = reply.status().as_u16();
-        let headers = reply.headers().clone();
-        let bytes = reply.bytes().await.unwrap_or_default();
-        if is_write && status == 200 {
+        let reply = send(&self.http, &self.target, Method::POST, &parts.headers, sent).await;
+        if let Some((_, _, bytes)) = reply.as_ref().filter(|(status, _, _)| is_write && *status == 200) {
             self.count(
                 &operation,
                 &items,
-                &serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                &serde_json::from_slice(bytes).unwrap_or(Value::Null),
             );
         }
-        let mut response = Response::builder().status(status);
-        for (name, value) in &headers {
-            if name != "content-length" {
-                response = response.header(name, value);
-            }
-        }
-        response.body(Body::from(bytes)).unwrap_or_default()
+        passed_back(reply)
     }
 }
 

@@ -102,7 +102,7 @@ async fn seed_and_count(store: &DynamoStore, options: &RecountOptions) -> Result
                             cast_in_hour: hour,
                         })
                         .collect();
-                    store.put_ballots(&ballots).await?;
+                    store.put_ballots("bench", &ballots).await?;
                 }
                 Ok::<(), election_core::problem::PortError>(())
             })

@@ -123,7 +123,7 @@ pub async fn drain(stack: &Stack<'_>, election: &str, limit: Duration) -> Result
 }
 
 /// Every item of one election in a table (a scan: an audit's read, not the functions').
-async fn election_items(
+pub(crate) async fn election_items(
     stack: &Stack<'_>,
     table: &str,
     election: &str,

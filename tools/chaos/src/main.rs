@@ -3,6 +3,7 @@
 //! `run` casts the votes through the storm, then audits the count and prints what happened.
 
 mod audit;
+mod mixing;
 mod proxy;
 mod run;
 mod voters;

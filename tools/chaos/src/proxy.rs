@@ -14,7 +14,7 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING};
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -193,17 +193,10 @@ impl Call {
 impl Upstream {
     async fn send(&self, call: &Call) -> Result<(StatusCode, hyper::HeaderMap, Bytes), NoReply> {
         let url = format!("{}{}", self.url, call.path_and_query);
-        let mut request = self.http.request(call.method.clone(), url).body(call.body.clone());
-        for (name, value) in &call.headers {
-            if name != HOST && name != CONTENT_LENGTH {
-                request = request.header(name, value);
-            }
-        }
-        let upstream = request.send().await.map_err(|_| NoReply)?;
-        let status = upstream.status();
-        let headers = upstream.headers().clone();
-        let body = upstream.bytes().await.map_err(|_| NoReply)?;
-        Ok((status, headers, body))
+        let method = call.method.clone();
+        local_runner::trail::send(&self.http, &url, method, &call.headers, call.body.clone())
+            .await
+            .ok_or(NoReply)
     }
 
     async fn forward(&self, call: &Call) -> Reply {

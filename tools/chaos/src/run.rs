@@ -45,6 +45,9 @@ pub struct RunOptions {
     /// The JSON report.
     #[arg(long)]
     out: PathBuf,
+    /// The stack's data-event trail (`local-runner up --trail`), read for the mixing.
+    #[arg(long)]
+    trail: PathBuf,
 }
 
 /// Waits until `started` reaches `mark`, saying how far the votes are every 30 s.
@@ -130,6 +133,12 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
     let injected: Report = http.get(format!("{control}/report")).send().await?.json().await?;
     let audit = audit::audit(&stack, &election, &voters).await?;
     let set_aside = audit::find_set_aside(&stack, &malformed).await?;
+    let k = template
+        .parameters
+        .get("MixBatchSize")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(1);
+    let mixing = crate::mixing::mixing(&stack, &election, &voters, &options.trail, k).await?;
 
     let mut statuses: BTreeMap<u16, u64> = BTreeMap::new();
     for reply in voters.iter().flat_map(|v| &v.replies) {
@@ -160,6 +169,10 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             audit.unreadable.len() == 1,
         ),
         ("the malformed record waits in its queue", set_aside.is_some()),
+        (
+            "each ballot hid among at least k before the close, one time to a batch",
+            mixing.holds(),
+        ),
     ];
 
     let rows = [
@@ -219,6 +232,32 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             set_aside.clone().unwrap_or_else(|| "NOT FOUND".into()),
         ),
         (
+            "mixer's batches before the close (k, smallest, count)",
+            format!(
+                "k = {}, smallest {}, {} batches; {} ballots without a batch",
+                mixing.k,
+                mixing.before_close.first().copied().unwrap_or_default(),
+                mixing.before_close.len(),
+                mixing.unbatched
+            ),
+        ),
+        (
+            "final flush after the close (batch sizes)",
+            format!("{:?}", mixing.final_flush),
+        ),
+        (
+            "chance of pairing a participation with its ballot (≤ 1/k)",
+            format!("{:.4} (1/k = {:.4})", mixing.pairing_chance, 1.0 / mixing.k as f64),
+        ),
+        (
+            "batches with two stored times (must be 0)",
+            mixing.batches_with_two_times.to_string(),
+        ),
+        (
+            "rank correlation, write order to cast order (about 0)",
+            format!("{:+.3}", mixing.order_correlation),
+        ),
+        (
             "seconds: votes / drain",
             format!("{load_seconds:.0} / {:.0}", drain.seconds),
         ),
@@ -239,7 +278,7 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         "votes": options.votes, "clients": options.clients, "faultRate": options.fault_rate,
         "busPauseSeconds": options.bus_pause, "killEveryNthBatch": options.kill_every_nth_batch,
         "electionId": election, "statuses": statuses, "injected": injected, "drain": drain,
-        "audit": audit, "malformedRecord": set_aside, "loadSeconds": load_seconds, "failed": failed,
+        "audit": audit, "mixing": mixing, "malformedRecord": set_aside, "loadSeconds": load_seconds, "failed": failed,
     });
     std::fs::write(&options.out, serde_json::to_string_pretty(&report)?)?;
     Ok(failed.is_empty())

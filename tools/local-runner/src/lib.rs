@@ -16,6 +16,7 @@ pub mod roll_upload;
 pub mod runtime_api;
 pub mod samples;
 pub mod template;
+pub mod trail;
 pub mod web;
 
 use adapters::dynamodb::{DynamoStore, Table, Tables};
@@ -53,6 +54,8 @@ pub struct UpOptions {
     pub work_dir: PathBuf,
     pub ports: Ports,
     pub lambdas: LambdaMode,
+    /// Where the data-event trail is appended, if one is kept (see [`trail`]).
+    pub trail: Option<PathBuf>,
 }
 
 /// A positive count from the environment variable `name`, else `default`.
@@ -222,7 +225,10 @@ fn voter_issuer(template: &Template) -> String {
 }
 
 /// Starts everything, serves until Ctrl-C or SIGTERM, then stops everything it started.
-pub async fn up(options: UpOptions) -> Result<(), BoxError> {
+pub async fn up(mut options: UpOptions) -> Result<(), BoxError> {
+    if let Some(path) = &options.trail {
+        options.ports = trail::record(path, options.ports).await?;
+    }
     let mut template = Template::load(&options.template)?;
     // `OMP_UNSTREAMED_TABLES` (comma-separated): the roll benchmark's tables without streams.
     let unstreamed: Vec<String> = std::env::var("OMP_UNSTREAMED_TABLES")

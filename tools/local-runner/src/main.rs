@@ -32,6 +32,10 @@ enum Command {
         /// as a library. Runtime is the default: it is as fast (see the README).
         #[arg(long, value_enum, default_value_t = LambdaMode::Runtime)]
         lambdas: LambdaMode,
+        /// Record every request of the stack's to DynamoDB, SQS, EventBridge, KMS and S3 in
+        /// this file, as a CloudTrail data-event trail would.
+        #[arg(long)]
+        trail: Option<PathBuf>,
     },
     /// Print a bearer token signed with LOCAL_JWT_SECRET.
     Token {
@@ -91,12 +95,14 @@ async fn main() -> ExitCode {
             template,
             work_dir,
             lambdas,
+            trail,
         } => outcome(
             up(UpOptions {
                 template,
                 work_dir,
                 ports: Ports::from_env(),
                 lambdas,
+                trail,
             })
             .await,
         ),

@@ -65,10 +65,15 @@ impl BallotBox for DynamoStore {
 
     /// Puts, 25 to a request, in the order given: a ballot put again is the same item.
     #[tracing::instrument(skip_all, fields(ballots = ballots.len()))]
-    async fn put_ballots(&self, ballots: &[Ballot]) -> Result<(), PortError> {
+    async fn put_ballots(&self, batch: &str, ballots: &[Ballot]) -> Result<(), PortError> {
         let requests = ballots
             .iter()
-            .map(|ballot| batches::put(serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(corrupt)?))
+            .map(|ballot| {
+                let mut item: HashMap<String, AttributeValue> =
+                    serde_dynamo::to_item(Item::Ballot(ballot.into())).map_err(corrupt)?;
+                item.insert("batch".to_owned(), AttributeValue::S(batch.to_owned()));
+                batches::put(item)
+            })
             .collect::<Result<Vec<_>, PortError>>()?;
         batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await
     }

@@ -248,8 +248,8 @@ async fn flush_leased(
             return Ok(mixed);
         }
         waiting.shuffle(&mut rand::rngs::OsRng);
-        let ballots: Vec<Ballot> = waiting.iter().map(|(_, ballot)| ballot.clone()).collect();
-        store.put_ballots(&ballots).await?;
+        let ballots = one_time(waiting.iter().map(|(_, ballot)| ballot.clone()).collect());
+        store.put_ballots(&uuid::Uuid::new_v4().to_string(), &ballots).await?;
         store.unpool(pool, &keys(&waiting)).await?;
         tracing::info!(election_id = %pool.election_id, ballots = ballots.len(), "a mixed batch written to the box");
         mixed.written += ballots.len();
@@ -272,6 +272,15 @@ async fn open_all<'a>(sealer: &impl BallotSealer, pooled: &'a [Pooled]) -> Resul
         opened.push((item.key.as_str(), ballot));
     }
     Ok(opened)
+}
+
+/// A batch's ballots with one time, the hour of its latest vote: a batch that spans an hour
+/// would otherwise split in two by the hour its ballots were cast in.
+fn one_time(mut ballots: Vec<Ballot>) -> Vec<Ballot> {
+    if let Some(hour) = ballots.iter().map(|b| b.cast_in_hour).max() {
+        ballots.iter_mut().for_each(|b| b.cast_in_hour = hour);
+    }
+    ballots
 }
 
 fn keys(ballots: &[(&str, Ballot)]) -> Vec<String> {

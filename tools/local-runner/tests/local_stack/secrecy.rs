@@ -1,9 +1,11 @@
 //! The secret ballot, checked everywhere it could leak. After the scenario (twenty voters,
 //! three candidates), every item of every table, every message left on every queue and
 //! dead-letter queue, every domain event on the bus (copied to an audit queue by a rule of
-//! this test's own) and every line of the runner's and emulators' logs is read: none may
-//! hold a voter (their `sub`, the identity key, or their voter id, its keyed hash) together
-//! with that voter's candidate id or receipt, and no log a bearer token.
+//! this test's own), every line of the runner's and emulators' logs, and every request of
+//! the data-event trail (each request any process of the stack made to DynamoDB, SQS,
+//! EventBridge, KMS or S3, as CloudTrail's data events would log it) is read: none may hold
+//! a voter (their `sub`, the identity key, or their voter id, its keyed hash) together with
+//! that voter's candidate id or receipt, and none a bearer token.
 
 use crate::scenario::{self, KnownVote};
 use crate::support::{bus_rules_lock, clients, scan_table, template, unique, Api};
@@ -19,8 +21,12 @@ struct Record {
     text: String,
 }
 
+/// The data-event trail's file, in the `logs/` folder (`scripts/lib.sh` starts the stack
+/// with `--trail`).
+const TRAIL: &str = "trail.jsonl";
+
 /// Where the runner and the emulators log: `OMP_RUNNER_LOG` (set by `scripts/test.sh`)
-/// and the `logs/` folder beside it.
+/// and the `logs/` folder beside it, the trail among them.
 fn log_files() -> Vec<PathBuf> {
     let Some(runner_log) = std::env::var_os("OMP_RUNNER_LOG").map(PathBuf::from) else {
         return Vec::new();
@@ -60,6 +66,23 @@ async fn queue_messages(clients: &Clients, url: &str) -> Vec<String> {
 async fn queue_urls(clients: &Clients) -> Vec<String> {
     let listed = clients.sqs.list_queues().send().await.expect("list queues");
     listed.queue_urls().to_vec()
+}
+
+/// Whether `text` holds a JWT: base64url `eyJ…` (a JSON header), a dot, `eyJ…` (the claims).
+fn holds_a_token(text: &str) -> bool {
+    let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(".eyJ").any(|(at, _)| {
+        let header: String = text[..at].chars().rev().take_while(|&c| url_safe(c)).collect();
+        header.ends_with("Jye")
+    })
+}
+
+#[test]
+fn a_token_is_told_from_sealed_bytes() {
+    assert!(holds_a_token(
+        r#"{"authorization":"Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}"#
+    ));
+    assert!(!holds_a_token(r#"{"sealedKey":"AQIDeyJ4eyJ/AeyJ+","at":"x.eyJ"}"#));
 }
 
 #[tokio::test]
@@ -130,9 +153,10 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
     }
     for file in log_files() {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let kind = if file.ends_with(TRAIL) { "trail" } else { "log" };
         for line in text.lines() {
             records.push(Record {
-                place: format!("log {}", file.display()),
+                place: format!("{kind} {}", file.display()),
                 text: line.to_owned(),
             });
         }
@@ -181,6 +205,19 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
             "no record names voter {}: the audit read nothing",
             vote.voter
         );
+        // The trail saw both halves: the vote's request, naming the voter, and the mixer's
+        // write of the ballot, naming the receipt.
+        let trail = || records.iter().filter(|r| r.place.starts_with("trail"));
+        assert!(
+            trail().any(|r| r.text.contains(voter_id.as_str()) && r.text.contains("UpdateItem")),
+            "the trail holds no request of voter {}'s vote",
+            vote.voter
+        );
+        assert!(
+            trail().any(|r| r.text.contains(&vote.receipt) && r.text.contains("BatchWriteItem")),
+            "the trail holds no write of the ballot with receipt {}",
+            vote.receipt
+        );
     }
     // The mixer's copy of each ballot is gone from its participation (the mixer removes it
     // once its pool holds it), and from the pool (once the ballot is in the box: here k = 1,
@@ -202,15 +239,16 @@ async fn no_record_anywhere_links_a_voter_to_their_choice() {
     let election = &votes[0].election;
     let left: Vec<&String> = records
         .iter()
-        .filter(|r| r.text.contains("pooled-ballot") && r.text.contains(election.as_str()))
+        .filter(|r| r.place.starts_with("table ") && r.text.contains("pooled-ballot"))
+        .filter(|r| r.text.contains(election.as_str()))
         .map(|r| &r.text)
         .collect();
     assert!(left.is_empty(), "a pooled copy outlived its ballot's write: {left:?}");
-    // No log holds a bearer token (a JWT starts `eyJ`, its header's base64): at the most
-    // verbose level the template allows, the functions run here as on AWS.
-    for record in records.iter().filter(|r| r.place.starts_with("log")) {
+    // No log or request holds a bearer token: at the most verbose level the template
+    // allows, the functions run here as on AWS.
+    for record in &records {
         assert!(
-            !record.text.contains("eyJ"),
+            !holds_a_token(&record.text),
             "{} holds a bearer token: {}",
             record.place,
             record.text
