@@ -32,7 +32,10 @@ cargo lambda watch --quiet --ignore-changes --timeout 600 -A 127.0.0.1 -P "$port
 watch_pid=$!
 trap 'kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true' EXIT
 wait_for "http://127.0.0.1:$port/" "$watch_pid" "$work/watch.log" 30 "cargo lambda watch"
+# The function checks the bearer token itself: the sample's placeholder becomes a fresh
+# token for the caller its claims name.
+"$runner" sign-sample "$event" >"$work/$function.event.json"
 # The first invocation of a function compiles it (cargo lambda watch builds what it runs).
 cargo lambda invoke "$function" --invoke-address 127.0.0.1 --invoke-port "$port" \
-  --data-file "$event"
+  --data-file "$work/$function.event.json"
 echo

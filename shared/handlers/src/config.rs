@@ -1,6 +1,7 @@
 //! Configuration read once at start-up: each function reads only its own settings (the
 //! template gives it no others) and builds only the clients its handler uses.
 
+use crate::http::tokens::{Tokens, TrustedIssuer};
 use crate::services::{Services, Unused};
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
@@ -39,6 +40,12 @@ pub enum Setting {
     VoterIdentityKey,
     /// The claim of a voter's token that is their key on the roll.
     VoterIdentityClaim,
+    /// The issuer of officials' tokens (the user pool), and the audience they are for.
+    OfficialsIssuer,
+    OfficialsAudience,
+    /// The issuer of voters' tokens, and the audience they are for.
+    VoterIssuer,
+    VoterAudience,
     /// The bucket roll files are uploaded to.
     RollFilesBucket,
     /// The queue for stream records that do not read (the publisher's).
@@ -86,6 +93,10 @@ impl Setting {
             Setting::MixBatchSize => "MIX_BATCH_SIZE",
             Setting::VoterIdentityKey => "VOTER_IDENTITY_KEY",
             Setting::VoterIdentityClaim => "VOTER_IDENTITY_CLAIM",
+            Setting::OfficialsIssuer => "OFFICIALS_ISSUER",
+            Setting::OfficialsAudience => "OFFICIALS_AUDIENCE",
+            Setting::VoterIssuer => "VOTER_ISSUER",
+            Setting::VoterAudience => "VOTER_AUDIENCE",
             Setting::RollFilesBucket => "ROLL_FILES_BUCKET",
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
@@ -155,6 +166,20 @@ impl Settings {
                 _ => Err(MissingSetting::NotACount(setting.variable())),
             },
         }
+    }
+
+    /// The issuers among the settings, each with its audience.
+    pub fn tokens(&self) -> Result<Tokens, MissingSetting> {
+        let trusted = |issuer: Setting, audience: Setting| -> Result<Option<TrustedIssuer>, MissingSetting> {
+            match self.get(issuer) {
+                None => Ok(None),
+                Some(url) => Ok(Some(TrustedIssuer::new(url, vec![self.require(audience)?.to_owned()]))),
+            }
+        };
+        Ok(Tokens {
+            officials: trusted(Setting::OfficialsIssuer, Setting::OfficialsAudience)?,
+            voters: trusted(Setting::VoterIssuer, Setting::VoterAudience)?,
+        })
     }
 
     /// A setting the part being wired cannot do without: its absence from the function's
@@ -247,6 +272,7 @@ impl<S: Wiring, B: Wiring, K: Wiring, F: Wiring> Wiring for Services<S, B, Syste
                 .get(Setting::VoterIdentityClaim)
                 .unwrap_or(crate::services::DEFAULT_VOTER_IDENTITY_CLAIM)
                 .to_owned(),
+            tokens: settings.tokens()?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! clock in Lambda and the local runner (each function only the parts it uses); in-memory
 //! ones and a fixed clock in unit tests.
 
+use crate::http::tokens::Tokens;
 use adapters::dynamodb::DynamoStore;
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsKeys;
@@ -32,6 +33,8 @@ pub struct Services<S, B, C, K, F = Unused> {
     pub mix_batch: usize,
     /// The claim of a voter's token that is their key on the roll.
     pub voter_identity_claim: String,
+    /// The issuers whose bearer tokens the function accepts.
+    pub tokens: Tokens,
 }
 
 /// The claim that is a voter's key on the roll when the template names none: the pool's.
@@ -126,6 +129,7 @@ pub trait App: Send + Sync {
     fn bounds(&self) -> &Bounds;
     fn mix_batch(&self) -> usize;
     fn voter_identity_claim(&self) -> &str;
+    fn tokens(&self) -> &Tokens;
 }
 
 impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles> App
@@ -167,5 +171,9 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer
 
     fn voter_identity_claim(&self) -> &str {
         &self.voter_identity_claim
+    }
+
+    fn tokens(&self) -> &Tokens {
+        &self.tokens
     }
 }

@@ -116,6 +116,7 @@ async fn setup_sealed<K>(
             bounds: Bounds::DEFAULT,
             mix_batch: 1,
             voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+            tokens: support::tokens(),
         },
         fixture,
     )
@@ -153,7 +154,8 @@ impl Reply {
     }
 }
 
-/// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, or no token claims.
+/// Calls a handler as API Gateway would: `caller` is `(sub, groups)`, with their token,
+/// or no token and no claims.
 async fn call<K: ChoiceSealer + VoterKeys + BallotSealer>(
     services: &Services<InMemoryStore, RecordingBus, FixedClock, K, InMemoryFiles>,
     function: HttpFunction,
@@ -162,15 +164,34 @@ async fn call<K: ChoiceSealer + VoterKeys + BallotSealer>(
     caller: Option<(&str, &str)>,
     body: &str,
 ) -> Reply {
-    let claims = caller
+    let authorization = caller.map(|(sub, groups)| support::bearer(sub, groups));
+    invoke(services, function, route_path, params, caller, authorization, body).await
+}
+
+/// Invokes a handler directly, with `claims` (`(sub, groups)`) in the request context and
+/// `authorization` as the header, whether they agree or not.
+async fn invoke<K: ChoiceSealer + VoterKeys + BallotSealer>(
+    services: &Services<InMemoryStore, RecordingBus, FixedClock, K, InMemoryFiles>,
+    function: HttpFunction,
+    route_path: &str,
+    params: &[(&str, String)],
+    claims: Option<(&str, &str)>,
+    authorization: Option<String>,
+    body: &str,
+) -> Reply {
+    let claims = claims
         .map(|(sub, groups)| HashMap::from([("sub".into(), sub.into()), ("cognito:groups".into(), groups.into())]));
+    let mut headers = HeaderMap::new();
+    if let Some(authorization) = authorization {
+        headers.insert("authorization", authorization.parse().unwrap());
+    }
     let path_parameters = params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     let event = http_api_event(HttpApiRequest {
         method: Method::POST,
         route_path,
         raw_path: route_path,
         raw_query: "",
-        headers: &HeaderMap::new(),
+        headers: &headers,
         path_parameters,
         claims,
         body: body.as_bytes(),
@@ -263,6 +284,75 @@ async fn a_second_vote_by_the_same_voter_is_refused_and_the_first_kept() {
             .status,
         201
     );
+}
+
+#[tokio::test]
+async fn a_direct_invoke_with_forged_claims_and_no_valid_token_is_refused_and_stores_nothing() {
+    let (services, fixture) = setup(at("2027-03-01T09:00:00Z")).await;
+    let election = [("electionId", fixture.election.to_string())];
+    let voter = Some(("voter-1", "[voter]"));
+    let minute = std::time::Duration::from_secs(60);
+    let issuers = support::issuers();
+    let expired = issuers.sign(
+        local_runner::jwt::Issuer::Officials,
+        json!({ "sub": "voter-1", "cognito:groups": ["voter"], "exp": 1 }),
+        minute,
+    );
+    // The claims in the request context name the voter; the token is missing, signed by
+    // another key, expired, or not a bearer token at all.
+    let forged = [
+        None,
+        Some(format!(
+            "Bearer {}",
+            issuers.impostor().official("voter-1", &["voter".into()], minute)
+        )),
+        Some(format!("Bearer {expired}")),
+        Some("Basic dm90ZXItMTpwYXNz".to_owned()),
+    ];
+    let before = services.store.snapshot();
+    for authorization in forged {
+        let body = vote_for(&fixture.candidate);
+        let route = "/elections/{electionId}/votes";
+        invoke(
+            &services,
+            HttpFunction::CastVote,
+            route,
+            &election,
+            voter,
+            authorization.clone(),
+            &body,
+        )
+        .await
+        .assert_problem(401, "unauthenticated");
+        invoke(
+            &services,
+            HttpFunction::MyVotes,
+            "/me/votes",
+            &[],
+            voter,
+            authorization.clone(),
+            "",
+        )
+        .await
+        .assert_problem(401, "unauthenticated");
+        let official = Some(("officer-1", "[commission]"));
+        let new_election = json!({"name": "X", "votingStartsAt": STARTS, "votingEndsAt": ENDS}).to_string();
+        invoke(
+            &services,
+            HttpFunction::RegisterElection,
+            "/elections",
+            &[],
+            official,
+            authorization,
+            &new_election,
+        )
+        .await
+        .assert_problem(401, "unauthenticated");
+    }
+    assert_eq!(services.store.snapshot(), before);
+    // AND with the voter's own token, the same invoke votes
+    let reply = vote(&services, &fixture, "voter-1", &vote_for(&fixture.candidate)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         bounds: election_core::bounds::Bounds::DEFAULT,
         mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+        tokens: support::tokens(),
     };
     let election = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
     let event = http_api_event(HttpApiRequest {
@@ -41,7 +42,10 @@ async fn cast_vote(store: DynamoStore) -> (lambda_http::Response<lambda_http::Bo
         route_path: "/elections/{electionId}/votes",
         raw_path: "/elections/x/votes",
         raw_query: "",
-        headers: &HeaderMap::new(),
+        headers: &HeaderMap::from_iter([(
+            "authorization".parse().unwrap(),
+            support::bearer("voter-1", "[voter]").parse().unwrap(),
+        )]),
         path_parameters: HashMap::from([("electionId".to_owned(), election.to_owned())]),
         claims: Some(HashMap::from([
             ("sub".into(), "voter-1".into()),

@@ -93,6 +93,7 @@ async fn a_recount_finds_the_votes_the_results_missed_and_a_repair_counts_each_o
         bounds: election_core::bounds::Bounds::DEFAULT,
         mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+        tokens: Default::default(),
     };
     let election = ElectionId::new();
     let (ann, bob) = (CandidateId::new(), CandidateId::new());
@@ -160,6 +161,7 @@ async fn a_recount_of_a_bad_request_is_refused() {
         bounds: election_core::bounds::Bounds::DEFAULT,
         mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+        tokens: Default::default(),
     };
     for payload in [
         json!({}),

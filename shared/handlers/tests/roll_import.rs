@@ -219,6 +219,7 @@ async fn an_import_stopped_by_a_transient_error_resumes_from_its_checkpoint_in_t
         bounds: Bounds::DEFAULT,
         mix_batch: 1,
         voter_identity_claim: handlers::services::DEFAULT_VOTER_IDENTITY_CLAIM.to_owned(),
+        tokens: Default::default(),
     };
     let election = election(&services.store).await;
     let id = new_roll(&services.store, &election, now()).await;

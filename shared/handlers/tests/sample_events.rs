@@ -18,7 +18,10 @@ use election_core::use_cases::certify_results::read_job;
 use election_core::use_cases::get_results::get_results;
 use handlers::functions::{Function, HttpFunction, QueueFunction, StreamFunction};
 use handlers::services::Services;
+use local_runner::jwt::Issuer;
 use std::path::PathBuf;
+
+mod support;
 
 const ELECTION: &str = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
 const CANDIDATE: &str = "0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11";
@@ -113,6 +116,10 @@ async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock
         mix_batch: 1,
         // The sample voter events carry a national issuer's token: the key is `national_id`.
         voter_identity_claim: "national_id".to_owned(),
+        tokens: handlers::http::tokens::Tokens {
+            officials: Some(support::trusted(Issuer::Officials)),
+            voters: Some(support::trusted(Issuer::National)),
+        },
     }
 }
 
@@ -147,6 +154,7 @@ async fn every_sample_event_runs_through_its_handler() {
     }
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
+        let text = local_runner::samples::signed(&text, &support::issuers()).unwrap();
         let function = function_of(&path);
         let roll_functions = [
             Function::Http(HttpFunction::StartRollImport),

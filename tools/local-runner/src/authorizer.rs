@@ -1,154 +1,94 @@
 //! The local stand-in for API Gateway's JWT authorizers: each trusts one issuer and its
-//! audience, finds the issuer's keys through its OpenID Connect discovery document (fetched
-//! over HTTP, once), and passes the claims of a valid token on to the function, arrays
-//! flattened to `[a b]` as API Gateway does.
+//! audience, with the check the functions make themselves ([`TrustedIssuer`]: the issuer's
+//! keys read through its OpenID Connect discovery document, over HTTP), and passes the
+//! claims of a valid token on to the function, arrays flattened to `[a b]` as API Gateway
+//! does.
 
 use crate::jwt::{Issuer, LocalIssuers};
 use crate::template::Template;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
-use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::time::Duration;
-use tokio::sync::OnceCell;
-
-/// One JWT authorizer: the issuer it trusts and the audiences it accepts.
-pub struct JwtAuthorizer {
-    issuer: String,
-    audience: Vec<String>,
-    http: reqwest::Client,
-    keys: OnceCell<JwkSet>,
-}
-
-impl JwtAuthorizer {
-    pub fn new(issuer: String, audience: Vec<String>) -> Self {
-        Self {
-            issuer: issuer.trim_end_matches('/').to_owned(),
-            audience,
-            http: reqwest::Client::new(),
-            keys: OnceCell::new(),
-        }
-    }
-
-    /// A JSON document of the issuer's.
-    async fn document(&self, url: &str) -> Result<Value, reqwest::Error> {
-        self.http
-            .get(url)
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await
-    }
-
-    /// The issuer's keys, found through its discovery document.
-    async fn fetch_keys(&self) -> Result<JwkSet, String> {
-        let discovery = self
-            .document(&format!("{}/.well-known/openid-configuration", self.issuer))
-            .await
-            .map_err(|e| e.to_string())?;
-        let jwks_uri = discovery["jwks_uri"].as_str().ok_or("no jwks_uri")?;
-        let jwks = self.document(jwks_uri).await.map_err(|e| e.to_string())?;
-        serde_json::from_value(jwks).map_err(|e| e.to_string())
-    }
-
-    /// The issuer's keys, read once; a failed read is tried again next time.
-    async fn keys(&self) -> Option<&JwkSet> {
-        match self.keys.get_or_try_init(|| self.fetch_keys()).await {
-            Ok(keys) => Some(keys),
-            Err(error) => {
-                tracing::error!(issuer = %self.issuer, %error, "the issuer's keys could not be read");
-                None
-            }
-        }
-    }
-
-    /// The token's claims, flattened; `None` if it is missing, forged, expired, from another
-    /// issuer or for another audience.
-    pub async fn claims(&self, authorization: Option<&str>) -> Option<HashMap<String, String>> {
-        let token = authorization?.strip_prefix("Bearer ")?.trim();
-        let header = decode_header(token).ok()?;
-        if !matches!(header.alg, Algorithm::ES256 | Algorithm::RS256) {
-            return None;
-        }
-        // The issuer is checked before its keys are looked for: a stranger's token costs no fetch.
-        let unverified = jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token).ok()?;
-        if unverified.claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
-            return None;
-        }
-        let jwk = self.keys().await?.find(header.kid.as_deref()?)?;
-        let key = DecodingKey::from_jwk(jwk).ok()?;
-        let mut validation = Validation::new(header.alg);
-        validation.leeway = 0;
-        validation.set_issuer(&[&self.issuer]);
-        // API Gateway accepts the audience in `aud` or (Cognito's access tokens) `client_id`.
-        validation.validate_aud = false;
-        let claims = decode::<Map<String, Value>>(token, &key, &validation).ok()?.claims;
-        let audiences: Vec<&str> = match (claims.get("aud"), claims.get("client_id")) {
-            (Some(Value::String(one)), _) => vec![one],
-            (Some(Value::Array(many)), _) => many.iter().filter_map(Value::as_str).collect(),
-            (None, Some(Value::String(client))) => vec![client],
-            _ => vec![],
-        };
-        if !audiences
-            .iter()
-            .any(|a| self.audience.iter().any(|expected| expected == a))
-        {
-            return None;
-        }
-        Some(claims.into_iter().map(|(k, v)| (k, flatten(v))).collect())
-    }
-}
-
-fn flatten(value: Value) -> String {
-    match value {
-        Value::String(s) => s,
-        Value::Array(items) => {
-            format!("[{}]", items.into_iter().map(flatten).collect::<Vec<_>>().join(" "))
-        }
-        other => other.to_string(),
-    }
-}
+use handlers::config::Setting;
+use handlers::http::tokens::TrustedIssuer;
+use std::collections::{BTreeMap, HashMap};
 
 /// The authorizer that plays the user pool's.
 pub const OFFICIALS: &str = "CognitoAuthorizer";
 /// The authorizer of the voter routes.
 pub const VOTERS: &str = "VoterAuthorizer";
 
-/// The template's authorizers as the runner plays them: the user pool's trusts the
-/// officials' stand-in; the voters' trusts `VoterIssuer` and `VoterAudience`, or the pool
+/// Whom an authorizer trusts: an issuer, and the audience its tokens must be for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trust {
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// Whom the template's authorizers trust as the runner plays them: the user pool's, the
+/// officials' stand-in; the voters', `VoterIssuer` and `VoterAudience`, or the pool's stand-in
 /// when `VoterIssuer` is empty (the template's condition `VotersInPool`).
-pub fn local_authorizers(
-    template: &Template,
-    issuers: &LocalIssuers,
-) -> Result<HashMap<String, JwtAuthorizer>, String> {
-    let officials = || {
-        JwtAuthorizer::new(
-            issuers.url(Issuer::Officials),
-            vec![Issuer::Officials.audience().to_owned()],
-        )
+pub fn local_trust(template: &Template, issuers: &LocalIssuers) -> Result<HashMap<String, Trust>, String> {
+    let officials = Trust {
+        issuer: issuers.url(Issuer::Officials),
+        audience: Issuer::Officials.audience().to_owned(),
     };
     let parameter = |name: &str| template.parameters.get(name).cloned().unwrap_or_default();
     template
         .authorizers
         .iter()
         .map(|name| match name.as_str() {
-            OFFICIALS => Ok((name.clone(), officials())),
-            VOTERS if parameter("VoterIssuer").is_empty() => Ok((name.clone(), officials())),
+            OFFICIALS => Ok((name.clone(), officials.clone())),
+            VOTERS if parameter("VoterIssuer").is_empty() => Ok((name.clone(), officials.clone())),
             VOTERS => Ok((
                 name.clone(),
-                JwtAuthorizer::new(parameter("VoterIssuer"), vec![parameter("VoterAudience")]),
+                Trust {
+                    issuer: parameter("VoterIssuer"),
+                    audience: parameter("VoterAudience"),
+                },
             )),
             other => Err(format!("the runner does not play the authorizer {other}")),
         })
         .collect()
 }
 
+/// The functions' own token settings as the runner plays them: each issuer (and audience)
+/// that the authorizer of the same routes trusts.
+pub fn local_token_settings(
+    template: &Template,
+    issuers: &LocalIssuers,
+) -> Result<BTreeMap<&'static str, String>, String> {
+    let trust = local_trust(template, issuers)?;
+    let of = |authorizer: &str| {
+        trust
+            .get(authorizer)
+            .cloned()
+            .ok_or_else(|| format!("the template has no authorizer {authorizer}"))
+    };
+    let (officials, voters) = (of(OFFICIALS)?, of(VOTERS)?);
+    Ok(BTreeMap::from([
+        (Setting::OfficialsIssuer.variable(), officials.issuer),
+        (Setting::OfficialsAudience.variable(), officials.audience),
+        (Setting::VoterIssuer.variable(), voters.issuer),
+        (Setting::VoterAudience.variable(), voters.audience),
+    ]))
+}
+
+/// The template's authorizers as the runner plays them, by name.
+pub fn local_authorizers(
+    template: &Template,
+    issuers: &LocalIssuers,
+) -> Result<HashMap<String, TrustedIssuer>, String> {
+    let trust = local_trust(template, issuers)?;
+    Ok(trust
+        .into_iter()
+        .map(|(name, trust)| (name, TrustedIssuer::new(&trust.issuer, vec![trust.audience])))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::jwt::NATIONAL_ID_CLAIM;
+    use serde_json::{json, Map, Value};
+    use std::time::Duration;
 
     #[test]
     fn a_token_carries_the_issuers_claims() {
@@ -162,29 +102,32 @@ mod tests {
         assert_ne!(claims["sub"], "900101-1");
     }
 
-    #[test]
-    fn the_published_key_verifies_the_issuers_tokens_only() {
+    #[tokio::test]
+    async fn the_published_key_verifies_the_issuers_tokens_only() {
         let issuers = LocalIssuers::new("http://127.0.0.1:1", "s");
-        let jwks: JwkSet = serde_json::from_value(issuers.jwks(Issuer::National)).unwrap();
-        let verify = |token: &str| {
-            let kid = decode_header(token).unwrap().kid.unwrap_or_default();
-            let key = jwks.find(&kid).and_then(|jwk| DecodingKey::from_jwk(jwk).ok());
-            let mut validation = Validation::new(Algorithm::ES256);
-            validation.validate_aud = false;
-            key.is_some_and(|key| decode::<Map<String, Value>>(token, &key, &validation).is_ok())
+        let keys = serde_json::from_value(issuers.jwks(Issuer::National)).unwrap();
+        let audience = vec![Issuer::National.audience().to_owned()];
+        // Its keys given: an unknown key is not looked for at 127.0.0.1:1.
+        let trusted = TrustedIssuer::with_keys(&issuers.url(Issuer::National), audience, keys);
+        let check = |token: String| {
+            let trusted = &trusted;
+            async move { trusted.claims(Some(&format!("Bearer {token}"))).await }
         };
-        assert!(verify(&issuers.voter("a", Duration::from_secs(60))));
-        assert!(!verify(&issuers.official("a", &[], Duration::from_secs(60))));
-        let other_secret = LocalIssuers::new("http://127.0.0.1:1", "t");
-        assert!(!verify(&other_secret.voter("a", Duration::from_secs(60))));
-    }
-
-    #[test]
-    fn claims_flatten_as_api_gateway_passes_them() {
-        assert_eq!(
-            flatten(serde_json::json!(["commission", "voter"])),
-            "[commission voter]"
+        let minute = Duration::from_secs(60);
+        let claims = check(issuers.voter("a", minute)).await.expect("the issuer's own token");
+        assert_eq!(claims[NATIONAL_ID_CLAIM], "a");
+        assert!(
+            check(issuers.official("a", &[], minute)).await.is_none(),
+            "another issuer's"
         );
-        assert_eq!(flatten(serde_json::json!(12)), "12");
+        assert!(
+            check(issuers.impostor().voter("a", minute)).await.is_none(),
+            "another key's"
+        );
+        let expired = issuers.sign(Issuer::National, json!({ "sub": "a", "exp": 1 }), minute);
+        assert!(check(expired).await.is_none(), "expired");
+        let elsewhere = issuers.sign(Issuer::National, json!({ "sub": "a", "aud": "someone else" }), minute);
+        assert!(check(elsewhere).await.is_none(), "for another audience");
+        assert!(trusted.claims(None).await.is_none(), "none");
     }
 }

@@ -2,7 +2,9 @@
 //! (Globals and its own variables, references resolved to the local resources), the
 //! emulators' endpoints, and test credentials, so the SDK never looks off this machine.
 
+use crate::authorizer::local_token_settings;
 use crate::clients::{Clients, Ports};
+use crate::jwt::{secret_from_env, LocalIssuers};
 use crate::operations::queue;
 use crate::template::{referenced_id, Template};
 use crate::BoxError;
@@ -40,8 +42,15 @@ pub async fn function_environment(
         .find(|f| f.name == function)
         .ok_or_else(|| format!("template.yaml has no function in functions/{function}"))?;
     let mut environment = template.environment.clone();
+    // The issuers it checks tokens against: the runner's stand-ins, as its authorizers.
+    let issuers = LocalIssuers::new(format!("http://127.0.0.1:{}", ports.api), secret_from_env());
+    let token_settings = local_token_settings(template, &issuers)?;
     for (name, value) in &def.variables {
-        environment.insert(name.clone(), resolve(value, template, clients).await?);
+        let value = match token_settings.get(name.as_str()) {
+            Some(local) => local.clone(),
+            None => resolve(value, template, clients).await?,
+        };
+        environment.insert(name.clone(), value);
     }
     // As `LoggingConfig: ApplicationLogLevel: !Ref LogLevel` makes Lambda set it.
     let log_level = template.parameters.get("LogLevel").cloned().unwrap_or_default();

@@ -2,7 +2,6 @@
 //! bearer token with the route's JWT authorizer (none on a public route), hands the handler
 //! the same version 2.0 event Lambda would, and returns its reply.
 
-use crate::authorizer::JwtAuthorizer;
 use crate::lambdas::Lambdas;
 use crate::template::{Route, Template};
 use axum::body::{to_bytes, Body as AxumBody};
@@ -11,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use handlers::functions::{Function, HttpFunction};
 use handlers::http::event::{http_api_event, HttpApiRequest};
+use handlers::http::tokens::TrustedIssuer;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,7 +81,7 @@ pub struct Gateway {
     routes: Vec<CompiledRoute>,
     lambdas: Arc<Lambdas>,
     /// The JWT authorizers, by name.
-    authorizers: HashMap<String, JwtAuthorizer>,
+    authorizers: HashMap<String, TrustedIssuer>,
     /// The API contract, `openapi.json` beside the template, served as it is.
     openapi: String,
     /// Each function's instances: a request waits for a free one.
@@ -100,7 +100,7 @@ impl Gateway {
     pub fn new(
         routes: Vec<CompiledRoute>,
         lambdas: Arc<Lambdas>,
-        authorizers: HashMap<String, JwtAuthorizer>,
+        authorizers: HashMap<String, TrustedIssuer>,
         openapi: String,
     ) -> Self {
         let instances = routes

@@ -217,6 +217,15 @@ impl LocalIssuers {
     }
 }
 
+/// Groups as a flattened claim carries them (`[a b]`), as a list.
+pub fn groups_of(flattened: &str) -> Vec<String> {
+    flattened
+        .trim_matches(['[', ']'])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn hex_prefix(digest: &[u8]) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

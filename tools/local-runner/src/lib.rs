@@ -30,6 +30,7 @@ use emulators::Emulator;
 use gateway::Gateway;
 use handlers::config::{Bound, Setting, Settings};
 use handlers::functions::{Function, StreamFunction};
+use handlers::http::tokens::Tokens;
 use handlers::services::{LiveServices, Services};
 use lambdas::Lambdas;
 use pollers::{QueueMapping, StreamMapping};
@@ -101,7 +102,20 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
         bounds: template_bounds(template)?,
         mix_batch: Settings::read(&[Setting::MixBatchSize], |v| template.names.get(v).cloned())?.mix_batch()?,
         voter_identity_claim: name(Setting::VoterIdentityClaim)?,
+        tokens: local_tokens(template)?,
     })
+}
+
+/// The issuers the functions check tokens against, as their environment names them here.
+fn local_tokens(template: &Template) -> Result<Tokens, BoxError> {
+    let local = authorizer::local_token_settings(template, &jwt::LocalIssuers::from_env())?;
+    let wanted = [
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+        Setting::VoterIssuer,
+        Setting::VoterAudience,
+    ];
+    Ok(Settings::read(&wanted, |v| local.get(v).cloned())?.tokens()?)
 }
 
 /// The bounds the template gives its functions (parameters, overrides included).

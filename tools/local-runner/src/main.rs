@@ -67,6 +67,11 @@ enum Command {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
     },
+    /// Print a sample event with a fresh bearer token for the caller its claims name.
+    SignSample {
+        /// The event file (events/<function>.json).
+        event: PathBuf,
+    },
     /// Print, as KEY=VALUE lines, the environment a function's real binary runs with
     /// locally: the template's variables, resolved, and the emulators' endpoints.
     FunctionEnv {
@@ -126,6 +131,12 @@ async fn main() -> ExitCode {
             }
         },
         Command::SeedSamples { template } => outcome(local_runner::operations::seed_samples(&template).await),
+        Command::SignSample { event } => outcome(
+            std::fs::read_to_string(&event)
+                .map_err(Into::into)
+                .and_then(|text| local_runner::samples::signed(&text, &jwt::LocalIssuers::from_env()))
+                .map(|signed| println!("{signed}")),
+        ),
         Command::FunctionEnv { function, template } => {
             outcome(local_runner::operations::print_function_env(&template, &function).await)
         }

@@ -4,6 +4,7 @@
 //! ids the files carry, so `scripts/invoke.sh <function> events/<function>.json` finds them;
 //! tests load them under fresh ids and fill those into the files' text.
 
+use crate::jwt::{groups_of, LocalIssuers, NATIONAL_ID_CLAIM};
 use aws_smithy_types::base64;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
@@ -185,4 +186,24 @@ pub async fn upload_roll_file(
         .await
         .map_err(crate::clients::describe)?;
     Ok(())
+}
+
+/// A sample HTTP event with a bearer token in its `authorization` header, signed by the
+/// local issuers for the caller its claims name: a voter (the `national_id` claim) by the
+/// national stand-in, anyone else by the user pool's. The files carry a placeholder, since a
+/// token expires and the functions check it. An event without claims is left as it is.
+pub fn signed(sample: &str, issuers: &LocalIssuers) -> Result<String, crate::BoxError> {
+    let mut event: serde_json::Value = serde_json::from_str(sample)?;
+    let claims = &event["requestContext"]["authorizer"]["jwt"]["claims"];
+    if !claims.is_object() {
+        return Ok(sample.to_owned());
+    }
+    let day = std::time::Duration::from_secs(86_400);
+    let claim = |name: &str| claims[name].as_str().unwrap_or_default().to_owned();
+    let token = match claims.get(NATIONAL_ID_CLAIM).and_then(|c| c.as_str()) {
+        Some(identity) => issuers.voter(identity, day),
+        None => issuers.official(&claim("sub"), &groups_of(&claim("cognito:groups")), day),
+    };
+    event["headers"]["authorization"] = serde_json::json!(format!("Bearer {token}"));
+    Ok(event.to_string())
 }

@@ -5,3 +5,4 @@ pub mod event;
 pub mod reply;
 pub mod request;
 pub mod routes;
+pub mod tokens;

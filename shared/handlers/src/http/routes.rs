@@ -34,17 +34,21 @@ pub trait Route {
 }
 
 /// The caller, who must hold one of `roles`.
-fn caller_who_may(req: &Request, roles: &[election_core::auth::Role]) -> Result<Caller, AppError> {
-    let caller = caller(req)?;
+async fn caller_who_may(
+    app: &impl App,
+    req: &Request,
+    roles: &[election_core::auth::Role],
+) -> Result<Caller, AppError> {
+    let caller = caller(req, app.tokens()).await?;
     authorize(&caller, roles)?;
     Ok(caller)
 }
 
 /// On `…/live`, an official of the user pool (401 without one); on the public route that
 /// serves everyone once voting has ended, no one.
-fn official_on_live_route(req: &Request) -> Result<Option<Caller>, AppError> {
+async fn official_on_live_route(app: &impl App, req: &Request) -> Result<Option<Caller>, AppError> {
     if came_by(req, "/live") {
-        return caller(req).map(Some);
+        return caller(req, app.tokens()).await.map(Some);
     }
     Ok(None)
 }
@@ -61,12 +65,16 @@ struct RegisterElectionBody {
 }
 
 impl Route for RegisterElection {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, register_election::MAY)?;
+            let caller = caller_who_may(app, &req, register_election::MAY).await?;
             let body: RegisterElectionBody = json_body(&req)?;
             let command = register_election::RegisterElection {
                 name: body.name,
@@ -109,12 +117,17 @@ struct RegisterCandidateBody {
 }
 
 impl Route for RegisterCandidate {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::Candidates)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Candidates),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, register_candidate::MAY)?;
+            let caller = caller_who_may(app, &req, register_candidate::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             let body: RegisterCandidateBody = json_body(&req)?;
             let command = register_candidate::RegisterCandidate {
@@ -134,12 +147,16 @@ impl Route for RegisterCandidate {
 pub struct WithdrawCandidate;
 
 impl Route for WithdrawCandidate {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Candidates),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, withdraw_candidate::MAY)?;
+            let caller = caller_who_may(app, &req, withdraw_candidate::MAY).await?;
             let command = withdraw_candidate::WithdrawCandidate {
                 election_id: path_id(&req, "electionId")?,
                 candidate_id: path_id(&req, "candidateId")?,
@@ -180,12 +197,17 @@ struct AddPledgeBody {
 }
 
 impl Route for AddPledge {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates), Setting::Table(Table::Pledges)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Candidates),
+        Setting::Table(Table::Pledges),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller(&req)?;
+            let caller = caller(&req, app.tokens()).await?;
             let candidate_id: CandidateId = path_id(&req, "candidateId")?;
             let candidate = add_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
             let body: AddPledgeBody = json_body(&req)?;
@@ -205,13 +227,18 @@ impl Route for AddPledge {
 pub struct DeletePledge;
 
 impl Route for DeletePledge {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Candidates), Setting::Table(Table::Pledges)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Candidates),
+        Setting::Table(Table::Pledges),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
             let pledge_id = path_id(&req, "pledgeId")?;
-            let caller = caller(&req)?;
+            let caller = caller(&req, app.tokens()).await?;
             let candidate_id: CandidateId = path_id(&req, "candidateId")?;
             let candidate = delete_pledge::candidate_managed_by(app.store(), &caller, &candidate_id).await?;
             delete_pledge::delete_pledge(app.store(), delete_pledge::DeletePledge { candidate, pledge_id }).await
@@ -254,12 +281,14 @@ impl Route for CastVote {
         Setting::VoterIdentityClaim,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::SendWindow),
+        Setting::VoterIssuer,
+        Setting::VoterAudience,
     ];
     type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = voter(&req, app.voter_identity_claim())?;
+            let caller = voter(&req, app.tokens(), app.voter_identity_claim()).await?;
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
             let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
@@ -274,12 +303,17 @@ impl Route for CastVote {
 pub struct GetResults;
 
 impl Route for GetResults {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::Dashboard)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Dashboard),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = official_on_live_route(&req)?;
+            let caller = official_on_live_route(app, &req).await?;
             let election_id = path_id(&req, "electionId")?;
             get_results::get_results(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
@@ -303,12 +337,14 @@ impl Route for CertifyResults {
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::ClockSkewMargin),
         Setting::Bound(Bound::RecountStall),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
     ];
     type Live = Deployed<EventBridgeBus>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, certify_results::MAY)?;
+            let caller = caller_who_may(app, &req, certify_results::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             let (bus, clock, bounds) = (app.bus(), app.clock(), app.bounds());
             certify_results::certify_results(app.store(), bus, clock, bounds, &caller, &election_id).await
@@ -336,12 +372,16 @@ impl Route for CertifyResults {
 pub struct GetCertification;
 
 impl Route for GetCertification {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Dashboard)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Dashboard),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, certify_results::MAY)?;
+            let caller = caller_who_may(app, &req, certify_results::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             certify_results::certification_job(app.store(), &caller, &election_id).await
         };
@@ -359,12 +399,20 @@ impl Route for MyVotes {
         Setting::BallotSealKey,
         Setting::VoterIdentityKey,
         Setting::VoterIdentityClaim,
+        Setting::VoterIssuer,
+        Setting::VoterAudience,
     ];
     type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
-        let outcome =
-            async { my_votes::my_votes(app.store(), app.sealer(), &voter(&req, app.voter_identity_claim())?).await };
+        let outcome = async {
+            my_votes::my_votes(
+                app.store(),
+                app.sealer(),
+                &voter(&req, app.tokens(), app.voter_identity_claim()).await?,
+            )
+            .await
+        };
         personal(reply(StatusCode::OK, outcome.await))
     }
 }
@@ -379,12 +427,14 @@ impl Route for StartRollImport {
         Setting::Table(Table::Rolls),
         Setting::RollFilesBucket,
         Setting::Bound(Bound::ClockSkewMargin),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
     ];
     type Live = Deployed<Unused, Unused, S3RollFiles>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, roll::MAY)?;
+            let caller = caller_who_may(app, &req, roll::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             let (files, clock, bounds) = (app.files(), app.clock(), app.bounds());
             roll::start_upload(app.store(), files, clock, bounds, &caller, &election_id).await
@@ -411,12 +461,14 @@ impl Route for QueryRoll {
         Setting::Table(Table::Elections),
         Setting::Table(Table::Rolls),
         Setting::Bound(Bound::ClockSkewMargin),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
     ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, roll::MAY)?;
+            let caller = caller_who_may(app, &req, roll::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             let roll_id = match has_path_parameter(&req, "rollId") {
                 true => Some(path_id(&req, "rollId")?),
@@ -438,12 +490,14 @@ impl Route for CorrectRoll {
         Setting::Table(Table::Participation),
         Setting::VoterIdentityKey,
         Setting::Bound(Bound::ClockSkewMargin),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
     ];
     type Live = Deployed<Unused, KmsKeys>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = caller_who_may(&req, roll::MAY)?;
+            let caller = caller_who_may(app, &req, roll::MAY).await?;
             let election_id = path_id(&req, "electionId")?;
             let corrections: roll::Corrections = json_body(&req)?;
             let (keys, clock, bounds) = (app.sealer(), app.clock(), app.bounds());
@@ -462,12 +516,14 @@ impl Route for GetTurnout {
         Setting::Table(Table::Elections),
         Setting::Table(Table::Rolls),
         Setting::Table(Table::Dashboard),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
     ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
-            let caller = official_on_live_route(&req)?;
+            let caller = official_on_live_route(app, &req).await?;
             let election_id = path_id(&req, "electionId")?;
             turnout::get_turnout(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };

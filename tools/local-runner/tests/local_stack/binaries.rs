@@ -6,8 +6,9 @@ use crate::support::{clients, repo_root, template};
 use handlers::functions::Function;
 use local_runner::clients::Ports;
 use local_runner::function_env::function_environment;
+use local_runner::jwt::LocalIssuers;
 use local_runner::runtime_api::{start_function, InvokeError, Outcome, RuntimeApi};
-use local_runner::samples::{seed, with_mix_copy_sealed, SampleIds};
+use local_runner::samples::{seed, signed, with_mix_copy_sealed, SampleIds};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -92,7 +93,7 @@ async fn every_function_binary_answers_its_sample_event_through_the_runtime_api(
         let text = std::fs::read_to_string(&path).unwrap();
         let text = match name.as_str() {
             "mix-ballots" => with_mix_copy_sealed(&text, &services.sealer, &ids).await.unwrap(),
-            _ => ids.fill_in(&text),
+            _ => signed(&ids.fill_in(&text), &LocalIssuers::from_env()).unwrap(),
         };
         let event: Value = serde_json::from_str(&text).unwrap();
         let (outcome, printed) = invoke(&name, &environment, event).await;
@@ -121,6 +122,52 @@ async fn every_function_binary_answers_its_sample_event_through_the_runtime_api(
             function.name()
         );
     }
+}
+
+#[tokio::test]
+async fn a_binary_invoked_directly_with_forged_claims_answers_401() {
+    let (template, clients) = (template(), clients().await);
+    let services = local_runner::local_services(&clients, &template).unwrap();
+    let ids = SampleIds::fresh();
+    seed(&services.store, &services.sealer, &ids).await.unwrap();
+    let issuers = LocalIssuers::from_env();
+    for name in ["my-votes", "cast-vote", "register-election"] {
+        let environment = function_environment(&template, name, &clients, Ports::from_env())
+            .await
+            .unwrap();
+        let sample = std::fs::read_to_string(repo_root().join(format!("events/{name}.json"))).unwrap();
+        let sample = ids.fill_in(&sample);
+        // GIVEN the sample's claims in the request context, as anyone allowed to invoke the
+        // function could write them, with no token, or one signed by an impostor's key
+        let forged = signed(&sample, &issuers.impostor()).unwrap();
+        let mut unsigned: Value = serde_json::from_str(&sample).unwrap();
+        unsigned["headers"].as_object_mut().unwrap().remove("authorization");
+        for event in [unsigned, serde_json::from_str(&forged).unwrap()] {
+            // WHEN the binary is invoked directly
+            let (outcome, printed) = invoke(name, &environment, event).await;
+            // THEN it checks the token itself, and refuses
+            let Ok(Outcome::Response(reply)) = outcome else {
+                panic!("{name}: {outcome:?}\n{printed}");
+            };
+            assert_eq!(reply["statusCode"], 401, "{name}: {reply}\n{printed}");
+        }
+    }
+    // AND nothing was stored: the sample voter has not voted
+    let my_votes = signed(
+        &ids.fill_in(&std::fs::read_to_string(repo_root().join("events/my-votes.json")).unwrap()),
+        &issuers,
+    )
+    .unwrap();
+    let environment = function_environment(&template, "my-votes", &clients, Ports::from_env())
+        .await
+        .unwrap();
+    let (outcome, printed) = invoke("my-votes", &environment, serde_json::from_str(&my_votes).unwrap()).await;
+    let Ok(Outcome::Response(reply)) = outcome else {
+        panic!("my-votes: {outcome:?}\n{printed}");
+    };
+    assert_eq!(reply["statusCode"], 200, "{reply}\n{printed}");
+    let votes: Value = serde_json::from_str(reply["body"].as_str().unwrap()).unwrap();
+    assert!(!votes.to_string().contains("receiptId"), "{votes}");
 }
 
 #[tokio::test]
