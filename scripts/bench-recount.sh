@@ -4,8 +4,6 @@
 # recount does, every part at once, and prints the wall time and the time per part.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# Measured without the data-event trail's recorder in front of the emulators.
-export OMP_TRAIL=off
 cd "$ROOT"
 
 "$ROOT/scripts/install.sh"

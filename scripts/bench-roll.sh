@@ -4,8 +4,6 @@
 # API as the commission does, and prints the rows a second from the upload to the roll in force.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# Measured without the data-event trail's recorder in front of the emulators.
-export OMP_TRAIL=off
 cd "$ROOT"
 
 "$ROOT/scripts/install.sh"

@@ -10,8 +10,6 @@
 # ballots (20,000 by default), on one thread and on every core.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# Measured without the data-event trail's recorder in front of the emulators.
-export OMP_TRAIL=off
 cd "$ROOT"
 
 if [ "${1:-}" = verifiable ]; then

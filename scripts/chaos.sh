@@ -30,7 +30,8 @@ STACK_HELPER_PIDS+=($!)
 trap stop_stack EXIT
 
 # The runner's clients go through the proxy; the chaos run's own audit does not.
-OMP_DYNAMODB_ENDPOINT_PORT=$dynamodb_proxy OMP_LOCALSTACK_ENDPOINT_PORT=$localstack_proxy start_stack "$work/stack"
+# The data-event trail, which the run reads to measure the mixing.
+OMP_TRAIL=on OMP_DYNAMODB_ENDPOINT_PORT=$dynamodb_proxy OMP_LOCALSTACK_ENDPOINT_PORT=$localstack_proxy start_stack "$work/stack"
 log "voting through the faults"
 "$CARGO_TARGET_DIR/debug/chaos" run --api "$API" --control "$dynamodb_proxy" --template "$ROOT/template.yaml" \
   --out "$work/results.json" --trail "$work/stack/logs/trail.jsonl" "$@"

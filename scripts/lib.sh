@@ -137,10 +137,10 @@ start_stack() {
   log "starting the local stack (logs in $work)"
   # The secrecy test reads the runner's log, and the emulators' logs beside it.
   export OMP_RUNNER_LOG=$work/runner.log
-  # Every request to the emulators is recorded as a data-event trail would (the secrecy
-  # test reads it), unless OMP_TRAIL=off (the benchmarks: a hop and a write per request).
-  local trail=(--trail "$work/logs/trail.jsonl")
-  if [ "${OMP_TRAIL:-}" = off ]; then trail=(); fi
+  # With OMP_TRAIL=on, every request to the emulators is recorded as a data-event trail
+  # would (the secrecy test and the chaos run read it); without, no hop and no write more.
+  local trail=()
+  if [ "${OMP_TRAIL:-}" = on ]; then trail=(--trail "$work/logs/trail.jsonl"); fi
   # shellcheck disable=SC2086 # RUNNER_UP_ARGS: extra words for `up`, e.g. --lambdas runtime
   "${RUNNER_BIN:-$CARGO_TARGET_DIR/debug/local-runner}" up --template "$ROOT/template.yaml" --work-dir "$work" \
     "${trail[@]}" ${RUNNER_UP_ARGS:-} >"$OMP_RUNNER_LOG" 2>&1 &

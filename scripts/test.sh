@@ -46,7 +46,8 @@ log "build"
 cargo build --quiet --locked --workspace --all-targets
 
 work=$ROOT/.local/test
-start_stack "$work"
+# The data-event trail, which the secrecy test reads.
+OMP_TRAIL=on start_stack "$work"
 
 log "tests"
 status=0

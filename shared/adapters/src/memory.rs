@@ -51,6 +51,17 @@ pub struct Snapshot {
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
     state: Mutex<Snapshot>,
+    /// What the mixer's requests listed, in order, as a data-event trail would show them
+    /// (not what the store holds: no part of a snapshot).
+    mixer_requests: Mutex<Vec<MixerRequest>>,
+}
+
+/// One request of the mixer's, as the in-memory store saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MixerRequest {
+    InBox(Vec<String>),
+    PutBallots(Vec<String>),
+    Unpool(Vec<String>),
 }
 
 impl InMemoryStore {
@@ -61,6 +72,19 @@ impl InMemoryStore {
 
     pub fn snapshot(&self) -> Snapshot {
         self.state().clone()
+    }
+
+    /// The receipts the mixer asked of the box and wrote to it, and the pool keys it took
+    /// out, request by request.
+    pub fn mixer_requests(&self) -> Vec<MixerRequest> {
+        self.mixer_requests.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn saw(&self, request: MixerRequest) {
+        self.mixer_requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
     }
 }
 
@@ -499,6 +523,9 @@ impl BallotBox for InMemoryStore {
     }
 
     async fn put_ballots(&self, batch: &str, ballots: &[Ballot]) -> Result<(), PortError> {
+        self.saw(MixerRequest::PutBallots(
+            ballots.iter().map(|b| b.receipt_id.to_string()).collect(),
+        ));
         let mut state = self.state();
         for ballot in ballots {
             state.ballots.insert(ballot.receipt_id.to_string(), ballot.clone());
@@ -510,6 +537,7 @@ impl BallotBox for InMemoryStore {
     }
 
     async fn in_box(&self, election: &ElectionId, receipts: &[ReceiptId]) -> Result<HashSet<ReceiptId>, PortError> {
+        self.saw(MixerRequest::InBox(receipts.iter().map(ToString::to_string).collect()));
         let state = self.state();
         Ok(receipts
             .iter()
@@ -604,6 +632,7 @@ impl MixPool for InMemoryStore {
     }
 
     async fn unpool(&self, pool: &PoolId, keys: &[String]) -> Result<(), PortError> {
+        self.saw(MixerRequest::Unpool(keys.to_vec()));
         let mut state = self.state();
         if let Some(pooled) = state.pools.get_mut(pool) {
             for key in keys {

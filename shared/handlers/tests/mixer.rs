@@ -2,7 +2,7 @@
 //! before the close, each exactly once, never lost; the last ones after the close, whatever
 //! their number; and certification waits for them.
 
-use adapters::memory::{InMemoryStore, TestSealer};
+use adapters::memory::{InMemoryStore, MixerRequest, TestSealer};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::bounds::Bounds;
 use election_core::clock::FixedClock;
@@ -172,6 +172,48 @@ async fn a_batch_is_one_time_and_one_id_so_each_ballot_hides_among_at_least_k() 
     let written: usize = batches.values().map(Vec::len).sum();
     let chance = batches.len() as f64 / written as f64;
     assert!(chance <= 1.0 / 8.0, "{chance}");
+}
+
+#[tokio::test]
+async fn no_request_lists_ballots_in_the_order_of_their_copies() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    votes(&store, &election, 40).await;
+    // Each copy's key in the pool, by its ballot's receipt: what a reader of the votes'
+    // requests can work out (the key is a digest of the sealed copy the vote sent).
+    let mut key_of = std::collections::HashMap::new();
+    for copy in store.mix_copies() {
+        let ballot = TestSealer.open_ballot(&copy.ballot).await.unwrap();
+        key_of.insert(
+            ballot.receipt_id.to_string(),
+            adapters::mix_copy::pooled_key(&copy.ballot.sealed),
+        );
+    }
+
+    // WHEN the mixer writes its batches, k = 8
+    take_all(&store, &midday(), 8).await;
+
+    // THEN the receipts it asks of the box and writes come in an order of their own, not
+    // the pool's (its keys' order): else a request's positions would pair voter and ballot
+    let requests = store.mixer_requests();
+    let mut listed = 0;
+    for request in &requests {
+        match request {
+            MixerRequest::InBox(receipts) | MixerRequest::PutBallots(receipts) => {
+                let keys: Vec<&String> = receipts.iter().map(|r| &key_of[r]).collect();
+                assert!(
+                    !keys.is_sorted(),
+                    "{} receipts listed in their copies' order: {request:?} {keys:?}",
+                    keys.len()
+                );
+                listed += 1;
+            }
+            // AND the keys it takes out of the pool come in their own (sorted) order, not
+            // the ballots'
+            MixerRequest::Unpool(keys) => assert!(keys.is_sorted(), "{keys:?}"),
+        }
+    }
+    assert!(listed >= 2, "{requests:?}");
 }
 
 #[tokio::test]

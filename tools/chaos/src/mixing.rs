@@ -36,8 +36,9 @@ pub struct Mixing {
     /// The attacker's chance of pairing a participation with its ballot, before the close:
     /// the mean over those ballots of 1/|batch|.
     pub pairing_chance: f64,
-    /// The mean rank correlation, over batches, between the order their ballots were
-    /// written and the order their votes were cast (0: the order tells nothing).
+    /// The rank correlation between the order a batch's ballots were written and the order
+    /// their votes were cast, averaged over batches weighted by size less one (each one's
+    /// precision): 0 when the order tells nothing.
     pub order_correlation: f64,
 }
 
@@ -178,13 +179,15 @@ pub async fn mixing(
             .iter()
             .filter_map(|(receipt, _)| Some((writes.get(receipt)?.1, *cast_order.get(receipt.as_str())?)))
             .collect();
-        correlations.extend(rank_correlation(&orders));
+        if let Some(correlation) = rank_correlation(&orders) {
+            correlations.push((correlation, orders.len() as f64 - 1.0));
+        }
     }
     mixing.before_close.sort_unstable();
     mixing.final_flush.sort_unstable();
-    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
-    mixing.pairing_chance = mean(&chances);
-    mixing.order_correlation = mean(&correlations);
+    mixing.pairing_chance = chances.iter().sum::<f64>() / chances.len().max(1) as f64;
+    let weight: f64 = correlations.iter().map(|(_, w)| w).sum();
+    mixing.order_correlation = correlations.iter().map(|(c, w)| c * w).sum::<f64>() / weight.max(1.0);
     Ok(mixing)
 }
 

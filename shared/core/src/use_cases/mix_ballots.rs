@@ -234,10 +234,14 @@ async fn flush_leased(
         if pooled.len() < least {
             return Ok(mixed);
         }
-        let opened = open_all(sealer, &pooled).await?;
+        let mut opened = open_all(sealer, &pooled).await?;
+        // Shuffled before anything is asked of the box: the pool lists its copies in the
+        // order of their keys, which anyone with the votes' requests can work out, so a
+        // request that listed receipts in that order would pair each with its voter.
+        opened.shuffle(&mut rand::rngs::OsRng);
         let receipts: Vec<_> = opened.iter().map(|(_, ballot)| ballot.receipt_id.clone()).collect();
         let boxed = store.in_box(&pool.election_id, &receipts).await?;
-        let (done, mut waiting): (Vec<_>, Vec<_>) = opened
+        let (done, waiting): (Vec<_>, Vec<_>) = opened
             .into_iter()
             .partition(|(_, ballot)| boxed.contains(&ballot.receipt_id));
         // In the box already (a flush cut short): out of the pool, not written again.
@@ -247,7 +251,6 @@ async fn flush_leased(
         if waiting.len() < least {
             return Ok(mixed);
         }
-        waiting.shuffle(&mut rand::rngs::OsRng);
         let ballots = one_time(waiting.iter().map(|(_, ballot)| ballot.clone()).collect());
         store.put_ballots(&uuid::Uuid::new_v4().to_string(), &ballots).await?;
         store.unpool(pool, &keys(&waiting)).await?;
@@ -283,6 +286,10 @@ fn one_time(mut ballots: Vec<Ballot>) -> Vec<Ballot> {
     ballots
 }
 
+/// The pool's keys of these ballots, sorted: in an order of their own, never the ballots'
+/// (a request that listed them in the order the ballots were written would pair them).
 fn keys(ballots: &[(&str, Ballot)]) -> Vec<String> {
-    ballots.iter().map(|(key, _)| (*key).to_owned()).collect()
+    let mut keys: Vec<String> = ballots.iter().map(|(key, _)| (*key).to_owned()).collect();
+    keys.sort_unstable();
+    keys
 }
