@@ -174,13 +174,10 @@ async fn a_batch_is_one_time_and_one_id_so_each_ballot_hides_among_at_least_k() 
     assert!(chance <= 1.0 / 8.0, "{chance}");
 }
 
-#[tokio::test]
-async fn no_request_lists_ballots_in_the_order_of_their_copies() {
-    let store = InMemoryStore::default();
-    let election = election(&store).await;
-    votes(&store, &election, 40).await;
-    // Each copy's key in the pool, by its ballot's receipt: what a reader of the votes'
-    // requests can work out (the key is a digest of the sealed copy the vote sent).
+/// Each copy's key in the pool, by its ballot's receipt, for the copies still on
+/// participations: what a reader of the votes' requests can work out (the key is a digest
+/// of the sealed copy the vote sent).
+async fn keys_by_receipt(store: &InMemoryStore) -> std::collections::HashMap<String, String> {
     let mut key_of = std::collections::HashMap::new();
     for copy in store.mix_copies() {
         let ballot = TestSealer.open_ballot(&copy.ballot).await.unwrap();
@@ -189,6 +186,15 @@ async fn no_request_lists_ballots_in_the_order_of_their_copies() {
             adapters::mix_copy::pooled_key(&copy.ballot.sealed),
         );
     }
+    key_of
+}
+
+#[tokio::test]
+async fn no_request_lists_ballots_in_the_order_of_their_copies() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    votes(&store, &election, 40).await;
+    let key_of = keys_by_receipt(&store).await;
 
     // WHEN the mixer writes its batches, k = 8
     take_all(&store, &midday(), 8).await;
@@ -256,6 +262,54 @@ async fn a_flush_cut_short_is_finished_without_passing_old_ballots_off_as_a_new_
     let last = tick(&store, &TestSealer, &after, &mixing(8)).await.unwrap();
     assert_eq!(last.written, 7, "{last:?}");
     assert_eq!(in_box(&store), receipts(&ballots));
+    assert!(pooled(&store, &election).await.iter().all(|&n| n == 0));
+}
+
+#[tokio::test]
+async fn the_copies_a_cut_flush_wrote_leave_the_pool_only_with_the_rest_of_a_batch() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    votes(&store, &election, 12).await;
+    // GIVEN every copy pooled (k too high to flush), and a flush of the fullest pool that
+    // wrote some of its ballots before it died, all but one
+    take_all(&store, &midday(), 100).await;
+    let mut fullest = Vec::new();
+    for pool in store.pools(&election) {
+        let pooled = store.pooled(&pool, usize::MAX).await.unwrap();
+        if pooled.len() > fullest.len() {
+            fullest = pooled;
+        }
+    }
+    let mut written = Vec::new();
+    for copy in &fullest[..fullest.len() - 1] {
+        written.push(TestSealer.open_ballot(&copy.ballot).await.unwrap());
+    }
+    store.put_ballots("cut", &written).await.unwrap();
+    let written_keys: Vec<&String> = fullest[..fullest.len() - 1].iter().map(|c| &c.key).collect();
+
+    // WHEN the next flush finds them in the box, with fewer than k new: nothing is written,
+    // and they stay in the pool (taken out alone, they would show a reader of the requests
+    // which copies of the cut batch were written, and so which one was not)
+    tick(&store, &TestSealer, &midday(), &mixing(8)).await.unwrap();
+    assert!(
+        !store
+            .mixer_requests()
+            .iter()
+            .any(|r| matches!(r, MixerRequest::Unpool(_))),
+        "{:?}",
+        store.mixer_requests()
+    );
+
+    // THEN the final flush writes the last one, and takes every copy of the pool out at once
+    let after = FixedClock(at(ENDS) + TimeDelta::minutes(1));
+    tick(&store, &TestSealer, &after, &mixing(8)).await.unwrap();
+    for request in store.mixer_requests() {
+        if let MixerRequest::Unpool(keys) = request {
+            if keys.iter().any(|k| written_keys.contains(&k)) {
+                assert_eq!(keys.len(), fullest.len(), "{keys:?}");
+            }
+        }
+    }
     assert!(pooled(&store, &election).await.iter().all(|&n| n == 0));
 }
 

@@ -241,19 +241,22 @@ async fn flush_leased(
         opened.shuffle(&mut rand::rngs::OsRng);
         let receipts: Vec<_> = opened.iter().map(|(_, ballot)| ballot.receipt_id.clone()).collect();
         let boxed = store.in_box(&pool.election_id, &receipts).await?;
+        // In the box already (a flush cut short): not written again, and taken out of the
+        // pool only with the next batch written. Taken out alone, they would show a reader of
+        // the requests which copies of the cut batch were written and which were not.
         let (done, waiting): (Vec<_>, Vec<_>) = opened
             .into_iter()
             .partition(|(_, ballot)| boxed.contains(&ballot.receipt_id));
-        // In the box already (a flush cut short): out of the pool, not written again.
-        if !done.is_empty() {
-            store.unpool(pool, &keys(&done)).await?;
-        }
         if waiting.len() < least {
+            // Every copy of the cut batch written: nothing left to tell apart.
+            if waiting.is_empty() && !done.is_empty() {
+                store.unpool(pool, &keys(&done)).await?;
+            }
             return Ok(mixed);
         }
         let ballots = one_time(waiting.iter().map(|(_, ballot)| ballot.clone()).collect());
         store.put_ballots(&uuid::Uuid::new_v4().to_string(), &ballots).await?;
-        store.unpool(pool, &keys(&waiting)).await?;
+        store.unpool(pool, &keys(&[done, waiting].concat())).await?;
         tracing::info!(election_id = %pool.election_id, ballots = ballots.len(), "a mixed batch written to the box");
         mixed.written += ballots.len();
         mixed.batches.push(ballots.len());
