@@ -223,6 +223,28 @@ async fn no_request_lists_ballots_in_the_order_of_their_copies() {
 }
 
 #[tokio::test]
+async fn the_tick_stops_reading_an_election_whose_pools_are_empty() {
+    let store = InMemoryStore::default();
+    let election = election(&store).await;
+    // GIVEN votes written at once (k = 1): the election was marked when they were pooled
+    votes(&store, &election, 3).await;
+    take_all(&store, &midday(), 1).await;
+    assert_eq!(store.waiting().await.unwrap().len(), 1);
+
+    // WHEN the mixer ticks during voting, its pools empty
+    tick(&store, &TestSealer, &midday(), &mixing(1)).await.unwrap();
+
+    // THEN the mark is off: the next ticks read none of its pools
+    assert!(store.waiting().await.unwrap().is_empty());
+    // AND a copy pooled after puts it back
+    votes(&store, &election, 1).await;
+    take_all(&store, &midday(), 100).await;
+    assert_eq!(store.waiting().await.unwrap().len(), 1);
+    tick(&store, &TestSealer, &midday(), &mixing(100)).await.unwrap();
+    assert_eq!(store.waiting().await.unwrap().len(), 1, "a pool still holds it");
+}
+
+#[tokio::test]
 async fn a_copy_handed_over_twice_is_one_ballot() {
     let store = InMemoryStore::default();
     let election = election(&store).await;

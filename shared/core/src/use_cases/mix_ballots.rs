@@ -127,7 +127,8 @@ pub async fn take_copies(
 
 /// The mixer's tick: flushes the pools of every election marked as waiting, so that a pool
 /// reaches the box without another vote to wake the mixer (a flush that found the pool
-/// leased), and writes the final batches once no vote can commit; then takes the mark off.
+/// leased), and writes the final batches once no vote can commit; then takes the mark off
+/// if its pools are empty.
 pub async fn tick(
     store: &(impl MixPool + BallotBox + ElectionStore),
     sealer: &impl BallotSealer,
@@ -178,7 +179,9 @@ async fn tick_election(
     if let Some(err) = first_error {
         return Err(err);
     }
-    if last && !mixing_pending(store, &election.id).await? {
+    // Pools empty (after the final flush, or during voting once a batch took them all): the
+    // mark comes off, so that the ticks stop reading them; a copy pooled since puts it back.
+    if !mixing_pending(store, &election.id).await? {
         store.done_waiting(&election.id, version).await?;
     }
     Ok(mixed)
