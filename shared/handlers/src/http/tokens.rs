@@ -31,7 +31,8 @@ struct Keys {
 pub struct TrustedIssuer {
     issuer: String,
     audiences: Vec<String>,
-    http: reqwest::Client,
+    /// Made at the first read of the keys, not at start-up: it loads the system's roots.
+    http: std::sync::OnceLock<reqwest::Client>,
     keys: RwLock<Keys>,
 }
 
@@ -40,7 +41,7 @@ impl TrustedIssuer {
         Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
             audiences,
-            http: reqwest::Client::new(),
+            http: std::sync::OnceLock::new(),
             keys: RwLock::default(),
         }
     }
@@ -59,7 +60,8 @@ impl TrustedIssuer {
 
     /// A JSON document of the issuer's.
     async fn document(&self, url: &str) -> Result<Value, reqwest::Error> {
-        let reply = self.http.get(url).timeout(READ_TIMEOUT).send().await?;
+        let http = self.http.get_or_init(reqwest::Client::new);
+        let reply = http.get(url).timeout(READ_TIMEOUT).send().await?;
         reply.error_for_status()?.json().await
     }
 
