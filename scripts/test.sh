@@ -29,12 +29,14 @@ export OMP_API_URL=http://127.0.0.1:${OMP_API_PORT:-3000}
 # template. The chaos run mixes in batches of 10 (scripts/chaos.sh).
 export OMP_PARAMETER_OVERRIDES=${OMP_PARAMETER_OVERRIDES:-ClockSkewMarginMs=500 MixBatchSize=1}
 
-log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint; the core knows no AWS crate or shape"
+log "lint: rustfmt, clippy, cfn-lint, sam validate --lint, actionlint, the web bundle's build; the core knows no AWS crate or shape"
 cargo fmt --all -- --check
 cargo clippy --quiet --locked --workspace --all-targets -- -D warnings
 cfn-lint template.yaml
 sam validate --lint --template template.yaml >/dev/null
 node scripts/actionlint.cjs .github/workflows/*.yml
+# The browser's ballot cryptography: the bundle served is the published source's build.
+"$ROOT/scripts/web-crypto.sh" --check
 aws_in_core=$(cargo tree --locked -p election-core -e normal --prefix none | grep -E '^(aws|lambda)' || true)
 [ -z "$aws_in_core" ] || die "the core crate depends on AWS or Lambda crates: $aws_in_core"
 # Nor does it name AWS shapes: DynamoDB row keys and shards, or EventBridge envelopes and
