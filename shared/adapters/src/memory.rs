@@ -4,6 +4,7 @@
 use crate::voter_id::VoterIdKey;
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
+use election_core::domain::ceremony::{Message, Step};
 use election_core::domain::certification::PartRecount;
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
@@ -13,8 +14,8 @@ use election_core::domain::text::AccountId;
 use election_core::domain::vote::{coarse, Ballot, Choice, Participation, Sealed, SealedBallot};
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
-    BallotBox, BallotPage, BallotSealer, CandidateStore, ChoiceSealer, ElectionStore, EventBus, MixPool, PledgeStore,
-    PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
+    BallotBox, BallotPage, BallotSealer, CandidateStore, CeremonyStore, ChoiceSealer, ElectionStore, EventBus, MixPool,
+    PledgeStore, PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -46,6 +47,8 @@ pub struct Snapshot {
     pub ballot_batches: BTreeMap<String, String>,
     /// The views' rows, markers included, by view and key.
     pub rows: BTreeMap<(View, RowKey), Row>,
+    /// Key ceremonies' messages by (election, step, trustee).
+    pub ceremony: BTreeMap<(ElectionId, Step, u32), Message>,
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +131,39 @@ impl ElectionStore for InMemoryStore {
 
     async fn election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
         Ok(self.state().elections.get(id).cloned())
+    }
+}
+
+impl CeremonyStore for InMemoryStore {
+    async fn ceremony_messages(&self, election: &ElectionId) -> Result<Vec<Message>, PortError> {
+        let state = self.state();
+        let of_election = state.ceremony.iter().filter(|((e, _, _), _)| e == election);
+        Ok(of_election.map(|(_, m)| m.clone()).collect())
+    }
+
+    async fn post_ceremony_message(
+        &self,
+        election: &ElectionId,
+        message: &Message,
+    ) -> Result<Option<Message>, PortError> {
+        let mut state = self.state();
+        let key = (election.clone(), message.step, message.trustee);
+        if let Some(earlier) = state.ceremony.get(&key) {
+            return Ok(Some(earlier.clone()));
+        }
+        state.ceremony.insert(key, message.clone());
+        Ok(None)
+    }
+
+    async fn complete_ceremony(&self, election: &ElectionId, at: DateTime<Utc>) -> Result<(), PortError> {
+        let mut state = self.state();
+        let verifiable = state
+            .elections
+            .get_mut(election)
+            .and_then(|e| e.verifiable.as_mut())
+            .ok_or(PortError::Precondition)?;
+        verifiable.ceremony_completed_at.get_or_insert(at);
+        Ok(())
     }
 }
 

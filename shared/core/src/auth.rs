@@ -13,6 +13,8 @@ pub enum Role {
     Admin,
     Candidate,
     Voter,
+    /// Holds a share of a verifiable election's key.
+    Trustee,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
             "admin" => Some(Self::Admin),
             "candidate" => Some(Self::Candidate),
             "voter" => Some(Self::Voter),
+            "trustee" => Some(Self::Trustee),
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 //! The DynamoDB/EventBridge adapters and the in-memory store implement them.
 
 use crate::domain::candidate::Candidate;
+use crate::domain::ceremony::Message;
 use crate::domain::certification::PartRecount;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
@@ -324,9 +325,36 @@ pub trait EventBus: Send + Sync {
     fn request_recounts(&self, parts: &[PartRecount]) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
+/// A verifiable election's key ceremony: its messages, each written once.
+pub trait CeremonyStore: Send + Sync {
+    /// Every message of the election's ceremony, strongly consistent.
+    fn ceremony_messages(&self, election: &ElectionId) -> impl Future<Output = Result<Vec<Message>, PortError>> + Send;
+    /// Stores a message unless its step and trustee have one: then answers that one.
+    fn post_ceremony_message(
+        &self,
+        election: &ElectionId,
+        message: &Message,
+    ) -> impl Future<Output = Result<Option<Message>, PortError>> + Send;
+    /// Records on the election when its ceremony completed (the first time only).
+    fn complete_ceremony(
+        &self,
+        election: &ElectionId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
 /// All the storage ports together, as one adapter provides them.
 pub trait Store:
-    ElectionStore + CandidateStore + PledgeStore + VoteStore + VoteLookups + BallotBox + MixPool + ViewStore + RollStore
+    ElectionStore
+    + CandidateStore
+    + PledgeStore
+    + VoteStore
+    + VoteLookups
+    + BallotBox
+    + MixPool
+    + ViewStore
+    + RollStore
+    + CeremonyStore
 {
 }
 impl<
@@ -338,7 +366,8 @@ impl<
             + BallotBox
             + MixPool
             + ViewStore
-            + RollStore,
+            + RollStore
+            + CeremonyStore,
     > Store for T
 {
 }

@@ -44,6 +44,11 @@ pub enum Code {
     BallotNumberTaken,
     CandidateWithdrawn,
     NotCertifiable,
+    InvalidTrustees,
+    InvalidCeremonyMessage,
+    CeremonyOutOfStep,
+    ManifestFrozen,
+    InvalidBallot,
     Conflict,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -52,7 +57,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 24] = [
         Code::MalformedBody,
         Code::InvalidWindow,
         Code::InvalidId,
@@ -67,6 +72,11 @@ impl Code {
         Code::BallotNumberTaken,
         Code::CandidateWithdrawn,
         Code::NotCertifiable,
+        Code::InvalidTrustees,
+        Code::InvalidCeremonyMessage,
+        Code::CeremonyOutOfStep,
+        Code::ManifestFrozen,
+        Code::InvalidBallot,
         Code::Conflict,
         Code::PayloadTooLarge,
         Code::ServiceUnavailable,
@@ -90,6 +100,11 @@ impl Code {
             Code::BallotNumberTaken => "ballot-number-taken",
             Code::CandidateWithdrawn => "candidate-withdrawn",
             Code::NotCertifiable => "not-certifiable",
+            Code::InvalidTrustees => "invalid-trustees",
+            Code::InvalidCeremonyMessage => "invalid-ceremony-message",
+            Code::CeremonyOutOfStep => "ceremony-out-of-step",
+            Code::ManifestFrozen => "manifest-frozen",
+            Code::InvalidBallot => "invalid-ballot",
             Code::Conflict => "conflict",
             Code::PayloadTooLarge => "payload-too-large",
             Code::ServiceUnavailable => "service-unavailable",

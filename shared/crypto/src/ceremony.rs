@@ -200,7 +200,7 @@ fn envelope_message(q: &Digest, i: u32, j: u32, e: &Point, ciphertext: &[u8]) ->
         .digest()
 }
 
-fn envelope_signed(q: &Digest, env: &Envelope, sender: &TrusteePublic) -> Result<(), Error> {
+pub fn envelope_signed(q: &Digest, env: &Envelope, sender: &TrusteePublic) -> Result<(), Error> {
     let msg = envelope_message(q, env.sender, env.recipient, &env.ephemeral, &env.ciphertext);
     verify_signature(&sender.signing_key, &msg, &env.signature, "ceremony", "envelope")
 }

@@ -40,6 +40,8 @@ pub enum HttpFunction {
     QueryRoll,
     CorrectRoll,
     GetTurnout,
+    KeyCeremony,
+    QueryCeremony,
 }
 
 /// A function fed by DynamoDB streams.
@@ -76,7 +78,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 25] = [
+const NAMES: [(Function, &str); 27] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -94,6 +96,8 @@ const NAMES: [(Function, &str); 25] = [
     (Function::Http(HttpFunction::QueryRoll), "query-roll"),
     (Function::Http(HttpFunction::CorrectRoll), "correct-roll"),
     (Function::Http(HttpFunction::GetTurnout), "get-turnout"),
+    (Function::Http(HttpFunction::KeyCeremony), "key-ceremony"),
+    (Function::Http(HttpFunction::QueryCeremony), "query-ceremony"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Stream(StreamFunction::MixBallots), "mix-ballots"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
@@ -146,6 +150,8 @@ impl Function {
             Function::Http(QueryRoll) => routes::QueryRoll::SETTINGS,
             Function::Http(CorrectRoll) => routes::CorrectRoll::SETTINGS,
             Function::Http(GetTurnout) => routes::GetTurnout::SETTINGS,
+            Function::Http(KeyCeremony) => routes::KeyCeremony::SETTINGS,
+            Function::Http(QueryCeremony) => routes::QueryCeremony::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
             Function::Stream(StreamFunction::MixBallots) => mixer::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
@@ -182,6 +188,8 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer
             QueryRoll => routes::QueryRoll::handle(self, req).await,
             CorrectRoll => routes::CorrectRoll::handle(self, req).await,
             GetTurnout => routes::GetTurnout::handle(self, req).await,
+            KeyCeremony => routes::KeyCeremony::handle(self, req).await,
+            QueryCeremony => routes::QueryCeremony::handle(self, req).await,
         }
     }
 

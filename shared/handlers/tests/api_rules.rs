@@ -73,6 +73,7 @@ async fn setup_sealed<K>(
             registered_at: at("2027-01-01T00:00:00Z"),
             registered_by: AccountId::parse("commission-officer").unwrap(),
             roll: RollId::initial(),
+            verifiable: None,
         };
         store.insert_election(&election).await.unwrap();
         let candidate = Candidate {

@@ -40,6 +40,7 @@ async fn election(store: &InMemoryStore) -> ElectionId {
         registered_at: at("2027-01-01T00:00:00Z"),
         registered_by: AccountId::parse("commission-officer").unwrap(),
         roll: RollId::initial(),
+        verifiable: None,
     };
     store.insert_election(&election).await.unwrap();
     election.id

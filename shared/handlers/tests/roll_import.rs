@@ -33,6 +33,7 @@ async fn election(store: &InMemoryStore) -> ElectionId {
         registered_at: now(),
         registered_by: AccountId::parse("officer").unwrap(),
         roll: RollId::initial(),
+        verifiable: None,
     };
     store.insert_election(&election).await.unwrap();
     election.id

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use election_core::auth::{Caller, Role};
 use election_core::clock::FixedClock;
 use election_core::domain::candidate::{Candidate, CandidateStatus};
-use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::election::{Election, Verifiable, VotingWindow};
 use election_core::domain::ids::PledgeId;
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::domain::pledge::Pledge;
@@ -26,6 +26,9 @@ mod support;
 const ELECTION: &str = "6f1c1d52-4a63-4c1e-9d9c-9a3f4c1b2a10";
 const CANDIDATE: &str = "0b8f3f6e-8a43-4c55-9a6e-3f1f8b2d9c11";
 const PLEDGE: &str = "3e7b2f90-6c1d-4e8a-9b5f-2d4c6a8e0f13";
+/// The verifiable election the ceremony samples refer to: opening after the sample time, with
+/// three trustees and two candidates, its ceremony not started.
+const VERIFIABLE: &str = "9a2e4c71-3b5d-4f6a-8c1e-2d7f9b3a5c20";
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -52,6 +55,7 @@ async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock
             registered_at: at("2027-01-01T00:00:00Z"),
             registered_by: AccountId::parse("commission-officer").unwrap(),
             roll: RollId::initial(),
+            verifiable: None,
         })
         .await
         .unwrap();
@@ -106,6 +110,39 @@ async fn services(now: &str) -> Services<InMemoryStore, RecordingBus, FixedClock
         })
         .await
         .unwrap();
+    let verifiable = Election {
+        id: ElectionId::parse(VERIFIABLE).unwrap(),
+        name: Name::parse("Verifiable election 2027").unwrap(),
+        window: VotingWindow::new(at("2027-04-01T08:00:00Z"), at("2027-04-01T20:00:00Z")).unwrap(),
+        registered_at: at("2027-01-01T00:00:00Z"),
+        registered_by: AccountId::parse("commission-officer").unwrap(),
+        roll: RollId::initial(),
+        verifiable: Some(
+            Verifiable::new(
+                ["trustee-1", "trustee-2", "trustee-3"]
+                    .map(|t| AccountId::parse(t).unwrap())
+                    .to_vec(),
+                2,
+            )
+            .unwrap(),
+        ),
+    };
+    store.insert_election(&verifiable).await.unwrap();
+    for (n, name) in [(1, "Ada Lovelace"), (2, "Grace Hopper")] {
+        let candidate = Candidate {
+            id: CandidateId::new(),
+            election_id: verifiable.id.clone(),
+            ballot_number: n.try_into().unwrap(),
+            party: Name::parse("Party").unwrap(),
+            name: Name::parse(name).unwrap(),
+            user_id: AccountId::parse(&format!("candidate-{n}")).unwrap(),
+            status: CandidateStatus::Registered,
+            registered_at: at("2027-01-02T00:00:00Z"),
+            registered_by: AccountId::parse("commission-officer").unwrap(),
+            pledge_count: 0,
+        };
+        store.insert_candidate(&candidate).await.unwrap();
+    }
     Services {
         store,
         bus: RecordingBus::default(),
@@ -207,6 +244,15 @@ async fn every_sample_event_runs_through_its_handler() {
                     path.display(),
                     response.body()
                 );
+                if f == HttpFunction::KeyCeremony {
+                    // The commission started the ceremony: the manifest holds both candidates.
+                    let lambda_http::Body::Text(body) = response.body() else {
+                        panic!("a ceremony body")
+                    };
+                    let view: serde_json::Value = serde_json::from_str(body).unwrap();
+                    assert_eq!(view["phase"], "keys", "{view}");
+                    assert_eq!(view["manifest"]["candidates"].as_array().unwrap().len(), 2);
+                }
             }
             Function::Stream(f) => {
                 let event = serde_json::from_str(&text).unwrap();

@@ -8,7 +8,7 @@ use crate::jwt::{groups_of, LocalIssuers, NATIONAL_ID_CLAIM};
 use aws_smithy_types::base64;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
-use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::election::{Election, Verifiable, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, IdentityKey, ImportState, Roll, RollEntry, RollId};
@@ -27,6 +27,8 @@ pub struct SampleIds {
     pub receipt: String,
     /// The roll upload of the import sample.
     pub roll: String,
+    /// The verifiable election of the ceremony samples (its ceremony not started).
+    pub verifiable: String,
 }
 
 impl SampleIds {
@@ -38,6 +40,7 @@ impl SampleIds {
             pledge: "3e7b2f90-6c1d-4e8a-9b5f-2d4c6a8e0f13".into(),
             receipt: "9d2a5c1e-3b4f-4d6a-8e7f-1a2b3c4d5e6f".into(),
             roll: "4b7d9e21-5c3a-4f8e-b6d2-7a1c9e3f5b80".into(),
+            verifiable: "9a2e4c71-3b5d-4f6a-8c1e-2d7f9b3a5c20".into(),
         }
     }
 
@@ -49,6 +52,7 @@ impl SampleIds {
             pledge: new(),
             receipt: new(),
             roll: new(),
+            verifiable: new(),
         }
     }
 
@@ -61,6 +65,7 @@ impl SampleIds {
             (files.pledge, &self.pledge),
             (files.receipt, &self.receipt),
             (files.roll, &self.roll),
+            (files.verifiable, &self.verifiable),
         ]
         .iter()
         .fold(sample.to_owned(), |text, (from, to)| text.replace(from.as_str(), to))
@@ -95,6 +100,7 @@ pub async fn seed(
         registered_at: now,
         registered_by: account("commission-officer-1")?,
         roll: RollId::initial(),
+        verifiable: None,
     };
     let voter = RollEntry {
         election_id: election.id.clone(),
@@ -139,7 +145,34 @@ pub async fn seed(
     );
     already_there(store.insert_roll(&upload).await)?;
     already_there(store.insert_candidate(&candidate).await)?;
-    already_there(store.insert_pledge(&pledge).await)
+    already_there(store.insert_pledge(&pledge).await)?;
+    // The verifiable election: opening in an hour, three trustees, two candidates.
+    let trustees = ["trustee-1", "trustee-2", "trustee-3"]
+        .iter()
+        .map(|t| account(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verifiable = Election {
+        id: parsed(ElectionId::parse, &ids.verifiable)?,
+        name: name("Verifiable election (sample)")?,
+        window: VotingWindow::new(now + TimeDelta::hours(1), now + TimeDelta::hours(13))
+            .map_err(|e| PortError::Internal(e.to_string()))?,
+        verifiable: Some(Verifiable::new(trustees, 2).map_err(|e| PortError::Internal(e.into()))?),
+        ..election
+    };
+    already_there(store.insert_election(&verifiable).await)?;
+    for (number, who) in [(1, "Ada Lovelace"), (2, "Grace Hopper")] {
+        let standing = Candidate {
+            id: CandidateId::new(),
+            election_id: verifiable.id.clone(),
+            ballot_number: number
+                .try_into()
+                .map_err(|_| PortError::Internal("ballot number".into()))?,
+            name: name(who)?,
+            ..candidate.clone()
+        };
+        already_there(store.insert_candidate(&standing).await)?;
+    }
+    Ok(())
 }
 
 /// The mixer's sample event with its copy of the ballot sealed by `sealer` under these ids:

@@ -175,7 +175,26 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         ("RegisterElectionFunction", &["dynamodb:PutItem ElectionsTable"]),
         (
             "RegisterCandidateFunction",
-            &["dynamodb:GetItem ElectionsTable", "dynamodb:PutItem CandidatesTable"],
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem CandidatesTable",
+                "dynamodb:Query CeremonyTable",
+            ],
+        ),
+        // The ceremony writes its own messages and, once complete, the election's mark.
+        (
+            "KeyCeremonyFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem CeremonyTable",
+                "dynamodb:Query CandidatesTable/index",
+                "dynamodb:Query CeremonyTable",
+                "dynamodb:UpdateItem ElectionsTable",
+            ],
+        ),
+        (
+            "QueryCeremonyFunction",
+            &["dynamodb:GetItem ElectionsTable", "dynamodb:Query CeremonyTable"],
         ),
         (
             "WithdrawCandidateFunction",

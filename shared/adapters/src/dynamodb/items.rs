@@ -4,7 +4,7 @@
 use super::keys;
 use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{BallotNumber, Candidate, CandidateStatus};
-use election_core::domain::election::{Election, VotingWindow};
+use election_core::domain::election::{Election, Verifiable, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, ImportState, RefusedRow, Roll, RollEntry, RollId};
@@ -64,6 +64,9 @@ pub(crate) struct ElectionItem {
     /// older upload that finishes later is not adopted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roll_started_at: Option<DateTime<Utc>>,
+    /// A verifiable election's trustees, threshold and ceremony completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifiable: Option<Verifiable>,
 }
 
 /// Candidates are keyed by `id` = the candidate id; ballot claims share the table.
@@ -311,6 +314,7 @@ impl From<&Election> for ElectionItem {
             registered_by: e.registered_by.clone(),
             roll_id: e.roll.clone(),
             roll_started_at: None,
+            verifiable: e.verifiable.clone(),
         }
     }
 }
@@ -325,6 +329,7 @@ impl TryFrom<ElectionItem> for Election {
             registered_at: item.registered_at,
             registered_by: item.registered_by,
             roll: item.roll_id,
+            verifiable: item.verifiable,
         })
     }
 }

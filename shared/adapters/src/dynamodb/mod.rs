@@ -5,6 +5,7 @@
 mod ballot_box;
 mod batches;
 mod candidates;
+mod ceremony;
 mod effects;
 mod elections;
 mod errors;
@@ -39,10 +40,11 @@ pub enum Table {
     Pledges,
     Dashboard,
     Rolls,
+    Ceremony,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Elections,
         Table::Candidates,
         Table::Participation,
@@ -50,6 +52,7 @@ impl Table {
         Table::Pledges,
         Table::Dashboard,
         Table::Rolls,
+        Table::Ceremony,
     ];
 }
 

@@ -4,7 +4,7 @@ use super::ids::ElectionId;
 use super::roll::RollId;
 use super::text::{AccountId, Name};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// When votes are accepted: from `starts_at` included to `ends_at` excluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct EmptyWindow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ElectionStatus {
+    /// A verifiable election whose key ceremony is not complete: it cannot open.
+    #[serde(rename = "key-ceremony")]
+    KeyCeremony,
     Scheduled,
     Open,
     Closed,
@@ -65,6 +68,64 @@ pub struct Election {
     pub registered_by: AccountId,
     /// The version of its roll in force: who may vote.
     pub roll: RollId,
+    /// Set for a verifiable election: its ballots are encrypted on the voter's device.
+    pub verifiable: Option<Verifiable>,
+}
+
+/// Who holds a verifiable election's key, and whether their ceremony is complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verifiable {
+    /// The trustees' accounts in index order: trustee 1 first.
+    pub trustees: Vec<AccountId>,
+    /// How many trustees together can decrypt the tally.
+    pub threshold: u32,
+    /// When the last transcript signature completed the key ceremony.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony_completed_at: Option<DateTime<Utc>>,
+}
+
+/// Most trustees an election may name: the ceremony's messages grow with their square.
+pub const MAX_TRUSTEES: usize = 15;
+
+impl Verifiable {
+    pub fn new(trustees: Vec<AccountId>, threshold: u32) -> Result<Self, &'static str> {
+        let unique: std::collections::HashSet<&str> = trustees.iter().map(AccountId::as_str).collect();
+        if trustees.is_empty() || trustees.len() > MAX_TRUSTEES || unique.len() != trustees.len() {
+            return Err("trustees must be 1 to 15 distinct accounts");
+        }
+        if threshold < 1 || threshold as usize > trustees.len() {
+            return Err("threshold must be between 1 and the number of trustees");
+        }
+        Ok(Self {
+            trustees,
+            threshold,
+            ceremony_completed_at: None,
+        })
+    }
+
+    /// The caller's trustee index (1-based), if the election names them.
+    pub fn index_of(&self, account: &AccountId) -> Option<u32> {
+        self.trustees.iter().position(|t| t == account).map(|p| p as u32 + 1)
+    }
+}
+
+impl Election {
+    /// The window's status, but for a verifiable election whose ceremony did not complete
+    /// before voting was to start: it never opens (it is closed from its start on).
+    pub fn status_at(&self, now: DateTime<Utc>) -> ElectionStatus {
+        let by_window = self.window.status_at(now);
+        match &self.verifiable {
+            Some(v) if v.ceremony_completed_at.is_none_or(|at| at >= self.window.starts_at()) => {
+                if by_window == ElectionStatus::Scheduled {
+                    ElectionStatus::KeyCeremony
+                } else {
+                    ElectionStatus::Closed
+                }
+            }
+            _ => by_window,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Domain types and rules: values that cannot be built invalid.
 
 pub mod candidate;
+pub mod ceremony;
 pub mod certification;
 pub mod election;
 pub mod ids;

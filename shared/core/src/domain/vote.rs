@@ -83,8 +83,8 @@ pub enum WindowRefusal {
 
 /// Accepts a vote at `now` only inside the election's window.
 pub fn check_window(election: &Election, now: DateTime<Utc>) -> Result<(), WindowRefusal> {
-    match election.window.status_at(now) {
-        ElectionStatus::Scheduled => Err(WindowRefusal::NotOpen),
+    match election.status_at(now) {
+        ElectionStatus::KeyCeremony | ElectionStatus::Scheduled => Err(WindowRefusal::NotOpen),
         ElectionStatus::Open => Ok(()),
         ElectionStatus::Closed => Err(WindowRefusal::Closed),
     }

@@ -178,6 +178,13 @@ pub async fn cast_vote(
         .recent_election(&election_id)
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
+    // A verifiable election's choice never reaches a server in the clear.
+    if election.verifiable.is_some() {
+        return Err(AppError::bad_request(
+            Code::InvalidBallot,
+            "this election is verifiable: it takes only a ballot encrypted on the voter's device",
+        ));
+    }
     let rules = SendRules {
         store,
         clock,
@@ -371,6 +378,7 @@ mod tests {
             registered_at: at(OPENS) - TimeDelta::days(30),
             registered_by: AccountId::parse("officer").unwrap(),
             roll: RollId::initial(),
+            verifiable: None,
         };
         let candidate = Candidate {
             id: CandidateId::new(),

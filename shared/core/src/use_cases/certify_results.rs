@@ -56,7 +56,7 @@ pub async fn certify_results(
             "these results are certified already",
         ));
     }
-    if election.window.status_at(now) != ElectionStatus::Closed {
+    if election.status_at(now) != ElectionStatus::Closed {
         return Err(AppError::conflict(
             Code::NotCertifiable,
             "voting in this election has not ended",

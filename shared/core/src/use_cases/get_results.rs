@@ -21,7 +21,7 @@ pub async fn get_results(
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
     let privileged = caller.is_some_and(|c| c.has_any(&[Role::Admin, Role::Commission]));
-    if !privileged && election.window.status_at(clock.now()) != ElectionStatus::Closed {
+    if !privileged && election.status_at(clock.now()) != ElectionStatus::Closed {
         return Err(AppError::Forbidden("results are public once voting has ended"));
     }
     Ok(read_results(store, election_id).await?)

@@ -8,6 +8,7 @@ pub mod cast_vote;
 pub mod certify_results;
 pub mod delete_pledge;
 pub mod get_results;
+pub mod key_ceremony;
 pub mod mix_ballots;
 pub mod my_votes;
 pub mod pledge_owner;

@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::domain::candidate::{BallotNumber, Candidate, CandidateStatus};
 use crate::domain::ids::{CandidateId, ElectionId};
 use crate::domain::text::{AccountId, Name};
-use crate::ports::{CandidateStore, ElectionStore};
+use crate::ports::{CandidateStore, CeremonyStore, ElectionStore};
 use crate::problem::{AppError, Code, PortError};
 
 pub const MAY: &[Role] = &[Role::Commission];
@@ -23,14 +23,21 @@ pub struct RegisterCandidate {
 }
 
 pub async fn register_candidate(
-    store: &(impl ElectionStore + CandidateStore),
+    store: &(impl ElectionStore + CandidateStore + CeremonyStore),
     clock: &impl Clock,
     caller: &Caller,
     command: RegisterCandidate,
 ) -> Result<CandidateView, AppError> {
     authorize(caller, MAY)?;
-    if store.election(&command.election_id).await?.is_none() {
-        return Err(AppError::NotFound("no election has this id"));
+    let election = store
+        .election(&command.election_id)
+        .await?
+        .ok_or(AppError::NotFound("no election has this id"))?;
+    if super::key_ceremony::manifest_frozen(store, &election).await? {
+        return Err(AppError::conflict(
+            Code::ManifestFrozen,
+            "this verifiable election's candidates were fixed when its key ceremony started",
+        ));
     }
     let candidate = Candidate {
         id: CandidateId::new(),

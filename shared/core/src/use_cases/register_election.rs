@@ -1,13 +1,14 @@
-//! Registers an election with its voting window (commission).
+//! Registers an election with its voting window (commission); a verifiable one names its
+//! trustees and threshold, and waits for their key ceremony before it can open.
 
 use super::authorize;
 use super::views::ElectionView;
 use crate::auth::{Caller, Role};
 use crate::clock::Clock;
-use crate::domain::election::{Election, VotingWindow};
+use crate::domain::election::{Election, Verifiable, VotingWindow};
 use crate::domain::ids::ElectionId;
 use crate::domain::roll::RollId;
-use crate::domain::text::Name;
+use crate::domain::text::{AccountId, Name};
 use crate::ports::ElectionStore;
 use crate::problem::{AppError, Code};
 use chrono::{DateTime, Utc};
@@ -18,6 +19,8 @@ pub struct RegisterElection {
     pub name: Name,
     pub voting_starts_at: DateTime<Utc>,
     pub voting_ends_at: DateTime<Utc>,
+    /// The trustees' accounts (in index order) and the threshold, for a verifiable election.
+    pub verifiable: Option<(Vec<AccountId>, u32)>,
 }
 
 pub async fn register_election(
@@ -36,6 +39,11 @@ pub async fn register_election(
             "votingEndsAt must be in the future",
         ));
     }
+    let verifiable = command
+        .verifiable
+        .map(|(trustees, threshold)| Verifiable::new(trustees, threshold))
+        .transpose()
+        .map_err(|detail| AppError::bad_request(Code::InvalidTrustees, detail))?;
     let election = Election {
         id: ElectionId::new(),
         name: command.name,
@@ -43,6 +51,7 @@ pub async fn register_election(
         registered_at: now,
         registered_by: super::identity(caller)?,
         roll: RollId::initial(),
+        verifiable,
     };
     store.insert_election(&election).await?;
     tracing::info!(election_id = %election.id, "election registered");

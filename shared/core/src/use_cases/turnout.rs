@@ -22,7 +22,7 @@ pub async fn get_turnout(
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
     let privileged = caller.is_some_and(|c| c.has_any(&[Role::Admin, Role::Commission]));
-    if !privileged && election.window.status_at(clock.now()) != ElectionStatus::Closed {
+    if !privileged && election.status_at(clock.now()) != ElectionStatus::Closed {
         return Err(AppError::Forbidden(
             "turnout is published once voting has ended; until then only the commission sees it",
         ));

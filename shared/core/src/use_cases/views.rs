@@ -15,6 +15,17 @@ pub struct ElectionView {
     pub voting_starts_at: DateTime<Utc>,
     pub voting_ends_at: DateTime<Utc>,
     pub status: ElectionStatus,
+    /// A verifiable election's trustees (how many), threshold and ceremony.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifiable: Option<VerifiableView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiableView {
+    pub trustees: usize,
+    pub threshold: u32,
+    pub ceremony_completed_at: Option<DateTime<Utc>>,
 }
 
 impl ElectionView {
@@ -24,7 +35,12 @@ impl ElectionView {
             name: election.name.as_str().to_owned(),
             voting_starts_at: election.window.starts_at(),
             voting_ends_at: election.window.ends_at(),
-            status: election.window.status_at(now),
+            status: election.status_at(now),
+            verifiable: election.verifiable.as_ref().map(|v| VerifiableView {
+                trustees: v.trustees.len(),
+                threshold: v.threshold,
+                ceremony_completed_at: v.ceremony_completed_at,
+            }),
         }
     }
 }

@@ -45,6 +45,14 @@ pub fn has_path_parameter(req: &Request, name: &str) -> bool {
     req.path_parameters_ref().and_then(|p| p.first(name)).is_some()
 }
 
+/// A path parameter that is a name, not an id (empty when absent).
+pub fn path_name(req: &Request, name: &str) -> String {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A path id, parsed before any table is touched.
 pub fn path_id<T>(req: &Request, name: &'static str) -> Result<T, AppError>
 where

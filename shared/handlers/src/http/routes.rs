@@ -3,7 +3,7 @@
 //! role may call the route at all, then path ids and body.
 
 use super::reply::{json, no_content, personal, refusal, reply, with_location};
-use super::request::{caller, came_by, has_path_parameter, json_body, path_id, voter};
+use super::request::{caller, came_by, has_path_parameter, json_body, path_id, path_name, voter};
 use crate::config::{Bound, Setting, Wiring};
 use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
@@ -62,6 +62,16 @@ struct RegisterElectionBody {
     name: Name,
     voting_starts_at: DateTime<Utc>,
     voting_ends_at: DateTime<Utc>,
+    #[serde(default)]
+    verifiable: Option<VerifiableBody>,
+}
+
+/// A verifiable election's trustees (their accounts' `sub`, in index order) and threshold.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifiableBody {
+    trustees: Vec<AccountId>,
+    threshold: u32,
 }
 
 impl Route for RegisterElection {
@@ -80,6 +90,7 @@ impl Route for RegisterElection {
                 name: body.name,
                 voting_starts_at: body.voting_starts_at,
                 voting_ends_at: body.voting_ends_at,
+                verifiable: body.verifiable.map(|v| (v.trustees, v.threshold)),
             };
             register_election::register_election(app.store(), app.clock(), &caller, command).await
         };
@@ -120,6 +131,7 @@ impl Route for RegisterCandidate {
     const SETTINGS: &'static [Setting] = &[
         Setting::Table(Table::Elections),
         Setting::Table(Table::Candidates),
+        Setting::Table(Table::Ceremony),
         Setting::OfficialsIssuer,
         Setting::OfficialsAudience,
     ];
@@ -527,6 +539,67 @@ impl Route for GetTurnout {
             let election_id = path_id(&req, "electionId")?;
             turnout::get_turnout(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `POST /elections/{electionId}/ceremony` (the commission starts it: 201) and
+/// `PUT /elections/{electionId}/ceremony/{step}` (a trustee's message: 200).
+pub struct KeyCeremony;
+
+impl Route for KeyCeremony {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Candidates),
+        Setting::Table(Table::Ceremony),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        if !has_path_parameter(&req, "step") {
+            let outcome = async {
+                let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;
+                let election_id = path_id(&req, "electionId")?;
+                key_ceremony::start_ceremony(app.store(), app.clock(), &caller, election_id).await
+            };
+            return reply(StatusCode::CREATED, outcome.await);
+        }
+        let outcome = async {
+            let caller = caller_who_may(app, &req, key_ceremony::POST_MAY).await?;
+            let election_id = path_id(&req, "electionId")?;
+            let step = path_name(&req, "step");
+            let body: serde_json::Value = json_body(&req)?;
+            key_ceremony::post_message(app.store(), app.clock(), &caller, election_id, &step, body).await
+        };
+        reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// `GET /elections/{electionId}/ceremony` (public) and
+/// `GET /elections/{electionId}/ceremony/envelopes` (a trustee's own shares) → 200.
+pub struct QueryCeremony;
+
+impl Route for QueryCeremony {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Ceremony),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        if came_by(&req, "/envelopes") {
+            let outcome = async {
+                let caller = caller_who_may(app, &req, key_ceremony::POST_MAY).await?;
+                let election_id = path_id(&req, "electionId")?;
+                key_ceremony::envelopes_for(app.store(), &caller, election_id).await
+            };
+            return reply(StatusCode::OK, outcome.await);
+        }
+        let outcome = async { key_ceremony::ceremony_view(app.store(), path_id(&req, "electionId")?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }

@@ -225,6 +225,27 @@ fn cases(w: &World) -> Vec<Case> {
             None,
             guarded([401, 403, 403, 403, 200]),
         ),
+        // The key ceremony of an election that is not verifiable: there is none (404) for the
+        // commission and the public; only a trustee may post or read envelopes.
+        (
+            Method::POST,
+            format!("/elections/{e}/ceremony"),
+            None,
+            guarded([401, 403, 403, 403, 404]),
+        ),
+        (
+            Method::PUT,
+            format!("/elections/{e}/ceremony/keys"),
+            Some(json!({})),
+            guarded([401, 403, 403, 403, 403]),
+        ),
+        (Method::GET, format!("/elections/{e}/ceremony"), None, public(404)),
+        (
+            Method::GET,
+            format!("/elections/{e}/ceremony/envelopes"),
+            None,
+            guarded([401, 403, 403, 403, 403]),
+        ),
         // Turnout: the commission and admins during voting; everyone after the close.
         (Method::GET, format!("/elections/{e}/turnout"), None, public(403)),
         (

@@ -12,6 +12,8 @@ mod authorization_matrix;
 #[cfg(local_stack)]
 mod binaries;
 #[cfg(local_stack)]
+mod ceremony;
+#[cfg(local_stack)]
 mod features;
 #[cfg(local_stack)]
 mod lost_replies;

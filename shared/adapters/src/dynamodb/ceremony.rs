@@ -1,0 +1,109 @@
+//! The ceremony table: a verifiable election's key-ceremony messages, keyed by `electionId`
+//! and `message` (`<step>#<trustee>`), each written once.
+
+use super::errors::classify;
+use super::{DynamoStore, RawItem, Table};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use election_core::domain::ceremony::{Message, Step};
+use election_core::domain::ids::ElectionId;
+use election_core::ports::CeremonyStore;
+use election_core::problem::PortError;
+
+fn corrupt(detail: impl std::fmt::Display) -> PortError {
+    PortError::Internal(format!("a ceremony item does not read: {detail}"))
+}
+
+fn sort_key(step: Step, trustee: u32) -> String {
+    format!("{}#{trustee:03}", step.as_str())
+}
+
+fn text<'a>(raw: &'a RawItem, name: &str) -> Result<&'a str, PortError> {
+    raw.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| corrupt(format!("no {name}")))
+}
+
+fn message_from(raw: &RawItem) -> Result<Message, PortError> {
+    let (step, trustee) = text(raw, "message")?
+        .split_once('#')
+        .ok_or_else(|| corrupt("its key has no step"))?;
+    Ok(Message {
+        step: Step::parse(step).ok_or_else(|| corrupt(format!("unknown step {step}")))?,
+        trustee: trustee.parse().map_err(corrupt)?,
+        body: text(raw, "body")?.to_owned(),
+    })
+}
+
+impl CeremonyStore for DynamoStore {
+    #[tracing::instrument(skip(self))]
+    async fn ceremony_messages(&self, election: &ElectionId) -> Result<Vec<Message>, PortError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table(Table::Ceremony)?)
+            .key_condition_expression("electionId = :e")
+            .expression_attribute_values(":e", AttributeValue::S(election.to_string()))
+            .consistent_read(true);
+        self.query_all(query).await?.iter().map(message_from).collect()
+    }
+
+    #[tracing::instrument(skip(self, message), fields(step = message.step.as_str(), trustee = message.trustee))]
+    async fn post_ceremony_message(
+        &self,
+        election: &ElectionId,
+        message: &Message,
+    ) -> Result<Option<Message>, PortError> {
+        let key = sort_key(message.step, message.trustee);
+        let put = self
+            .client
+            .put_item()
+            .table_name(self.table(Table::Ceremony)?)
+            .item("electionId", AttributeValue::S(election.to_string()))
+            .item("message", AttributeValue::S(key.clone()))
+            .item("body", AttributeValue::S(message.body.clone()))
+            .condition_expression("attribute_not_exists(electionId)")
+            .send()
+            .await
+            .map_err(classify);
+        match put {
+            Ok(_) => Ok(None),
+            Err(PortError::Conflict) => {
+                let earlier = self.ceremony_messages(election).await?;
+                let same_slot = earlier
+                    .into_iter()
+                    .find(|m| m.step == message.step && m.trustee == message.trustee);
+                same_slot
+                    .map(Some)
+                    .ok_or_else(|| PortError::Internal(format!("ceremony message {key} refused but absent")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn complete_ceremony(&self, election: &ElectionId, at: DateTime<Utc>) -> Result<(), PortError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(self.table(Table::Elections)?)
+            .key("electionId", AttributeValue::S(election.to_string()))
+            .update_expression("SET verifiable.ceremonyCompletedAt = :at")
+            .condition_expression(
+                "attribute_exists(verifiable) AND attribute_not_exists(verifiable.ceremonyCompletedAt)",
+            )
+            .expression_attribute_values(
+                ":at",
+                AttributeValue::S(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            )
+            .send()
+            .await
+            .map_err(classify);
+        match update {
+            // Completed already: the first time stands.
+            Ok(_) | Err(PortError::Conflict) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+}
