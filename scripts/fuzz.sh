@@ -27,7 +27,7 @@ fi
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 status=0
-for role in commission admin candidate voter; do
+for role in commission admin candidate voter trustee; do
   token=$("$CARGO_TARGET_DIR/debug/local-runner" token --sub "fuzz-$role" --groups "$role" --ttl-minutes 120)
   log "fuzzing as $role ($EXAMPLES examples per operation and phase)"
   # Run in a folder of the work dir, one per role: schemathesis writes its cache (.schemathesis/:
