@@ -355,10 +355,36 @@ async function manageElection(electionId) {
     h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
     h("h2", {}, t("candidates")), h("ul", { class: "cards" }, rows),
     h("h2", {}, t("registerCandidate")), form,
+    ...await ceremonySection(election, attempt),
     ...await rollSection(electionId, attempt),
     h("p", {}, h("a", { href: `#/elections/${electionId}/results` }, t("results")), " · ",
       h("a", { href: `#/elections/${electionId}/turnout` }, t("turnout"))),
     h("button", { type: "button", onclick: () => certify(electionId) }, t("certify")));
+}
+
+/** A verifiable election's key ceremony, for the commission: its phase, a way to start it,
+ *  and each trustee's fingerprint to check out of band (by phone, in person) against the one
+ *  the trustee's own `trustee keygen` printed. Nothing for an election that is not verifiable. */
+async function ceremonySection(election, attempt) {
+  if (!election.verifiable) return [];
+  const path = `/elections/${election.electionId}/ceremony`;
+  const ceremony = await api("GET", path);
+  const missed = election.status === "closed" && !election.verifiable.ceremonyCompletedAt;
+  const fingerprints = ceremony.keys.length
+    ? h("table", { id: "fingerprints" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("trustee")), h("th", { scope: "col" }, t("fingerprint")))),
+      h("tbody", {}, ceremony.keys.map((k) => h("tr", {}, h("td", {}, String(k.index)), h("td", {}, h("code", {}, k.fingerprint))))))
+    : h("p", {}, t("noKeysYet"));
+  return [
+    h("h2", {}, t("keyCeremony")),
+    h("p", { role: "status" }, `${t("ceremonyPhase")[ceremony.phase] ?? ceremony.phase} · `,
+      t("trusteesOf").replace("{t}", ceremony.threshold).replace("{n}", ceremony.trustees)),
+    ...(missed ? [h("p", { role: "alert", class: "warning" }, t("ceremonyMissed"))] : []),
+    ...(ceremony.phase === "not-started" && !missed
+      ? [h("button", { type: "button", onclick: () => attempt(() => api("POST", path), t("ceremonyStarted")) }, t("startCeremony"))]
+      : []),
+    h("h3", {}, t("fingerprints")), fingerprints,
+  ];
 }
 
 /** A roll's state, counts and refused rows. */

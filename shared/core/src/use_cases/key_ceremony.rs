@@ -15,8 +15,8 @@ use crate::problem::{AppError, Code};
 use election_crypto::ceremony::{Commitments, Envelope, TranscriptSignature, TrusteePublic};
 use election_crypto::group::Point;
 use election_crypto::hash::Digest;
-use election_crypto::manifest::{Candidate, Manifest};
-use election_crypto::record::ElectionFile;
+use election_crypto::manifest::{Candidate, Manifest, Parameters};
+use election_crypto::record::{ElectionFile, FORMAT};
 use serde::Serialize;
 
 pub const START_MAY: &[Role] = &[Role::Commission];
@@ -31,6 +31,9 @@ pub struct CeremonyView {
     pub trustees: u32,
     pub threshold: u32,
     pub manifest: Option<Manifest>,
+    /// Once started, the `trustee` tool's input (`election.json` before the ceremony):
+    /// `curl …/ceremony | jq .setup > election.json`.
+    pub setup: Option<Setup>,
     /// Each trustee's keys with the fingerprint to check out of band.
     pub keys: Vec<TrusteePublic>,
     pub commitment_hashes: Vec<CommitmentHash>,
@@ -47,6 +50,14 @@ pub struct CeremonyView {
     pub election: Option<ElectionFile>,
 }
 
+/// The members of `election.json` (spec 9.1) that exist before the ceremony.
+#[derive(Debug, Serialize)]
+pub struct Setup {
+    pub format: &'static str,
+    pub manifest: Manifest,
+    pub parameters: Parameters,
+}
+
 impl CeremonyView {
     fn new(election_id: &ElectionId, c: &Ceremony) -> Self {
         let joint = c.joint();
@@ -56,6 +67,11 @@ impl CeremonyView {
             trustees: c.parameters.trustees,
             threshold: c.parameters.threshold,
             manifest: c.manifest.clone(),
+            setup: c.manifest.clone().map(|manifest| Setup {
+                format: FORMAT,
+                manifest,
+                parameters: c.parameters.clone(),
+            }),
             keys: c.keys.values().cloned().collect(),
             commitment_hashes: c.hashes.values().cloned().collect(),
             commitments: c.commitments.values().cloned().collect(),

@@ -118,6 +118,9 @@ async fn a_key_ceremony_runs_through_the_api_and_the_election_waits_for_it() {
     assert_eq!(started.status, 201, "{}", started.body);
     assert_eq!(started.body["phase"], "keys");
     assert_eq!(started.body["manifest"]["candidates"].as_array().unwrap().len(), 3);
+    // The `trustee` tool's input: election.json before the ceremony.
+    assert_eq!(started.body["setup"]["format"], "ee1");
+    assert_eq!(started.body["setup"]["parameters"]["threshold"], 2);
     assert_problem(
         &api.post(&start, &stage.commission, &json!({})).await,
         409,
