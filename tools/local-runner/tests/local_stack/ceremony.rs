@@ -4,7 +4,7 @@
 //! waits in `key-ceremony` until the last transcript signature, and one whose ceremony misses
 //! its start never opens.
 
-use crate::support::{rfc3339, unique, Api, Reply};
+use crate::support::{repo_root, rfc3339, unique, Api, Reply};
 use crate::walking_skeleton::register_candidate;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
@@ -14,6 +14,8 @@ use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use zeroize::Zeroizing;
 
 struct Stage {
@@ -263,4 +265,176 @@ async fn a_verifiable_election_whose_ceremony_misses_its_start_never_opens() {
     let reply = stage.api.post(&start, &stage.commission, &json!({})).await;
     assert_problem(&reply, 409, "ceremony-out-of-step");
     assert_eq!(stage.view().await["phase"], "not-started");
+}
+
+/// The `trustee` binary of this workspace (the test command builds it before the tests).
+fn trustee_tool() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let tool = target.join("debug").join("trustee");
+    assert!(
+        tool.exists(),
+        "{} is not built: cargo build --workspace",
+        tool.display()
+    );
+    tool
+}
+
+/// Runs `trustee` in `dir` with a test passphrase (weak Argon2 parameters: tests only); its output.
+fn trustee(dir: &Path, args: &[String]) -> String {
+    let out = Command::new(trustee_tool())
+        .current_dir(dir)
+        .args(args)
+        .env("TRUSTEE_PASSPHRASE", "a test passphrase")
+        .env("TRUSTEE_ARGON2_TEST_PARAMS", "1")
+        .output()
+        .expect("the trustee tool runs");
+    assert!(
+        out.status.success(),
+        "trustee {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Writes each item of a list to `<prefix>-<n>.json` (n from 1) in `dir`; their names.
+fn write_each(dir: &Path, prefix: &str, items: &Value) -> Vec<String> {
+    let items = items.as_array().unwrap();
+    (1..=items.len())
+        .map(|n| {
+            let name = format!("{prefix}-{n}.json");
+            std::fs::write(dir.join(&name), items[n - 1].to_string()).unwrap();
+            name
+        })
+        .collect()
+}
+
+fn args(words: &[&str], more: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| w.to_string())
+        .chain(more.iter().cloned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_trustee_tool_runs_a_whole_ceremony_against_the_api() {
+    // GIVEN a verifiable election whose ceremony the commission has started
+    let stage = verifiable_election(TimeDelta::minutes(10)).await;
+    let (api, election) = (&stage.api, &stage.election);
+    for (n, name) in ["Ada", "Grace"].iter().enumerate() {
+        register_candidate(api, &stage.commission, election, n as u32 + 1, name).await;
+    }
+    let started = api
+        .post(
+            &format!("/elections/{election}/ceremony"),
+            &stage.commission,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    // Each trustee's machine is a directory of its own; the published files sit beside them.
+    let work = repo_root().join(".local/ceremony").join(election);
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("election.json"), started.body["setup"].to_string()).unwrap();
+    let home = |i: usize| format!("t{i}");
+    let file = |i: usize, name: String| work.join(home(i)).join(name);
+    let put = |i: usize, step: &'static str, body: Value| {
+        let stage = &stage;
+        async move {
+            let reply = stage.put(i - 1, step, &body).await;
+            assert_eq!(reply.status, 200, "{step} by trustee {i}: {}", reply.body);
+        }
+    };
+
+    // WHEN each trustee runs its tool's steps, and posts what each writes
+    for i in 1..=3 {
+        let index = i.to_string();
+        trustee(
+            &work,
+            &args(
+                &[
+                    "keygen",
+                    "--index",
+                    &index,
+                    "--election",
+                    "election.json",
+                    "--out-dir",
+                    &home(i),
+                ],
+                &[],
+            ),
+        );
+        put(i, "keys", read(&file(i, format!("trustee-{i}.json")))).await;
+    }
+    let keys = args(&["--keys"], &write_each(&work, "keys", &stage.view().await["keys"]));
+    let step = |i: usize, command: &str| args(&[command, "--dir", &home(i), "--election", "election.json"], &keys);
+    for i in 1..=3 {
+        trustee(&work, &step(i, "commit"));
+        let c = read(&file(i, format!("commitments-{i}.json")));
+        let hash =
+            json!({"trustee": c["trustee"], "commitment_hash": c["commitment_hash"], "signature": c["signature"]});
+        put(i, "commitment-hash", hash).await;
+    }
+    for i in 1..=3 {
+        put(i, "commitments", read(&file(i, format!("commitments-{i}.json")))).await;
+    }
+    let commitments = args(
+        &["--commitments"],
+        &write_each(&work, "commitments", &stage.view().await["commitments"]),
+    );
+    for i in 1..=3 {
+        trustee(&work, &step(i, "shares"));
+        let envelopes: Vec<Value> = (1..=3)
+            .filter(|j| *j != i)
+            .map(|j| read(&file(i, format!("share-{i}-to-{j}.json"))))
+            .collect();
+        put(i, "shares", json!({"trustee": i, "envelopes": envelopes})).await;
+    }
+    let mut joint_keys = Vec::new();
+    for i in 1..=3 {
+        let mine = api
+            .get(
+                &format!("/elections/{election}/ceremony/envelopes"),
+                &stage.tokens[i - 1],
+            )
+            .await;
+        let received = write_each(&work.join(home(i)), "received", &mine.body);
+        let received: Vec<String> = received.iter().map(|name| format!("{}/{name}", home(i))).collect();
+        let mut receive = args(&["receive"], &received);
+        receive.extend(args(&["--dir", &home(i), "--election", "election.json"], &keys));
+        receive.extend(commitments.iter().cloned());
+        trustee(&work, &receive);
+        let mut sign = step(i, "sign-transcript");
+        sign.extend(commitments.iter().cloned());
+        let printed = trustee(&work, &sign);
+        joint_keys.extend(
+            printed
+                .lines()
+                .filter_map(|l| l.strip_prefix("joint key K: "))
+                .map(str::to_owned),
+        );
+        put(
+            i,
+            "transcript-signature",
+            read(&file(i, format!("transcript-signature-{i}.json"))),
+        )
+        .await;
+    }
+
+    // THEN the ceremony is complete with the joint key every trustee's tool computed
+    let view = stage.view().await;
+    assert_eq!(view["phase"], "complete", "{view}");
+    assert_eq!(joint_keys.len(), 3);
+    assert!(
+        joint_keys.iter().all(|k| view["jointKey"] == k.as_str()),
+        "{joint_keys:?} {view}"
+    );
+    assert_eq!(stage.election().await["status"], "scheduled");
+    std::fs::remove_dir_all(&work).unwrap();
 }
