@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use election_core::domain::candidate::{Candidate, CandidateStatus};
 use election_core::domain::ceremony::{Message, Step};
 use election_core::domain::certification::PartRecount;
-use election_core::domain::election::Election;
+use election_core::domain::election::{Election, Verifiable};
 use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{EntrySource, EntryWrite, IdentityKey, ImportState, Roll, RollEntry, RollId};
@@ -47,8 +47,8 @@ pub struct Snapshot {
     pub ballot_batches: BTreeMap<String, String>,
     /// The views' rows, markers included, by view and key.
     pub rows: BTreeMap<(View, RowKey), Row>,
-    /// Key ceremonies' messages by (election, step, trustee).
-    pub ceremony: BTreeMap<(ElectionId, Step, u32), Message>,
+    /// Key ceremonies' messages by (election, attempt, step, trustee).
+    pub ceremony: BTreeMap<(ElectionId, u32, Step, u32), Message>,
 }
 
 #[derive(Debug, Default)]
@@ -134,10 +134,19 @@ impl ElectionStore for InMemoryStore {
     }
 }
 
+/// A verifiable election's trustees and ceremony state, to change.
+fn verifiable_of<'a>(state: &'a mut Snapshot, election: &ElectionId) -> Result<&'a mut Verifiable, PortError> {
+    state
+        .elections
+        .get_mut(election)
+        .and_then(|e| e.verifiable.as_mut())
+        .ok_or(PortError::Precondition)
+}
+
 impl CeremonyStore for InMemoryStore {
     async fn ceremony_messages(&self, election: &ElectionId) -> Result<Vec<Message>, PortError> {
         let state = self.state();
-        let of_election = state.ceremony.iter().filter(|((e, _, _), _)| e == election);
+        let of_election = state.ceremony.iter().filter(|((e, _, _, _), _)| e == election);
         Ok(of_election.map(|(_, m)| m.clone()).collect())
     }
 
@@ -147,7 +156,7 @@ impl CeremonyStore for InMemoryStore {
         message: &Message,
     ) -> Result<Option<Message>, PortError> {
         let mut state = self.state();
-        let key = (election.clone(), message.step, message.trustee);
+        let key = (election.clone(), message.attempt, message.step, message.trustee);
         if let Some(earlier) = state.ceremony.get(&key) {
             return Ok(Some(earlier.clone()));
         }
@@ -155,13 +164,25 @@ impl CeremonyStore for InMemoryStore {
         Ok(None)
     }
 
+    async fn restart_ceremony(
+        &self,
+        election: &ElectionId,
+        from: u32,
+        trustees: &[AccountId],
+    ) -> Result<(), PortError> {
+        let mut state = self.state();
+        let verifiable = verifiable_of(&mut state, election)?;
+        if verifiable.attempt != from {
+            return Err(PortError::Conflict);
+        }
+        verifiable.attempt = from + 1;
+        verifiable.trustees = trustees.to_vec();
+        Ok(())
+    }
+
     async fn complete_ceremony(&self, election: &ElectionId, at: DateTime<Utc>) -> Result<(), PortError> {
         let mut state = self.state();
-        let verifiable = state
-            .elections
-            .get_mut(election)
-            .and_then(|e| e.verifiable.as_mut())
-            .ok_or(PortError::Precondition)?;
+        let verifiable = verifiable_of(&mut state, election)?;
         verifiable.ceremony_completed_at.get_or_insert(at);
         Ok(())
     }

@@ -335,6 +335,14 @@ pub trait CeremonyStore: Send + Sync {
         election: &ElectionId,
         message: &Message,
     ) -> impl Future<Output = Result<Option<Message>, PortError>> + Send;
+    /// Starts the ceremony's next run with `trustees`, if it is still at run `from`
+    /// (`Conflict` otherwise: another restart came first).
+    fn restart_ceremony(
+        &self,
+        election: &ElectionId,
+        from: u32,
+        trustees: &[AccountId],
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
     /// Records on the election when its ceremony completed (the first time only).
     fn complete_ceremony(
         &self,

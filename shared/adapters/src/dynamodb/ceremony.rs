@@ -1,5 +1,5 @@
 //! The ceremony table: a verifiable election's key-ceremony messages, keyed by `electionId`
-//! and `message` (`<step>#<trustee>`), each written once.
+//! and `message` (`<step>#<trustee>#<attempt>`), each written once.
 
 use super::errors::classify;
 use super::{DynamoStore, RawItem, Table};
@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use election_core::domain::ceremony::{Message, Step};
 use election_core::domain::ids::ElectionId;
+use election_core::domain::text::AccountId;
 use election_core::ports::CeremonyStore;
 use election_core::problem::PortError;
 
@@ -14,8 +15,13 @@ fn corrupt(detail: impl std::fmt::Display) -> PortError {
     PortError::Internal(format!("a ceremony item does not read: {detail}"))
 }
 
-fn sort_key(step: Step, trustee: u32) -> String {
-    format!("{}#{trustee:03}", step.as_str())
+fn sort_key(message: &Message) -> String {
+    format!(
+        "{}#{:03}#{:02}",
+        message.step.as_str(),
+        message.trustee,
+        message.attempt
+    )
 }
 
 fn text<'a>(raw: &'a RawItem, name: &str) -> Result<&'a str, PortError> {
@@ -26,12 +32,16 @@ fn text<'a>(raw: &'a RawItem, name: &str) -> Result<&'a str, PortError> {
 }
 
 fn message_from(raw: &RawItem) -> Result<Message, PortError> {
-    let (step, trustee) = text(raw, "message")?
-        .split_once('#')
-        .ok_or_else(|| corrupt("its key has no step"))?;
+    let key = text(raw, "message")?;
+    let mut parts = key.split('#');
+    let (Some(step), Some(trustee), Some(attempt), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(corrupt(format!("its key {key} is not <step>#<trustee>#<attempt>")));
+    };
     Ok(Message {
         step: Step::parse(step).ok_or_else(|| corrupt(format!("unknown step {step}")))?,
         trustee: trustee.parse().map_err(corrupt)?,
+        attempt: attempt.parse().map_err(corrupt)?,
         body: text(raw, "body")?.to_owned(),
     })
 }
@@ -55,7 +65,7 @@ impl CeremonyStore for DynamoStore {
         election: &ElectionId,
         message: &Message,
     ) -> Result<Option<Message>, PortError> {
-        let key = sort_key(message.step, message.trustee);
+        let key = sort_key(message);
         let put = self
             .client
             .put_item()
@@ -73,13 +83,39 @@ impl CeremonyStore for DynamoStore {
                 let earlier = self.ceremony_messages(election).await?;
                 let same_slot = earlier
                     .into_iter()
-                    .find(|m| m.step == message.step && m.trustee == message.trustee);
+                    .find(|m| m.step == message.step && m.trustee == message.trustee && m.attempt == message.attempt);
                 same_slot
                     .map(Some)
                     .ok_or_else(|| PortError::Internal(format!("ceremony message {key} refused but absent")))
             }
             Err(other) => Err(other),
         }
+    }
+
+    #[tracing::instrument(skip(self, trustees))]
+    async fn restart_ceremony(
+        &self,
+        election: &ElectionId,
+        from: u32,
+        trustees: &[AccountId],
+    ) -> Result<(), PortError> {
+        let trustees = trustees
+            .iter()
+            .map(|t| AttributeValue::S(t.as_str().to_owned()))
+            .collect();
+        self.client
+            .update_item()
+            .table_name(self.table(Table::Elections)?)
+            .key("electionId", AttributeValue::S(election.to_string()))
+            .update_expression("SET verifiable.attempt = :next, verifiable.trustees = :trustees")
+            .condition_expression("verifiable.attempt = :from")
+            .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":trustees", AttributeValue::L(trustees))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     #[tracing::instrument(skip(self))]

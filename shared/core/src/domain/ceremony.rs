@@ -56,11 +56,13 @@ impl Step {
     }
 }
 
-/// A message as stored: its step, who posted it (0: the commission) and its JSON, written once.
+/// A message as stored: its step, who posted it (0: the commission), the ceremony's attempt
+/// (0, then one more at each restart) and its JSON, written once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub step: Step,
     pub trustee: u32,
+    pub attempt: u32,
     pub body: String,
 }
 
@@ -134,6 +136,9 @@ fn invalid(detail: impl std::fmt::Display) -> Refusal {
 /// The ceremony so far, rebuilt from its stored messages.
 #[derive(Clone, Debug)]
 pub struct Ceremony {
+    /// Which run of the ceremony this is: a complaint that is not void stops one, and the
+    /// commission restarts it, every trustee posting afresh (spec 5.1, step 5).
+    pub attempt: u32,
     pub manifest: Option<Manifest>,
     pub parameters: Parameters,
     pub keys: BTreeMap<u32, TrusteePublic>,
@@ -166,14 +171,17 @@ impl Ceremony {
         Ok(Message {
             step: Step::Manifest,
             trustee: 0,
+            attempt: 0,
             body: canonical(&manifest),
         })
     }
 
-    /// The stored messages of an election of `trustees` and `threshold`, each checked when it
-    /// was stored; one that no longer parses is an error (the store is corrupt).
-    pub fn rebuild(trustees: u32, threshold: u32, messages: &[Message]) -> Result<Self, Refusal> {
+    /// The stored messages of an election of `trustees` and `threshold` that belong to
+    /// `attempt` (the manifest belongs to all), each checked when it was stored; one that no
+    /// longer parses is an error (the store is corrupt).
+    pub fn rebuild(trustees: u32, threshold: u32, attempt: u32, messages: &[Message]) -> Result<Self, Refusal> {
         let mut ceremony = Ceremony {
+            attempt,
             manifest: None,
             parameters: Parameters::new(trustees, threshold),
             keys: BTreeMap::new(),
@@ -183,7 +191,10 @@ impl Ceremony {
             complaints: Vec::new(),
             signatures: BTreeMap::new(),
         };
-        let mut sorted: Vec<&Message> = messages.iter().collect();
+        let mut sorted: Vec<&Message> = messages
+            .iter()
+            .filter(|m| m.step == Step::Manifest || m.attempt == attempt)
+            .collect();
         sorted.sort_by_key(|m| (m.step, m.trustee));
         for m in sorted {
             let i = m.trustee;
@@ -382,7 +393,12 @@ impl Ceremony {
                 canonical(&signed)
             }
         };
-        Ok(Message { step, trustee: i, body })
+        Ok(Message {
+            step,
+            trustee: i,
+            attempt: self.attempt,
+            body,
+        })
     }
 
     fn check_index(&self, caller: u32, claimed: u32) -> Result<(), Refusal> {
@@ -477,7 +493,7 @@ mod tests {
         }
 
         fn now(&self) -> Ceremony {
-            Ceremony::rebuild(3, 2, &self.messages).unwrap()
+            Ceremony::rebuild(3, 2, 0, &self.messages).unwrap()
         }
 
         fn post(&mut self, step: Step, i: u32, body: serde_json::Value) -> Result<(), Refusal> {
@@ -676,6 +692,13 @@ mod tests {
         assert_eq!(stopped.phase(), Phase::Stopped);
         assert_eq!(stopped.complaints[0].at_fault, 1);
         assert!(stopped.election_file().is_none());
+        // The next run sees none of this one's messages but the manifest.
+        let next = Ceremony::rebuild(3, 2, 1, &run.messages).unwrap();
+        assert_eq!((next.phase(), next.keys.len()), (Phase::Keys, 0));
+        let keys = next
+            .accept(Step::Keys, 1, to_value(run.trustees[0].public()).unwrap())
+            .unwrap();
+        assert_eq!(keys.attempt, 1);
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct Verifiable {
     /// When the last transcript signature completed the key ceremony.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceremony_completed_at: Option<DateTime<Utc>>,
+    /// The ceremony's run: one more at each restart after a complaint.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 /// Most trustees an election may name: the ceremony's messages grow with their square.
@@ -101,6 +104,7 @@ impl Verifiable {
             trustees,
             threshold,
             ceremony_completed_at: None,
+            attempt: 0,
         })
     }
 

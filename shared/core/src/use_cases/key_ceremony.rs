@@ -10,8 +10,9 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::ceremony::{Ceremony, CommitmentHash, Judged, Message, Phase, Refusal, Step};
 use crate::domain::election::{Election, ElectionStatus, Verifiable};
 use crate::domain::ids::ElectionId;
+use crate::domain::text::AccountId;
 use crate::ports::{CandidateStore, CeremonyStore, ElectionStore};
-use crate::problem::{AppError, Code};
+use crate::problem::{AppError, Code, PortError};
 use election_crypto::ceremony::{Commitments, Envelope, TranscriptSignature, TrusteePublic};
 use election_crypto::group::Point;
 use election_crypto::hash::Digest;
@@ -28,6 +29,8 @@ pub const POST_MAY: &[Role] = &[Role::Trustee];
 pub struct CeremonyView {
     pub election_id: ElectionId,
     pub phase: Phase,
+    /// The ceremony's run: 0, then one more at each restart.
+    pub attempt: u32,
     pub trustees: u32,
     pub threshold: u32,
     pub manifest: Option<Manifest>,
@@ -64,6 +67,7 @@ impl CeremonyView {
         Self {
             election_id: election_id.clone(),
             phase: c.phase(),
+            attempt: c.attempt,
             trustees: c.parameters.trustees,
             threshold: c.parameters.threshold,
             manifest: c.manifest.clone(),
@@ -111,7 +115,8 @@ async fn load(
 }
 
 fn rebuild(verifiable: &Verifiable, messages: &[Message]) -> Result<Ceremony, AppError> {
-    Ceremony::rebuild(verifiable.trustees.len() as u32, verifiable.threshold, messages).map_err(|e| {
+    let (n, t) = (verifiable.trustees.len() as u32, verifiable.threshold);
+    Ceremony::rebuild(n, t, verifiable.attempt, messages).map_err(|e| {
         tracing::error!(error = %e, "a stored ceremony message does not read");
         AppError::Internal
     })
@@ -164,6 +169,54 @@ pub async fn start_ceremony(
     Ok(CeremonyView::new(&election_id, &rebuild(&verifiable, &messages)?))
 }
 
+/// `POST /elections/{id}/ceremony/restart` (commission): after a complaint that is not void,
+/// the ceremony starts again from the keys (spec 5.1, step 5), with `replacement` in the place
+/// of the trustee the complaint shows at fault. The stopped run's messages stay in the table.
+pub async fn restart_ceremony(
+    store: &(impl ElectionStore + CeremonyStore),
+    clock: &impl Clock,
+    caller: &Caller,
+    election_id: ElectionId,
+    replacement: AccountId,
+) -> Result<CeremonyView, AppError> {
+    authorize(caller, START_MAY)?;
+    let (election, verifiable, messages) = load(store, &election_id).await?;
+    ceremony_open(&election, clock)?;
+    let stopped = rebuild(&verifiable, &messages)?;
+    let at_fault = match stopped.complaints.first() {
+        Some(judged) if stopped.phase() == Phase::Stopped => judged.at_fault,
+        _ => {
+            return Err(refusal(Refusal::OutOfStep(
+                "only a ceremony stopped by a complaint restarts".into(),
+            )))
+        }
+    };
+    if verifiable.index_of(&replacement).is_some() {
+        return Err(AppError::bad_request(
+            Code::InvalidTrustees,
+            "the replacement is a trustee of this election already",
+        ));
+    }
+    let mut trustees = verifiable.trustees.clone();
+    trustees[(at_fault - 1) as usize] = replacement;
+    match store
+        .restart_ceremony(&election_id, verifiable.attempt, &trustees)
+        .await
+    {
+        Err(PortError::Conflict) => {
+            return Err(refusal(Refusal::OutOfStep("the ceremony was restarted already".into())))
+        }
+        other => other?,
+    }
+    tracing::info!(election_id = %election_id, trustee = at_fault, attempt = verifiable.attempt + 1, "key ceremony restarted");
+    let restarted = Verifiable {
+        trustees,
+        attempt: verifiable.attempt + 1,
+        ..verifiable
+    };
+    Ok(CeremonyView::new(&election_id, &rebuild(&restarted, &messages)?))
+}
+
 /// `PUT /elections/{id}/ceremony/{step}` (a trustee of the election): checks and stores the
 /// caller's message for that step. The same message again is answered as stored; another
 /// one is refused (each is written once).
@@ -184,7 +237,9 @@ pub async fn post_message(
     let index = verifiable
         .index_of(&account)
         .ok_or(AppError::Forbidden("you are not a trustee of this election"))?;
-    let earlier = messages.iter().find(|m| m.step == step && m.trustee == index);
+    let earlier = messages
+        .iter()
+        .find(|m| m.step == step && m.trustee == index && m.attempt == verifiable.attempt);
     if let Some(earlier) = earlier {
         let same = serde_json::from_str::<serde_json::Value>(&earlier.body).is_ok_and(|v| v == body);
         if !same {

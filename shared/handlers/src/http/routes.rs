@@ -543,9 +543,17 @@ impl Route for GetTurnout {
     }
 }
 
-/// `POST /elections/{electionId}/ceremony` (the commission starts it: 201) and
+/// `POST /elections/{electionId}/ceremony` (the commission starts it: 201),
+/// `POST /elections/{electionId}/ceremony/restart` (after a complaint: 200) and
 /// `PUT /elections/{electionId}/ceremony/{step}` (a trustee's message: 200).
 pub struct KeyCeremony;
+
+/// Who takes the place of the trustee a complaint shows at fault (their account's `sub`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RestartBody {
+    replace: AccountId,
+}
 
 impl Route for KeyCeremony {
     const SETTINGS: &'static [Setting] = &[
@@ -558,6 +566,15 @@ impl Route for KeyCeremony {
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        if !has_path_parameter(&req, "step") && came_by(&req, "/restart") {
+            let outcome = async {
+                let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;
+                let election_id = path_id(&req, "electionId")?;
+                let body: RestartBody = json_body(&req)?;
+                key_ceremony::restart_ceremony(app.store(), app.clock(), &caller, election_id, body.replace).await
+            };
+            return reply(StatusCode::OK, outcome.await);
+        }
         if !has_path_parameter(&req, "step") {
             let outcome = async {
                 let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;

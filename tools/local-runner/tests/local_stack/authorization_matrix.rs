@@ -234,6 +234,12 @@ fn cases(w: &World) -> Vec<Case> {
             guarded([401, 403, 403, 403, 404]),
         ),
         (
+            Method::POST,
+            format!("/elections/{e}/ceremony/restart"),
+            Some(json!({"replace": "new-trustee"})),
+            guarded([401, 403, 403, 403, 404]),
+        ),
+        (
             Method::PUT,
             format!("/elections/{e}/ceremony/keys"),
             Some(json!({})),

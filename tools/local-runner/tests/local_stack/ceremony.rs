@@ -8,7 +8,9 @@ use crate::support::{repo_root, rfc3339, unique, Api, Reply};
 use crate::walking_skeleton::register_candidate;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
-use election_crypto::ceremony::{share_matches, Commitments, Envelope, SecretShare, Trustee, TrusteePublic};
+use election_crypto::ceremony::{
+    share_matches, Commitments, Envelope, SecretShare, ShareRefused, Trustee, TrusteePublic,
+};
 use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
@@ -32,6 +34,14 @@ impl Stage {
         self.api
             .send(Method::PUT, &path, Some(&self.tokens[i]), Some(body))
             .await
+    }
+
+    /// Trustee `i`'s message for `step` is the `i`th body (from 0), each taken (200).
+    async fn post_each(&self, step: &str, bodies: impl Iterator<Item = Value>) {
+        for (i, body) in bodies.enumerate() {
+            let reply = self.put(i, step, &body).await;
+            assert_eq!(reply.status, 200, "{step} by trustee {}: {}", i + 1, reply.body);
+        }
     }
 
     async fn view(&self) -> Value {
@@ -185,15 +195,12 @@ async fn a_key_ceremony_runs_through_the_api_and_the_election_waits_for_it() {
         "invalid-ceremony-message",
     );
     assert_eq!(stage.view().await["commitments"], json!([]));
-    for (i, c) in commitments.iter().enumerate() {
-        assert_eq!(
-            stage
-                .put(i, "commitments", &serde_json::to_value(c).unwrap())
-                .await
-                .status,
-            200
-        );
-    }
+    stage
+        .post_each(
+            "commitments",
+            commitments.iter().map(|c| serde_json::to_value(c).unwrap()),
+        )
+        .await;
 
     // Shares: each trustee seals one to every other, and fetches its own.
     let publics: Vec<TrusteePublic> = parse(&stage.view().await["keys"]);
@@ -437,4 +444,110 @@ async fn the_trustee_tool_runs_a_whole_ceremony_against_the_api() {
     );
     assert_eq!(stage.election().await["status"], "scheduled");
     std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[tokio::test]
+async fn a_complaint_stops_the_ceremony_and_the_commission_restarts_it_without_the_trustee_at_fault() {
+    // GIVEN a ceremony at its shares, trustee 1 sealing shares of another polynomial than the
+    // one it committed to
+    let mut stage = verifiable_election(TimeDelta::minutes(10)).await;
+    let election = stage.election.clone();
+    for (n, name) in ["Ada", "Grace"].iter().enumerate() {
+        register_candidate(&stage.api, &stage.commission, &election, n as u32 + 1, name).await;
+    }
+    let start = format!("/elections/{election}/ceremony");
+    assert_eq!(stage.api.post(&start, &stage.commission, &json!({})).await.status, 201);
+    let trustees: Vec<Trustee> = (1..=3).map(|i| Trustee::new(i, &mut OsRandomness)).collect();
+    for (i, t) in trustees.iter().enumerate() {
+        assert_eq!(
+            stage
+                .put(i, "keys", &serde_json::to_value(t.public()).unwrap())
+                .await
+                .status,
+            200
+        );
+    }
+    let q: Digest = parse(&stage.view().await["baseHash"]);
+    let (polys, commitments): (Vec<_>, Vec<Commitments>) =
+        trustees.iter().map(|t| t.commit(&q, 2, &mut OsRandomness)).unzip();
+    for (i, c) in commitments.iter().enumerate() {
+        let hash = serde_json::to_value(CommitmentHash::of(c)).unwrap();
+        assert_eq!(stage.put(i, "commitment-hash", &hash).await.status, 200);
+    }
+    stage
+        .post_each(
+            "commitments",
+            commitments.iter().map(|c| serde_json::to_value(c).unwrap()),
+        )
+        .await;
+    let publics: Vec<TrusteePublic> = parse(&stage.view().await["keys"]);
+    let rogue = trustees[0].commit(&q, 2, &mut OsRandomness).0;
+    for (i, t) in trustees.iter().enumerate() {
+        let poly = if i == 0 { &rogue } else { &polys[i] };
+        let envelopes: Vec<Envelope> = publics
+            .iter()
+            .filter(|p| p.index != t.index())
+            .map(|p| t.seal_share(&q, poly, p, &mut OsRandomness))
+            .collect();
+        let body = json!({"trustee": t.index(), "envelopes": envelopes});
+        assert_eq!(stage.put(i, "shares", &body).await.status, 200);
+    }
+    // WHEN trustee 2 finds trustee 1's share bad and posts the complaint its tool makes
+    let mine = stage
+        .api
+        .get(&format!("/elections/{election}/ceremony/envelopes"), &stage.tokens[1])
+        .await;
+    let envelopes: Vec<Envelope> = parse(&mine.body);
+    let from_1 = envelopes.iter().find(|e| e.sender == 1).unwrap();
+    let Err(ShareRefused::Complaint(complaint)) =
+        trustees[1].open_share(&q, from_1, &publics[0], &commitments[0], &mut OsRandomness)
+    else {
+        panic!("the rogue share opened")
+    };
+    let reply = stage
+        .put(1, "complaint", &serde_json::to_value(&*complaint).unwrap())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // THEN the ceremony stops, naming trustee 1; no signature is taken
+    let view = stage.view().await;
+    assert_eq!(view["phase"], "stopped", "{view}");
+    assert_eq!(view["complaints"][0]["at_fault"], 1);
+    let restart = format!("/elections/{election}/ceremony/restart");
+    let replacement = unique("trustee-replacement");
+    assert_eq!(
+        stage
+            .api
+            .post(&restart, &stage.tokens[0], &json!({"replace": replacement}))
+            .await
+            .status,
+        403
+    );
+    // AND the commission restarts it with another trustee in trustee 1's place
+    let restarted = stage
+        .api
+        .post(&restart, &stage.commission, &json!({"replace": replacement}))
+        .await;
+    assert_eq!(restarted.status, 200, "{}", restarted.body);
+    assert_eq!(
+        (restarted.body["phase"].clone(), restarted.body["attempt"].clone()),
+        (json!("keys"), json!(1))
+    );
+    assert_problem(
+        &stage
+            .api
+            .post(&restart, &stage.commission, &json!({"replace": unique("t")}))
+            .await,
+        409,
+        "ceremony-out-of-step",
+    );
+    // The trustee at fault may post nothing more; the replacement posts fresh keys as trustee 1.
+    let fresh = serde_json::to_value(Trustee::new(1, &mut OsRandomness).public()).unwrap();
+    assert_eq!(stage.put(0, "keys", &fresh).await.status, 403);
+    stage.tokens[0] = stage.api.token(&replacement, &["trustee"]);
+    assert_eq!(stage.put(0, "keys", &fresh).await.status, 200);
+    let view = stage.view().await;
+    assert_eq!(
+        (view["attempt"].clone(), view["keys"].as_array().unwrap().len()),
+        (json!(1), 1)
+    );
 }
