@@ -566,31 +566,29 @@ impl Route for KeyCeremony {
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
-        if !has_path_parameter(&req, "step") && came_by(&req, "/restart") {
+        if has_path_parameter(&req, "step") {
             let outcome = async {
-                let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;
+                let caller = caller_who_may(app, &req, key_ceremony::POST_MAY).await?;
                 let election_id = path_id(&req, "electionId")?;
-                let body: RestartBody = json_body(&req)?;
-                key_ceremony::restart_ceremony(app.store(), app.clock(), &caller, election_id, body.replace).await
+                let step = path_name(&req, "step");
+                let body: serde_json::Value = json_body(&req)?;
+                key_ceremony::post_message(app.store(), app.clock(), &caller, election_id, &step, body).await
             };
             return reply(StatusCode::OK, outcome.await);
         }
-        if !has_path_parameter(&req, "step") {
-            let outcome = async {
-                let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;
-                let election_id = path_id(&req, "electionId")?;
-                key_ceremony::start_ceremony(app.store(), app.clock(), &caller, election_id).await
-            };
-            return reply(StatusCode::CREATED, outcome.await);
-        }
+        let restart = came_by(&req, "/restart");
         let outcome = async {
-            let caller = caller_who_may(app, &req, key_ceremony::POST_MAY).await?;
+            let caller = caller_who_may(app, &req, key_ceremony::START_MAY).await?;
             let election_id = path_id(&req, "electionId")?;
-            let step = path_name(&req, "step");
-            let body: serde_json::Value = json_body(&req)?;
-            key_ceremony::post_message(app.store(), app.clock(), &caller, election_id, &step, body).await
+            if restart {
+                let body: RestartBody = json_body(&req)?;
+                key_ceremony::restart_ceremony(app.store(), app.clock(), &caller, election_id, body.replace).await
+            } else {
+                key_ceremony::start_ceremony(app.store(), app.clock(), &caller, election_id).await
+            }
         };
-        reply(StatusCode::OK, outcome.await)
+        let status = if restart { StatusCode::OK } else { StatusCode::CREATED };
+        reply(status, outcome.await)
     }
 }
 
