@@ -333,7 +333,7 @@ mod tests {
             event_id: format!("BallotCast-{receipt}"),
             occurred_at: Utc::now(),
             election_id: election.clone(),
-            candidate_id: CandidateId::new(),
+            candidate_id: Some(CandidateId::new()),
             receipt_id: receipt,
         })
     }

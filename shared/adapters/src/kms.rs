@@ -238,8 +238,17 @@ impl VoterKeys for KmsKeys {
     /// HMAC key, which never leaves KMS); each voter id is then an HMAC under it, here. A
     /// KMS call per vote would spend the account's KMS quota, which every key shares.
     async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
-        let key = self
-            .voter_id_key
+        Ok(self.voter_id_key().await?.voter_id(identity))
+    }
+
+    async fn claim_tag(&self, parts: &[&[u8]]) -> Result<String, PortError> {
+        Ok(self.voter_id_key().await?.claim_tag(parts))
+    }
+}
+
+impl KmsKeys {
+    async fn voter_id_key(&self) -> Result<&VoterIdKey, PortError> {
+        self.voter_id_key
             .get_or_try_init(|| async {
                 let key_id = self
                     .identity_key
@@ -257,8 +266,7 @@ impl VoterKeys for KmsKeys {
                 let mac = made.mac().ok_or_else(|| internal("KMS returned no MAC"))?;
                 VoterIdKey::new(mac.as_ref())
             })
-            .await?;
-        Ok(key.voter_id(identity))
+            .await
     }
 }
 

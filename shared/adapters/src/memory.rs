@@ -14,14 +14,17 @@ use election_core::domain::text::AccountId;
 use election_core::domain::vote::{coarse, Ballot, Choice, Participation, Sealed, SealedBallot};
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
-    BallotBox, BallotPage, BallotSealer, CandidateStore, CeremonyStore, ChoiceSealer, ElectionStore, EventBus, MixPool,
+    BallotBox, BallotClaims, BallotPage, BallotSealer, CandidateStore, CeremonyStore, ChoiceSealer, Claim, ElectionStore,
+    EventBus, MixPool,
     PledgeStore, PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
+use election_core::use_cases::key_ceremony;
 use election_core::use_cases::mix_ballots::MixCopy;
+use election_crypto::ballot::Verifier;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Everything the in-memory store holds; compare two snapshots to prove nothing was written.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,6 +46,8 @@ pub struct Snapshot {
     pub waiting: BTreeMap<ElectionId, String>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
+    /// Encrypted ballots' claims: tag → owner.
+    pub claims: BTreeMap<String, String>,
     /// Receipt → the batch its ballot was mixed in.
     pub ballot_batches: BTreeMap<String, String>,
     /// The views' rows, markers included, by view and key.
@@ -268,6 +273,26 @@ impl VoteLookups for InMemoryStore {
 
     async fn recent_candidate(&self, id: &CandidateId) -> Result<Option<Candidate>, PortError> {
         self.candidate(id).await
+    }
+
+    async fn ballot_verifier(&self, election: &Election) -> Result<Option<Arc<Verifier>>, PortError> {
+        Ok(key_ceremony::ballot_verifier(self, election).await?.map(Arc::new))
+    }
+}
+
+impl BallotClaims for InMemoryStore {
+    async fn claim(&self, tags: &[String], owner: &str) -> Result<Claim, PortError> {
+        let mut state = self.state();
+        if tags
+            .iter()
+            .any(|tag| state.claims.get(tag).is_some_and(|holder| holder != owner))
+        {
+            return Ok(Claim::Taken);
+        }
+        for tag in tags {
+            state.claims.insert(tag.clone(), owner.to_owned());
+        }
+        Ok(Claim::Held)
     }
 }
 
@@ -777,6 +802,10 @@ pub const TEST_VOTER_ID_KEY: [u8; 32] = [42; 32];
 impl VoterKeys for TestSealer {
     async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
         Ok(VoterIdKey::new(&TEST_VOTER_ID_KEY)?.voter_id(identity))
+    }
+
+    async fn claim_tag(&self, parts: &[&[u8]]) -> Result<String, PortError> {
+        Ok(VoterIdKey::new(&TEST_VOTER_ID_KEY)?.claim_tag(parts))
     }
 }
 

@@ -2,8 +2,8 @@
 //! named: shared by the KMS sealer and the in-memory one, so both seal the same bytes.
 
 use chrono::{DateTime, Utc};
-use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use election_core::domain::vote::{Ballot, Sealed};
+use election_core::domain::ids::{ElectionId, ReceiptId};
+use election_core::domain::vote::{Ballot, Mark, Sealed};
 use election_core::problem::PortError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Plain {
-    candidate_id: CandidateId,
+    #[serde(flatten)]
+    mark: Mark,
     receipt_id: ReceiptId,
     cast_in_hour: DateTime<Utc>,
 }
@@ -20,7 +21,7 @@ struct Plain {
 /// The bytes sealed for the mixer.
 pub(crate) fn to_bytes(ballot: &Ballot) -> Result<Vec<u8>, PortError> {
     serde_json::to_vec(&Plain {
-        candidate_id: ballot.candidate_id.clone(),
+        mark: ballot.mark.clone(),
         receipt_id: ballot.receipt_id.clone(),
         cast_in_hour: ballot.cast_in_hour,
     })
@@ -33,7 +34,7 @@ pub(crate) fn from_bytes(election: &ElectionId, bytes: &[u8]) -> Result<Ballot, 
         serde_json::from_slice(bytes).map_err(|_| PortError::Internal("a mixer's copy that is no ballot".into()))?;
     Ok(Ballot {
         election_id: election.clone(),
-        candidate_id: plain.candidate_id,
+        mark: plain.mark,
         receipt_id: plain.receipt_id,
         cast_in_hour: plain.cast_in_hour,
     })

@@ -13,6 +13,9 @@ use sha2::Sha256;
 /// key, and new ids for everyone.
 pub const VOTER_ID_LABEL: &[u8] = b"omp-voting voter id v1";
 
+/// What the claim key is derived from, under the voter-id key.
+const CLAIM_KEY_LABEL: &[u8] = b"omp-voting ballot claim key v1";
+
 /// The key voter ids are made under: 32 bytes, kept in memory only.
 pub struct VoterIdKey(Hmac<Sha256>);
 
@@ -24,6 +27,20 @@ impl VoterIdKey {
         Hmac::new_from_slice(key)
             .map(Self)
             .map_err(|_| PortError::Internal("the voter-id key does not fit HMAC".into()))
+    }
+
+    /// A keyed tag of `parts`, each framed by its length, under a key of its own derived
+    /// from this one (so a tag is never a voter id): a claim of an encrypted ballot.
+    pub fn claim_tag(&self, parts: &[&[u8]]) -> String {
+        let mut derive = self.0.clone();
+        derive.update(CLAIM_KEY_LABEL);
+        let key = derive.finalize().into_bytes();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("any length fits HMAC"));
+        for part in parts {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part);
+        }
+        hex::encode(mac.finalize().into_bytes())
     }
 
     pub fn voter_id(&self, identity: &IdentityKey) -> AccountId {
@@ -51,5 +68,17 @@ mod tests {
         assert_eq!(id.as_str().len(), 64);
         assert!(!id.as_str().contains("NID"));
         assert!(VoterIdKey::new(&[1; 16]).is_err());
+    }
+
+    #[test]
+    fn claim_tags_are_keyed_framed_and_never_voter_ids() {
+        let key = VoterIdKey::new(&[7; 32]).unwrap();
+        let tag = key.claim_tag(&[b"alpha", b"e1", b"x"]);
+        assert_eq!(tag, key.claim_tag(&[b"alpha", b"e1", b"x"]));
+        assert_ne!(tag, VoterIdKey::new(&[8; 32]).unwrap().claim_tag(&[b"alpha", b"e1", b"x"]));
+        // Framing: the same bytes split otherwise are another tag.
+        assert_ne!(tag, key.claim_tag(&[b"alpha", b"e", b"1x"]));
+        let identity = IdentityKey::parse("alphae1x").unwrap();
+        assert_ne!(tag, key.voter_id(&identity).as_str());
     }
 }

@@ -68,14 +68,16 @@ pub struct PledgeChanged {
 }
 
 /// A ballot went into the ballot box. It names no voter, and `occurredAt` is the ballot's
-/// hour, not the instant of the vote.
+/// hour, not the instant of the vote. An encrypted ballot's event names no candidate and
+/// carries no ciphertext: the pipeline learns only that it was cast.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BallotCast {
     pub event_id: String,
     pub occurred_at: DateTime<Utc>,
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<CandidateId>,
     pub receipt_id: ReceiptId,
 }
 
@@ -100,7 +102,7 @@ impl BallotCast {
             event_id: format!("BallotCast-{}", ballot.receipt_id),
             occurred_at: ballot.cast_in_hour,
             election_id: ballot.election_id.clone(),
-            candidate_id: ballot.candidate_id.clone(),
+            candidate_id: ballot.mark.candidate().cloned(),
             receipt_id: ballot.receipt_id.clone(),
         }
     }
@@ -177,7 +179,7 @@ mod tests {
             event_id: "BallotCast-1".into(),
             occurred_at: Utc::now(),
             election_id: ElectionId::new(),
-            candidate_id: CandidateId::new(),
+            candidate_id: Some(CandidateId::new()),
             receipt_id: ReceiptId::new(),
         });
         let detail = event.detail().unwrap();

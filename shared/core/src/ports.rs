@@ -14,8 +14,10 @@ use crate::domain_events::DomainEvent;
 use crate::problem::PortError;
 use crate::projection::{Effect, Row, RowKey, View};
 use chrono::{DateTime, Utc};
+use election_crypto::ballot::Verifier;
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
+use std::sync::Arc;
 
 pub trait ElectionStore: Send + Sync {
     /// Stores a new election.
@@ -55,6 +57,29 @@ pub trait VoteLookups: Send + Sync {
     fn recent_election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, PortError>> + Send;
     /// The candidate, as read at most [`LOOKUP_TTL`] ago.
     fn recent_candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, PortError>> + Send;
+    /// What checks a verifiable election's ballots, once its key ceremony is complete
+    /// ([`crate::use_cases::key_ceremony::ballot_verifier`]). It never changes after that,
+    /// so it is built once per instance: its tables take longer than a ballot's check.
+    fn ballot_verifier(
+        &self,
+        election: &Election,
+    ) -> impl Future<Output = Result<Option<Arc<Verifier>>, PortError>> + Send;
+}
+
+/// What an encrypted ballot claims once, among every ballot cast or challenged in its
+/// election: its id and each ciphertext's `α` (a repeat would replay a ballot, or show a
+/// buyer their ballot cast). Claims are keyed tags ([`VoterKeys::claim_tag`]): without the
+/// key, a claim names neither the voter nor the ballot.
+pub trait BallotClaims: Send + Sync {
+    /// Claims every tag for `owner`: held if each is free or already `owner`'s (a resend),
+    /// taken if another owner holds one.
+    fn claim(&self, tags: &[String], owner: &str) -> impl Future<Output = Result<Claim, PortError>> + Send;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    Held,
+    Taken,
 }
 
 pub trait PledgeStore: Send + Sync {
@@ -142,6 +167,8 @@ pub trait BallotSealer: Send + Sync {
 /// election, under a key that KMS holds. Rolls and participations keep only the id.
 pub trait VoterKeys: Send + Sync {
     fn voter_id(&self, identity: &IdentityKey) -> impl Future<Output = Result<AccountId, PortError>> + Send;
+    /// A keyed tag of these parts, under a key of its own derived from the voter-id key.
+    fn claim_tag(&self, parts: &[&[u8]]) -> impl Future<Output = Result<String, PortError>> + Send;
 }
 
 /// An election's rolls: their entries, and each version's progress and counts.
@@ -363,6 +390,7 @@ pub trait Store:
     + ViewStore
     + RollStore
     + CeremonyStore
+    + BallotClaims
 {
 }
 impl<
@@ -375,7 +403,8 @@ impl<
             + MixPool
             + ViewStore
             + RollStore
-            + CeremonyStore,
+            + CeremonyStore
+            + BallotClaims,
     > Store for T
 {
 }

@@ -238,22 +238,26 @@ pub fn verify(ctx: &Context, ballot: &Ballot) -> Result<(), Error> {
 /// Checks the ballots of one election, with the tables of its fixed bases `G` and `K` built
 /// once (spec 6: every recomputed commitment of a ballot's proofs has the form
 /// `g·G + k·K + d·P`).
-pub struct Verifier<'a> {
-    ctx: &'a Context,
+pub struct Verifier {
+    ctx: Context,
     bases: FixedBases,
 }
 
-impl<'a> Verifier<'a> {
-    pub fn new(ctx: &'a Context) -> Self {
+impl Verifier {
+    pub fn new(ctx: &Context) -> Self {
         Verifier {
-            ctx,
+            ctx: ctx.clone(),
             bases: FixedBases::new(ctx.joint_key.point()),
         }
     }
 
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// V12–V15 for one ballot (its own part of V15: the tracking code).
     pub fn verify(&self, ballot: &Ballot) -> Result<(), Error> {
-        let ctx = self.ctx;
+        let ctx = &self.ctx;
         let id = &ballot.ballot_id;
         let name = || hex::encode(id.0);
         ensure(ballot.ciphertexts.len() == ctx.candidates, "V12", || {

@@ -88,6 +88,7 @@ impl Setting {
             Setting::Table(Table::Dashboard) => "DASHBOARD_TABLE",
             Setting::Table(Table::Rolls) => "ROLLS_TABLE",
             Setting::Table(Table::Ceremony) => "CEREMONY_TABLE",
+            Setting::Table(Table::Claims) => "CLAIMS_TABLE",
             Setting::EventBusName => "EVENT_BUS_NAME",
             Setting::BallotSealKey => "BALLOT_SEAL_KEY",
             Setting::BallotMixKey => "BALLOT_MIX_KEY",

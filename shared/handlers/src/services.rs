@@ -78,6 +78,10 @@ impl VoterKeys for Unused {
     async fn voter_id(&self, _: &IdentityKey) -> Result<AccountId, PortError> {
         Err(unused())
     }
+
+    async fn claim_tag(&self, _: &[&[u8]]) -> Result<String, PortError> {
+        Err(unused())
+    }
 }
 
 impl RollFiles for Unused {

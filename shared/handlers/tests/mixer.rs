@@ -10,7 +10,7 @@ use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::{AccountId, Name};
-use election_core::domain::vote::{coarse, Ballot, Participation, Sealed};
+use election_core::domain::vote::{coarse, Ballot, Mark, Participation, Sealed};
 use election_core::ports::{BallotBox, BallotSealer, ElectionStore, MixPool, RollStore, VoteStore};
 use election_core::use_cases::mix_ballots::{mixing_pending, take_copies, tick, Mixed, Mixing};
 
@@ -67,7 +67,7 @@ async fn votes_at(store: &InMemoryStore, election: &ElectionId, n: usize, instan
         store.add_entry(&entry).await.unwrap();
         let ballot = Ballot {
             election_id: election.clone(),
-            candidate_id: CandidateId::new(),
+            mark: Mark::For(CandidateId::new()),
             receipt_id: ReceiptId::new(),
             cast_in_hour: coarse(at(instant)),
         };

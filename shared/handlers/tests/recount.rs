@@ -7,7 +7,7 @@ use election_core::clock::FixedClock;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use election_core::domain::roll::{District, EntrySource, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{coarse, Ballot, Participation, Sealed};
+use election_core::domain::vote::{coarse, Ballot, Mark, Participation, Sealed};
 use election_core::domain_events::{BallotCast, DomainEvent};
 use election_core::policies::project_dashboard;
 use election_core::ports::{BallotSealer, RollStore, VoteStore};
@@ -32,7 +32,7 @@ async fn vote(store: &InMemoryStore, election: &ElectionId, candidate: &Candidat
     store.add_entry(&entry).await.unwrap();
     let ballot = Ballot {
         election_id: election.clone(),
-        candidate_id: candidate.clone(),
+        mark: Mark::For(candidate.clone()),
         receipt_id: ReceiptId::new(),
         cast_in_hour: coarse(now()),
     };

@@ -270,7 +270,7 @@ async fn every_sample_event_runs_through_its_handler() {
                         let ballots = services.store.snapshot().ballots;
                         let ballot = ballots.values().next().expect("a ballot in the box");
                         assert_eq!(ballots.len(), 1);
-                        assert_eq!(ballot.candidate_id.to_string(), CANDIDATE);
+                        assert_eq!(ballot.mark.candidate().unwrap().to_string(), CANDIDATE);
                         assert!(services.store.snapshot().pools.values().all(|p| p.is_empty()));
                     }
                 }

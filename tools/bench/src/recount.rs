@@ -10,7 +10,7 @@ use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
 use election_core::domain::certification::PartCount;
 use election_core::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use election_core::domain::vote::{coarse, Ballot};
+use election_core::domain::vote::{coarse, Ballot, Mark};
 use election_core::ports::BallotBox;
 use election_core::use_cases::recount::{count_part, PARTS_AT_ONCE};
 use futures::{StreamExt, TryStreamExt};
@@ -97,7 +97,7 @@ async fn seed_and_count(store: &DynamoStore, options: &RecountOptions) -> Result
                     let ballots: Vec<Ballot> = (start..count.min(start + 1_000))
                         .map(|i| Ballot {
                             election_id: election.clone(),
-                            candidate_id: candidates[i % candidates.len()].clone(),
+                            mark: Mark::For(candidates[i % candidates.len()].clone()),
                             receipt_id: ReceiptId::new(),
                             cast_in_hour: hour,
                         })

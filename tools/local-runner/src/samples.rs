@@ -13,7 +13,7 @@ use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::domain::vote::{coarse, Ballot};
+use election_core::domain::vote::{coarse, Ballot, Mark};
 use election_core::ports::{BallotSealer, CandidateStore, ElectionStore, PledgeStore, RollStore, VoterKeys};
 use election_core::problem::PortError;
 
@@ -185,7 +185,7 @@ pub async fn with_mix_copy_sealed(
     let mut event: serde_json::Value = serde_json::from_str(&ids.fill_in(sample))?;
     let ballot = Ballot {
         election_id: ElectionId::parse(&ids.election)?,
-        candidate_id: CandidateId::parse(&ids.candidate)?,
+        mark: Mark::For(CandidateId::parse(&ids.candidate)?),
         receipt_id: ReceiptId::parse(&ids.receipt)?,
         cast_in_hour: coarse(Utc::now()),
     };

@@ -232,13 +232,16 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
             &["dynamodb:GetItem CandidatesTable", "dynamodb:Query PledgesTable"],
         ),
         // A vote updates the voter's roll entry, and nothing else: no put of an entry (it
-        // could add a voter to the roll), no batch write, no delete, and no ballot box.
+        // could add a voter to the roll), no batch write, no delete, and no ballot box. An
+        // encrypted ballot also reads the ceremony and claims its id and ciphertexts.
         (
             "CastVoteFunction",
             &[
                 "dynamodb:GetItem CandidatesTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:GetItem ParticipationTable",
+                "dynamodb:PutItem ClaimsTable",
+                "dynamodb:Query CeremonyTable",
                 "dynamodb:UpdateItem ParticipationTable",
             ],
         ),

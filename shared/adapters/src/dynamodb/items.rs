@@ -9,7 +9,7 @@ use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, ImportState, RefusedRow, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
-use election_core::domain::vote::{Ballot, Participation, Sealed};
+use election_core::domain::vote::{Ballot, Mark, Participation, Sealed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -221,7 +221,9 @@ pub(crate) struct BallotItem {
     pub ballot_box: String,
     pub receipt_id: ReceiptId,
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
+    /// `candidateId`, or `encrypted`: the ballot as the voter's device made it.
+    #[serde(flatten)]
+    pub mark: Mark,
     pub cast_in_hour: DateTime<Utc>,
 }
 
@@ -231,7 +233,7 @@ impl From<&Ballot> for BallotItem {
             ballot_box: keys::ballot_box(&b.election_id, &b.receipt_id),
             receipt_id: b.receipt_id.clone(),
             election_id: b.election_id.clone(),
-            candidate_id: b.candidate_id.clone(),
+            mark: b.mark.clone(),
             cast_in_hour: b.cast_in_hour,
         }
     }
@@ -241,7 +243,7 @@ impl From<BallotItem> for Ballot {
     fn from(item: BallotItem) -> Self {
         Self {
             election_id: item.election_id,
-            candidate_id: item.candidate_id,
+            mark: item.mark,
             receipt_id: item.receipt_id,
             cast_in_hour: item.cast_in_hour,
         }

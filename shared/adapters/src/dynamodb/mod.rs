@@ -6,6 +6,7 @@ mod ballot_box;
 mod batches;
 mod candidates;
 mod ceremony;
+mod claims;
 mod effects;
 mod elections;
 mod errors;
@@ -41,10 +42,11 @@ pub enum Table {
     Dashboard,
     Rolls,
     Ceremony,
+    Claims,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Elections,
         Table::Candidates,
         Table::Participation,
@@ -53,6 +55,7 @@ impl Table {
         Table::Dashboard,
         Table::Rolls,
         Table::Ceremony,
+        Table::Claims,
     ];
 }
 

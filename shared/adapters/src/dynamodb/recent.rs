@@ -8,7 +8,8 @@ use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::ports::LOOKUP_TTL;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use election_crypto::ballot::Verifier;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Debug)]
@@ -41,9 +42,36 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     }
 }
 
-/// The elections and candidates votes name.
-#[derive(Debug, Default)]
+/// The elections and candidates votes name, and the verifiable elections' ballot checks.
+#[derive(Default)]
 pub(super) struct RecentLookups {
     pub elections: Recent<ElectionId, Election>,
     pub candidates: Recent<CandidateId, Candidate>,
+    /// Kept for the instance's life: a completed ceremony never changes.
+    verifiers: Mutex<HashMap<ElectionId, Arc<Verifier>>>,
+}
+
+impl std::fmt::Debug for RecentLookups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecentLookups")
+            .field("elections", &self.elections)
+            .field("candidates", &self.candidates)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecentLookups {
+    pub fn verifier(&self, election: &ElectionId) -> Option<Arc<Verifier>> {
+        let verifiers = self.verifiers.lock().unwrap_or_else(|p| p.into_inner());
+        verifiers.get(election).cloned()
+    }
+
+    /// Keeps the first built for the election (two instances' builds are the same).
+    pub fn keep_verifier(&self, election: &ElectionId, built: Verifier) -> Arc<Verifier> {
+        let mut verifiers = self.verifiers.lock().unwrap_or_else(|p| p.into_inner());
+        verifiers
+            .entry(election.clone())
+            .or_insert_with(|| Arc::new(built))
+            .clone()
+    }
 }

@@ -21,6 +21,9 @@ use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Participation, SealedBallot};
 use election_core::ports::{CandidateStore, ElectionStore, VoteLookups, VoteStore, VoteWrite};
 use election_core::problem::PortError;
+use election_core::use_cases::key_ceremony;
+use election_crypto::ballot::Verifier;
+use std::sync::Arc;
 
 impl VoteLookups for DynamoStore {
     async fn recent_election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
@@ -39,6 +42,16 @@ impl VoteLookups for DynamoStore {
         let read = self.candidate(id).await?;
         self.recent.candidates.put(id.clone(), read.clone());
         Ok(read)
+    }
+
+    async fn ballot_verifier(&self, election: &Election) -> Result<Option<Arc<Verifier>>, PortError> {
+        if let Some(known) = self.recent.verifier(&election.id) {
+            return Ok(Some(known));
+        }
+        let Some(built) = key_ceremony::ballot_verifier(self, election).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.recent.keep_verifier(&election.id, built)))
     }
 }
 

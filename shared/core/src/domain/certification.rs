@@ -74,6 +74,9 @@ pub struct PartRecount {
 #[serde(rename_all = "camelCase")]
 pub struct PartCount {
     pub ballots: BTreeMap<CandidateId, u64>,
+    /// Encrypted ballots (a verifiable election): counted here as cast, never read.
+    #[serde(default)]
+    pub encrypted: u64,
     /// Items in the part that are not readable ballots, by key.
     pub unreadable: Vec<String>,
     /// Ballots replayed into the view (with `repair`).

@@ -75,6 +75,17 @@ id_type!(
     /// The receipt a voter gets for a stored vote.
     ReceiptId
 );
+
+impl ReceiptId {
+    /// An encrypted ballot's receipt: the first 16 bytes of its tracking code, uniform and
+    /// one per ballot (a ballot id is cast once), so the board finds a ballot by its code.
+    pub fn of_tracking_code(code: &[u8; 64]) -> Self {
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&code[..16]);
+        Self(Uuid::from_bytes(bytes))
+    }
+}
+
 id_type!(
     /// Identifies a pledge.
     PledgeId

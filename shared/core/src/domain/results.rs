@@ -2,6 +2,7 @@
 
 use super::ids::{CandidateId, ElectionId, ReceiptId};
 use chrono::{DateTime, Utc};
+use election_crypto::hash::Digest;
 use serde::Serialize;
 
 /// One candidate's line in the results.
@@ -23,10 +24,16 @@ pub struct CandidateTally {
 pub struct MyVote {
     pub election_id: ElectionId,
     pub election_name: Option<String>,
-    pub candidate_id: CandidateId,
+    /// Whom a plaintext vote chose. An encrypted ballot's choice is not here: only the
+    /// voter's device knew it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<CandidateId>,
     pub candidate_name: Option<String>,
     pub ballot_number: Option<u32>,
     pub candidate_withdrawn: bool,
+    /// An encrypted ballot's tracking code: the voter looks it up on the board.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_code: Option<Digest>,
     pub cast_at: DateTime<Utc>,
     pub receipt_id: ReceiptId,
 }

@@ -26,23 +26,67 @@ pub struct Participation {
     pub sealed_choice: Sealed,
 }
 
-/// One anonymous ballot: whom it is for, and roughly when. It names no voter.
+/// One anonymous ballot: what it says, and roughly when. It names no voter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ballot {
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
+    pub mark: Mark,
     /// What the voter keeps to find their ballot; random, so it says nothing of them.
     pub receipt_id: ReceiptId,
     /// [`coarse`]: the hour, not the instant, so that it does not match the participation.
     pub cast_in_hour: DateTime<Utc>,
 }
 
-/// What is sealed for the voter: whom they chose, and their receipt.
+/// An encrypted ballot as the voter's device made it (spec 7): a ciphertext per candidate,
+/// the proofs, and the tracking code.
+pub use election_crypto::ballot::Ballot as EncryptedBallot;
+
+/// What a ballot says. Stored beside the ballot's other fields (flattened): `candidateId`,
+/// or `encrypted`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Choice {
-    pub candidate_id: CandidateId,
-    pub receipt_id: ReceiptId,
+pub enum Mark {
+    /// For this candidate: the default mode.
+    #[serde(rename = "candidateId")]
+    For(CandidateId),
+    #[serde(rename = "encrypted")]
+    /// The voter's choice encrypted on their device, with its proofs (a verifiable
+    /// election): no server can read it.
+    Encrypted(Box<EncryptedBallot>),
+}
+
+impl Mark {
+    /// The candidate a plaintext ballot is for.
+    pub fn candidate(&self) -> Option<&CandidateId> {
+        match self {
+            Mark::For(candidate) => Some(candidate),
+            Mark::Encrypted(_) => None,
+        }
+    }
+}
+
+/// What is sealed for the voter beside their participation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum Choice {
+    /// Whom they chose, and their receipt (the default mode).
+    For {
+        candidate_id: CandidateId,
+        receipt_id: ReceiptId,
+    },
+    /// Their ballot's tracking code and its receipt (a verifiable election): whom they chose
+    /// only their device knew.
+    Tracked {
+        tracking_code: election_crypto::hash::Digest,
+        receipt_id: ReceiptId,
+    },
+}
+
+impl Choice {
+    pub fn receipt_id(&self) -> &ReceiptId {
+        match self {
+            Choice::For { receipt_id, .. } | Choice::Tracked { receipt_id, .. } => receipt_id,
+        }
+    }
 }
 
 /// Something sealed by envelope encryption (a voter's [`Choice`], or a [`SealedBallot`]):

@@ -5,8 +5,9 @@
 //! Nothing here names a voter: a voter's own votes are read from their participations.
 
 use super::{change, flag, number, text, text_value, time, Effect, Guard, Row, RowChange, RowKey, Unless, Value};
-use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
+use crate::domain::ids::{CandidateId, ElectionId};
 use crate::domain::results::{CandidateTally, Certification, MyVote, Results};
+use crate::domain::vote::Choice;
 use crate::domain_events::DomainEvent;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -129,16 +130,22 @@ fn effect(event: &DomainEvent, now: DateTime<Utc>) -> Effect {
             )],
         ),
         DomainEvent::BallotCast(e) => {
-            let counted = Effect::new(
-                once(event),
-                vec![(
-                    RowKey::Votes(e.election_id.clone(), e.candidate_id.clone()),
-                    change(
-                        &[("candidateId", text_value(e.candidate_id.to_string())), stamp],
-                        &[("votes", 1)],
-                    ),
-                )],
-            );
+            // An encrypted ballot names no candidate: it counts in the tally the trustees
+            // decrypt, never here.
+            let changes = e
+                .candidate_id
+                .iter()
+                .map(|candidate| {
+                    (
+                        RowKey::Votes(e.election_id.clone(), candidate.clone()),
+                        change(
+                            &[("candidateId", text_value(candidate.to_string())), stamp.clone()],
+                            &[("votes", 1)],
+                        ),
+                    )
+                })
+                .collect();
+            let counted = Effect::new(once(event), changes);
             return Effect {
                 unless: Some(unless_final(event, &e.election_id)),
                 ..counted
@@ -243,33 +250,39 @@ pub fn votes_counted_at(rows: &[(RowKey, Row)]) -> Option<DateTime<Utc>> {
 #[derive(Clone, Debug)]
 pub struct OpenedVote {
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
-    pub receipt_id: ReceiptId,
+    pub choice: Choice,
     pub cast_at: DateTime<Utc>,
 }
 
 impl OpenedVote {
-    /// The rows that name the election and the candidate. They are read, not copied into
-    /// the voter's row, so that a withdrawal is one write, not one per vote cast.
-    pub fn detail_keys(&self) -> [RowKey; 2] {
-        [
-            RowKey::Election(self.election_id.clone()),
-            candidate_row(&self.election_id, &self.candidate_id),
-        ]
+    /// The rows that name the election and the candidate (a plaintext vote's). They are
+    /// read, not copied into the voter's row, so that a withdrawal is one write, not one
+    /// per vote cast.
+    pub fn detail_keys(&self) -> Vec<RowKey> {
+        let mut keys = vec![RowKey::Election(self.election_id.clone())];
+        if let Choice::For { candidate_id, .. } = &self.choice {
+            keys.push(candidate_row(&self.election_id, candidate_id));
+        }
+        keys
     }
 
     /// The vote as the voter sees it, with the election and candidate rows found by
     /// [`Self::detail_keys`].
     pub fn with_details(self, election: Option<&Row>, candidate: Option<&Row>) -> MyVote {
+        let (candidate_id, tracking_code) = match &self.choice {
+            Choice::For { candidate_id, .. } => (Some(candidate_id.clone()), None),
+            Choice::Tracked { tracking_code, .. } => (None, Some(*tracking_code)),
+        };
         MyVote {
             election_name: election.and_then(|r| text(r, "name")),
             candidate_name: candidate.and_then(|r| text(r, "name")),
             ballot_number: candidate.and_then(ballot_number),
             candidate_withdrawn: candidate.is_some_and(|r| flag(r, "withdrawn")),
             election_id: self.election_id,
-            candidate_id: self.candidate_id,
+            candidate_id,
+            tracking_code,
             cast_at: self.cast_at,
-            receipt_id: self.receipt_id,
+            receipt_id: self.choice.receipt_id().clone(),
         }
     }
 }
@@ -277,6 +290,7 @@ impl OpenedVote {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::ReceiptId;
     use crate::domain_events::BallotCast;
     use crate::projection::merge;
 
@@ -286,7 +300,7 @@ mod tests {
             event_id: format!("BallotCast-{receipt_id}"),
             occurred_at: Utc::now(),
             election_id: election.clone(),
-            candidate_id: candidate.clone(),
+            candidate_id: Some(candidate.clone()),
             receipt_id,
         })
     }

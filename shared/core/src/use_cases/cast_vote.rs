@@ -1,7 +1,10 @@
-//! Casts the caller's one vote in an election (voter), inside the voting window, for a
-//! candidate who stands in that election. The vote is stored as a participation that
-//! holds the choice only sealed: for the voter, and for the mixer, which writes the
-//! anonymous ballot to the box later, among others ([`super::mix_ballots`]).
+//! Casts the caller's one vote in an election (voter), inside the voting window. In the
+//! default mode the vote names a candidate who stands in that election; in a verifiable
+//! election it is a ballot encrypted on the voter's device, checked here (every proof, the
+//! election's hash) and never read. The vote is stored as a participation that holds what
+//! the voter keeps only sealed (their choice, or their ballot's tracking code), and a copy
+//! of the ballot sealed for the mixer, which writes the anonymous ballot to the box later,
+//! among others ([`super::mix_ballots`]).
 
 use super::authorize;
 use super::views::VoteReceipt;
@@ -12,10 +15,14 @@ use crate::domain::candidate::CandidateStatus;
 use crate::domain::election::Election;
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::roll::IdentityKey;
+use crate::domain::text::AccountId;
 use crate::domain::vote::{
-    check_window, coarse, to_the_minute, Ballot, Choice, Participation, SealedBallot, WindowRefusal,
+    check_window, coarse, to_the_minute, Ballot, Choice, EncryptedBallot, Mark, Participation, SealedBallot,
+    WindowRefusal,
 };
-use crate::ports::{BallotSealer, ChoiceSealer, VoteLookups, VoteStore, VoteWrite, VoterKeys};
+use crate::ports::{
+    BallotClaims, BallotSealer, ChoiceSealer, Claim, VoteLookups, VoteStore, VoteWrite, VoterKeys,
+};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
 
@@ -24,19 +31,62 @@ pub const MAY: &[Role] = &[Role::Voter];
 /// The voter is the authenticated caller, never request data.
 pub struct CastVote {
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
+    pub mark: Mark,
     pub identity: IdentityKey,
 }
 
 impl CastVote {
     /// The caller's vote: the identity key in their token is the voter.
-    pub fn by(caller: &Caller, election_id: ElectionId, candidate_id: CandidateId) -> Result<Self, AppError> {
+    pub fn by(caller: &Caller, election_id: ElectionId, mark: Mark) -> Result<Self, AppError> {
         authorize(caller, MAY)?;
         Ok(Self {
             election_id,
-            candidate_id,
+            mark,
             identity: super::identity_key(caller)?,
         })
+    }
+}
+
+fn invalid_ballot(detail: impl Into<String>) -> AppError {
+    AppError::bad_request(Code::InvalidBallot, detail)
+}
+
+/// Who holds a claimed ballot: a voter's own tag for the election (so that their resend
+/// finds the claims theirs), or no one, for a ballot challenged and revealed.
+pub enum Claimant<'a> {
+    Voter(&'a AccountId),
+    Challenge,
+}
+
+/// Claims the ballot's id and every ciphertext's `α` in its election, refused when another
+/// ballot, cast or challenged, holds one of them.
+pub async fn claim_ballot(
+    store: &impl BallotClaims,
+    keys: &impl VoterKeys,
+    election_id: &ElectionId,
+    claimant: Claimant<'_>,
+    ballot: &EncryptedBallot,
+) -> Result<(), AppError> {
+    let election = election_id.to_string();
+    let owner = match claimant {
+        Claimant::Voter(voter) => {
+            keys.claim_tag(&[b"owner", election.as_bytes(), voter.as_str().as_bytes()])
+                .await?
+        }
+        Claimant::Challenge => "challenged".to_owned(),
+    };
+    let mut tags = vec![keys.claim_tag(&[b"ballot", election.as_bytes(), &ballot.ballot_id.0]).await?];
+    for ciphertext in &ballot.ciphertexts {
+        tags.push(
+            keys.claim_tag(&[b"alpha", election.as_bytes(), ciphertext.alpha.bytes()])
+                .await?,
+        );
+    }
+    match store.claim(&tags, &owner).await? {
+        Claim::Held => Ok(()),
+        Claim::Taken => Err(invalid_ballot(
+            "this ballot repeats the id or a ciphertext of a ballot already cast or challenged: encrypt it afresh",
+        )),
     }
 }
 
@@ -53,7 +103,8 @@ struct SendRules<'a, S, C> {
     store: &'a S,
     clock: &'a C,
     election: &'a Election,
-    candidate_id: &'a CandidateId,
+    /// The candidate a plaintext vote names; an encrypted ballot names none.
+    candidate_id: Option<&'a CandidateId>,
     /// No send starts at or after this.
     latest_start: DateTime<Utc>,
 }
@@ -66,14 +117,16 @@ impl<S: VoteLookups, C: Clock> SendRules<'_, S, C> {
     async fn check(&self) -> Result<(), AppError> {
         // The lookup first: on a cache miss it is a read that takes time, and the clock is
         // read after it, right before the send.
-        let candidate = self
-            .store
-            .recent_candidate(self.candidate_id)
-            .await?
-            .filter(|c| c.election_id == self.election.id)
-            .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
-        if candidate.status == CandidateStatus::Withdrawn {
-            return Err(AppError::candidate_withdrawn());
+        if let Some(candidate_id) = self.candidate_id {
+            let candidate = self
+                .store
+                .recent_candidate(candidate_id)
+                .await?
+                .filter(|c| c.election_id == self.election.id)
+                .ok_or(AppError::NotFound("no candidate with this id stands in this election"))?;
+            if candidate.status == CandidateStatus::Withdrawn {
+                return Err(AppError::candidate_withdrawn());
+            }
         }
         let now = self.clock.now();
         check_window(self.election, now).map_err(window_refusal)?;
@@ -162,7 +215,7 @@ async fn store_vote<S: VoteLookups + VoteStore, C: Clock>(
 /// No send starts later than [`Bounds::send_window`] after the vote arrived, nor after the
 /// close or a withdrawal seen.
 pub async fn cast_vote(
-    store: &(impl VoteLookups + VoteStore),
+    store: &(impl VoteLookups + VoteStore + BallotClaims),
     sealer: &(impl ChoiceSealer + VoterKeys + BallotSealer),
     clock: &impl Clock,
     bounds: &Bounds,
@@ -170,7 +223,7 @@ pub async fn cast_vote(
 ) -> Result<VoteReceipt, AppError> {
     let CastVote {
         election_id,
-        candidate_id,
+        mark,
         identity,
     } = command;
     let arrived = clock.now();
@@ -179,34 +232,50 @@ pub async fn cast_vote(
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
     // A verifiable election's choice never reaches a server in the clear.
-    if election.verifiable.is_some() {
-        return Err(AppError::bad_request(
-            Code::InvalidBallot,
-            "this election is verifiable: it takes only a ballot encrypted on the voter's device",
-        ));
+    match (&election.verifiable, &mark) {
+        (Some(_), Mark::For(_)) => {
+            return Err(invalid_ballot(
+                "this election is verifiable: it takes only a ballot encrypted on the voter's device",
+            ))
+        }
+        (None, Mark::Encrypted(_)) => {
+            return Err(invalid_ballot("this election takes a candidate id, not an encrypted ballot"))
+        }
+        _ => {}
     }
+    let candidate_id = mark.candidate().cloned();
     let rules = SendRules {
         store,
         clock,
         election: &election,
-        candidate_id: &candidate_id,
+        candidate_id: candidate_id.as_ref(),
         latest_start: arrived + delta(bounds.send_window),
     };
-    // Refused before anything is sealed: the window, the candidate.
+    // Refused before anything is sealed: the window, the candidate, the ballot's proofs.
     rules.check().await?;
+    if let Mark::Encrypted(ballot) = &mark {
+        let verifier = store
+            .ballot_verifier(&election)
+            .await?
+            .ok_or_else(|| window_refusal(WindowRefusal::NotOpen))?;
+        verifier.verify(ballot).map_err(|e| invalid_ballot(e.to_string()))?;
+    }
     let voter = sealer.voter_id(&identity).await?;
-
+    let choice = match &mark {
+        Mark::For(candidate_id) => Choice::For {
+            candidate_id: candidate_id.clone(),
+            receipt_id: ReceiptId::new(),
+        },
+        Mark::Encrypted(ballot) => {
+            claim_ballot(store, sealer, &election_id, Claimant::Voter(&voter), ballot).await?;
+            Choice::Tracked {
+                tracking_code: ballot.tracking_code,
+                receipt_id: ReceiptId::of_tracking_code(&ballot.tracking_code.0),
+            }
+        }
+    };
     let now = clock.now();
-    let choice = Choice {
-        candidate_id: candidate_id.clone(),
-        receipt_id: ReceiptId::new(),
-    };
-    let ballot = Ballot {
-        election_id: election_id.clone(),
-        candidate_id: choice.candidate_id.clone(),
-        receipt_id: choice.receipt_id.clone(),
-        cast_in_hour: coarse(now),
-    };
+    let receipt_id = choice.receipt_id().clone();
     let participation = Participation {
         sealed_choice: sealer.seal(&voter, &election_id, &choice).await?,
         election_id: election_id.clone(),
@@ -214,16 +283,17 @@ pub async fn cast_vote(
         roll: election.roll.clone(),
         voted_at: to_the_minute(now),
     };
+    let ballot = Ballot {
+        election_id: election_id.clone(),
+        receipt_id: receipt_id.clone(),
+        cast_in_hour: coarse(now),
+        mark,
+    };
     let mix_copy = sealer.seal_ballot(&ballot).await?;
     store_vote(&rules, &participation, &mix_copy).await?;
     // The log names the election only: never the voter beside the choice or the receipt.
     tracing::info!(election_id = %election_id, "vote stored");
-    Ok(VoteReceipt {
-        receipt_id: choice.receipt_id,
-        election_id,
-        candidate_id: choice.candidate_id,
-        cast_at: participation.voted_at,
-    })
+    Ok(VoteReceipt::of(&ballot, participation.voted_at))
 }
 
 #[cfg(test)]
@@ -263,6 +333,18 @@ mod tests {
         }
         async fn recent_candidate(&self, _: &CandidateId) -> Result<Option<Candidate>, PortError> {
             Ok(Some(self.candidate.clone()))
+        }
+        async fn ballot_verifier(
+            &self,
+            _: &Election,
+        ) -> Result<Option<std::sync::Arc<election_crypto::ballot::Verifier>>, PortError> {
+            Ok(None)
+        }
+    }
+
+    impl BallotClaims for Scripted {
+        async fn claim(&self, _: &[String], _: &str) -> Result<Claim, PortError> {
+            Ok(Claim::Held)
         }
     }
 
@@ -361,6 +443,9 @@ mod tests {
         async fn voter_id(&self, identity: &IdentityKey) -> Result<AccountId, PortError> {
             Ok(AccountId::parse(&format!("hash-of-{}", String::from_utf8_lossy(identity.expose()))).unwrap())
         }
+        async fn claim_tag(&self, parts: &[&[u8]]) -> Result<String, PortError> {
+            Ok(parts.concat().len().to_string())
+        }
     }
 
     const OPENS: &str = "2027-03-01T08:00:00Z";
@@ -410,7 +495,7 @@ mod tests {
         };
         let command = CastVote {
             election_id: db.election.id.clone(),
-            candidate_id: db.candidate.id.clone(),
+            mark: Mark::For(db.candidate.id.clone()),
             identity: IdentityKey::parse("voter-1").unwrap(),
         };
         cast_vote(db, &Seal, &clock, &Bounds::DEFAULT, command).await

@@ -13,6 +13,7 @@ use crate::domain::ids::ElectionId;
 use crate::domain::text::AccountId;
 use crate::ports::{CandidateStore, CeremonyStore, ElectionStore};
 use crate::problem::{AppError, Code, PortError};
+use election_crypto::ballot::Verifier;
 use election_crypto::ceremony::{Commitments, Envelope, TranscriptSignature, TrusteePublic};
 use election_crypto::group::Point;
 use election_crypto::hash::Digest;
@@ -114,12 +115,10 @@ async fn load(
     Ok((election, verifiable, messages))
 }
 
-fn rebuild(verifiable: &Verifiable, messages: &[Message]) -> Result<Ceremony, AppError> {
+fn rebuild(verifiable: &Verifiable, messages: &[Message]) -> Result<Ceremony, PortError> {
     let (n, t) = (verifiable.trustees.len() as u32, verifiable.threshold);
-    Ceremony::rebuild(n, t, verifiable.attempt, messages).map_err(|e| {
-        tracing::error!(error = %e, "a stored ceremony message does not read");
-        AppError::Internal
-    })
+    Ceremony::rebuild(n, t, verifiable.attempt, messages)
+        .map_err(|e| PortError::Internal(format!("a stored ceremony message does not read: {e}")))
 }
 
 /// Messages are taken only while the election waits for its ceremony, before its start.
@@ -295,6 +294,17 @@ pub async fn envelopes_for(
         .index_of(&account)
         .ok_or(AppError::Forbidden("you are not a trustee of this election"))?;
     Ok(rebuild(&verifiable, &messages)?.envelopes_for(index))
+}
+
+/// What checks a verifiable election's ballots: its joint key and extended base hash, once
+/// its ceremony is complete (`None` before, or for an election in the default mode).
+pub async fn ballot_verifier(store: &impl CeremonyStore, election: &Election) -> Result<Option<Verifier>, PortError> {
+    let Some(verifiable) = election.verifiable.as_ref().filter(|v| v.ceremony_completed_at.is_some()) else {
+        return Ok(None);
+    };
+    let messages = store.ceremony_messages(&election.id).await?;
+    Ok(rebuild(verifiable, &messages)?
+        .election_file().map(|file| Verifier::new(&file.context())))
 }
 
 /// Whether an election's manifest is frozen: its candidates are fixed.

@@ -1,5 +1,8 @@
 //! The caller's own votes in every election (voter): their participations, each choice
-//! opened for them alone, with the names from the dashboard. The caller is the identity key
+//! opened for them alone, with the names from the dashboard; an encrypted ballot's tracking
+//! code instead of a choice. Whether the board lists that code, the voter's device asks the
+//! public board (a request with no identity): read here, beside the voter's own reads, the
+//! ballot's key would link them in a log of the tables' reads. The caller is the identity key
 //! in their token; there is no way to name anyone else. The names are found in each
 //! election's whole results partition, never by the chosen candidate's own key: a log of
 //! the table's reads (CloudTrail data events) would show that key.
@@ -30,8 +33,7 @@ pub async fn my_votes(
             .await?;
         votes.push(OpenedVote {
             election_id: participation.election_id,
-            candidate_id: choice.candidate_id,
-            receipt_id: choice.receipt_id,
+            choice,
             cast_at: participation.voted_at,
         });
     }
@@ -45,8 +47,8 @@ pub async fn my_votes(
     let mut items: Vec<MyVote> = votes
         .into_iter()
         .map(|vote| {
-            let [election, candidate] = vote.detail_keys();
-            let (election, candidate) = (details.get(&election), details.get(&candidate));
+            let keys = vote.detail_keys();
+            let (election, candidate) = (details.get(&keys[0]), keys.get(1).and_then(|k| details.get(k)));
             vote.with_details(election, candidate)
         })
         .collect();

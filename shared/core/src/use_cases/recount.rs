@@ -40,6 +40,8 @@ pub struct Recount {
     pub election_id: ElectionId,
     pub candidates: Vec<RecountLine>,
     pub ballots: u64,
+    /// Of the ballots, those encrypted (a verifiable election): in no candidate's line.
+    pub encrypted: u64,
     pub counted: u64,
     /// Voters who voted (the turnout view's count of participations): the mixer moves
     /// each one's ballot to the box, so these must equal the ballots.
@@ -82,7 +84,10 @@ pub async fn count_part(
         let page = store.ballots(election_id, part, after).await?;
         count.pages += 1;
         for ballot in &page.ballots {
-            *count.ballots.entry(ballot.candidate_id.clone()).or_default() += 1;
+            match ballot.mark.candidate() {
+                Some(candidate) => *count.ballots.entry(candidate.clone()).or_default() += 1,
+                None => count.encrypted += 1,
+            }
         }
         if repair {
             let events: Vec<DomainEvent> = page
@@ -143,8 +148,9 @@ pub async fn compare(
 pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount>) -> Recount {
     let election_id = results.election_id.clone();
     let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
-    let (mut replayed, mut unreadable) = (0, Vec::new());
+    let (mut replayed, mut unreadable, mut encrypted) = (0, Vec::new(), 0);
     for count in counts {
+        encrypted += count.encrypted;
         for (candidate, n) in count.ballots {
             *ballots.entry(candidate).or_default() += n;
         }
@@ -171,10 +177,11 @@ pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount
             }
         })
         .collect();
-    let ballots = candidates.iter().map(|line| line.ballots).sum();
+    let ballots = candidates.iter().map(|line| line.ballots).sum::<u64>() + encrypted;
     Recount {
         election_id,
         ballots,
+        encrypted,
         counted: candidates.iter().map(|line| line.counted).sum(),
         participations,
         matches: unreadable.is_empty()

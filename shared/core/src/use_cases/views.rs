@@ -4,7 +4,9 @@ use crate::domain::candidate::{Candidate, CandidateStatus};
 use crate::domain::election::{Election, ElectionStatus};
 use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use crate::domain::pledge::Pledge;
+use crate::domain::vote::{Ballot, Mark};
 use chrono::{DateTime, Utc};
+use election_crypto::hash::Digest;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -79,8 +81,28 @@ impl From<&Candidate> for CandidateView {
 pub struct VoteReceipt {
     pub receipt_id: ReceiptId,
     pub election_id: ElectionId,
-    pub candidate_id: CandidateId,
+    /// The candidate of a plaintext vote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_id: Option<CandidateId>,
+    /// The tracking code of an encrypted ballot: the voter finds it on the board.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_code: Option<Digest>,
     pub cast_at: DateTime<Utc>,
+}
+
+impl VoteReceipt {
+    pub fn of(ballot: &Ballot, cast_at: DateTime<Utc>) -> Self {
+        Self {
+            receipt_id: ballot.receipt_id.clone(),
+            election_id: ballot.election_id.clone(),
+            candidate_id: ballot.mark.candidate().cloned(),
+            tracking_code: match &ballot.mark {
+                Mark::Encrypted(encrypted) => Some(encrypted.tracking_code),
+                Mark::For(_) => None,
+            },
+            cast_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -16,6 +16,7 @@ use election_core::domain::candidate::BallotNumber;
 use election_core::domain::certification::{CertificationJob, JobState};
 use election_core::domain::ids::CandidateId;
 use election_core::domain::text::{AccountId, LongText, Name};
+use election_core::domain::vote::{EncryptedBallot, Mark};
 use election_core::problem::{AppError, Code};
 use election_core::use_cases::*;
 use lambda_http::http::StatusCode;
@@ -279,7 +280,23 @@ pub struct CastVote;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CastVoteBody {
-    candidate_id: CandidateId,
+    /// The default mode: whom the vote is for.
+    candidate_id: Option<CandidateId>,
+    /// A verifiable election: the ballot encrypted on the voter's device.
+    ballot: Option<Box<EncryptedBallot>>,
+}
+
+impl CastVoteBody {
+    fn mark(self) -> Result<Mark, AppError> {
+        match (self.candidate_id, self.ballot) {
+            (Some(candidate), None) => Ok(Mark::For(candidate)),
+            (None, Some(ballot)) => Ok(Mark::Encrypted(ballot)),
+            _ => Err(AppError::bad_request(
+                Code::MalformedBody,
+                "a vote carries either candidateId or ballot, an encrypted ballot",
+            )),
+        }
+    }
 }
 
 impl Route for CastVote {
@@ -287,6 +304,8 @@ impl Route for CastVote {
         Setting::Table(Table::Elections),
         Setting::Table(Table::Candidates),
         Setting::Table(Table::Participation),
+        Setting::Table(Table::Ceremony),
+        Setting::Table(Table::Claims),
         Setting::BallotSealKey,
         Setting::BallotMixKey,
         Setting::VoterIdentityKey,
@@ -303,7 +322,7 @@ impl Route for CastVote {
             let caller = voter(&req, app.tokens(), app.voter_identity_claim()).await?;
             let election_id = path_id(&req, "electionId")?;
             let body: CastVoteBody = json_body(&req)?;
-            let command = cast_vote::CastVote::by(&caller, election_id, body.candidate_id)?;
+            let command = cast_vote::CastVote::by(&caller, election_id, body.mark()?)?;
             cast_vote::cast_vote(app.store(), app.sealer(), app.clock(), app.bounds(), command).await
         };
         personal(reply(StatusCode::CREATED, outcome.await))

@@ -289,13 +289,14 @@ async fn a_sealed_choice_opens_only_for_its_own_voter_and_election() {
         AccountId::parse(&unique("voter")).unwrap(),
     );
     let (election, other_election) = (ElectionId::new(), ElectionId::new());
-    let choice = Choice {
-        candidate_id: CandidateId::new(),
+    let candidate_id = CandidateId::new();
+    let choice = Choice::For {
+        candidate_id: candidate_id.clone(),
         receipt_id: ReceiptId::new(),
     };
     let sealed = sealer.seal(&voter, &election, &choice).await.expect("sealed");
     let text = format!("{sealed:?}");
-    assert!(!text.contains(&choice.candidate_id.to_string()) && !text.contains(voter.as_str()));
+    assert!(!text.contains(&candidate_id.to_string()) && !text.contains(voter.as_str()));
 
     // THEN it opens for that voter and election, and for no other
     assert_eq!(sealer.open(&voter, &election, &sealed).await.expect("opens"), choice);
