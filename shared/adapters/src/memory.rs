@@ -11,18 +11,19 @@ use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{EntrySource, EntryWrite, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{coarse, Ballot, Choice, Participation, Sealed, SealedBallot};
+use election_core::domain::vote::{coarse, Ballot, Choice, Mark, Participation, Sealed, SealedBallot};
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
-    BallotBox, BallotClaims, BallotPage, BallotSealer, CandidateStore, CeremonyStore, ChoiceSealer, Claim, ElectionStore,
-    EventBus, MixPool,
-    PledgeStore, PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
+    BallotBox, BallotClaims, BallotPage, BallotSealer, Board, CandidateStore, CeremonyStore, ChoiceSealer, Claim,
+    ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups,
+    VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
+use election_core::use_cases::board::Boarded;
 use election_core::use_cases::key_ceremony;
 use election_core::use_cases::mix_ballots::MixCopy;
-use election_crypto::ballot::Verifier;
+use election_crypto::ballot::{SpoiledBallot, Verifier};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -48,6 +49,8 @@ pub struct Snapshot {
     pub ballots: BTreeMap<String, Ballot>,
     /// Encrypted ballots' claims: tag → owner.
     pub claims: BTreeMap<String, String>,
+    /// Challenged ballots on the boards, by election and receipt.
+    pub challenged: BTreeMap<(ElectionId, String), SpoiledBallot>,
     /// Receipt → the batch its ballot was mixed in.
     pub ballot_batches: BTreeMap<String, String>,
     /// The views' rows, markers included, by view and key.
@@ -277,6 +280,55 @@ impl VoteLookups for InMemoryStore {
 
     async fn ballot_verifier(&self, election: &Election) -> Result<Option<Arc<Verifier>>, PortError> {
         Ok(key_ceremony::ballot_verifier(self, election).await?.map(Arc::new))
+    }
+}
+
+impl Board for InMemoryStore {
+    async fn put_challenged(
+        &self,
+        election: &ElectionId,
+        receipt: &ReceiptId,
+        spoiled: &SpoiledBallot,
+    ) -> Result<(), PortError> {
+        self.state()
+            .challenged
+            .insert((election.clone(), receipt.to_string()), spoiled.clone());
+        Ok(())
+    }
+
+    /// All on one page.
+    async fn challenged(
+        &self,
+        election: &ElectionId,
+        _after: Option<String>,
+    ) -> Result<(Vec<SpoiledBallot>, Option<String>), PortError> {
+        let state = self.state();
+        let ballots = state
+            .challenged
+            .iter()
+            .filter(|((e, _), _)| e == election)
+            .map(|(_, spoiled)| spoiled.clone())
+            .collect();
+        Ok((ballots, None))
+    }
+
+    async fn boarded(&self, election: &ElectionId, receipt: &ReceiptId) -> Result<Option<Boarded>, PortError> {
+        let state = self.state();
+        let key = receipt.to_string();
+        if let Some(Mark::Encrypted(ballot)) = state
+            .ballots
+            .get(&key)
+            .filter(|b| &b.election_id == election)
+            .map(|b| &b.mark)
+        {
+            return Ok(Some(Boarded::Cast {
+                ballot: (**ballot).clone(),
+            }));
+        }
+        Ok(state
+            .challenged
+            .get(&(election.clone(), key))
+            .map(|spoiled| Boarded::Challenged(spoiled.clone())))
     }
 }
 

@@ -35,7 +35,8 @@ impl VoterIdKey {
         let mut derive = self.0.clone();
         derive.update(CLAIM_KEY_LABEL);
         let key = derive.finalize().into_bytes();
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("any length fits HMAC"));
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("any length fits HMAC"));
         for part in parts {
             mac.update(&(part.len() as u64).to_le_bytes());
             mac.update(part);
@@ -75,7 +76,10 @@ mod tests {
         let key = VoterIdKey::new(&[7; 32]).unwrap();
         let tag = key.claim_tag(&[b"alpha", b"e1", b"x"]);
         assert_eq!(tag, key.claim_tag(&[b"alpha", b"e1", b"x"]));
-        assert_ne!(tag, VoterIdKey::new(&[8; 32]).unwrap().claim_tag(&[b"alpha", b"e1", b"x"]));
+        assert_ne!(
+            tag,
+            VoterIdKey::new(&[8; 32]).unwrap().claim_tag(&[b"alpha", b"e1", b"x"])
+        );
         // Framing: the same bytes split otherwise are another tag.
         assert_ne!(tag, key.claim_tag(&[b"alpha", b"e", b"1x"]));
         let identity = IdentityKey::parse("alphae1x").unwrap();

@@ -13,8 +13,9 @@ use crate::domain::vote::{Ballot, Choice, Participation, Sealed, SealedBallot};
 use crate::domain_events::DomainEvent;
 use crate::problem::PortError;
 use crate::projection::{Effect, Row, RowKey, View};
+use crate::use_cases::board::Boarded;
 use chrono::{DateTime, Utc};
-use election_crypto::ballot::Verifier;
+use election_crypto::ballot::{SpoiledBallot, Verifier};
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -260,6 +261,30 @@ pub trait BallotBox: Send + Sync {
     ) -> impl Future<Output = Result<HashSet<ReceiptId>, PortError>> + Send;
 }
 
+/// What a verifiable election's board shows besides the box: its challenged ballots, kept
+/// apart (never counted), and any ballot found by its receipt.
+pub trait Board: Send + Sync {
+    /// Puts a challenged ballot with its reveal on the board; put again, it is the same.
+    fn put_challenged(
+        &self,
+        election: &ElectionId,
+        receipt: &ReceiptId,
+        spoiled: &SpoiledBallot,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// A page of the election's challenged ballots, and where the next starts.
+    fn challenged(
+        &self,
+        election: &ElectionId,
+        after: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<SpoiledBallot>, Option<String>), PortError>> + Send;
+    /// The encrypted ballot in the box, or the challenged one, under this receipt.
+    fn boarded(
+        &self,
+        election: &ElectionId,
+        receipt: &ReceiptId,
+    ) -> impl Future<Output = Result<Option<Boarded>, PortError>> + Send;
+}
+
 /// One of an election's mixing pools: where sealed ballots wait to be written to the box.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PoolId {
@@ -391,6 +416,7 @@ pub trait Store:
     + RollStore
     + CeremonyStore
     + BallotClaims
+    + Board
 {
 }
 impl<
@@ -404,7 +430,8 @@ impl<
             + ViewStore
             + RollStore
             + CeremonyStore
-            + BallotClaims,
+            + BallotClaims
+            + Board,
     > Store for T
 {
 }

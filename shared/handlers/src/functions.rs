@@ -42,6 +42,8 @@ pub enum HttpFunction {
     GetTurnout,
     KeyCeremony,
     QueryCeremony,
+    QueryBoard,
+    ChallengeBallot,
 }
 
 /// A function fed by DynamoDB streams.
@@ -78,7 +80,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 27] = [
+const NAMES: [(Function, &str); 29] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -98,6 +100,8 @@ const NAMES: [(Function, &str); 27] = [
     (Function::Http(HttpFunction::GetTurnout), "get-turnout"),
     (Function::Http(HttpFunction::KeyCeremony), "key-ceremony"),
     (Function::Http(HttpFunction::QueryCeremony), "query-ceremony"),
+    (Function::Http(HttpFunction::QueryBoard), "query-board"),
+    (Function::Http(HttpFunction::ChallengeBallot), "challenge-ballot"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Stream(StreamFunction::MixBallots), "mix-ballots"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
@@ -152,6 +156,8 @@ impl Function {
             Function::Http(GetTurnout) => routes::GetTurnout::SETTINGS,
             Function::Http(KeyCeremony) => routes::KeyCeremony::SETTINGS,
             Function::Http(QueryCeremony) => routes::QueryCeremony::SETTINGS,
+            Function::Http(QueryBoard) => routes::QueryBoard::SETTINGS,
+            Function::Http(ChallengeBallot) => routes::ChallengeBallot::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
             Function::Stream(StreamFunction::MixBallots) => mixer::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
@@ -190,6 +196,8 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer
             GetTurnout => routes::GetTurnout::handle(self, req).await,
             KeyCeremony => routes::KeyCeremony::handle(self, req).await,
             QueryCeremony => routes::QueryCeremony::handle(self, req).await,
+            QueryBoard => routes::QueryBoard::handle(self, req).await,
+            ChallengeBallot => routes::ChallengeBallot::handle(self, req).await,
         }
     }
 

@@ -41,9 +41,5 @@ async fn an_unreadable_record_is_set_aside_and_the_shard_moves_on() {
     assert_eq!(kept[0]["record"]["dynamodb"]["SequenceNumber"], "110");
     assert!(kept[0]["record"]["dynamodb"]["NewImage"]["receiptId"].is_object());
     // Neither `candidateId` nor `encrypted`: no mark.
-    assert!(
-        kept[0]["reason"].as_str().unwrap().contains("enum Mark"),
-        "{}",
-        kept[0]
-    );
+    assert!(kept[0]["reason"].as_str().unwrap().contains("enum Mark"), "{}", kept[0]);
 }

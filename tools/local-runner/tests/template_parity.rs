@@ -102,10 +102,10 @@ fn the_contract_has_exactly_the_template_routes_each_with_its_authorizer() {
         .map(|(r, _)| (r.method, r.path, scheme(r.authorizer)))
         .collect();
     assert_eq!(spec_operations(&spec()), declared);
-    // Only reads are public.
-    assert!(declared
-        .iter()
-        .all(|(method, _, scheme)| scheme.is_some() || method == "GET"));
+    // Only reads are public, and the Benaloh challenge: it must never carry an identity.
+    assert!(declared.iter().all(|(method, path, scheme)| scheme.is_some()
+        || method == "GET"
+        || path == "/elections/{electionId}/challenges"));
 }
 
 #[test]
@@ -190,6 +190,24 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:Query CandidatesTable/index",
                 "dynamodb:Query CeremonyTable",
                 "dynamodb:UpdateItem ElectionsTable",
+            ],
+        ),
+        // The board reads the box; a challenge claims its ballot and puts it beside the box.
+        (
+            "QueryBoardFunction",
+            &[
+                "dynamodb:GetItem BallotBoxTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:Query BallotBoxTable",
+            ],
+        ),
+        (
+            "ChallengeBallotFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem BallotBoxTable",
+                "dynamodb:PutItem ClaimsTable",
+                "dynamodb:Query CeremonyTable",
             ],
         ),
         (

@@ -5,14 +5,49 @@ use super::batches;
 use super::errors::{classify_read, corrupt};
 use super::items::Item;
 use super::keys::{ballot_box, ballot_box_shard, BALLOT_BOX_SHARDS};
-use super::DynamoStore;
 use super::Table;
+use super::{DynamoStore, RawItem};
 use aws_sdk_dynamodb::types::AttributeValue;
 use election_core::domain::ids::{ElectionId, ReceiptId};
 use election_core::domain::vote::Ballot;
 use election_core::ports::{BallotBox, BallotPage};
 use election_core::problem::PortError;
 use std::collections::{HashMap, HashSet};
+
+impl DynamoStore {
+    /// One page of a partition of the ballot-box table, and the receipt the next starts
+    /// after (`None`: the last page).
+    pub(super) async fn box_page(
+        &self,
+        partition: &str,
+        after: Option<String>,
+        consistent: bool,
+    ) -> Result<(Vec<RawItem>, Option<String>), PortError> {
+        let start = after.map(|receipt| {
+            HashMap::from([
+                ("box".to_owned(), AttributeValue::S(partition.to_owned())),
+                ("receiptId".to_owned(), AttributeValue::S(receipt)),
+            ])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(self.table(Table::BallotBox)?)
+            .key_condition_expression("#box = :box")
+            .expression_attribute_names("#box", "box")
+            .expression_attribute_values(":box", AttributeValue::S(partition.to_owned()))
+            .set_exclusive_start_key(start)
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(classify_read)?;
+        let next = match output.last_evaluated_key.as_ref().and_then(|k| k.get("receiptId")) {
+            Some(AttributeValue::S(receipt)) => Some(receipt.clone()),
+            _ => None,
+        };
+        Ok((output.items.unwrap_or_default(), next))
+    }
+}
 
 impl BallotBox for DynamoStore {
     /// The ballot box's partitions of an election.
@@ -27,26 +62,9 @@ impl BallotBox for DynamoStore {
             return Err(PortError::Internal(format!("no ballot box part {part}")));
         }
         let ballot_box = ballot_box_shard(election, part);
-        let start = after.map(|receipt| {
-            HashMap::from([
-                ("box".to_owned(), AttributeValue::S(ballot_box.clone())),
-                ("receiptId".to_owned(), AttributeValue::S(receipt)),
-            ])
-        });
-        let output = self
-            .client
-            .query()
-            .table_name(self.table(Table::BallotBox)?)
-            .key_condition_expression("#box = :box")
-            .expression_attribute_names("#box", "box")
-            .expression_attribute_values(":box", AttributeValue::S(ballot_box.clone()))
-            .set_exclusive_start_key(start)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify_read)?;
+        let (items, next) = self.box_page(&ballot_box, after, true).await?;
         let mut page = BallotPage::default();
-        for raw in output.items.unwrap_or_default() {
+        for raw in items {
             let key = match raw.get("receiptId") {
                 Some(AttributeValue::S(receipt)) => format!("{ballot_box}/{receipt}"),
                 _ => format!("{ballot_box}/?"),
@@ -56,10 +74,7 @@ impl BallotBox for DynamoStore {
                 _ => page.unreadable.push(key),
             }
         }
-        page.next = match output.last_evaluated_key.as_ref().and_then(|k| k.get("receiptId")) {
-            Some(AttributeValue::S(receipt)) => Some(receipt.clone()),
-            _ => None,
-        };
+        page.next = next;
         Ok(page)
     }
 

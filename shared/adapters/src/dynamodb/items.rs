@@ -10,6 +10,7 @@ use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{District, EntrySource, ImportState, RefusedRow, Roll, RollEntry, RollId};
 use election_core::domain::text::{AccountId, LongText, Name};
 use election_core::domain::vote::{Ballot, Mark, Participation, Sealed};
+use election_crypto::ballot::SpoiledBallot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +31,8 @@ pub(crate) enum Item {
     Pledge(PledgeItem),
     #[serde(rename = "pooled-ballot")]
     PooledBallot(PooledBallotItem),
+    #[serde(rename = "challenged-ballot")]
+    ChallengedBallot(ChallengedBallotItem),
 }
 
 /// Just the `entity` of an item, to tell ours from markers before reading the rest.
@@ -46,6 +49,7 @@ pub(crate) const ENTITIES: &[&str] = &[
     "ballot",
     "pledge",
     "pooled-ballot",
+    "challenged-ballot",
 ];
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -210,6 +214,18 @@ impl From<RollItem> for Roll {
             by: item.by,
         }
     }
+}
+
+/// A challenged ballot with its reveal, on the board but outside the box's parts (never
+/// counted): keyed by (`box` = [`keys::challenged`], `receiptId`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChallengedBallotItem {
+    #[serde(rename = "box")]
+    pub ballot_box: String,
+    pub receipt_id: ReceiptId,
+    pub election_id: ElectionId,
+    pub challenged: SpoiledBallot,
 }
 
 /// An anonymous ballot, keyed by (`box`, `receiptId`); `box` is one of the partitions of

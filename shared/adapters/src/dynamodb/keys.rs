@@ -51,6 +51,11 @@ pub(super) fn roll_entry(election: &ElectionId, roll: &RollId) -> String {
     format!("{election}#{roll}")
 }
 
+/// Where an election's challenged ballots are kept: beside the box's parts, never one of them.
+pub(super) fn challenged(election: &ElectionId) -> String {
+    format!("{election}#challenged")
+}
+
 pub(super) fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
     format!("{election}#{shard}")
 }

@@ -4,6 +4,7 @@
 
 mod ballot_box;
 mod batches;
+mod board;
 mod candidates;
 mod ceremony;
 mod claims;

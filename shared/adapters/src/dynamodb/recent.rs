@@ -6,9 +6,9 @@ use election_core::domain::candidate::Candidate;
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId};
 use election_core::ports::LOOKUP_TTL;
+use election_crypto::ballot::Verifier;
 use std::collections::HashMap;
 use std::hash::Hash;
-use election_crypto::ballot::Verifier;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

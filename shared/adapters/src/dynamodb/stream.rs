@@ -138,7 +138,8 @@ fn inserted(item: Item) -> Option<DomainEvent> {
             pledge_id: p.pledge_id,
         })),
         // A roll entry raises no event until it votes; then only turnout (above). A copy
-        // waiting in a mixer's pool raises none: its ballot will, once in the box.
-        Item::BallotClaim(_) | Item::Participation(_) | Item::PooledBallot(_) => None,
+        // waiting in a mixer's pool raises none: its ballot will, once in the box. A
+        // challenged ballot is never cast.
+        Item::BallotClaim(_) | Item::Participation(_) | Item::PooledBallot(_) | Item::ChallengedBallot(_) => None,
     }
 }

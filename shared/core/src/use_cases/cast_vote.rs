@@ -20,9 +20,7 @@ use crate::domain::vote::{
     check_window, coarse, to_the_minute, Ballot, Choice, EncryptedBallot, Mark, Participation, SealedBallot,
     WindowRefusal,
 };
-use crate::ports::{
-    BallotClaims, BallotSealer, ChoiceSealer, Claim, VoteLookups, VoteStore, VoteWrite, VoterKeys,
-};
+use crate::ports::{BallotClaims, BallotSealer, ChoiceSealer, Claim, VoteLookups, VoteStore, VoteWrite, VoterKeys};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
 use chrono::{DateTime, Utc};
 
@@ -75,7 +73,10 @@ pub async fn claim_ballot(
         }
         Claimant::Challenge => "challenged".to_owned(),
     };
-    let mut tags = vec![keys.claim_tag(&[b"ballot", election.as_bytes(), &ballot.ballot_id.0]).await?];
+    let mut tags = vec![
+        keys.claim_tag(&[b"ballot", election.as_bytes(), &ballot.ballot_id.0])
+            .await?,
+    ];
     for ciphertext in &ballot.ciphertexts {
         tags.push(
             keys.claim_tag(&[b"alpha", election.as_bytes(), ciphertext.alpha.bytes()])
@@ -139,7 +140,7 @@ impl<S: VoteLookups, C: Clock> SendRules<'_, S, C> {
     }
 }
 
-fn window_refusal(refusal: WindowRefusal) -> AppError {
+pub(super) fn window_refusal(refusal: WindowRefusal) -> AppError {
     match refusal {
         WindowRefusal::NotOpen => AppError::conflict(Code::VotingNotOpen, "voting in this election has not opened yet"),
         WindowRefusal::Closed => AppError::conflict(Code::VotingClosed, "voting in this election has closed"),
@@ -239,7 +240,9 @@ pub async fn cast_vote(
             ))
         }
         (None, Mark::Encrypted(_)) => {
-            return Err(invalid_ballot("this election takes a candidate id, not an encrypted ballot"))
+            return Err(invalid_ballot(
+                "this election takes a candidate id, not an encrypted ballot",
+            ))
         }
         _ => {}
     }

@@ -299,12 +299,17 @@ pub async fn envelopes_for(
 /// What checks a verifiable election's ballots: its joint key and extended base hash, once
 /// its ceremony is complete (`None` before, or for an election in the default mode).
 pub async fn ballot_verifier(store: &impl CeremonyStore, election: &Election) -> Result<Option<Verifier>, PortError> {
-    let Some(verifiable) = election.verifiable.as_ref().filter(|v| v.ceremony_completed_at.is_some()) else {
+    let Some(verifiable) = election
+        .verifiable
+        .as_ref()
+        .filter(|v| v.ceremony_completed_at.is_some())
+    else {
         return Ok(None);
     };
     let messages = store.ceremony_messages(&election.id).await?;
     Ok(rebuild(verifiable, &messages)?
-        .election_file().map(|file| Verifier::new(&file.context())))
+        .election_file()
+        .map(|file| Verifier::new(&file.context())))
 }
 
 /// Whether an election's manifest is frozen: its candidates are fixed.

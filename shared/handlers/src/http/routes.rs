@@ -19,8 +19,9 @@ use election_core::domain::text::{AccountId, LongText, Name};
 use election_core::domain::vote::{EncryptedBallot, Mark};
 use election_core::problem::{AppError, Code};
 use election_core::use_cases::*;
+use election_crypto::ballot::SpoiledBallot;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use std::future::Future;
 
@@ -635,5 +636,62 @@ impl Route for QueryCeremony {
         }
         let outcome = async { key_ceremony::ceremony_view(app.store(), path_id(&req, "electionId")?).await };
         reply(StatusCode::OK, outcome.await)
+    }
+}
+
+/// The board changes as the mixer writes batches: a reader may see it a few seconds late,
+/// and a cache in front (CloudFront) serves the crowd.
+fn cacheable(mut response: Response<Body>) -> Response<Body> {
+    if response.status().is_success() || response.status() == StatusCode::NOT_FOUND {
+        response.headers_mut().insert(
+            lambda_http::http::header::CACHE_CONTROL,
+            lambda_http::http::HeaderValue::from_static("public, max-age=5"),
+        );
+    }
+    response
+}
+
+/// `GET /elections/{electionId}/board` (a page; `?cursor=` the previous page's `next`) and
+/// `GET /elections/{electionId}/board/{trackingCode}` → 200, public and cacheable.
+pub struct QueryBoard;
+
+impl Route for QueryBoard {
+    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::BallotBox)];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let election_id = path_id(&req, "electionId");
+        if has_path_parameter(&req, "trackingCode") {
+            let code = path_name(&req, "trackingCode");
+            let outcome = async { board::look_up(app.store(), election_id?, &code).await };
+            return cacheable(reply(StatusCode::OK, outcome.await));
+        }
+        let cursor = req.query_string_parameters().first("cursor").map(str::to_owned);
+        let outcome = async { board::board_page(app.store(), election_id?, cursor.as_deref()).await };
+        cacheable(reply(StatusCode::OK, outcome.await))
+    }
+}
+
+/// `POST /elections/{electionId}/challenges` → 201, public: a Benaloh challenge, with no
+/// identity (rate-limited by its route's throttle).
+pub struct ChallengeBallot;
+
+impl Route for ChallengeBallot {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Ceremony),
+        Setting::Table(Table::Claims),
+        Setting::Table(Table::BallotBox),
+        Setting::VoterIdentityKey,
+    ];
+    type Live = Deployed<Unused, KmsKeys>;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let outcome = async {
+            let election_id = path_id(&req, "electionId")?;
+            let challenged: SpoiledBallot = json_body(&req)?;
+            board::challenge(app.store(), app.sealer(), app.clock(), election_id, challenged).await
+        };
+        reply(StatusCode::CREATED, outcome.await)
     }
 }

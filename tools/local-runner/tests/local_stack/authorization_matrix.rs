@@ -252,6 +252,21 @@ fn cases(w: &World) -> Vec<Case> {
             None,
             guarded([401, 403, 403, 403, 403]),
         ),
+        // The board of an election that is not verifiable: there is none (404), whoever asks;
+        // a challenge is public and takes no identity (404 here too).
+        (Method::GET, format!("/elections/{e}/board"), None, public(404)),
+        (
+            Method::GET,
+            format!("/elections/{e}/board/{}", "ab".repeat(64)),
+            None,
+            public(404),
+        ),
+        (
+            Method::POST,
+            format!("/elections/{e}/challenges"),
+            Some(json!({"ballot": {}, "reveal": {}})),
+            public(400),
+        ),
         // Turnout: the commission and admins during voting; everyone after the close.
         (Method::GET, format!("/elections/{e}/turnout"), None, public(403)),
         (

@@ -59,8 +59,9 @@ fn expected_status(sample: &str) -> u16 {
     match sample {
         "add-pledge" | "cast-vote" | "register-candidate" | "register-election" | "key-ceremony" => 201,
         "delete-pledge" | "withdraw-candidate" => 204,
-        // Voting is open: not yet; and the roll is final.
-        "certify-results" | "start-roll-import" | "correct-roll" => 409,
+        // Voting is open: not yet; and the roll is final. The verifiable election's ceremony
+        // is not complete: no ballot is challenged.
+        "certify-results" | "start-roll-import" | "correct-roll" | "challenge-ballot" => 409,
         // Nobody has asked to certify the sample election.
         "get-certification" => 404,
         _ => 200,

@@ -9,7 +9,7 @@ use crate::walking_skeleton::register_candidate;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
 use election_crypto::ceremony::{
-    share_matches, Commitments, Envelope, SecretShare, ShareRefused, Trustee, TrusteePublic,
+    share_matches, Commitments, Envelope, Polynomial, SecretShare, ShareRefused, Trustee, TrusteePublic,
 };
 use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
@@ -20,16 +20,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use zeroize::Zeroizing;
 
-struct Stage {
-    api: Api,
-    commission: String,
-    election: String,
+pub struct Stage {
+    pub api: Api,
+    pub commission: String,
+    pub election: String,
     /// Each trustee's token, in index order.
-    tokens: Vec<String>,
+    pub tokens: Vec<String>,
 }
 
 impl Stage {
-    async fn put(&self, i: usize, step: &str, body: &Value) -> Reply {
+    pub async fn put(&self, i: usize, step: &str, body: &Value) -> Reply {
         let path = format!("/elections/{}/ceremony/{step}", self.election);
         self.api
             .send(Method::PUT, &path, Some(&self.tokens[i]), Some(body))
@@ -37,14 +37,41 @@ impl Stage {
     }
 
     /// Trustee `i`'s message for `step` is the `i`th body (from 0), each taken (200).
-    async fn post_each(&self, step: &str, bodies: impl Iterator<Item = Value>) {
+    pub async fn post_each(&self, step: &str, bodies: impl Iterator<Item = Value>) {
         for (i, body) in bodies.enumerate() {
             let reply = self.put(i, step, &body).await;
             assert_eq!(reply.status, 200, "{step} by trustee {}: {}", i + 1, reply.body);
         }
     }
 
-    async fn view(&self) -> Value {
+    /// Every trustee's commitments, then their shares sealed to every other; the keys.
+    pub async fn commitments_then_shares(
+        &self,
+        trustees: &[Trustee],
+        q: &Digest,
+        polys: &[Polynomial],
+        commitments: &[Commitments],
+    ) -> Vec<TrusteePublic> {
+        self.post_each(
+            "commitments",
+            commitments.iter().map(|c| serde_json::to_value(c).unwrap()),
+        )
+        .await;
+        let publics: Vec<TrusteePublic> = parse(&self.view().await["keys"]);
+        self.post_each("shares", sealed_shares(trustees, q, polys, &publics).into_iter())
+            .await;
+        publics
+    }
+
+    /// The commission starts the ceremony (201).
+    pub async fn start(&self) -> Reply {
+        let path = format!("/elections/{}/ceremony", self.election);
+        let started = self.api.post(&path, &self.commission, &json!({})).await;
+        assert_eq!(started.status, 201, "{}", started.body);
+        started
+    }
+
+    pub async fn view(&self) -> Value {
         let reply = self
             .api
             .send(
@@ -58,7 +85,7 @@ impl Stage {
         reply.body
     }
 
-    async fn election(&self) -> Value {
+    pub async fn election(&self) -> Value {
         let reply = self
             .api
             .send(Method::GET, &format!("/elections/{}", self.election), None, None)
@@ -68,7 +95,7 @@ impl Stage {
 }
 
 /// Registers a verifiable election opening `opens_in` from now, with three new trustees.
-async fn verifiable_election(opens_in: TimeDelta) -> Stage {
+pub async fn verifiable_election(opens_in: TimeDelta) -> Stage {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     let subs: Vec<String> = (1..=3).map(|i| unique(&format!("trustee-{i}"))).collect();
@@ -93,11 +120,27 @@ async fn verifiable_election(opens_in: TimeDelta) -> Stage {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> T {
+/// Each trustee's shares message: an envelope sealed to every other trustee.
+pub fn sealed_shares(trustees: &[Trustee], q: &Digest, polys: &[Polynomial], publics: &[TrusteePublic]) -> Vec<Value> {
+    trustees
+        .iter()
+        .zip(polys)
+        .map(|(t, poly)| {
+            let envelopes: Vec<Envelope> = publics
+                .iter()
+                .filter(|p| p.index != t.index())
+                .map(|p| t.seal_share(q, poly, p, &mut OsRandomness))
+                .collect();
+            json!({"trustee": t.index(), "envelopes": envelopes})
+        })
+        .collect()
+}
+
+pub fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> T {
     serde_json::from_value(value.clone()).unwrap()
 }
 
-fn assert_problem(reply: &Reply, status: u16, code: &str) {
+pub fn assert_problem(reply: &Reply, status: u16, code: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
     assert_eq!(reply.body["code"], code, "{}", reply.body);
 }
@@ -195,24 +238,8 @@ async fn a_key_ceremony_runs_through_the_api_and_the_election_waits_for_it() {
         "invalid-ceremony-message",
     );
     assert_eq!(stage.view().await["commitments"], json!([]));
-    stage
-        .post_each(
-            "commitments",
-            commitments.iter().map(|c| serde_json::to_value(c).unwrap()),
-        )
-        .await;
-
-    // Shares: each trustee seals one to every other, and fetches its own.
-    let publics: Vec<TrusteePublic> = parse(&stage.view().await["keys"]);
-    for (i, t) in trustees.iter().enumerate() {
-        let envelopes: Vec<Envelope> = publics
-            .iter()
-            .filter(|p| p.index != t.index())
-            .map(|p| t.seal_share(&q, &polys[i], p, &mut OsRandomness))
-            .collect();
-        let body = json!({"trustee": t.index(), "envelopes": envelopes});
-        assert_eq!(stage.put(i, "shares", &body).await.status, 200);
-    }
+    // Then shares: each trustee seals one to every other, and fetches its own.
+    let publics = stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
     for (i, t) in trustees.iter().enumerate() {
         let reply = api
             .get(&format!("/elections/{election}/ceremony/envelopes"), &stage.tokens[i])
@@ -337,14 +364,7 @@ async fn the_trustee_tool_runs_a_whole_ceremony_against_the_api() {
     for (n, name) in ["Ada", "Grace"].iter().enumerate() {
         register_candidate(api, &stage.commission, election, n as u32 + 1, name).await;
     }
-    let started = api
-        .post(
-            &format!("/elections/{election}/ceremony"),
-            &stage.commission,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(started.status, 201, "{}", started.body);
+    let started = stage.start().await;
     // Each trustee's machine is a directory of its own; the published files sit beside them.
     let work = repo_root().join(".local/ceremony").join(election);
     std::fs::create_dir_all(&work).unwrap();

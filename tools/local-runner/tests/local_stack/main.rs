@@ -34,4 +34,6 @@ mod support;
 #[cfg(local_stack)]
 mod template_parity;
 #[cfg(local_stack)]
+mod verifiable;
+#[cfg(local_stack)]
 mod walking_skeleton;

@@ -1,0 +1,301 @@
+//! Voting in a verifiable election over HTTP: ballots encrypted by the voter's device (here
+//! the crate the web app's code reproduces byte for byte), checked and claimed by `cast-vote`,
+//! moved to the box by the mixer, and published on the board; the Benaloh challenge; and every
+//! refusal, which writes nothing.
+
+use crate::ceremony::{assert_problem, parse, verifiable_election, Stage};
+use crate::support::{clients, stored_participations};
+use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
+use chrono::{DateTime, TimeDelta, Utc};
+use election_core::domain::ceremony::CommitmentHash;
+use election_crypto::ballot::{encrypt, Ballot, BallotSecrets, Context, SpoiledBallot};
+use election_crypto::ceremony::{Commitments, Trustee};
+use election_crypto::hash::Digest;
+use election_crypto::randomness::OsRandomness;
+use election_crypto::record::ElectionFile;
+use election_crypto::tally;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Runs the whole key ceremony with three trustees made here; returns the election file.
+pub async fn complete_ceremony(stage: &Stage) -> ElectionFile {
+    stage.start().await;
+    let trustees: Vec<Trustee> = (1..=3).map(|i| Trustee::new(i, &mut OsRandomness)).collect();
+    stage
+        .post_each(
+            "keys",
+            trustees.iter().map(|t| serde_json::to_value(t.public()).unwrap()),
+        )
+        .await;
+    let q: Digest = parse(&stage.view().await["baseHash"]);
+    let (polys, commitments): (Vec<_>, Vec<Commitments>) =
+        trustees.iter().map(|t| t.commit(&q, 2, &mut OsRandomness)).unzip();
+    stage
+        .post_each(
+            "commitment-hash",
+            commitments
+                .iter()
+                .map(|c| serde_json::to_value(CommitmentHash::of(c)).unwrap()),
+        )
+        .await;
+    stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
+    let transcript: Digest = parse(&stage.view().await["transcriptHash"]);
+    stage
+        .post_each(
+            "transcript-signature",
+            trustees
+                .iter()
+                .map(|t| serde_json::to_value(t.sign_transcript(&transcript, &mut OsRandomness)).unwrap()),
+        )
+        .await;
+    let view = stage.view().await;
+    assert_eq!(view["phase"], "complete", "{view}");
+    parse(&view["election"])
+}
+
+/// A verifiable election with three candidates and `voters` on its roll, its ceremony
+/// complete, open once this returns; with its election file.
+pub async fn open_verifiable_election(voters: &[String]) -> (Stage, ElectionFile) {
+    let stage = verifiable_election(TimeDelta::seconds(12)).await;
+    let opens: DateTime<Utc> = parse(&stage.election().await["votingStartsAt"]);
+    enroll(&stage.api, &stage.commission, &stage.election, voters).await;
+    for (n, name) in ["Ada", "Grace", "Edsger"].iter().enumerate() {
+        register_candidate(&stage.api, &stage.commission, &stage.election, n as u32 + 1, name).await;
+    }
+    let file = complete_ceremony(&stage).await;
+    sleep_until(opens).await;
+    (stage, file)
+}
+
+fn encrypted(ctx: &Context, choice: usize) -> (Ballot, BallotSecrets) {
+    encrypt(ctx, choice, &mut OsRandomness).unwrap()
+}
+
+async fn cast(stage: &Stage, voter: &str, body: &Value) -> crate::support::Reply {
+    let token = stage.api.token(voter, &["voter"]);
+    stage
+        .api
+        .post(&format!("/elections/{}/votes", stage.election), &token, body)
+        .await
+}
+
+async fn public(stage: &Stage, method: Method, path: &str, body: Option<&Value>) -> crate::support::Reply {
+    stage
+        .api
+        .send(method, &format!("/elections/{}{path}", stage.election), None, body)
+        .await
+}
+
+/// Every page of the board, from the first, with each page's `Cache-Control`.
+async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
+    let (mut cast, mut challenged) = (Vec::new(), Vec::new());
+    let mut path = "/board".to_owned();
+    loop {
+        let page = public(stage, Method::GET, &path, None).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.cache_control.as_deref(), Some("public, max-age=5"));
+        // No voter, no time, no receipt: what verify needs, nothing that could link.
+        let text = page.body.to_string();
+        for field in ["voter", "castInHour", "receiptId", "votedAt", "batch"] {
+            assert!(!text.contains(field), "the board shows {field}: {text}");
+        }
+        cast.extend(parse::<Vec<Ballot>>(&page.body["cast"]));
+        challenged.extend(parse::<Vec<SpoiledBallot>>(&page.body["challenged"]));
+        match page.body["next"].as_str() {
+            Some(next) => path = format!("/board?cursor={next}"),
+            None => return (cast, challenged),
+        }
+    }
+}
+
+#[tokio::test]
+async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board() {
+    let voters = new_voters(4);
+    let (stage, file) = open_verifiable_election(&voters).await;
+    let ctx = file.context();
+    let clients = clients().await;
+    let election = stage.election.clone();
+
+    // Refused, and nothing written: a plaintext vote, both fields, a tampered proof, a
+    // ballot for another election's key and hash, too few ciphertexts.
+    let (good, _) = encrypted(&ctx, 0);
+    let candidate = json!({"candidateId": uuid::Uuid::new_v4().to_string()});
+    assert_problem(&cast(&stage, &voters[0], &candidate).await, 400, "invalid-ballot");
+    let both = json!({"candidateId": uuid::Uuid::new_v4().to_string(), "ballot": good});
+    assert_problem(&cast(&stage, &voters[0], &both).await, 400, "malformed-body");
+    let mut tampered = good.clone();
+    tampered.ciphertexts.swap(0, 1);
+    assert_problem(
+        &cast(&stage, &voters[0], &json!({"ballot": tampered})).await,
+        400,
+        "invalid-ballot",
+    );
+    let elsewhere = Context {
+        extended_base_hash: Digest([7; 64]),
+        ..ctx.clone()
+    };
+    let (foreign, _) = encrypted(&elsewhere, 1);
+    assert_problem(
+        &cast(&stage, &voters[0], &json!({"ballot": foreign})).await,
+        400,
+        "invalid-ballot",
+    );
+    let mut short = good.clone();
+    short.ciphertexts.pop();
+    assert_problem(
+        &cast(&stage, &voters[0], &json!({"ballot": short})).await,
+        400,
+        "invalid-ballot",
+    );
+    assert!(stored_participations(&clients, &election).await.is_empty());
+
+    // Cast: the receipt carries the tracking code and names no candidate.
+    let choices = [0usize, 2, 2];
+    let mut ballots = Vec::new();
+    for (voter, choice) in voters.iter().zip(choices) {
+        let (ballot, secrets) = encrypted(&ctx, choice);
+        drop(secrets);
+        let reply = cast(&stage, voter, &json!({"ballot": ballot})).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(
+            reply.body["trackingCode"],
+            json!(ballot.tracking_code),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.get("candidateId").is_none(), "{}", reply.body);
+        ballots.push(ballot);
+    }
+    // The same voter again: already voted. Another voter replaying a cast ballot: refused,
+    // and that voter has not voted.
+    assert_problem(
+        &cast(&stage, &voters[0], &json!({"ballot": ballots[0]})).await,
+        409,
+        "already-voted",
+    );
+    assert_problem(
+        &cast(&stage, &voters[3], &json!({"ballot": ballots[1]})).await,
+        400,
+        "invalid-ballot",
+    );
+    assert_eq!(stored_participations(&clients, &election).await.len(), 3);
+
+    // The Benaloh challenge: public, no identity. A wrong reveal is refused; the right one
+    // puts the ballot on the board, and it can never be cast.
+    let (challenged, secrets) = encrypted(&ctx, 1);
+    let mut reveal = secrets.reveal();
+    let mut wrong = reveal.clone();
+    wrong.choices.rotate_left(1);
+    let path = "/challenges";
+    let refused = public(
+        &stage,
+        Method::POST,
+        path,
+        Some(&json!({"ballot": challenged, "reveal": wrong})),
+    )
+    .await;
+    assert_problem(&refused, 400, "invalid-ballot");
+    let body = json!({"ballot": challenged, "reveal": reveal});
+    let taken = public(&stage, Method::POST, path, Some(&body)).await;
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    assert_eq!(taken.body["status"], "challenged");
+    assert_eq!(
+        public(&stage, Method::POST, path, Some(&body)).await.status,
+        201,
+        "the same challenge again"
+    );
+    assert_problem(
+        &cast(&stage, &voters[3], &json!({"ballot": challenged})).await,
+        400,
+        "invalid-ballot",
+    );
+    // A cast ballot cannot be revealed (its voter's device dropped the nonces; a reveal made
+    // by whoever kept them is refused all the same).
+    let (kept, kept_secrets) = encrypted(&ctx, 2);
+    let reply = cast(&stage, &voters[3], &json!({"ballot": kept})).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    ballots.push(kept.clone());
+    reveal = kept_secrets.reveal();
+    let exposed = public(
+        &stage,
+        Method::POST,
+        path,
+        Some(&json!({"ballot": kept, "reveal": reveal})),
+    )
+    .await;
+    assert_problem(&exposed, 400, "invalid-ballot");
+
+    // The board: every cast ballot once the mixer has written it, the challenged one with
+    // its reveal, and each passes verify's checks of ballots (V12–V19).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (board_cast, board_challenged) = loop {
+        let board = whole_board(&stage).await;
+        if board.0.len() >= ballots.len() || std::time::Instant::now() > deadline {
+            break board;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let codes = |bs: &[Ballot]| bs.iter().map(|b| b.tracking_code).collect::<BTreeSet<_>>();
+    assert_eq!(codes(&board_cast), codes(&ballots));
+    assert_eq!(board_challenged.len(), 1);
+    assert_eq!(board_challenged[0].ballot, challenged);
+    let encrypted_tally = tally::recompute(&ctx, &board_cast, &board_challenged).unwrap();
+    assert_eq!(encrypted_tally.cast_count, 4);
+
+    // Each code looked up: cast or challenged; an unknown code 404; a malformed one 400.
+    for ballot in &ballots {
+        let found = public(
+            &stage,
+            Method::GET,
+            &format!("/board/{}", hex(&ballot.tracking_code)),
+            None,
+        )
+        .await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(found.body["status"], "cast");
+        assert_eq!(found.cache_control.as_deref(), Some("public, max-age=5"));
+    }
+    let found = public(
+        &stage,
+        Method::GET,
+        &format!("/board/{}", hex(&challenged.tracking_code)),
+        None,
+    )
+    .await;
+    assert_eq!(found.body["status"], "challenged", "{}", found.body);
+    assert_eq!(found.body["reveal"]["choices"], json!([0, 1, 0]));
+    let unknown = public(&stage, Method::GET, &format!("/board/{}", "ab".repeat(64)), None).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_problem(
+        &public(&stage, Method::GET, "/board/xyz", None).await,
+        400,
+        "invalid-id",
+    );
+    assert_problem(
+        &public(&stage, Method::GET, "/board?cursor=zz", None).await,
+        400,
+        "invalid-id",
+    );
+
+    // My votes: the tracking code, never the candidate.
+    let token = stage.api.token(&voters[0], &["voter"]);
+    let mine = stage.api.get("/me/votes", &token).await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    let item = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["electionId"] == json!(election))
+        .unwrap_or_else(|| panic!("{}", mine.body));
+    assert_eq!(item["trackingCode"], json!(ballots[0].tracking_code), "{item}");
+    assert!(
+        item.get("candidateId").is_none() && item["candidateName"].is_null(),
+        "{item}"
+    );
+}
+
+fn hex(code: &Digest) -> String {
+    serde_json::to_value(code).unwrap().as_str().unwrap().to_owned()
+}
