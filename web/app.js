@@ -211,7 +211,7 @@ async function ballot(electionId) {
           h("details", {}, h("summary", {}, `${t("pledges")} (${pledges.length})`),
             pledges.length ? h("ul", {}, pledges.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
         election.status === "open" && c.status !== "withdrawn"
-          ? h("button", { type: "button", onclick: () => confirmVote(election, c) }, t("vote"))
+          ? h("button", { type: "button", onclick: () => (election.verifiable ? sealBallot(election, c) : confirmVote(election, c)) }, t("vote"))
           : null,
       );
     }),
@@ -219,7 +219,81 @@ async function ballot(electionId) {
   show(`${t("ballot")}: ${election.name}`,
     h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
     h("ol", { class: "ballot" }, rows),
+    election.verifiable ? h("p", {}, h("a", { href: `#/elections/${electionId}/board` }, t("board"))) : null,
     h("a", { href: `#/elections/${electionId}/results` }, t("results")));
+}
+
+/** A public call: no token, so that nothing in it names the voter (the board, a challenge). */
+async function publicApi(method, path, body) {
+  const headers = body ? { "content-type": "application/json" } : {};
+  const reply = await fetch(`${config.apiUrl ?? ""}${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const json = await reply.json().catch(() => ({}));
+  if (!reply.ok) throw new Refusal(json.code ?? "other");
+  return json;
+}
+
+/** A verifiable election: the ballot is encrypted and proven here, on the device, and the
+ * voter sees its tracking code before choosing to cast it or to challenge it (Benaloh). */
+async function sealBallot(election, candidate) {
+  const ee1 = await import("ee1");
+  const ceremony = await publicApi("GET", `/elections/${election.electionId}/ceremony`);
+  const position = ceremony.election.manifest.candidates.findIndex((c) => c.id === candidate.candidateId);
+  const { ballot: sealed, secrets } = ee1.encrypt(ee1.context(ceremony.election), position);
+  const code = ee1.shortCode(sealed.tracking_code);
+  const done = () => secrets.discard();
+  show(t("sealed"),
+    h("p", {}, `${candidate.ballotNumber}. ${candidate.name} (${candidate.party})`),
+    h("p", {}, t("trackingCode"), ": ", h("output", { id: "tracking-code" }, code)),
+    h("p", { class: "muted" }, t("sealedHint")),
+    h("button", { type: "button", onclick: async () => {
+      try {
+        const receipt = await api("POST", `/elections/${election.electionId}/votes`, { ballot: sealed });
+        done();
+        showReceipt(receipt, election);
+      } catch (refusal) {
+        say(refusal.message);
+      }
+    } }, t("castBallot")),
+    h("button", { type: "button", class: "secondary", onclick: async () => {
+      const reveal = secrets.reveal();
+      done();
+      try {
+        await publicApi("POST", `/elections/${election.electionId}/challenges`, { ballot: sealed, reveal });
+        showChallenge(election, ee1, ceremony.election, sealed, reveal);
+      } catch (refusal) {
+        say(refusal.message);
+      }
+    } }, t("challenge")));
+}
+
+/** The challenged ballot: what it held, the page's own check, and how to check it elsewhere. */
+function showChallenge(election, ee1, file, sealed, reveal) {
+  const chosen = file.manifest.candidates[reveal.choices.indexOf(1)];
+  const checked = ee1.checkReveal(ee1.context(file), sealed, reveal);
+  show(t("challenged"),
+    h("p", {}, t("trackingCode"), ": ", h("code", {}, ee1.shortCode(sealed.tracking_code))),
+    h("p", {}, t("challengedHeld"), ": ", h("strong", { id: "challenged-choice" }, chosen?.name ?? "?")),
+    h("p", { role: "status" }, checked ? t("revealChecks") : t("revealFails")),
+    h("p", { class: "muted" }, t("challengeHint")),
+    h("button", { type: "button", onclick: () => go(`#/elections/${election.electionId}`) }, t("startAgain")));
+}
+
+/** The board: look a tracking code up (a public call, without the voter's token). */
+async function board(electionId, code = "") {
+  const input = h("input", { id: "code", name: "code", required: true, value: code, autocomplete: "off", spellcheck: "false" });
+  const outcome = h("p", { id: "board-outcome", role: "status" });
+  const lookUp = async (text) => {
+    try {
+      const found = await publicApi("GET", `/elections/${electionId}/board/${encodeURIComponent(text.trim().toLowerCase())}`);
+      outcome.textContent = found.status === "cast" ? t("onBoard") : t("onBoardChallenged");
+    } catch (refusal) {
+      outcome.textContent = refusal.code === "not-found" ? t("notOnBoard") : refusal.message;
+    }
+  };
+  const form = h("form", { onsubmit: (event) => { event.preventDefault(); lookUp(input.value); } },
+    h("label", { for: "code" }, t("trackingCodeFull")), input, h("button", { type: "submit" }, t("lookUp")));
+  show(t("board"), h("p", { class: "muted" }, t("boardHint")), form, outcome);
+  if (code) await lookUp(code);
 }
 
 function confirmVote(election, candidate) {
@@ -236,8 +310,13 @@ function confirmVote(election, candidate) {
 function showReceipt(receipt, election) {
   say("");
   const number = h("output", { id: "receipt-id" }, receipt.receiptId);
+  const tracked = receipt.trackingCode
+    ? [h("p", {}, t("trackingCodeFull"), ": ", h("code", { id: "receipt-code" }, receipt.trackingCode)),
+      h("p", {}, h("a", { href: `#/elections/${election.electionId}/board/${receipt.trackingCode}` }, t("lookUp")))]
+    : [];
   show(t("receipt"),
     h("p", {}, election.name),
+    ...tracked,
     h("p", {}, number),
     h("p", { class: "muted" }, `${t("castAt")}: ${when(receipt.castAt)}`),
     h("p", {}, t("receiptHint")),
@@ -245,8 +324,17 @@ function showReceipt(receipt, election) {
 }
 
 async function myVotes() {
-  const rows = (await list("/me/votes")).map((v) =>
-    h("li", {}, h("strong", {}, v.electionName), h("div", {}, `${v.ballotNumber}. ${v.candidateName}`),
+  // An encrypted ballot's choice only the device knew: its tracking code instead, looked up
+  // on the public board by a call without the voter's token.
+  const votes = await list("/me/votes");
+  const onBoard = await Promise.all(votes.map((v) => v.trackingCode
+    ? publicApi("GET", `/elections/${v.electionId}/board/${v.trackingCode}`).then(() => t("onBoard"), () => t("notOnBoard"))
+    : null));
+  const rows = votes.map((v, i) =>
+    h("li", {}, h("strong", {}, v.electionName),
+      v.trackingCode
+        ? h("div", {}, `${t("trackingCodeFull")}: `, h("code", {}, v.trackingCode), h("div", { class: "muted" }, onBoard[i]))
+        : h("div", {}, `${v.ballotNumber}. ${v.candidateName}`),
       h("div", { class: "muted" }, `${t("castAt")}: ${when(v.castAt)} · ${t("receipt")}: `, h("code", {}, v.receiptId))));
   show(t("myVotes"), rows.length ? h("ul", { class: "cards" }, rows) : h("p", {}, t("none")));
 }
@@ -572,6 +660,7 @@ const routes = [
   [/^#\/candidacy$/, candidacy, "candidate"],
   [/^#\/elections\/([^/]+)\/results$/, results],
   [/^#\/elections\/([^/]+)\/turnout$/, turnout],
+  [/^#\/elections\/([^/]+)\/board(?:\/([0-9a-f]+))?$/, board],
   [/^#\/elections\/([^/]+)$/, ballot],
   [/^#\/me\/votes$/, myVotes, "voter"],
   [/^#\/elections$/, elections],
@@ -609,6 +698,12 @@ async function route() {
     }
     say(refusal.message);
   }
+}
+
+/** Shows the page at `hash`, even when it is the one in the address bar already. */
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
 }
 
 function translate() {

@@ -1,0 +1,168 @@
+// A verifiable election's ballot in a real browser: three trustees run the whole key ceremony
+// with the real `trustee` tool against the API; then a voter opens the ballot, the page
+// encrypts it on the device and shows its tracking code, the voter challenges it (the reveal
+// is posted without their token, and the page says whom it held and that its own check is a
+// convenience), starts again, casts a fresh ballot, and finds its tracking code on the board
+// and in My votes, where no candidate is shown. Every page passes axe with no serious
+// violation.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { base, call, launch, noSeriousViolations, shots, signedIn, token, unique } from "./browser.mjs";
+
+const trusteeTool = join(process.env.CARGO_TARGET_DIR, "debug", "trustee");
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs `trustee` in `dir` (a test passphrase, weak Argon2 parameters: tests only). */
+function trustee(dir, args) {
+  return execFileSync(trusteeTool, args, {
+    cwd: dir,
+    env: { ...process.env, TRUSTEE_PASSPHRASE: "a test passphrase", TRUSTEE_ARGON2_TEST_PARAMS: "1" },
+  }).toString();
+}
+
+const read = (path) => JSON.parse(readFileSync(path, "utf8"));
+
+/** Writes each item to `<prefix>-<n>.json` in `dir`; their names. */
+function writeEach(dir, prefix, items) {
+  return items.map((item, n) => {
+    const name = `${prefix}-${n + 1}.json`;
+    writeFileSync(join(dir, name), JSON.stringify(item));
+    return name;
+  });
+}
+
+/** The whole key ceremony, each step by the `trustee` tool, each message posted to the API. */
+async function ceremony(electionId, subs) {
+  const path = `/elections/${electionId}/ceremony`;
+  const view = () => fetch(`${base}${path}`).then((r) => r.json());
+  const work = mkdtempSync(join(tmpdir(), "ceremony-"));
+  writeFileSync(join(work, "election.json"), JSON.stringify((await view()).setup));
+  const tokens = await Promise.all(subs.map((s) => token(s, ["trustee"])));
+  const put = (i, step, body) => call("PUT", `${path}/${step}`, tokens[i - 1], body);
+  const home = (i) => `t${i}`;
+  const at = (i, name) => join(work, home(i), name);
+  const all = [1, 2, 3];
+  for (const i of all) {
+    trustee(work, ["keygen", "--index", String(i), "--election", "election.json", "--out-dir", home(i)]);
+    await put(i, "keys", read(at(i, `trustee-${i}.json`)));
+  }
+  const keys = ["--keys", ...writeEach(work, "keys", (await view()).keys)];
+  const step = (i, command) => [command, "--dir", home(i), "--election", "election.json", ...keys];
+  for (const i of all) {
+    trustee(work, step(i, "commit"));
+    const c = read(at(i, `commitments-${i}.json`));
+    await put(i, "commitment-hash", { trustee: c.trustee, commitment_hash: c.commitment_hash, signature: c.signature });
+  }
+  for (const i of all) await put(i, "commitments", read(at(i, `commitments-${i}.json`)));
+  const commitments = ["--commitments", ...writeEach(work, "commitments", (await view()).commitments)];
+  for (const i of all) {
+    trustee(work, step(i, "shares"));
+    const envelopes = all.filter((j) => j !== i).map((j) => read(at(i, `share-${i}-to-${j}.json`)));
+    await put(i, "shares", { trustee: i, envelopes });
+  }
+  for (const i of all) {
+    const mine = await call("GET", `${path}/envelopes`, tokens[i - 1]);
+    const received = writeEach(join(work, home(i)), "received", mine).map((name) => `${home(i)}/${name}`);
+    trustee(work, ["receive", ...received, ...step(i, "receive").slice(1), ...commitments]);
+    trustee(work, [...step(i, "sign-transcript"), ...commitments]);
+    await put(i, "transcript-signature", read(at(i, `transcript-signature-${i}.json`)));
+  }
+  assert.equal((await view()).phase, "complete");
+}
+
+test("a voter encrypts, challenges, starts again, casts, and finds the ballot on the board", async () => {
+  const commission = await token(unique("officer"), ["commission"]);
+  const subs = [1, 2, 3].map((i) => unique(`trustee-${i}`));
+  const voter = unique("voter");
+  const opens = Date.now() + 20_000;
+  const election = await call("POST", "/elections", commission, {
+    name: unique("검증 가능한 대통령 선거"),
+    votingStartsAt: new Date(opens).toISOString(),
+    votingEndsAt: new Date(opens + 3_600_000).toISOString(),
+    verifiable: { trustees: subs, threshold: 2 },
+  });
+  const id = election.electionId;
+  await call("POST", `/elections/${id}/roll/corrections`, commission, { add: [{ identityKey: voter, district: "종로구" }] });
+  const names = ["김하나", "이두리", "박세나"];
+  for (const [n, name] of names.entries()) {
+    await call("POST", `/elections/${id}/candidates`, commission, { ballotNumber: n + 1, party: "P", name, userId: unique("c") });
+  }
+  await call("POST", `/elections/${id}/ceremony`, commission, {});
+  await ceremony(id, subs);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, opens - Date.now()) + 200));
+
+  const page = await signedIn(browser, voter, ["voter"]);
+  const posted = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST") posted.push({ url: request.url(), auth: request.headers().authorization, body: request.postData() });
+  });
+  await page.goto(`${base}/#/elections/${id}`);
+  await page.getByRole("heading", { name: /투표용지/ }).waitFor();
+
+  // Sealed on the device: the tracking code before anything is sent.
+  await page.getByRole("listitem").filter({ hasText: "이두리" }).getByRole("button", { name: "투표하기" }).click();
+  const code = (await page.locator("#tracking-code").textContent()).trim();
+  assert.match(code, /^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
+  assert.equal(posted.length, 0, "nothing is sent before the voter chooses");
+  await noSeriousViolations(page, "sealed ballot");
+
+  // The challenge: posted without the voter's token; the page shows what it held.
+  await page.getByRole("button", { name: /^검증/ }).click();
+  await page.locator("#challenged-choice").waitFor();
+  assert.equal(await page.locator("#challenged-choice").textContent(), "이두리");
+  await page.getByText("이 페이지의 확인: 암호문이 공개된 선택과 일치합니다.").waitFor();
+  await page.getByText(/편의일 뿐입니다/).waitFor();
+  const challenge = posted.find((p) => p.url.endsWith(`/elections/${id}/challenges`));
+  assert.ok(challenge, "the challenge was posted");
+  assert.equal(challenge.auth, undefined, "a challenge carries no identity");
+  const challenged = JSON.parse(challenge.body);
+  assert.deepEqual(challenged.reveal.choices, [0, 1, 0]);
+  await noSeriousViolations(page, "challenged ballot");
+  await page.screenshot({ path: `${shots}/challenged.png`, fullPage: true });
+  const onBoard = await (await fetch(`${base}/elections/${id}/board/${challenged.ballot.tracking_code}`)).json();
+  assert.equal(onBoard.status, "challenged");
+
+  // Start again, cast a fresh ballot: a new tracking code, and no candidate in the request.
+  await page.getByRole("button", { name: "처음부터 다시 투표" }).click();
+  await page.getByRole("listitem").filter({ hasText: "박세나" }).getByRole("button", { name: "투표하기" }).click();
+  const second = (await page.locator("#tracking-code").textContent()).trim();
+  assert.notEqual(second, code);
+  await page.getByRole("button", { name: "이 투표지로 투표" }).click();
+  await page.locator("#receipt-code").waitFor();
+  const full = (await page.locator("#receipt-code").textContent()).trim();
+  const vote = posted.find((p) => p.url.endsWith(`/elections/${id}/votes`));
+  const sent = JSON.parse(vote.body);
+  assert.deepEqual(Object.keys(sent), ["ballot"]);
+  assert.equal(sent.ballot.tracking_code, full);
+  for (const candidate of await call("GET", `/elections/${id}/candidates`).then((r) => r.items)) {
+    assert.ok(!vote.body.includes(candidate.candidateId), "the vote names no candidate");
+  }
+  await noSeriousViolations(page, "encrypted ballot's receipt");
+
+  // The board finds it (the mixer writes it a moment later); My votes shows the code only.
+  await page.getByRole("link", { name: "게시판에서 찾기" }).click();
+  const outcome = page.locator("#board-outcome");
+  for (let tries = 0; tries < 30 && (await outcome.textContent()) !== "게시판에 있습니다: 개표에 포함됩니다."; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await page.getByRole("button", { name: "게시판에서 찾기" }).click();
+  }
+  assert.equal(await outcome.textContent(), "게시판에 있습니다: 개표에 포함됩니다.");
+  await noSeriousViolations(page, "board lookup");
+  await page.goto(`${base}/#/me/votes`);
+  await page.getByText(full).waitFor();
+  const mine = await page.locator("main").textContent();
+  assert.ok(!names.some((name) => mine.includes(name)), `My votes names no candidate: ${mine}`);
+  await noSeriousViolations(page, "my votes, encrypted ballot");
+  await page.screenshot({ path: `${shots}/my-votes-verifiable.png`, fullPage: true });
+});
