@@ -25,7 +25,8 @@ pub struct TallyEntry {
 }
 
 /// The tally a trustee decrypts: sums, the number of cast ballots and their digest `D`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EncryptedTally {
     pub entries: Vec<TallyEntry>,
     pub cast_count: u64,

@@ -44,6 +44,7 @@ pub enum HttpFunction {
     QueryCeremony,
     QueryBoard,
     ChallengeBallot,
+    DecryptTally,
 }
 
 /// A function fed by DynamoDB streams.
@@ -80,7 +81,7 @@ pub enum Function {
 }
 
 /// Every function with its folder name under `functions/` (also its `CodeUri`).
-const NAMES: [(Function, &str); 29] = [
+const NAMES: [(Function, &str); 30] = [
     (Function::Http(HttpFunction::RegisterElection), "register-election"),
     (Function::Http(HttpFunction::QueryElections), "query-elections"),
     (Function::Http(HttpFunction::RegisterCandidate), "register-candidate"),
@@ -102,6 +103,7 @@ const NAMES: [(Function, &str); 29] = [
     (Function::Http(HttpFunction::QueryCeremony), "query-ceremony"),
     (Function::Http(HttpFunction::QueryBoard), "query-board"),
     (Function::Http(HttpFunction::ChallengeBallot), "challenge-ballot"),
+    (Function::Http(HttpFunction::DecryptTally), "decrypt-tally"),
     (Function::Stream(StreamFunction::PublishEvents), "publish-events"),
     (Function::Stream(StreamFunction::MixBallots), "mix-ballots"),
     (Function::Queue(QueueFunction::ProjectDashboard), "project-dashboard"),
@@ -158,6 +160,7 @@ impl Function {
             Function::Http(QueryCeremony) => routes::QueryCeremony::SETTINGS,
             Function::Http(QueryBoard) => routes::QueryBoard::SETTINGS,
             Function::Http(ChallengeBallot) => routes::ChallengeBallot::SETTINGS,
+            Function::Http(DecryptTally) => routes::DecryptTally::SETTINGS,
             Function::Stream(StreamFunction::PublishEvents) => publisher::SETTINGS,
             Function::Stream(StreamFunction::MixBallots) => mixer::SETTINGS,
             Function::Queue(QueueFunction::ProjectDashboard) => ProjectDashboard::SETTINGS,
@@ -198,6 +201,7 @@ impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer
             QueryCeremony => routes::QueryCeremony::handle(self, req).await,
             QueryBoard => routes::QueryBoard::handle(self, req).await,
             ChallengeBallot => routes::ChallengeBallot::handle(self, req).await,
+            DecryptTally => routes::DecryptTally::handle(self, req).await,
         }
     }
 

@@ -218,16 +218,20 @@ async fn every_sample_event_runs_through_its_handler() {
                     "{body}"
                 );
             }
-            Function::Http(HttpFunction::ChallengeBallot) => {
+            Function::Http(f @ (HttpFunction::ChallengeBallot | HttpFunction::DecryptTally)) => {
                 // The verifiable election's ceremony is not complete at the sample time: no
-                // ballot is taken, challenged or cast, and the reply says why.
+                // ballot is challenged, no tally frozen, and the reply says why.
                 let request = lambda_http::request::from_str(&text).unwrap();
-                let response = services.http(HttpFunction::ChallengeBallot, request).await;
+                let response = services.http(f, request).await;
                 assert_eq!(response.status(), 409, "{}", path.display());
                 let lambda_http::Body::Text(body) = response.body() else {
                     panic!("a problem body")
                 };
-                assert!(body.contains("voting-not-open"), "{body}");
+                let code = match f {
+                    HttpFunction::ChallengeBallot => "voting-not-open",
+                    _ => "not-certifiable",
+                };
+                assert!(body.contains(code), "{body}");
             }
             Function::Http(HttpFunction::GetCertification) => {
                 // No certification has been requested at the sample time.

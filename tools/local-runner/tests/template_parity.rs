@@ -210,6 +210,17 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:Query CeremonyTable",
             ],
         ),
+        // The tally reads the board and the pools, and keeps itself and each partial
+        // decryption as ceremony messages.
+        (
+            "DecryptTallyFunction",
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem CeremonyTable",
+                "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query CeremonyTable",
+            ],
+        ),
         (
             "QueryCeremonyFunction",
             &["dynamodb:GetItem ElectionsTable", "dynamodb:Query CeremonyTable"],

@@ -1,15 +1,20 @@
 //! The key ceremony of a verifiable election (docs/election-record.md §5) as the server relays
 //! it: the messages in, the step open, and every check the server can make of a message before
 //! it stores it. The trustees' secrets never come here: a share travels sealed to its recipient.
+//! After the close, the same messages keep the frozen tally and each trustee's checked partial
+//! decryption of it.
 
 use election_crypto::ceremony::{
-    base_hash, envelope_signed, extended_base_hash, joint_key, judge, transcript_hash, verify_commitments,
-    Ceremony as Published, Commitments, Complaint, Envelope, Fault, TranscriptSignature, TrusteePublic,
+    base_hash, envelope_signed, extended_base_hash, joint_key, judge, public_share, transcript_hash,
+    verify_commitments, Ceremony as Published, Commitments, Complaint, Envelope, Fault, TranscriptSignature,
+    TrusteePublic,
 };
+use election_crypto::decryption::{verify_partial, PartialDecryption};
 use election_crypto::hash::Digest;
 use election_crypto::keys::{fingerprint, verify_signature, Signature};
 use election_crypto::manifest::{Manifest, Parameters};
 use election_crypto::record::ElectionFile;
+use election_crypto::tally::EncryptedTally;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +29,10 @@ pub enum Step {
     Shares,
     Complaint,
     TranscriptSignature,
+    /// After the close: the encrypted tally, frozen once (by the system, trustee 0).
+    Tally,
+    /// A trustee's partial decryption of the frozen tally, with its proofs.
+    PartialDecryption,
 }
 
 impl Step {
@@ -46,12 +55,15 @@ impl Step {
             Step::Shares => "shares",
             Step::Complaint => "complaint",
             Step::TranscriptSignature => "transcript-signature",
+            Step::Tally => "tally",
+            Step::PartialDecryption => "partial-decryption",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         std::iter::once(Step::Manifest)
             .chain(Step::POSTED)
+            .chain([Step::Tally, Step::PartialDecryption])
             .find(|s| s.as_str() == name)
     }
 }
@@ -210,6 +222,8 @@ impl Ceremony {
                     ceremony.complaints.push(Judged { complaint, at_fault });
                 }
                 Step::TranscriptSignature => _ = ceremony.signatures.insert(i, parse(&m.body)?),
+                // The decryption's messages: read by the tally (use_cases::tally).
+                Step::Tally | Step::PartialDecryption => {}
             }
         }
         Ok(ceremony)
@@ -392,12 +406,48 @@ impl Ceremony {
                     .map_err(invalid)?;
                 canonical(&signed)
             }
+            Step::Tally | Step::PartialDecryption => {
+                return Err(invalid(
+                    "the tally is frozen by the system, and decrypted at its own route",
+                ))
+            }
         };
         Ok(Message {
             step,
             trustee: i,
             attempt: self.attempt,
             body,
+        })
+    }
+
+    /// The tally frozen after the close, as the message that keeps it.
+    pub fn freeze_tally(&self, tally: &EncryptedTally) -> Message {
+        Message {
+            step: Step::Tally,
+            trustee: 0,
+            attempt: self.attempt,
+            body: canonical(tally),
+        }
+    }
+
+    /// Checks trustee `i`'s partial decryption of `tally` (V21: its public share is the one
+    /// the commitments give; V22: every proof) and answers the message that keeps it.
+    pub fn accept_partial(&self, tally: &EncryptedTally, i: u32, body: serde_json::Value) -> Result<Message, Refusal> {
+        let file = self
+            .election_file()
+            .ok_or_else(|| Refusal::OutOfStep("the key ceremony is not complete".into()))?;
+        let partial: PartialDecryption = from(body)?;
+        self.check_index(i, partial.trustee)?;
+        let expected = public_share(i, &file.ceremony.commitments).map_err(invalid)?;
+        if partial.public_share != expected {
+            return Err(invalid("V21: the public share is not the one the commitments give"));
+        }
+        verify_partial(&file.context(), tally, &partial).map_err(invalid)?;
+        Ok(Message {
+            step: Step::PartialDecryption,
+            trustee: i,
+            attempt: self.attempt,
+            body: canonical(&partial),
         })
     }
 

@@ -11,7 +11,7 @@ use crate::domain::election::Election;
 use crate::domain::ids::{ElectionId, ReceiptId};
 use crate::domain::vote::{check_window, EncryptedBallot, Mark};
 use crate::ports::{BallotBox, BallotClaims, Board, ElectionStore, VoteLookups, VoterKeys};
-use crate::problem::{AppError, Code};
+use crate::problem::{AppError, Code, PortError};
 use election_crypto::ballot::{check_reveal, SpoiledBallot};
 use election_crypto::hash::Digest;
 use serde::Serialize;
@@ -141,6 +141,38 @@ pub async fn board_page(
     };
     page.next = Some(next.encode());
     Ok(page)
+}
+
+/// The whole board, as its pages list it: the cast ballots, then the challenged ones.
+pub async fn whole_board(
+    store: &(impl BallotBox + Board),
+    election_id: &ElectionId,
+) -> Result<(Vec<EncryptedBallot>, Vec<SpoiledBallot>), PortError> {
+    let mut cast = Vec::new();
+    for part in 0..store.parts() {
+        let mut after = None;
+        loop {
+            let page = store.ballots(election_id, part, after).await?;
+            cast.extend(page.ballots.into_iter().filter_map(|b| match b.mark {
+                Mark::Encrypted(ballot) => Some(*ballot),
+                Mark::For(_) => None,
+            }));
+            after = page.next;
+            if after.is_none() {
+                break;
+            }
+        }
+    }
+    let mut challenged = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = store.challenged(election_id, after).await?;
+        challenged.extend(page);
+        after = next;
+        if after.is_none() {
+            return Ok((cast, challenged));
+        }
+    }
 }
 
 /// `GET /elections/{id}/board/{trackingCode}`: public.

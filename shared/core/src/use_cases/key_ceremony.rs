@@ -92,7 +92,7 @@ impl CeremonyView {
     }
 }
 
-fn refusal(refusal: Refusal) -> AppError {
+pub(super) fn refusal(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::OutOfStep(detail) => AppError::conflict(Code::CeremonyOutOfStep, detail),
         Refusal::Invalid(detail) => AppError::bad_request(Code::InvalidCeremonyMessage, detail),
@@ -100,7 +100,7 @@ fn refusal(refusal: Refusal) -> AppError {
 }
 
 /// The election, its trustees, and its ceremony's messages so far.
-async fn load(
+pub(super) async fn load(
     store: &(impl ElectionStore + CeremonyStore),
     election_id: &ElectionId,
 ) -> Result<(Election, Verifiable, Vec<Message>), AppError> {
@@ -115,7 +115,7 @@ async fn load(
     Ok((election, verifiable, messages))
 }
 
-fn rebuild(verifiable: &Verifiable, messages: &[Message]) -> Result<Ceremony, PortError> {
+pub(super) fn rebuild(verifiable: &Verifiable, messages: &[Message]) -> Result<Ceremony, PortError> {
     let (n, t) = (verifiable.trustees.len() as u32, verifiable.threshold);
     Ceremony::rebuild(n, t, verifiable.attempt, messages)
         .map_err(|e| PortError::Internal(format!("a stored ceremony message does not read: {e}")))

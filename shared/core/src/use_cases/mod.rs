@@ -20,6 +20,7 @@ pub mod recount;
 pub mod register_candidate;
 pub mod register_election;
 pub mod roll;
+pub mod tally;
 pub mod turnout;
 pub mod views;
 pub mod withdraw_candidate;

@@ -695,3 +695,36 @@ impl Route for ChallengeBallot {
         reply(StatusCode::CREATED, outcome.await)
     }
 }
+
+/// `GET /elections/{electionId}/tally` (public: the frozen tally and the decryption so far)
+/// and `PUT /elections/{electionId}/decryption` (a trustee's partial decryption) → 200.
+pub struct DecryptTally;
+
+impl Route for DecryptTally {
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Ceremony),
+        // The board's ballots, and the mixer's pools: the tally waits until they are empty.
+        Setting::Table(Table::BallotBox),
+        Setting::Bound(Bound::Operation),
+        Setting::Bound(Bound::ClockSkewMargin),
+        Setting::OfficialsIssuer,
+        Setting::OfficialsAudience,
+    ];
+    type Live = Deployed;
+
+    async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let (store, clock, bounds) = (app.store(), app.clock(), app.bounds());
+        if came_by(&req, "/decryption") {
+            let outcome = async {
+                let caller = caller_who_may(app, &req, tally::DECRYPT_MAY).await?;
+                let election_id = path_id(&req, "electionId")?;
+                let body: serde_json::Value = json_body(&req)?;
+                tally::post_decryption(store, clock, bounds, &caller, election_id, body).await
+            };
+            return reply(StatusCode::OK, outcome.await);
+        }
+        let outcome = async { tally::tally_view(store, clock, bounds, path_id(&req, "electionId")?).await };
+        reply(StatusCode::OK, outcome.await)
+    }
+}

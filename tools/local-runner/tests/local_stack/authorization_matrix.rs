@@ -267,6 +267,14 @@ fn cases(w: &World) -> Vec<Case> {
             Some(json!({"ballot": {}, "reveal": {}})),
             public(400),
         ),
+        // Nor a tally: none to read (404); only a trustee may post a decryption (403 else).
+        (Method::GET, format!("/elections/{e}/tally"), None, public(404)),
+        (
+            Method::PUT,
+            format!("/elections/{e}/decryption"),
+            Some(json!({})),
+            guarded([401, 403, 403, 403, 403]),
+        ),
         // Turnout: the commission and admins during voting; everyone after the close.
         (Method::GET, format!("/elections/{e}/turnout"), None, public(403)),
         (

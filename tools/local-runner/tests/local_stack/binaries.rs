@@ -60,8 +60,8 @@ fn expected_status(sample: &str) -> u16 {
         "add-pledge" | "cast-vote" | "register-candidate" | "register-election" | "key-ceremony" => 201,
         "delete-pledge" | "withdraw-candidate" => 204,
         // Voting is open: not yet; and the roll is final. The verifiable election's ceremony
-        // is not complete: no ballot is challenged.
-        "certify-results" | "start-roll-import" | "correct-roll" | "challenge-ballot" => 409,
+        // is not complete: no ballot is challenged, no tally frozen.
+        "certify-results" | "start-roll-import" | "correct-roll" | "challenge-ballot" | "decrypt-tally" => 409,
         // Nobody has asked to certify the sample election.
         "get-certification" => 404,
         _ => 200,

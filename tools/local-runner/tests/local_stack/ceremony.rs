@@ -63,6 +63,38 @@ impl Stage {
         publics
     }
 
+    /// Each trustee fetches the envelopes sealed to it, opens each (checked against its
+    /// sender's commitments) and adds its own: its secret share, which matches the commitments.
+    pub async fn received_shares(
+        &self,
+        trustees: &[Trustee],
+        q: &Digest,
+        polys: &[Polynomial],
+        publics: &[TrusteePublic],
+        commitments: &[Commitments],
+    ) -> Vec<SecretShare> {
+        let mut shares = Vec::new();
+        for (i, t) in trustees.iter().enumerate() {
+            let path = format!("/elections/{}/ceremony/envelopes", self.election);
+            let reply = self.api.get(&path, &self.tokens[i]).await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            let envelopes: Vec<Envelope> = parse(&reply.body);
+            assert_eq!(envelopes.len(), trustees.len() - 1);
+            let mut secret = polys[i].share_for(t.index());
+            for e in &envelopes {
+                let s = (e.sender - 1) as usize;
+                let share = t
+                    .open_share(q, e, &publics[s], &commitments[s], &mut OsRandomness)
+                    .unwrap_or_else(|refused| panic!("trustee {} refuses a share: {refused}", t.index()));
+                *secret += *share;
+            }
+            let share = SecretShare::from_secret(t.index(), Zeroizing::new(*secret));
+            share_matches(&share, commitments).unwrap();
+            shares.push(share);
+        }
+        shares
+    }
+
     /// The commission starts the ceremony (201).
     pub async fn start(&self) -> Reply {
         let path = format!("/elections/{}/ceremony", self.election);
@@ -96,6 +128,11 @@ impl Stage {
 
 /// Registers a verifiable election opening `opens_in` from now, with three new trustees.
 pub async fn verifiable_election(opens_in: TimeDelta) -> Stage {
+    verifiable_election_for(opens_in, TimeDelta::hours(1)).await
+}
+
+/// The same, open for `open_for`.
+pub async fn verifiable_election_for(opens_in: TimeDelta, open_for: TimeDelta) -> Stage {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
     let subs: Vec<String> = (1..=3).map(|i| unique(&format!("trustee-{i}"))).collect();
@@ -103,7 +140,7 @@ pub async fn verifiable_election(opens_in: TimeDelta) -> Stage {
     let body = json!({
         "name": unique("Verifiable presidential election"),
         "votingStartsAt": rfc3339(now + opens_in),
-        "votingEndsAt": rfc3339(now + opens_in + TimeDelta::hours(1)),
+        "votingEndsAt": rfc3339(now + opens_in + open_for),
         "verifiable": { "trustees": subs, "threshold": 2 },
     });
     let reply = api.post("/elections", &commission, &body).await;
@@ -240,24 +277,9 @@ async fn a_key_ceremony_runs_through_the_api_and_the_election_waits_for_it() {
     assert_eq!(stage.view().await["commitments"], json!([]));
     // Then shares: each trustee seals one to every other, and fetches its own.
     let publics = stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
-    for (i, t) in trustees.iter().enumerate() {
-        let reply = api
-            .get(&format!("/elections/{election}/ceremony/envelopes"), &stage.tokens[i])
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let envelopes: Vec<Envelope> = parse(&reply.body);
-        assert_eq!(envelopes.len(), 2);
-        let mut secret = polys[i].share_for(t.index());
-        for e in &envelopes {
-            let s = (e.sender - 1) as usize;
-            let share = t
-                .open_share(&q, e, &publics[s], &commitments[s], &mut OsRandomness)
-                .unwrap_or_else(|refused| panic!("trustee {} refuses a share: {refused}", t.index()));
-            *secret += *share;
-        }
-        let share = SecretShare::from_secret(t.index(), Zeroizing::new(*secret));
-        share_matches(&share, &commitments).unwrap();
-    }
+    stage
+        .received_shares(&trustees, &q, &polys, &publics, &commitments)
+        .await;
 
     // The transcript: signed by all three, the election waits until the last.
     let view = stage.view().await;

@@ -3,13 +3,14 @@
 //! moved to the box by the mixer, and published on the board; the Benaloh challenge; and every
 //! refusal, which writes nothing.
 
-use crate::ceremony::{assert_problem, parse, verifiable_election, Stage};
+use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
 use crate::support::{clients, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
 use election_crypto::ballot::{encrypt, Ballot, BallotSecrets, Context, SpoiledBallot};
-use election_crypto::ceremony::{Commitments, Trustee};
+use election_crypto::ceremony::{public_share, Commitments, SecretShare, Trustee};
+use election_crypto::decryption::{partial_decrypt, PartialDecryption};
 use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
@@ -19,8 +20,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// Runs the whole key ceremony with three trustees made here; returns the election file.
-pub async fn complete_ceremony(stage: &Stage) -> ElectionFile {
+/// Runs the whole key ceremony with three trustees made here; returns the election file and
+/// each trustee's secret share, in index order.
+pub async fn complete_ceremony(stage: &Stage) -> (ElectionFile, Vec<SecretShare>) {
     stage.start().await;
     let trustees: Vec<Trustee> = (1..=3).map(|i| Trustee::new(i, &mut OsRandomness)).collect();
     stage
@@ -40,7 +42,10 @@ pub async fn complete_ceremony(stage: &Stage) -> ElectionFile {
                 .map(|c| serde_json::to_value(CommitmentHash::of(c)).unwrap()),
         )
         .await;
-    stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
+    let publics = stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
+    let shares = stage
+        .received_shares(&trustees, &q, &polys, &publics, &commitments)
+        .await;
     let transcript: Digest = parse(&stage.view().await["transcriptHash"]);
     stage
         .post_each(
@@ -52,21 +57,25 @@ pub async fn complete_ceremony(stage: &Stage) -> ElectionFile {
         .await;
     let view = stage.view().await;
     assert_eq!(view["phase"], "complete", "{view}");
-    parse(&view["election"])
+    (parse(&view["election"]), shares)
 }
 
-/// A verifiable election with three candidates and `voters` on its roll, its ceremony
-/// complete, open once this returns; with its election file.
-pub async fn open_verifiable_election(voters: &[String]) -> (Stage, ElectionFile) {
-    let stage = verifiable_election(TimeDelta::seconds(12)).await;
+/// A verifiable election with three candidates and `voters` on its roll, open for
+/// `open_for`, its ceremony complete, open once this returns; with its election file and
+/// the trustees' secret shares.
+pub async fn open_verifiable_election(
+    voters: &[String],
+    open_for: TimeDelta,
+) -> (Stage, ElectionFile, Vec<SecretShare>) {
+    let stage = verifiable_election_for(TimeDelta::seconds(12), open_for).await;
     let opens: DateTime<Utc> = parse(&stage.election().await["votingStartsAt"]);
     enroll(&stage.api, &stage.commission, &stage.election, voters).await;
     for (n, name) in ["Ada", "Grace", "Edsger"].iter().enumerate() {
         register_candidate(&stage.api, &stage.commission, &stage.election, n as u32 + 1, name).await;
     }
-    let file = complete_ceremony(&stage).await;
+    let (file, shares) = complete_ceremony(&stage).await;
     sleep_until(opens).await;
-    (stage, file)
+    (stage, file, shares)
 }
 
 fn encrypted(ctx: &Context, choice: usize) -> (Ballot, BallotSecrets) {
@@ -113,7 +122,7 @@ async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
 #[tokio::test]
 async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board() {
     let voters = new_voters(4);
-    let (stage, file) = open_verifiable_election(&voters).await;
+    let (stage, file, _) = open_verifiable_election(&voters, TimeDelta::hours(1)).await;
     let ctx = file.context();
     let clients = clients().await;
     let election = stage.election.clone();
@@ -298,4 +307,109 @@ async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board(
 
 fn hex(code: &Digest) -> String {
     serde_json::to_value(code).unwrap().as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it() {
+    let voters = new_voters(5);
+    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(12)).await;
+    let ctx = file.context();
+    let choices = [0usize, 2, 2, 1, 2];
+    for (voter, choice) in voters.iter().zip(choices) {
+        let (ballot, _) = encrypted(&ctx, choice);
+        assert_eq!(cast(&stage, voter, &json!({"ballot": ballot})).await.status, 201);
+    }
+    let (challenged, secrets) = encrypted(&ctx, 0);
+    let body = json!({"ballot": challenged, "reveal": secrets.reveal()});
+    assert_eq!(
+        public(&stage, Method::POST, "/challenges", Some(&body)).await.status,
+        201
+    );
+    // During voting: no tally.
+    assert_problem(
+        &public(&stage, Method::GET, "/tally", None).await,
+        409,
+        "not-certifiable",
+    );
+
+    // Once no vote can commit (the close, plus the bound on a vote in flight) and the mixer
+    // has written every ballot, the first read freezes it.
+    let ends: DateTime<Utc> = parse(&stage.election().await["votingEndsAt"]);
+    sleep_until(ends + TimeDelta::seconds(5)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let view = loop {
+        let reply = public(&stage, Method::GET, "/tally", None).await;
+        if reply.status == 200 || std::time::Instant::now() > deadline {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            break reply.body;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(view["castCount"], 5, "{view}");
+    assert_eq!(view["decryptedBy"], json!([]));
+    assert!(view["result"].is_null(), "{view}");
+
+    // Each trustee recomputes the tally from the board (verify's checks) and finds the same.
+    let (cast_ballots, challenged_ballots) = whole_board(&stage).await;
+    let recomputed = tally::recompute(&ctx, &cast_ballots, &challenged_ballots).unwrap();
+    assert_eq!(view["castDigest"], json!(recomputed.cast_digest));
+    assert_eq!(view["encryptedTally"], json!(recomputed.entries));
+    let partial = |i: usize| -> PartialDecryption {
+        let k = public_share(shares[i].index, &file.ceremony.commitments).unwrap();
+        partial_decrypt(&ctx, &shares[i], &k, &recomputed, &mut OsRandomness)
+    };
+    let put = |i: usize, body: Value| {
+        let stage = &stage;
+        async move {
+            let path = format!("/elections/{}/decryption", stage.election);
+            stage
+                .api
+                .send(Method::PUT, &path, Some(&stage.tokens[i]), Some(&body))
+                .await
+        }
+    };
+    // Trustee 2 is absent. Refused, nothing kept: trustee 3 posting trustee 1's, a proof
+    // that fails, the commission, a stranger.
+    let first = serde_json::to_value(partial(0)).unwrap();
+    assert_problem(&put(2, first.clone()).await, 400, "invalid-ceremony-message");
+    let mut bad = partial(2);
+    bad.shares[0].proof = bad.shares[1].proof;
+    assert_problem(
+        &put(2, serde_json::to_value(bad).unwrap()).await,
+        400,
+        "invalid-ceremony-message",
+    );
+    let path = format!("/elections/{}/decryption", stage.election);
+    let commission = stage
+        .api
+        .send(Method::PUT, &path, Some(&stage.commission), Some(&first))
+        .await;
+    assert_eq!(commission.status, 403, "{}", commission.body);
+
+    let one = put(0, first.clone()).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["decryptedBy"], json!([1]));
+    assert!(one.body["result"].is_null());
+    assert_eq!(put(0, first).await.status, 200, "the same one again");
+    let two = put(2, serde_json::to_value(partial(2)).unwrap()).await;
+    assert_eq!(two.status, 200, "{}", two.body);
+    assert_eq!(two.body["decryptedBy"], json!([1, 3]));
+
+    // The counts are what the voters chose (the challenged ballot is not among them).
+    let counted: Vec<u64> = two.body["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", two.body))
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counted, vec![1, 1, 3]);
+    let manifest: Vec<&str> = file.manifest.candidates.iter().map(|c| c.id.as_str()).collect();
+    let named: Vec<&str> = two.body["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["candidate"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, manifest);
+    assert_eq!(public(&stage, Method::GET, "/tally", None).await.body, two.body);
 }

@@ -1,0 +1,198 @@
+//! A verifiable election's tally and its decryption by the trustees. Once voting has ended
+//! (the close plus the bound on a vote still in flight) and the mixer has written every
+//! ballot, the encrypted tally is frozen, once: the sum of the board's cast ballots, each
+//! checked as `verify` checks it. Each trustee recomputes it from the published ballots with
+//! its `trustee` tool, and posts its partial decryption with proofs; the server checks them
+//! (V21, V22) before it keeps one. With `threshold` of them, anyone reading the tally gets the
+//! counts, solved from the combined decryption.
+
+use super::board::whole_board;
+use super::key_ceremony::{load, rebuild, refusal};
+use super::mix_ballots::mixing_pending;
+use super::{authorize, identity};
+use crate::auth::{Caller, Role};
+use crate::bounds::Bounds;
+use crate::clock::Clock;
+use crate::domain::ceremony::{Ceremony, Message, Step};
+use crate::domain::election::{Election, Verifiable};
+use crate::domain::ids::ElectionId;
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool};
+use crate::problem::{AppError, Code, PortError};
+use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
+use election_crypto::dlog::BabyGiant;
+use election_crypto::hash::Digest;
+use election_crypto::record::ResultEntry;
+use election_crypto::tally::{recompute, EncryptedTally, TallyEntry};
+use serde::Serialize;
+
+pub const DECRYPT_MAY: &[Role] = &[Role::Trustee];
+
+/// The frozen tally as anyone may read it, with the decryption so far.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TallyView {
+    pub election_id: ElectionId,
+    pub cast_count: u64,
+    /// `D`: the digest of the cast ballots' list, as the record's chunks give it.
+    pub cast_digest: Digest,
+    pub encrypted_tally: Vec<TallyEntry>,
+    /// The trustees whose partial decryption is in, each checked.
+    pub decrypted_by: Vec<u32>,
+    pub threshold: u32,
+    /// Once `threshold` trustees have decrypted: each candidate's count, in ballot order.
+    pub result: Option<Vec<ResultEntry>>,
+}
+
+fn not_yet(detail: &str) -> AppError {
+    AppError::conflict(Code::NotCertifiable, detail)
+}
+
+fn of<'a>(messages: &'a [Message], verifiable: &'a Verifiable, step: Step) -> impl Iterator<Item = &'a Message> {
+    messages
+        .iter()
+        .filter(move |m| m.step == step && m.attempt == verifiable.attempt)
+}
+
+fn parsed<T: serde::de::DeserializeOwned>(message: &Message) -> Result<T, PortError> {
+    serde_json::from_str(&message.body)
+        .map_err(|e| PortError::Internal(format!("a stored {} does not read: {e}", message.step.as_str())))
+}
+
+/// The election's tally: read if frozen, else frozen now, if voting has ended and every
+/// ballot is in the box.
+async fn frozen(
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    clock: &impl Clock,
+    bounds: &Bounds,
+    election_id: &ElectionId,
+) -> Result<(Election, Verifiable, Ceremony, EncryptedTally, Vec<Message>), AppError> {
+    let (election, verifiable, messages) = load(store, election_id).await?;
+    let ceremony = rebuild(&verifiable, &messages)?;
+    let file = ceremony
+        .election_file()
+        .ok_or_else(|| not_yet("the key ceremony is not complete: there is nothing to tally"))?;
+    let kept = of(&messages, &verifiable, Step::Tally).next().map(parsed).transpose()?;
+    if let Some(tally) = kept {
+        return Ok((election, verifiable, ceremony, tally, messages));
+    }
+    if clock.now() < bounds.certifiable_from(&election) {
+        return Err(not_yet(
+            "voting has not ended: the tally freezes once no vote can commit",
+        ));
+    }
+    if mixing_pending(store, election_id).await? {
+        return Err(not_yet(
+            "the mixer is still writing ballots to the box: try again in a minute",
+        ));
+    }
+    let (cast, challenged) = whole_board(store, election_id).await?;
+    // The board must pass verify's checks: one that does not is not tallied (an operator's
+    // matter, logged with the check that failed).
+    let tally = recompute(&file.context(), &cast, &challenged).map_err(|e| {
+        tracing::error!(election_id = %election_id, error = %e, "the board fails verify: the tally is not frozen");
+        AppError::Internal
+    })?;
+    let tally = match store
+        .post_ceremony_message(election_id, &ceremony.freeze_tally(&tally))
+        .await?
+    {
+        // Another read froze it first: the same ballots, the same tally.
+        Some(earlier) => parsed(&earlier)?,
+        None => {
+            tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen");
+            tally
+        }
+    };
+    Ok((election, verifiable, ceremony, tally, messages))
+}
+
+fn view(
+    election: &Election,
+    verifiable: &Verifiable,
+    ceremony: &Ceremony,
+    tally: EncryptedTally,
+    messages: &[Message],
+) -> Result<TallyView, AppError> {
+    let partials: Vec<PartialDecryption> = of(messages, verifiable, Step::PartialDecryption)
+        .map(parsed)
+        .collect::<Result<_, _>>()?;
+    let mut decryption = Decryption {
+        present: partials.iter().map(|p| p.trustee).collect(),
+        partials,
+    };
+    decryption.partials.sort_by_key(|p| p.trustee);
+    decryption.present.sort_unstable();
+    let (n, t) = (ceremony.parameters.trustees, ceremony.parameters.threshold);
+    let result = if decryption.present.len() >= t as usize {
+        let manifest = ceremony.manifest.as_ref().ok_or(AppError::Internal)?;
+        let solved = combine(&tally, &decryption, n, t)
+            .and_then(|combined| counts(&combined, &BabyGiant::new(tally.cast_count)))
+            .map_err(|e| {
+                tracing::error!(error = %e, "checked partial decryptions do not combine");
+                AppError::Internal
+            })?;
+        Some(
+            manifest
+                .candidates
+                .iter()
+                .zip(solved)
+                .map(|(c, count)| ResultEntry {
+                    candidate: c.id.clone(),
+                    count,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(TallyView {
+        election_id: election.id.clone(),
+        cast_count: tally.cast_count,
+        cast_digest: tally.cast_digest,
+        encrypted_tally: tally.entries,
+        decrypted_by: decryption.present,
+        threshold: t,
+        result,
+    })
+}
+
+/// `GET /elections/{id}/tally`: public.
+pub async fn tally_view(
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    clock: &impl Clock,
+    bounds: &Bounds,
+    election_id: ElectionId,
+) -> Result<TallyView, AppError> {
+    let (election, verifiable, ceremony, tally, messages) = frozen(store, clock, bounds, &election_id).await?;
+    view(&election, &verifiable, &ceremony, tally, &messages)
+}
+
+/// `PUT /elections/{id}/decryption` (a trustee of the election): its partial decryption of
+/// the frozen tally, checked before it is kept; the same one again is answered as kept.
+pub async fn post_decryption(
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    clock: &impl Clock,
+    bounds: &Bounds,
+    caller: &Caller,
+    election_id: ElectionId,
+    body: serde_json::Value,
+) -> Result<TallyView, AppError> {
+    authorize(caller, DECRYPT_MAY)?;
+    let account = identity(caller)?;
+    let (election, verifiable, ceremony, tally, _) = frozen(store, clock, bounds, &election_id).await?;
+    let index = verifiable
+        .index_of(&account)
+        .ok_or(AppError::Forbidden("you are not a trustee of this election"))?;
+    let message = ceremony.accept_partial(&tally, index, body).map_err(refusal)?;
+    if let Some(earlier) = store.post_ceremony_message(&election_id, &message).await? {
+        if earlier.body != message.body {
+            return Err(AppError::conflict(
+                Code::Conflict,
+                "you have posted another partial decryption already",
+            ));
+        }
+    }
+    tracing::info!(election_id = %election_id, trustee = index, "partial decryption kept");
+    let messages = store.ceremony_messages(&election_id).await?;
+    view(&election, &verifiable, &ceremony, tally, &messages)
+}
