@@ -339,7 +339,41 @@ async function myVotes() {
   show(t("myVotes"), rows.length ? h("ul", { class: "cards" }, rows) : h("p", {}, t("none")));
 }
 
+/** A verifiable election's results: the trustees' decryption of the frozen tally, which
+ * anyone can check against the published ballots. */
+async function verifiableResults(electionId) {
+  const [candidates, tally] = await Promise.all([
+    list(`/elections/${electionId}/candidates`),
+    publicApi("GET", `/elections/${electionId}/tally`).catch((refusal) => {
+      if (refusal.code === "not-certifiable") return null;
+      throw refusal;
+    }),
+  ]);
+  if (!tally) return show(t("results"), h("p", {}, t("tallyAfterClose")));
+  if (!tally.result) {
+    return show(t("results"), h("p", { role: "status" },
+      t("decrypting").replace("{k}", tally.decryptedBy.length).replace("{t}", tally.threshold)));
+  }
+  const byId = new Map(candidates.map((c) => [c.candidateId, c]));
+  const total = tally.result.reduce((sum, r) => sum + r.count, 0);
+  const bars = tally.result.map((r) => {
+    const c = byId.get(r.candidate) ?? {};
+    const share = total ? (100 * r.count) / total : 0;
+    return h("li", {},
+      h("div", { class: "label" }, `${c.ballotNumber ?? "…"}. ${c.name ?? "…"} (${c.party ?? "…"})`),
+      h("div", { class: "bar", role: "img", "aria-label": `${c.name}: ${r.count} ${t("votes")}, ${share.toFixed(1)}%` },
+        h("span", { style: `width:${share}%` })),
+      h("div", { class: "figures" }, `${r.count.toLocaleString()} ${t("votes")} · ${share.toFixed(1)}%`));
+  });
+  show(t("results"),
+    h("p", {}, h("strong", {}, t("decrypted")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("decryptedBy")}: ${tally.decryptedBy.join(", ")}`),
+    h("ol", { class: "chart" }, bars),
+    h("p", { class: "muted" }, t("checkIt")));
+}
+
 async function results(electionId) {
+  const election = await api("GET", `/elections/${electionId}`);
+  if (election.verifiable) return verifiableResults(electionId);
   let body;
   try {
     body = await api("GET", asOfficial(`/elections/${electionId}/results`));

@@ -56,6 +56,10 @@ export const texts = {
     boardHint: "게시판에는 모든 투표지의 추적 코드와 암호문이 있고, 누가 언제 투표했는지는 없습니다.",
     onBoard: "게시판에 있습니다: 개표에 포함됩니다.", onBoardChallenged: "게시판에 '공개된 투표지'로 있습니다: 개표되지 않습니다.",
     notOnBoard: "아직 게시판에 없습니다 (투표지는 몇 개씩 섞여 게시됩니다).",
+    tallyAfterClose: "투표가 마감되고 모든 투표지가 게시판에 오르면 암호화된 집계가 고정되고, 관리인들이 복호화합니다.",
+    decrypting: "관리인들이 복호화하는 중: {t}명 중 {k}명 완료.",
+    decrypted: "관리인들이 복호화한 결과", decryptedBy: "복호화한 관리인",
+    checkIt: "누구나 공개된 투표지와 복호화 증명으로 이 결과를 확인할 수 있습니다 (verify 프로그램).",
   },
   en: {
     title: "Online presidential election", language: "Language", elections: "Elections",
@@ -115,6 +119,10 @@ export const texts = {
     boardHint: "The board lists every ballot's tracking code and ciphertexts; never who voted, or when.",
     onBoard: "On the board: it counts.", onBoardChallenged: "On the board as a challenged ballot: it does not count.",
     notOnBoard: "Not on the board yet (ballots are published in shuffled batches).",
+    tallyAfterClose: "Once voting has closed and every ballot is on the board, the encrypted tally is frozen and the trustees decrypt it.",
+    decrypting: "The trustees are decrypting: {k} of {t} done.",
+    decrypted: "Decrypted by the trustees", decryptedBy: "Trustees who decrypted",
+    checkIt: "Anyone can check this result against the published ballots and the decryption's proofs (the verify program).",
   },
 };
 

@@ -3,8 +3,8 @@
 // encrypts it on the device and shows its tracking code, the voter challenges it (the reveal
 // is posted without their token, and the page says whom it held and that its own check is a
 // convenience), starts again, casts a fresh ballot, and finds its tracking code on the board
-// and in My votes, where no candidate is shown. Every page passes axe with no serious
-// violation.
+// and in My votes, where no candidate is shown; the results page waits for the trustees'
+// decryption. Every page passes axe with no serious violation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -165,4 +165,9 @@ test("a voter encrypts, challenges, starts again, casts, and finds the ballot on
   assert.ok(!names.some((name) => mine.includes(name)), `My votes names no candidate: ${mine}`);
   await noSeriousViolations(page, "my votes, encrypted ballot");
   await page.screenshot({ path: `${shots}/my-votes-verifiable.png`, fullPage: true });
+
+  // Results: the trustees' decryption, once the tally is frozen after the close; not before.
+  await page.goto(`${base}/#/elections/${id}/results`);
+  await page.getByText(/암호화된 집계가 고정되고/).waitFor();
+  await noSeriousViolations(page, "verifiable results before the close");
 });
