@@ -15,8 +15,8 @@ use election_core::domain::vote::{coarse, Ballot, Choice, Mark, Participation, S
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
     BallotBox, BallotClaims, BallotPage, BallotSealer, Board, CandidateStore, CeremonyStore, ChoiceSealer, Claim,
-    ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, RollFiles, RollStore, ViewStore, VoteLookups,
-    VoteStore, VoteWrite, VoterKeys,
+    ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, RecordFiles, RollFiles, RollStore, ViewStore,
+    VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -581,6 +581,17 @@ fn roll_to_count<'a>(state: &'a mut Snapshot, election: &ElectionId, roll: &Roll
 #[derive(Debug, Default)]
 pub struct InMemoryFiles {
     files: Mutex<BTreeMap<(ElectionId, RollId), Vec<u8>>>,
+    records: Mutex<BTreeMap<(ElectionId, String), Vec<u8>>>,
+}
+
+impl RecordFiles for InMemoryFiles {
+    async fn put_record_file(&self, election: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert((election.clone(), name.to_owned()), body);
+        Ok(())
+    }
 }
 
 impl InMemoryFiles {

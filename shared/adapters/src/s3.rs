@@ -1,6 +1,8 @@
-//! Roll files in S3: uploaded by the commission's browser to a presigned address, read back
-//! by the import a range at a time (so that a restarted import reads from its checkpoint).
-//! Each file is `rolls/<electionId>/<rollId>.csv`.
+//! Files in S3. Roll files: uploaded by the commission's browser to a presigned address, read
+//! back by the import a range at a time (so that a restarted import reads from its
+//! checkpoint), each `rolls/<electionId>/<rollId>.csv`. A verifiable election's published
+//! record: each file `records/<electionId>/<name>`, in a bucket of its own (versioned, object
+//! lock), read by anyone through the CDN.
 
 use crate::dynamodb::classify_read;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -8,24 +10,56 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::Client;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::RollId;
-use election_core::ports::RollFiles;
+use election_core::ports::{RecordFiles, RollFiles};
 use election_core::problem::PortError;
 use std::time::Duration;
 
-/// Where roll files are kept.
+/// Where roll files and records are kept: a function is given only its own buckets.
 #[derive(Clone, Debug)]
-pub struct S3RollFiles {
+pub struct S3Files {
     client: Client,
-    bucket: String,
+    rolls: Option<String>,
+    records: Option<String>,
 }
 
-impl S3RollFiles {
-    pub fn new(client: Client, bucket: String) -> Self {
-        Self { client, bucket }
+impl S3Files {
+    pub fn new(client: Client, rolls: Option<String>, records: Option<String>) -> Self {
+        Self { client, rolls, records }
     }
 
-    pub fn from_config(aws: &aws_config::SdkConfig, bucket: String) -> Self {
-        Self::new(Client::from_conf(client_config(aws)), bucket)
+    pub fn from_config(aws: &aws_config::SdkConfig, rolls: Option<String>, records: Option<String>) -> Self {
+        Self::new(Client::from_conf(client_config(aws)), rolls, records)
+    }
+
+    fn rolls(&self) -> Result<&str, PortError> {
+        self.rolls
+            .as_deref()
+            .ok_or_else(|| PortError::Internal("no roll files bucket is configured for this function".into()))
+    }
+}
+
+/// The object key of a record's file.
+pub fn record_key(election: &ElectionId, name: &str) -> String {
+    format!("records/{election}/{name}")
+}
+
+impl RecordFiles for S3Files {
+    #[tracing::instrument(skip(self, body))]
+    async fn put_record_file(&self, election: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
+        let bucket = self
+            .records
+            .as_deref()
+            .ok_or_else(|| PortError::Internal("no records bucket is configured for this function".into()))?;
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(record_key(election, name))
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(classify_read)?;
+        Ok(())
     }
 }
 
@@ -47,14 +81,14 @@ pub fn parse_object_key(key: &str) -> Option<(ElectionId, RollId)> {
     Some((ElectionId::parse(election).ok()?, RollId::parse(roll).ok()?))
 }
 
-impl RollFiles for S3RollFiles {
+impl RollFiles for S3Files {
     #[tracing::instrument(skip(self))]
     async fn upload_url(&self, election: &ElectionId, roll: &RollId, expires: Duration) -> Result<String, PortError> {
         let config = PresigningConfig::expires_in(expires).map_err(|e| PortError::Internal(e.to_string()))?;
         let presigned = self
             .client
             .put_object()
-            .bucket(&self.bucket)
+            .bucket(self.rolls()?)
             .key(object_key(election, roll))
             .content_type("text/csv")
             .presigned(config)
@@ -68,7 +102,7 @@ impl RollFiles for S3RollFiles {
         let read = self
             .client
             .get_object()
-            .bucket(&self.bucket)
+            .bucket(self.rolls()?)
             .key(object_key(election, roll))
             .range(format!("bytes={offset}-{}", offset + max.max(1) - 1))
             .send()
@@ -91,7 +125,7 @@ impl RollFiles for S3RollFiles {
     async fn remove(&self, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
         self.client
             .delete_object()
-            .bucket(&self.bucket)
+            .bucket(self.rolls()?)
             .key(object_key(election, roll))
             .send()
             .await

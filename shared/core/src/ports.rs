@@ -205,6 +205,19 @@ pub trait RollStore: Send + Sync {
 }
 
 /// Where a roll's file is uploaded to, and read back from.
+/// A verifiable election's published record (docs/election-record.md, spec 10): its files,
+/// written once the trustees' decryption is in, where anyone may download them.
+pub trait RecordFiles: Send + Sync {
+    /// Writes the file `name` (e.g. `ballots/cast-000000.json`) of the election's record;
+    /// written again, it is the same file.
+    fn put_record_file(
+        &self,
+        election: &ElectionId,
+        name: &str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
 pub trait RollFiles: Send + Sync {
     /// An address the commission's browser may upload the file to, once, until `expires`.
     fn upload_url(

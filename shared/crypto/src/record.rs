@@ -220,17 +220,28 @@ impl Record {
         self.spoiled.iter().flat_map(|c| &c.ballots)
     }
 
-    pub fn write(&self, dir: &Path) -> Result<(), Error> {
-        fs::create_dir_all(dir.join("ballots")).map_err(io)?;
-        write_json(&dir.join("election.json"), &self.election)?;
-        write_json(&dir.join("index.json"), &self.index)?;
+    /// Every file of the record, by its name in the record's directory, as JSON.
+    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let mut files = vec![
+            ("election.json".to_owned(), json(&self.election)?),
+            ("index.json".to_owned(), json(&self.index)?),
+        ];
         for (c, r) in self.cast.iter().zip(&self.index.cast.chunks) {
-            write_json(&dir.join(&r.file), c)?;
+            files.push((r.file.clone(), json(c)?));
         }
         for (c, r) in self.spoiled.iter().zip(&self.index.spoiled.chunks) {
-            write_json(&dir.join(&r.file), c)?;
+            files.push((r.file.clone(), json(c)?));
         }
-        write_json(&dir.join("tally.json"), &self.tally)
+        files.push(("tally.json".to_owned(), json(&self.tally)?));
+        Ok(files)
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<(), Error> {
+        fs::create_dir_all(dir.join("ballots")).map_err(io)?;
+        for (name, bytes) in self.files()? {
+            fs::write(dir.join(name), bytes).map_err(io)?;
+        }
+        Ok(())
     }
 
     /// Reads a record directory; only the chunk file names the spec allows are opened (V16).
@@ -310,12 +321,8 @@ fn io(e: std::io::Error) -> Error {
     Error::Usage(e.to_string())
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    fs::write(
-        path,
-        serde_json::to_vec(value).map_err(|e| Error::Encoding(e.to_string()))?,
-    )
-    .map_err(io)
+fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::Encoding(e.to_string()))
 }
 
 /// Reads one of the record's files; missing or unparsable, it fails `check` (spec 11).

@@ -6,7 +6,7 @@ use crate::services::{Services, Unused};
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::{KeyIds, KmsKeys};
-use adapters::s3::S3RollFiles;
+use adapters::s3::S3Files;
 use aws_config::SdkConfig;
 use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
@@ -48,6 +48,7 @@ pub enum Setting {
     VoterAudience,
     /// The bucket roll files are uploaded to.
     RollFilesBucket,
+    RecordsBucket,
     /// The queue for stream records that do not read (the publisher's).
     UnreadableRecordsQueueUrl,
     /// Every queue of the event pipeline, comma-separated (certification's).
@@ -100,6 +101,7 @@ impl Setting {
             Setting::VoterIssuer => "VOTER_ISSUER",
             Setting::VoterAudience => "VOTER_AUDIENCE",
             Setting::RollFilesBucket => "ROLL_FILES_BUCKET",
+            Setting::RecordsBucket => "RECORDS_BUCKET",
             Setting::UnreadableRecordsQueueUrl => "UNREADABLE_RECORDS_QUEUE_URL",
             Setting::PipelineQueueUrls => "PIPELINE_QUEUE_URLS",
             Setting::RecountQueueUrl => "RECOUNT_QUEUE_URL",
@@ -253,10 +255,15 @@ impl Wiring for KmsKeys {
     }
 }
 
-impl Wiring for S3RollFiles {
+impl Wiring for S3Files {
+    /// With the buckets among the settings: the roll files', the records'.
     fn wire(settings: &Settings, aws: &SdkConfig) -> Result<Self, MissingSetting> {
-        let bucket = settings.require(Setting::RollFilesBucket)?;
-        Ok(S3RollFiles::from_config(aws, bucket.to_owned()))
+        let bucket = |setting| settings.get(setting).map(str::to_owned);
+        let (rolls, records) = (bucket(Setting::RollFilesBucket), bucket(Setting::RecordsBucket));
+        if rolls.is_none() && records.is_none() {
+            return Err(MissingSetting::Missing(Setting::RollFilesBucket.variable()));
+        }
+        Ok(S3Files::from_config(aws, rolls, records))
     }
 }
 

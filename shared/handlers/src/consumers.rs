@@ -10,7 +10,7 @@ use adapters::dynamodb::Table;
 use adapters::eventbridge::events_in;
 use adapters::kms::KmsKeys;
 use adapters::retry::Backoff;
-use adapters::s3::{parse_object_key, S3RollFiles};
+use adapters::s3::{parse_object_key, S3Files};
 use aws_lambda_events::s3::S3Event;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use election_core::domain::certification::PartRecount;
@@ -130,7 +130,7 @@ const RESUME_WITHIN: Duration = Duration::from_secs(600);
 const RESUME_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
 
 impl Consumer for ImportRoll {
-    type Live = Deployed<Unused, KmsKeys, S3RollFiles>;
+    type Live = Deployed<Unused, KmsKeys, S3Files>;
     const SETTINGS: &'static [Setting] = &[
         Setting::Table(Table::Elections),
         Setting::Table(Table::Rolls),

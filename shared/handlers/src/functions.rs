@@ -13,7 +13,7 @@ use aws_lambda_events::dynamodb;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use election_core::clock::Clock;
-use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
+use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RecordFiles, RollFiles, Store, VoterKeys};
 use lambda_http::{Body, Request, Response};
 
 fn failed(err: impl std::fmt::Display) -> OperationError {
@@ -173,7 +173,7 @@ impl Function {
     }
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles>
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles + RecordFiles>
     Services<S, B, C, K, F>
 {
     /// Answers an HTTP request with the function's handler.

@@ -7,7 +7,7 @@ use crate::services::Services;
 use adapters::dynamodb::Table;
 use election_core::clock::Clock;
 use election_core::domain::ids::ElectionId;
-use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
+use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RecordFiles, RollFiles, Store, VoterKeys};
 use election_core::use_cases::recount::{recount, Recount};
 use serde::Deserialize;
 
@@ -38,7 +38,7 @@ pub enum OperationError {
     Failed(String),
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles>
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles + RecordFiles>
     Services<S, B, C, K, F>
 {
     /// Recounts an election from its ballot box (and with `repair`, replays it into the view).

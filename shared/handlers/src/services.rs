@@ -6,7 +6,7 @@ use crate::http::tokens::Tokens;
 use adapters::dynamodb::DynamoStore;
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsKeys;
-use adapters::s3::S3RollFiles;
+use adapters::s3::S3Files;
 use election_core::bounds::Bounds;
 use election_core::clock::{Clock, SystemClock};
 use election_core::domain::certification::PartRecount;
@@ -15,7 +15,7 @@ use election_core::domain::roll::{IdentityKey, RollId};
 use election_core::domain::text::AccountId;
 use election_core::domain::vote::{Ballot, Choice, Sealed, SealedBallot};
 use election_core::domain_events::DomainEvent;
-use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RollFiles, Store, VoterKeys};
+use election_core::ports::{BallotSealer, ChoiceSealer, EventBus, RecordFiles, RollFiles, Store, VoterKeys};
 use election_core::problem::PortError;
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ pub const DEFAULT_VOTER_IDENTITY_CLAIM: &str = "sub";
 pub type Deployed<B = Unused, K = Unused, F = Unused> = Services<DynamoStore, B, SystemClock, K, F>;
 
 /// What the local runner's in-process mode runs every handler with: all of it.
-pub type LiveServices = Deployed<EventBridgeBus, KmsKeys, S3RollFiles>;
+pub type LiveServices = Deployed<EventBridgeBus, KmsKeys, S3Files>;
 
 /// A part of [`Services`] that a function does not use: it reads no setting, builds no
 /// client, and answers a call (which its handler never makes) with an internal error.
@@ -80,6 +80,12 @@ impl VoterKeys for Unused {
     }
 
     async fn claim_tag(&self, _: &[&[u8]]) -> Result<String, PortError> {
+        Err(unused())
+    }
+}
+
+impl RecordFiles for Unused {
+    async fn put_record_file(&self, _: &ElectionId, _: &str, _: Vec<u8>) -> Result<(), PortError> {
         Err(unused())
     }
 }
@@ -124,7 +130,7 @@ pub trait App: Send + Sync {
     type Bus: EventBus;
     type Clock: Clock;
     type Sealer: ChoiceSealer + VoterKeys + BallotSealer;
-    type Files: RollFiles;
+    type Files: RollFiles + RecordFiles;
     fn store(&self) -> &Self::Store;
     fn bus(&self) -> &Self::Bus;
     fn clock(&self) -> &Self::Clock;
@@ -136,7 +142,7 @@ pub trait App: Send + Sync {
     fn tokens(&self) -> &Tokens;
 }
 
-impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles> App
+impl<S: Store, B: EventBus, C: Clock, K: ChoiceSealer + VoterKeys + BallotSealer, F: RollFiles + RecordFiles> App
     for Services<S, B, C, K, F>
 {
     type Store = S;

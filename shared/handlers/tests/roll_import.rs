@@ -13,7 +13,7 @@ use election_core::domain::election::{Election, VotingWindow};
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::{IdentityKey, ImportState, Roll, RollId};
 use election_core::domain::text::{AccountId, Name};
-use election_core::ports::{ElectionStore, RollFiles, RollStore};
+use election_core::ports::{ElectionStore, RecordFiles, RollFiles, RollStore};
 use election_core::problem::PortError;
 use election_core::use_cases::roll::{self, CorrectionOutcome, Corrections, ImportRun, CHUNK_BYTES};
 use handlers::functions::QueueFunction;
@@ -206,6 +206,12 @@ impl RollFiles for FlakyFiles {
 
     async fn remove(&self, election: &ElectionId, roll: &RollId) -> Result<(), PortError> {
         self.files.remove(election, roll).await
+    }
+}
+
+impl RecordFiles for FlakyFiles {
+    async fn put_record_file(&self, election: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
+        self.files.put_record_file(election, name, body).await
     }
 }
 

@@ -22,7 +22,7 @@ pub mod web;
 use adapters::dynamodb::{DynamoStore, Table, Tables};
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::{KeyIds, KmsKeys};
-use adapters::s3::S3RollFiles;
+use adapters::s3::S3Files;
 use clients::{Clients, Ports};
 use election_core::bounds::Bounds;
 use election_core::clock::SystemClock;
@@ -98,7 +98,11 @@ pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServ
                 mix: Some(name(Setting::BallotMixKey)?),
             },
         ),
-        files: S3RollFiles::new(clients.s3.clone(), name(Setting::RollFilesBucket)?),
+        files: S3Files::new(
+            clients.s3.clone(),
+            Some(name(Setting::RollFilesBucket)?),
+            Some(name(Setting::RecordsBucket)?),
+        ),
         bounds: template_bounds(template)?,
         mix_batch: Settings::read(&[Setting::MixBatchSize], |v| template.names.get(v).cloned())?.mix_batch()?,
         voter_identity_claim: name(Setting::VoterIdentityClaim)?,

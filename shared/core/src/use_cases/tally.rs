@@ -4,7 +4,8 @@
 //! checked as `verify` checks it. Each trustee recomputes it from the published ballots with
 //! its `trustee` tool, and posts its partial decryption with proofs; the server checks them
 //! (V21, V22) before it keeps one. With `threshold` of them, anyone reading the tally gets the
-//! counts, solved from the combined decryption.
+//! counts, solved from the combined decryption, and the whole election record is published
+//! (spec 10) for `verify`.
 
 use super::board::whole_board;
 use super::key_ceremony::{load, rebuild, refusal};
@@ -16,12 +17,13 @@ use crate::clock::Clock;
 use crate::domain::ceremony::{Ceremony, Message, Step};
 use crate::domain::election::{Election, Verifiable};
 use crate::domain::ids::ElectionId;
-use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool};
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles};
 use crate::problem::{AppError, Code, PortError};
 use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
 use election_crypto::dlog::BabyGiant;
 use election_crypto::hash::Digest;
-use election_crypto::record::ResultEntry;
+use election_crypto::manifest::Manifest;
+use election_crypto::record::{Record, ResultEntry, TallyFile};
 use election_crypto::tally::{recompute, EncryptedTally, TallyEntry};
 use serde::Serialize;
 
@@ -106,54 +108,93 @@ async fn frozen(
     Ok((election, verifiable, ceremony, tally, messages))
 }
 
-fn view(
-    election: &Election,
-    verifiable: &Verifiable,
-    ceremony: &Ceremony,
-    tally: EncryptedTally,
-    messages: &[Message],
-) -> Result<TallyView, AppError> {
-    let partials: Vec<PartialDecryption> = of(messages, verifiable, Step::PartialDecryption)
+/// The checked partial decryptions kept, by trustee.
+fn decryption(messages: &[Message], verifiable: &Verifiable) -> Result<Decryption, AppError> {
+    let mut partials: Vec<PartialDecryption> = of(messages, verifiable, Step::PartialDecryption)
         .map(parsed)
         .collect::<Result<_, _>>()?;
-    let mut decryption = Decryption {
+    partials.sort_by_key(|p| p.trustee);
+    Ok(Decryption {
         present: partials.iter().map(|p| p.trustee).collect(),
         partials,
-    };
-    decryption.partials.sort_by_key(|p| p.trustee);
-    decryption.present.sort_unstable();
+    })
+}
+
+/// Each candidate's count, once `threshold` partial decryptions are in.
+fn solve(ceremony: &Ceremony, tally: &EncryptedTally, decryption: &Decryption) -> Result<Option<Vec<u64>>, AppError> {
     let (n, t) = (ceremony.parameters.trustees, ceremony.parameters.threshold);
-    let result = if decryption.present.len() >= t as usize {
-        let manifest = ceremony.manifest.as_ref().ok_or(AppError::Internal)?;
-        let solved = combine(&tally, &decryption, n, t)
-            .and_then(|combined| counts(&combined, &BabyGiant::new(tally.cast_count)))
-            .map_err(|e| {
-                tracing::error!(error = %e, "checked partial decryptions do not combine");
-                AppError::Internal
-            })?;
-        Some(
-            manifest
+    if decryption.present.len() < t as usize {
+        return Ok(None);
+    }
+    combine(tally, decryption, n, t)
+        .and_then(|combined| counts(&combined, &BabyGiant::new(tally.cast_count)))
+        .map(Some)
+        .map_err(|e| {
+            tracing::error!(error = %e, "checked partial decryptions do not combine");
+            AppError::Internal
+        })
+}
+
+fn manifest(ceremony: &Ceremony) -> Result<&Manifest, AppError> {
+    ceremony.manifest.as_ref().ok_or(AppError::Internal)
+}
+
+fn view(
+    election: &Election,
+    ceremony: &Ceremony,
+    tally: EncryptedTally,
+    decryption: &Decryption,
+) -> Result<TallyView, AppError> {
+    let result = match solve(ceremony, &tally, decryption)? {
+        Some(counts) => Some(
+            manifest(ceremony)?
                 .candidates
                 .iter()
-                .zip(solved)
+                .zip(counts)
                 .map(|(c, count)| ResultEntry {
                     candidate: c.id.clone(),
                     count,
                 })
                 .collect(),
-        )
-    } else {
-        None
+        ),
+        None => None,
     };
     Ok(TallyView {
         election_id: election.id.clone(),
         cast_count: tally.cast_count,
         cast_digest: tally.cast_digest,
         encrypted_tally: tally.entries,
-        decrypted_by: decryption.present,
-        threshold: t,
+        decrypted_by: decryption.present.clone(),
+        threshold: ceremony.parameters.threshold,
         result,
     })
+}
+
+/// Publishes the whole record (spec 10) with the decryption of the first `threshold`
+/// trustees: the board's ballots, which must be the frozen tally's, and the tally file.
+async fn publish(
+    store: &(impl BallotBox + Board),
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    ceremony: &Ceremony,
+    tally: &EncryptedTally,
+    decryption: Decryption,
+) -> Result<(), AppError> {
+    let file = ceremony.election_file().ok_or(AppError::Internal)?;
+    let counts = solve(ceremony, tally, &decryption)?.ok_or(AppError::Internal)?;
+    let (cast, challenged) = whole_board(store, election_id).await?;
+    let tally_file = TallyFile::new(tally, decryption, manifest(ceremony)?, &counts);
+    let record = Record::build(file, cast, challenged, tally_file);
+    if record.index.cast.digest != tally.cast_digest {
+        tracing::error!(election_id = %election_id, "the board is not the frozen tally's: the record is not published");
+        return Err(AppError::Internal);
+    }
+    let written = record.files().map_err(|e| PortError::Internal(e.to_string()))?;
+    for (name, bytes) in written {
+        files.put_record_file(election_id, &name, bytes).await?;
+    }
+    tracing::info!(election_id = %election_id, "election record published");
+    Ok(())
 }
 
 /// `GET /elections/{id}/tally`: public.
@@ -164,13 +205,14 @@ pub async fn tally_view(
     election_id: ElectionId,
 ) -> Result<TallyView, AppError> {
     let (election, verifiable, ceremony, tally, messages) = frozen(store, clock, bounds, &election_id).await?;
-    view(&election, &verifiable, &ceremony, tally, &messages)
+    view(&election, &ceremony, tally, &decryption(&messages, &verifiable)?)
 }
 
 /// `PUT /elections/{id}/decryption` (a trustee of the election): its partial decryption of
 /// the frozen tally, checked before it is kept; the same one again is answered as kept.
 pub async fn post_decryption(
     store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,
     caller: &Caller,
@@ -194,5 +236,11 @@ pub async fn post_decryption(
     }
     tracing::info!(election_id = %election_id, trustee = index, "partial decryption kept");
     let messages = store.ceremony_messages(&election_id).await?;
-    view(&election, &verifiable, &ceremony, tally, &messages)
+    let decryption = decryption(&messages, &verifiable)?;
+    // The post that brings the threshold publishes the record (again, if the trustee resends
+    // it after a failure); later ones change nothing in it.
+    if decryption.present.len() == ceremony.parameters.threshold as usize {
+        publish(store, files, &election_id, &ceremony, &tally, decryption.clone()).await?;
+    }
+    view(&election, &ceremony, tally, &decryption)
 }

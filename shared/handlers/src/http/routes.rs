@@ -9,7 +9,7 @@ use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsKeys;
-use adapters::s3::S3RollFiles;
+use adapters::s3::S3Files;
 use chrono::{DateTime, Utc};
 use election_core::auth::Caller;
 use election_core::domain::candidate::BallotNumber;
@@ -462,7 +462,7 @@ impl Route for StartRollImport {
         Setting::OfficialsIssuer,
         Setting::OfficialsAudience,
     ];
-    type Live = Deployed<Unused, Unused, S3RollFiles>;
+    type Live = Deployed<Unused, Unused, S3Files>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let outcome = async {
@@ -706,12 +706,13 @@ impl Route for DecryptTally {
         Setting::Table(Table::Ceremony),
         // The board's ballots, and the mixer's pools: the tally waits until they are empty.
         Setting::Table(Table::BallotBox),
+        Setting::RecordsBucket,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::ClockSkewMargin),
         Setting::OfficialsIssuer,
         Setting::OfficialsAudience,
     ];
-    type Live = Deployed;
+    type Live = Deployed<Unused, Unused, S3Files>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let (store, clock, bounds) = (app.store(), app.clock(), app.bounds());
@@ -720,7 +721,7 @@ impl Route for DecryptTally {
                 let caller = caller_who_may(app, &req, tally::DECRYPT_MAY).await?;
                 let election_id = path_id(&req, "electionId")?;
                 let body: serde_json::Value = json_body(&req)?;
-                tally::post_decryption(store, clock, bounds, &caller, election_id, body).await
+                tally::post_decryption(store, app.files(), clock, bounds, &caller, election_id, body).await
             };
             return reply(StatusCode::OK, outcome.await);
         }

@@ -4,7 +4,7 @@
 //! waits in `key-ceremony` until the last transcript signature, and one whose ceremony misses
 //! its start never opens.
 
-use crate::support::{repo_root, rfc3339, unique, Api, Reply};
+use crate::support::{repo_root, rfc3339, unique, workspace_binary, Api, Reply};
 use crate::walking_skeleton::register_candidate;
 use chrono::{TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
@@ -16,7 +16,7 @@ use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use zeroize::Zeroizing;
 
@@ -323,23 +323,9 @@ async fn a_verifiable_election_whose_ceremony_misses_its_start_never_opens() {
     assert_eq!(stage.view().await["phase"], "not-started");
 }
 
-/// The `trustee` binary of this workspace (the test command builds it before the tests).
-fn trustee_tool() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let tool = target.join("debug").join("trustee");
-    assert!(
-        tool.exists(),
-        "{} is not built: cargo build --workspace",
-        tool.display()
-    );
-    tool
-}
-
 /// Runs `trustee` in `dir` with a test passphrase (weak Argon2 parameters: tests only); its output.
 fn trustee(dir: &Path, args: &[String]) -> String {
-    let out = Command::new(trustee_tool())
+    let out = Command::new(workspace_binary("trustee"))
         .current_dir(dir)
         .args(args)
         .env("TRUSTEE_PASSPHRASE", "a test passphrase")

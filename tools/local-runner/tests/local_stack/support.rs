@@ -100,6 +100,20 @@ impl Api {
     }
 }
 
+/// A binary of this workspace (the test command builds them all before the tests).
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let binary = target.join("debug").join(name);
+    assert!(
+        binary.exists(),
+        "{} is not built: cargo build --workspace",
+        binary.display()
+    );
+    binary
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -4,7 +4,7 @@
 //! refusal, which writes nothing.
 
 use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
-use crate::support::{clients, stored_participations};
+use crate::support::{clients, repo_root, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
@@ -18,6 +18,7 @@ use election_crypto::tally;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::process::Command;
 use std::time::Duration;
 
 /// Runs the whole key ceremony with three trustees made here; returns the election file and
@@ -412,4 +413,23 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         .collect();
     assert_eq!(named, manifest);
     assert_eq!(public(&stage, Method::GET, "/tally", None).await.body, two.body);
+
+    // The record is published (records/<election>/ in the records bucket): scripts/verify.sh
+    // downloads it over HTTP and the real `verify` passes it, with the voters' counts.
+    let verified = Command::new("bash")
+        .current_dir(repo_root())
+        .args(["scripts/verify.sh", &stage.election])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(printed.contains("record VALID"), "{printed}");
+    for (candidate, (name, count)) in manifest.iter().zip([("Ada", 1), ("Grace", 1), ("Edsger", 3)]) {
+        assert!(printed.contains(&format!("{candidate} {name}: {count}")), "{printed}");
+    }
+    std::fs::remove_dir_all(repo_root().join(".local/records").join(&stage.election)).unwrap();
 }
