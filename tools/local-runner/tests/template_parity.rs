@@ -210,8 +210,8 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:Query CeremonyTable",
             ],
         ),
-        // The tally reads the board and the pools, and keeps itself and each partial
-        // decryption as ceremony messages.
+        // The tally reads the board and the pools, keeps itself and each partial decryption
+        // as ceremony messages, and publishes the record.
         (
             "DecryptTallyFunction",
             &[
@@ -219,6 +219,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:PutItem CeremonyTable",
                 "dynamodb:Query BallotBoxTable",
                 "dynamodb:Query CeremonyTable",
+                "s3:PutObject RecordsBucket",
             ],
         ),
         (
