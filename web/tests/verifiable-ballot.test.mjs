@@ -79,28 +79,39 @@ async function ceremony(electionId, subs) {
     await put(i, "transcript-signature", read(at(i, `transcript-signature-${i}.json`)));
   }
   assert.equal((await view()).phase, "complete");
+  return { work, tokens };
 }
 
-test("a voter encrypts, challenges, starts again, casts, and finds the ballot on the board", async () => {
+/** A verifiable election with three candidates, `voters` on its roll, its ceremony run by
+ * the trustees' tools; open once this returns. */
+async function verifiableElection(voters, openFor) {
   const commission = await token(unique("officer"), ["commission"]);
   const subs = [1, 2, 3].map((i) => unique(`trustee-${i}`));
-  const voter = unique("voter");
   const opens = Date.now() + 20_000;
   const election = await call("POST", "/elections", commission, {
     name: unique("검증 가능한 대통령 선거"),
     votingStartsAt: new Date(opens).toISOString(),
-    votingEndsAt: new Date(opens + 3_600_000).toISOString(),
+    votingEndsAt: new Date(opens + openFor).toISOString(),
     verifiable: { trustees: subs, threshold: 2 },
   });
   const id = election.electionId;
-  await call("POST", `/elections/${id}/roll/corrections`, commission, { add: [{ identityKey: voter, district: "종로구" }] });
-  const names = ["김하나", "이두리", "박세나"];
+  await call("POST", `/elections/${id}/roll/corrections`, commission,
+    { add: voters.map((identityKey) => ({ identityKey, district: "종로구" })) });
   for (const [n, name] of names.entries()) {
     await call("POST", `/elections/${id}/candidates`, commission, { ballotNumber: n + 1, party: "P", name, userId: unique("c") });
   }
   await call("POST", `/elections/${id}/ceremony`, commission, {});
-  await ceremony(id, subs);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, opens - Date.now()) + 200));
+  const trustees = await ceremony(id, subs);
+  await sleep(Math.max(0, opens - Date.now()) + 200);
+  return { id, ends: opens + openFor, ...trustees };
+}
+
+const names = ["김하나", "이두리", "박세나"];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("a voter encrypts, challenges, starts again, casts, and finds the ballot on the board", async () => {
+  const voter = unique("voter");
+  const { id } = await verifiableElection([voter], 3_600_000);
 
   const page = await signedIn(browser, voter, ["voter"]);
   const posted = [];
@@ -170,4 +181,50 @@ test("a voter encrypts, challenges, starts again, casts, and finds the ballot on
   await page.goto(`${base}/#/elections/${id}/results`);
   await page.getByText(/암호화된 집계가 고정되고/).waitFor();
   await noSeriousViolations(page, "verifiable results before the close");
+});
+
+test("after the close two trustees decrypt with their tools, the page shows the counts, and verify passes", async () => {
+  const voters = [0, 2, 2].map(() => unique("voter"));
+  const { id, ends, work, tokens } = await verifiableElection(voters, 15_000);
+  // The voters' devices: the served bundle, in Node.
+  const ee1 = await import("../ee1.js");
+  const ceremonyView = await fetch(`${base}/elections/${id}/ceremony`).then((r) => r.json());
+  const ctx = ee1.context(ceremonyView.election);
+  for (const [n, voter] of voters.entries()) {
+    const { ballot } = ee1.encrypt(ctx, [0, 2, 2][n]);
+    await call("POST", `/elections/${id}/votes`, await token(voter, ["voter"]), { ballot });
+  }
+  // The first read after the close (plus the bound on a vote in flight) freezes the tally
+  // and publishes the record's ballots.
+  await sleep(Math.max(0, ends - Date.now()) + 5_000);
+  let tally;
+  for (let tries = 0; tries < 30; tries++) {
+    const reply = await fetch(`${base}/elections/${id}/tally`);
+    if (reply.ok) {
+      tally = await reply.json();
+      break;
+    }
+    await sleep(500);
+  }
+  assert.equal(tally?.castCount, 3);
+  // Trustees 1 and 3 (2 is absent) fetch the record and decrypt with their own tools.
+  const record = execFileSync("bash", ["scripts/fetch-record.sh", id]).toString().trim();
+  for (const i of [1, 3]) {
+    const printed = trustee(work, ["decrypt", "--dir", `t${i}`, "--record", record]);
+    assert.match(printed, /3 cast ballots/);
+    await call("PUT", `/elections/${id}/decryption`, tokens[i - 1], read(join(work, `t${i}`, `partial-decryption-${i}.json`)));
+  }
+  // The results page shows the trustees' decryption.
+  const page = await signedIn(browser, unique("viewer"), ["voter"]);
+  await page.goto(`${base}/#/elections/${id}/results`);
+  await page.getByText("관리인들이 복호화한 결과").waitFor();
+  const chart = await page.locator("ol.chart").textContent();
+  for (const [name, count] of [["김하나", 1], ["이두리", 0], ["박세나", 2]]) {
+    assert.match(chart, new RegExp(`${name}.*?${count} 득표수`), chart);
+  }
+  await noSeriousViolations(page, "verifiable results, decrypted");
+  await page.screenshot({ path: `${shots}/results-verifiable.png`, fullPage: true });
+  // Anyone downloads the whole record and checks it.
+  const verified = execFileSync("bash", ["scripts/verify.sh", id]).toString();
+  assert.match(verified, /record VALID/);
 });

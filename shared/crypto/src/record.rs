@@ -132,6 +132,21 @@ impl TallyFile {
         }
     }
 
+    /// The tally before any trustee has decrypted it: what a record built to publish its
+    /// ballots alone ([`Record::ballot_files`]) carries, never published itself.
+    pub fn undecrypted(tally: &EncryptedTally) -> Self {
+        TallyFile {
+            cast_count: tally.cast_count,
+            cast_digest: tally.cast_digest,
+            encrypted_tally: tally.entries.clone(),
+            decryption: Decryption {
+                present: Vec::new(),
+                partials: Vec::new(),
+            },
+            result: Vec::new(),
+        }
+    }
+
     /// The tally as a trustee sees it, read back from the record.
     pub fn encrypted(&self) -> EncryptedTally {
         EncryptedTally {
@@ -220,8 +235,9 @@ impl Record {
         self.spoiled.iter().flat_map(|c| &c.ballots)
     }
 
-    /// Every file of the record, by its name in the record's directory, as JSON.
-    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    /// Every file of the record but `tally.json`, by its name in the record's directory, as
+    /// JSON: what the trustees decrypt from (spec 8), published when the tally freezes.
+    pub fn ballot_files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
         let mut files = vec![
             ("election.json".to_owned(), json(&self.election)?),
             ("index.json".to_owned(), json(&self.index)?),
@@ -232,6 +248,12 @@ impl Record {
         for (c, r) in self.spoiled.iter().zip(&self.index.spoiled.chunks) {
             files.push((r.file.clone(), json(c)?));
         }
+        Ok(files)
+    }
+
+    /// Every file of the record, by its name in the record's directory, as JSON.
+    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let mut files = self.ballot_files()?;
         files.push(("tally.json".to_owned(), json(&self.tally)?));
         Ok(files)
     }

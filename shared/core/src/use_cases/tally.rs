@@ -64,6 +64,7 @@ fn parsed<T: serde::de::DeserializeOwned>(message: &Message) -> Result<T, PortEr
 /// ballot is in the box.
 async fn frozen(
     store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,
     election_id: &ElectionId,
@@ -105,6 +106,10 @@ async fn frozen(
             tally
         }
     };
+    // What the trustees decrypt from: the record's ballots, published now (again by a later
+    // read if this one failed after the freeze: the same files).
+    let record = Record::build(file, cast, challenged, TallyFile::undecrypted(&tally));
+    write(files, election_id, record.ballot_files()).await?;
     Ok((election, verifiable, ceremony, tally, messages))
 }
 
@@ -189,22 +194,32 @@ async fn publish(
         tracing::error!(election_id = %election_id, "the board is not the frozen tally's: the record is not published");
         return Err(AppError::Internal);
     }
-    let written = record.files().map_err(|e| PortError::Internal(e.to_string()))?;
-    for (name, bytes) in written {
-        files.put_record_file(election_id, &name, bytes).await?;
-    }
+    write(files, election_id, record.files()).await?;
     tracing::info!(election_id = %election_id, "election record published");
     Ok(())
 }
 
-/// `GET /elections/{id}/tally`: public.
+async fn write(
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    written: Result<Vec<(String, Vec<u8>)>, election_crypto::Error>,
+) -> Result<(), AppError> {
+    for (name, bytes) in written.map_err(|e| PortError::Internal(e.to_string()))? {
+        files.put_record_file(election_id, &name, bytes).await?;
+    }
+    Ok(())
+}
+
+/// `GET /elections/{id}/tally`: public. The first read after the close freezes the tally and
+/// publishes the record's ballots, for the trustees' tools.
 pub async fn tally_view(
     store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,
     election_id: ElectionId,
 ) -> Result<TallyView, AppError> {
-    let (election, verifiable, ceremony, tally, messages) = frozen(store, clock, bounds, &election_id).await?;
+    let (election, verifiable, ceremony, tally, messages) = frozen(store, files, clock, bounds, &election_id).await?;
     view(&election, &ceremony, tally, &decryption(&messages, &verifiable)?)
 }
 
@@ -221,7 +236,7 @@ pub async fn post_decryption(
 ) -> Result<TallyView, AppError> {
     authorize(caller, DECRYPT_MAY)?;
     let account = identity(caller)?;
-    let (election, verifiable, ceremony, tally, _) = frozen(store, clock, bounds, &election_id).await?;
+    let (election, verifiable, ceremony, tally, _) = frozen(store, files, clock, bounds, &election_id).await?;
     let index = verifiable
         .index_of(&account)
         .ok_or(AppError::Forbidden("you are not a trustee of this election"))?;

@@ -725,7 +725,8 @@ impl Route for DecryptTally {
             };
             return reply(StatusCode::OK, outcome.await);
         }
-        let outcome = async { tally::tally_view(store, clock, bounds, path_id(&req, "electionId")?).await };
+        let outcome =
+            async { tally::tally_view(store, app.files(), clock, bounds, path_id(&req, "electionId")?).await };
         reply(StatusCode::OK, outcome.await)
     }
 }
