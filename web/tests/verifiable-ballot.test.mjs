@@ -5,7 +5,7 @@
 // convenience), starts again, casts a fresh ballot, and finds its tracking code on the board
 // and in My votes, where no candidate is shown; the results page waits for the trustees'
 // decryption. Every page passes axe with no serious violation.
-import { test, before, after } from "node:test";
+import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -109,7 +109,8 @@ async function verifiableElection(voters, openFor) {
 const names = ["김하나", "이두리", "박세나"];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test("a voter encrypts, challenges, starts again, casts, and finds the ballot on the board", async () => {
+/** A voter encrypts, challenges, starts again, casts, and finds the ballot on the board. */
+async function challengeThenCast() {
   const voter = unique("voter");
   const { id } = await verifiableElection([voter], 3_600_000);
 
@@ -181,9 +182,11 @@ test("a voter encrypts, challenges, starts again, casts, and finds the ballot on
   await page.goto(`${base}/#/elections/${id}/results`);
   await page.getByText(/암호화된 집계가 고정되고/).waitFor();
   await noSeriousViolations(page, "verifiable results before the close");
-});
+}
 
-test("after the close two trustees decrypt with their tools, the page shows the counts, and verify passes", async () => {
+/** After the close two trustees decrypt with their tools, the page shows the counts, and
+ * verify passes. */
+async function decryptAndVerify() {
   const voters = [0, 2, 2].map(() => unique("voter"));
   const { id, ends, work, tokens } = await verifiableElection(voters, 15_000);
   // The voters' devices: the served bundle, in Node.
@@ -227,4 +230,10 @@ test("after the close two trustees decrypt with their tools, the page shows the 
   // Anyone downloads the whole record and checks it.
   const verified = execFileSync("bash", ["scripts/verify.sh", id]).toString();
   assert.match(verified, /record VALID/);
+}
+
+// The two run at once: each mostly waits, for its own opening and close.
+describe("a verifiable election in the browser", { concurrency: true }, () => {
+  test("a voter encrypts, challenges, starts again, casts, and finds the ballot on the board", challengeThenCast);
+  test("after the close two trustees decrypt with their tools, the page shows the counts, and verify passes", decryptAndVerify);
 });
