@@ -347,6 +347,10 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(view["castCount"], 5, "{view}");
+    // A recount of ciphertexts cannot certify: the commission is refused, nothing made final.
+    let certify = format!("/elections/{}/certification", stage.election);
+    let refused = stage.api.post(&certify, &stage.commission, &json!({})).await;
+    assert_problem(&refused, 409, "not-certifiable");
     assert_eq!(view["decryptedBy"], json!([]));
     assert!(view["result"].is_null(), "{view}");
 
