@@ -9,7 +9,7 @@ use super::cast_vote::{claim_ballot, window_refusal, Claimant};
 use crate::clock::Clock;
 use crate::domain::election::Election;
 use crate::domain::ids::{ElectionId, ReceiptId};
-use crate::domain::vote::{check_window, EncryptedBallot, Mark};
+use crate::domain::vote::{check_window, Ballot, EncryptedBallot, Mark};
 use crate::ports::{BallotBox, BallotClaims, Board, ElectionStore, VoteLookups, VoterKeys};
 use crate::problem::{AppError, Code, PortError};
 use election_crypto::ballot::{check_reveal, SpoiledBallot};
@@ -82,6 +82,14 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A box ballot's encrypted ballot (a verifiable election's box holds no other).
+fn encrypted(ballot: Ballot) -> Option<EncryptedBallot> {
+    match ballot.mark {
+        Mark::Encrypted(ballot) => Some(*ballot),
+        Mark::For(_) => None,
+    }
+}
+
 async fn verifiable(store: &impl ElectionStore, election_id: &ElectionId) -> Result<Election, AppError> {
     store
         .election(election_id)
@@ -110,14 +118,7 @@ pub async fn board_page(
     };
     let next = if cursor.part < parts {
         let read = store.ballots(&election_id, cursor.part, cursor.after).await?;
-        page.cast = read
-            .ballots
-            .into_iter()
-            .filter_map(|b| match b.mark {
-                Mark::Encrypted(ballot) => Some(*ballot),
-                Mark::For(_) => None,
-            })
-            .collect();
+        page.cast = read.ballots.into_iter().filter_map(encrypted).collect();
         match read.next {
             Some(after) => Cursor {
                 part: cursor.part,
@@ -153,10 +154,7 @@ pub async fn whole_board(
         let mut after = None;
         loop {
             let page = store.ballots(election_id, part, after).await?;
-            cast.extend(page.ballots.into_iter().filter_map(|b| match b.mark {
-                Mark::Encrypted(ballot) => Some(*ballot),
-                Mark::For(_) => None,
-            }));
+            cast.extend(page.ballots.into_iter().filter_map(encrypted));
             after = page.next;
             if after.is_none() {
                 break;
