@@ -106,8 +106,9 @@ async fn frozen(
             tally
         }
     };
-    // What the trustees decrypt from: the record's ballots, published now (again by a later
-    // read if this one failed after the freeze: the same files).
+    // What the trustees decrypt from: the record's ballots, published now. Should this write
+    // fail after the freeze, no later read writes them again (it finds the tally kept): the
+    // record published at the threshold holds them all the same.
     let record = Record::build(file, cast, challenged, TallyFile::undecrypted(&tally));
     write(files, election_id, record.ballot_files()).await?;
     Ok((election, verifiable, ceremony, tally, messages))
