@@ -105,6 +105,27 @@ pub fn sum<'a>(candidates: usize, ballots: impl IntoIterator<Item = &'a Ballot>)
         .collect()
 }
 
+/// Two sums of ciphertexts added componentwise, as a ballot-box part's sums are merged with
+/// another's. An empty sum (a part with no ballot) adds nothing; sums of unequal length are
+/// added as far as both go, the rest kept, so that they can never equal a tally they differ from.
+pub fn add(left: &[TallyEntry], right: &[TallyEntry]) -> Vec<TallyEntry> {
+    let (long, short) = if left.len() >= right.len() {
+        (left, right)
+    } else {
+        (right, left)
+    };
+    long.iter()
+        .enumerate()
+        .map(|(j, l)| match short.get(j) {
+            Some(s) => TallyEntry {
+                a: Point::new(l.a.point() + s.a.point()),
+                b: Point::new(l.b.point() + s.b.point()),
+            },
+            None => *l,
+        })
+        .collect()
+}
+
 /// V12–V19: every cast and spoiled ballot verifies, every reveal checks; among the cast
 /// ballots no ballot id, tracking code or `α` twice (V15); among the spoiled ballots no ballot
 /// id or tracking code twice (V17); no spoiled ballot's id or tracking code among the cast
@@ -236,5 +257,24 @@ mod tests {
             recompute(&ctx, &[cast], std::slice::from_ref(&spoiled)),
             Err(Error::Check { check: "V19", .. })
         ));
+    }
+
+    #[test]
+    fn sums_of_parts_merge_to_the_whole_sum() {
+        let ctx = context(3);
+        let rng = Seeded::new(b"parts");
+        let ballots: Vec<Ballot> = (0..5)
+            .map(|b| {
+                encrypt(&ctx, b % 3, &mut rng.scoped(&format!("ballot/{b}/")))
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        let whole = sum(3, &ballots);
+        let (first, second) = ballots.split_at(2);
+        assert_eq!(add(&sum(3, first), &sum(3, second)), whole);
+        assert_eq!(add(&[], &whole), whole);
+        // One ballot short: not the whole sum.
+        assert_ne!(add(&sum(3, first), &sum(3, &second[1..])), whole);
     }
 }

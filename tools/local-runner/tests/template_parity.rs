@@ -376,6 +376,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:PutItem DashboardTable",
                 "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query CeremonyTable",
                 "dynamodb:Query DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
                 "sqs:GetQueueAttributes DashboardDeadLetterQueue",

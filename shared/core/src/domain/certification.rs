@@ -4,6 +4,7 @@
 
 use super::ids::{CandidateId, ElectionId};
 use chrono::{DateTime, Utc};
+use election_crypto::tally::TallyEntry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,6 +59,20 @@ pub struct CertificationJob {
     /// the work out.
     #[serde(skip)]
     pub started_by_request: String,
+    /// A verifiable election's decrypted tally, taken when the attempt starts: the recount
+    /// must sum the box's ciphertexts to its encrypted tally, and certifies its counts.
+    #[serde(skip)]
+    pub decrypted: Option<DecryptedTally>,
+}
+
+/// A verifiable election's tally as its trustees decrypted it: the frozen encrypted tally,
+/// and each candidate's count solved from `threshold` checked partial decryptions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecryptedTally {
+    pub entries: Vec<TallyEntry>,
+    pub cast_count: u64,
+    pub counts: BTreeMap<CandidateId, u64>,
 }
 
 /// One part of a job's recount, as a worker is asked for it.
@@ -77,6 +92,9 @@ pub struct PartCount {
     /// Encrypted ballots (a verifiable election): counted here as cast, never read.
     #[serde(default)]
     pub encrypted: u64,
+    /// The encrypted ballots' ciphertexts summed, slot by slot (none: no encrypted ballot).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sums: Vec<TallyEntry>,
     /// Items in the part that are not readable ballots, by key.
     pub unreadable: Vec<String>,
     /// Ballots replayed into the view (with `repair`).

@@ -38,11 +38,23 @@ pub fn start(job: &CertificationJob) -> Effect {
                     ("startedByRequest", text_value(&job.started_by_request)),
                     ("refusal", text_value("")),
                     (RESENDS, number_value(0)),
+                    (DECRYPTED, text_value(decrypted_json(job))),
                 ],
                 &[],
             ),
         )],
     )
+}
+
+const DECRYPTED: &str = "decrypted";
+
+/// A verifiable election's decrypted tally, as JSON (empty: none). Its points and counts
+/// always serialise.
+fn decrypted_json(job: &CertificationJob) -> String {
+    job.decrypted
+        .as_ref()
+        .and_then(|tally| serde_json::to_string(tally).ok())
+        .unwrap_or_default()
 }
 
 /// Keys of unreadable items kept on a part's row, at most: enough to find them, and a row
@@ -145,6 +157,11 @@ pub fn job(election: &ElectionId, row: &Row) -> Option<CertificationJob> {
         refusal: text(row, "refusal").filter(|r| !r.is_empty()),
         resends: count(RESENDS).unwrap_or(0),
         started_by_request: text(row, "startedByRequest")?,
+        decrypted: match text(row, DECRYPTED).filter(|json| !json.is_empty()) {
+            // A tally that does not read is no tally to certify against: no job.
+            Some(json) => Some(serde_json::from_str(&json).ok()?),
+            None => None,
+        },
     })
 }
 

@@ -5,7 +5,9 @@
 //! its own ([`recount_part`]), and the worker that counts the last part adds the parts up,
 //! compares them with the results and, if they match, makes the results final with when
 //! and by whom. A request while a job is under way joins it; one after a certification
-//! returns it; one after a refusal starts a new attempt.
+//! returns it; one after a refusal starts a new attempt. A verifiable election is certified
+//! from its trustees' decryption, once it is in: the recount sums the box's ciphertexts part
+//! by part and must find exactly the tally they decrypted.
 //!
 //! [`recount_part`]: super::recount::recount_part
 
@@ -13,13 +15,14 @@ use super::authorize;
 use super::get_results::read_results;
 use super::mix_ballots::mixing_pending;
 use super::recount::finish_if_counted;
+use super::tally::decrypted_tally;
 use crate::auth::{Caller, Role};
 use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartRecount};
 use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
-use crate::ports::{BallotBox, ElectionStore, EventBus, MixPool, ViewStore};
+use crate::ports::{BallotBox, CeremonyStore, ElectionStore, EventBus, MixPool, ViewStore};
 use crate::problem::{AppError, Code};
 use crate::projection::{certification_job, View};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -28,7 +31,7 @@ pub const MAY: &[Role] = &[Role::Commission];
 
 /// Starts a certification job, or answers the one under way or done.
 pub async fn certify_results(
-    store: &(impl ElectionStore + BallotBox + MixPool + ViewStore),
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + MixPool + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -40,14 +43,6 @@ pub async fn certify_results(
         .election(election_id)
         .await?
         .ok_or(AppError::NotFound("no election has this id"))?;
-    // Its count is the trustees' decryption, which a recount of the box cannot certify: the
-    // box holds ciphertexts. Certifying it here would make zero votes final.
-    if election.verifiable.is_some() {
-        return Err(AppError::conflict(
-            Code::NotCertifiable,
-            "a verifiable election's result is the trustees' decryption of its tally (GET …/tally); its certification from that decryption is not built yet",
-        ));
-    }
     let now = clock.now();
     let previous = read_job(store, election_id).await?;
     match &previous {
@@ -94,6 +89,12 @@ pub async fn certify_results(
             format!("messages still wait in the event pipeline ({})", waiting.join(", ")),
         ));
     }
+    // A verifiable election's votes are its trustees' decryption: certified only once it is
+    // in, and only if the recount sums the box to the tally they decrypted.
+    let decrypted = match election.verifiable {
+        Some(_) => Some(decrypted_tally(store, election_id).await?),
+        None => None,
+    };
     let request = uuid::Uuid::new_v4().to_string();
     let job = CertificationJob {
         election_id: election_id.clone(),
@@ -107,6 +108,7 @@ pub async fn certify_results(
         refusal: None,
         resends: 0,
         started_by_request: request.clone(),
+        decrypted,
     };
     store
         .apply(View::Dashboard, vec![certification_job::start(&job)])

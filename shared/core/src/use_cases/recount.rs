@@ -10,12 +10,14 @@ use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartCount, PartRecount};
 use crate::domain::ids::{CandidateId, ElectionId};
 use crate::domain::results::Results;
+use crate::domain::vote::Mark;
 use crate::domain_events::{BallotCast, DomainEvent};
 use crate::policies::project_dashboard;
 use crate::ports::{BallotBox, ViewStore};
 use crate::problem::AppError;
 use crate::projection::certification_job::CountedPart;
 use crate::projection::{certification_job, dashboard, turnout, View};
+use election_crypto::tally::{self, TallyEntry};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -42,6 +44,9 @@ pub struct Recount {
     pub ballots: u64,
     /// Of the ballots, those encrypted (a verifiable election): in no candidate's line.
     pub encrypted: u64,
+    /// Their ciphertexts summed, slot by slot: the encrypted tally the box gives.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encrypted_sums: Vec<TallyEntry>,
     pub counted: u64,
     /// Voters who voted (the turnout view's count of participations): the mixer moves
     /// each one's ballot to the box, so these must equal the ballots.
@@ -84,9 +89,13 @@ pub async fn count_part(
         let page = store.ballots(election_id, part, after).await?;
         count.pages += 1;
         for ballot in &page.ballots {
-            match ballot.mark.candidate() {
-                Some(candidate) => *count.ballots.entry(candidate.clone()).or_default() += 1,
-                None => count.encrypted += 1,
+            match &ballot.mark {
+                Mark::For(candidate) => *count.ballots.entry(candidate.clone()).or_default() += 1,
+                Mark::Encrypted(encrypted) => {
+                    count.encrypted += 1;
+                    let slots = encrypted.ciphertexts.len();
+                    count.sums = tally::add(&count.sums, &tally::sum(slots, [encrypted.as_ref()]));
+                }
             }
         }
         if repair {
@@ -148,9 +157,10 @@ pub async fn compare(
 pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount>) -> Recount {
     let election_id = results.election_id.clone();
     let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
-    let (mut replayed, mut unreadable, mut encrypted) = (0, Vec::new(), 0);
+    let (mut replayed, mut unreadable, mut encrypted, mut encrypted_sums) = (0, Vec::new(), 0, Vec::new());
     for count in counts {
         encrypted += count.encrypted;
+        encrypted_sums = tally::add(&encrypted_sums, &count.sums);
         for (candidate, n) in count.ballots {
             *ballots.entry(candidate).or_default() += n;
         }
@@ -182,6 +192,7 @@ pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount
         election_id,
         ballots,
         encrypted,
+        encrypted_sums,
         counted: candidates.iter().map(|line| line.counted).sum(),
         participations,
         matches: unreadable.is_empty()
@@ -190,6 +201,34 @@ pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount
         candidates,
         replayed,
         unreadable,
+    }
+}
+
+/// The votes a matching recount certifies. In the default mode, the box's ballots per
+/// candidate. In a verifiable election, the trustees' decrypted counts, if the box's
+/// ciphertexts, summed part by part and merged, are exactly the tally they decrypted: the
+/// same number of ballots, the same sums, and no plaintext ballot among them.
+fn certified_votes(job: &CertificationJob, recounted: &Recount) -> Result<BTreeMap<CandidateId, u64>, String> {
+    let Some(decrypted) = &job.decrypted else {
+        return Ok(recounted.ballots_per_candidate());
+    };
+    if recounted.encrypted != recounted.ballots {
+        Err(format!(
+            "the ballot box of this verifiable election holds {} ballots that are not encrypted; nothing is certified",
+            recounted.ballots - recounted.encrypted
+        ))
+    } else if recounted.encrypted != decrypted.cast_count {
+        Err(format!(
+            "the ballot box holds {} encrypted ballots, the decrypted tally {}; nothing is certified",
+            recounted.encrypted, decrypted.cast_count
+        ))
+    } else if recounted.encrypted_sums != decrypted.entries {
+        Err(
+            "the ballot box's ciphertexts do not sum to the tally the trustees decrypted; nothing is certified"
+                .to_owned(),
+        )
+    } else {
+        Ok(decrypted.counts.clone())
     }
 }
 
@@ -261,12 +300,8 @@ pub async fn finish_if_counted(
                     recounted.unreadable.len()
                 ))
             } else {
-                Ok(dashboard::certification(
-                    election_id,
-                    &recounted.ballots_per_candidate(),
-                    &job.requested_by,
-                    now,
-                ))
+                certified_votes(job, &recounted)
+                    .map(|votes| dashboard::certification(election_id, &votes, &job.requested_by, now))
             }
         }
     };

@@ -15,8 +15,9 @@ use crate::auth::{Caller, Role};
 use crate::bounds::Bounds;
 use crate::clock::Clock;
 use crate::domain::ceremony::{Ceremony, Message, Step};
+use crate::domain::certification::DecryptedTally;
 use crate::domain::election::{Election, Verifiable};
-use crate::domain::ids::ElectionId;
+use crate::domain::ids::{CandidateId, ElectionId};
 use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles};
 use crate::problem::{AppError, Code, PortError};
 use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
@@ -209,6 +210,42 @@ async fn write(
         files.put_record_file(election_id, &name, bytes).await?;
     }
     Ok(())
+}
+
+/// A verifiable election's tally, frozen and decrypted by `threshold` trustees, which its
+/// certification needs; refused until then.
+pub async fn decrypted_tally(
+    store: &(impl ElectionStore + CeremonyStore),
+    election_id: &ElectionId,
+) -> Result<DecryptedTally, AppError> {
+    let (_, verifiable, messages) = load(store, election_id).await?;
+    let ceremony = rebuild(&verifiable, &messages)?;
+    let tally: EncryptedTally = of(&messages, &verifiable, Step::Tally)
+        .next()
+        .map(parsed)
+        .transpose()?
+        .ok_or_else(|| {
+            not_yet("the tally is not frozen yet: it freezes at the first read of GET …/tally after the close")
+        })?;
+    let decryption = decryption(&messages, &verifiable)?;
+    let Some(counts) = solve(&ceremony, &tally, &decryption)? else {
+        return Err(not_yet(&format!(
+            "{} of the {} trustees needed have decrypted the tally",
+            decryption.present.len(),
+            ceremony.parameters.threshold
+        )));
+    };
+    let counts = manifest(&ceremony)?
+        .candidates
+        .iter()
+        .zip(counts)
+        .map(|(c, count)| Ok((CandidateId::parse(&c.id).map_err(|_| AppError::Internal)?, count)))
+        .collect::<Result<_, AppError>>()?;
+    Ok(DecryptedTally {
+        entries: tally.entries,
+        cast_count: tally.cast_count,
+        counts,
+    })
 }
 
 /// `GET /elections/{id}/tally`: public. The first read after the close freezes the tally and

@@ -364,6 +364,8 @@ impl Route for CertifyResults {
         Setting::Table(Table::Dashboard),
         // Its pools: certification waits until the mixer has emptied them.
         Setting::Table(Table::BallotBox),
+        // A verifiable election's frozen tally and its trustees' decryptions.
+        Setting::Table(Table::Ceremony),
         Setting::PipelineQueueUrls,
         Setting::RecountQueueUrl,
         Setting::Bound(Bound::Operation),

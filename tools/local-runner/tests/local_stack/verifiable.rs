@@ -4,6 +4,7 @@
 //! refusal, which writes nothing.
 
 use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
+use crate::no_silent_loss::certify_when_drained;
 use crate::support::{clients, repo_root, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -347,10 +348,15 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(view["castCount"], 5, "{view}");
-    // A recount of ciphertexts cannot certify: the commission is refused, nothing made final.
+    // Certification needs the trustees' decryption: refused, nothing made final.
     let certify = format!("/elections/{}/certification", stage.election);
     let refused = stage.api.post(&certify, &stage.commission, &json!({})).await;
     assert_problem(&refused, 409, "not-certifiable");
+    assert!(
+        refused.body["detail"].as_str().unwrap().contains("0 of the 2 trustees"),
+        "{}",
+        refused.body
+    );
     assert_eq!(view["decryptedBy"], json!([]));
     assert!(view["result"].is_null(), "{view}");
 
@@ -396,6 +402,12 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
     assert_eq!(one.body["decryptedBy"], json!([1]));
     assert!(one.body["result"].is_null());
     assert_eq!(put(0, first).await.status, 200, "the same one again");
+    let refused = stage.api.post(&certify, &stage.commission, &json!({})).await;
+    assert!(
+        refused.body["detail"].as_str().unwrap().contains("1 of the 2 trustees"),
+        "{}",
+        refused.body
+    );
     let two = put(2, serde_json::to_value(partial(2)).unwrap()).await;
     assert_eq!(two.status, 200, "{}", two.body);
     assert_eq!(two.body["decryptedBy"], json!([1, 3]));
@@ -417,6 +429,21 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         .collect();
     assert_eq!(named, manifest);
     assert_eq!(public(&stage, Method::GET, "/tally", None).await.body, two.body);
+
+    // Now certifiable: the recount sums the box's ciphertexts part by part to the tally the
+    // trustees decrypted, and the final results are their counts.
+    let results = certify_when_drained(&stage.api, &stage.commission, &stage.election).await;
+    assert_eq!(results.body["final"], json!(true), "{}", results.body);
+    assert_eq!(results.body["totalVotes"], 5, "{}", results.body);
+    for (candidate, count) in manifest.iter().zip([1, 1, 3]) {
+        let line = results.body["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["candidateId"] == json!(candidate))
+            .unwrap_or_else(|| panic!("{}", results.body));
+        assert_eq!(line["votes"], count, "{line}");
+    }
 
     // The record is published (records/<election>/ in the records bucket): scripts/verify.sh
     // downloads it over HTTP and the real `verify` passes it, with the voters' counts.
