@@ -354,6 +354,8 @@ async function verifiableResults(electionId) {
     return show(t("results"), h("p", { role: "status" },
       t("decrypting").replace("{k}", tally.decryptedBy.length).replace("{t}", tally.threshold)));
   }
+  // Certified once the commission's recount found the box's ciphertexts sum to this tally.
+  const certified = await publicApi("GET", `/elections/${electionId}/results`).then((r) => r.final, () => false);
   const byId = new Map(candidates.map((c) => [c.candidateId, c]));
   const total = tally.result.reduce((sum, r) => sum + r.count, 0);
   const bars = tally.result.map((r) => {
@@ -366,7 +368,7 @@ async function verifiableResults(electionId) {
       h("div", { class: "figures" }, `${r.count.toLocaleString()} ${t("votes")} · ${share.toFixed(1)}%`));
   });
   show(t("results"),
-    h("p", {}, h("strong", {}, t("decrypted")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("decryptedBy")}: ${tally.decryptedBy.join(", ")}`),
+    h("p", {}, h("strong", {}, certified ? t("final") : t("decrypted")), ` · ${t("total")}: ${total.toLocaleString()} · ${t("decryptedBy")}: ${tally.decryptedBy.join(", ")}`),
     h("ol", { class: "chart" }, bars),
     h("p", { class: "muted" }, t("checkIt")));
 }

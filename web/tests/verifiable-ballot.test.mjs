@@ -230,6 +230,25 @@ async function decryptAndVerify() {
   // Anyone downloads the whole record and checks it.
   const verified = execFileSync("bash", ["scripts/verify.sh", id]).toString();
   assert.match(verified, /record VALID/);
+  // The commission certifies from its page: the recount sums the box to the decrypted tally,
+  // and the results page then calls the counts final.
+  const officer = unique("officer");
+  const commission = await signedIn(browser, officer, ["commission"]);
+  await commission.goto(`${base}/#/elections/${id}/manage`);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    await commission.getByRole("button", { name: "결과 확정" }).click();
+    const said = commission.getByRole("alert");
+    await said.getByText(/결과를 확정했습니다|아직 결과를 확정할 수 없습니다/).waitFor({ timeout: 60_000 });
+    if ((await said.textContent()).includes("결과를 확정했습니다")) break;
+    assert.ok(Date.now() < deadline, "certification was refused for 90 s");
+    await sleep(1_000);
+  }
+  await page.goto(`${base}/#/elections/${id}`);
+  await page.goto(`${base}/#/elections/${id}/results`);
+  await page.getByText("최종 확정").waitFor();
+  const final = await page.locator("ol.chart").textContent();
+  assert.match(final, /박세나.*?2 득표수/, final);
 }
 
 // The two run at once: each mostly waits, for its own opening and close.
