@@ -80,11 +80,11 @@ pub async fn open_verifiable_election(
     (stage, file, shares)
 }
 
-fn encrypted(ctx: &Context, choice: usize) -> (Ballot, BallotSecrets) {
+pub fn encrypted(ctx: &Context, choice: usize) -> (Ballot, BallotSecrets) {
     encrypt(ctx, choice, &mut OsRandomness).unwrap()
 }
 
-async fn cast(stage: &Stage, voter: &str, body: &Value) -> crate::support::Reply {
+pub async fn cast(stage: &Stage, voter: &str, body: &Value) -> crate::support::Reply {
     let token = stage.api.token(voter, &["voter"]);
     stage
         .api
@@ -92,7 +92,7 @@ async fn cast(stage: &Stage, voter: &str, body: &Value) -> crate::support::Reply
         .await
 }
 
-async fn public(stage: &Stage, method: Method, path: &str, body: Option<&Value>) -> crate::support::Reply {
+pub async fn public(stage: &Stage, method: Method, path: &str, body: Option<&Value>) -> crate::support::Reply {
     stage
         .api
         .send(method, &format!("/elections/{}{path}", stage.election), None, body)
@@ -100,7 +100,7 @@ async fn public(stage: &Stage, method: Method, path: &str, body: Option<&Value>)
 }
 
 /// Every page of the board, from the first, with each page's `Cache-Control`.
-async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
+pub async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
     let (mut cast, mut challenged) = (Vec::new(), Vec::new());
     let mut path = "/board".to_owned();
     loop {
@@ -307,8 +307,9 @@ async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board(
     );
 }
 
-fn hex(code: &Digest) -> String {
-    serde_json::to_value(code).unwrap().as_str().unwrap().to_owned()
+/// A digest or a point as the API writes it: its hex text.
+pub fn hex(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).unwrap().as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
