@@ -211,7 +211,7 @@ async function ballot(electionId) {
           h("details", {}, h("summary", {}, `${t("pledges")} (${pledges.length})`),
             pledges.length ? h("ul", {}, pledges.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
         election.status === "open" && c.status !== "withdrawn"
-          ? h("button", { type: "button", onclick: () => (election.verifiable ? sealBallot(election, c) : confirmVote(election, c)) }, t("vote"))
+          ? h("button", { type: "button", onclick: () => (election.verifiable ? sealBallot(election, c, candidates) : confirmVote(election, c)) }, t("vote"))
           : null,
       );
     }),
@@ -234,11 +234,15 @@ async function publicApi(method, path, body) {
 
 /** A verifiable election: the ballot is encrypted and proven here, on the device, and the
  * voter sees its tracking code before choosing to cast it or to challenge it (Benaloh). */
-async function sealBallot(election, candidate) {
+async function sealBallot(election, candidate, candidates) {
   const ee1 = await import("ee1");
   const ceremony = await publicApi("GET", `/elections/${election.electionId}/ceremony`);
-  const position = ceremony.election.manifest.candidates.findIndex((c) => c.id === candidate.candidateId);
-  const { ballot: sealed, secrets } = ee1.encrypt(ee1.context(ceremony.election), position);
+  const slots = ceremony.election.manifest.candidates;
+  const position = slots.findIndex((c) => c.id === candidate.candidateId);
+  // A candidate withdrawn since the manifest froze keeps their slot, proven 0 on this ballot.
+  const gone = new Set(candidates.filter((c) => c.status === "withdrawn").map((c) => c.candidateId));
+  const withdrawn = slots.flatMap((c, j) => (gone.has(c.id) ? [j] : []));
+  const { ballot: sealed, secrets } = ee1.encrypt(ee1.context(ceremony.election), position, undefined, withdrawn);
   const code = ee1.shortCode(sealed.tracking_code);
   const done = () => secrets.discard();
   show(t("sealed"),

@@ -134,14 +134,20 @@ function sumChallenge(ctx, id, pairs, a, b) {
     .challenge();
 }
 
-function trackingCode(ctx, id, encrypted, sum) {
-  return new Framed("ee1/ballot")
+function zeroChallenge(ctx, id, j, c, a, b) {
+  return new Framed("ee1/zero").bytes(ctx.extendedBaseHash).bytes(id).u64(j).bytes(c.alpha).bytes(c.beta).bytes(a).bytes(b).challenge();
+}
+
+/** Spec 7.2; with zero proofs (7.4), two more fields: their number and each `slot ‖ c ‖ v`. */
+function trackingCode(ctx, id, encrypted, sum, zeros) {
+  const framed = new Framed("ee1/ballot")
     .bytes(ctx.extendedBaseHash)
     .bytes(id)
     .u64(encrypted.length)
     .bytes(concat(encrypted.flatMap((c) => [c.alpha, c.beta, ...[c.c0, c.c1, c.v0, c.v1].map(scalarBytes)])))
-    .bytes(concat([scalarBytes(sum.c), scalarBytes(sum.v)]))
-    .digest();
+    .bytes(concat([scalarBytes(sum.c), scalarBytes(sum.v)]));
+  if (zeros.length === 0) return framed.digest();
+  return framed.u64(zeros.length).bytes(concat(zeros.flatMap((z) => [u64le(z.slot), scalarBytes(z.c), scalarBytes(z.v)]))).digest();
 }
 
 /** One ciphertext of `vote` (0 or 1) under nonce `r`, with its disjunctive 0/1 proof. Every
@@ -175,12 +181,17 @@ const hex = (x) => bytesToHex(typeof x === "bigint" ? scalarBytes(x) : x);
 
 /**
  * Encrypts a vote for candidate position `choice` with every proof (spec 7), as the Rust
- * crate's `ballot::encrypt`. Returns the ballot as published (its JSON) and the secrets a
- * Benaloh challenge reveals; `secrets.discard()` drops them once the ballot is cast.
+ * crate's `ballot::encrypt_with`: each `withdrawn` position proven 0 (7.4). Returns the
+ * ballot as published (its JSON) and the secrets a Benaloh challenge reveals;
+ * `secrets.discard()` drops them once the ballot is cast.
  */
-export function encrypt(ctx, choice, rng = deviceRandomness) {
+export function encrypt(ctx, choice, rng = deviceRandomness, withdrawn = []) {
   if (!Number.isInteger(choice) || choice < 0 || choice >= ctx.candidates) {
     throw new RangeError(`no candidate at position ${choice}`);
+  }
+  const slots = [...new Set(withdrawn)].sort((x, y) => x - y);
+  if (slots.some((j) => j === choice || !Number.isInteger(j) || j < 0 || j >= ctx.candidates)) {
+    throw new RangeError(`the withdrawn positions ${slots} cannot be proven 0 on a vote for ${choice}`);
   }
   const id = rng.id("id");
   const choices = Array.from({ length: ctx.candidates }, (_, j) => (j === choice ? 1 : 0));
@@ -191,12 +202,19 @@ export function encrypt(ctx, choice, rng = deviceRandomness) {
   const b = ctx.jointKey.multiply(u).toBytes();
   const c = sumChallenge(ctx, id, encrypted, a, b);
   const sum = { c, v: mod(u + c * mod(nonces.reduce((s, r) => s + r, 0n))) };
+  // Chaum–Pedersen: log_G α_j = log_K β_j, which holds only if position j encrypts 0.
+  const zeros = slots.map((j) => {
+    const w = rng.scalar(`zero/${j}/u`);
+    const zc = zeroChallenge(ctx, id, j, encrypted[j], G.multiply(w).toBytes(), ctx.jointKey.multiply(w).toBytes());
+    return { slot: j, c: zc, v: mod(w + zc * nonces[j]) };
+  });
   const ballot = {
     ballot_id: bytesToHex(id),
-    tracking_code: bytesToHex(trackingCode(ctx, id, encrypted, sum)),
+    tracking_code: bytesToHex(trackingCode(ctx, id, encrypted, sum, zeros)),
     ciphertexts: encrypted.map((e) => ({ alpha: hex(e.alpha), beta: hex(e.beta), proof: proofJson(e) })),
     sum_proof: { c: hex(sum.c), v: hex(sum.v) },
   };
+  if (zeros.length) ballot.zero_proofs = zeros.map((z) => ({ slot: z.slot, proof: { c: hex(z.c), v: hex(z.v) } }));
   const secrets = {
     reveal: () => ({ choices: [...choices], nonces: nonces.map(hex) }),
     // BigInts cannot be overwritten in place: dropping every reference is what JavaScript allows.

@@ -49,10 +49,13 @@ function vectorMismatches(ee1, vectors) {
     same(`another choice's reveal ${s} fails`, ee1.checkReveal(ctx, spoiled[s].ballot, other), false);
   });
   same("short codes", cast.map((b) => ee1.shortCode(b.tracking_code)), vectors.short_codes);
+  const w = vectors.withdrawn_ballot;
+  const withdrawn = ee1.encrypt(ctx, w.choice, rng.scoped("ballot/5/"), w.withdrawn).ballot;
+  same("a ballot with a withdrawn position proven 0", withdrawn, w.ballot);
   return { wrong, checked };
 }
 
-const expectedChecks = 3 + vectors.plan.cast.length + 4 * vectors.plan.spoiled.length + 1;
+const expectedChecks = 3 + vectors.plan.cast.length + 4 * vectors.plan.spoiled.length + 2;
 
 test("the bundle reproduces the Rust crate's vectors byte for byte (Node)", () => {
   const { wrong, checked } = vectorMismatches(ee1, vectors);

@@ -103,7 +103,7 @@ async function verifiableElection(voters, openFor) {
   await call("POST", `/elections/${id}/ceremony`, commission, {});
   const trustees = await ceremony(id, subs);
   await sleep(Math.max(0, opens - Date.now()) + 200);
-  return { id, ends: opens + openFor, ...trustees };
+  return { id, ends: opens + openFor, commission, ...trustees };
 }
 
 const names = ["김하나", "이두리", "박세나"];
@@ -112,7 +112,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A voter encrypts, challenges, starts again, casts, and finds the ballot on the board. */
 async function challengeThenCast() {
   const voter = unique("voter");
-  const { id } = await verifiableElection([voter], 3_600_000);
+  const { id, commission } = await verifiableElection([voter], 3_600_000);
 
   const page = await signedIn(browser, voter, ["voter"]);
   const posted = [];
@@ -145,8 +145,13 @@ async function challengeThenCast() {
   const onBoard = await (await fetch(`${base}/elections/${id}/board/${challenged.ballot.tracking_code}`)).json();
   assert.equal(onBoard.status, "challenged");
 
+  // Meanwhile 김하나 withdraws: the slot stays on the ballot, and the device proves it holds 0.
+  const kim = (await call("GET", `/elections/${id}/candidates`).then((r) => r.items)).find((c) => c.name === "김하나");
+  await call("DELETE", `/elections/${id}/candidates/${kim.candidateId}`, commission);
+
   // Start again, cast a fresh ballot: a new tracking code, and no candidate in the request.
   await page.getByRole("button", { name: "처음부터 다시 투표" }).click();
+  await page.getByRole("listitem").filter({ hasText: "김하나" }).getByText("사퇴").waitFor();
   await page.getByRole("listitem").filter({ hasText: "박세나" }).getByRole("button", { name: "투표하기" }).click();
   const second = (await page.locator("#tracking-code").textContent()).trim();
   assert.notEqual(second, code);
@@ -156,6 +161,7 @@ async function challengeThenCast() {
   const vote = posted.find((p) => p.url.endsWith(`/elections/${id}/votes`));
   const sent = JSON.parse(vote.body);
   assert.deepEqual(Object.keys(sent), ["ballot"]);
+  assert.deepEqual(sent.ballot.zero_proofs.map((z) => z.slot), [0], "the withdrawn slot is proven 0");
   assert.equal(sent.ballot.tracking_code, full);
   for (const candidate of await call("GET", `/elections/${id}/candidates`).then((r) => r.items)) {
     assert.ok(!vote.body.includes(candidate.candidateId), "the vote names no candidate");

@@ -11,7 +11,7 @@ use election_core::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use election_core::domain::pledge::Pledge;
 use election_core::domain::roll::{EntrySource, EntryWrite, IdentityKey, ImportState, Roll, RollEntry, RollId};
 use election_core::domain::text::AccountId;
-use election_core::domain::vote::{coarse, Ballot, Choice, Mark, Participation, Sealed, SealedBallot};
+use election_core::domain::vote::{coarse, Ballot, BallotChecks, Choice, Mark, Participation, Sealed, SealedBallot};
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
     BallotBox, BallotClaims, BallotPage, BallotSealer, Board, CandidateStore, CeremonyStore, ChoiceSealer, Claim,
@@ -23,7 +23,7 @@ use election_core::projection::{marker_row, marker_state, merge, number, Effect,
 use election_core::use_cases::board::Boarded;
 use election_core::use_cases::key_ceremony;
 use election_core::use_cases::mix_ballots::MixCopy;
-use election_crypto::ballot::{SpoiledBallot, Verifier};
+use election_crypto::ballot::SpoiledBallot;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -278,8 +278,8 @@ impl VoteLookups for InMemoryStore {
         self.candidate(id).await
     }
 
-    async fn ballot_verifier(&self, election: &Election) -> Result<Option<Arc<Verifier>>, PortError> {
-        Ok(key_ceremony::ballot_verifier(self, election).await?.map(Arc::new))
+    async fn ballot_checks(&self, election: &Election) -> Result<Option<Arc<BallotChecks>>, PortError> {
+        Ok(key_ceremony::ballot_checks(self, election).await?.map(Arc::new))
     }
 }
 

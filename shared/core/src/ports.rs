@@ -9,13 +9,14 @@ use crate::domain::ids::{CandidateId, ElectionId, PledgeId, ReceiptId};
 use crate::domain::pledge::Pledge;
 use crate::domain::roll::{EntryWrite, IdentityKey, Roll, RollEntry, RollId};
 use crate::domain::text::AccountId;
+use crate::domain::vote::BallotChecks;
 use crate::domain::vote::{Ballot, Choice, Participation, Sealed, SealedBallot};
 use crate::domain_events::DomainEvent;
 use crate::problem::PortError;
 use crate::projection::{Effect, Row, RowKey, View};
 use crate::use_cases::board::Boarded;
 use chrono::{DateTime, Utc};
-use election_crypto::ballot::{SpoiledBallot, Verifier};
+use election_crypto::ballot::SpoiledBallot;
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -59,12 +60,12 @@ pub trait VoteLookups: Send + Sync {
     /// The candidate, as read at most [`LOOKUP_TTL`] ago.
     fn recent_candidate(&self, id: &CandidateId) -> impl Future<Output = Result<Option<Candidate>, PortError>> + Send;
     /// What checks a verifiable election's ballots, once its key ceremony is complete
-    /// ([`crate::use_cases::key_ceremony::ballot_verifier`]). It never changes after that,
+    /// ([`crate::use_cases::key_ceremony::ballot_checks`]). It never changes after that,
     /// so it is built once per instance: its tables take longer than a ballot's check.
-    fn ballot_verifier(
+    fn ballot_checks(
         &self,
         election: &Election,
-    ) -> impl Future<Output = Result<Option<Arc<Verifier>>, PortError>> + Send;
+    ) -> impl Future<Output = Result<Option<Arc<BallotChecks>>, PortError>> + Send;
 }
 
 /// What an encrypted ballot claims once, among every ballot cast or challenged in its

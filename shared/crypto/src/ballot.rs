@@ -8,10 +8,10 @@ use curve25519_dalek::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{ensure, Error};
+use crate::error::{ensure, fail, Error};
 use crate::group::Point;
 use crate::hash::{Digest, Framed};
-use crate::proofs::{prove_dleq, prove_range, CompactProof, FixedBases, RangeNonces, RangeProof};
+use crate::proofs::{prove_dleq, prove_range, verify_dleq, CompactProof, FixedBases, RangeNonces, RangeProof};
 use crate::randomness::Randomness;
 
 /// What every ballot operation needs: the joint key, the extended base hash `Q̄`, and `m`.
@@ -35,6 +35,15 @@ pub struct Ciphertext {
     pub proof: RangeProof,
 }
 
+/// A proof that the ciphertext at `slot` encrypts 0: what a ballot carries for a candidate
+/// withdrawn after the manifest was frozen (spec 7.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZeroProof {
+    pub slot: u32,
+    pub proof: CompactProof,
+}
+
 /// An encrypted ballot as published (spec 9.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +52,17 @@ pub struct Ballot {
     pub tracking_code: Digest,
     pub ciphertexts: Vec<Ciphertext>,
     pub sum_proof: CompactProof,
+    /// In increasing slot order; none (and absent from the JSON) before any withdrawal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zero_proofs: Vec<ZeroProof>,
+}
+
+impl Ballot {
+    /// Whether the ballot proves that its ciphertext at `slot` encrypts 0 (the proof itself
+    /// is checked by [`Verifier::verify`]).
+    pub fn proves_zero(&self, slot: usize) -> bool {
+        self.zero_proofs.iter().any(|z| z.slot as usize == slot)
+    }
 }
 
 /// A Benaloh reveal: the choices and the nonces of a challenged ballot (spec 7.3).
@@ -108,8 +128,28 @@ fn sum_challenge(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], a: &[
         .challenge()
 }
 
-/// `H("ee1/ballot", Q̄, id, u64(m), [α ‖ β ‖ c0 ‖ c1 ‖ v0 ‖ v1 ...], c ‖ v)` (spec 7.2).
-pub fn tracking_code(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], sum_proof: &CompactProof) -> Digest {
+/// `Hs("ee1/zero", Q̄, id, u64(j), α, β, a, b)`.
+fn zero_challenge(ctx: &Context, id: &BallotId, j: usize, c: &Ciphertext, a: &[u8; 32], b: &[u8; 32]) -> Scalar {
+    Framed::new("ee1/zero")
+        .digest_field(&ctx.extended_base_hash)
+        .bytes(&id.0)
+        .u64(j as u64)
+        .bytes(c.alpha.bytes())
+        .bytes(c.beta.bytes())
+        .bytes(a)
+        .bytes(b)
+        .challenge()
+}
+
+/// `H("ee1/ballot", Q̄, id, u64(m), [α ‖ β ‖ c0 ‖ c1 ‖ v0 ‖ v1 ...], c ‖ v)` (spec 7.2), and
+/// with zero proofs, two more fields: `u64(z)`, `[u64(slot) ‖ c ‖ v ...]`.
+pub fn tracking_code(
+    ctx: &Context,
+    id: &BallotId,
+    ciphertexts: &[Ciphertext],
+    sum_proof: &CompactProof,
+    zero_proofs: &[ZeroProof],
+) -> Digest {
     let body: Vec<u8> = ciphertexts
         .iter()
         .flat_map(|c| {
@@ -125,13 +165,27 @@ pub fn tracking_code(ctx: &Context, id: &BallotId, ciphertexts: &[Ciphertext], s
             .concat()
         })
         .collect();
-    Framed::new("ee1/ballot")
+    let framed = Framed::new("ee1/ballot")
         .digest_field(&ctx.extended_base_hash)
         .bytes(&id.0)
         .u64(ciphertexts.len() as u64)
         .bytes(&body)
-        .bytes(&[*sum_proof.c.as_bytes(), *sum_proof.v.as_bytes()].concat())
-        .digest()
+        .bytes(&[*sum_proof.c.as_bytes(), *sum_proof.v.as_bytes()].concat());
+    if zero_proofs.is_empty() {
+        return framed.digest();
+    }
+    let zeros: Vec<u8> = zero_proofs
+        .iter()
+        .flat_map(|z| {
+            [
+                &u64::from(z.slot).to_le_bytes()[..],
+                z.proof.c.as_bytes(),
+                z.proof.v.as_bytes(),
+            ]
+            .concat()
+        })
+        .collect();
+    framed.u64(zero_proofs.len() as u64).bytes(&zeros).digest()
 }
 
 /// The first 80 bits of a tracking code in base32 (RFC 4648), 4 groups of 4: `MFRG-GZDF-MZTW-Q2LK`.
@@ -207,8 +261,25 @@ fn encrypt_choices(
 /// Benaloh reveal. Labels drawn (spec 12, under the caller's scope): `id`, `nonce/{j}`,
 /// `range/{j}/u|c|v`, `sum/u`.
 pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Result<(Ballot, BallotSecrets), Error> {
+    encrypt_with(ctx, choice, &[], rng)
+}
+
+/// [`encrypt`], with a proof that each `withdrawn` position encrypts 0 (spec 7.4; label
+/// `zero/{j}/u`). The choice cannot be a withdrawn position.
+pub fn encrypt_with(
+    ctx: &Context,
+    choice: usize,
+    withdrawn: &[usize],
+    rng: &mut impl Randomness,
+) -> Result<(Ballot, BallotSecrets), Error> {
     if choice >= ctx.candidates {
         return Err(Error::Usage(format!("no candidate at position {choice}")));
+    }
+    let mut withdrawn = withdrawn.to_vec();
+    withdrawn.sort_unstable();
+    withdrawn.dedup();
+    if let Some(j) = withdrawn.iter().find(|j| **j == choice || **j >= ctx.candidates) {
+        return Err(Error::Usage(format!("position {j} cannot be proven 0 on this ballot")));
     }
     let id = BallotId(rng.id("id"));
     let choices: Zeroizing<Vec<u8>> = Zeroizing::new((0..ctx.candidates).map(|j| u8::from(j == choice)).collect());
@@ -219,12 +290,25 @@ pub fn encrypt(ctx: &Context, choice: usize, rng: &mut impl Randomness) -> Resul
         sum_challenge(ctx, &id, &ciphertexts, a.bytes(), b.bytes())
     });
     total.zeroize();
-    let tracking_code = tracking_code(ctx, &id, &ciphertexts, &sum_proof);
+    let zero_proofs: Vec<ZeroProof> = withdrawn
+        .iter()
+        .map(|&j| ZeroProof {
+            slot: j as u32,
+            proof: prove_dleq(
+                &nonces[j],
+                ctx.joint_key.point(),
+                rng.scalar(&format!("zero/{j}/u")),
+                |a, b| zero_challenge(ctx, &id, j, &ciphertexts[j], a.bytes(), b.bytes()),
+            ),
+        })
+        .collect();
+    let tracking_code = tracking_code(ctx, &id, &ciphertexts, &sum_proof, &zero_proofs);
     let ballot = Ballot {
         ballot_id: id,
         tracking_code,
         ciphertexts,
         sum_proof,
+        zero_proofs,
     };
     Ok((ballot, BallotSecrets { choices, nonces }))
 }
@@ -308,8 +392,30 @@ impl Verifier {
             "V14",
             || format!("ballot {}: sum proof fails", name()),
         )?;
+        let mut previous = None;
+        for z in &ballot.zero_proofs {
+            let j = z.slot as usize;
+            let Some(c) = ballot.ciphertexts.get(j).filter(|_| previous < Some(j)) else {
+                return Err(fail(
+                    "V13",
+                    format!(
+                        "ballot {}: zero proofs not in increasing order of positions below {m}",
+                        name()
+                    ),
+                ));
+            };
+            previous = Some(j);
+            let proven = verify_dleq(
+                &z.proof,
+                c.alpha.point(),
+                ctx.joint_key.point(),
+                c.beta.point(),
+                |a, b| zero_challenge(ctx, id, j, c, a.bytes(), b.bytes()),
+            );
+            ensure(proven, "V13", || format!("ballot {}: zero proof {j} fails", name()))?;
+        }
         ensure(
-            tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof) == ballot.tracking_code,
+            tracking_code(ctx, id, &ballot.ciphertexts, &ballot.sum_proof, &ballot.zero_proofs) == ballot.tracking_code,
             "V15",
             || format!("ballot {}: tracking code does not recompute", name()),
         )
@@ -402,9 +508,10 @@ pub(crate) mod tests {
         let sum_proof = valid.sum_proof;
         let forged = Ballot {
             ballot_id: id,
-            tracking_code: tracking_code(&ctx, &id, &ciphertexts, &sum_proof),
+            tracking_code: tracking_code(&ctx, &id, &ciphertexts, &sum_proof, &[]),
             ciphertexts,
             sum_proof,
+            zero_proofs: Vec::new(),
         };
         assert!(matches!(verify(&ctx, &forged), Err(Error::Check { check: "V14", .. })));
     }
@@ -422,6 +529,52 @@ pub(crate) mod tests {
         let mut code = ballot;
         code.tracking_code.0[0] ^= 1;
         assert!(matches!(verify(&ctx, &code), Err(Error::Check { check: "V15", .. })));
+    }
+
+    #[test]
+    fn a_withdrawn_position_is_proven_0_and_the_proof_is_bound_to_the_ballot() {
+        let ctx = context(4);
+        let (ballot, _) = encrypt_with(&ctx, 2, &[3, 1, 3], &mut Seeded::new(b"w")).unwrap();
+        assert_eq!(ballot.zero_proofs.iter().map(|z| z.slot).collect::<Vec<_>>(), [1, 3]);
+        assert!(ballot.proves_zero(1) && ballot.proves_zero(3) && !ballot.proves_zero(0));
+        verify(&ctx, &ballot).unwrap();
+        // Without its zero proofs the tracking code no longer recomputes: they cannot be
+        // stripped, nor added, without a new code.
+        let mut stripped = ballot.clone();
+        stripped.zero_proofs.clear();
+        assert!(matches!(
+            verify(&ctx, &stripped),
+            Err(Error::Check { check: "V15", .. })
+        ));
+        // A proof moved to another position, or out of order, fails.
+        let mut moved = ballot.clone();
+        moved.zero_proofs[0].slot = 0;
+        assert!(matches!(verify(&ctx, &moved), Err(Error::Check { check: "V13", .. })));
+        let mut reordered = ballot.clone();
+        reordered.zero_proofs.reverse();
+        assert!(matches!(
+            verify(&ctx, &reordered),
+            Err(Error::Check { check: "V13", .. })
+        ));
+        // The chosen position cannot be proven 0: the proof would be false.
+        assert!(encrypt_with(&ctx, 1, &[1], &mut Seeded::new(b"w")).is_err());
+        assert!(encrypt_with(&ctx, 1, &[4], &mut Seeded::new(b"w")).is_err());
+        // A vote for the position, with a proof made as if it held 0, fails.
+        let (cast_for_1, secrets) = encrypt(&ctx, 1, &mut Seeded::new(b"v")).unwrap();
+        let mut forged = cast_for_1.clone();
+        let r = secrets.reveal().nonces[1];
+        let proof = prove_dleq(&r, ctx.joint_key.point(), Scalar::from(5u8), |a, b| {
+            zero_challenge(&ctx, &forged.ballot_id, 1, &forged.ciphertexts[1], a.bytes(), b.bytes())
+        });
+        forged.zero_proofs.push(ZeroProof { slot: 1, proof });
+        forged.tracking_code = tracking_code(
+            &ctx,
+            &forged.ballot_id,
+            &forged.ciphertexts,
+            &forged.sum_proof,
+            &forged.zero_proofs,
+        );
+        assert!(matches!(verify(&ctx, &forged), Err(Error::Check { check: "V13", .. })));
     }
 
     #[test]

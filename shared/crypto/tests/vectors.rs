@@ -3,7 +3,7 @@
 //! `tests/vectors.json`. `UPDATE_VECTORS=1 cargo test -p election-crypto --test vectors`
 //! rewrites the file (review the diff: any change breaks other implementations).
 
-use election_crypto::ballot::short_code;
+use election_crypto::ballot::{encrypt_with, short_code, verify};
 use election_crypto::ceremony::{base_hash, Trustee, TrusteePublic};
 use election_crypto::randomness::{Randomness, Seeded};
 use election_crypto::simulation::{run, Plan};
@@ -51,6 +51,9 @@ fn generate() -> String {
         "ballot/0/nonce/0": hex::encode(r.scalar("ballot/0/nonce/0").as_bytes()),
         "ballot/0/id": hex::encode(r.id("ballot/0/id")),
     });
+    // A ballot after a withdrawal (spec 7.4): position 1 withdrawn and proven 0, a vote for 0.
+    let (withdrawn, _) = encrypt_with(&e.context(), 0, &[1], &mut rng.scoped("ballot/5/")).unwrap();
+    verify(&e.context(), &withdrawn).unwrap();
     let short_codes: Vec<String> = record.cast_ballots().map(|b| short_code(&b.tracking_code)).collect();
     let vectors = json!({
         "format": "ee1",
@@ -68,6 +71,7 @@ fn generate() -> String {
         "spoiled_chunks": record.spoiled,
         "tally": record.tally,
         "short_codes": short_codes,
+        "withdrawn_ballot": { "choice": 0, "withdrawn": [1], "ballot": withdrawn },
     });
     serde_json::to_string_pretty(&vectors).unwrap() + "\n"
 }

@@ -184,12 +184,13 @@ fn a_ballot_of_two_votes_with_a_copied_sum_proof_fails_v14() {
         })
         .collect();
     let sum_proof = record().cast[0].ballots[0].sum_proof;
-    let tracking_code = ballot::tracking_code(&ctx, &id, &ciphertexts, &sum_proof);
+    let tracking_code = ballot::tracking_code(&ctx, &id, &ciphertexts, &sum_proof, &[]);
     let forged = Ballot {
         ballot_id: id,
         tracking_code,
         ciphertexts,
         sum_proof,
+        zero_proofs: Vec::new(),
     };
     let dir = rebuilt("two-votes", |cast| cast[20] = forged);
     let run = rejected(&dir, 14);

@@ -5,8 +5,8 @@
 use election_core::domain::candidate::Candidate;
 use election_core::domain::election::Election;
 use election_core::domain::ids::{CandidateId, ElectionId};
+use election_core::domain::vote::BallotChecks;
 use election_core::ports::LOOKUP_TTL;
-use election_crypto::ballot::Verifier;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,7 @@ pub(super) struct RecentLookups {
     pub elections: Recent<ElectionId, Election>,
     pub candidates: Recent<CandidateId, Candidate>,
     /// Kept for the instance's life: a completed ceremony never changes.
-    verifiers: Mutex<HashMap<ElectionId, Arc<Verifier>>>,
+    checks: Mutex<HashMap<ElectionId, Arc<BallotChecks>>>,
 }
 
 impl std::fmt::Debug for RecentLookups {
@@ -61,15 +61,15 @@ impl std::fmt::Debug for RecentLookups {
 }
 
 impl RecentLookups {
-    pub fn verifier(&self, election: &ElectionId) -> Option<Arc<Verifier>> {
-        let verifiers = self.verifiers.lock().unwrap_or_else(|p| p.into_inner());
-        verifiers.get(election).cloned()
+    pub fn checks(&self, election: &ElectionId) -> Option<Arc<BallotChecks>> {
+        let checks = self.checks.lock().unwrap_or_else(|p| p.into_inner());
+        checks.get(election).cloned()
     }
 
     /// Keeps the first built for the election (two instances' builds are the same).
-    pub fn keep_verifier(&self, election: &ElectionId, built: Verifier) -> Arc<Verifier> {
-        let mut verifiers = self.verifiers.lock().unwrap_or_else(|p| p.into_inner());
-        verifiers
+    pub fn keep_checks(&self, election: &ElectionId, built: BallotChecks) -> Arc<BallotChecks> {
+        let mut checks = self.checks.lock().unwrap_or_else(|p| p.into_inner());
+        checks
             .entry(election.clone())
             .or_insert_with(|| Arc::new(built))
             .clone()

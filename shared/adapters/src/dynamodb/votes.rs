@@ -18,11 +18,11 @@ use election_core::domain::ids::CandidateId;
 use election_core::domain::ids::ElectionId;
 use election_core::domain::roll::RollId;
 use election_core::domain::text::AccountId;
+use election_core::domain::vote::BallotChecks;
 use election_core::domain::vote::{Participation, SealedBallot};
 use election_core::ports::{CandidateStore, ElectionStore, VoteLookups, VoteStore, VoteWrite};
 use election_core::problem::PortError;
 use election_core::use_cases::key_ceremony;
-use election_crypto::ballot::Verifier;
 use std::sync::Arc;
 
 impl VoteLookups for DynamoStore {
@@ -44,14 +44,14 @@ impl VoteLookups for DynamoStore {
         Ok(read)
     }
 
-    async fn ballot_verifier(&self, election: &Election) -> Result<Option<Arc<Verifier>>, PortError> {
-        if let Some(known) = self.recent.verifier(&election.id) {
+    async fn ballot_checks(&self, election: &Election) -> Result<Option<Arc<BallotChecks>>, PortError> {
+        if let Some(known) = self.recent.checks(&election.id) {
             return Ok(Some(known));
         }
-        let Some(built) = key_ceremony::ballot_verifier(self, election).await? else {
+        let Some(built) = key_ceremony::ballot_checks(self, election).await? else {
             return Ok(None);
         };
-        Ok(Some(self.recent.keep_verifier(&election.id, built)))
+        Ok(Some(self.recent.keep_checks(&election.id, built)))
     }
 }
 

@@ -41,6 +41,14 @@ pub struct Ballot {
 /// the proofs, and the tracking code.
 pub use election_crypto::ballot::Ballot as EncryptedBallot;
 
+/// What checks a verifiable election's ballots once its ceremony is complete: the crate's
+/// verifier (the joint key and the extended base hash) and the frozen manifest's candidates,
+/// slot by slot (a candidate withdrawn since must be proven 0 in their slot).
+pub struct BallotChecks {
+    pub verifier: election_crypto::ballot::Verifier,
+    pub slots: Vec<CandidateId>,
+}
+
 /// What a ballot says. Stored beside the ballot's other fields (flattened): `candidateId`,
 /// or `encrypted`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -209,7 +209,8 @@ pub async fn challenge(
         .filter(|e| e.verifiable.is_some())
         .ok_or(AppError::NotFound("no verifiable election has this id"))?;
     check_window(&election, clock.now()).map_err(window_refusal)?;
-    let verifier = store.ballot_verifier(&election).await?.ok_or(AppError::Internal)?;
+    let checks = store.ballot_checks(&election).await?.ok_or(AppError::Internal)?;
+    let verifier = &checks.verifier;
     let invalid = |e: election_crypto::Error| AppError::bad_request(Code::InvalidBallot, e.to_string());
     verifier.verify(&spoiled.ballot).map_err(invalid)?;
     check_reveal(verifier.context(), &spoiled.ballot, &spoiled.reveal).map_err(invalid)?;

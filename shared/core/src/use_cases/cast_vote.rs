@@ -17,8 +17,8 @@ use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::roll::IdentityKey;
 use crate::domain::text::AccountId;
 use crate::domain::vote::{
-    check_window, coarse, to_the_minute, Ballot, Choice, EncryptedBallot, Mark, Participation, SealedBallot,
-    WindowRefusal,
+    check_window, coarse, to_the_minute, Ballot, BallotChecks, Choice, EncryptedBallot, Mark, Participation,
+    SealedBallot, WindowRefusal,
 };
 use crate::ports::{BallotClaims, BallotSealer, ChoiceSealer, Claim, VoteLookups, VoteStore, VoteWrite, VoterKeys};
 use crate::problem::{AppError, Code, PortError, RETRY_AFTER};
@@ -89,6 +89,29 @@ pub async fn claim_ballot(
             "this ballot repeats the id or a ciphertext of a ballot already cast or challenged: encrypt it afresh",
         )),
     }
+}
+
+/// A candidate withdrawn after the manifest was frozen keeps their slot on the ballot, and
+/// a ballot must prove that slot holds 0 (spec 7.4): the server cannot see the choice, only
+/// the proof. Withdrawals as this instance knows them ([`crate::ports::LOOKUP_TTL`]).
+async fn withdrawn_slots_proven_zero(
+    store: &impl VoteLookups,
+    checks: &BallotChecks,
+    ballot: &EncryptedBallot,
+) -> Result<(), AppError> {
+    for (slot, candidate_id) in checks.slots.iter().enumerate() {
+        let withdrawn = store
+            .recent_candidate(candidate_id)
+            .await?
+            .is_some_and(|c| c.status == CandidateStatus::Withdrawn);
+        if withdrawn && !ballot.proves_zero(slot) {
+            return Err(invalid_ballot(format!(
+                "the candidate at position {} has withdrawn: the ballot must prove that position holds 0; load the ballot again",
+                slot + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// How many times a vote's write is sent while its outcome is unknown. Each send carries the
@@ -257,11 +280,15 @@ pub async fn cast_vote(
     // Refused before anything is sealed: the window, the candidate, the ballot's proofs.
     rules.check().await?;
     if let Mark::Encrypted(ballot) = &mark {
-        let verifier = store
-            .ballot_verifier(&election)
+        let checks = store
+            .ballot_checks(&election)
             .await?
             .ok_or_else(|| window_refusal(WindowRefusal::NotOpen))?;
-        verifier.verify(ballot).map_err(|e| invalid_ballot(e.to_string()))?;
+        checks
+            .verifier
+            .verify(ballot)
+            .map_err(|e| invalid_ballot(e.to_string()))?;
+        withdrawn_slots_proven_zero(store, &checks, ballot).await?;
     }
     let voter = sealer.voter_id(&identity).await?;
     let choice = match &mark {
@@ -337,10 +364,7 @@ mod tests {
         async fn recent_candidate(&self, _: &CandidateId) -> Result<Option<Candidate>, PortError> {
             Ok(Some(self.candidate.clone()))
         }
-        async fn ballot_verifier(
-            &self,
-            _: &Election,
-        ) -> Result<Option<std::sync::Arc<election_crypto::ballot::Verifier>>, PortError> {
+        async fn ballot_checks(&self, _: &Election) -> Result<Option<std::sync::Arc<BallotChecks>>, PortError> {
             Ok(None)
         }
     }

@@ -9,8 +9,9 @@ use crate::clock::Clock;
 use crate::domain::candidate::CandidateStatus;
 use crate::domain::ceremony::{Ceremony, CommitmentHash, Judged, Message, Phase, Refusal, Step};
 use crate::domain::election::{Election, ElectionStatus, Verifiable};
-use crate::domain::ids::ElectionId;
+use crate::domain::ids::{CandidateId, ElectionId};
 use crate::domain::text::AccountId;
+use crate::domain::vote::BallotChecks;
 use crate::ports::{CandidateStore, CeremonyStore, ElectionStore};
 use crate::problem::{AppError, Code, PortError};
 use election_crypto::ballot::Verifier;
@@ -296,9 +297,10 @@ pub async fn envelopes_for(
     Ok(rebuild(&verifiable, &messages)?.envelopes_for(index))
 }
 
-/// What checks a verifiable election's ballots: its joint key and extended base hash, once
-/// its ceremony is complete (`None` before, or for an election in the default mode).
-pub async fn ballot_verifier(store: &impl CeremonyStore, election: &Election) -> Result<Option<Verifier>, PortError> {
+/// What checks a verifiable election's ballots: its joint key and extended base hash, and its
+/// manifest's candidates, once its ceremony is complete (`None` before, or for an election in
+/// the default mode).
+pub async fn ballot_checks(store: &impl CeremonyStore, election: &Election) -> Result<Option<BallotChecks>, PortError> {
     let Some(verifiable) = election
         .verifiable
         .as_ref()
@@ -307,9 +309,20 @@ pub async fn ballot_verifier(store: &impl CeremonyStore, election: &Election) ->
         return Ok(None);
     };
     let messages = store.ceremony_messages(&election.id).await?;
-    Ok(rebuild(verifiable, &messages)?
-        .election_file()
-        .map(|file| Verifier::new(&file.context())))
+    let Some(file) = rebuild(verifiable, &messages)?.election_file() else {
+        return Ok(None);
+    };
+    let slots = file
+        .manifest
+        .candidates
+        .iter()
+        .map(|c| CandidateId::parse(&c.id))
+        .collect::<Result<_, _>>()
+        .map_err(|_| PortError::Internal("a manifest's candidate id does not read".into()))?;
+    Ok(Some(BallotChecks {
+        verifier: Verifier::new(&file.context()),
+        slots,
+    }))
 }
 
 /// Whether an election's manifest is frozen: its candidates are fixed.

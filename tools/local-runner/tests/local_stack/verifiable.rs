@@ -9,7 +9,7 @@ use crate::support::{clients, repo_root, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
 use election_core::domain::ceremony::CommitmentHash;
-use election_crypto::ballot::{encrypt, Ballot, BallotSecrets, Context, SpoiledBallot};
+use election_crypto::ballot::{encrypt, encrypt_with, Ballot, BallotSecrets, Context, SpoiledBallot};
 use election_crypto::ceremony::{public_share, Commitments, SecretShare, Trustee};
 use election_crypto::decryption::{partial_decrypt, PartialDecryption};
 use election_crypto::hash::Digest;
@@ -222,9 +222,37 @@ async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board(
         400,
         "invalid-ballot",
     );
+    // Ada withdraws. Her slot stays on the ballot: once cast-vote's instance knows (within
+    // its lookups' 2 s), a ballot must prove it holds 0. Without the proof: refused, nothing
+    // written; with it, cast.
+    let ada = &file.manifest.candidates[0].id;
+    let withdrawn = stage
+        .api
+        .send(
+            Method::DELETE,
+            &format!("/elections/{election}/candidates/{ada}"),
+            Some(&stage.commission),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, 204, "{}", withdrawn.body);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let (unproven, _) = encrypted(&ctx, 2);
+    let refused = cast(&stage, &voters[3], &json!({"ballot": unproven})).await;
+    assert_problem(&refused, 400, "invalid-ballot");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("position 1 has withdrawn"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(stored_participations(&clients, &election).await.len(), 3);
     // A cast ballot cannot be revealed (its voter's device dropped the nonces; a reveal made
     // by whoever kept them is refused all the same).
-    let (kept, kept_secrets) = encrypted(&ctx, 2);
+    let (kept, kept_secrets) = encrypt_with(&ctx, 2, &[0], &mut OsRandomness).unwrap();
+    assert!(kept.proves_zero(0));
     let reply = cast(&stage, &voters[3], &json!({"ballot": kept})).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     ballots.push(kept.clone());
