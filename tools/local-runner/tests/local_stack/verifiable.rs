@@ -16,6 +16,7 @@ use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
 use election_crypto::tally;
+use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -341,21 +342,39 @@ pub fn hex(value: &impl serde::Serialize) -> String {
 }
 
 #[tokio::test]
-async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it() {
-    let voters = new_voters(5);
-    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(12)).await;
+async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_trustees_of_three_decrypt_it() {
+    // 180 voters, each device (this Rust client) encrypting and proving its ballot, ten at a
+    // time; five more ballots challenged. Every third voter chooses Ada, the rest Edsger or
+    // Grace: 60, 50, 70.
+    let voters = new_voters(180);
+    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(20)).await;
     let ctx = file.context();
-    let choices = [0usize, 2, 2, 1, 2];
-    for (voter, choice) in voters.iter().zip(choices) {
-        let (ballot, _) = encrypted(&ctx, choice);
-        assert_eq!(cast(&stage, voter, &json!({"ballot": ballot})).await.status, 201);
+    let choice = |n: usize| match n % 18 {
+        0..=5 => 0usize,
+        6..=10 => 1,
+        _ => 2,
+    };
+    let expected = [60u64, 50, 70];
+    let casts = voters.iter().enumerate().map(|(n, voter)| {
+        let (stage, ctx) = (&stage, &ctx);
+        async move {
+            let (ballot, _) = encrypted(ctx, choice(n));
+            let reply = cast(stage, voter, &json!({"ballot": ballot})).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+        }
+    });
+    futures::stream::iter(casts)
+        .buffer_unordered(10)
+        .collect::<Vec<()>>()
+        .await;
+    for n in 0..5 {
+        let (challenged, secrets) = encrypted(&ctx, n % 3);
+        let body = json!({"ballot": challenged, "reveal": secrets.reveal()});
+        assert_eq!(
+            public(&stage, Method::POST, "/challenges", Some(&body)).await.status,
+            201
+        );
     }
-    let (challenged, secrets) = encrypted(&ctx, 0);
-    let body = json!({"ballot": challenged, "reveal": secrets.reveal()});
-    assert_eq!(
-        public(&stage, Method::POST, "/challenges", Some(&body)).await.status,
-        201
-    );
     // During voting: no tally.
     assert_problem(
         &public(&stage, Method::GET, "/tally", None).await,
@@ -376,7 +395,7 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    assert_eq!(view["castCount"], 5, "{view}");
+    assert_eq!(view["castCount"], 180, "{view}");
     // Certification needs the trustees' decryption: refused, nothing made final.
     let certify = format!("/elections/{}/certification", stage.election);
     let refused = stage.api.post(&certify, &stage.commission, &json!({})).await;
@@ -441,14 +460,14 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
     assert_eq!(two.status, 200, "{}", two.body);
     assert_eq!(two.body["decryptedBy"], json!([1, 3]));
 
-    // The counts are what the voters chose (the challenged ballot is not among them).
+    // The counts are what the voters chose (the challenged ballots are not among them).
     let counted: Vec<u64> = two.body["result"]
         .as_array()
         .unwrap_or_else(|| panic!("{}", two.body))
         .iter()
         .map(|r| r["count"].as_u64().unwrap())
         .collect();
-    assert_eq!(counted, vec![1, 1, 3]);
+    assert_eq!(counted, expected);
     let manifest: Vec<&str> = file.manifest.candidates.iter().map(|c| c.id.as_str()).collect();
     let named: Vec<&str> = two.body["result"]
         .as_array()
@@ -463,8 +482,8 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
     // trustees decrypted, and the final results are their counts.
     let results = certify_when_drained(&stage.api, &stage.commission, &stage.election).await;
     assert_eq!(results.body["final"], json!(true), "{}", results.body);
-    assert_eq!(results.body["totalVotes"], 5, "{}", results.body);
-    for (candidate, count) in manifest.iter().zip([1, 1, 3]) {
+    assert_eq!(results.body["totalVotes"], 180, "{}", results.body);
+    for (candidate, count) in manifest.iter().zip(expected) {
         let line = results.body["candidates"]
             .as_array()
             .unwrap()
@@ -488,7 +507,7 @@ async fn the_tally_freezes_after_the_close_and_two_trustees_of_three_decrypt_it(
         String::from_utf8_lossy(&verified.stderr)
     );
     assert!(printed.contains("record VALID"), "{printed}");
-    for (candidate, (name, count)) in manifest.iter().zip([("Ada", 1), ("Grace", 1), ("Edsger", 3)]) {
+    for (candidate, (name, count)) in manifest.iter().zip([("Ada", 60), ("Grace", 50), ("Edsger", 70)]) {
         assert!(printed.contains(&format!("{candidate} {name}: {count}")), "{printed}");
     }
     std::fs::remove_dir_all(repo_root().join(".local/records").join(&stage.election)).unwrap();
