@@ -422,11 +422,17 @@ async function manage() {
       const data = new FormData(form);
       try {
         // Entered in the user's time zone, stored in UTC.
-        const created = await api("POST", "/elections", {
+        const body = {
           name: data.get("election-name"),
           votingStartsAt: new Date(data.get("starts-at")).toISOString(),
           votingEndsAt: new Date(data.get("ends-at")).toISOString(),
-        });
+        };
+        // A verifiable election: its trustees' accounts (one a line) and how many must decrypt.
+        if (data.get("verifiable")) {
+          const trustees = String(data.get("trustees")).split(/\s+/).filter(Boolean);
+          body.verifiable = { trustees, threshold: Number(data.get("threshold")) };
+        }
+        const created = await api("POST", "/elections", body);
         location.hash = `#/elections/${created.electionId}/manage`;
       } catch (refusal) {
         say(refusal.message);
@@ -436,6 +442,14 @@ async function manage() {
   field("election-name", t("electionName")),
   field("starts-at", t("startsAt"), { type: "datetime-local", step: 1 }),
   field("ends-at", t("endsAt"), { type: "datetime-local", step: 1 }),
+  h("fieldset", {},
+    h("legend", {}, t("verifiableMode")),
+    h("input", { type: "checkbox", id: "verifiable", name: "verifiable", value: "on" }),
+    h("label", { for: "verifiable" }, t("verifiableChoice")),
+    h("p", { class: "muted" }, t("verifiableHint")),
+    h("label", { for: "trustees" }, t("trusteeAccounts")),
+    h("textarea", { id: "trustees", name: "trustees", rows: 3, spellcheck: "false" }),
+    field("threshold", t("threshold"), { type: "number", min: 1, max: 99, value: 2, required: false })),
   h("button", { type: "submit" }, t("register")));
   const items = registered.map((e) =>
     h("li", {}, h("a", { href: `#/elections/${e.electionId}/manage` }, e.name), " ",

@@ -31,25 +31,42 @@ function keygen(setup, index) {
   return { keys, printed };
 }
 
-test("the commission starts a key ceremony on its page and checks each trustee's fingerprint", async () => {
+/** An instant as a `datetime-local` field holds it in Seoul, in the browser's normalized
+ * form (whole minutes drop their ":00"). */
+const seoul = (instant) =>
+  new Date(instant.getTime() + 9 * 3_600_000).toISOString().slice(0, 19).replace(/:00$/, "");
+
+test("the commission registers a verifiable election, starts its key ceremony on its page and checks each trustee's fingerprint", async () => {
   const officer = unique("officer");
   const commissionToken = await token(officer, ["commission"]);
   const trustees = [1, 2, 3].map((i) => unique(`trustee-${i}`));
-  const opens = new Date(Date.now() + 3_600_000);
-  const election = await call("POST", "/elections", commissionToken, {
-    name: unique("검증 가능한 선거"),
-    votingStartsAt: opens.toISOString(),
-    votingEndsAt: new Date(opens.getTime() + 3_600_000).toISOString(),
-    verifiable: { trustees, threshold: 2 },
-  });
+  const opens = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+
+  // Registered from the commission's page: the verifiable mode, its trustees, its threshold.
+  const page = await signedIn(browser, officer, ["commission"], { timezoneId: "Asia/Seoul" });
+  await page.goto(`${base}/#/manage`);
+  await page.getByRole("heading", { name: "선거 관리" }).waitFor();
+  const name = unique("검증 가능한 선거");
+  await page.getByLabel("선거 이름").fill(name);
+  await page.getByLabel("투표 시작 (현지 시각)").fill(seoul(opens));
+  await page.getByLabel("투표 종료 (현지 시각)").fill(seoul(new Date(opens.getTime() + 3_600_000)));
+  await page.getByLabel("투표를 기기에서 암호화하고 관리인들이 개표를 복호화합니다").check();
+  await page.getByLabel("관리인 계정 ID (sub, 한 줄에 하나)").fill(trustees.join("\n"));
+  await page.getByLabel("복호화에 필요한 관리인 수").fill("2");
+  await noSeriousViolations(page, "register a verifiable election");
+  await page.getByRole("button", { name: "등록" }).click();
+  await page.getByRole("heading", { name: `선거 관리: ${name}` }).waitFor();
+  const election = await call("GET", `/elections/${page.url().match(/elections\/([^/]+)\/manage/)[1]}`, commissionToken);
   assert.equal(election.status, "key-ceremony");
+  assert.equal(election.verifiable.trustees, 3);
+  assert.equal(election.verifiable.threshold, 2);
   for (const [n, name] of [[1, "Ada"], [2, "Grace"]]) {
     await call("POST", `/elections/${election.electionId}/candidates`, commissionToken,
       { ballotNumber: n, party: "P", name, userId: unique("candidate") });
   }
 
-  const page = await signedIn(browser, officer, ["commission"]);
   await page.goto(`${base}/#/elections/${election.electionId}/manage`);
+  await page.reload();
   await page.getByRole("heading", { name: "키 생성 의식 (검증 가능한 선거)" }).waitFor();
   await page.getByText("시작 전 · 관리인 3명 중 2명이 모여야 개표 복호화 가능").waitFor();
   await noSeriousViolations(page, "ceremony, not started");
