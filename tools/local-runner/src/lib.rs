@@ -3,6 +3,7 @@
 //! HTTP routes with the same handlers the Lambdas run, and plays the event source mappings.
 
 pub mod authorizer;
+pub mod ceremony;
 pub mod clients;
 pub mod emulators;
 pub mod function_env;

@@ -32,7 +32,7 @@ pub fn set_aside_lock() -> &'static tokio::sync::Mutex<()> {
 }
 
 pub struct Api {
-    base: String,
+    pub base: String,
     http: reqwest::Client,
     pub issuers: jwt::LocalIssuers,
 }

@@ -8,15 +8,15 @@ use crate::no_silent_loss::certify_when_drained;
 use crate::support::{clients, repo_root, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
-use election_core::domain::ceremony::CommitmentHash;
 use election_crypto::ballot::{encrypt, encrypt_with, Ballot, BallotSecrets, Context, SpoiledBallot};
-use election_crypto::ceremony::{public_share, Commitments, SecretShare, Trustee};
+use election_crypto::ceremony::{public_share, SecretShare};
 use election_crypto::decryption::{partial_decrypt, PartialDecryption};
 use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
 use election_crypto::tally;
 use futures::StreamExt;
+use local_runner::ceremony::{self, CeremonyApi};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -26,41 +26,14 @@ use std::time::Duration;
 /// Runs the whole key ceremony with three trustees made here; returns the election file and
 /// each trustee's secret share, in index order.
 pub async fn complete_ceremony(stage: &Stage) -> (ElectionFile, Vec<SecretShare>) {
-    stage.start().await;
-    let trustees: Vec<Trustee> = (1..=3).map(|i| Trustee::new(i, &mut OsRandomness)).collect();
-    stage
-        .post_each(
-            "keys",
-            trustees.iter().map(|t| serde_json::to_value(t.public()).unwrap()),
-        )
-        .await;
-    let q: Digest = parse(&stage.view().await["baseHash"]);
-    let (polys, commitments): (Vec<_>, Vec<Commitments>) =
-        trustees.iter().map(|t| t.commit(&q, 2, &mut OsRandomness)).unzip();
-    stage
-        .post_each(
-            "commitment-hash",
-            commitments
-                .iter()
-                .map(|c| serde_json::to_value(CommitmentHash::of(c)).unwrap()),
-        )
-        .await;
-    let publics = stage.commitments_then_shares(&trustees, &q, &polys, &commitments).await;
-    let shares = stage
-        .received_shares(&trustees, &q, &polys, &publics, &commitments)
-        .await;
-    let transcript: Digest = parse(&stage.view().await["transcriptHash"]);
-    stage
-        .post_each(
-            "transcript-signature",
-            trustees
-                .iter()
-                .map(|t| serde_json::to_value(t.sign_transcript(&transcript, &mut OsRandomness)).unwrap()),
-        )
-        .await;
-    let view = stage.view().await;
-    assert_eq!(view["phase"], "complete", "{view}");
-    (parse(&view["election"]), shares)
+    let api = CeremonyApi {
+        http: &reqwest::Client::new(),
+        base: &stage.api.base,
+        election: &stage.election,
+        commission: &stage.commission,
+        trustees: &stage.tokens,
+    };
+    ceremony::complete(&api, 2).await.expect("the ceremony completes")
 }
 
 /// A verifiable election with three candidates and `voters` on its roll, open for
