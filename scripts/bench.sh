@@ -3,7 +3,10 @@
 # stack from the release runner with a write meter between it and DynamoDB Local, measures
 # the raw write rates, the API under 200 clients, tally lag, write units, the hottest key,
 # and every function's bootstrap; prints one table and writes .local/bench/results.json.
-# Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100).
+# Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100). With `--verifiable`
+# the load votes in a verifiable election (its ceremony run through the API, each voter's
+# ballot encrypted and proven before the load, untimed), and after the close the tally's
+# freeze and two trustees' decryptions are timed: run it beside a default run for the ratio.
 #
 # `scripts/bench.sh verifiable [ballots]` measures the verifiable election's cryptography
 # instead (no stack): the crate's medians, then `verify` on a seeded record of that many

@@ -2,6 +2,7 @@
 //! while, every reply timed and counted, and the results polled to see how long each
 //! accepted vote takes to show.
 
+use crate::verifiable;
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ pub struct Api {
 }
 
 impl Api {
-    fn token(&self, sub: &str, group: &str) -> String {
+    pub fn token(&self, sub: &str, group: &str) -> String {
         self.issuers.token(sub, &[group.to_owned()], Duration::from_secs(3600))
     }
 
@@ -45,35 +46,53 @@ impl Api {
         Ok((status, reply.json().await.unwrap_or(Value::Null)))
     }
 
-    async fn total_votes(&self, election: &str, token: &str) -> Option<u64> {
-        let url = format!("{}/elections/{election}/results/live", self.base);
+    /// The votes the views count: the results' total, or in a verifiable election (whose
+    /// views count no choice) the turnout's voters.
+    async fn total_votes(&self, election: &str, token: &str, verifiable: bool) -> Option<u64> {
+        let (view, field) = if verifiable {
+            ("turnout", "voted")
+        } else {
+            ("results", "totalVotes")
+        };
+        let url = format!("{}/elections/{election}/{view}/live", self.base);
         let reply = self.http.get(url).bearer_auth(token).send().await.ok()?;
-        reply.json::<Value>().await.ok()?["totalVotes"].as_u64()
+        reply.json::<Value>().await.ok()?[field].as_u64()
     }
+}
+
+/// The election the load votes in, once it is open.
+pub struct Voting {
+    pub election: String,
+    /// The voters' identity keys, and what each one's vote sends, in the same order.
+    pub roll: Vec<String>,
+    pub bodies: Vec<Value>,
+    /// A verifiable election's trustees.
+    pub trustees: Option<verifiable::Trustees>,
 }
 
 /// An election with `candidates` candidates and `voters` voters on its roll (uploaded as
 /// the commission would, untimed), open for `open_for` (the load's length, and 2 s); returns
-/// once it is open, with its id, theirs and the voters' identity keys. It closes with the
-/// load, so that the mixer's final batches come within the measurement: the tally lag of
-/// the last votes includes their wait for the close.
-pub async fn election(
-    api: &Api,
-    candidates: usize,
-    voters: usize,
-    open_for: Duration,
-) -> (String, Vec<String>, Vec<String>) {
+/// once it is open. It closes with the load, so that the mixer's final batches come within
+/// the measurement: the tally lag of the last votes includes their wait for the close.
+/// A verifiable one has its key ceremony run and every voter's ballot encrypted first.
+pub async fn election(api: &Api, candidates: usize, voters: usize, open_for: Duration, verifiable: bool) -> Voting {
     let commission = api.token("bench-commission", "commission");
-    // Time to import the roll before it closes: 20 s, and a second per 500 voters.
-    let opens = Utc::now() + TimeDelta::seconds(20 + voters as i64 / 500);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    // Time to import the roll before it closes: 20 s, and a second per 500 voters; to encrypt
+    // the ballots, a second per 200 more.
+    let setup = 20 + voters as i64 / 500 + if verifiable { 10 + voters as i64 / 200 } else { 0 };
+    let opens = Utc::now() + TimeDelta::seconds(setup);
     let closes = opens + TimeDelta::from_std(open_for).unwrap_or_default() + TimeDelta::seconds(2);
-    let body = json!({"name": "Benchmark election", "votingStartsAt": opens, "votingEndsAt": closes});
+    let mut body = json!({"name": "Benchmark election", "votingStartsAt": opens, "votingEndsAt": closes});
+    let subs = verifiable::trustee_subs(&run);
+    if verifiable {
+        body["verifiable"] = json!({ "trustees": subs, "threshold": verifiable::THRESHOLD });
+    }
     let (_, election) = api
         .post("/elections", &commission, &body)
         .await
         .expect("election registered");
     let election = election["electionId"].as_str().expect("an election id").to_owned();
-    let run = uuid::Uuid::new_v4().simple().to_string();
     let roll: Vec<String> = (0..voters).map(|i| format!("bench-{run}-{i}")).collect();
     let imported = local_runner::roll_upload::upload_roll(
         &api.http,
@@ -97,40 +116,51 @@ pub async fn election(
             .expect("candidate registered");
         ids.push(candidate["candidateId"].as_str().expect("a candidate id").to_owned());
     }
+    let (bodies, trustees) = if verifiable {
+        let trustees = verifiable::ceremony(api, &election, &commission, &subs).await;
+        (
+            verifiable::ballots(&trustees.file.context(), voters).await,
+            Some(trustees),
+        )
+    } else {
+        let bodies = (0..voters).map(|n| json!({ "candidateId": ids[n % ids.len()] }));
+        (bodies.collect(), None)
+    };
+    if Utc::now() > opens {
+        eprintln!("warning: the setup ran past the opening; the load is shorter than asked");
+    }
     tokio::time::sleep((opens - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(50)).await;
-    (election, ids, roll)
+    Voting {
+        election,
+        roll,
+        bodies,
+        trustees,
+    }
 }
 
-/// Votes from `clients` concurrent clients for `duration`, each by the next voter of `roll`
-/// (a worker stops early if the roll is spent).
-pub async fn votes(
-    api: Arc<Api>,
-    election: &str,
-    candidates: &[String],
-    roll: Arc<Vec<String>>,
-    clients: usize,
-    duration: Duration,
-) -> LoadOutcome {
+/// Votes from `clients` concurrent clients for `duration`, each by the next voter of the
+/// roll with that voter's body (a worker stops early if the roll is spent).
+pub async fn votes(api: Arc<Api>, voting: &Voting, clients: usize, duration: Duration) -> LoadOutcome {
+    let (election, verifiable) = (voting.election.as_str(), voting.trustees.is_some());
+    let roll: Arc<Vec<(String, Value)>> =
+        Arc::new(voting.roll.iter().cloned().zip(voting.bodies.iter().cloned()).collect());
     let accepted_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let replies: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
-        .map(|worker| {
+        .map(|_| {
             let (api, accepted_at, replies) = (api.clone(), accepted_at.clone(), replies.clone());
-            let (election, candidates, roll, next) =
-                (election.to_owned(), candidates.to_vec(), roll.clone(), next.clone());
+            let (election, roll, next) = (election.to_owned(), roll.clone(), next.clone());
             tokio::spawn(async move {
-                let mut i = 0usize;
                 while started.elapsed() < duration {
-                    let Some(sub) = roll.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) else {
+                    let Some((sub, body)) = roll.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) else {
                         eprintln!("warning: the roll is spent; raise --voters");
                         break;
                     };
                     let voter = api.token(sub, "voter");
-                    let body = json!({ "candidateId": candidates[(worker + i) % candidates.len()] });
                     let sent = Instant::now();
-                    let status = match api.post(&format!("/elections/{election}/votes"), &voter, &body).await {
+                    let status = match api.post(&format!("/elections/{election}/votes"), &voter, body).await {
                         Ok((status, _)) => status,
                         Err(_) => 0,
                     };
@@ -142,7 +172,6 @@ pub async fn votes(
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push((status, at - sent));
-                    i += 1;
                 }
             })
         })
@@ -154,7 +183,7 @@ pub async fn votes(
         let admin = api.token("bench-admin", "admin");
         tokio::spawn(async move {
             loop {
-                if let Some(total) = api.total_votes(&election, &admin).await {
+                if let Some(total) = api.total_votes(&election, &admin, verifiable).await {
                     seen.lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push((Instant::now(), total));
@@ -172,11 +201,11 @@ pub async fn votes(
     let admin = api.token("bench-admin", "admin");
     let settle = Instant::now();
     while settle.elapsed() < Duration::from_secs(60)
-        && api.total_votes(election, &admin).await.unwrap_or(0) < accepted.len() as u64
+        && api.total_votes(election, &admin, verifiable).await.unwrap_or(0) < accepted.len() as u64
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let counted = api.total_votes(election, &admin).await.unwrap_or(0);
+    let counted = api.total_votes(election, &admin, verifiable).await.unwrap_or(0);
     poller.abort();
     let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()));
     let mut accepted = accepted;

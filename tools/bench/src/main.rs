@@ -1,6 +1,6 @@
 //! `tools/bench`, a tool that never deploys: the benchmark, run by `scripts/bench.sh`
 //! (never by the tests). `meter` is the proxy that counts every DynamoDB write the local
-//! stack makes; `run` measures and reports; `recount` times a recount of many ballots;
+//! stack makes; `run` measures and reports (with `--verifiable`, in a verifiable election); `recount` times a recount of many ballots;
 //! `roll` times the import of a roll of many voters.
 
 mod invocations;
@@ -11,6 +11,7 @@ mod raw;
 mod recount;
 mod report;
 mod roll;
+mod verifiable;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 
 use crate::load::{self, Api};
 use crate::meter::Tally;
-use crate::{lambda_start, raw};
+use crate::{lambda_start, raw, verifiable};
 use local_runner::clients::{Clients, Ports};
 use local_runner::template::Template;
 use serde_json::json;
@@ -42,6 +42,10 @@ pub struct RunOptions {
     /// The JSON report.
     #[arg(long)]
     out: PathBuf,
+    /// Vote in a verifiable election: each voter's ballot encrypted beforehand; after the
+    /// load, the tally's freeze and two trustees' decryptions are timed too.
+    #[arg(long)]
+    verifiable: bool,
 }
 
 /// The target rate the design is for.
@@ -85,24 +89,30 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         http: http.clone(),
         issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
     });
-    let (election, candidates, roll) = load::election(
+    let voting = load::election(
         &api,
         options.candidates,
         options.voters,
         Duration::from_secs(options.seconds),
+        options.verifiable,
     )
     .await;
     meter(&http, options.meter, true).await;
     let mut outcome = load::votes(
-        api,
-        &election,
-        &candidates,
-        Arc::new(roll),
+        api.clone(),
+        &voting,
         options.clients,
         Duration::from_secs(options.seconds),
     )
     .await;
     let writes = meter(&http, options.meter, false).await;
+    let count = match &voting.trustees {
+        Some(trustees) => {
+            eprintln!("the count: the tally's freeze after the close, then two trustees' decryptions");
+            Some(verifiable::count(&api, &voting.election, trustees).await)
+        }
+        None => None,
+    };
 
     // After the API: at 200 clients DynamoDB Local's transactions collapse and stay slow for
     // a while, which would spoil whatever ran next.
@@ -179,6 +189,11 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
             .collect::<serde_json::Map<_, _>>(),
         "writeUnitsPerVoteTotal": per_vote(total_units),
         "hottestKey": { "key": hot_key, "shareOfWrites": hot_share, "projectedWritesPerSecondAt10k": projected_hot },
+        "verifiable": count.as_ref().map(|c| json!({
+            "freezeMs": c.freeze.as_secs_f64() * 1000.0,
+            "lastDecryptionToResultsMs": c.last_decryption.as_secs_f64() * 1000.0,
+            "cast": c.cast, "counted": c.counted,
+        })),
         "functions": functions.iter().map(|(name, size, start)| json!({
             "name": name, "bootstrapBytes": size, "startToNextMs": start.map(|d| d.as_secs_f64() * 1000.0),
         })).collect::<Vec<_>>(),
@@ -211,6 +226,18 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
             .join(", ")
     );
     println!("| 5xx or no reply | {server_errors} |");
+    if let Some(c) = &count {
+        println!(
+            "| verifiable: tally frozen by one read (ballots checked and summed) | {:.0} ms, {} ballots |",
+            c.freeze.as_secs_f64() * 1000.0,
+            c.cast
+        );
+        println!(
+            "| verifiable: the last partial decryption to results and record published | {:.0} ms ({} counted) |",
+            c.last_decryption.as_secs_f64() * 1000.0,
+            c.counted
+        );
+    }
     println!(
         "| votes counted beyond the 201s (stored, voter told otherwise) | {} |",
         outcome.counted_beyond_201
