@@ -219,6 +219,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:PutItem CeremonyTable",
                 "dynamodb:Query BallotBoxTable",
                 "dynamodb:Query CeremonyTable",
+                "dynamodb:Query DashboardTable",
                 "s3:PutObject RecordsBucket",
             ],
         ),

@@ -1,6 +1,6 @@
 //! A verifiable election's tally and its decryption by the trustees. Once voting has ended
 //! (the close plus the bound on a vote still in flight) and the mixer has written every
-//! ballot, the encrypted tally is frozen, once: the sum of the board's cast ballots, each
+//! ballot (as many as voters voted), the encrypted tally is frozen, once: the sum of the board's cast ballots, each
 //! checked as `verify` checks it. Each trustee recomputes it from the published ballots with
 //! its `trustee` tool, and posts its partial decryption with proofs; the server checks them
 //! (V21, V22) before it keeps one. With `threshold` of them, anyone reading the tally gets the
@@ -18,8 +18,9 @@ use crate::domain::ceremony::{Ceremony, Message, Step};
 use crate::domain::certification::DecryptedTally;
 use crate::domain::election::{Election, Verifiable};
 use crate::domain::ids::{CandidateId, ElectionId};
-use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles};
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles, ViewStore};
 use crate::problem::{AppError, Code, PortError};
+use crate::projection::turnout;
 use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
 use election_crypto::dlog::BabyGiant;
 use election_crypto::hash::Digest;
@@ -64,7 +65,7 @@ fn parsed<T: serde::de::DeserializeOwned>(message: &Message) -> Result<T, PortEr
 /// The election's tally: read if frozen, else frozen now, if voting has ended and every
 /// ballot is in the box.
 async fn frozen(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
     files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -90,6 +91,16 @@ async fn frozen(
         ));
     }
     let (cast, challenged) = whole_board(store, election_id).await?;
+    // Every voter's ballot in the box: a vote committed before the close may still be on its
+    // way through the mixer's stream when its pools look empty. Frozen without it, the tally
+    // would miss a ballot that the box then holds.
+    let voted = turnout::voted(&store.turnout_rows(election_id).await?);
+    if cast.len() as u64 != voted {
+        return Err(not_yet(&format!(
+            "the box holds {} ballots for {voted} voters who voted: the last ballots are still on their way to it; try again in a minute",
+            cast.len()
+        )));
+    }
     // The board must pass verify's checks: one that does not is not tallied (an operator's
     // matter, logged with the check that failed).
     let tally = recompute(&file.context(), &cast, &challenged).map_err(|e| {
@@ -251,7 +262,7 @@ pub async fn decrypted_tally(
 /// `GET /elections/{id}/tally`: public. The first read after the close freezes the tally and
 /// publishes the record's ballots, for the trustees' tools.
 pub async fn tally_view(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
     files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -264,7 +275,7 @@ pub async fn tally_view(
 /// `PUT /elections/{id}/decryption` (a trustee of the election): its partial decryption of
 /// the frozen tally, checked before it is kept; the same one again is answered as kept.
 pub async fn post_decryption(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool),
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
     files: &impl RecordFiles,
     clock: &impl Clock,
     bounds: &Bounds,

@@ -708,6 +708,8 @@ impl Route for DecryptTally {
         Setting::Table(Table::Ceremony),
         // The board's ballots, and the mixer's pools: the tally waits until they are empty.
         Setting::Table(Table::BallotBox),
+        // The turnout: the tally waits until the box holds a ballot for every voter who voted.
+        Setting::Table(Table::Dashboard),
         Setting::RecordsBucket,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::ClockSkewMargin),
