@@ -308,3 +308,112 @@ pub async fn finish_if_counted(
     let finish = certification_job::finish(election_id, job.attempt, outcome, now);
     Ok(store.apply(View::Dashboard, vec![finish]).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::certification::DecryptedTally;
+    use election_crypto::ballot::Ballot as EncryptedBallot;
+    use election_crypto::randomness::Seeded;
+    use election_crypto::simulation::{run, Plan};
+
+    /// A small verifiable election, run whole in memory: its four cast ballots and the tally
+    /// its trustees decrypted (1, 2, 1).
+    fn decrypted_election() -> (Vec<EncryptedBallot>, DecryptedTally) {
+        let plan = Plan {
+            election_id: "recount".into(),
+            candidates: ["Ada", "Grace", "Edsger"]
+                .iter()
+                .map(|name| (CandidateId::new().to_string(), name.to_string()))
+                .collect(),
+            trustees: 3,
+            threshold: 2,
+            cast: vec![0, 1, 2, 1],
+            spoiled: vec![],
+            absent: vec![2],
+        };
+        let record = run(&plan, &mut Seeded::new(b"recount")).unwrap();
+        let counts = plan
+            .candidates
+            .iter()
+            .zip([1, 2, 1])
+            .map(|((id, _), n)| (CandidateId::parse(id).unwrap(), n))
+            .collect();
+        let tally = DecryptedTally {
+            entries: record.tally.encrypted_tally.clone(),
+            cast_count: record.tally.cast_count,
+            counts,
+        };
+        (record.cast.into_iter().flat_map(|chunk| chunk.ballots).collect(), tally)
+    }
+
+    /// A part of the box holding these encrypted ballots, as its worker counts it.
+    fn part(ballots: &[EncryptedBallot]) -> PartCount {
+        PartCount {
+            encrypted: ballots.len() as u64,
+            sums: tally::sum(3, ballots),
+            ..PartCount::default()
+        }
+    }
+
+    fn job(decrypted: Option<DecryptedTally>) -> CertificationJob {
+        CertificationJob {
+            election_id: ElectionId::new(),
+            attempt: 1,
+            state: JobState::Recounting,
+            parts: 2,
+            parts_done: 2,
+            requested_by: "officer".into(),
+            requested_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            refusal: None,
+            resends: 0,
+            started_by_request: "request".into(),
+            decrypted,
+        }
+    }
+
+    fn recounted(parts: Vec<PartCount>, participations: u64) -> Recount {
+        let results = Results::from_tallies(ElectionId::new(), Vec::new(), None, None);
+        compare_with(results, participations, parts)
+    }
+
+    #[test]
+    fn a_verifiable_box_certifies_the_trustees_counts_only_if_its_parts_sum_to_their_tally() {
+        let (ballots, tally) = decrypted_election();
+        let job = job(Some(tally.clone()));
+        // The parts' sums merged: exactly the tally decrypted.
+        let whole = recounted(vec![part(&ballots[..2]), part(&ballots[2..])], 4);
+        assert!(whole.matches);
+        assert_eq!(certified_votes(&job, &whole), Ok(tally.counts.clone()));
+        // A ballot missing from the box: refused, saying how many it found.
+        let short = recounted(vec![part(&ballots[..2]), part(&ballots[2..3])], 3);
+        assert!(certified_votes(&job, &short)
+            .unwrap_err()
+            .contains("holds 3 encrypted ballots"));
+        // As many ballots, but not the tally's: one replaced by a copy of another.
+        let swapped = [
+            ballots[0].clone(),
+            ballots[1].clone(),
+            ballots[2].clone(),
+            ballots[2].clone(),
+        ];
+        let other = recounted(vec![part(&swapped[..2]), part(&swapped[2..])], 4);
+        assert!(certified_votes(&job, &other).unwrap_err().contains("do not sum"));
+        // A plaintext ballot among them.
+        let mut plaintext = part(&ballots[..3]);
+        plaintext.ballots.insert(CandidateId::new(), 1);
+        let mixed = recounted(vec![plaintext], 4);
+        assert!(certified_votes(&job, &mixed).unwrap_err().contains("not encrypted"));
+    }
+
+    #[test]
+    fn the_default_mode_certifies_the_ballots_per_candidate() {
+        let ada = CandidateId::new();
+        let mut count = PartCount::default();
+        count.ballots.insert(ada.clone(), 2);
+        let results = Results::from_tallies(ElectionId::new(), Vec::new(), None, None);
+        let recount = compare_with(results, 2, vec![count]);
+        assert_eq!(certified_votes(&job(None), &recount), Ok(BTreeMap::from([(ada, 2)])));
+    }
+}
