@@ -152,6 +152,7 @@ export const problems = {
     "roll-closed": "투표가 시작되어 선거인 명부를 더 이상 바꿀 수 없습니다.",
     "manifest-frozen": "키 생성 의식이 시작되어 후보 명단을 더 이상 바꿀 수 없습니다.",
     "ceremony-out-of-step": "지금은 키 생성 의식의 이 단계를 할 수 없습니다.",
+    "invalid-ballot": "이 투표지는 받아들여지지 않았고 아무것도 기록되지 않았습니다. 그사이 후보가 사퇴했을 수 있습니다. 투표용지를 다시 불러와 처음부터 다시 투표해 주세요.",
     other: "요청을 처리하지 못했습니다.",
   },
   en: {
@@ -172,6 +173,7 @@ export const problems = {
     "roll-closed": "Voting has opened: the electoral roll can no longer change.",
     "manifest-frozen": "The key ceremony has started: the candidates can no longer change.",
     "ceremony-out-of-step": "This step of the key ceremony cannot be taken now.",
+    "invalid-ballot": "This ballot was not accepted, and nothing was recorded. A candidate may have withdrawn meanwhile: load the ballot again and start over.",
     other: "The request could not be completed.",
   },
 };

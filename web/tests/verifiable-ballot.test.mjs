@@ -145,12 +145,23 @@ async function challengeThenCast() {
   const onBoard = await (await fetch(`${base}/elections/${id}/board/${challenged.ballot.tracking_code}`)).json();
   assert.equal(onBoard.status, "challenged");
 
-  // Meanwhile 김하나 withdraws: the slot stays on the ballot, and the device proves it holds 0.
+  // Start again and seal a ballot; meanwhile 김하나 withdraws. That ballot, sealed before, does
+  // not prove her slot holds 0: refused (once cast-vote knows, within 2 s), nothing recorded,
+  // and the voter is told to load the ballot again.
+  await page.getByRole("button", { name: "처음부터 다시 투표" }).click();
+  await page.getByRole("listitem").filter({ hasText: "박세나" }).getByRole("button", { name: "투표하기" }).click();
+  await page.locator("#tracking-code").waitFor();
   const kim = (await call("GET", `/elections/${id}/candidates`).then((r) => r.items)).find((c) => c.name === "김하나");
   await call("DELETE", `/elections/${id}/candidates/${kim.candidateId}`, commission);
+  await sleep(2_500);
+  await page.getByRole("button", { name: "이 투표지로 투표" }).click();
+  await page.getByText(/받아들여지지 않았고 아무것도 기록되지 않았습니다/).waitFor();
+  assert.equal(posted.filter((p) => p.url.endsWith(`/elections/${id}/votes`)).length, 1);
+  posted.length = 0;
 
-  // Start again, cast a fresh ballot: a new tracking code, and no candidate in the request.
-  await page.getByRole("button", { name: "처음부터 다시 투표" }).click();
+  // Loaded again, the ballot marks her withdrawn, and the device proves her slot holds 0. Cast
+  // a fresh ballot: a new tracking code, and no candidate in the request.
+  await page.reload();
   await page.getByRole("listitem").filter({ hasText: "김하나" }).getByText("사퇴").waitFor();
   await page.getByRole("listitem").filter({ hasText: "박세나" }).getByRole("button", { name: "투표하기" }).click();
   const second = (await page.locator("#tracking-code").textContent()).trim();
