@@ -21,8 +21,9 @@ pub async fn register_election(api: &Api, commission: &str, from: TimeDelta, to:
 
 /// How long before its opening a test registers an election that is voted in: its roll is
 /// written in the time left before the roll closes (the opening, less LOOKUP_TTL and the
-/// test stack's clock-skew margin).
-const ROLL_LEAD: TimeDelta = TimeDelta::seconds(5);
+/// test stack's clock-skew margin). 5 s left 2.5 s for the roll, and a slow machine once took
+/// longer to write the scenario's twenty voters.
+const ROLL_LEAD: TimeDelta = TimeDelta::seconds(8);
 
 /// Registers an election that opens in a few seconds, with `voters` on its roll (each the
 /// `sub` of their token: their identity key) and open for `open_for`; returns its id once
