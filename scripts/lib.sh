@@ -42,7 +42,8 @@ require() { # require COMMAND WHAT-IT-IS-FOR
   command -v "$1" >/dev/null 2>&1 || die "missing prerequisite '$1' ($2). Install it and run again."
 }
 
-log() { echo "==> $*" >&2; }
+# Each line says how long the script has run, so that a run's log shows where its time went.
+log() { echo "==> [$(printf '%4d' "$SECONDS") s] $*" >&2; }
 
 PY313= # set by find_python313
 
