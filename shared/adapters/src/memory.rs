@@ -592,6 +592,15 @@ impl RecordFiles for InMemoryFiles {
             .insert((election.clone(), name.to_owned()), body);
         Ok(())
     }
+
+    async fn record_file(&self, election: &ElectionId, name: &str) -> Result<Option<Vec<u8>>, PortError> {
+        Ok(self
+            .records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&(election.clone(), name.to_owned()))
+            .cloned())
+    }
 }
 
 impl InMemoryFiles {

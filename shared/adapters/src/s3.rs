@@ -5,7 +5,8 @@
 //! lock), read by anyone through the CDN.
 
 use crate::dynamodb::classify_read;
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::Client;
 use election_core::domain::ids::ElectionId;
@@ -36,6 +37,12 @@ impl S3Files {
             .as_deref()
             .ok_or_else(|| PortError::Internal("no roll files bucket is configured for this function".into()))
     }
+
+    fn records(&self) -> Result<&str, PortError> {
+        self.records
+            .as_deref()
+            .ok_or_else(|| PortError::Internal("no records bucket is configured for this function".into()))
+    }
 }
 
 /// The object key of a record's file.
@@ -46,13 +53,9 @@ pub fn record_key(election: &ElectionId, name: &str) -> String {
 impl RecordFiles for S3Files {
     #[tracing::instrument(skip(self, body))]
     async fn put_record_file(&self, election: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
-        let bucket = self
-            .records
-            .as_deref()
-            .ok_or_else(|| PortError::Internal("no records bucket is configured for this function".into()))?;
         self.client
             .put_object()
-            .bucket(bucket)
+            .bucket(self.records()?)
             .key(record_key(election, name))
             .content_type("application/json")
             .body(body.into())
@@ -61,6 +64,36 @@ impl RecordFiles for S3Files {
             .map_err(classify_read)?;
         Ok(())
     }
+
+    #[tracing::instrument(skip(self))]
+    async fn record_file(&self, election: &ElectionId, name: &str) -> Result<Option<Vec<u8>>, PortError> {
+        let read = self
+            .client
+            .get_object()
+            .bucket(self.records()?)
+            .key(record_key(election, name))
+            .send()
+            .await;
+        object_bytes(read, "NoSuchKey").await
+    }
+}
+
+/// An object's bytes as read; `None` if S3 answered with the error `absent` (nothing there).
+async fn object_bytes(
+    read: Result<GetObjectOutput, SdkError<GetObjectError>>,
+    absent: &str,
+) -> Result<Option<Vec<u8>>, PortError> {
+    let object = match read {
+        Ok(object) => object,
+        Err(err) if err.code() == Some(absent) => return Ok(None),
+        Err(err) => return Err(classify_read(err)),
+    };
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map_err(|e| PortError::Unavailable(e.to_string()))?;
+    Ok(Some(bytes.to_vec()))
 }
 
 /// Path-style addresses (the bucket in the path), so that one address form serves AWS and
@@ -107,18 +140,8 @@ impl RollFiles for S3Files {
             .range(format!("bytes={offset}-{}", offset + max.max(1) - 1))
             .send()
             .await;
-        let object = match read {
-            Ok(object) => object,
-            // Past the end of the file: nothing more to read.
-            Err(err) if err.code() == Some("InvalidRange") => return Ok(Vec::new()),
-            Err(err) => return Err(classify_read(err)),
-        };
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| PortError::Unavailable(e.to_string()))?;
-        Ok(bytes.to_vec())
+        // Past the end of the file: nothing more to read.
+        Ok(object_bytes(read, "InvalidRange").await?.unwrap_or_default())
     }
 
     #[tracing::instrument(skip(self))]

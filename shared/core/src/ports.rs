@@ -217,6 +217,12 @@ pub trait RecordFiles: Send + Sync {
         name: &str,
         body: Vec<u8>,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// The file `name` of the election's record as written; `None` if it was never written.
+    fn record_file(
+        &self,
+        election: &ElectionId,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, PortError>> + Send;
 }
 
 pub trait RollFiles: Send + Sync {

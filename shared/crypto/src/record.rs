@@ -111,6 +111,11 @@ pub struct TallyFile {
     pub encrypted_tally: Vec<TallyEntry>,
     pub decryption: Decryption,
     pub result: Vec<ResultEntry>,
+    /// Late ballots (spec 9.5): the tracking codes, ascending, of ballots that reached the
+    /// ballot box after the tally froze. Not among the cast ballots, never counted; listed so
+    /// that their voters find them and a verifier knows of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late: Vec<Digest>,
 }
 
 impl TallyFile {
@@ -129,7 +134,16 @@ impl TallyFile {
                     count: *n,
                 })
                 .collect(),
+            late: Vec::new(),
         }
+    }
+
+    /// The same, listing these late ballots' tracking codes (in ascending order).
+    pub fn with_late(mut self, mut late: Vec<Digest>) -> Self {
+        late.sort();
+        late.dedup();
+        self.late = late;
+        self
     }
 
     /// The tally before any trustee has decrypted it: what a record built to publish its
@@ -144,6 +158,7 @@ impl TallyFile {
                 partials: Vec::new(),
             },
             result: Vec::new(),
+            late: Vec::new(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! The record's verifier (spec 11): checks V1..V24 in order and stops at the first failure.
+//! The record's verifier (spec 11): checks V1..V25 in order and stops at the first failure.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -154,6 +154,19 @@ pub fn verify_record(r: &Record) -> Result<Summary, Error> {
         "V24",
         || format!("counts {counts:?} do not add up to {big_n} cast ballots"),
     )?;
+    // Late ballots: listed apart, never among the counted or spoiled ones.
+    ensure(tf.late.windows(2).all(|w| w[0] < w[1]), "V25", || {
+        "late tracking codes are not strictly ascending".into()
+    })?;
+    let boarded = cast
+        .iter()
+        .chain(spoiled.iter().map(|s| &s.ballot))
+        .map(|b| b.tracking_code);
+    for code in boarded {
+        ensure(tf.late.binary_search(&code).is_err(), "V25", || {
+            "a late tracking code is a cast or spoiled ballot's".into()
+        })?;
+    }
     Ok(Summary {
         cast: big_n,
         spoiled: spoiled.len() as u64,

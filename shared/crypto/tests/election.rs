@@ -138,6 +138,10 @@ fn tampering_fails_the_check_that_covers_it() {
     r.election.ceremony.transcript_signatures.swap(0, 1);
     check(verify_record(&r), "V10");
 
+    let mut r = record.clone();
+    r.tally = r.tally.with_late(vec![r.cast[0].ballots[2].tracking_code]);
+    check(verify_record(&r), "V25");
+
     let mut r = record;
     r.election.manifest.candidates[4].name = "Someone else".into();
     check(verify_record(&r), "V2");

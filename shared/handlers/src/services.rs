@@ -88,6 +88,10 @@ impl RecordFiles for Unused {
     async fn put_record_file(&self, _: &ElectionId, _: &str, _: Vec<u8>) -> Result<(), PortError> {
         Err(unused())
     }
+
+    async fn record_file(&self, _: &ElectionId, _: &str) -> Result<Option<Vec<u8>>, PortError> {
+        Err(unused())
+    }
 }
 
 impl RollFiles for Unused {

@@ -993,7 +993,7 @@ async fn a_ballot_counted_while_the_recount_reads_the_box_refuses_the_attempt() 
 async fn final_results_are_never_certified_again() {
     let (services, fixture) = setup(certifiable()).await;
     // Results made final without a job (as a deployment before jobs did)
-    let (row, change) = dashboard::certification(&fixture.election, &Default::default(), "officer", certifiable());
+    let (row, change) = dashboard::certification(&fixture.election, &Default::default(), 0, "officer", certifiable());
     let certified = Effect::new(Guard::Once(RowKey::Applied("certified".into())), vec![(row, change)]);
     services.store.apply(View::Dashboard, vec![certified]).await.unwrap();
 

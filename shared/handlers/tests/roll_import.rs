@@ -213,6 +213,10 @@ impl RecordFiles for FlakyFiles {
     async fn put_record_file(&self, election: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
         self.files.put_record_file(election, name, body).await
     }
+
+    async fn record_file(&self, election: &ElectionId, name: &str) -> Result<Option<Vec<u8>>, PortError> {
+        self.files.record_file(election, name).await
+    }
 }
 
 #[tokio::test]

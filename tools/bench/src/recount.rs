@@ -141,7 +141,7 @@ async fn seed_and_count(store: &DynamoStore, options: &RecountOptions) -> Result
             let election = &election;
             async move {
                 let started = Instant::now();
-                let count = count_part(store, &SystemClock, election, part, false).await?;
+                let count = count_part(store, &SystemClock, election, part, false, &Default::default()).await?;
                 Ok::<_, election_core::problem::AppError>((count, started.elapsed()))
             }
         })

@@ -210,8 +210,9 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:Query CeremonyTable",
             ],
         ),
-        // The tally reads the board and the pools, keeps itself and each partial decryption
-        // as ceremony messages, and publishes the record.
+        // The tally reads the board and the pools, keeps itself, each partial decryption and
+        // the late ballots as ceremony messages, and publishes the record (reading back the
+        // ballots it froze).
         (
             "DecryptTallyFunction",
             &[
@@ -220,6 +221,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:Query BallotBoxTable",
                 "dynamodb:Query CeremonyTable",
                 "dynamodb:Query DashboardTable",
+                "s3:GetObject RecordsBucket",
                 "s3:PutObject RecordsBucket",
             ],
         ),

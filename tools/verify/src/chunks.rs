@@ -85,8 +85,16 @@ pub struct Lists {
     pub spoiled: List,
 }
 
-/// Checks both lists with `threads` workers; V12–V19.
-pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &mut Report) -> Lists {
+/// Checks both lists with `threads` workers; V12–V19, and V25 for the tracking codes listed
+/// as `late`.
+pub fn check(
+    dir: &Path,
+    index: &Index,
+    ctx: &Context,
+    late: &HashSet<[u8; 64]>,
+    threads: usize,
+    report: &mut Report,
+) -> Lists {
     if index.chunk_size != CHUNK_SIZE {
         report.fail(16, format!("chunk_size is {}, not {CHUNK_SIZE}", index.chunk_size));
     }
@@ -113,7 +121,7 @@ pub fn check(dir: &Path, index: &Index, ctx: &Context, threads: usize, report: &
                         let Some(&(kind, q, chunk_ref, last)) = jobs.get(i) else {
                             break done;
                         };
-                        done.push((i, check_chunk(dir, ctx, kind, q, chunk_ref, last)));
+                        done.push((i, check_chunk(dir, ctx, late, kind, q, chunk_ref, last)));
                     }
                 })
             })
@@ -156,7 +164,15 @@ fn unlisted_files(dir: &Path, index: &Index, report: &mut Report) {
     }
 }
 
-fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &ChunkRef, last: bool) -> Outcome {
+fn check_chunk(
+    dir: &Path,
+    ctx: &Context,
+    late: &HashSet<[u8; 64]>,
+    kind: Kind,
+    q: usize,
+    chunk_ref: &ChunkRef,
+    last: bool,
+) -> Outcome {
     let qbar = ctx.qbar();
     let mut out = Outcome {
         report: Report::default(),
@@ -254,6 +270,10 @@ fn check_chunk(dir: &Path, ctx: &Context, kind: Kind, q: usize, chunk_ref: &Chun
         }
         match code {
             Ok(code) => {
+                if late.contains(&code) {
+                    out.report
+                        .fail(25, format!("{at}: its tracking code is listed as late"));
+                }
                 out.keys.code(loc.pos, &code);
                 if let Some(c) = codes.as_mut() {
                     c.extend_from_slice(&code);

@@ -24,6 +24,8 @@ pub struct Outcome {
     pub result: Vec<(String, String, u64)>,
     /// Cast and spoiled ballots read.
     pub ballots: u64,
+    /// Late ballots listed in `tally.json` (spec 9.5): never counted.
+    pub late: u64,
 }
 
 /// Checks the record in `dir` with `threads` workers for the ballot chunks.
@@ -32,6 +34,7 @@ pub fn verify(dir: &Path, threads: usize) -> Outcome {
         report: Report::default(),
         result: Vec::new(),
         ballots: 0,
+        late: 0,
     };
     let report = &mut out.report;
     let election: ElectionFile = match record::read(dir, "election.json") {
@@ -55,9 +58,16 @@ pub fn verify(dir: &Path, threads: usize) -> Outcome {
         }
     };
     let ctx = ballots::Context::new(e.joint_key.point, e.extended_base_hash, e.m());
-    let lists = chunks::check(dir, &index, &ctx, threads, report);
+    // Read before the chunks, whose checks look for its late ballots among theirs (V25).
+    let tally: Result<TallyFile, String> = record::read(dir, "tally.json");
+    let late = match &tally {
+        Ok(t) => tally::late_codes(t, report),
+        Err(_) => Default::default(),
+    };
+    out.late = late.len() as u64;
+    let lists = chunks::check(dir, &index, &ctx, &late, threads, report);
     out.ballots = lists.cast.count + lists.spoiled.count;
-    let tally: TallyFile = match record::read(dir, "tally.json") {
+    let tally = match tally {
         Ok(t) => t,
         Err(err) => {
             report.fail(20, err);

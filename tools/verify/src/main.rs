@@ -20,6 +20,9 @@ fn main() -> ExitCode {
     for (id, name, count) in &outcome.result {
         println!("  {id} {name}: {count}");
     }
+    if outcome.late > 0 {
+        println!("late ballots, listed apart and not counted: {}", outcome.late);
+    }
     println!(
         "ballots checked: {} in {wall:.3} s wall, {:.0} ballots/s, {threads} threads",
         outcome.ballots,

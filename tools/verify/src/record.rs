@@ -196,6 +196,9 @@ pub struct TallyFile {
     pub encrypted_tally: Vec<TallyEntry>,
     pub decryption: Decryption,
     pub result: Vec<ResultEntry>,
+    /// Late ballots' tracking codes (spec 9.5); absent when there are none.
+    #[serde(default)]
+    pub late: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-pub const CHECKS: usize = 24;
+pub const CHECKS: usize = 25;
 
 /// What each check covers, for the printed line.
 const TITLES: [&str; CHECKS] = [
@@ -30,6 +30,7 @@ const TITLES: [&str; CHECKS] = [
     "partial decryption proofs",
     "decrypted counts",
     "result",
+    "late ballots: listed apart, none cast or spoiled",
 ];
 
 /// Failures are kept for printing up to this many a check; the rest are counted.

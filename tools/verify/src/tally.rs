@@ -1,5 +1,7 @@
-//! `tally.json`: the encrypted tally (V20), the threshold decryption (V21–V23) and the result
-//! (V24).
+//! `tally.json`: the encrypted tally (V20), the threshold decryption (V21–V23), the result
+//! (V24) and the late ballots' list (V25).
+
+use std::collections::HashSet;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -11,6 +13,29 @@ use crate::hash::Framed;
 use crate::proofs;
 use crate::record::TallyFile;
 use crate::report::Report;
+
+/// V25's own part: the late tracking codes decode and ascend strictly. Returns those that
+/// decode, for the chunk checks to find among the cast and spoiled ballots.
+pub fn late_codes(t: &TallyFile, report: &mut Report) -> HashSet<[u8; 64]> {
+    let mut codes = HashSet::new();
+    let mut previous: Option<[u8; 64]> = None;
+    for (i, text) in t.late.iter().enumerate() {
+        match encoding::digest(text) {
+            Ok(code) => {
+                if previous.is_some_and(|p| p >= code) {
+                    report.fail(
+                        25,
+                        format!("late code {i} does not follow the one before in ascending order"),
+                    );
+                }
+                previous = Some(code);
+                codes.insert(code);
+            }
+            Err(e) => report.fail(25, format!("late code {i}: {e}")),
+        }
+    }
+    codes
+}
 
 /// Runs V20–V24.
 pub fn check(t: &TallyFile, e: &Election, lists: &Lists, report: &mut Report) {

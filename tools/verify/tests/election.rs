@@ -95,7 +95,7 @@ fn the_valid_record_passes_and_counts_the_plaintext_votes() {
     let run = common::verify(valid_dir());
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.failed.is_empty());
-    for n in 1..=24 {
+    for n in 1..=25 {
         assert!(
             run.stdout.lines().any(|l| l.starts_with(&format!("V{n} pass "))),
             "V{n}:\n{}",
@@ -253,6 +253,35 @@ fn a_wrong_partial_decryption_fails_v22() {
     });
     let run = rejected(&dir, 22);
     assert!(run.stdout.contains("trustee 3 candidate 3"), "{}", run.stdout);
+}
+
+/// A late ballot listed apart passes; one that is also counted, or a list out of order, fails
+/// V25, and V25 only.
+#[test]
+fn late_ballots_listed_apart_pass_and_a_counted_one_fails_v25() {
+    let ctx = record().election.context();
+    let (late, _) = ballot::encrypt(&ctx, 1, &mut Seeded::new(b"a late ballot")).unwrap();
+    let late_code = serde_json::to_value(late.tracking_code).unwrap();
+    let dir = tampered("late-apart", "tally.json", |v| {
+        v["late"] = Value::Array(vec![late_code.clone()])
+    });
+    let run = common::verify(&dir);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+
+    let cast_code = serde_json::to_value(record().cast_ballots().nth(4).unwrap().tracking_code).unwrap();
+    let mut codes = vec![late_code, cast_code];
+    codes.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    let dir = tampered("late-counted", "tally.json", |v| {
+        v["late"] = Value::Array(codes.clone())
+    });
+    let run = rejected(&dir, 25);
+    assert_eq!(run.failed.len(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains("cast chunk 0 ballot 4"), "{}", run.stdout);
+
+    codes.reverse();
+    let dir = tampered("late-unordered", "tally.json", |v| v["late"] = Value::Array(codes));
+    let run = rejected(&dir, 25);
+    assert!(run.stdout.contains("ascending"), "{}", run.stdout);
 }
 
 #[test]

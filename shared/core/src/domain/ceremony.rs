@@ -33,6 +33,9 @@ pub enum Step {
     Tally,
     /// A trustee's partial decryption of the frozen tally, with its proofs.
     PartialDecryption,
+    /// When the record is published (by the system): the tracking codes of the ballots that
+    /// reached the box after the tally froze, never counted.
+    LateBallots,
 }
 
 impl Step {
@@ -57,13 +60,14 @@ impl Step {
             Step::TranscriptSignature => "transcript-signature",
             Step::Tally => "tally",
             Step::PartialDecryption => "partial-decryption",
+            Step::LateBallots => "late-ballots",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         std::iter::once(Step::Manifest)
             .chain(Step::POSTED)
-            .chain([Step::Tally, Step::PartialDecryption])
+            .chain([Step::Tally, Step::PartialDecryption, Step::LateBallots])
             .find(|s| s.as_str() == name)
     }
 }
@@ -223,7 +227,7 @@ impl Ceremony {
                 }
                 Step::TranscriptSignature => _ = ceremony.signatures.insert(i, parse(&m.body)?),
                 // The decryption's messages: read by the tally (use_cases::tally).
-                Step::Tally | Step::PartialDecryption => {}
+                Step::Tally | Step::PartialDecryption | Step::LateBallots => {}
             }
         }
         Ok(ceremony)
@@ -406,7 +410,7 @@ impl Ceremony {
                     .map_err(invalid)?;
                 canonical(&signed)
             }
-            Step::Tally | Step::PartialDecryption => {
+            Step::Tally | Step::PartialDecryption | Step::LateBallots => {
                 return Err(invalid(
                     "the tally is frozen by the system, and decrypted at its own route",
                 ))
@@ -427,6 +431,16 @@ impl Ceremony {
             trustee: 0,
             attempt: self.attempt,
             body: canonical(tally),
+        }
+    }
+
+    /// The late ballots' tracking codes, kept when the record is published.
+    pub fn late_ballots(&self, codes: &[Digest]) -> Message {
+        Message {
+            step: Step::LateBallots,
+            trustee: 0,
+            attempt: self.attempt,
+            body: canonical(&codes),
         }
     }
 

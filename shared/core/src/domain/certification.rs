@@ -2,11 +2,11 @@
 //! worker, and what came of it. A repeated request joins the job under way; after a refusal,
 //! the next request starts a new attempt.
 
-use super::ids::{CandidateId, ElectionId};
+use super::ids::{CandidateId, ElectionId, ReceiptId};
 use chrono::{DateTime, Utc};
 use election_crypto::tally::TallyEntry;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,6 +73,10 @@ pub struct DecryptedTally {
     pub entries: Vec<TallyEntry>,
     pub cast_count: u64,
     pub counts: BTreeMap<CandidateId, u64>,
+    /// The receipts of the ballots that reached the box after the tally froze (the record
+    /// lists them as late): in the box, never in the tally.
+    #[serde(default)]
+    pub late: BTreeSet<ReceiptId>,
 }
 
 /// One part of a job's recount, as a worker is asked for it.
@@ -92,6 +96,9 @@ pub struct PartCount {
     /// Encrypted ballots (a verifiable election): counted here as cast, never read.
     #[serde(default)]
     pub encrypted: u64,
+    /// Of the encrypted ballots, those the decrypted tally lists as late: not in the sums.
+    #[serde(default)]
+    pub late: u64,
     /// The encrypted ballots' ciphertexts summed, slot by slot (none: no encrypted ballot).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sums: Vec<TallyEntry>,

@@ -15,9 +15,13 @@ use std::collections::BTreeMap;
 /// The certification row's change that makes the results final, with when and by whom.
 /// The recount's figures are kept on it: they are the final results, whatever the counters
 /// do after (see [`results`]). The certification job writes it, once (its guard).
+///
+/// `late`: ballots already set aside when it is certified (a verifiable election's record
+/// lists those that reached the box after its tally froze); later ones are added as they come.
 pub fn certification(
     election: &ElectionId,
     votes: &BTreeMap<CandidateId, u64>,
+    late: u64,
     by: &str,
     at: DateTime<Utc>,
 ) -> (RowKey, RowChange) {
@@ -37,7 +41,7 @@ pub fn certification(
                     text_value(serde_json::Value::Object(figures).to_string()),
                 ),
             ],
-            &[],
+            &[(LATE_BALLOTS, i64::try_from(late).unwrap_or(i64::MAX))],
         ),
     )
 }
@@ -335,7 +339,7 @@ mod tests {
         // The counters as the recount read them, then the certification
         let counted: Vec<DomainEvent> = [&ann, &ann, &bob].into_iter().map(|c| ballot(&election, c)).collect();
         let at = Utc::now();
-        let certified_row = certification(&election, &certified, "officer", at);
+        let certified_row = certification(&election, &certified, 0, "officer", at);
         for (key, change) in effects(&counted, at)
             .into_iter()
             .flat_map(|effect| effect.changes)

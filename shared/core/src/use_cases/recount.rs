@@ -8,7 +8,7 @@ use super::certify_results::read_job;
 use super::get_results::read_results;
 use crate::clock::Clock;
 use crate::domain::certification::{CertificationJob, JobState, PartCount, PartRecount};
-use crate::domain::ids::{CandidateId, ElectionId};
+use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::domain::results::Results;
 use crate::domain::vote::Mark;
 use crate::domain_events::{BallotCast, DomainEvent};
@@ -20,7 +20,7 @@ use crate::projection::{certification_job, dashboard, turnout, View};
 use election_crypto::tally::{self, TallyEntry};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Ballots replayed in one guarded transaction: a marker and at most a counter row each.
 const REPLAY_BATCH: usize = 25;
@@ -44,7 +44,9 @@ pub struct Recount {
     pub ballots: u64,
     /// Of the ballots, those encrypted (a verifiable election): in no candidate's line.
     pub encrypted: u64,
-    /// Their ciphertexts summed, slot by slot: the encrypted tally the box gives.
+    /// Of those, the ones the decrypted tally lists as late (in the box after the freeze).
+    pub late: u64,
+    /// The ciphertexts of the others summed, slot by slot: the encrypted tally the box gives.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encrypted_sums: Vec<TallyEntry>,
     pub counted: u64,
@@ -75,13 +77,14 @@ fn difference(ballots: u64, counted: u64) -> i64 {
 }
 
 /// Counts one part of the ballot box, page by page; with `repair`, replays each page's
-/// ballots into the view first.
+/// ballots into the view first. The `late` ballots are counted apart, out of the sums.
 pub async fn count_part(
     store: &(impl BallotBox + ViewStore),
     clock: &impl Clock,
     election_id: &ElectionId,
     part: u32,
     repair: bool,
+    late: &BTreeSet<ReceiptId>,
 ) -> Result<PartCount, AppError> {
     let mut count = PartCount::default();
     let mut after = None;
@@ -91,6 +94,10 @@ pub async fn count_part(
         for ballot in &page.ballots {
             match &ballot.mark {
                 Mark::For(candidate) => *count.ballots.entry(candidate.clone()).or_default() += 1,
+                Mark::Encrypted(_) if late.contains(&ballot.receipt_id) => {
+                    count.encrypted += 1;
+                    count.late += 1;
+                }
                 Mark::Encrypted(encrypted) => {
                     count.encrypted += 1;
                     let slots = encrypted.ciphertexts.len();
@@ -129,8 +136,9 @@ pub async fn recount(
     election_id: &ElectionId,
     repair: bool,
 ) -> Result<Recount, AppError> {
+    let none_late = BTreeSet::new();
     let counts = futures::stream::iter(0..store.parts())
-        .map(|part| count_part(store, clock, election_id, part, repair))
+        .map(|part| count_part(store, clock, election_id, part, repair, &none_late))
         .buffer_unordered(PARTS_AT_ONCE)
         .try_collect()
         .await?;
@@ -157,9 +165,10 @@ pub async fn compare(
 pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount>) -> Recount {
     let election_id = results.election_id.clone();
     let mut ballots: BTreeMap<CandidateId, u64> = BTreeMap::new();
-    let (mut replayed, mut unreadable, mut encrypted, mut encrypted_sums) = (0, Vec::new(), 0, Vec::new());
+    let (mut replayed, mut unreadable, mut encrypted, mut late, mut encrypted_sums) = (0, Vec::new(), 0, 0, Vec::new());
     for count in counts {
         encrypted += count.encrypted;
+        late += count.late;
         encrypted_sums = tally::add(&encrypted_sums, &count.sums);
         for (candidate, n) in count.ballots {
             *ballots.entry(candidate).or_default() += n;
@@ -192,6 +201,7 @@ pub fn compare_with(results: Results, participations: u64, counts: Vec<PartCount
         election_id,
         ballots,
         encrypted,
+        late,
         encrypted_sums,
         counted: candidates.iter().map(|line| line.counted).sum(),
         participations,
@@ -217,10 +227,17 @@ fn certified_votes(job: &CertificationJob, recounted: &Recount) -> Result<BTreeM
             "the ballot box of this verifiable election holds {} ballots that are not encrypted; nothing is certified",
             recounted.ballots - recounted.encrypted
         ))
-    } else if recounted.encrypted != decrypted.cast_count {
+    } else if recounted.late != decrypted.late.len() as u64 {
         Err(format!(
-            "the ballot box holds {} encrypted ballots, the decrypted tally {}; nothing is certified",
-            recounted.encrypted, decrypted.cast_count
+            "the ballot box holds {} of the {} ballots the record lists as late; nothing is certified",
+            recounted.late,
+            decrypted.late.len()
+        ))
+    } else if recounted.encrypted - recounted.late != decrypted.cast_count {
+        Err(format!(
+            "the ballot box holds {} encrypted ballots besides the late ones, the decrypted tally {}; nothing is certified",
+            recounted.encrypted - recounted.late,
+            decrypted.cast_count
         ))
     } else if recounted.encrypted_sums != decrypted.entries {
         Err(
@@ -247,7 +264,8 @@ pub async fn recount_part(
         return Ok(());
     };
     let read_from = clock.now();
-    let count = count_part(store, clock, election_id, request.part, false).await?;
+    let late = job.decrypted.as_ref().map(|d| d.late.clone()).unwrap_or_default();
+    let count = count_part(store, clock, election_id, request.part, false, &late).await?;
     let counted = certification_job::part_counted(request, count, read_from, clock.now());
     store.apply(View::Dashboard, vec![counted]).await?;
     finish_if_counted(store, clock, &job).await
@@ -301,7 +319,7 @@ pub async fn finish_if_counted(
                 ))
             } else {
                 certified_votes(job, &recounted)
-                    .map(|votes| dashboard::certification(election_id, &votes, &job.requested_by, now))
+                    .map(|votes| dashboard::certification(election_id, &votes, recounted.late, &job.requested_by, now))
             }
         }
     };
@@ -343,6 +361,7 @@ mod tests {
             entries: record.tally.encrypted_tally.clone(),
             cast_count: record.tally.cast_count,
             counts,
+            late: BTreeSet::new(),
         };
         (record.cast.into_iter().flat_map(|chunk| chunk.ballots).collect(), tally)
     }
@@ -405,6 +424,28 @@ mod tests {
         plaintext.ballots.insert(CandidateId::new(), 1);
         let mixed = recounted(vec![plaintext], 4);
         assert!(certified_votes(&job, &mixed).unwrap_err().contains("not encrypted"));
+    }
+
+    #[test]
+    fn a_ballot_listed_as_late_is_in_the_box_but_not_in_the_sums() {
+        let (ballots, mut tally) = decrypted_election();
+        tally.late.insert(ReceiptId::new());
+        let job = job(Some(tally.clone()));
+        // The workers found the late ballot, and left it out of their sums.
+        let mut with_late = part(&ballots[2..]);
+        with_late.encrypted += 1;
+        with_late.late = 1;
+        let recount = recounted(vec![part(&ballots[..2]), with_late], 5);
+        assert!(
+            recount.matches,
+            "the box holds a ballot for each of the 5 participations"
+        );
+        assert_eq!(certified_votes(&job, &recount), Ok(tally.counts.clone()));
+        // The record lists a late ballot that the box does not hold: refused.
+        let without = recounted(vec![part(&ballots[..2]), part(&ballots[2..])], 4);
+        assert!(certified_votes(&job, &without)
+            .unwrap_err()
+            .contains("0 of the 1 ballots the record lists as late"));
     }
 
     #[test]

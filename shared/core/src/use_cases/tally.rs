@@ -17,17 +17,19 @@ use crate::clock::Clock;
 use crate::domain::ceremony::{Ceremony, Message, Step};
 use crate::domain::certification::DecryptedTally;
 use crate::domain::election::{Election, Verifiable};
-use crate::domain::ids::{CandidateId, ElectionId};
+use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
 use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles, ViewStore};
 use crate::problem::{AppError, Code, PortError};
 use crate::projection::turnout;
+use election_crypto::ballot::Ballot as EncryptedBallot;
 use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
 use election_crypto::dlog::BabyGiant;
 use election_crypto::hash::Digest;
 use election_crypto::manifest::Manifest;
-use election_crypto::record::{Record, ResultEntry, TallyFile};
+use election_crypto::record::{CastChunk, Index, Record, ResultEntry, TallyFile};
 use election_crypto::tally::{recompute, EncryptedTally, TallyEntry};
 use serde::Serialize;
+use std::collections::HashSet;
 
 pub const DECRYPT_MAY: &[Role] = &[Role::Trustee];
 
@@ -107,23 +109,27 @@ async fn frozen(
         tracing::error!(election_id = %election_id, error = %e, "the board fails verify: the tally is not frozen");
         AppError::Internal
     })?;
-    let tally = match store
+    let kept = match store
         .post_ceremony_message(election_id, &ceremony.freeze_tally(&tally))
         .await?
     {
-        // Another read froze it first: the same ballots, the same tally.
+        // Another read froze it first: the same ballots, the same tally, unless a ballot
+        // reached the box between its read and this one.
         Some(earlier) => parsed(&earlier)?,
         None => {
             tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen");
-            tally
+            tally.clone()
         }
     };
-    // What the trustees decrypt from: the record's ballots, published now. Should this write
-    // fail after the freeze, no later read writes them again (it finds the tally kept): the
-    // record published at the threshold holds them all the same.
-    let record = Record::build(file, cast, challenged, TallyFile::undecrypted(&tally));
-    write(files, election_id, record.ballot_files()).await?;
-    Ok((election, verifiable, ceremony, tally, messages))
+    // What the trustees decrypt from: the frozen ballots, published now, and read back when the
+    // decryption is in (so that a ballot reaching the box later is told apart as late). Should
+    // this write fail, no later read writes them again (it finds the tally kept); the record
+    // is then published from the board, if it still holds exactly the tally's ballots.
+    if kept.cast_digest == tally.cast_digest {
+        let record = Record::build(file, cast, challenged, TallyFile::undecrypted(&tally));
+        write(files, election_id, record.ballot_files()).await?;
+    }
+    Ok((election, verifiable, ceremony, kept, messages))
 }
 
 /// The checked partial decryptions kept, by trustee.
@@ -188,10 +194,36 @@ fn view(
     })
 }
 
+/// The cast ballots the freeze published for the trustees, read back; `None` if they were
+/// never written.
+async fn frozen_ballots(
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+) -> Result<Option<Vec<EncryptedBallot>>, AppError> {
+    fn read<T: serde::de::DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<T, PortError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| PortError::Internal(format!("the record's {name} does not read: {e}")))
+    }
+    let Some(index) = files.record_file(election_id, "index.json").await? else {
+        return Ok(None);
+    };
+    let index: Index = read("index.json", &index)?;
+    let mut cast = Vec::with_capacity(usize::try_from(index.cast.count).unwrap_or(0));
+    for chunk in &index.cast.chunks {
+        let bytes = files
+            .record_file(election_id, &chunk.file)
+            .await?
+            .ok_or_else(|| PortError::Internal(format!("the record's {} is missing", chunk.file)))?;
+        cast.extend(read::<CastChunk>(&chunk.file, &bytes)?.ballots);
+    }
+    Ok(Some(cast))
+}
+
 /// Publishes the whole record (spec 10) with the decryption of the first `threshold`
-/// trustees: the board's ballots, which must be the frozen tally's, and the tally file.
+/// trustees: the frozen tally's ballots and the tally file, which names as late every ballot
+/// that the board holds besides them (the late-ballot net: never counted, listed apart).
 async fn publish(
-    store: &(impl BallotBox + Board),
+    store: &(impl BallotBox + Board + CeremonyStore),
     files: &impl RecordFiles,
     election_id: &ElectionId,
     ceremony: &Ceremony,
@@ -200,11 +232,33 @@ async fn publish(
 ) -> Result<(), AppError> {
     let file = ceremony.election_file().ok_or(AppError::Internal)?;
     let counts = solve(ceremony, tally, &decryption)?.ok_or(AppError::Internal)?;
-    let (cast, challenged) = whole_board(store, election_id).await?;
-    let tally_file = TallyFile::new(tally, decryption, manifest(ceremony)?, &counts);
+    let (boarded, challenged) = whole_board(store, election_id).await?;
+    let cast = match frozen_ballots(files, election_id).await? {
+        Some(frozen) => frozen,
+        None => boarded.clone(),
+    };
+    let counted: HashSet<Digest> = cast.iter().map(|b| b.tracking_code).collect();
+    let late: Vec<Digest> = boarded
+        .iter()
+        .map(|b| b.tracking_code)
+        .filter(|code| !counted.contains(code))
+        .collect();
+    // Kept once, for the certification to leave out of its recount: a resent last decryption
+    // publishes the same list.
+    let late: Vec<Digest> = match store
+        .post_ceremony_message(election_id, &ceremony.late_ballots(&late))
+        .await?
+    {
+        Some(earlier) => parsed(&earlier)?,
+        None => late,
+    };
+    if !late.is_empty() {
+        tracing::warn!(election_id = %election_id, late = late.len(), "ballots reached the box after the tally froze: listed as late, not counted");
+    }
+    let tally_file = TallyFile::new(tally, decryption, manifest(ceremony)?, &counts).with_late(late);
     let record = Record::build(file, cast, challenged, tally_file);
     if record.index.cast.digest != tally.cast_digest {
-        tracing::error!(election_id = %election_id, "the board is not the frozen tally's: the record is not published");
+        tracing::error!(election_id = %election_id, "the ballots are not the frozen tally's: the record is not published");
         return Err(AppError::Internal);
     }
     write(files, election_id, record.files()).await?;
@@ -246,6 +300,11 @@ pub async fn decrypted_tally(
             ceremony.parameters.threshold
         )));
     };
+    let late: Vec<Digest> = of(&messages, &verifiable, Step::LateBallots)
+        .next()
+        .map(parsed)
+        .transpose()?
+        .ok_or_else(|| not_yet("the election record is being published: try again in a minute"))?;
     let counts = manifest(&ceremony)?
         .candidates
         .iter()
@@ -256,6 +315,7 @@ pub async fn decrypted_tally(
         entries: tally.entries,
         cast_count: tally.cast_count,
         counts,
+        late: late.iter().map(|code| ReceiptId::of_tracking_code(&code.0)).collect(),
     })
 }
 

@@ -24,7 +24,7 @@ use tokio::sync::watch;
 /// What the proxy does to a vote's write (`UpdateItem`: cast-vote's only one); it passes
 /// everything else.
 #[derive(Clone)]
-enum Fault {
+pub(crate) enum Fault {
     /// Forward the first write, so that it commits, and never answer it, nor any later one.
     CommitThenDropReply,
     /// Answer no write, and forward none.
@@ -35,7 +35,7 @@ enum Fault {
     HoldUntilReleased(watch::Receiver<bool>),
 }
 
-struct Proxy {
+pub(crate) struct Proxy {
     target: String,
     fault: Fault,
     forwarded: AtomicBool,
@@ -124,7 +124,7 @@ async fn api_behind(fault: Fault) -> Api {
     api_and_proxy(fault).await.0
 }
 
-async fn api_and_proxy(fault: Fault) -> (Api, Arc<Proxy>) {
+pub(crate) async fn api_and_proxy(fault: Fault) -> (Api, Arc<Proxy>) {
     let ports = Ports::from_env();
     let proxy = Arc::new(Proxy {
         target: format!("http://127.0.0.1:{}/", ports.dynamodb_endpoint),

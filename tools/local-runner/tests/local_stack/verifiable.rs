@@ -4,6 +4,7 @@
 //! refusal, which writes nothing.
 
 use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
+use crate::lost_replies::{api_and_proxy, Fault};
 use crate::no_silent_loss::certify_when_drained;
 use crate::support::{clients, repo_root, stored_participations};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
@@ -319,8 +320,11 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     // 180 voters, each device (this Rust client) encrypting and proving its ballot, ten at a
     // time; five more ballots challenged. Every third voter chooses Ada, the rest Edsger or
     // Grace: 60, 50, 70.
-    let voters = new_voters(180);
+    let mut voters = new_voters(181);
     let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(20)).await;
+    // And one more voter, whose vote's write DynamoDB applies only after the tally froze (a
+    // proxy holds it): the late-ballot net must list it apart, never count it.
+    let late_voter = voters.pop().unwrap();
     let ctx = file.context();
     let choice = |n: usize| match n % 18 {
         0..=5 => 0usize,
@@ -328,6 +332,15 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
         _ => 2,
     };
     let expected = [60u64, 50, 70];
+    let (release, released) = tokio::sync::watch::channel(false);
+    let (held, _) = api_and_proxy(Fault::HoldUntilReleased(released)).await;
+    let (late_ballot, _) = encrypted(&ctx, 0);
+    let late_vote = {
+        let token = held.token(&late_voter, &["voter"]);
+        let path = format!("/elections/{}/votes", stage.election);
+        let body = json!({"ballot": late_ballot});
+        tokio::spawn(async move { held.post(&path, &token, &body).await })
+    };
     let casts = voters.iter().enumerate().map(|(n, voter)| {
         let (stage, ctx) = (&stage, &ctx);
         async move {
@@ -369,6 +382,17 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(view["castCount"], 180, "{view}");
+    // The held write commits now, and the mixer moves its ballot to the box: after the freeze.
+    release.send(true).unwrap();
+    let _ = late_vote.await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while whole_board(&stage).await.0.len() < 181 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the late ballot never reached the box"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     // Certification needs the trustees' decryption: refused, nothing made final.
     let certify = format!("/elections/{}/certification", stage.election);
     let refused = stage.api.post(&certify, &stage.commission, &json!({})).await;
@@ -382,7 +406,8 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     assert!(view["result"].is_null(), "{view}");
 
     // Each trustee recomputes the tally from the board (verify's checks) and finds the same.
-    let (cast_ballots, challenged_ballots) = whole_board(&stage).await;
+    let (mut cast_ballots, challenged_ballots) = whole_board(&stage).await;
+    cast_ballots.retain(|b| b.tracking_code != late_ballot.tracking_code);
     let recomputed = tally::recompute(&ctx, &cast_ballots, &challenged_ballots).unwrap();
     assert_eq!(view["castDigest"], json!(recomputed.cast_digest));
     assert_eq!(view["encryptedTally"], json!(recomputed.entries));
@@ -456,6 +481,7 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     let results = certify_when_drained(&stage.api, &stage.commission, &stage.election).await;
     assert_eq!(results.body["final"], json!(true), "{}", results.body);
     assert_eq!(results.body["totalVotes"], 180, "{}", results.body);
+    assert_eq!(results.body["lateBallots"], 1, "{}", results.body);
     for (candidate, count) in manifest.iter().zip(expected) {
         let line = results.body["candidates"]
             .as_array()
@@ -483,5 +509,20 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     for (candidate, (name, count)) in manifest.iter().zip([("Ada", 60), ("Grace", 50), ("Edsger", 70)]) {
         assert!(printed.contains(&format!("{candidate} {name}: {count}")), "{printed}");
     }
+    assert!(
+        printed.contains("late ballots, listed apart and not counted: 1"),
+        "{printed}"
+    );
+    let published: Value = serde_json::from_slice(
+        &std::fs::read(
+            repo_root()
+                .join(".local/records")
+                .join(&stage.election)
+                .join("tally.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(published["late"], json!([late_ballot.tracking_code]), "{published}");
     std::fs::remove_dir_all(repo_root().join(".local/records").join(&stage.election)).unwrap();
 }
