@@ -233,6 +233,14 @@ pub async fn put_malformed_ballot(stack: &Stack<'_>, election: &str) -> Result<S
     Ok(receipt)
 }
 
+/// Empties the queue of set-aside records, as the operator does once they have inspected
+/// them: certification waits for every pipeline queue to be empty.
+pub async fn clear_set_aside(stack: &Stack<'_>) -> Result<(), BoxError> {
+    let (url, _) = queue(&stack.clients.sqs, local_runner::UNREADABLE_RECORDS_QUEUE).await?;
+    stack.clients.sqs.purge_queue().queue_url(&url).send().await?;
+    Ok(())
+}
+
 /// Where the malformed record waits: the queue, its place among the messages there, the
 /// message id and the reason it was set aside.
 pub async fn find_set_aside(stack: &Stack<'_>, receipt: &str) -> Result<Option<String>, BoxError> {

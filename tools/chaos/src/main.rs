@@ -6,6 +6,7 @@ mod audit;
 mod mixing;
 mod proxy;
 mod run;
+mod verifiable;
 mod voters;
 
 use clap::{Parser, Subcommand};

@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Stack};
 use crate::proxy::{Plan, Report};
+use crate::verifiable;
 use crate::voters::{self, Api};
 use local_runner::clients::{Clients, Ports};
 use local_runner::template::Template;
@@ -37,6 +38,9 @@ pub struct RunOptions {
     /// Every n-th consumer batch is killed between its writes and its acknowledgement.
     #[arg(long, default_value_t = 10)]
     kill_every_nth_batch: u64,
+    /// Voters of the verifiable election voting beside the default one (0: none).
+    #[arg(long, default_value_t = 100)]
+    verifiable_votes: usize,
     /// The longest wait for the pipeline to drain after the votes, in seconds.
     #[arg(long, default_value_t = 1800)]
     drain_limit: u64,
@@ -82,6 +86,17 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         http: http.clone(),
         issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
     });
+    // The verifiable election first, opening a few seconds after the default one (whose roll
+    // takes 20 s from its registration, after this one's few seconds of ceremony and
+    // ballots), so that its voters vote in the storm and the bus's pause.
+    let verifiable = match options.verifiable_votes {
+        0 => None,
+        n => {
+            let open_for = chrono::TimeDelta::milliseconds(60_000.max(options.votes as i64 * 60));
+            let opens_in = chrono::TimeDelta::seconds(30 + options.votes as i64 / 500);
+            Some(Arc::new(verifiable::election(&api, n, opens_in, open_for).await?))
+        }
+    };
     let (election, candidates, roll) = voters::election(&api, options.votes).await?;
     let roll = Arc::new(roll);
     let control = format!("http://127.0.0.1:{}/__chaos", options.control);
@@ -111,6 +126,10 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         let clients = options.clients;
         tokio::spawn(async move { voters::cast(api, &election, &candidates, roll, clients, started).await })
     };
+    let verifiable_load = verifiable.clone().map(|election| {
+        let api = api.clone();
+        tokio::spawn(verifiable::cast(api, election, 4))
+    });
     until_started(&started, options.votes / 5, since).await;
     eprintln!("pausing the bus for {} s", options.bus_pause);
     http.post(format!("{control}/pause-bus"))
@@ -139,6 +158,15 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         .and_then(|k| k.parse().ok())
         .unwrap_or(1);
     let mixing = crate::mixing::mixing(&stack, &election, &voters, &options.trail, k).await?;
+    let verifiable_count = match (&verifiable, verifiable_load) {
+        (Some(election), Some(load)) => {
+            let casts = load.await?;
+            audit::clear_set_aside(&stack).await?;
+            eprintln!("counting the verifiable election: freeze, two trustees' decryptions, certification, verify");
+            Some(verifiable::count(&api, election, &casts, &std::env::current_dir()?).await?)
+        }
+        _ => None,
+    };
 
     let mut statuses: BTreeMap<u16, u64> = BTreeMap::new();
     for reply in voters.iter().flat_map(|v| &v.replies) {
@@ -173,9 +201,13 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             "each ballot hid among at least k before the close, one time to a batch",
             mixing.holds(),
         ),
+        (
+            "the verifiable election: every 201 on the board, counts = the choices on it, certified, record verified",
+            verifiable_count.as_ref().is_none_or(verifiable::Count::holds),
+        ),
     ];
 
-    let rows = [
+    let mut rows = vec![
         ("voters", format!("{} ({} clients)", voters.len(), options.clients)),
         ("votes accepted (201)", audit.accepted.to_string()),
         ("replies by status (0: none)", format!("{statuses:?}")),
@@ -262,6 +294,41 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
             format!("{load_seconds:.0} / {:.0}", drain.seconds),
         ),
     ];
+    if let Some(count) = &verifiable_count {
+        rows.extend([
+            (
+                "verifiable election: voters / 201 / ballots on the board / late",
+                format!(
+                    "{} / {} / {} / {}",
+                    count.voters, count.accepted, count.on_board, count.late
+                ),
+            ),
+            (
+                "verifiable: 201 missing from the board (must be 0)",
+                count.accepted_missing.to_string(),
+            ),
+            (
+                "verifiable: decrypted counts / the choices on the board",
+                format!("{:?} / {:?}", count.counts, count.expected),
+            ),
+            (
+                "verifiable: certified (the recount sums the box to the tally) / record",
+                format!(
+                    "{} / {}",
+                    count.certification["state"].as_str().unwrap_or("?"),
+                    if count.record_valid {
+                        "VALID (verify)"
+                    } else {
+                        "NOT VALID"
+                    }
+                ),
+            ),
+            (
+                "verifiable: seconds to count after the drain",
+                format!("{:.0}", count.seconds),
+            ),
+        ]);
+    }
     println!();
     for (name, value) in rows {
         println!("{name:<66} {value}");
@@ -279,6 +346,7 @@ pub async fn run(options: RunOptions) -> Result<bool, BoxError> {
         "busPauseSeconds": options.bus_pause, "killEveryNthBatch": options.kill_every_nth_batch,
         "electionId": election, "statuses": statuses, "injected": injected, "drain": drain,
         "audit": audit, "mixing": mixing, "malformedRecord": set_aside, "loadSeconds": load_seconds, "failed": failed,
+        "verifiable": verifiable_count,
     });
     std::fs::write(&options.out, serde_json::to_string_pretty(&report)?)?;
     Ok(failed.is_empty())

@@ -21,7 +21,7 @@ impl Api {
     }
 
     /// The status (0: no reply) and the body.
-    async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
         let sent = self
             .http
             .post(format!("{}{path}", self.base))

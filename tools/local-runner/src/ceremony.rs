@@ -4,12 +4,18 @@
 
 use crate::BoxError;
 use election_core::domain::ceremony::CommitmentHash;
-use election_crypto::ceremony::{share_matches, Commitments, Envelope, SecretShare, Trustee, TrusteePublic};
+use election_crypto::ballot::{encrypt, Context};
+use election_crypto::ceremony::{
+    public_share, share_matches, Commitments, Envelope, SecretShare, Trustee, TrusteePublic,
+};
+use election_crypto::decryption::partial_decrypt;
 use election_crypto::hash::Digest;
 use election_crypto::randomness::OsRandomness;
 use election_crypto::record::ElectionFile;
+use election_crypto::tally::EncryptedTally;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 /// The API of one election's ceremony, as its commission and its trustees call it.
@@ -126,4 +132,85 @@ pub async fn complete(api: &CeremonyApi<'_>, threshold: u32) -> Result<(Election
 
 fn to_values<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Result<Vec<Value>, BoxError> {
     Ok(items.map(|item| serde_json::to_value(item)).collect::<Result<_, _>>()?)
+}
+
+/// Each voter's request body, `{"ballot": …}`: an encrypted ballot for the candidate at
+/// position `choices[n]`, encrypted and proven on every core of this machine.
+pub async fn encrypted_votes(ctx: &Context, choices: &[usize]) -> Result<Vec<Value>, BoxError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers: Vec<_> = (0..cores)
+        .map(|core| {
+            let (ctx, choices) = (ctx.clone(), choices.to_vec());
+            tokio::task::spawn_blocking(move || {
+                (core..choices.len())
+                    .step_by(cores)
+                    .map(|n| Ok((n, json!({ "ballot": encrypt(&ctx, choices[n], &mut OsRandomness)?.0 }))))
+                    .collect::<Result<Vec<_>, election_crypto::Error>>()
+            })
+        })
+        .collect();
+    let mut bodies = vec![Value::Null; choices.len()];
+    for worker in workers {
+        for (n, body) in worker.await?? {
+            bodies[n] = body;
+        }
+    }
+    Ok(bodies)
+}
+
+/// Reads `GET …/tally` until it answers 200, the first read after the close freezing it (at
+/// most `wait`: the close, the bound on a vote in flight, the mixer's last batches). Returns
+/// the frozen tally's view and how long the read that answered it took.
+pub async fn frozen_tally(
+    http: &reqwest::Client,
+    base: &str,
+    election: &str,
+    wait: Duration,
+) -> Result<(Value, Duration), BoxError> {
+    let url = format!("{base}/elections/{election}/tally");
+    let deadline = Instant::now() + wait;
+    loop {
+        let sent = Instant::now();
+        let reply = http.get(&url).send().await;
+        let took = sent.elapsed();
+        let (status, view) = match reply {
+            Ok(reply) => (reply.status().as_u16(), reply.json().await.unwrap_or(Value::Null)),
+            Err(_) => (0, Value::Null),
+        };
+        if status == 200 {
+            return Ok((view, took));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the tally did not freeze in {wait:?}: {status} {view}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A trustee's partial decryption of the frozen tally (as `view` shows it), posted with its
+/// token: the reply's view, and how long the request took.
+pub async fn decrypt(
+    api: &CeremonyApi<'_>,
+    file: &ElectionFile,
+    share: &SecretShare,
+    view: &Value,
+) -> Result<(Value, Duration), BoxError> {
+    let tally = EncryptedTally {
+        entries: field(view, "encryptedTally")?,
+        cast_count: field(view, "castCount")?,
+        cast_digest: field(view, "castDigest")?,
+    };
+    let k = public_share(share.index, &file.ceremony.commitments)?;
+    let partial = partial_decrypt(&file.context(), share, &k, &tally, &mut OsRandomness);
+    let token = &api.trustees[share.index as usize - 1];
+    let url = format!("{}/elections/{}/decryption", api.base, api.election);
+    let sent = Instant::now();
+    let reply = api.http.put(&url).bearer_auth(token).json(&partial).send().await?;
+    let took = sent.elapsed();
+    let status = reply.status();
+    let text = reply.text().await?;
+    if !status.is_success() {
+        return Err(format!("{url}: {status} {text}").into());
+    }
+    Ok((serde_json::from_str(&text)?, took))
 }
