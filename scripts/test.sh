@@ -19,6 +19,9 @@ else
 fi
 
 "$ROOT/scripts/install.sh"
+# Chromium and Playwright before the cargo tests too: the stack test of a verifiable election
+# has 20 of its voters cast in the browser (web/tests/chromium-voters.mjs).
+install_browser_tests
 
 # The stack tests are compiled in when OMP_API_URL is set (local-runner/build.rs): set it
 # before the first build, so that lint, build and tests share one build.

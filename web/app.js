@@ -282,6 +282,9 @@ function showChallenge(election, ee1, file, sealed, reveal) {
     h("button", { type: "button", onclick: () => go(`#/elections/${election.electionId}`) }, t("startAgain")));
 }
 
+/** What a board lookup found, for the voter: counted, challenged, or late (not counted). */
+const boardStatus = (found) => t({ cast: "onBoard", challenged: "onBoardChallenged", late: "onBoardLate" }[found.status]);
+
 /** The board: look a tracking code up (a public call, without the voter's token). */
 async function board(electionId, code = "") {
   const input = h("input", { id: "code", name: "code", required: true, value: code, autocomplete: "off", spellcheck: "false" });
@@ -289,7 +292,7 @@ async function board(electionId, code = "") {
   const lookUp = async (text) => {
     try {
       const found = await publicApi("GET", `/elections/${electionId}/board/${encodeURIComponent(text.trim().toLowerCase())}`);
-      outcome.textContent = found.status === "cast" ? t("onBoard") : t("onBoardChallenged");
+      outcome.textContent = boardStatus(found);
     } catch (refusal) {
       outcome.textContent = refusal.code === "not-found" ? t("notOnBoard") : refusal.message;
     }
@@ -332,7 +335,7 @@ async function myVotes() {
   // on the public board by a call without the voter's token.
   const votes = await list("/me/votes");
   const onBoard = await Promise.all(votes.map((v) => v.trackingCode
-    ? publicApi("GET", `/elections/${v.electionId}/board/${v.trackingCode}`).then(() => t("onBoard"), () => t("notOnBoard"))
+    ? publicApi("GET", `/elections/${v.electionId}/board/${v.trackingCode}`).then(boardStatus, () => t("notOnBoard"))
     : null));
   const rows = votes.map((v, i) =>
     h("li", {}, h("strong", {}, v.electionName),

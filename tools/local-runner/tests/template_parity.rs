@@ -199,6 +199,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
                 "dynamodb:GetItem BallotBoxTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query CeremonyTable",
             ],
         ),
         (

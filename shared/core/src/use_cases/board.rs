@@ -6,11 +6,12 @@
 //! again).
 
 use super::cast_vote::{claim_ballot, window_refusal, Claimant};
+use super::tally::late_ballots;
 use crate::clock::Clock;
 use crate::domain::election::Election;
 use crate::domain::ids::{ElectionId, ReceiptId};
 use crate::domain::vote::{check_window, Ballot, EncryptedBallot, Mark};
-use crate::ports::{BallotBox, BallotClaims, Board, ElectionStore, VoteLookups, VoterKeys};
+use crate::ports::{BallotBox, BallotClaims, Board, CeremonyStore, ElectionStore, VoteLookups, VoterKeys};
 use crate::problem::{AppError, Code, PortError};
 use election_crypto::ballot::{check_reveal, SpoiledBallot};
 use election_crypto::hash::Digest;
@@ -37,6 +38,10 @@ pub enum Boarded {
     /// Challenged and revealed: it never counts.
     #[serde(rename = "challenged")]
     Challenged(SpoiledBallot),
+    /// In the ballot box, but it reached it after the tally froze: the published record lists
+    /// it as late, and it is not counted.
+    #[serde(rename = "late")]
+    Late { ballot: EncryptedBallot },
 }
 
 /// Where a page starts: a part of the box (after a receipt), or the challenged ballots
@@ -175,7 +180,7 @@ pub async fn whole_board(
 
 /// `GET /elections/{id}/board/{trackingCode}`: public.
 pub async fn look_up(
-    store: &(impl ElectionStore + Board),
+    store: &(impl ElectionStore + Board + CeremonyStore),
     election_id: ElectionId,
     code: &str,
 ) -> Result<Boarded, AppError> {
@@ -185,7 +190,13 @@ pub async fn look_up(
     let receipt = ReceiptId::of_tracking_code(&code.0);
     // The receipt is the code's first half: the whole code must match.
     match store.boarded(&election_id, &receipt).await? {
-        Some(Boarded::Cast { ballot }) if ballot.tracking_code == code => Ok(Boarded::Cast { ballot }),
+        Some(Boarded::Cast { ballot }) if ballot.tracking_code == code => {
+            if late_ballots(store, &election_id).await?.contains(&code) {
+                Ok(Boarded::Late { ballot })
+            } else {
+                Ok(Boarded::Cast { ballot })
+            }
+        }
         Some(Boarded::Challenged(spoiled)) if spoiled.ballot.tracking_code == code => Ok(Boarded::Challenged(spoiled)),
         _ => Err(AppError::NotFound(
             "no ballot on this board has this tracking code (yet: the mixer writes ballots in batches)",

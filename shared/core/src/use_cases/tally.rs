@@ -163,26 +163,28 @@ fn manifest(ceremony: &Ceremony) -> Result<&Manifest, AppError> {
     ceremony.manifest.as_ref().ok_or(AppError::Internal)
 }
 
+/// Each candidate's count, by the manifest's order.
+fn named(ceremony: &Ceremony, counts: Vec<u64>) -> Result<Vec<ResultEntry>, AppError> {
+    Ok(manifest(ceremony)?
+        .candidates
+        .iter()
+        .zip(counts)
+        .map(|(c, count)| ResultEntry {
+            candidate: c.id.clone(),
+            count,
+        })
+        .collect())
+}
+
 fn view(
     election: &Election,
     ceremony: &Ceremony,
     tally: EncryptedTally,
     decryption: &Decryption,
 ) -> Result<TallyView, AppError> {
-    let result = match solve(ceremony, &tally, decryption)? {
-        Some(counts) => Some(
-            manifest(ceremony)?
-                .candidates
-                .iter()
-                .zip(counts)
-                .map(|(c, count)| ResultEntry {
-                    candidate: c.id.clone(),
-                    count,
-                })
-                .collect(),
-        ),
-        None => None,
-    };
+    let result = solve(ceremony, &tally, decryption)?
+        .map(|counts| named(ceremony, counts))
+        .transpose()?;
     Ok(TallyView {
         election_id: election.id.clone(),
         cast_count: tally.cast_count,
@@ -277,6 +279,13 @@ async fn write(
     Ok(())
 }
 
+/// The tracking codes the published record lists as late (none before it is published).
+pub async fn late_ballots(store: &impl CeremonyStore, election_id: &ElectionId) -> Result<Vec<Digest>, AppError> {
+    let messages = store.ceremony_messages(election_id).await?;
+    let late = messages.iter().find(|m| m.step == Step::LateBallots);
+    Ok(late.map(parsed).transpose()?.unwrap_or_default())
+}
+
 /// A verifiable election's tally, frozen and decrypted by `threshold` trustees, which its
 /// certification needs; refused until then.
 pub async fn decrypted_tally(
@@ -305,11 +314,14 @@ pub async fn decrypted_tally(
         .map(parsed)
         .transpose()?
         .ok_or_else(|| not_yet("the election record is being published: try again in a minute"))?;
-    let counts = manifest(&ceremony)?
-        .candidates
-        .iter()
-        .zip(counts)
-        .map(|(c, count)| Ok((CandidateId::parse(&c.id).map_err(|_| AppError::Internal)?, count)))
+    let counts = named(&ceremony, counts)?
+        .into_iter()
+        .map(|r| {
+            Ok((
+                CandidateId::parse(&r.candidate).map_err(|_| AppError::Internal)?,
+                r.count,
+            ))
+        })
         .collect::<Result<_, AppError>>()?;
     Ok(DecryptedTally {
         entries: tally.entries,

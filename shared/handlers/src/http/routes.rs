@@ -658,7 +658,11 @@ fn cacheable(mut response: Response<Body>) -> Response<Body> {
 pub struct QueryBoard;
 
 impl Route for QueryBoard {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections), Setting::Table(Table::BallotBox)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::BallotBox),
+        Setting::Table(Table::Ceremony),
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {

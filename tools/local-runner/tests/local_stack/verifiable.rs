@@ -74,6 +74,38 @@ pub async fn public(stage: &Stage, method: Method, path: &str, body: Option<&Val
         .await
 }
 
+/// `voters` cast their ballots through the web app in headless Chromium
+/// (`web/tests/chromium-voters.mjs`), the n-th for Ada, Grace or Edsger in turn: the tracking
+/// codes their pages showed.
+async fn chromium_voters(stage: &Stage, voters: &[String]) -> Vec<Digest> {
+    let names = ["Ada", "Grace", "Edsger"];
+    std::env::var("WEB_TEST_MODULES").expect(
+        "WEB_TEST_MODULES, where Playwright is installed: scripts/lib.sh exports it, scripts/test.sh installs it",
+    );
+    let pairs = voters.iter().enumerate().map(|(n, v)| format!("{v}={}", names[n % 3]));
+    let ran = tokio::process::Command::new("node")
+        .current_dir(repo_root())
+        .arg("web/tests/chromium-voters.mjs")
+        .arg(&stage.election)
+        .args(pairs)
+        .env("OMP_WEB_URL", &stage.api.base)
+        .output()
+        .await
+        .expect("node runs (the browser tests' modules: scripts/lib.sh's WEB_TEST_MODULES)");
+    assert!(
+        ran.status.success(),
+        "the Chromium voters: {}{}",
+        String::from_utf8_lossy(&ran.stdout),
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    eprintln!("{}", String::from_utf8_lossy(&ran.stderr));
+    let cast: Vec<Value> = serde_json::from_slice(&ran.stdout).expect("the Chromium voters' codes");
+    assert_eq!(cast.len(), voters.len());
+    cast.iter()
+        .map(|c| serde_json::from_value(c["trackingCode"].clone()).expect("a tracking code"))
+        .collect()
+}
+
 /// Every page of the board, from the first, with each page's `Cache-Control`.
 pub async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
     let (mut cast, mut challenged) = (Vec::new(), Vec::new());
@@ -316,22 +348,24 @@ pub fn hex(value: &impl serde::Serialize) -> String {
 }
 
 #[tokio::test]
-async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_trustees_of_three_decrypt_it() {
-    // 180 voters, each device (this Rust client) encrypting and proving its ballot, ten at a
-    // time; five more ballots challenged. Every third voter chooses Ada, the rest Edsger or
-    // Grace: 60, 50, 70.
-    let mut voters = new_voters(181);
-    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(20)).await;
+async fn the_tally_of_200_encrypted_votes_freezes_after_the_close_and_two_trustees_of_three_decrypt_it() {
+    // 200 voters. 180 of them on a device played by this Rust client, encrypting and proving
+    // each ballot, ten at a time: every third chooses Ada, the rest Edsger or Grace (60, 50,
+    // 70). At the same time 20 in headless Chromium, through the web app's ballot page (7, 7,
+    // 6). Five more ballots challenged.
+    let mut voters = new_voters(201);
+    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(75)).await;
     // And one more voter, whose vote's write DynamoDB applies only after the tally froze (a
     // proxy holds it): the late-ballot net must list it apart, never count it.
     let late_voter = voters.pop().unwrap();
+    let in_chromium = voters.split_off(180);
     let ctx = file.context();
     let choice = |n: usize| match n % 18 {
         0..=5 => 0usize,
         6..=10 => 1,
         _ => 2,
     };
-    let expected = [60u64, 50, 70];
+    let expected = [67u64, 57, 76];
     let (release, released) = tokio::sync::watch::channel(false);
     let (held, _) = api_and_proxy(Fault::HoldUntilReleased(released)).await;
     let (late_ballot, _) = encrypted(&ctx, 0);
@@ -349,10 +383,10 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
             assert_eq!(reply.status, 201, "{}", reply.body);
         }
     });
-    futures::stream::iter(casts)
-        .buffer_unordered(10)
-        .collect::<Vec<()>>()
-        .await;
+    let (_, browsers) = tokio::join!(
+        futures::stream::iter(casts).buffer_unordered(10).collect::<Vec<()>>(),
+        chromium_voters(&stage, &in_chromium),
+    );
     for n in 0..5 {
         let (challenged, secrets) = encrypted(&ctx, n % 3);
         let body = json!({"ballot": challenged, "reveal": secrets.reveal()});
@@ -381,7 +415,7 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    assert_eq!(view["castCount"], 180, "{view}");
+    assert_eq!(view["castCount"], 200, "{view}");
     // The held write commits now, and the mixer moves its ballot to the box: after the freeze.
     release.send(true).unwrap();
     let _ = late_vote.await;
@@ -407,6 +441,12 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
 
     // Each trustee recomputes the tally from the board (verify's checks) and finds the same.
     let (mut cast_ballots, challenged_ballots) = whole_board(&stage).await;
+    for code in &browsers {
+        assert!(
+            cast_ballots.iter().any(|b| &b.tracking_code == code),
+            "a Chromium voter's ballot is on the board"
+        );
+    }
     cast_ballots.retain(|b| b.tracking_code != late_ballot.tracking_code);
     let recomputed = tally::recompute(&ctx, &cast_ballots, &challenged_ballots).unwrap();
     assert_eq!(view["castDigest"], json!(recomputed.cast_digest));
@@ -480,7 +520,7 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     // trustees decrypted, and the final results are their counts.
     let results = certify_when_drained(&stage.api, &stage.commission, &stage.election).await;
     assert_eq!(results.body["final"], json!(true), "{}", results.body);
-    assert_eq!(results.body["totalVotes"], 180, "{}", results.body);
+    assert_eq!(results.body["totalVotes"], 200, "{}", results.body);
     assert_eq!(results.body["lateBallots"], 1, "{}", results.body);
     for (candidate, count) in manifest.iter().zip(expected) {
         let line = results.body["candidates"]
@@ -506,7 +546,7 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
         String::from_utf8_lossy(&verified.stderr)
     );
     assert!(printed.contains("record VALID"), "{printed}");
-    for (candidate, (name, count)) in manifest.iter().zip([("Ada", 60), ("Grace", 50), ("Edsger", 70)]) {
+    for (candidate, (name, count)) in manifest.iter().zip([("Ada", 67), ("Grace", 57), ("Edsger", 76)]) {
         assert!(printed.contains(&format!("{candidate} {name}: {count}")), "{printed}");
     }
     assert!(
@@ -524,5 +564,14 @@ async fn the_tally_of_180_encrypted_votes_freezes_after_the_close_and_two_truste
     )
     .unwrap();
     assert_eq!(published["late"], json!([late_ballot.tracking_code]), "{published}");
+    // Its voter, looking the code up, is told it was not counted.
+    let code = serde_json::to_value(late_ballot.tracking_code).unwrap();
+    let looked_up = public(&stage, Method::GET, &format!("/board/{}", code.as_str().unwrap()), None).await;
+    assert_eq!(
+        (looked_up.status, &looked_up.body["status"]),
+        (200, &json!("late")),
+        "{}",
+        looked_up.body
+    );
     std::fs::remove_dir_all(repo_root().join(".local/records").join(&stage.election)).unwrap();
 }
