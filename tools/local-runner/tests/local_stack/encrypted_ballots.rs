@@ -1,7 +1,8 @@
-//! Voting in a verifiable election over HTTP: ballots encrypted by the voter's device (here
-//! the crate the web app's code reproduces byte for byte), checked and claimed by `cast-vote`,
-//! moved to the box by the mixer, and published on the board; the Benaloh challenge; and every
-//! refusal, which writes nothing.
+//! Encrypted ballots: voting in a verifiable election over HTTP. Ballots encrypted by the
+//! voter's device (here the crate the web app's code reproduces byte for byte, and the web app
+//! itself in Chromium), checked and claimed by `cast-vote`, moved to the box by the mixer, and
+//! published on the board; the Benaloh challenge; every refusal, which writes nothing; and the
+//! tally of 200 voters, frozen, decrypted, certified and verified, with a late ballot.
 
 use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
 use crate::lost_replies::{api_and_proxy, Fault};
