@@ -210,7 +210,7 @@ async fn frozen_ballots(
         return Ok(None);
     };
     let index: Index = read("index.json", &index)?;
-    let mut cast = Vec::with_capacity(usize::try_from(index.cast.count).unwrap_or(0));
+    let mut cast = Vec::new();
     for chunk in &index.cast.chunks {
         let bytes = files
             .record_file(election_id, &chunk.file)
