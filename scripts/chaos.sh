@@ -17,8 +17,9 @@ log "building the runner and the chaos suite"
 cargo build --quiet --locked --workspace --all-targets
 
 # The mixer writes ballots in batches of at least 10 here (the test stack's k is 1), so that
-# the storm hits it mid-batch, and the last votes wait in its pools for the final flush.
-export OMP_PARAMETER_OVERRIDES="${OMP_PARAMETER_OVERRIDES:-} MixBatchSize=10"
+# the storm hits it mid-batch, and the last votes wait in its pools for the final flush. The
+# consumers' killed batches come back after 30 s, not 60: the drain waited mostly on them.
+export OMP_PARAMETER_OVERRIDES="${OMP_PARAMETER_OVERRIDES:-} MixBatchSize=10 ConsumerVisibilityTimeout=30"
 
 work=$ROOT/.local/chaos
 rm -rf "$work" && mkdir -p "$work"

@@ -146,6 +146,19 @@ fn to_json(value: &serde_yaml::Value) -> Value {
     }
 }
 
+/// A resource's properties with every one that is a parameter (`!Ref`) given that
+/// parameter's value, as CloudFormation gives it.
+fn with_parameters(mut properties: Value, parameters: &BTreeMap<String, String>) -> Value {
+    if let Some(properties) = properties.as_object_mut() {
+        for value in properties.values_mut() {
+            if let Some(given) = referenced_id(value).and_then(|id| parameters.get(&id)) {
+                *value = Value::String(given.clone());
+            }
+        }
+    }
+    properties
+}
+
 /// The logical id a `Ref` or `Fn::GetAtt` points at.
 pub fn referenced_id(value: &Value) -> Option<String> {
     if let Some(id) = value.get("Ref").and_then(Value::as_str) {
@@ -260,6 +273,7 @@ impl Template {
                     cors: properties.get("CorsConfiguration").is_some(),
                 }),
                 "AWS::SQS::Queue" => {
+                    let properties = with_parameters(properties, &template.parameters);
                     let redrive = properties.get("RedrivePolicy");
                     template.queues.push(QueueDef {
                         logical_id: id.clone(),

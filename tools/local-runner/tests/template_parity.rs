@@ -501,6 +501,33 @@ fn a_stalled_recount_is_sent_again_only_after_its_workers_would_have_timed_out()
 }
 
 #[test]
+fn the_pipeline_queues_hide_a_batch_longer_than_their_consumers_run_and_a_test_stack_may_shorten_it() {
+    let text = std::fs::read_to_string(repo_file("template.yaml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let least = yaml["Parameters"]["ConsumerVisibilityTimeout"]["MinValue"]
+        .as_u64()
+        .unwrap();
+    let consumer_timeout = yaml["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+    assert!(
+        least >= 3 * consumer_timeout,
+        "{least} s visibility, {consumer_timeout} s consumers"
+    );
+    let visibility = |template: &Template, queue: &str| {
+        template
+            .queues
+            .iter()
+            .find(|q| q.logical_id == queue)
+            .map(|q| q.properties["VisibilityTimeout"].clone())
+    };
+    let defaults = Template::parse(&text, "").unwrap();
+    let shortened = Template::parse(&text, "ConsumerVisibilityTimeout=30").unwrap();
+    for queue in ["DashboardQueue", "PledgeCountQueue", "WithdrawalQueue"] {
+        assert_eq!(visibility(&defaults, queue), Some(serde_json::json!("60")), "{queue}");
+        assert_eq!(visibility(&shortened, queue), Some(serde_json::json!("30")), "{queue}");
+    }
+}
+
+#[test]
 fn the_bounds_the_template_gives_are_its_parameters_and_a_test_stack_may_lower_them() {
     let text = std::fs::read_to_string(repo_file("template.yaml")).unwrap();
     let defaults = Template::parse(&text, "").unwrap();
