@@ -45,7 +45,10 @@ pub async fn open_verifiable_election(
     voters: &[String],
     open_for: TimeDelta,
 ) -> (Stage, ElectionFile, Vec<SecretShare>) {
-    let stage = verifiable_election_for(TimeDelta::seconds(12), open_for).await;
+    // 20 s for the roll, the candidates and the ceremony: the roll closes a few seconds before
+    // the opening, and at the start of the test run (four tests beginning at once) 12 s once
+    // left too little for the 200 voters' roll.
+    let stage = verifiable_election_for(TimeDelta::seconds(20), open_for).await;
     let opens: DateTime<Utc> = parse(&stage.election().await["votingStartsAt"]);
     enroll(&stage.api, &stage.commission, &stage.election, voters).await;
     for (n, name) in ["Ada", "Grace", "Edsger"].iter().enumerate() {
