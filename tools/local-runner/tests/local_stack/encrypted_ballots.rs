@@ -358,7 +358,7 @@ async fn the_tally_of_200_encrypted_votes_freezes_after_the_close_and_two_truste
     // 70). At the same time 20 in headless Chromium, through the web app's ballot page (7, 7,
     // 6). Five more ballots challenged.
     let mut voters = new_voters(201);
-    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(75)).await;
+    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(90)).await;
     // And one more voter, whose vote's write DynamoDB applies only after the tally froze (a
     // proxy holds it): the late-ballot net must list it apart, never count it.
     let late_voter = voters.pop().unwrap();
