@@ -1,7 +1,7 @@
 // Voters who cast a verifiable election's ballot through the web app in headless Chromium,
 // four at a time, each signing in, choosing on the ballot page (which encrypts and proves the
 // ballot on the device) and casting it. Run by the stack test of a verifiable election
-// (tools/local-runner/tests/local_stack/encrypted_ballots.rs), whose other voters are Rust clients:
+// (tools/local-runner/tests/local_stack/verifiable.rs), whose other voters are Rust clients:
 //
 //   node web/tests/chromium-voters.mjs <electionId> <identityKey>=<candidate name> ...
 //

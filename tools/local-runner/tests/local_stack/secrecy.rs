@@ -8,9 +8,9 @@
 //! a voter (their `sub`, the identity key, or their voter id, its keyed hash) together with
 //! that voter's candidate id or receipt, and none a bearer token.
 
-use crate::encrypted_ballots::{cast, encrypted, hex, open_verifiable_election, public, whole_board};
 use crate::scenario::{self, KnownVote};
 use crate::support::{bus_rules_lock, clients, scan_table, template, unique, Api};
+use crate::verifiable::{cast, encrypted, hex, open_verifiable_election, public, whole_board};
 use crate::walking_skeleton::new_voters;
 use chrono::TimeDelta;
 use election_core::domain::ids::ReceiptId;

@@ -1,4 +1,4 @@
-//! Encrypted ballots: voting in a verifiable election over HTTP. Ballots encrypted by the
+//! Voting in a verifiable election over HTTP: encrypted ballots. Ballots encrypted by the
 //! voter's device (here the crate the web app's code reproduces byte for byte, and the web app
 //! itself in Chromium), checked and claimed by `cast-vote`, moved to the box by the mixer, and
 //! published on the board; the Benaloh challenge; every refusal, which writes nothing; and the
@@ -46,8 +46,7 @@ pub async fn open_verifiable_election(
     open_for: TimeDelta,
 ) -> (Stage, ElectionFile, Vec<SecretShare>) {
     // 20 s for the roll, the candidates and the ceremony: the roll closes a few seconds before
-    // the opening, and at the start of the test run (four tests beginning at once) 12 s once
-    // left too little for the 200 voters' roll.
+    // the opening.
     let stage = verifiable_election_for(TimeDelta::seconds(20), open_for).await;
     let opens: DateTime<Utc> = parse(&stage.election().await["votingStartsAt"]);
     enroll(&stage.api, &stage.commission, &stage.election, voters).await;
@@ -358,7 +357,7 @@ async fn the_tally_of_200_encrypted_votes_freezes_after_the_close_and_two_truste
     // 70). At the same time 20 in headless Chromium, through the web app's ballot page (7, 7,
     // 6). Five more ballots challenged.
     let mut voters = new_voters(201);
-    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(90)).await;
+    let (stage, file, shares) = open_verifiable_election(&voters, TimeDelta::seconds(60)).await;
     // And one more voter, whose vote's write DynamoDB applies only after the tally froze (a
     // proxy holds it): the late-ballot net must list it apart, never count it.
     let late_voter = voters.pop().unwrap();
