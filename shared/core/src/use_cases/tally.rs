@@ -279,11 +279,19 @@ async fn write(
     Ok(())
 }
 
+/// The late ballots' codes, as kept when the record was published; `None` before. (Kept once,
+/// after the ceremony's last attempt: no attempt to tell apart.)
+fn kept_late(messages: &[Message]) -> Result<Option<Vec<Digest>>, PortError> {
+    messages
+        .iter()
+        .find(|m| m.step == Step::LateBallots)
+        .map(parsed)
+        .transpose()
+}
+
 /// The tracking codes the published record lists as late (none before it is published).
 pub async fn late_ballots(store: &impl CeremonyStore, election_id: &ElectionId) -> Result<Vec<Digest>, AppError> {
-    let messages = store.ceremony_messages(election_id).await?;
-    let late = messages.iter().find(|m| m.step == Step::LateBallots);
-    Ok(late.map(parsed).transpose()?.unwrap_or_default())
+    Ok(kept_late(&store.ceremony_messages(election_id).await?)?.unwrap_or_default())
 }
 
 /// A verifiable election's tally, frozen and decrypted by `threshold` trustees, which its
@@ -309,10 +317,7 @@ pub async fn decrypted_tally(
             ceremony.parameters.threshold
         )));
     };
-    let late: Vec<Digest> = of(&messages, &verifiable, Step::LateBallots)
-        .next()
-        .map(parsed)
-        .transpose()?
+    let late = kept_late(&messages)?
         .ok_or_else(|| not_yet("the election record is being published: try again in a minute"))?;
     let counts = named(&ceremony, counts)?
         .into_iter()
