@@ -122,6 +122,81 @@ fn the_contract_lists_exactly_the_problem_codes_of_the_core() {
 }
 
 /// Each function's IAM grants as "action table" lines, read off the template's statements.
+/// Whether `value` has the shape `schema` gives it: types, required and allowed properties,
+/// array sizes, `$ref`s followed. Enough to catch a field the contract does not know.
+fn conforms(
+    spec: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = spec
+            .pointer(reference.trim_start_matches('#'))
+            .ok_or(format!("{at}: no {reference}"))?;
+        return conforms(spec, target, value, at);
+    }
+    match (schema["type"].as_str(), value) {
+        (Some("object"), serde_json::Value::Object(fields)) => {
+            let properties = schema["properties"].as_object().cloned().unwrap_or_default();
+            for required in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str())
+            {
+                if !fields.contains_key(required) {
+                    return Err(format!("{at}: `{required}` is required"));
+                }
+            }
+            for (name, field) in fields {
+                match properties.get(name) {
+                    Some(property) => conforms(spec, property, field, &format!("{at}.{name}"))?,
+                    None if schema["additionalProperties"] == false => {
+                        return Err(format!("{at}: `{name}` is not in the contract"))
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        }
+        (Some("array"), serde_json::Value::Array(items)) => {
+            if items.len() < schema["minItems"].as_u64().unwrap_or(0) as usize {
+                return Err(format!("{at}: too few items"));
+            }
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| conforms(spec, &schema["items"], item, &format!("{at}[{i}]")))
+        }
+        (Some("string"), serde_json::Value::String(_)) | (None, _) => Ok(()),
+        (Some("integer"), value) if value.is_u64() || value.is_i64() => Ok(()),
+        (expected, value) => Err(format!("{at}: {value} is not of type {expected:?}")),
+    }
+}
+
+#[test]
+fn the_contract_takes_every_ballot_the_device_may_send_and_the_board_shows() {
+    // The crypto crate's test vectors are ballots in the published format: a plain one and one
+    // with proofs of 0 for withdrawn candidates (spec 7.4), which the board lists as they came.
+    let spec = spec();
+    let schema = &spec["components"]["schemas"]["EncryptedBallot"];
+    let vectors: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_file("shared/crypto/tests/vectors.json")).unwrap()).unwrap();
+    let withdrawn = &vectors["withdrawn_ballot"]["ballot"];
+    assert!(withdrawn["zero_proofs"].as_array().is_some_and(|z| !z.is_empty()));
+    conforms(&spec, schema, withdrawn, "ballot").unwrap();
+    let mut plain = withdrawn.clone();
+    plain.as_object_mut().unwrap().remove("zero_proofs");
+    conforms(&spec, schema, &plain, "ballot").unwrap();
+    let mut unknown = plain.clone();
+    unknown["extra"] = serde_json::json!(1);
+    assert!(
+        conforms(&spec, schema, &unknown, "ballot").is_err(),
+        "the check itself can fail"
+    );
+}
+
 fn grants(yaml: &serde_yaml::Value, function: &str) -> BTreeSet<String> {
     let text = |v: &serde_yaml::Value| -> Vec<String> {
         match v {
