@@ -1,0 +1,292 @@
+//! The template's alarms reach someone, and each watches what it names: every function,
+//! queue, table and route has its own. These checks read `template.yaml` with its
+//! `Fn::ForEach` loops expanded as CloudFormation's LanguageExtensions transform does.
+
+use local_runner::template::{Template, Trigger};
+use serde_yaml::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+fn repo_file(name: &str) -> PathBuf {
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(name)
+}
+
+fn text() -> String {
+    std::fs::read_to_string(repo_file("template.yaml")).unwrap()
+}
+
+/// `Fn::ForEach::Name: [Identifier, [items], {OutputKey: fragment}]`, expanded: `${Identifier}`
+/// replaced by each item everywhere, `&{Identifier}` by its letters and digits only.
+fn expanded_resources() -> BTreeMap<String, Value> {
+    let yaml: Value = serde_yaml::from_str(&text()).unwrap();
+    let mut resources = BTreeMap::new();
+    for (key, value) in yaml["Resources"].as_mapping().unwrap() {
+        let key = key.as_str().unwrap();
+        if !key.starts_with("Fn::ForEach::") {
+            resources.insert(key.to_owned(), value.clone());
+            continue;
+        }
+        let identifier = value[0].as_str().unwrap();
+        let fragment = serde_yaml::to_string(&value[2]).unwrap();
+        for item in value[1].as_sequence().unwrap() {
+            let item = item.as_str().unwrap();
+            let letters: String = item.chars().filter(char::is_ascii_alphanumeric).collect();
+            let replaced = fragment
+                .replace(&format!("${{{identifier}}}"), item)
+                .replace(&format!("&{{{identifier}}}"), &letters);
+            let outputs: Value = serde_yaml::from_str(&replaced).unwrap();
+            for (output, resource) in outputs.as_mapping().unwrap() {
+                let previous = resources.insert(output.as_str().unwrap().to_owned(), resource.clone());
+                assert!(previous.is_none(), "{output:?} twice");
+            }
+        }
+    }
+    resources
+}
+
+fn of_type(resources: &BTreeMap<String, Value>, kind: &str) -> BTreeMap<String, Value> {
+    resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .map(|(id, r)| (id.clone(), r.clone()))
+        .collect()
+}
+
+/// A value as text: `!Ref X`, `!Sub "${X}:live"` and a plain string all show the names in them.
+fn shown(value: &Value) -> String {
+    format!("{value:?}")
+}
+
+/// One metric an alarm reads: its namespace, name, and dimensions (name → value as shown).
+struct Watched {
+    namespace: String,
+    metric: String,
+    dimensions: BTreeMap<String, String>,
+}
+
+fn dimensions(list: &Value) -> BTreeMap<String, String> {
+    list.as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|d| (d["Name"].as_str().unwrap().to_owned(), shown(&d["Value"])))
+        .collect()
+}
+
+/// The metrics an alarm reads, in either form: one metric, or metric math over several.
+fn watched(alarm: &Value) -> Vec<Watched> {
+    let properties = &alarm["Properties"];
+    match properties["Metrics"].as_sequence() {
+        None => vec![Watched {
+            namespace: properties["Namespace"].as_str().unwrap().to_owned(),
+            metric: properties["MetricName"].as_str().unwrap().to_owned(),
+            dimensions: dimensions(&properties["Dimensions"]),
+        }],
+        Some(metrics) => metrics
+            .iter()
+            .filter_map(|m| m.get("MetricStat"))
+            .map(|stat| Watched {
+                namespace: stat["Metric"]["Namespace"].as_str().unwrap().to_owned(),
+                metric: stat["Metric"]["MetricName"].as_str().unwrap().to_owned(),
+                dimensions: dimensions(&stat["Metric"]["Dimensions"]),
+            })
+            .collect(),
+    }
+}
+
+/// The alarms that read `metric` of `namespace` with a dimension `dimension` naming `what`.
+fn alarms_on(resources: &BTreeMap<String, Value>, namespace: &str, metric: &str, dimension: &str, what: &str) -> usize {
+    of_type(resources, "AWS::CloudWatch::Alarm")
+        .values()
+        .filter(|alarm| {
+            watched(alarm).iter().any(|w| {
+                w.namespace == namespace
+                    && w.metric == metric
+                    && w.dimensions.get(dimension).is_some_and(|v| v.contains(what))
+            })
+        })
+        .count()
+}
+
+/// The logical id a `!Ref` names.
+fn ref_target(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+fn refers_to(value: &Value, id: &str) -> bool {
+    ref_target(value) == Some(id)
+}
+
+#[test]
+fn every_alarm_publishes_to_a_topic_that_cloudwatch_may_use() {
+    let resources = expanded_resources();
+    let alarms = of_type(&resources, "AWS::CloudWatch::Alarm");
+    assert!(alarms.len() > 100, "{} alarms", alarms.len());
+    for (id, alarm) in &alarms {
+        let actions = alarm["Properties"]["AlarmActions"].as_sequence().unwrap();
+        assert!(
+            actions.len() == 1 && refers_to(&actions[0], "AlarmTopic"),
+            "{id} publishes nowhere useful"
+        );
+    }
+    // Under the AWS-managed key (`alias/aws/sns`) CloudWatch cannot publish: a key of the
+    // stack's own, whose policy lets CloudWatch use it.
+    let topic = &resources["AlarmTopic"]["Properties"];
+    let key = ref_target(&topic["KmsMasterKeyId"]).expect("the topic's key is a !Ref to a key of the stack");
+    assert_eq!(resources[key]["Type"].as_str(), Some("AWS::KMS::Key"));
+    let lets_cloudwatch = |policy: &Value, actions: &[&str]| {
+        policy["Statement"].as_sequence().unwrap().iter().any(|s| {
+            s["Effect"].as_str() == Some("Allow")
+                && s["Principal"]["Service"].as_str() == Some("cloudwatch.amazonaws.com")
+                && actions.iter().all(|a| shown(&s["Action"]).contains(a))
+        })
+    };
+    assert!(lets_cloudwatch(
+        &resources[key]["Properties"]["KeyPolicy"],
+        &["kms:Decrypt", "kms:GenerateDataKey*"]
+    ));
+    let topic_policy = of_type(&resources, "AWS::SNS::TopicPolicy")
+        .into_values()
+        .find(|p| refers_to(&p["Properties"]["Topics"][0], "AlarmTopic"))
+        .expect("the alarm topic has a policy");
+    assert!(lets_cloudwatch(
+        &topic_policy["Properties"]["PolicyDocument"],
+        &["sns:Publish"]
+    ));
+}
+
+#[test]
+fn every_function_rolls_back_on_an_alarm_that_watches_it_alone() {
+    let resources = expanded_resources();
+    let yaml: Value = serde_yaml::from_str(&text()).unwrap();
+    assert!(
+        yaml["Globals"]["Function"]["DeploymentPreference"]
+            .get("Alarms")
+            .is_none(),
+        "an alarm for every function's deployment would roll one back on another's errors"
+    );
+    let functions = of_type(&resources, "AWS::Serverless::Function");
+    assert_eq!(
+        functions.len(),
+        Template::load(&repo_file("template.yaml")).unwrap().functions.len()
+    );
+    for (id, function) in &functions {
+        let alarms = function["Properties"]["DeploymentPreference"]["Alarms"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{id} has no rollback alarm"));
+        assert_eq!(alarms.len(), 1, "{id}");
+        let alarm = &resources[ref_target(&alarms[0]).unwrap()];
+        let lambda: Vec<Watched> = watched(alarm)
+            .into_iter()
+            .filter(|w| w.namespace == "AWS/Lambda")
+            .collect();
+        assert!(
+            lambda.iter().any(|w| w.metric == "Errors"),
+            "{id}: its rollback alarm watches its errors"
+        );
+        for w in &lambda {
+            assert!(
+                w.dimensions["FunctionName"].contains(id) && w.dimensions["Resource"].contains(&format!("{id}}}:live")),
+                "{id}: its rollback alarm reads {} of another function or of every one",
+                w.metric
+            );
+        }
+    }
+    // No alarm on a Lambda metric counts every function in the account.
+    for (id, alarm) in of_type(&resources, "AWS::CloudWatch::Alarm") {
+        for w in watched(&alarm) {
+            assert!(
+                w.namespace != "AWS/Lambda" || w.dimensions.contains_key("FunctionName"),
+                "{id} reads {} of every function",
+                w.metric
+            );
+        }
+    }
+}
+
+#[test]
+fn the_vote_rolls_back_on_its_503_replies_too() {
+    let resources = expanded_resources();
+    let watched = watched(&resources["CastVoteRollbackAlarm"]);
+    let vote_route = "POST /elections/{electionId}/votes";
+    assert!(watched
+        .iter()
+        .any(|w| w.metric == "ServerErrors" && w.dimensions["Route"].contains(vote_route)));
+    assert!(watched
+        .iter()
+        .any(|w| w.metric == "Requests" && w.dimensions["Route"].contains(vote_route)));
+}
+
+#[test]
+fn every_function_queue_table_stream_and_route_has_its_alarm() {
+    let resources = expanded_resources();
+    let template = Template::load(&repo_file("template.yaml")).unwrap();
+    for function in &template.functions {
+        let id = &function.logical_id;
+        assert_eq!(
+            alarms_on(&resources, "AWS/Lambda", "Throttles", "FunctionName", id),
+            1,
+            "{id}: throttles"
+        );
+        if function.triggers.iter().any(|t| matches!(t, Trigger::Stream { .. })) {
+            assert_eq!(
+                alarms_on(&resources, "AWS/Lambda", "IteratorAge", "FunctionName", id),
+                1,
+                "{id}: behind its stream"
+            );
+        }
+    }
+    // A queue a function consumes: the age of its oldest message (the count's lag). Any
+    // other queue holds what failed: any message on it is an alarm.
+    let consumed: BTreeSet<&str> = template
+        .functions
+        .iter()
+        .flat_map(|f| &f.triggers)
+        .filter_map(|t| match t {
+            Trigger::Queue { queue, .. } => Some(queue.as_str()),
+            _ => None,
+        })
+        .collect();
+    for queue in &template.queues {
+        let id = queue.logical_id.as_str();
+        let (metric, kind) = if consumed.contains(id) {
+            ("ApproximateAgeOfOldestMessage", "its lag")
+        } else {
+            ("ApproximateNumberOfMessagesVisible", "its depth")
+        };
+        assert_eq!(
+            alarms_on(&resources, "AWS/SQS", metric, "QueueName", &format!("{id}.QueueName")),
+            1,
+            "{id}: {kind}"
+        );
+    }
+    for table in template.tables.keys() {
+        for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] {
+            assert_eq!(
+                alarms_on(&resources, "AWS/DynamoDB", metric, "TableName", &format!("{table}}}")),
+                1,
+                "{table}: {metric}"
+            );
+        }
+    }
+    for (route, _) in template.routes() {
+        let key = format!("\"{} {}\"", route.method, route.path);
+        for metric in ["Requests", "ServerErrors"] {
+            let alarms = of_type(&resources, "AWS::CloudWatch::Alarm")
+                .into_values()
+                .filter(|alarm| {
+                    watched(alarm).iter().any(|w| {
+                        w.namespace == "OnlineElection"
+                            && w.metric == metric
+                            && w.dimensions.get("Route") == Some(&format!("String({key})"))
+                    })
+                })
+                .count();
+            assert!(alarms >= 1, "{key}: no alarm on its {metric}");
+        }
+    }
+}
