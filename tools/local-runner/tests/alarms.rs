@@ -290,3 +290,32 @@ fn every_function_queue_table_stream_and_route_has_its_alarm() {
         }
     }
 }
+
+#[test]
+fn the_election_day_dashboard_is_json_and_names_only_what_the_stack_has() {
+    let resources = expanded_resources();
+    let body = &resources["ElectionDayDashboard"]["Properties"]["DashboardBody"];
+    let Value::Tagged(sub) = body else {
+        panic!("the body is a !Sub")
+    };
+    let text = sub.value.as_str().unwrap();
+    // Each `${Name}` or `${Name.Attribute}`: a resource of the stack, or a pseudo parameter.
+    let mut filled = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let end = start + rest[start..].find('}').unwrap();
+        let name = rest[start + 2..end].split('.').next().unwrap();
+        assert!(
+            resources.contains_key(name) || name.starts_with("AWS::"),
+            "the dashboard names {name}, which the stack does not have"
+        );
+        filled.push_str(&rest[..start]);
+        filled.push('x');
+        rest = &rest[end + 1..];
+    }
+    filled.push_str(rest);
+    let dashboard: serde_json::Value = serde_json::from_str(&filled).expect("the body is JSON");
+    let widgets = dashboard["widgets"].as_array().unwrap();
+    assert!(widgets.iter().any(|w| w["type"] == "alarm"));
+    assert!(filled.contains("\"POST /elections/{electionId}/votes\""));
+}
