@@ -1,0 +1,129 @@
+//! Election day's capacity, as the template buys it: the count's functions have reserved
+//! concurrency that matches what their mappings can run, so that neither a surge of votes
+//! nor a backlog of the count starves the other; the tables every vote writes are warmed.
+//! The arithmetic is the template's comments', redone from its own values.
+
+use serde_yaml::Value;
+use std::path::PathBuf;
+
+fn template() -> Value {
+    let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
+        .join("../../template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// DynamoDB serves about 1,000 write units a second per partition, and a table's stream has a
+/// shard per partition.
+const WRITES_PER_PARTITION: u64 = 1_000;
+
+/// Lambda keeps at least this much of an account's concurrency unreserved, and a new
+/// account has 1,000: reservations over 900 would not deploy before a quota increase.
+const DEPLOYABLE_RESERVATIONS: u64 = 900;
+
+/// The writes per second a table is warmed for (its `WarmThroughput` when `WarmTables` is
+/// "true"), if it is.
+fn warm_writes(table: &Value) -> Option<u64> {
+    let Value::Tagged(warm) = &table["Properties"]["WarmThroughput"] else {
+        return None;
+    };
+    assert_eq!(warm.tag, "If");
+    assert_eq!(warm.value[0].as_str(), Some("WarmForElectionDay"));
+    warm.value[1]["WriteUnitsPerSecond"].as_u64()
+}
+
+/// The table a stream mapping reads (`!GetAtt <Table>.StreamArn`).
+fn streamed_table(mapping: &Value) -> String {
+    let Value::Tagged(stream) = &mapping["Properties"]["Stream"] else {
+        panic!("a stream is a !GetAtt")
+    };
+    stream.value.as_str().unwrap().trim_end_matches(".StreamArn").to_owned()
+}
+
+fn functions(yaml: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    yaml["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(id, r)| (id.as_str().unwrap(), r))
+}
+
+fn reserved(function: &Value) -> Option<u64> {
+    function["Properties"]["ReservedConcurrentExecutions"].as_u64()
+}
+
+fn events(function: &Value) -> impl Iterator<Item = &Value> {
+    function["Properties"]["Events"]
+        .as_mapping()
+        .into_iter()
+        .flat_map(|events| events.values())
+}
+
+#[test]
+fn a_queue_consumer_reserves_exactly_what_its_mapping_may_run() {
+    let yaml = template();
+    let mut capped = 0;
+    for (id, function) in functions(&yaml) {
+        for event in events(function).filter(|e| e["Type"].as_str() == Some("SQS")) {
+            if let Some(cap) = event["Properties"]["ScalingConfig"]["MaximumConcurrency"].as_u64() {
+                assert_eq!(
+                    reserved(function),
+                    Some(cap),
+                    "{id}: a reservation under its MaximumConcurrency throttles its poller, one over it is never used"
+                );
+                capped += 1;
+            }
+        }
+    }
+    assert!(capped >= 4, "{capped} capped queue mappings");
+}
+
+#[test]
+fn a_stream_consumer_reserves_a_batch_for_every_shard_it_reads() {
+    let yaml = template();
+    let resources = &yaml["Resources"];
+    let mut consumers = 0;
+    for (id, function) in functions(&yaml) {
+        let mut needed = 0;
+        for event in events(function) {
+            match event["Type"].as_str() {
+                Some("DynamoDB") => {
+                    let table = streamed_table(event);
+                    let shards = warm_writes(&resources[table.as_str()])
+                        .map_or(1, |writes| writes.div_ceil(WRITES_PER_PARTITION));
+                    let factor = event["Properties"]["ParallelizationFactor"].as_u64().unwrap_or(1);
+                    needed += shards * factor;
+                }
+                Some("Schedule") => needed += 1,
+                _ => {}
+            }
+        }
+        if needed > 0 {
+            consumers += 1;
+            assert_eq!(
+                reserved(function),
+                Some(needed),
+                "{id}: one batch at a time for each shard it reads (x its ParallelizationFactor)"
+            );
+        }
+    }
+    assert_eq!(consumers, 2, "the publisher and the mixer");
+}
+
+#[test]
+fn the_reservations_deploy_on_a_new_account_and_every_vote_writes_warmed_tables() {
+    let yaml = template();
+    let total: u64 = functions(&yaml).filter_map(|(_, f)| reserved(f)).sum();
+    assert!(
+        total <= DEPLOYABLE_RESERVATIONS,
+        "{total} reserved: Lambda keeps 100 of a new account's 1,000 unreserved"
+    );
+    // What every vote writes, in either mode: its participation, its ballot (through the
+    // mixer's pool) and its count.
+    for table in ["ParticipationTable", "BallotBoxTable", "DashboardTable"] {
+        let writes = warm_writes(&yaml["Resources"][table]).unwrap_or_else(|| panic!("{table} is not warmed"));
+        assert!(writes >= 10_000, "{table}: {writes}");
+    }
+    let ballots = &yaml["Resources"]["PublishEventsFunction"]["Properties"]["Events"]["Ballots"];
+    assert!(ballots["Properties"]["ParallelizationFactor"].as_u64() > Some(1));
+}
