@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Uploads the web app to a deployed stack: index.html at the root, the modules under web/,
-# and config.json naming the stack's API and Cognito hosted login (read from the stack's
-# outputs); then has CloudFront drop its cached copies. Needs the AWS CLI and credentials.
+# and config.json naming the stack's API, its cached public documents and Cognito hosted
+# login (read from the stack's outputs); then has CloudFront drop its cached copies. Needs
+# the AWS CLI and credentials.
 #   scripts/deploy-web.sh <stack-name>      e.g. omp-election-dev, after `sam deploy`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ trap 'rm -rf "$site"' EXIT
 mkdir -p "$site/web"
 cp web/index.html "$site/"
 cp web/*.js web/*.css "$site/web/"
-printf '{"apiUrl": "%s", "loginDomain": "%s", "clientId": "%s", "voterIssuer": "%s", "voterClientId": "%s"}\n' \
-  "${out[ApiUrl]}" "${out[UserPoolLoginDomain]}" "${out[UserPoolClientId]}" \
+printf '{"apiUrl": "%s", "publicUrl": "%s", "loginDomain": "%s", "clientId": "%s", "voterIssuer": "%s", "voterClientId": "%s"}\n' \
+  "${out[ApiUrl]}" "${out[PublicDocumentsUrl]}" "${out[UserPoolLoginDomain]}" "${out[UserPoolClientId]}" \
   "${out[VoterIssuer]:-}" "${out[VoterClientId]:-}" >"$site/config.json"
 aws s3 sync "$site" "s3://${out[WebBucketName]}/" --delete
 aws cloudfront create-invalidation --distribution-id "${out[WebDistributionId]}" --paths '/*' >/dev/null

@@ -5,6 +5,7 @@ import { challengeOf, randomText } from "/web/pkce.js";
 
 const view = document.getElementById("view");
 const message = document.getElementById("message");
+const waiting = document.getElementById("waiting");
 let language = localStorage.getItem("language") || "ko";
 // The shown page's refresh timer (an interval or a timeout): stopped when navigation starts
 // and whenever a page is shown, so it only ever runs for the page it was started by.
@@ -31,11 +32,41 @@ class Refusal extends Error {
   }
 }
 
+/** Tries a request this many times when it is turned away with nothing recorded. */
+const TRIES = 5;
+
+/** How long to wait before trying again: the server's `Retry-After` if it gave one, else a
+ * capped exponential backoff with full jitter, so that a crowd turned away together does not
+ * come back together. */
+function retryDelay(reply, attempt) {
+  const after = Number(reply.headers.get("retry-after"));
+  if (after > 0) return Math.min(after, 30) * 1000;
+  return Math.random() * Math.min(8000, 500 * 2 ** attempt);
+}
+
+/** Sends a request, and again (up to TRIES times) while it is turned away with nothing
+ * recorded: a 429 from the gateway, a 503 `service-unavailable`, or any 503 to a read. Never a
+ * vote answered `outcome-unknown`: the voter is told to look in My votes instead. Meanwhile
+ * the page says it is waiting, not that something failed. */
+async function send(method, path, headers, body, origin = config.apiUrl ?? "") {
+  for (let attempt = 1; ; attempt++) {
+    const reply = await fetch(`${origin}${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const json = await reply.json().catch(() => ({}));
+    const nothingDone = reply.status === 429
+      || (reply.status === 503 && (method === "GET" || json.code === "service-unavailable"));
+    if (!nothingDone || attempt === TRIES) {
+      waiting.hidden = true;
+      return { reply, json };
+    }
+    waiting.hidden = false;
+    await new Promise((resolve) => setTimeout(resolve, retryDelay(reply, attempt)));
+  }
+}
+
 async function api(method, path, body) {
   const headers = { authorization: `Bearer ${token()}` };
   if (body) headers["content-type"] = "application/json";
-  const reply = await fetch(`${config.apiUrl ?? ""}${path}`, { method, headers, body: body && JSON.stringify(body) });
-  const json = await reply.json().catch(() => ({}));
+  const { reply, json } = await send(method, path, headers, body);
   if (reply.status === 401) throw new Refusal("unauthenticated");
   if (!reply.ok) throw new Refusal(json.code ?? "other");
   return json;
@@ -194,28 +225,24 @@ async function elections() {
   show(t("elections"), items.length ? h("ul", { class: "cards" }, items) : h("p", {}, t("none")));
 }
 
+/** The ballot page: one public request, the same document for every voter (cacheable). */
 async function ballot(electionId) {
-  const [election, candidates] = await Promise.all([
-    api("GET", `/elections/${electionId}`),
-    list(`/elections/${electionId}/candidates`),
-  ]);
-  const rows = await Promise.all(
-    candidates.map(async (c) => {
-      const pledges = await list(`/candidates/${c.candidateId}/pledges`);
-      return h(
-        "li",
-        { class: c.status === "withdrawn" ? "withdrawn" : "" },
-        h("span", { class: "number", "aria-label": t("ballotNumber") }, String(c.ballotNumber)),
-        h("div", {}, h("strong", {}, c.name), " ", h("span", { class: "muted" }, c.party),
-          c.status === "withdrawn" ? h("span", { class: "status closed" }, t("withdrawn")) : null,
-          h("details", {}, h("summary", {}, `${t("pledges")} (${pledges.length})`),
-            pledges.length ? h("ul", {}, pledges.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
-        election.status === "open" && c.status !== "withdrawn"
-          ? h("button", { type: "button", onclick: () => (election.verifiable ? sealBallot(election, c, candidates) : confirmVote(election, c)) }, t("vote"))
-          : null,
-      );
-    }),
-  );
+  const { election, candidates } = await cached(`/elections/${electionId}/ballot`);
+  const rows = candidates.map((c) => {
+    const { pledges } = c;
+    return h(
+      "li",
+      { class: c.status === "withdrawn" ? "withdrawn" : "" },
+      h("span", { class: "number", "aria-label": t("ballotNumber") }, String(c.ballotNumber)),
+      h("div", {}, h("strong", {}, c.name), " ", h("span", { class: "muted" }, c.party),
+        c.status === "withdrawn" ? h("span", { class: "status closed" }, t("withdrawn")) : null,
+        h("details", {}, h("summary", {}, `${t("pledges")} (${pledges.length})`),
+          pledges.length ? h("ul", {}, pledges.map((p) => h("li", {}, h("b", {}, p.title), ` — ${p.description}`))) : h("p", {}, t("noPledges")))),
+      election.status === "open" && c.status !== "withdrawn"
+        ? h("button", { type: "button", onclick: () => (election.verifiable ? sealBallot(election, c, candidates) : confirmVote(election, c)) }, t("vote"))
+        : null,
+    );
+  });
   show(`${t("ballot")}: ${election.name}`,
     h("p", { class: "muted" }, `${t(election.status)} · ${when(election.votingStartsAt)} – ${when(election.votingEndsAt)}`),
     h("ol", { class: "ballot" }, rows),
@@ -226,8 +253,15 @@ async function ballot(electionId) {
 /** A public call: no token, so that nothing in it names the voter (the board, a challenge). */
 async function publicApi(method, path, body) {
   const headers = body ? { "content-type": "application/json" } : {};
-  const reply = await fetch(`${config.apiUrl ?? ""}${path}`, { method, headers, body: body && JSON.stringify(body) });
-  const json = await reply.json().catch(() => ({}));
+  const { reply, json } = await send(method, path, headers, body);
+  if (!reply.ok) throw new Refusal(json.code ?? "other");
+  return json;
+}
+
+/** A public document the API serves with Cache-Control (the ballot, the board): read through
+ * the stack's cache at the edge (config.publicUrl), where there is one. */
+async function cached(path) {
+  const { reply, json } = await send("GET", path, {}, undefined, config.publicUrl ?? config.apiUrl ?? "");
   if (!reply.ok) throw new Refusal(json.code ?? "other");
   return json;
 }
@@ -291,7 +325,7 @@ async function board(electionId, code = "") {
   const outcome = h("p", { id: "board-outcome", role: "status" });
   const lookUp = async (text) => {
     try {
-      const found = await publicApi("GET", `/elections/${electionId}/board/${encodeURIComponent(text.trim().toLowerCase())}`);
+      const found = await cached(`/elections/${electionId}/board/${encodeURIComponent(text.trim().toLowerCase())}`);
       outcome.textContent = boardStatus(found);
     } catch (refusal) {
       outcome.textContent = refusal.code === "not-found" ? t("notOnBoard") : refusal.message;
@@ -335,7 +369,7 @@ async function myVotes() {
   // on the public board by a call without the voter's token.
   const votes = await list("/me/votes");
   const onBoard = await Promise.all(votes.map((v) => v.trackingCode
-    ? publicApi("GET", `/elections/${v.electionId}/board/${v.trackingCode}`).then(boardStatus, () => t("notOnBoard"))
+    ? cached(`/elections/${v.electionId}/board/${v.trackingCode}`).then(boardStatus, () => t("notOnBoard"))
     : null));
   const rows = votes.map((v, i) =>
     h("li", {}, h("strong", {}, v.electionName),

@@ -15,8 +15,8 @@ use election_core::domain::vote::{coarse, Ballot, BallotChecks, Choice, Mark, Pa
 use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
     BallotBox, BallotClaims, BallotPage, BallotSealer, Board, CandidateStore, CeremonyStore, ChoiceSealer, Claim,
-    ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, RecordFiles, RollFiles, RollStore, ViewStore,
-    VoteLookups, VoteStore, VoteWrite, VoterKeys,
+    ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, PublicReads, RecordFiles, RollFiles, RollStore,
+    ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -265,6 +265,17 @@ impl PledgeStore for InMemoryStore {
             .collect();
         found.sort_by_key(|p| p.added_at);
         Ok(found)
+    }
+}
+
+/// Always fresh: the in-memory store is never behind.
+impl PublicReads for InMemoryStore {
+    async fn public_election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
+        self.election(id).await
+    }
+
+    async fn public_pledges(&self, candidate_id: &CandidateId) -> Result<Vec<Pledge>, PortError> {
+        self.pledges(candidate_id).await
     }
 }
 

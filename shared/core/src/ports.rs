@@ -97,6 +97,16 @@ pub trait PledgeStore: Send + Sync {
     fn pledges(&self, candidate_id: &CandidateId) -> impl Future<Output = Result<Vec<Pledge>, PortError>> + Send;
 }
 
+/// The public ballot's reads: eventually consistent, a second or so behind at most (a cache
+/// in front serves the document a few seconds old anyway), at half the cost of a strongly
+/// consistent read, so that no read at the peak has to be strongly consistent.
+pub trait PublicReads: Send + Sync {
+    fn public_election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, PortError>> + Send;
+    /// A candidate's pledges, oldest first.
+    fn public_pledges(&self, candidate_id: &CandidateId)
+        -> impl Future<Output = Result<Vec<Pledge>, PortError>> + Send;
+}
+
 /// What became of a vote's write.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoteWrite {
@@ -428,6 +438,7 @@ pub trait Store:
     ElectionStore
     + CandidateStore
     + PledgeStore
+    + PublicReads
     + VoteStore
     + VoteLookups
     + BallotBox
@@ -443,6 +454,7 @@ impl<
         T: ElectionStore
             + CandidateStore
             + PledgeStore
+            + PublicReads
             + VoteStore
             + VoteLookups
             + BallotBox

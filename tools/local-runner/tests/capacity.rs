@@ -127,3 +127,37 @@ fn the_reservations_deploy_on_a_new_account_and_every_vote_writes_warmed_tables(
     let ballots = &yaml["Resources"]["PublishEventsFunction"]["Properties"]["Events"]["Ballots"];
     assert!(ballots["Properties"]["ParallelizationFactor"].as_u64() > Some(1));
 }
+
+#[test]
+fn the_crowds_reads_are_answered_at_the_edge() {
+    let yaml = template();
+    let resources = &yaml["Resources"];
+    let distribution = &resources["PublicDocumentsDistribution"]["Properties"]["DistributionConfig"];
+    assert!(format!("{:?}", distribution["Origins"][0]["DomainName"]).contains("${HttpApi}"));
+    let behaviour = &distribution["DefaultCacheBehavior"];
+    assert_eq!(
+        format!("{:?}", behaviour["AllowedMethods"]),
+        format!("{:?}", serde_yaml::from_str::<Value>("[GET, HEAD]").unwrap()),
+        "reads only"
+    );
+    let policy = &resources["PublicDocumentsCachePolicy"]["Properties"]["CachePolicyConfig"];
+    // Nothing is kept that the API did not mark cacheable, nothing personal is forwarded,
+    // and the board's cursor is part of the key.
+    assert_eq!(policy["DefaultTTL"].as_u64(), Some(0));
+    let key = &policy["ParametersInCacheKeyAndForwardedToOrigin"];
+    assert_eq!(key["CookiesConfig"]["CookieBehavior"].as_str(), Some("none"));
+    let headers: Vec<&str> = key["HeadersConfig"]["Headers"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(headers, ["Origin"], "never Authorization");
+    assert_eq!(key["QueryStringsConfig"]["QueryStringBehavior"].as_str(), Some("all"));
+    // The web app is told where it is.
+    let deploy = std::fs::read_to_string(
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../scripts/deploy-web.sh"),
+    )
+    .unwrap();
+    assert!(deploy.contains(r#""publicUrl": "%s""#) && deploy.contains("out[PublicDocumentsUrl]"));
+}

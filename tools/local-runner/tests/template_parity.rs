@@ -326,7 +326,12 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         ),
         (
             "QueryElectionsFunction",
-            &["dynamodb:GetItem ElectionsTable", "dynamodb:Scan ElectionsTable"],
+            &[
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:Scan ElectionsTable",
+                "dynamodb:Query CandidatesTable/index",
+                "dynamodb:Query PledgesTable",
+            ],
         ),
         (
             "QueryCandidatesFunction",

@@ -47,8 +47,15 @@ impl ElectionStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn election(&self, id: &ElectionId) -> Result<Option<Election>, PortError> {
+        self.read_election(id, true).await
+    }
+}
+
+impl DynamoStore {
+    /// An election; `consistent`: strongly consistent, else eventually.
+    pub(super) async fn read_election(&self, id: &ElectionId, consistent: bool) -> Result<Option<Election>, PortError> {
         let item = self
-            .get(self.table(Table::Elections)?, "electionId", id.to_string())
+            .get_read(self.table(Table::Elections)?, "electionId", id.to_string(), consistent)
             .await?;
         item.map(election_from).transpose()
     }

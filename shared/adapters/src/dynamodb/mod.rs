@@ -16,6 +16,7 @@ mod keys;
 mod mix_pool;
 pub use keys::VOTE_COUNTER_SHARDS;
 mod pledges;
+mod public_reads;
 mod recent;
 mod rolls;
 pub mod stream;
@@ -111,12 +112,24 @@ impl DynamoStore {
 
     /// One item by its single-attribute key, strongly consistent.
     async fn get(&self, table: &str, key: &str, value: String) -> Result<Option<RawItem>, PortError> {
+        self.get_read(table, key, value, true).await
+    }
+
+    /// One item by its single-attribute key; `consistent`: strongly consistent, else
+    /// eventually (a public read).
+    async fn get_read(
+        &self,
+        table: &str,
+        key: &str,
+        value: String,
+        consistent: bool,
+    ) -> Result<Option<RawItem>, PortError> {
         let output = self
             .client
             .get_item()
             .table_name(table)
             .key(key, AttributeValue::S(value))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(classify_read)?;

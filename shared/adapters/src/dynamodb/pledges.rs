@@ -42,13 +42,24 @@ impl PledgeStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn pledges(&self, candidate_id: &CandidateId) -> Result<Vec<Pledge>, PortError> {
+        self.read_pledges(candidate_id, true).await
+    }
+}
+
+impl DynamoStore {
+    /// A candidate's pledges, oldest first; `consistent`: strongly consistent, else eventually.
+    pub(super) async fn read_pledges(
+        &self,
+        candidate_id: &CandidateId,
+        consistent: bool,
+    ) -> Result<Vec<Pledge>, PortError> {
         let query = self
             .client
             .query()
             .table_name(self.table(Table::Pledges)?)
             .key_condition_expression("candidateId = :c")
             .expression_attribute_values(":c", AttributeValue::S(candidate_id.to_string()))
-            .consistent_read(true);
+            .consistent_read(consistent);
         let items = self.query_all(query).await?;
         let mut pledges = items
             .into_iter()

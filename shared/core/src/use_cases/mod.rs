@@ -4,6 +4,7 @@
 //! queries without a `MAY` are open to anyone signed in.
 
 pub mod add_pledge;
+pub mod ballot_page;
 pub mod board;
 pub mod cast_vote;
 pub mod certify_results;

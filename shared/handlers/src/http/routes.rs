@@ -100,15 +100,24 @@ impl Route for RegisterElection {
     }
 }
 
-/// `GET /elections` and `GET /elections/{electionId}` → 200, public.
+/// `GET /elections`, `GET /elections/{electionId}` and `GET /elections/{electionId}/ballot`
+/// (the ballot page's one document, cacheable) → 200, public.
 pub struct QueryElections;
 
 impl Route for QueryElections {
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::Elections)];
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Candidates),
+        Setting::Table(Table::Pledges),
+    ];
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let (store, clock) = (app.store(), app.clock());
+        if came_by(&req, "/ballot") {
+            let outcome = async { ballot_page::ballot_document(store, clock, &path_id(&req, "electionId")?).await };
+            return cacheable(reply(StatusCode::OK, outcome.await), BALLOT_CACHE);
+        }
         if has_path_parameter(&req, "electionId") {
             let outcome = async { query_elections::get_election(store, clock, &path_id(&req, "electionId")?).await };
             return reply(StatusCode::OK, outcome.await);
@@ -641,13 +650,21 @@ impl Route for QueryCeremony {
     }
 }
 
-/// The board changes as the mixer writes batches: a reader may see it a few seconds late,
-/// and a cache in front (CloudFront) serves the crowd.
-fn cacheable(mut response: Response<Body>) -> Response<Body> {
+/// The board changes as the mixer writes batches: any cache may keep a page for 5 s, and a
+/// cache in front (CloudFront) serves the crowd.
+const BOARD_CACHE: &str = "public, max-age=5";
+
+/// The ballot changes as candidates withdraw and pledges change: CloudFront may serve it for
+/// 5 s, but a browser asks again each time, so that a voter told a candidate has withdrawn
+/// sees it when they load the ballot again.
+const BALLOT_CACHE: &str = "public, max-age=0, s-maxage=5";
+
+/// A public reply that may be a few seconds late, with its `Cache-Control`.
+fn cacheable(mut response: Response<Body>, policy: &'static str) -> Response<Body> {
     if response.status().is_success() || response.status() == StatusCode::NOT_FOUND {
         response.headers_mut().insert(
             lambda_http::http::header::CACHE_CONTROL,
-            lambda_http::http::HeaderValue::from_static("public, max-age=5"),
+            lambda_http::http::HeaderValue::from_static(policy),
         );
     }
     response
@@ -670,11 +687,11 @@ impl Route for QueryBoard {
         if has_path_parameter(&req, "trackingCode") {
             let code = path_name(&req, "trackingCode");
             let outcome = async { board::look_up(app.store(), election_id?, &code).await };
-            return cacheable(reply(StatusCode::OK, outcome.await));
+            return cacheable(reply(StatusCode::OK, outcome.await), BOARD_CACHE);
         }
         let cursor = req.query_string_parameters().first("cursor").map(str::to_owned);
         let outcome = async { board::board_page(app.store(), election_id?, cursor.as_deref()).await };
-        cacheable(reply(StatusCode::OK, outcome.await))
+        cacheable(reply(StatusCode::OK, outcome.await), BOARD_CACHE)
     }
 }
 

@@ -139,6 +139,7 @@ fn cases(w: &World) -> Vec<Case> {
         ),
         (Method::GET, "/elections".into(), None, public(200)),
         (Method::GET, format!("/elections/{e}"), None, public(200)),
+        (Method::GET, format!("/elections/{e}/ballot"), None, public(200)),
         (
             Method::POST,
             format!("/elections/{e}/candidates"),

@@ -454,6 +454,52 @@ async fn pledges_are_managed_by_their_candidate_or_the_commission_only() {
 }
 
 #[tokio::test]
+async fn the_ballot_page_is_one_public_cacheable_document() {
+    let s = stage().await;
+    let second =
+        json!({"ballotNumber": 2, "party": "Green Dawn", "name": "Grace Hopper", "userId": unique("candidate")});
+    let reply = s
+        .api
+        .post(&format!("/elections/{}/candidates", s.election), &s.commission, &second)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    for title in ["Free school meals", "Night buses"] {
+        let pledge = json!({"theme": "Education", "title": title, "description": "For every pupil."});
+        let added = s
+            .api
+            .post(&format!("/candidates/{}/pledges", s.candidate), &s.owner, &pledge)
+            .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+    }
+    // No token: the document names no one and is the same for everyone.
+    let ballot = s
+        .api
+        .send(Method::GET, &format!("/elections/{}/ballot", s.election), None, None)
+        .await;
+    assert_eq!(ballot.status, 200, "{}", ballot.body);
+    assert_eq!(ballot.cache_control.as_deref(), Some("public, max-age=0, s-maxage=5"));
+    assert_eq!(ballot.body["election"]["electionId"], s.election.as_str());
+    assert_eq!(ballot.body["election"]["status"], "open");
+    let candidates = ballot.body["candidates"].as_array().unwrap();
+    let numbers: Vec<u64> = candidates.iter().map(|c| c["ballotNumber"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, [1, 2], "in ballot order");
+    assert_eq!(candidates[0]["candidateId"], s.candidate.as_str());
+    let titles: Vec<&str> = candidates[0]["pledges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Free school meals", "Night buses"], "oldest first");
+    assert_eq!(candidates[1]["pledges"], json!([]));
+
+    let unknown = format!("/elections/{}/ballot", uuid::Uuid::new_v4());
+    assert_eq!(s.api.send(Method::GET, &unknown, None, None).await.status, 404);
+    let bad = s.api.send(Method::GET, "/elections/not-an-id/ballot", None, None).await;
+    assert_eq!((bad.status, bad.body["code"].as_str()), (400, Some("invalid-id")));
+}
+
+#[tokio::test]
 async fn votes_are_taken_only_inside_the_window() {
     let api = Api::from_env();
     let commission = api.token(&unique("officer"), &["commission"]);
