@@ -211,7 +211,7 @@ function signIn() {
 }
 
 async function elections() {
-  const items = (await list("/elections")).map((e) =>
+  const items = (await cached("/elections")).items.map((e) =>
     h(
       "li",
       {},
@@ -270,7 +270,7 @@ async function cached(path) {
  * voter sees its tracking code before choosing to cast it or to challenge it (Benaloh). */
 async function sealBallot(election, candidate, candidates) {
   const ee1 = await import("ee1");
-  const ceremony = await publicApi("GET", `/elections/${election.electionId}/ceremony`);
+  const ceremony = await cached(`/elections/${election.electionId}/ceremony`);
   const slots = ceremony.election.manifest.candidates;
   const position = slots.findIndex((c) => c.id === candidate.candidateId);
   // A candidate withdrawn since the manifest froze keeps their slot, proven 0 on this ballot.
@@ -415,11 +415,14 @@ async function verifiableResults(electionId) {
 }
 
 async function results(electionId) {
-  const election = await api("GET", `/elections/${electionId}`);
+  // The election from the ballot's document, and the public results from the edge: at the
+  // close the crowd that polls them (every 5 s, the cache's age) reaches the API rarely.
+  const { election } = await cached(`/elections/${electionId}/ballot`);
   if (election.verifiable) return verifiableResults(electionId);
+  const path = asOfficial(`/elections/${electionId}/results`);
   let body;
   try {
-    body = await api("GET", asOfficial(`/elections/${electionId}/results`));
+    body = await (path.endsWith("/live") ? api("GET", path) : cached(path));
   } catch (refusal) {
     if (refusal.code === "forbidden") return show(t("results"), h("p", {}, t("resultsAfterClose")));
     throw refusal;

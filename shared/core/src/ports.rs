@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub trait ElectionStore: Send + Sync {
     /// Stores a new election.
     fn insert_election(&self, election: &Election) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// Every election, by opening time.
+    /// Every election, by opening time: the public list, eventually consistent.
     fn elections(&self) -> impl Future<Output = Result<Vec<Election>, PortError>> + Send;
     /// Reads an election, strongly consistent.
     fn election(&self, id: &ElectionId) -> impl Future<Output = Result<Option<Election>, PortError>> + Send;

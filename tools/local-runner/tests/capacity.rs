@@ -161,3 +161,49 @@ fn the_crowds_reads_are_answered_at_the_edge() {
     .unwrap();
     assert!(deploy.contains(r#""publicUrl": "%s""#) && deploy.contains("out[PublicDocumentsUrl]"));
 }
+
+/// The API Gateway quota that docs/election-day.md asks for, requests a second for the
+/// account in the region (the default is 10,000).
+const REQUESTED_API_RATE: u64 = 35_000;
+
+#[test]
+fn the_route_throttles_sum_inside_the_requested_quota_with_headroom() {
+    let yaml = template();
+    let api = &yaml["Resources"]["HttpApi"]["Properties"];
+    let default = api["DefaultRouteSettings"]["ThrottlingRateLimit"].as_u64().unwrap();
+    let settings = api["RouteSettings"].as_mapping().unwrap();
+    let template = local_runner::template::Template::load(
+        &PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../template.yaml"),
+    )
+    .unwrap();
+    let routes: Vec<String> = template
+        .routes()
+        .into_iter()
+        .map(|(route, _)| format!("{} {}", route.method, route.path))
+        .collect();
+    // A setting for a route that does not exist would silently set nothing.
+    for key in settings.keys() {
+        assert!(
+            routes.contains(&key.as_str().unwrap().to_owned()),
+            "{key:?} is no route"
+        );
+    }
+    let rate = |route: &str| {
+        settings
+            .get(route)
+            .map_or(default, |s| s["ThrottlingRateLimit"].as_u64().unwrap())
+    };
+    let total: u64 = routes.iter().map(|route| rate(route)).sum();
+    assert!(
+        total * 10 <= REQUESTED_API_RATE * 8,
+        "the routes may take {total} requests/s: over 80% of the {REQUESTED_API_RATE} requested"
+    );
+    // 10,000 voters a second vote, and may read My votes.
+    assert_eq!(rate("POST /elections/{electionId}/votes"), 10_000);
+    assert_eq!(rate("GET /me/votes"), 10_000);
+    let burst = |route: &str| settings[route]["ThrottlingBurstLimit"].as_u64().unwrap();
+    assert!(
+        burst("POST /elections/{electionId}/votes") <= 5_000,
+        "the account's burst is 5,000 until raised"
+    );
+}

@@ -328,7 +328,7 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
             "QueryElectionsFunction",
             &[
                 "dynamodb:GetItem ElectionsTable",
-                "dynamodb:Scan ElectionsTable",
+                "dynamodb:Query ElectionsTable/index",
                 "dynamodb:Query CandidatesTable/index",
                 "dynamodb:Query PledgesTable",
             ],

@@ -1,6 +1,6 @@
 //! The elections table: one item per election, keyed by `electionId`.
 
-use super::errors::{classify, classify_read, corrupt};
+use super::errors::{classify, corrupt};
 use super::items::{ElectionItem, Item};
 use super::DynamoStore;
 use super::Table;
@@ -28,18 +28,16 @@ impl ElectionStore for DynamoStore {
 
     #[tracing::instrument(skip(self))]
     async fn elections(&self) -> Result<Vec<Election>, PortError> {
-        // Elections are few (one a year or so): a scan is the simple, honest read.
-        let items = self
+        // Every item here is tagged `entity = election`: the index lists them, eventually
+        // consistent (the public list, served from the edge).
+        let query = self
             .client
-            .scan()
+            .query()
             .table_name(self.table(Table::Elections)?)
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(classify_read)?;
+            .index_name("byEntity")
+            .key_condition_expression("entity = :e")
+            .expression_attribute_values(":e", AttributeValue::S("election".into()));
+        let items = self.query_all(query).await?;
         let mut elections = items.into_iter().map(election_from).collect::<Result<Vec<_>, _>>()?;
         elections.sort_by_key(|e| (e.window.starts_at(), e.id.clone()));
         Ok(elections)

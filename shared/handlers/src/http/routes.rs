@@ -116,13 +116,16 @@ impl Route for QueryElections {
         let (store, clock) = (app.store(), app.clock());
         if came_by(&req, "/ballot") {
             let outcome = async { ballot_page::ballot_document(store, clock, &path_id(&req, "electionId")?).await };
-            return cacheable(reply(StatusCode::OK, outcome.await), BALLOT_CACHE);
+            return cacheable(reply(StatusCode::OK, outcome.await), EDGE_CACHE);
         }
         if has_path_parameter(&req, "electionId") {
             let outcome = async { query_elections::get_election(store, clock, &path_id(&req, "electionId")?).await };
             return reply(StatusCode::OK, outcome.await);
         }
-        reply(StatusCode::OK, query_elections::list_elections(store, clock).await)
+        cacheable(
+            reply(StatusCode::OK, query_elections::list_elections(store, clock).await),
+            EDGE_CACHE,
+        )
     }
 }
 
@@ -353,12 +356,20 @@ impl Route for GetResults {
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let live = came_by(&req, "/live");
         let outcome = async {
             let caller = official_on_live_route(app, &req).await?;
             let election_id = path_id(&req, "electionId")?;
             get_results::get_results(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
-        reply(StatusCode::OK, outcome.await)
+        let replied = reply(StatusCode::OK, outcome.await);
+        // The public results (once voting has ended) are the same for everyone: the edge
+        // answers the crowd that polls them. The live ones are an official's.
+        if live {
+            replied
+        } else {
+            cacheable(replied, EDGE_CACHE)
+        }
     }
 }
 
@@ -646,7 +657,7 @@ impl Route for QueryCeremony {
             return reply(StatusCode::OK, outcome.await);
         }
         let outcome = async { key_ceremony::ceremony_view(app.store(), path_id(&req, "electionId")?).await };
-        reply(StatusCode::OK, outcome.await)
+        cacheable(reply(StatusCode::OK, outcome.await), EDGE_CACHE)
     }
 }
 
@@ -654,10 +665,11 @@ impl Route for QueryCeremony {
 /// cache in front (CloudFront) serves the crowd.
 const BOARD_CACHE: &str = "public, max-age=5";
 
-/// The ballot changes as candidates withdraw and pledges change: CloudFront may serve it for
-/// 5 s, but a browser asks again each time, so that a voter told a candidate has withdrawn
-/// sees it when they load the ballot again.
-const BALLOT_CACHE: &str = "public, max-age=0, s-maxage=5";
+/// The public documents the crowd reads (the list of elections, the ballot, the ceremony's
+/// public view, the public results): the edge (PublicDocumentsDistribution) may serve one for 5 s, but a browser asks
+/// again each time, so that a voter told a candidate has withdrawn sees it when they load the
+/// ballot again.
+const EDGE_CACHE: &str = "public, max-age=0, s-maxage=5";
 
 /// A public reply that may be a few seconds late, with its `Cache-Control`.
 fn cacheable(mut response: Response<Body>, policy: &'static str) -> Response<Body> {

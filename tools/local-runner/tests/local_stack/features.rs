@@ -91,6 +91,8 @@ async fn elections_are_registered_listed_and_read_with_their_status() {
     );
     let list = s.api.get("/elections", &voter).await;
     assert_eq!(list.status, 200);
+    // The same list for everyone: the edge serves the crowd that signs in.
+    assert_eq!(list.cache_control.as_deref(), Some("public, max-age=0, s-maxage=5"));
     let ids: Vec<&str> = list.body["items"]
         .as_array()
         .unwrap()
@@ -611,11 +613,18 @@ async fn results_are_live_for_admin_and_commission_and_public_after_the_close() 
         (Some(0), Some(1), Some(false))
     );
     assert!(results["asOf"].is_string());
-    assert_eq!(api.get(&live, &commission).await.status, 200);
+    let official = api.get(&live, &commission).await;
+    assert_eq!(official.status, 200);
+    assert_eq!(
+        official.cache_control, None,
+        "an official's live results are not for a cache"
+    );
     sleep_until(closes + TimeDelta::milliseconds(100)).await;
     for token in [Some(voter.as_str()), None] {
         let public = api.send(Method::GET, &path, token, None).await;
         assert_eq!((public.status, public.body["totalVotes"].as_u64()), (200, Some(1)));
+        // The same for everyone once voting has ended: the edge answers the crowd.
+        assert_eq!(public.cache_control.as_deref(), Some("public, max-age=0, s-maxage=5"));
     }
     assert_eq!(
         api.get(&format!("/elections/{NO_SUCH_ID}/results/live"), &admin)
