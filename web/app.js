@@ -39,7 +39,7 @@ const TRIES = 5;
  * capped exponential backoff with full jitter, so that a crowd turned away together does not
  * come back together. */
 function retryDelay(reply, attempt) {
-  const after = Number(reply.headers.get("retry-after"));
+  const after = Number(reply?.headers.get("retry-after"));
   if (after > 0) return Math.min(after, 30) * 1000;
   return Math.random() * Math.min(8000, 500 * 2 ** attempt);
 }
@@ -49,17 +49,31 @@ function retryDelay(reply, attempt) {
  * vote answered `outcome-unknown`: the voter is told to look in My votes instead. Meanwhile
  * the page says it is waiting, not that something failed. */
 async function send(method, path, headers, body, origin = config.apiUrl ?? "") {
-  for (let attempt = 1; ; attempt++) {
-    const reply = await fetch(`${origin}${path}`, { method, headers, body: body && JSON.stringify(body) });
-    const json = await reply.json().catch(() => ({}));
-    const nothingDone = reply.status === 429
-      || (reply.status === 503 && (method === "GET" || json.code === "service-unavailable"));
-    if (!nothingDone || attempt === TRIES) {
-      waiting.hidden = true;
-      return { reply, json };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const reply = await reach(method, `${origin}${path}`, headers, body, attempt);
+      const json = reply ? await reply.json().catch(() => ({})) : {};
+      const nothingDone = !reply || reply.status === 429
+        || (reply.status === 503 && (method === "GET" || json.code === "service-unavailable"));
+      if (reply && (!nothingDone || attempt === TRIES)) return { reply, json };
+      waiting.hidden = false;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(reply, attempt)));
     }
-    waiting.hidden = false;
-    await new Promise((resolve) => setTimeout(resolve, retryDelay(reply, attempt)));
+  } finally {
+    waiting.hidden = true;
+  }
+}
+
+/** One try. A reply the browser cannot read (no answer, or the gateway's own 429, which may
+ * come without CORS headers) is `null` for a read, to be tried again. For a write it may
+ * have been recorded or not: the caller is told so, never sent it again. */
+async function reach(method, url, headers, body, attempt) {
+  try {
+    return await fetch(url, { method, headers, body: body && JSON.stringify(body) });
+  } catch (failure) {
+    if (method !== "GET") throw new Refusal("outcome-unknown");
+    if (attempt === TRIES) throw failure;
+    return null;
   }
 }
 
@@ -383,9 +397,10 @@ async function myVotes() {
 /** A verifiable election's results: the trustees' decryption of the frozen tally, which
  * anyone can check against the published ballots. */
 async function verifiableResults(electionId) {
-  const [candidates, tally] = await Promise.all([
-    list(`/elections/${electionId}/candidates`),
-    publicApi("GET", `/elections/${electionId}/tally`).catch((refusal) => {
+  // All from the edge: the candidates from the ballot's document, the tally, the results.
+  const [{ candidates }, tally] = await Promise.all([
+    cached(`/elections/${electionId}/ballot`),
+    cached(`/elections/${electionId}/tally`).catch((refusal) => {
       if (refusal.code === "not-certifiable") return null;
       throw refusal;
     }),
@@ -396,7 +411,7 @@ async function verifiableResults(electionId) {
       t("decrypting").replace("{k}", tally.decryptedBy.length).replace("{t}", tally.threshold)));
   }
   // Certified once the commission's recount found the box's ciphertexts sum to this tally.
-  const certified = await publicApi("GET", `/elections/${electionId}/results`).then((r) => r.final, () => false);
+  const certified = await cached(`/elections/${electionId}/results`).then((r) => r.final, () => false);
   const byId = new Map(candidates.map((c) => [c.candidateId, c]));
   const total = tally.result.reduce((sum, r) => sum + r.count, 0);
   const bars = tally.result.map((r) => {
@@ -643,7 +658,8 @@ async function rollSection(electionId, attempt) {
 async function turnout(electionId) {
   let body;
   try {
-    body = await api("GET", asOfficial(`/elections/${electionId}/turnout`));
+    const path = asOfficial(`/elections/${electionId}/turnout`);
+    body = await (path.endsWith("/live") ? api("GET", path) : cached(path));
   } catch (refusal) {
     if (refusal.code === "forbidden") return show(t("turnout"), h("p", {}, t("turnoutAfterClose")));
     throw refusal;

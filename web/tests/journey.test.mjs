@@ -75,15 +75,19 @@ test("a voter's journey costs three API requests: the ballot, the vote, My votes
   await page.close();
 });
 
-test("turned away with 429 or 503, the ballot page waits, says so, and tries again", async () => {
+test("turned away (no reply, 429, 503), the ballot page waits, says so, and tries again", async () => {
   const page = await signedIn(browser, voters[1], ["voter"]);
   const sent = apiRequests(page);
-  let refusals = [
+  // No readable reply at all (as the gateway's own 429 may be, without CORS headers), then
+  // a 429 with Retry-After, then a 503 that recorded nothing.
+  const refusals = [
+    "unreadable",
     { status: 429, headers: { "retry-after": "1" }, body: JSON.stringify({ message: "Too Many Requests" }) },
     { status: 503, body: JSON.stringify({ code: "service-unavailable", title: "busy" }) },
   ];
   await page.route("**/elections/*/ballot", (route) => {
     const refusal = refusals.shift();
+    if (refusal === "unreadable") return route.abort("failed");
     return refusal ? route.fulfill({ contentType: "application/json", ...refusal }) : route.continue();
   });
   await page.getByRole("link", { name: election.name }).click();
@@ -91,7 +95,7 @@ test("turned away with 429 or 503, the ballot page waits, says so, and tries aga
   await noSeriousViolations(page, "waiting");
   await page.getByRole("heading", { name: `투표용지: ${election.name}` }).waitFor();
   assert.equal(await page.locator("#waiting").isHidden(), true, "the notice goes once the ballot is in");
-  assert.equal(sent.filter((r) => r.endsWith("/ballot")).length, 3, "two refusals, then the ballot");
+  assert.equal(sent.filter((r) => r.endsWith("/ballot")).length, 4, "three refusals, then the ballot");
   await page.close();
 });
 

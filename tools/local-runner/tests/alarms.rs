@@ -240,29 +240,40 @@ fn every_function_queue_table_stream_and_route_has_its_alarm() {
             );
         }
     }
-    // A queue a function consumes: the age of its oldest message (the count's lag). Any
-    // other queue holds what failed: any message on it is an alarm.
-    let consumed: BTreeSet<&str> = template
+    // A queue of the event pipeline (a rule's target): the age of its oldest message, the
+    // count's lag. A job's queue (a recount's parts, a roll's import) holds a message while
+    // its job runs, minutes to hours: its dead-letter queue is watched instead. Any other
+    // queue holds what failed: any message on it is an alarm.
+    let pipeline: BTreeSet<&str> = template
+        .rules
+        .iter()
+        .flat_map(|rule| &rule.target_queues)
+        .map(String::as_str)
+        .collect();
+    let jobs: BTreeSet<&str> = template
         .functions
         .iter()
         .flat_map(|f| &f.triggers)
         .filter_map(|t| match t {
-            Trigger::Queue { queue, .. } => Some(queue.as_str()),
+            Trigger::Queue { queue, .. } if !pipeline.contains(queue.as_str()) => Some(queue.as_str()),
             _ => None,
         })
         .collect();
+    assert!(pipeline.len() >= 3 && jobs.len() >= 2, "{pipeline:?} {jobs:?}");
     for queue in &template.queues {
         let id = queue.logical_id.as_str();
-        let (metric, kind) = if consumed.contains(id) {
-            ("ApproximateAgeOfOldestMessage", "its lag")
+        let watched = |metric| alarms_on(&resources, "AWS/SQS", metric, "QueueName", &format!("{id}.QueueName"));
+        if pipeline.contains(id) {
+            assert_eq!(watched("ApproximateAgeOfOldestMessage"), 1, "{id}: its lag");
+        } else if jobs.contains(id) {
+            let dead_letters = queue
+                .dead_letter_queue
+                .as_deref()
+                .expect("a job's queue has a dead-letter queue");
+            assert!(template.queues.iter().any(|q| q.logical_id == dead_letters));
         } else {
-            ("ApproximateNumberOfMessagesVisible", "its depth")
-        };
-        assert_eq!(
-            alarms_on(&resources, "AWS/SQS", metric, "QueueName", &format!("{id}.QueueName")),
-            1,
-            "{id}: {kind}"
-        );
+            assert_eq!(watched("ApproximateNumberOfMessagesVisible"), 1, "{id}: its depth");
+        }
     }
     for table in template.tables.keys() {
         for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] {

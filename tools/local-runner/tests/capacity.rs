@@ -20,15 +20,23 @@ const WRITES_PER_PARTITION: u64 = 1_000;
 /// account has 1,000: reservations over 900 would not deploy before a quota increase.
 const DEPLOYABLE_RESERVATIONS: u64 = 900;
 
-/// The writes per second a table is warmed for (its `WarmThroughput` when `WarmTables` is
-/// "true"), if it is.
-fn warm_writes(table: &Value) -> Option<u64> {
-    let Value::Tagged(warm) = &table["Properties"]["WarmThroughput"] else {
+/// A value the template gives on election day only: `!If [ForElectionDay, <value>, NoValue]`.
+fn on_election_day(value: &Value) -> Option<&Value> {
+    let Value::Tagged(chosen) = value else {
         return None;
     };
-    assert_eq!(warm.tag, "If");
-    assert_eq!(warm.value[0].as_str(), Some("WarmForElectionDay"));
-    warm.value[1]["WriteUnitsPerSecond"].as_u64()
+    assert_eq!(chosen.tag, "If");
+    assert_eq!(chosen.value[0].as_str(), Some("ForElectionDay"));
+    assert!(
+        format!("{:?}", chosen.value[2]).contains("AWS::NoValue"),
+        "nothing on other days"
+    );
+    Some(&chosen.value[1])
+}
+
+/// The writes per second a table is warmed for on election day, if it is.
+fn warm_writes(table: &Value) -> Option<u64> {
+    on_election_day(&table["Properties"]["WarmThroughput"])?["WriteUnitsPerSecond"].as_u64()
 }
 
 /// The table a stream mapping reads (`!GetAtt <Table>.StreamArn`).
@@ -48,8 +56,9 @@ fn functions(yaml: &Value) -> impl Iterator<Item = (&str, &Value)> {
         .map(|(id, r)| (id.as_str().unwrap(), r))
 }
 
+/// The concurrency a function reserves on election day, if it does.
 fn reserved(function: &Value) -> Option<u64> {
-    function["Properties"]["ReservedConcurrentExecutions"].as_u64()
+    on_election_day(&function["Properties"]["ReservedConcurrentExecutions"])?.as_u64()
 }
 
 fn events(function: &Value) -> impl Iterator<Item = &Value> {
@@ -100,10 +109,12 @@ fn a_stream_consumer_reserves_a_batch_for_every_shard_it_reads() {
         }
         if needed > 0 {
             consumers += 1;
+            // One batch at a time for each shard it reads (x its ParallelizationFactor), and
+            // half as much again: a table's partitions may split further, and never merge.
             assert_eq!(
                 reserved(function),
-                Some(needed),
-                "{id}: one batch at a time for each shard it reads (x its ParallelizationFactor)"
+                Some((needed * 3).div_ceil(2)),
+                "{id}: {needed} shards' batches, and half as much again"
             );
         }
     }
@@ -140,6 +151,19 @@ fn the_crowds_reads_are_answered_at_the_edge() {
         format!("{:?}", serde_yaml::from_str::<Value>("[GET, HEAD]").unwrap()),
         "reads only"
     );
+    // A refusal is not kept: the results' 403 turns into the results at the close, and the
+    // web app tries a 503 again.
+    let kept = |code: u64| {
+        distribution["CustomErrorResponses"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|r| r["ErrorCode"].as_u64() == Some(code))
+            .and_then(|r| r["ErrorCachingMinTTL"].as_u64())
+    };
+    for code in [403, 500, 502, 503, 504] {
+        assert_eq!(kept(code), Some(0), "{code}");
+    }
     let policy = &resources["PublicDocumentsCachePolicy"]["Properties"]["CachePolicyConfig"];
     // Nothing is kept that the API did not mark cacheable, nothing personal is forwarded,
     // and the board's cursor is part of the key.

@@ -362,14 +362,17 @@ impl Route for GetResults {
             let election_id = path_id(&req, "electionId")?;
             get_results::get_results(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
-        let replied = reply(StatusCode::OK, outcome.await);
-        // The public results (once voting has ended) are the same for everyone: the edge
-        // answers the crowd that polls them. The live ones are an official's.
-        if live {
-            replied
-        } else {
-            cacheable(replied, EDGE_CACHE)
-        }
+        public_unless_live(live, reply(StatusCode::OK, outcome.await))
+    }
+}
+
+/// The public results and turnout (once voting has ended) are the same for everyone: the
+/// edge answers the crowd that polls them. The live ones (`…/live`) are an official's.
+fn public_unless_live(live: bool, replied: Response<Body>) -> Response<Body> {
+    if live {
+        replied
+    } else {
+        cacheable(replied, EDGE_CACHE)
     }
 }
 
@@ -576,12 +579,13 @@ impl Route for GetTurnout {
     type Live = Deployed;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
+        let live = came_by(&req, "/live");
         let outcome = async {
             let caller = official_on_live_route(app, &req).await?;
             let election_id = path_id(&req, "electionId")?;
             turnout::get_turnout(app.store(), app.clock(), caller.as_ref(), &election_id).await
         };
-        reply(StatusCode::OK, outcome.await)
+        public_unless_live(live, reply(StatusCode::OK, outcome.await))
     }
 }
 
@@ -666,7 +670,7 @@ impl Route for QueryCeremony {
 const BOARD_CACHE: &str = "public, max-age=5";
 
 /// The public documents the crowd reads (the list of elections, the ballot, the ceremony's
-/// public view, the public results): the edge (PublicDocumentsDistribution) may serve one for 5 s, but a browser asks
+/// public view and the tally, the public results and turnout): the edge (PublicDocumentsDistribution) may serve one for 5 s, but a browser asks
 /// again each time, so that a voter told a candidate has withdrawn sees it when they load the
 /// ballot again.
 const EDGE_CACHE: &str = "public, max-age=0, s-maxage=5";
@@ -764,6 +768,7 @@ impl Route for DecryptTally {
         }
         let outcome =
             async { tally::tally_view(store, app.files(), clock, bounds, path_id(&req, "electionId")?).await };
-        reply(StatusCode::OK, outcome.await)
+        // The same for everyone: the crowd that waits for the decryption reads it at the edge.
+        cacheable(reply(StatusCode::OK, outcome.await), EDGE_CACHE)
     }
 }
