@@ -31,6 +31,9 @@ pub struct Tally {
     pub by_operation: BTreeMap<String, Writes>,
     /// `<table> <partition key value>` → items written.
     pub by_key: HashMap<String, u64>,
+    /// `<table> <partition key value>` → write units by AWS's rules ([`aws_units`]).
+    #[serde(default)]
+    pub units_by_key: HashMap<String, f64>,
 }
 
 struct Meter {
@@ -49,25 +52,98 @@ const WRITE_OPERATIONS: [&str; 5] = [
     "BatchWriteItem",
 ];
 
-/// The items a write request writes: (table, partition key value).
-fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -> Vec<(String, String)> {
-    let key_of = |table: &str, item: &Value| {
+/// One item a write request writes.
+#[derive(Debug, PartialEq)]
+struct Written {
+    table: String,
+    /// Its partition key's value.
+    key: String,
+    /// What it costs by AWS's rules ([`aws_units`]).
+    units: f64,
+}
+
+/// The size DynamoDB gives an attribute value, in bytes: strings and binaries by length,
+/// numbers about one byte per two digits, lists and maps with 3 bytes of overhead and
+/// each element (a map's with its name).
+fn value_size(value: &Value) -> usize {
+    let Some((kind, inner)) = value.as_object().and_then(|v| v.iter().next()) else {
+        return 0;
+    };
+    match kind.as_str() {
+        "S" => inner.as_str().map_or(0, str::len),
+        "B" => inner.as_str().map_or(0, |b| b.len() * 3 / 4),
+        "N" => inner.as_str().map_or(0, |n| n.len().div_ceil(2) + 1),
+        "L" => {
+            3 + inner
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| value_size(v) + 1)
+                .sum::<usize>()
+        }
+        "M" => 3 + attributes_size(inner),
+        "SS" | "NS" | "BS" => inner
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().map_or(0, str::len))
+            .sum(),
+        _ => 1,
+    }
+}
+
+/// The size of a map of attributes: names and values.
+fn attributes_size(attributes: &Value) -> usize {
+    attributes
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+/// Write units by AWS's rules: one per KB of the item, twice in a transaction. A put's size
+/// is its item's. An update's and a delete's are what the request shows (the key and the
+/// values it sets), a lower bound: AWS charges the larger of the item before and after.
+fn aws_units(size: usize, transactional: bool) -> f64 {
+    let units = size.div_ceil(1024).max(1) as f64;
+    if transactional {
+        2.0 * units
+    } else {
+        units
+    }
+}
+
+/// The items a write request writes.
+fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -> Vec<Written> {
+    let transactional = operation == "TransactWriteItems";
+    let of = |table: &str, item: &Value, size: usize| {
         let attribute = hash_keys.get(table).map(String::as_str).unwrap_or_default();
         let value = item.get(attribute).and_then(|v| v.get("S")).and_then(Value::as_str);
-        (table.to_owned(), value.unwrap_or("?").to_owned())
+        Written {
+            table: table.to_owned(),
+            key: value.unwrap_or("?").to_owned(),
+            units: aws_units(size, transactional),
+        }
     };
     let table = |v: &Value| v.get("TableName").and_then(Value::as_str).unwrap_or("?").to_owned();
+    // An update's size as far as the request shows it: its key and the values it sets.
+    let shown = |v: &Value| attributes_size(&v["Key"]) + attributes_size(&v["ExpressionAttributeValues"]);
     match operation {
-        "PutItem" => vec![key_of(&table(body), &body["Item"])],
-        "UpdateItem" | "DeleteItem" => vec![key_of(&table(body), &body["Key"])],
+        "PutItem" => vec![of(&table(body), &body["Item"], attributes_size(&body["Item"]))],
+        "UpdateItem" | "DeleteItem" => vec![of(&table(body), &body["Key"], shown(body))],
         "TransactWriteItems" => body["TransactItems"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|entry| {
                 let (kind, inner) = entry.as_object()?.iter().next()?;
-                let item = if kind == "Put" { &inner["Item"] } else { &inner["Key"] };
-                (kind != "ConditionCheck").then(|| key_of(&table(inner), item))
+                let (item, size) = match kind.as_str() {
+                    "Put" => (&inner["Item"], attributes_size(&inner["Item"])),
+                    "ConditionCheck" => return None,
+                    _ => (&inner["Key"], shown(inner)),
+                };
+                Some(of(&table(inner), item, size))
             })
             .collect(),
         "BatchWriteItem" => body["RequestItems"]
@@ -79,7 +155,7 @@ fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -
                     let item = r
                         .pointer("/PutRequest/Item")
                         .or_else(|| r.pointer("/DeleteRequest/Key"))?;
-                    Some(key_of(table, item))
+                    Some(of(table, item, attributes_size(item)))
                 })
             })
             .collect(),
@@ -104,13 +180,15 @@ fn consumed(reply: &Value) -> HashMap<String, f64> {
 }
 
 impl Meter {
-    fn count(&self, operation: &str, items: &[(String, String)], reply: &Value) {
+    fn count(&self, operation: &str, items: &[Written], reply: &Value) {
         let units = consumed(reply);
         let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
         let mut per_table: BTreeMap<&str, u64> = BTreeMap::new();
-        for (table, key) in items {
-            *per_table.entry(table).or_default() += 1;
-            *tally.by_key.entry(format!("{table} {key}")).or_default() += 1;
+        for item in items {
+            *per_table.entry(&item.table).or_default() += 1;
+            let key = format!("{} {}", item.table, item.key);
+            *tally.by_key.entry(key.clone()).or_default() += 1;
+            *tally.units_by_key.entry(key).or_default() += item.units;
         }
         for (table, n) in per_table {
             let writes = tally.by_operation.entry(format!("{operation} {table}")).or_default();
@@ -192,4 +270,30 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen)).await?;
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn write_units_follow_aws_rules_by_size_and_twice_in_a_transaction() {
+        let keys = HashMap::from([("Box".to_owned(), "box".to_owned())]);
+        let big = "x".repeat(2_500);
+        let put = json!({"TableName": "Box", "Item": {"box": {"S": "e#1"}, "sealed": {"S": big}}});
+        let written_put = written("PutItem", &put, &keys);
+        assert_eq!(written_put.len(), 1);
+        assert_eq!((written_put[0].key.as_str(), written_put[0].units), ("e#1", 3.0));
+        let transaction = json!({"TransactItems": [
+            {"Put": {"TableName": "Box", "Item": {"box": {"S": "e#2"}, "n": {"N": "1"}}}},
+            {"ConditionCheck": {"TableName": "Box", "Key": {"box": {"S": "e#3"}}}},
+            {"Update": {"TableName": "Box", "Key": {"box": {"S": "e#4"}}, "ExpressionAttributeValues": {":v": {"S": big}}}},
+        ]});
+        let units: Vec<f64> = written("TransactWriteItems", &transaction, &keys)
+            .iter()
+            .map(|w| w.units)
+            .collect();
+        assert_eq!(units, [2.0, 6.0], "a check writes nothing; each write counts twice");
+    }
 }
