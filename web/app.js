@@ -265,20 +265,16 @@ async function ballot(electionId) {
 }
 
 /** A public call: no token, so that nothing in it names the voter (the board, a challenge). */
-async function publicApi(method, path, body) {
+async function publicApi(method, path, body, origin) {
   const headers = body ? { "content-type": "application/json" } : {};
-  const { reply, json } = await send(method, path, headers, body);
+  const { reply, json } = await send(method, path, headers, body, origin);
   if (!reply.ok) throw new Refusal(json.code ?? "other");
   return json;
 }
 
-/** A public document the API serves with Cache-Control (the ballot, the board): read through
- * the stack's cache at the edge (config.publicUrl), where there is one. */
-async function cached(path) {
-  const { reply, json } = await send("GET", path, {}, undefined, config.publicUrl ?? config.apiUrl ?? "");
-  if (!reply.ok) throw new Refusal(json.code ?? "other");
-  return json;
-}
+/** A public document the API serves with Cache-Control (the ballot, the board, the results):
+ * read through the stack's cache at the edge (config.publicUrl), where there is one. */
+const cached = (path) => publicApi("GET", path, undefined, config.publicUrl ?? config.apiUrl ?? "");
 
 /** A verifiable election: the ballot is encrypted and proven here, on the device, and the
  * voter sees its tracking code before choosing to cast it or to challenge it (Benaloh). */

@@ -2,16 +2,12 @@
 //! queue, table and route has its own. These checks read `template.yaml` with its
 //! `Fn::ForEach` loops expanded as CloudFormation's LanguageExtensions transform does.
 
+mod common;
+
+use common::repo_file;
 use local_runner::template::{Template, Trigger};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn repo_file(name: &str) -> PathBuf {
-    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(name)
-}
 
 fn text() -> String {
     std::fs::read_to_string(repo_file("template.yaml")).unwrap()

@@ -3,13 +3,13 @@
 //! nor a backlog of the count starves the other; the tables every vote writes are warmed.
 //! The arithmetic is the template's comments', redone from its own values.
 
+mod common;
+
+use common::repo_file;
 use serde_yaml::Value;
-use std::path::PathBuf;
 
 fn template() -> Value {
-    let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
-        .join("../../template.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_yaml::from_str(&std::fs::read_to_string(repo_file("template.yaml")).unwrap()).unwrap()
 }
 
 /// DynamoDB serves about 1,000 write units a second per partition, and a table's stream has a
@@ -179,10 +179,7 @@ fn the_crowds_reads_are_answered_at_the_edge() {
     assert_eq!(headers, ["Origin"], "never Authorization");
     assert_eq!(key["QueryStringsConfig"]["QueryStringBehavior"].as_str(), Some("all"));
     // The web app is told where it is.
-    let deploy = std::fs::read_to_string(
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../scripts/deploy-web.sh"),
-    )
-    .unwrap();
+    let deploy = std::fs::read_to_string(repo_file("scripts/deploy-web.sh")).unwrap();
     assert!(deploy.contains(r#""publicUrl": "%s""#) && deploy.contains("out[PublicDocumentsUrl]"));
 }
 
@@ -196,10 +193,7 @@ fn the_route_throttles_sum_inside_the_requested_quota_with_headroom() {
     let api = &yaml["Resources"]["HttpApi"]["Properties"];
     let default = api["DefaultRouteSettings"]["ThrottlingRateLimit"].as_u64().unwrap();
     let settings = api["RouteSettings"].as_mapping().unwrap();
-    let template = local_runner::template::Template::load(
-        &PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../template.yaml"),
-    )
-    .unwrap();
+    let template = local_runner::template::Template::load(&repo_file("template.yaml")).unwrap();
     let routes: Vec<String> = template
         .routes()
         .into_iter()

@@ -2,16 +2,12 @@
 //! is what the runner and the contract serve, and nothing else. These checks read the
 //! files only; `local_stack/template_parity.rs` checks the live stack.
 
+mod common;
+
+use common::repo_file;
 use handlers::functions::{Function, StreamFunction};
 use local_runner::template::{Template, Trigger};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-
-fn repo_file(name: &str) -> PathBuf {
-    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(name)
-}
 
 fn template() -> Template {
     Template::load(&repo_file("template.yaml")).expect("template.yaml parses")

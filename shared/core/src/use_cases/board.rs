@@ -181,17 +181,21 @@ pub async fn whole_board(
 /// `GET /elections/{id}/board/{trackingCode}`: public.
 pub async fn look_up(
     store: &(impl ElectionStore + Board + CeremonyStore),
+    clock: &impl Clock,
     election_id: ElectionId,
     code: &str,
 ) -> Result<Boarded, AppError> {
-    verifiable(store, &election_id).await?;
+    let election = verifiable(store, &election_id).await?;
     let code: Digest = serde_json::from_value(serde_json::Value::String(code.to_owned()))
         .map_err(|_| AppError::bad_request(Code::InvalidId, "a tracking code is 128 lowercase hex digits"))?;
     let receipt = ReceiptId::of_tracking_code(&code.0);
     // The receipt is the code's first half: the whole code must match.
     match store.boarded(&election_id, &receipt).await? {
         Some(Boarded::Cast { ballot }) if ballot.tracking_code == code => {
-            if late_ballots(store, &election_id).await?.contains(&code) {
+            // Only a closed election's ballot can be late: the lookups at the peak, while
+            // voting, never read the ceremony.
+            let closed = election.window.ends_at() <= clock.now();
+            if closed && late_ballots(store, &election_id).await?.contains(&code) {
                 Ok(Boarded::Late { ballot })
             } else {
                 Ok(Boarded::Cast { ballot })

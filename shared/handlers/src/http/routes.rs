@@ -670,9 +670,9 @@ impl Route for QueryCeremony {
 const BOARD_CACHE: &str = "public, max-age=5";
 
 /// The public documents the crowd reads (the list of elections, the ballot, the ceremony's
-/// public view and the tally, the public results and turnout): the edge (PublicDocumentsDistribution) may serve one for 5 s, but a browser asks
-/// again each time, so that a voter told a candidate has withdrawn sees it when they load the
-/// ballot again.
+/// public view and the tally, the public results and turnout): the edge
+/// (PublicDocumentsDistribution) may serve one for 5 s, but a browser asks again each time,
+/// so that a voter told a candidate has withdrawn sees it when they load the ballot again.
 const EDGE_CACHE: &str = "public, max-age=0, s-maxage=5";
 
 /// A public reply that may be a few seconds late, with its `Cache-Control`.
@@ -702,7 +702,7 @@ impl Route for QueryBoard {
         let election_id = path_id(&req, "electionId");
         if has_path_parameter(&req, "trackingCode") {
             let code = path_name(&req, "trackingCode");
-            let outcome = async { board::look_up(app.store(), election_id?, &code).await };
+            let outcome = async { board::look_up(app.store(), app.clock(), election_id?, &code).await };
             return cacheable(reply(StatusCode::OK, outcome.await), BOARD_CACHE);
         }
         let cursor = req.query_string_parameters().first("cursor").map(str::to_owned);
