@@ -348,8 +348,15 @@ pub trait MixPool: Send + Sync {
     fn pools(&self, election: &ElectionId) -> Vec<PoolId>;
     /// Puts sealed ballots in pools (one of its election's, for all of a call's ballots: a
     /// ballot pooled again is the same item in the same pool), and marks their elections as
-    /// waiting ([`MixPool::waiting`]); the pools they went to.
-    fn pool(&self, ballots: &[SealedBallot]) -> impl Future<Output = Result<BTreeSet<PoolId>, PortError>> + Send;
+    /// waiting ([`MixPool::waiting`]); the pools they went to. `batch` is the smallest batch
+    /// the mixer writes: an election's copies that are that many fill a pool by themselves,
+    /// so they may go to any of its pools (at the peak, the writes spread over them all);
+    /// fewer go to one of its first few pools, which then fill sooner.
+    fn pool(
+        &self,
+        ballots: &[SealedBallot],
+        batch: usize,
+    ) -> impl Future<Output = Result<BTreeSet<PoolId>, PortError>> + Send;
     /// The elections marked as having ballots in a pool, each with the mark's version.
     fn waiting(&self) -> impl Future<Output = Result<Vec<(ElectionId, String)>, PortError>> + Send;
     /// Takes an election's mark off, unless a ballot was pooled since `version` was read.

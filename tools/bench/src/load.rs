@@ -1,11 +1,13 @@
 //! The API under load: distinct voters casting votes at `clients` concurrent clients for a
 //! while, every reply timed and counted, and the results polled to see how long each
-//! accepted vote takes to show.
+//! accepted vote takes to show. A voter either only votes, or makes the web app's whole
+//! journey: the ballot document, the vote, then My votes.
 
 use crate::verifiable;
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,19 @@ pub struct LoadOutcome {
     /// Votes the results counted in the end, beyond those answered 201: stored votes whose
     /// voter was told otherwise (or a view that has not caught up).
     pub counted_beyond_201: i64,
+    /// Requests the voters sent (the results' poller apart), and those not answered 200 or
+    /// 201 besides the votes' own statuses (a journey's ballot or My votes).
+    pub requests: u64,
+    pub other_failures: u64,
+}
+
+/// What each simulated voter does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Voter {
+    /// Only the vote.
+    Votes,
+    /// As the web app: `GET …/ballot`, `POST …/votes`, `GET /me/votes`.
+    Journey,
 }
 
 pub struct Api {
@@ -32,6 +47,21 @@ pub struct Api {
 impl Api {
     pub fn token(&self, sub: &str, group: &str) -> String {
         self.issuers.token(sub, &[group.to_owned()], Duration::from_secs(3600))
+    }
+
+    /// A GET's status (0: no reply), its body read through as the web app would.
+    async fn get(&self, path: &str, token: Option<&str>) -> u16 {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        match request.send().await {
+            Ok(reply) => {
+                let status = reply.status().as_u16();
+                reply.bytes().await.map(|_| status).unwrap_or(0)
+            }
+            Err(_) => 0,
+        }
     }
 
     async fn post(&self, path: &str, token: &str, body: &Value) -> Result<(u16, Value), reqwest::Error> {
@@ -139,34 +169,57 @@ pub async fn election(api: &Api, candidates: usize, voters: usize, open_for: Dur
 }
 
 /// Votes from `clients` concurrent clients for `duration`, each by the next voter of the
-/// roll with that voter's body (a worker stops early if the roll is spent).
-pub async fn votes(api: Arc<Api>, voting: &Voting, clients: usize, duration: Duration) -> LoadOutcome {
+/// roll with that voter's body (a worker stops early if the roll is spent); each latency is
+/// a vote's, or a whole journey's.
+pub async fn votes(
+    api: Arc<Api>,
+    voting: &Voting,
+    voter_does: Voter,
+    clients: usize,
+    duration: Duration,
+) -> LoadOutcome {
     let (election, verifiable) = (voting.election.as_str(), voting.trustees.is_some());
     let roll: Arc<Vec<(String, Value)>> =
         Arc::new(voting.roll.iter().cloned().zip(voting.bodies.iter().cloned()).collect());
     let accepted_at: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let replies: Arc<Mutex<Vec<(u16, Duration)>>> = Arc::default();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (requests, other_failures) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
             let (api, accepted_at, replies) = (api.clone(), accepted_at.clone(), replies.clone());
             let (election, roll, next) = (election.to_owned(), roll.clone(), next.clone());
+            let (requests, other_failures) = (requests.clone(), other_failures.clone());
             tokio::spawn(async move {
                 while started.elapsed() < duration {
-                    let Some((sub, body)) = roll.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) else {
+                    let Some((sub, body)) = roll.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         eprintln!("warning: the roll is spent; raise --voters");
                         break;
                     };
                     let voter = api.token(sub, "voter");
                     let sent = Instant::now();
+                    if voter_does == Voter::Journey {
+                        requests.fetch_add(1, Ordering::Relaxed);
+                        if api.get(&format!("/elections/{election}/ballot"), None).await != 200 {
+                            other_failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    requests.fetch_add(1, Ordering::Relaxed);
                     let status = match api.post(&format!("/elections/{election}/votes"), &voter, body).await {
                         Ok((status, _)) => status,
                         Err(_) => 0,
                     };
+                    let voted = Instant::now();
+                    if voter_does == Voter::Journey {
+                        requests.fetch_add(1, Ordering::Relaxed);
+                        if api.get("/me/votes", Some(&voter)).await != 200 {
+                            other_failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                     let at = Instant::now();
                     if status == 201 {
-                        accepted_at.lock().unwrap_or_else(|p| p.into_inner()).push(at);
+                        accepted_at.lock().unwrap_or_else(|p| p.into_inner()).push(voted);
                     }
                     replies
                         .lock()
@@ -229,5 +282,7 @@ pub async fn votes(api: Arc<Api>, voting: &Voting, clients: usize, duration: Dur
         statuses,
         tally_lags,
         counted_beyond_201: counted as i64 - accepted.len() as i64,
+        requests: requests.load(Ordering::Relaxed),
+        other_failures: other_failures.load(Ordering::Relaxed),
     }
 }

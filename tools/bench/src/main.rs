@@ -3,6 +3,7 @@
 //! stack makes; `run` measures and reports (with `--verifiable`, in a verifiable election); `recount` times a recount of many ballots;
 //! `roll` times the import of a roll of many voters.
 
+mod cpu;
 mod invocations;
 mod lambda_start;
 mod load;

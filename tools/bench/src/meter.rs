@@ -1,5 +1,6 @@
-//! A proxy in front of DynamoDB Local that counts every write: items and write units by
-//! operation and table, and writes by partition key. It asks DynamoDB for the consumed
+//! A proxy in front of DynamoDB Local that counts every request by operation (reads,
+//! writes, stream calls), and every write: items and write units by operation and table,
+//! and writes by partition key. It asks DynamoDB for the consumed
 //! capacity of each write (`ReturnConsumedCapacity`), and reports at `GET /__meter`;
 //! `POST /__meter/reset` starts a new count.
 
@@ -34,6 +35,9 @@ pub struct Tally {
     /// `<table> <partition key value>` → write units by AWS's rules ([`aws_units`]).
     #[serde(default)]
     pub units_by_key: HashMap<String, f64>,
+    /// Operation (`GetItem`, `Query`, `GetRecords`…) → requests answered 200.
+    #[serde(default)]
+    pub requests: BTreeMap<String, u64>,
 }
 
 struct Meter {
@@ -217,6 +221,10 @@ impl Meter {
             body.to_vec()
         };
         let reply = send(&self.http, &self.target, Method::POST, &parts.headers, sent).await;
+        if reply.as_ref().is_some_and(|(status, _, _)| *status == 200) {
+            let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
+            *tally.requests.entry(operation.clone()).or_default() += 1;
+        }
         if let Some((_, _, bytes)) = reply.as_ref().filter(|(status, _, _)| is_write && *status == 200) {
             self.count(
                 &operation,

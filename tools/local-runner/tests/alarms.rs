@@ -271,15 +271,44 @@ fn every_function_queue_table_stream_and_route_has_its_alarm() {
             assert_eq!(watched("ApproximateNumberOfMessagesVisible"), 1, "{id}: its depth");
         }
     }
+    // Each table's throttles, and each of its indexes' apart (an index throttles on its own).
+    let throttle_alarms = |metric: &str, table: &str, index: Option<&str>| {
+        of_type(&resources, "AWS::CloudWatch::Alarm")
+            .values()
+            .filter(|alarm| {
+                watched(alarm).iter().any(|w| {
+                    w.namespace == "AWS/DynamoDB"
+                        && w.metric == metric
+                        && w.dimensions.get("TableName").is_some_and(|v| v.contains(table))
+                        && match (w.dimensions.get("GlobalSecondaryIndexName"), index) {
+                            (None, None) => true,
+                            (Some(shown), Some(index)) => shown.contains(index),
+                            _ => false,
+                        }
+                })
+            })
+            .count()
+    };
+    let mut indexes = 0;
     for table in template.tables.keys() {
         for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] {
-            assert_eq!(
-                alarms_on(&resources, "AWS/DynamoDB", metric, "TableName", &format!("{table}}}")),
-                1,
-                "{table}: {metric}"
-            );
+            assert_eq!(throttle_alarms(metric, table, None), 1, "{table}: {metric}");
+            for index in resources[table]["Properties"]["GlobalSecondaryIndexes"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+            {
+                let index = index["IndexName"].as_str().unwrap();
+                assert_eq!(
+                    throttle_alarms(metric, table, Some(index)),
+                    1,
+                    "{table} {index}: {metric}"
+                );
+                indexes += 1;
+            }
         }
     }
+    assert!(indexes >= 4, "the tables' indexes were found: {indexes}");
     for (route, _) in template.routes() {
         let key = format!("\"{} {}\"", route.method, route.path);
         for metric in ["Requests", "ServerErrors"] {

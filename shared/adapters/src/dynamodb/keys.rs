@@ -13,7 +13,7 @@ use election_core::projection::{RowKey, View};
 pub(super) type PhysicalKey = Vec<(&'static str, String)>;
 
 /// Ballot box partitions per election: at 10,000 votes/s, each takes about 300 writes/s.
-pub(super) const BALLOT_BOX_SHARDS: u32 = 32;
+pub const BALLOT_BOX_SHARDS: u32 = 32;
 
 /// Each candidate's vote counter is spread over this many partitions of an election. A
 /// projector batch adds its votes to one of them (one write per candidate per batch), and
@@ -60,9 +60,17 @@ pub(super) fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
     format!("{election}#{shard}")
 }
 
-/// The mixer's pools per election, in the ballot box table: at 10,000 votes/s each takes
-/// about 300 puts and 300 deletes a second. A pool flushes on its own once it holds *k*.
-pub(super) const MIX_POOLS: u32 = 32;
+/// The mixer's pools per election, in the ballot box table. At 10,000 votes/s the stream
+/// hands the mixer about 100 full calls a second (its 50 shards, 100 records a call), each
+/// to one pool at random: about 78 copies a second a pool, each a put and a delete at the
+/// copy's size. A verifiable ballot's copy is about 3 KB (3 write units each way): about
+/// 470 units/s a pool; a default one is under 1 KB (about 160). A partition takes 1,000.
+pub const MIX_POOLS: u32 = 128;
+
+/// The pools a call of fewer than *k* copies goes to: few, so that they fill sooner (at a
+/// small election's pace, each of 128 pools waiting for *k* would hold most ballots until
+/// the close).
+const FILLING_POOLS: u32 = 8;
 
 /// A mixer's pool: a partition of the ballot box table that no ballot shares.
 pub(super) fn mix_pool(election: &ElectionId, number: u32) -> String {
@@ -70,9 +78,11 @@ pub(super) fn mix_pool(election: &ElectionId, number: u32) -> String {
 }
 
 /// The pool for one call's copies of an election: by the key of the first of them (a
-/// digest of random bytes, so uniform), so that the same call sent again fills the same pool.
-pub(super) fn mix_pool_of(pooled_key: &str) -> u32 {
-    shard(u128::from_str_radix(pooled_key, 16).unwrap_or_default(), MIX_POOLS)
+/// digest of random bytes, so uniform), so that the same call sent again fills the same
+/// pool; any of them if the copies fill a batch, else one of the first few.
+pub(super) fn mix_pool_of(pooled_key: &str, fills_a_batch: bool) -> u32 {
+    let pools = if fills_a_batch { MIX_POOLS } else { FILLING_POOLS };
+    shard(u128::from_str_radix(pooled_key, 16).unwrap_or_default(), pools)
 }
 
 fn dashboard(pk: String, sk: impl Into<String>) -> PhysicalKey {
@@ -217,6 +227,19 @@ mod tests {
             physical_key(View::Dashboard, &pledge, None).unwrap(),
             physical_key(View::Candidates, &pledge, None).unwrap()
         );
+    }
+
+    #[test]
+    fn a_call_that_fills_a_batch_may_go_to_any_pool_and_a_smaller_one_to_the_first_few() {
+        let keys: Vec<String> = (0..4_000)
+            .map(|_| format!("{:032x}", uuid::Uuid::new_v4().as_u128()))
+            .collect();
+        let wide: std::collections::BTreeSet<u32> = keys.iter().map(|k| mix_pool_of(k, true)).collect();
+        let narrow: std::collections::BTreeSet<u32> = keys.iter().map(|k| mix_pool_of(k, false)).collect();
+        assert_eq!(wide, (0..MIX_POOLS).collect());
+        assert_eq!(narrow, (0..FILLING_POOLS).collect());
+        // The same call handed over again fills the same pool.
+        assert!(keys.iter().all(|k| mix_pool_of(k, true) == mix_pool_of(k, true)));
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl MixPool for DynamoStore {
     /// copies in a call go to one pool, chosen by the first: so a flush has one pool to look
     /// at, and a batch of records handed over again fills the same pool.
     #[tracing::instrument(skip_all, fields(ballots = ballots.len()))]
-    async fn pool(&self, ballots: &[SealedBallot]) -> Result<BTreeSet<PoolId>, PortError> {
+    async fn pool(&self, ballots: &[SealedBallot], batch: usize) -> Result<BTreeSet<PoolId>, PortError> {
+        let mut copies: BTreeMap<&ElectionId, usize> = BTreeMap::new();
+        for ballot in ballots {
+            *copies.entry(&ballot.election_id).or_default() += 1;
+        }
         let mut pools: BTreeMap<ElectionId, PoolId> = BTreeMap::new();
         let mut requests = Vec::with_capacity(ballots.len() + 1);
         for ballot in ballots {
@@ -53,7 +57,7 @@ impl MixPool for DynamoStore {
                 .entry(ballot.election_id.clone())
                 .or_insert_with(|| PoolId {
                     election_id: ballot.election_id.clone(),
-                    number: mix_pool_of(&key),
+                    number: mix_pool_of(&key, copies[&ballot.election_id] >= batch),
                 })
                 .clone();
             let item = Item::PooledBallot(PooledBallotItem {

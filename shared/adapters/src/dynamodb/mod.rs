@@ -14,7 +14,7 @@ mod errors;
 mod items;
 mod keys;
 mod mix_pool;
-pub use keys::VOTE_COUNTER_SHARDS;
+pub use keys::{BALLOT_BOX_SHARDS, MIX_POOLS, VOTE_COUNTER_SHARDS};
 mod pledges;
 mod public_reads;
 mod recent;

@@ -98,7 +98,7 @@ pub async fn take_copies(
     copies: &[MixCopy],
 ) -> Result<Mixed, AppError> {
     let ballots: Vec<SealedBallot> = copies.iter().map(|copy| copy.ballot.clone()).collect();
-    let pools = store.pool(&ballots).await?;
+    let pools = store.pool(&ballots, mixing.batch).await?;
     // Pooled first: the copy leaves the participation only once the pool holds it.
     for chunk in copies.chunks(FORGETS_AT_ONCE) {
         let forgets = chunk
@@ -167,12 +167,16 @@ async fn tick_election(
     };
     let last = mixing.is_final(&election, clock.now());
     let mut first_error = None;
-    for pool in store.pools(&election.id) {
-        // A pool that fails is left for the next tick; the others are not held back.
-        match flush(store, sealer, clock, mixing, &pool, last).await {
-            Ok(done) => mixed.add(done),
-            Err(err) => {
-                first_error.get_or_insert(err);
+    // A few pools at a time (there are many); a pool that fails is left for the next tick,
+    // and the others are not held back.
+    for pools in store.pools(&election.id).chunks(16) {
+        let flushes = pools.iter().map(|pool| flush(store, sealer, clock, mixing, pool, last));
+        for flushed in futures::future::join_all(flushes).await {
+            match flushed {
+                Ok(done) => mixed.add(done),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
             }
         }
     }
@@ -187,10 +191,12 @@ async fn tick_election(
     Ok(mixed)
 }
 
-/// Whether any of an election's ballots still waits in a pool.
+/// Whether any of an election's ballots still waits in a pool: its pools read a few at a
+/// time (there are many, and this is asked before a freeze or a certification).
 pub async fn mixing_pending(store: &impl MixPool, election: &ElectionId) -> Result<bool, PortError> {
-    for pool in store.pools(election) {
-        if !store.pooled(&pool, 1).await?.is_empty() {
+    for pools in store.pools(election).chunks(16) {
+        let reads = futures::future::try_join_all(pools.iter().map(|pool| store.pooled(pool, 1))).await?;
+        if reads.iter().any(|pooled| !pooled.is_empty()) {
             return Ok(true);
         }
     }
