@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark, run by hand (never by the tests). Builds release binaries, starts the local
 # stack from the release runner with a write meter between it and DynamoDB Local, measures
-# the raw write rates, the API under 200 clients, tally lag, write units, the hottest key,
-# and every function's bootstrap; prints one table and writes .local/bench/results.json.
+# the API under 200 clients, votes alone and then the web app's journey (the ballot read
+# through a stand-in for the edge), tally lag, write units, DynamoDB requests and CPU a vote,
+# the hottest key, the raw write rates from a client that waits, and every function's
+# bootstrap; prints one table and writes .local/bench/results.json.
 # Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100). With `--verifiable`
 # the load votes in a verifiable election (its ceremony run through the API, each voter's
 # ballot encrypted and proven before the load, untimed), and after the close the tally's
@@ -52,7 +54,11 @@ export OMP_DYNAMODB_ENDPOINT_PORT=$meter_port
 # In-process, as the figures in the README were measured (the per-invocation cost of the two
 # modes is the same: `bench invocations`).
 RUNNER_BIN=$CARGO_TARGET_DIR/release/local-runner RUNNER_UP_ARGS="--lambdas in-process" start_stack "$work/stack"
-log "measuring (about two minutes)"
-"$CARGO_TARGET_DIR/release/bench" run --api "$API" --meter "$meter_port" --bin-dir "$CARGO_TARGET_DIR/release" \
-  --template "$ROOT/template.yaml" --out "$work/results.json" "$@"
+# The journey reads the ballot through a stand-in for the edge, as the web app does on AWS.
+edge_port=${OMP_EDGE_PORT:-3002}
+"$CARGO_TARGET_DIR/release/bench" edge --listen "$edge_port" --origin "$API" >"$work/edge.log" 2>&1 &
+STACK_HELPER_PIDS+=($!)
+log "measuring (about four minutes)"
+"$CARGO_TARGET_DIR/release/bench" run --api "$API" --public-url "http://127.0.0.1:$edge_port" --meter "$meter_port" \
+  --bin-dir "$CARGO_TARGET_DIR/release" --template "$ROOT/template.yaml" --out "$work/results.json" "$@"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"

@@ -40,18 +40,40 @@ pub enum Voter {
 
 pub struct Api {
     pub base: String,
+    /// Where the public documents are read (on a stage, the edge: `PublicDocumentsUrl`).
+    pub public: String,
     pub http: reqwest::Client,
     pub issuers: local_runner::jwt::LocalIssuers,
+    /// On a deployed stage: the load test's voter issuer and the claim that is a voter's
+    /// key on the roll, and a commission member's token (the stage's user pool signs
+    /// officials, not this tool). Locally: the runner's stand-ins sign everyone.
+    pub stage: Option<Stage>,
+}
+
+pub struct Stage {
+    pub voters: local_runner::jwt::SigningIssuer,
+    pub identity_claim: String,
+    pub commission: String,
 }
 
 impl Api {
+    /// A token of someone in `group`: a voter's, whose key on the roll is `sub`, or an
+    /// official's (on a stage, always the commission member's, who may read what an admin
+    /// may here).
     pub fn token(&self, sub: &str, group: &str) -> String {
-        self.issuers.token(sub, &[group.to_owned()], Duration::from_secs(3600))
+        let ttl = Duration::from_secs(3600);
+        match (&self.stage, group) {
+            (Some(stage), "voter") => stage.voters.voter(&stage.identity_claim, sub, ttl),
+            (Some(stage), _) => stage.commission.clone(),
+            (None, _) => self.issuers.token(sub, &[group.to_owned()], ttl),
+        }
     }
 
-    /// A GET's status (0: no reply), its body read through as the web app would.
+    /// A GET's status (0: no reply), its body read through as the web app would; a public
+    /// document (no token) from where the web app reads them.
     async fn get(&self, path: &str, token: Option<&str>) -> u16 {
-        let mut request = self.http.get(format!("{}{path}", self.base));
+        let base = if token.is_some() { &self.base } else { &self.public };
+        let mut request = self.http.get(format!("{base}{path}"));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -1,10 +1,13 @@
 //! `tools/bench`, a tool that never deploys: the benchmark, run by `scripts/bench.sh`
 //! (never by the tests). `meter` is the proxy that counts every DynamoDB write the local
-//! stack makes; `run` measures and reports (with `--verifiable`, in a verifiable election); `recount` times a recount of many ballots;
-//! `roll` times the import of a roll of many voters.
+//! stack makes; `edge` caches the public documents as CloudFront would; `run` measures and reports (with `--verifiable`, in a verifiable election); `recount` times a recount of many ballots;
+//! `roll` times the import of a roll of many voters; `issuer` makes the load test's voter
+//! issuer for a deployed stage.
 
 mod cpu;
+mod edge;
 mod invocations;
+mod issuer;
 mod lambda_start;
 mod load;
 mod meter;
@@ -35,8 +38,19 @@ enum Command {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
     },
+    /// Serve a stand-in for the edge (the public documents' CloudFront) in front of the
+    /// local API until killed: the journey reads the ballot through it, as on AWS.
+    Edge {
+        #[arg(long)]
+        listen: u16,
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        origin: String,
+    },
     /// Measure everything and print one table; write the figures as JSON too.
     Run(report::RunOptions),
+    /// Make the load test's voter issuer for a deployed stage: its key (once) and the
+    /// documents to publish at its URL (docs/election-day.md).
+    Issuer(issuer::IssuerOptions),
     /// Time per invocation through the running local API, one request at a time.
     Invocations {
         #[arg(long, default_value = "http://127.0.0.1:3000")]
@@ -60,7 +74,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             dynamodb,
             template,
         } => meter::serve(listen, dynamodb, &template).await,
+        Command::Edge { listen, origin } => edge::serve(listen, origin).await,
         Command::Run(options) => report::run(options).await,
+        Command::Issuer(options) => issuer::publish(options),
         Command::Invocations { api, requests } => invocations::measure(&api, requests).await,
         Command::Recount(options) => recount::measure(options).await,
         Command::Roll(options) => roll::measure(options).await,

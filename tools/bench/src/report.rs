@@ -4,7 +4,7 @@
 use crate::cpu;
 use crate::load::{self, Api, Voter};
 use crate::meter::Tally;
-use crate::{lambda_start, raw, verifiable};
+use crate::{issuer, lambda_start, raw, verifiable};
 use local_runner::clients::{Clients, Ports};
 use local_runner::template::Template;
 use serde_json::json;
@@ -18,9 +18,29 @@ pub struct RunOptions {
     /// The local API.
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     api: String,
-    /// The metering proxy the stack's DynamoDB clients go through.
+    /// Where a journey reads the ballot document: on a stage, its `PublicDocumentsUrl` (the
+    /// edge); the API by default.
     #[arg(long)]
-    meter: u16,
+    public_url: Option<String>,
+    /// The metering proxy the stack's DynamoDB clients go through. Without it (a deployed
+    /// stage: docs/election-day.md), only the API is measured: no write units, raw rates,
+    /// CPU or bootstraps.
+    #[arg(long)]
+    meter: Option<u16>,
+    /// On a deployed stage: the load test's voter issuer (`bench issuer`), its key file,
+    /// and the stage's `VoterAudience` and `VoterIdentityClaim`.
+    #[arg(long, requires_all = ["voter_key", "voter_audience", "commission_token"])]
+    voter_issuer: Option<String>,
+    #[arg(long)]
+    voter_key: Option<PathBuf>,
+    #[arg(long)]
+    voter_audience: Option<String>,
+    #[arg(long, default_value = "sub")]
+    voter_claim: String,
+    /// On a deployed stage: a file holding a commission member's ID token from the user
+    /// pool (it registers the elections, imports their rolls and reads the live results).
+    #[arg(long)]
+    commission_token: Option<PathBuf>,
     #[arg(long, default_value_t = 200)]
     clients: usize,
     /// Seconds of API load.
@@ -109,7 +129,10 @@ fn hottest_at_peak(units_by_key: &std::collections::HashMap<String, f64>) -> (St
         .unwrap_or_default()
 }
 
-async fn meter(http: &reqwest::Client, port: u16, reset: bool) -> Tally {
+async fn meter(http: &reqwest::Client, port: Option<u16>, reset: bool) -> Tally {
+    let Some(port) = port else {
+        return Tally::default();
+    };
     let url = format!("http://127.0.0.1:{port}/__meter");
     if reset {
         let _ = http.post(format!("{url}/reset")).send().await;
@@ -121,22 +144,94 @@ async fn meter(http: &reqwest::Client, port: u16, reset: bool) -> Tally {
     }
 }
 
+/// What only the local stack can show: the raw write rates straight to DynamoDB Local,
+/// and each function's bootstrap; after the API, as at 200 clients DynamoDB Local's
+/// transactions collapse and stay slow for a while.
+async fn local_ceilings(
+    options: &RunOptions,
+    template: &Template,
+) -> Result<(f64, f64, f64, Vec<Bootstrap>), Box<dyn std::error::Error + Send + Sync>> {
+    let raw_for = Duration::from_secs(options.raw_seconds);
+    eprintln!(
+        "raw writes: {} clients, {} s each",
+        options.clients, options.raw_seconds
+    );
+    // Straight to DynamoDB Local, not through the meter that the stack's clients use; and a
+    // client that waits (the SDK's retries, no timeouts), not the functions' fail-fast one,
+    // so that the ceiling is what DynamoDB Local can take, not where 3 s run out.
+    let ports = Ports::from_env();
+    let direct = Clients::local(Ports {
+        dynamodb_endpoint: ports.dynamodb,
+        ..ports
+    })
+    .await;
+    let waiting = direct
+        .dynamodb
+        .config()
+        .to_builder()
+        .timeout_config(aws_sdk_dynamodb::config::timeout::TimeoutConfig::disabled())
+        .build();
+    let direct = Clients {
+        dynamodb: aws_sdk_dynamodb::Client::from_conf(waiting),
+        ..direct
+    };
+    let services = local_runner::local_services(&direct, template)?;
+    // The same writes from a tenth of the clients: where DynamoDB Local's own ceiling is.
+    let few = (options.clients / 10).max(1);
+    let raw_votes_few = raw::vote_writes(services.store.clone(), few, raw_for).await;
+    let participation = template.names["PARTICIPATION_TABLE"].clone();
+    let raw_puts = raw::conditional_puts(direct.dynamodb.clone(), participation, options.clients, raw_for).await;
+    // Last: the run that collapses.
+    let raw_votes = raw::vote_writes(services.store, options.clients, raw_for).await;
+
+    eprintln!("bootstraps: sizes and start to first `next`");
+    let mut functions = Vec::new();
+    for (name, size) in lambda_start::sizes(template, &options.bin_dir) {
+        let runs = if name == "cast-vote" { 30 } else { 10 };
+        let start = match size {
+            Some(_) => lambda_start::median_start(&options.bin_dir.join(&name), template, runs).await,
+            None => None,
+        };
+        functions.push((name, size, start));
+    }
+
+    Ok((raw_votes_few, raw_puts, raw_votes, functions))
+}
+
+/// A function's name, its bootstrap's size and its median start to the first `next`.
+type Bootstrap = (String, Option<u64>, Option<Duration>);
+
 pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let template = Template::load(&options.template)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.clients)
         .build()?;
-    let raw_for = Duration::from_secs(options.raw_seconds);
 
     eprintln!(
         "API: {} clients, {} s of votes by distinct voters",
         options.clients, options.seconds
     );
+    let stage = match (
+        &options.voter_issuer,
+        &options.voter_key,
+        &options.voter_audience,
+        &options.commission_token,
+    ) {
+        (Some(url), Some(key), Some(audience), Some(commission)) => Some(load::Stage {
+            voters: issuer::issuer(url, audience, key)?,
+            identity_claim: options.voter_claim.clone(),
+            commission: std::fs::read_to_string(commission)?.trim().to_owned(),
+        }),
+        _ => None,
+    };
     let api = Arc::new(Api {
         base: options.api.clone(),
+        public: options.public_url.clone().unwrap_or_else(|| options.api.clone()),
         http: http.clone(),
         issuers: local_runner::jwt::LocalIssuers::new(options.api.clone(), local_runner::jwt::secret_from_env()),
+        stage,
     });
+    let local = options.meter.is_some();
     let voting = load::election(
         &api,
         options.candidates,
@@ -195,50 +290,12 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         )
     };
 
-    // After the API: at 200 clients DynamoDB Local's transactions collapse and stay slow for
-    // a while, which would spoil whatever ran next.
-    eprintln!(
-        "raw writes: {} clients, {} s each",
-        options.clients, options.raw_seconds
-    );
-    // Straight to DynamoDB Local, not through the meter that the stack's clients use; and a
-    // client that waits (the SDK's retries, no timeouts), not the functions' fail-fast one,
-    // so that the ceiling is what DynamoDB Local can take, not where 3 s run out.
-    let ports = Ports::from_env();
-    let direct = Clients::local(Ports {
-        dynamodb_endpoint: ports.dynamodb,
-        ..ports
-    })
-    .await;
-    let waiting = direct
-        .dynamodb
-        .config()
-        .to_builder()
-        .timeout_config(aws_sdk_dynamodb::config::timeout::TimeoutConfig::disabled())
-        .build();
-    let direct = Clients {
-        dynamodb: aws_sdk_dynamodb::Client::from_conf(waiting),
-        ..direct
+    let (raw_votes_few, raw_puts, raw_votes, functions) = if local {
+        local_ceilings(&options, &template).await?
+    } else {
+        (f64::NAN, f64::NAN, f64::NAN, Vec::new())
     };
-    let services = local_runner::local_services(&direct, &template)?;
-    // The same writes from a tenth of the clients: where DynamoDB Local's own ceiling is.
     let few = (options.clients / 10).max(1);
-    let raw_votes_few = raw::vote_writes(services.store.clone(), few, raw_for).await;
-    let participation = template.names["PARTICIPATION_TABLE"].clone();
-    let raw_puts = raw::conditional_puts(direct.dynamodb.clone(), participation, options.clients, raw_for).await;
-    // Last: the run that collapses.
-    let raw_votes = raw::vote_writes(services.store, options.clients, raw_for).await;
-
-    eprintln!("bootstraps: sizes and start to first `next`");
-    let mut functions = Vec::new();
-    for (name, size) in lambda_start::sizes(&template, &options.bin_dir) {
-        let runs = if name == "cast-vote" { 30 } else { 10 };
-        let start = match size {
-            Some(_) => lambda_start::median_start(&options.bin_dir.join(&name), &template, runs).await,
-            None => None,
-        };
-        functions.push((name, size, start));
-    }
 
     let accepted = *outcome.statuses.get(&201).unwrap_or(&0);
     let api_rate = accepted as f64 / outcome.seconds;
@@ -332,17 +389,26 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
 
     println!("| figure | value |");
     println!("|---|---|");
-    println!(
-        "| raw vote writes/s (a vote's write, from a client that waits, c={}) | {raw_votes:.0} |",
-        options.clients
-    );
-    println!("| raw conditional PutItem/s (c={}) | {raw_puts:.0} |", options.clients);
-    println!("| raw vote writes/s at c={few}, a client that waits | {raw_votes_few:.0} |");
+    if local {
+        println!(
+            "| raw vote writes/s (a vote's write, from a client that waits, c={}) | {raw_votes:.0} |",
+            options.clients
+        );
+        println!("| raw conditional PutItem/s (c={}) | {raw_puts:.0} |", options.clients);
+        println!("| raw vote writes/s at c={few}, a client that waits | {raw_votes_few:.0} |");
+    }
     println!(
         "| API votes/s (c={}, {:.0} s, distinct voters) | {api_rate:.0} |",
         options.clients, outcome.seconds
     );
-    println!("| API ÷ raw vote writes | {:.2} |", api_rate / raw_votes);
+    if local {
+        println!(
+            "| API ÷ raw vote writes at c={} (at c={few}) | {:.2} ({:.2}) |",
+            options.clients,
+            api_rate / raw_votes,
+            api_rate / raw_votes_few
+        );
+    }
     if let Some(j) = &journey {
         println!(
             "| journeys/s (the ballot, the vote, My votes; c={}) and ÷ API votes/s | {:.0} and {:.2} |",

@@ -126,62 +126,25 @@ impl LocalIssuers {
         }
     }
 
-    fn key_id(&self, issuer: Issuer) -> String {
-        let point = self.key(issuer).public_key().to_encoded_point(false);
-        hex_prefix(&Sha256::digest(point.as_bytes()))
+    /// One of them, as an issuer that signs.
+    fn issuer(&self, issuer: Issuer) -> SigningIssuer {
+        SigningIssuer::new(self.url(issuer), issuer.audience(), self.key(issuer))
     }
 
     /// Its OpenID Connect discovery document (what API Gateway reads to find the keys).
     pub fn discovery(&self, issuer: Issuer) -> Value {
-        let url = self.url(issuer);
-        json!({
-            "issuer": url,
-            "jwks_uri": format!("{url}/.well-known/jwks.json"),
-            "id_token_signing_alg_values_supported": ["ES256"],
-            "subject_types_supported": ["public"],
-            "response_types_supported": ["id_token"],
-        })
+        self.issuer(issuer).discovery()
     }
 
     /// Its public keys, as a JWKS.
     pub fn jwks(&self, issuer: Issuer) -> Value {
-        let point = self.key(issuer).public_key().to_encoded_point(false);
-        let coordinate = |c: Option<&p256::FieldBytes>| c.map(|c| base64url_encode(c)).unwrap_or_default();
-        json!({ "keys": [{
-            "kty": "EC",
-            "crv": "P-256",
-            "alg": "ES256",
-            "use": "sig",
-            "kid": self.key_id(issuer),
-            "x": coordinate(point.x()),
-            "y": coordinate(point.y()),
-        }]})
+        self.issuer(issuer).jwks()
     }
 
     /// A token `issuer` signs with `claims`, plus its `iss`, `aud`, `iat` and `exp` unless
     /// `claims` has its own.
-    pub fn sign(&self, issuer: Issuer, mut claims: Value, ttl: Duration) -> String {
-        let now = unix_now();
-        if let Some(claims) = claims.as_object_mut() {
-            for (name, value) in [
-                ("iss", json!(self.url(issuer))),
-                ("aud", json!(issuer.audience())),
-                ("iat", json!(now)),
-                ("exp", json!(now + ttl.as_secs())),
-            ] {
-                claims.entry(name).or_insert(value);
-            }
-        }
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.key_id(issuer));
-        let key = self
-            .key(issuer)
-            .to_pkcs8_der()
-            .map(|der| EncodingKey::from_ec_der(der.as_bytes()));
-        match key {
-            Ok(key) => encode(&header, &claims, &key).unwrap_or_default(),
-            Err(_) => String::new(),
-        }
+    pub fn sign(&self, issuer: Issuer, claims: Value, ttl: Duration) -> String {
+        self.issuer(issuer).sign(claims, ttl)
     }
 
     /// The template's parameters that make voters sign in with the national stand-in.
@@ -202,9 +165,8 @@ impl LocalIssuers {
     /// A voter's token from the national service's stand-in: its `sub` is an opaque
     /// pairwise id, and `national_id` the voter's key on the roll.
     pub fn voter(&self, identity_key: &str, ttl: Duration) -> String {
-        let pairwise = hex_prefix(&Sha256::digest(format!("pairwise\0{identity_key}")));
-        let claims = json!({ "sub": pairwise, NATIONAL_ID_CLAIM: identity_key });
-        self.sign(Issuer::National, claims, ttl)
+        self.issuer(Issuer::National)
+            .voter(NATIONAL_ID_CLAIM, identity_key, ttl)
     }
 
     /// The token this caller holds: a voter's (groups `["voter"]`) from the national
@@ -214,6 +176,93 @@ impl LocalIssuers {
             [only] if only == "voter" => self.voter(sub, ttl),
             _ => self.official(sub, groups, ttl),
         }
+    }
+}
+
+/// An OpenID Connect issuer that holds its ES256 signing key: its discovery document, its
+/// JWKS and its tokens. The runner's stand-ins are two; the load test against a deployed
+/// stage publishes one of its own (`bench issuer`), whose key only the load tool holds.
+pub struct SigningIssuer {
+    url: String,
+    audience: String,
+    key: p256::SecretKey,
+}
+
+impl SigningIssuer {
+    /// The issuer `url` (its `iss`), signing for `audience` with `key`.
+    pub fn new(url: impl Into<String>, audience: impl Into<String>, key: p256::SecretKey) -> Self {
+        Self {
+            url: url.into().trim_end_matches('/').to_owned(),
+            audience: audience.into(),
+            key,
+        }
+    }
+
+    fn key_id(&self) -> String {
+        let point = self.key.public_key().to_encoded_point(false);
+        hex_prefix(&Sha256::digest(point.as_bytes()))
+    }
+
+    /// Its OpenID Connect discovery document, served at
+    /// `<url>/.well-known/openid-configuration`.
+    pub fn discovery(&self) -> Value {
+        json!({
+            "issuer": self.url,
+            "jwks_uri": format!("{}/.well-known/jwks.json", self.url),
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "subject_types_supported": ["public"],
+            "response_types_supported": ["id_token"],
+        })
+    }
+
+    /// Its public key, as a JWKS.
+    pub fn jwks(&self) -> Value {
+        let point = self.key.public_key().to_encoded_point(false);
+        let coordinate = |c: Option<&p256::FieldBytes>| c.map(|c| base64url_encode(c)).unwrap_or_default();
+        json!({ "keys": [{
+            "kty": "EC",
+            "crv": "P-256",
+            "alg": "ES256",
+            "use": "sig",
+            "kid": self.key_id(),
+            "x": coordinate(point.x()),
+            "y": coordinate(point.y()),
+        }]})
+    }
+
+    /// A token with `claims`, plus its `iss`, `aud`, `iat` and `exp` unless `claims` has
+    /// its own.
+    pub fn sign(&self, mut claims: Value, ttl: Duration) -> String {
+        let now = unix_now();
+        if let Some(claims) = claims.as_object_mut() {
+            for (name, value) in [
+                ("iss", json!(self.url)),
+                ("aud", json!(self.audience)),
+                ("iat", json!(now)),
+                ("exp", json!(now + ttl.as_secs())),
+            ] {
+                claims.entry(name).or_insert(value);
+            }
+        }
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id());
+        let key = self
+            .key
+            .to_pkcs8_der()
+            .map(|der| EncodingKey::from_ec_der(der.as_bytes()));
+        match key {
+            Ok(key) => encode(&header, &claims, &key).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// A voter's token whose `identity_claim` is their key on the roll; its `sub` is an
+    /// opaque pairwise id, unless `sub` is that claim.
+    pub fn voter(&self, identity_claim: &str, identity_key: &str, ttl: Duration) -> String {
+        let pairwise = hex_prefix(&Sha256::digest(format!("pairwise\0{identity_key}")));
+        let mut claims = json!({ "sub": pairwise });
+        claims[identity_claim] = json!(identity_key);
+        self.sign(claims, ttl)
     }
 }
 
