@@ -850,6 +850,15 @@ impl ViewStore for InMemoryStore {
             .collect())
     }
 
+    async fn election_details(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
+        Ok(self
+            .election_rows(election)
+            .await?
+            .into_iter()
+            .filter(|(key, _)| !matches!(key, RowKey::Votes(..)))
+            .collect())
+    }
+
     async fn turnout_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
         let state = self.state();
         Ok(state

@@ -389,6 +389,12 @@ pub trait ViewStore: Send + Sync {
         &self,
         election: &ElectionId,
     ) -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
+    /// An election's own dashboard rows (its own, its candidates', its certification),
+    /// without its vote counters: one partition, strongly consistent.
+    fn election_details(
+        &self,
+        election: &ElectionId,
+    ) -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;
     /// Every turnout row of an election, strongly consistent.
     fn turnout_rows(&self, election: &ElectionId)
         -> impl Future<Output = Result<Vec<(RowKey, Row)>, PortError>> + Send;

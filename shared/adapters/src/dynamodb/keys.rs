@@ -93,7 +93,7 @@ fn dashboard(pk: String, sk: impl Into<String>) -> PhysicalKey {
     vec![("pk", pk), ("sk", sk.into())]
 }
 
-fn election_partition(election: &ElectionId) -> String {
+pub(super) fn election_partition(election: &ElectionId) -> String {
     format!("election#{election}")
 }
 

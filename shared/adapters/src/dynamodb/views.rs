@@ -5,7 +5,8 @@
 
 use super::effects::{apply_exactly_once, ViewTable};
 use super::keys::{
-    election_partitions, election_row_key, key_names, physical_key, turnout_partitions, turnout_row_key, PhysicalKey,
+    election_partition, election_partitions, election_row_key, key_names, physical_key, turnout_partitions,
+    turnout_row_key, PhysicalKey,
 };
 use super::Table;
 use super::{DynamoStore, RawItem};
@@ -112,6 +113,13 @@ impl ViewStore for DynamoStore {
     #[tracing::instrument(skip(self))]
     async fn election_rows(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
         self.partition_rows(election_partitions(election), election_row_key)
+            .await
+    }
+
+    /// Reads the election's own partition whole.
+    #[tracing::instrument(skip(self))]
+    async fn election_details(&self, election: &ElectionId) -> Result<Vec<(RowKey, Row)>, PortError> {
+        self.partition_rows(vec![election_partition(election)], election_row_key)
             .await
     }
 

@@ -4,8 +4,9 @@
 //! public board (a request with no identity): read here, beside the voter's own reads, the
 //! ballot's key would link them in a log of the tables' reads. The caller is the identity key
 //! in their token; there is no way to name anyone else. The names are found in each
-//! election's whole results partition, never by the chosen candidate's own key: a log of
-//! the table's reads (CloudTrail data events) would show that key.
+//! election's own results partition read whole (its candidates' rows, not their vote
+//! counters), never by the chosen candidate's own key: a log of the table's reads
+//! (CloudTrail data events) would show that key.
 
 use super::authorize;
 use super::views::Listing;
@@ -42,7 +43,7 @@ pub async fn my_votes(
     elections.dedup();
     let mut details: HashMap<RowKey, Row> = HashMap::new();
     for election in &elections {
-        details.extend(store.election_rows(election).await?);
+        details.extend(store.election_details(election).await?);
     }
     let mut items: Vec<MyVote> = votes
         .into_iter()
