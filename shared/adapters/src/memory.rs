@@ -16,7 +16,7 @@ use election_core::domain_events::{DomainEvent, VoterTurnedOut};
 use election_core::ports::{
     BallotBox, BallotClaims, BallotPage, BallotSealer, Board, CandidateStore, CeremonyStore, ChoiceSealer, Claim,
     ElectionStore, EventBus, MixPool, PledgeStore, PoolId, Pooled, PublicReads, RecordFiles, RollFiles, RollStore,
-    ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys,
+    ViewStore, VoteLookups, VoteStore, VoteWrite, VoterKeys, Waiting,
 };
 use election_core::problem::PortError;
 use election_core::projection::{marker_row, marker_state, merge, number, Effect, Row, RowKey, View};
@@ -44,7 +44,7 @@ pub struct Snapshot {
     /// Pools' leases: holder and until when.
     pub leases: BTreeMap<PoolId, (String, DateTime<Utc>)>,
     /// The elections marked as having ballots in a pool, with the mark's version.
-    pub waiting: BTreeMap<ElectionId, String>,
+    pub waiting: BTreeMap<ElectionId, (String, BTreeSet<u32>)>,
     /// The ballot box, by receipt.
     pub ballots: BTreeMap<String, Ballot>,
     /// Encrypted ballots' claims: tag → owner.
@@ -736,20 +736,36 @@ impl MixPool for InMemoryStore {
                 number: u32::from(key.as_bytes()[0]) % MIX_POOLS,
             };
             state.pools.entry(pool.clone()).or_default().insert(key, ballot.clone());
-            let version = uuid::Uuid::new_v4().to_string();
-            state.waiting.insert(ballot.election_id.clone(), version);
+            let mark = state.waiting.entry(ballot.election_id.clone()).or_default();
+            mark.0 = uuid::Uuid::new_v4().to_string();
+            mark.1.insert(pool.number);
             pools.insert(pool);
         }
         Ok(pools)
     }
 
-    async fn waiting(&self) -> Result<Vec<(ElectionId, String)>, PortError> {
-        Ok(self.state().waiting.clone().into_iter().collect())
+    async fn waiting(&self) -> Result<Vec<Waiting>, PortError> {
+        Ok(self
+            .state()
+            .waiting
+            .iter()
+            .map(|(election, (version, pools))| Waiting {
+                election_id: election.clone(),
+                pools: pools
+                    .iter()
+                    .map(|&number| PoolId {
+                        election_id: election.clone(),
+                        number,
+                    })
+                    .collect(),
+                version: version.clone(),
+            })
+            .collect())
     }
 
     async fn done_waiting(&self, election: &ElectionId, version: &str) -> Result<(), PortError> {
         let mut state = self.state();
-        if state.waiting.get(election).is_some_and(|v| v == version) {
+        if state.waiting.get(election).is_some_and(|(v, _)| v == version) {
             state.waiting.remove(election);
         }
         Ok(())

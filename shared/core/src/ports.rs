@@ -334,6 +334,15 @@ impl PoolId {
     }
 }
 
+/// An election marked as having ballots in a pool: the pools its copies went to since the
+/// mark was last taken off, and the mark's version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    pub election_id: ElectionId,
+    pub pools: Vec<PoolId>,
+    pub version: String,
+}
+
 /// A sealed ballot waiting in a pool, and its key there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pooled {
@@ -357,8 +366,8 @@ pub trait MixPool: Send + Sync {
         ballots: &[SealedBallot],
         batch: usize,
     ) -> impl Future<Output = Result<BTreeSet<PoolId>, PortError>> + Send;
-    /// The elections marked as having ballots in a pool, each with the mark's version.
-    fn waiting(&self) -> impl Future<Output = Result<Vec<(ElectionId, String)>, PortError>> + Send;
+    /// The elections marked as having ballots in a pool, with the pools marked.
+    fn waiting(&self) -> impl Future<Output = Result<Vec<Waiting>, PortError>> + Send;
     /// Takes an election's mark off, unless a ballot was pooled since `version` was read.
     fn done_waiting(&self, election: &ElectionId, version: &str) -> impl Future<Output = Result<(), PortError>> + Send;
     /// Up to `max` of a pool's ballots, strongly consistent.

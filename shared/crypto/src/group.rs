@@ -1,5 +1,6 @@
 //! Group elements and scalars with their canonical encodings (spec 2.1, 2.3): 32-byte
-//! compressed ristretto255 and 32-byte little-endian scalars below ℓ, as lowercase hex in JSON.
+//! compressed ristretto255 and 32-byte little-endian scalars below ℓ, as lowercase hex in JSON
+//! (and as the bytes themselves in a binary format: the mixer's sealed copy of a ballot).
 //! Decoding rejects anything non-canonical.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
@@ -65,14 +66,43 @@ impl Eq for Point {}
 
 impl Serialize for Point {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(self.bytes))
+        put_bytes(&self.bytes, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Point {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Point::decode(take_bytes(d)?).map_err(de::Error::custom)
+    }
+}
+
+/// `bytes` as lowercase hex in a format for people (JSON: the spec's), and as a byte string
+/// in a binary one, at half the size.
+fn put_bytes<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        s.serialize_str(&hex::encode(bytes))
+    } else {
+        s.serialize_bytes(bytes)
+    }
+}
+
+/// Exactly the `N` bytes that [`put_bytes`] wrote.
+fn take_bytes<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    struct Exactly<const N: usize>;
+    impl<const N: usize> de::Visitor<'_> for Exactly<N> {
+        type Value = [u8; N];
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a byte string of {N} bytes")
+        }
+        fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<[u8; N], E> {
+            bytes.try_into().map_err(|_| E::invalid_length(bytes.len(), &self))
+        }
+    }
+    if d.is_human_readable() {
         let text = String::deserialize(d)?;
-        Point::from_hex(&text).map_err(de::Error::custom)
+        from_hex(&text).map_err(de::Error::custom)
+    } else {
+        d.deserialize_bytes(Exactly::<N>)
     }
 }
 
@@ -104,12 +134,11 @@ pub mod scalar_hex {
     use super::*;
 
     pub fn serialize<S: Serializer>(x: &Scalar, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(x.as_bytes()))
+        put_bytes(x.as_bytes(), s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
-        let text = String::deserialize(d)?;
-        from_hex(&text).and_then(decode_scalar).map_err(de::Error::custom)
+        decode_scalar(take_bytes(d)?).map_err(de::Error::custom)
     }
 }
 
@@ -135,12 +164,11 @@ pub mod bytes_hex {
     use super::*;
 
     pub fn serialize<S: Serializer, const N: usize>(x: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(x))
+        put_bytes(x, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
-        let text = String::deserialize(d)?;
-        from_hex(&text).map_err(de::Error::custom)
+        take_bytes(d)
     }
 }
 

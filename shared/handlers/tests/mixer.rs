@@ -230,7 +230,11 @@ async fn the_tick_stops_reading_an_election_whose_pools_are_empty() {
     // GIVEN votes written at once (k = 1): the election was marked when they were pooled
     votes(&store, &election, 3).await;
     take_all(&store, &midday(), 1).await;
-    assert_eq!(store.waiting().await.unwrap().len(), 1);
+    let waiting = store.waiting().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    // AND the mark names the pools the copies went to: the tick reads those, not every pool
+    let held: Vec<_> = store.snapshot().pools.keys().cloned().collect();
+    assert!(!waiting[0].pools.is_empty() && waiting[0].pools.iter().all(|pool| held.contains(pool)));
 
     // WHEN the mixer ticks during voting, its pools empty
     tick(&store, &TestSealer, &midday(), &mixing(1)).await.unwrap();

@@ -67,8 +67,9 @@ pub(super) fn ballot_box_shard(election: &ElectionId, shard: u32) -> String {
 /// The mixer's pools per election, in the ballot box table. At 10,000 votes/s the stream
 /// hands the mixer about 100 full calls a second (its 50 shards, 100 records a call), each
 /// to one pool at random: about 78 copies a second a pool, each a put and a delete at the
-/// copy's size. A verifiable ballot's copy is about 3 KB (3 write units each way): about
-/// 470 units/s a pool; a default one is under 1 KB (about 160). A partition takes 1,000.
+/// copy's size. A verifiable ballot's copy is about 1.5 KB (sealed as CBOR: 2 write units
+/// each way): about 310 units/s a pool; a default one is under 1 KB (about 160). A
+/// partition takes 1,000.
 pub const MIX_POOLS: u32 = 128;
 
 /// The pools a call of fewer than *k* copies goes to: few, so that they fill sooner (at a

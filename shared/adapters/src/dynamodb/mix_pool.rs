@@ -13,14 +13,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use chrono::{DateTime, Utc};
 use election_core::domain::ids::ElectionId;
 use election_core::domain::vote::{Sealed, SealedBallot};
-use election_core::ports::{MixPool, PoolId, Pooled};
+use election_core::ports::{MixPool, PoolId, Pooled, Waiting};
 use election_core::problem::PortError;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The lease's sort key: no pooled copy's key (hex) is this word.
 const LEASE: &str = "lease";
-/// The partition of the marks of elections with ballots in a pool, one item each: the
-/// mixer's tick reads it, not every election's pools.
+/// The partition of the marks of elections with ballots in a pool, one item each, naming
+/// the pools: the mixer's tick reads it, and those pools, not every election's every pool.
 const WAITING: &str = "mix#waiting";
 
 fn text(value: impl Into<String>) -> AttributeValue {
@@ -40,9 +40,9 @@ impl MixPool for DynamoStore {
         PoolId::all(election, MIX_POOLS)
     }
 
-    /// One request per 25 items: the copies, and each election's mark. All of an election's
-    /// copies in a call go to one pool, chosen by the first: so a flush has one pool to look
-    /// at, and a batch of records handed over again fills the same pool.
+    /// Each election's mark first (the pool added to it), then one request per 25 copies.
+    /// All of an election's copies in a call go to one pool, chosen by the first: so a flush
+    /// has one pool to look at, and a batch of records handed over again fills the same pool.
     #[tracing::instrument(skip_all, fields(ballots = ballots.len()))]
     async fn pool(&self, ballots: &[SealedBallot], batch: usize) -> Result<BTreeSet<PoolId>, PortError> {
         let mut copies: BTreeMap<&ElectionId, usize> = BTreeMap::new();
@@ -69,20 +69,34 @@ impl MixPool for DynamoStore {
             });
             requests.push(batches::put(serde_dynamo::to_item(item).map_err(corrupt)?)?);
         }
-        for election in pools.keys() {
-            let mark = HashMap::from([
-                ("box".to_owned(), text(WAITING)),
-                ("receiptId".to_owned(), text(election.to_string())),
-                ("version".to_owned(), text(uuid::Uuid::new_v4().to_string())),
-            ]);
-            requests.push(batches::put(mark)?);
+        let table = self.table(Table::BallotBox)?;
+        // Marked before the copies are written: a mark whose pool holds nothing yet is
+        // only read in vain, where copies without a mark would wait for the close.
+        for pool in pools.values() {
+            batches::again(|| async {
+                let marked = self
+                    .client
+                    .update_item()
+                    .table_name(table)
+                    .key("box", text(WAITING))
+                    .key("receiptId", text(pool.election_id.to_string()))
+                    .update_expression("ADD #pools :pool SET version = :version")
+                    .expression_attribute_names("#pools", "pools")
+                    .expression_attribute_values(":pool", AttributeValue::Ns(vec![pool.number.to_string()]))
+                    .expression_attribute_values(":version", text(uuid::Uuid::new_v4().to_string()))
+                    .send()
+                    .await;
+                applied(marked).map(|_| ())
+            })
+            .await?;
         }
-        batches::write_all(&self.client, self.table(Table::BallotBox)?, requests).await?;
+        batches::write_all(&self.client, table, requests).await?;
         Ok(pools.into_values().collect())
     }
 
+    /// A mark without its pools (written before marks named them) stands for every pool.
     #[tracing::instrument(skip_all)]
-    async fn waiting(&self) -> Result<Vec<(ElectionId, String)>, PortError> {
+    async fn waiting(&self) -> Result<Vec<Waiting>, PortError> {
         let query = self
             .client
             .query()
@@ -96,7 +110,22 @@ impl MixPool for DynamoStore {
             .iter()
             .filter_map(|item| {
                 let election = ElectionId::parse(item.get("receiptId")?.as_s().ok()?).ok()?;
-                Some((election, item.get("version")?.as_s().ok()?.clone()))
+                let pools = match item.get("pools").and_then(|pools| pools.as_ns().ok()) {
+                    Some(numbers) => numbers
+                        .iter()
+                        .filter_map(|n| n.parse().ok())
+                        .map(|number| PoolId {
+                            election_id: election.clone(),
+                            number,
+                        })
+                        .collect(),
+                    None => self.pools(&election),
+                };
+                Some(Waiting {
+                    version: item.get("version")?.as_s().ok()?.clone(),
+                    election_id: election,
+                    pools,
+                })
             })
             .collect())
     }

@@ -24,7 +24,7 @@ use crate::domain::ids::ElectionId;
 use crate::domain::roll::RollId;
 use crate::domain::text::AccountId;
 use crate::domain::vote::{Ballot, SealedBallot};
-use crate::ports::{BallotBox, BallotSealer, ElectionStore, MixPool, PoolId, Pooled, VoteStore};
+use crate::ports::{BallotBox, BallotSealer, ElectionStore, MixPool, PoolId, Pooled, VoteStore, Waiting};
 use crate::problem::{AppError, PortError};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::SliceRandom;
@@ -125,10 +125,11 @@ pub async fn take_copies(
     Ok(mixed)
 }
 
-/// The mixer's tick: flushes the pools of every election marked as waiting, so that a pool
-/// reaches the box without another vote to wake the mixer (a flush that found the pool
-/// leased), and writes the final batches once no vote can commit; then takes the mark off
-/// if its pools are empty.
+/// The mixer's tick: flushes the marked pools of every election marked as waiting, so that
+/// a pool reaches the box without another vote to wake the mixer (a flush that found the
+/// pool leased), and writes the final batches once no vote can commit; then takes the mark
+/// off if those pools are empty. Its reads follow the pools that got copies, not every pool
+/// of every election.
 pub async fn tick(
     store: &(impl MixPool + BallotBox + ElectionStore),
     sealer: &impl BallotSealer,
@@ -137,12 +138,12 @@ pub async fn tick(
 ) -> Result<Mixed, AppError> {
     let mut mixed = Mixed::default();
     let mut first_error = None;
-    for (election_id, version) in store.waiting().await? {
+    for waiting in store.waiting().await? {
         // One election's failure does not hold the others back; the tick reports it after.
-        match tick_election(store, sealer, clock, mixing, &election_id, &version).await {
+        match tick_election(store, sealer, clock, mixing, &waiting).await {
             Ok(done) => mixed.add(done),
             Err(err) => {
-                tracing::warn!(error = %err, election_id = %election_id, "an election's pools not flushed this tick");
+                tracing::warn!(error = %err, election_id = %waiting.election_id, "an election's pools not flushed this tick");
                 first_error.get_or_insert(err);
             }
         }
@@ -158,18 +159,17 @@ async fn tick_election(
     sealer: &impl BallotSealer,
     clock: &impl Clock,
     mixing: &Mixing,
-    election_id: &ElectionId,
-    version: &str,
+    waiting: &Waiting,
 ) -> Result<Mixed, AppError> {
     let mut mixed = Mixed::default();
-    let Some(election) = store.election(election_id).await? else {
+    let Some(election) = store.election(&waiting.election_id).await? else {
         return Ok(mixed);
     };
     let last = mixing.is_final(&election, clock.now());
     let mut first_error = None;
-    // A few pools at a time (there are many); a pool that fails is left for the next tick,
-    // and the others are not held back.
-    for pools in store.pools(&election.id).chunks(16) {
+    // A few pools at a time; a pool that fails is left for the next tick, and the others
+    // are not held back.
+    for pools in waiting.pools.chunks(16) {
         let flushes = pools.iter().map(|pool| flush(store, sealer, clock, mixing, pool, last));
         for flushed in futures::future::join_all(flushes).await {
             match flushed {
@@ -183,24 +183,30 @@ async fn tick_election(
     if let Some(err) = first_error {
         return Err(err);
     }
-    // Pools empty (after the final flush, or during voting once a batch took them all): the
-    // mark comes off, so that the ticks stop reading them; a copy pooled since puts it back.
-    if !mixing_pending(store, &election.id).await? {
-        store.done_waiting(&election.id, version).await?;
+    // Its pools empty (after the final flush, or during voting once a batch took them all):
+    // the mark comes off, so that the ticks stop reading them; a copy pooled since puts it
+    // back (the mark's version has changed).
+    if !any_pooled(store, &waiting.pools).await? {
+        store.done_waiting(&election.id, &waiting.version).await?;
     }
     Ok(mixed)
 }
 
-/// Whether any of an election's ballots still waits in a pool: its pools read a few at a
-/// time (there are many, and this is asked before a freeze or a certification).
-pub async fn mixing_pending(store: &impl MixPool, election: &ElectionId) -> Result<bool, PortError> {
-    for pools in store.pools(election).chunks(16) {
+/// Whether any of these pools holds a ballot: read a few at a time.
+async fn any_pooled(store: &impl MixPool, pools: &[PoolId]) -> Result<bool, PortError> {
+    for pools in pools.chunks(16) {
         let reads = futures::future::try_join_all(pools.iter().map(|pool| store.pooled(pool, 1))).await?;
         if reads.iter().any(|pooled| !pooled.is_empty()) {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// Whether any of an election's ballots still waits in a pool: every pool of it is read
+/// (this is asked before a freeze or a certification).
+pub async fn mixing_pending(store: &impl MixPool, election: &ElectionId) -> Result<bool, PortError> {
+    any_pooled(store, &store.pools(election)).await
 }
 
 /// Flushes a pool under its lease; a pool another flush holds is left to it.
