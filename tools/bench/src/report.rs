@@ -70,6 +70,13 @@ pub struct RunOptions {
     verifiable: bool,
 }
 
+impl RunOptions {
+    /// A tenth of the clients: where DynamoDB Local's own ceiling is, for reference.
+    fn few_clients(&self) -> usize {
+        (self.clients / 10).max(1)
+    }
+}
+
 /// The target rate the design is for.
 const NATIONAL_PEAK_VOTES_PER_SECOND: f64 = 10_000.0;
 
@@ -176,9 +183,7 @@ async fn local_ceilings(
         ..direct
     };
     let services = local_runner::local_services(&direct, template)?;
-    // The same writes from a tenth of the clients: where DynamoDB Local's own ceiling is.
-    let few = (options.clients / 10).max(1);
-    let raw_votes_few = raw::vote_writes(services.store.clone(), few, raw_for).await;
+    let raw_votes_few = raw::vote_writes(services.store.clone(), options.few_clients(), raw_for).await;
     let participation = template.names["PARTICIPATION_TABLE"].clone();
     let raw_puts = raw::conditional_puts(direct.dynamodb.clone(), participation, options.clients, raw_for).await;
     // Last: the run that collapses.
@@ -295,7 +300,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     } else {
         (f64::NAN, f64::NAN, f64::NAN, Vec::new())
     };
-    let few = (options.clients / 10).max(1);
+    let few = options.few_clients();
 
     let accepted = *outcome.statuses.get(&201).unwrap_or(&0);
     let api_rate = accepted as f64 / outcome.seconds;
