@@ -79,8 +79,9 @@ impl DynamoStore {
         key_of: fn(&str, &str) -> Option<RowKey>,
     ) -> Result<Vec<(RowKey, Row)>, PortError> {
         let table = self.view_table(View::Dashboard)?;
-        let mut rows = Vec::new();
-        for partition in partitions {
+        // All at once: an election's results are 21 partitions (its own and its counter
+        // shards), and the live results are read often.
+        let reads = partitions.into_iter().map(|partition| {
             let query = self
                 .client
                 .query()
@@ -88,7 +89,11 @@ impl DynamoStore {
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(partition))
                 .consistent_read(true);
-            for item in self.query_all(query).await? {
+            self.query_all(query)
+        });
+        let mut rows = Vec::new();
+        for items in futures::future::try_join_all(reads).await? {
+            for item in items {
                 let (pk, sk) = (key_text(&item, "pk"), key_text(&item, "sk"));
                 let key = key_of(pk, sk)
                     .ok_or_else(|| PortError::Internal(format!("dashboard item {pk}/{sk} is not read here")))?;
