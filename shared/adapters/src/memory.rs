@@ -687,6 +687,10 @@ impl BallotBox for InMemoryStore {
         })
     }
 
+    async fn ballot_count(&self, election: &ElectionId, part: u32) -> Result<u64, PortError> {
+        Ok(self.ballots(election, part, None).await?.ballots.len() as u64)
+    }
+
     async fn put_ballots(&self, batch: &str, ballots: &[Ballot]) -> Result<(), PortError> {
         self.saw(MixerRequest::PutBallots(
             ballots.iter().map(|b| b.receipt_id.to_string()).collect(),

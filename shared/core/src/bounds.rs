@@ -20,8 +20,9 @@ pub struct Bounds {
     /// ends well inside `cast-vote`'s timeout.
     pub send_window: Duration,
     /// How long a certification job may go without a part counted before a request sends
-    /// the parts left again: longer than a worker may run (`recount-part`'s timeout), so a
-    /// part still not counted by then was lost.
+    /// the parts left again, and a tally freeze may take before a read starts it again:
+    /// longer than a worker may run (`recount-part`'s timeout), so a part still not done by
+    /// then was lost.
     pub recount_stall: Duration,
 }
 
@@ -30,7 +31,7 @@ impl Bounds {
         operation: Duration::from_secs(3),
         clock_skew_margin: Duration::from_secs(2),
         send_window: Duration::from_secs(8),
-        recount_stall: Duration::from_secs(360),
+        recount_stall: Duration::from_secs(960),
     };
 
     /// The first moment an election's results may be certified: its close, plus the

@@ -279,6 +279,9 @@ pub trait BallotBox: Send + Sync {
         part: u32,
         after: Option<String>,
     ) -> impl Future<Output = Result<BallotPage, PortError>> + Send;
+    /// How many items one part of an election's ballots holds, strongly consistent: counted
+    /// where they are kept, none of them sent.
+    fn ballot_count(&self, election: &ElectionId, part: u32) -> impl Future<Output = Result<u64, PortError>> + Send;
     /// Writes ballots in the order given (the mixer's), each marked with `batch`, the id of
     /// the batch it was mixed in (so that anyone can count each ballot's anonymity set).
     /// Each is keyed by its receipt, so a ballot written again is the same item: counted once.

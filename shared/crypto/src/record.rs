@@ -13,7 +13,7 @@ use crate::decryption::Decryption;
 use crate::error::{fail, Error};
 use crate::hash::Digest;
 use crate::manifest::{Manifest, Parameters};
-use crate::tally::{digests, EncryptedTally, List, TallyEntry, CHUNK_SIZE};
+use crate::tally::{chunk_digest, digests, list_digest, EncryptedTally, List, TallyEntry, CHUNK_SIZE};
 
 pub const FORMAT: &str = "ee1";
 
@@ -146,22 +146,6 @@ impl TallyFile {
         self
     }
 
-    /// The tally before any trustee has decrypted it: what a record built to publish its
-    /// ballots alone ([`Record::ballot_files`]) carries, never published itself.
-    pub fn undecrypted(tally: &EncryptedTally) -> Self {
-        TallyFile {
-            cast_count: tally.cast_count,
-            cast_digest: tally.cast_digest,
-            encrypted_tally: tally.entries.clone(),
-            decryption: Decryption {
-                present: Vec::new(),
-                partials: Vec::new(),
-            },
-            result: Vec::new(),
-            late: Vec::new(),
-        }
-    }
-
     /// The tally as a trustee sees it, read back from the record.
     pub fn encrypted(&self) -> EncryptedTally {
         EncryptedTally {
@@ -204,6 +188,58 @@ fn list_index<'a>(qbar: &Digest, list: List, ballots: impl ExactSizeIterator<Ite
         })
         .collect();
     ListIndex { count, digest, chunks }
+}
+
+/// One cast chunk of the record, as the worker that holds its ballots writes it: the chunk
+/// `q` of the list (its ballots `CHUNK_SIZE·q ..`), its file and the index's entry for it.
+/// A record laid out by many workers is these chunks in order ([`cast_list`]).
+pub fn cast_chunk(qbar: &Digest, q: usize, ballots: Vec<Ballot>) -> Result<(ChunkRef, Vec<u8>), Error> {
+    let codes: Vec<Digest> = ballots.iter().map(|b| b.tracking_code).collect();
+    let entry = ChunkRef {
+        file: chunk_file(List::Cast, q),
+        count: codes.len() as u64,
+        digest: chunk_digest(qbar, List::Cast, q, &codes),
+    };
+    let file = json(&CastChunk {
+        kind: "cast".into(),
+        chunk: q as u64,
+        ballots,
+    })?;
+    Ok((entry, file))
+}
+
+/// The index's list of the cast ballots, from its chunks' entries in chunk order: their
+/// count, and `D` from their digests.
+pub fn cast_list(qbar: &Digest, chunks: Vec<ChunkRef>) -> ListIndex {
+    let count = chunks.iter().map(|c| c.count).sum();
+    let digests: Vec<Digest> = chunks.iter().map(|c| c.digest).collect();
+    ListIndex {
+        count,
+        digest: list_digest(qbar, List::Cast, count, &digests),
+        chunks,
+    }
+}
+
+/// Files of a record by their names in its directory, as JSON.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// The spoiled ballots' list for the index, and their chunk files.
+pub fn spoiled_files(qbar: &Digest, spoiled: &[SpoiledBallot]) -> Result<(ListIndex, Files), Error> {
+    let index = list_index(qbar, List::Spoiled, spoiled.iter().map(|s| &s.ballot));
+    let files = spoiled
+        .chunks(CHUNK_SIZE)
+        .zip(&index.chunks)
+        .enumerate()
+        .map(|(q, (ballots, entry))| {
+            let chunk = SpoiledChunk {
+                kind: "spoiled".into(),
+                chunk: q as u64,
+                ballots: ballots.to_vec(),
+            };
+            Ok((entry.file.clone(), json(&chunk)?))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok((index, files))
 }
 
 impl Record {
@@ -250,9 +286,8 @@ impl Record {
         self.spoiled.iter().flat_map(|c| &c.ballots)
     }
 
-    /// Every file of the record but `tally.json`, by its name in the record's directory, as
-    /// JSON: what the trustees decrypt from (spec 8), published when the tally freezes.
-    pub fn ballot_files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    /// Every file of the record, by its name in the record's directory, as JSON.
+    pub fn files(&self) -> Result<Files, Error> {
         let mut files = vec![
             ("election.json".to_owned(), json(&self.election)?),
             ("index.json".to_owned(), json(&self.index)?),
@@ -263,12 +298,6 @@ impl Record {
         for (c, r) in self.spoiled.iter().zip(&self.index.spoiled.chunks) {
             files.push((r.file.clone(), json(c)?));
         }
-        Ok(files)
-    }
-
-    /// Every file of the record, by its name in the record's directory, as JSON.
-    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        let mut files = self.ballot_files()?;
         files.push(("tally.json".to_owned(), json(&self.tally)?));
         Ok(files)
     }
@@ -358,7 +387,8 @@ fn io(e: std::io::Error) -> Error {
     Error::Usage(e.to_string())
 }
 
-fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+/// A file of the record as its JSON.
+pub fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::Encoding(e.to_string()))
 }
 
@@ -366,4 +396,37 @@ fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 fn read_json<T: DeserializeOwned>(path: &Path, check: &'static str) -> Result<T, Error> {
     let bytes = fs::read(path).map_err(|e| fail(check, format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&bytes).map_err(|e| fail(check, format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::randomness::Seeded;
+    use crate::simulation::{run, Plan};
+
+    /// The files a fan-out writes chunk by chunk are the ones a record built whole has.
+    #[test]
+    fn chunks_written_one_by_one_make_the_index_of_the_whole_record() {
+        let plan = Plan {
+            election_id: "layout".into(),
+            candidates: vec![("a".into(), "Ada".into()), ("b".into(), "Grace".into())],
+            trustees: 1,
+            threshold: 1,
+            cast: vec![0, 1, 1],
+            spoiled: vec![0],
+            absent: vec![],
+        };
+        let record = run(&plan, &mut Seeded::new(b"layout")).unwrap();
+        let qbar = record.election.ceremony.extended_base_hash;
+        let (entry, bytes) = cast_chunk(&qbar, 0, record.cast[0].ballots.clone()).unwrap();
+        assert_eq!(bytes, json(&record.cast[0]).unwrap());
+        assert_eq!(cast_list(&qbar, vec![entry]), record.index.cast);
+        let spoiled: Vec<SpoiledBallot> = record.spoiled_ballots().cloned().collect();
+        let (index, files) = spoiled_files(&qbar, &spoiled).unwrap();
+        assert_eq!(index, record.index.spoiled);
+        assert_eq!(
+            files,
+            vec![(index.chunks[0].file.clone(), json(&record.spoiled[0]).unwrap())]
+        );
+    }
 }

@@ -8,17 +8,18 @@ use crate::config::{Bound, Wiring};
 use crate::services::{App, Deployed, Unused};
 use adapters::dynamodb::Table;
 use adapters::eventbridge::events_in;
+use adapters::eventbridge::EventBridgeBus;
 use adapters::kms::KmsKeys;
 use adapters::retry::Backoff;
 use adapters::s3::{parse_object_key, S3Files};
 use aws_lambda_events::s3::S3Event;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use election_core::domain::certification::PartRecount;
+use election_core::domain::certification::{PartRecount, PartWork};
 use election_core::domain_events::DomainEvent;
 use election_core::policies;
 use election_core::problem::PortError;
-use election_core::use_cases::recount;
 use election_core::use_cases::roll;
+use election_core::use_cases::{freeze, recount};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -88,13 +89,22 @@ impl Consumer for RemoveWithdrawnPledges {
     }
 }
 
-/// `recount-part`: one ballot-box part of a certification's recount per message (the
-/// message is a part request, not a domain event).
+/// `recount-part`: one ballot-box part per message (a part request, not a domain event), of
+/// a certification's recount or of a verifiable election's tally freeze.
 pub struct RecountPart;
 
 impl Consumer for RecountPart {
-    type Live = Deployed;
-    const SETTINGS: &'static [Setting] = &[Setting::Table(Table::BallotBox), Setting::Table(Table::Dashboard)];
+    type Live = Deployed<EventBridgeBus, Unused, S3Files>;
+    const SETTINGS: &'static [Setting] = &[
+        Setting::Table(Table::BallotBox),
+        Setting::Table(Table::Dashboard),
+        // The freeze: the election's ceremony (what each ballot is checked against, and where
+        // the tally is kept), the record's ballot files, and its second stage's requests.
+        Setting::Table(Table::Elections),
+        Setting::Table(Table::Ceremony),
+        Setting::RecordsBucket,
+        Setting::RecountQueueUrl,
+    ];
 
     async fn consume(app: &impl App, event: SqsEvent) -> SqsBatchResponse {
         let mut failed = Vec::new();
@@ -109,7 +119,11 @@ impl Consumer for RecountPart {
                 failed.push(id);
                 continue;
             };
-            if let Err(err) = recount::recount_part(app.store(), app.clock(), &request).await {
+            let done = match request.work {
+                PartWork::Recount => recount::recount_part(app.store(), app.clock(), &request).await,
+                _ => freeze::freeze_part(app.store(), app.files(), app.bus(), &request).await,
+            };
+            if let Err(err) = done {
                 tracing::warn!(error = %err, message_id = %id, "part not counted; it will be retried");
                 failed.push(id);
             }

@@ -7,7 +7,7 @@ use super::items::Item;
 use super::keys::{ballot_box, ballot_box_shard, BALLOT_BOX_SHARDS};
 use super::Table;
 use super::{DynamoStore, RawItem};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use election_core::domain::ids::{ElectionId, ReceiptId};
 use election_core::domain::vote::Ballot;
 use election_core::ports::{BallotBox, BallotPage};
@@ -76,6 +76,33 @@ impl BallotBox for DynamoStore {
         }
         page.next = next;
         Ok(page)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn ballot_count(&self, election: &ElectionId, part: u32) -> Result<u64, PortError> {
+        let partition = ballot_box_shard(election, part);
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(self.table(Table::BallotBox)?)
+                .key_condition_expression("#box = :box")
+                .expression_attribute_names("#box", "box")
+                .expression_attribute_values(":box", AttributeValue::S(partition.clone()))
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(classify_read)?;
+            count += output.count.max(0) as u64;
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
     }
 
     /// Puts, 25 to a request, in the order given: a ballot put again is the same item.

@@ -166,6 +166,13 @@ pub(super) fn physical_key(view: View, key: &RowKey, counter_shard: Option<u32>)
         (View::Dashboard, RowKey::RecountPart(e, attempt, part)) => {
             dashboard(certification_partition(e), format!("attempt#{attempt}#part#{part}"))
         }
+        (View::Dashboard, RowKey::FreezeJob(e)) => dashboard(certification_partition(e), "freeze"),
+        (View::Dashboard, RowKey::FreezeCount(e, attempt, part)) => {
+            dashboard(certification_partition(e), format!("freeze#{attempt}#count#{part}"))
+        }
+        (View::Dashboard, RowKey::FrozenPart(e, attempt, part)) => {
+            dashboard(certification_partition(e), format!("freeze#{attempt}#part#{part}"))
+        }
         (View::Candidates, RowKey::Pledge(p)) => vec![("id", format!("pledge-count#{p}"))],
         (View::Candidates, RowKey::CandidateRecord(c)) => vec![("id", c.to_string())],
         _ => return Err(unplaced()),

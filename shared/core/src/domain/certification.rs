@@ -86,6 +86,30 @@ pub struct PartRecount {
     pub election_id: ElectionId,
     pub attempt: u32,
     pub part: u32,
+    /// What to do with the part (a request without it is a certification's recount).
+    #[serde(default, skip_serializing_if = "PartWork::is_recount")]
+    pub work: PartWork,
+}
+
+/// The work a ballot-box part's worker is asked for: the same workers count a
+/// certification's recount and freeze a verifiable election's tally.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartWork {
+    /// A certification job's count of the part.
+    #[default]
+    Recount,
+    /// A freeze's first stage: how many ballots the part holds.
+    FreezeCount,
+    /// A freeze's second stage: the part's ballots checked and summed, and the record's
+    /// chunks that begin in it written.
+    FreezeLayout,
+}
+
+impl PartWork {
+    pub fn is_recount(&self) -> bool {
+        *self == PartWork::Recount
+    }
 }
 
 /// One part of an election's ballot box, counted.

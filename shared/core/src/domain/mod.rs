@@ -4,6 +4,7 @@ pub mod candidate;
 pub mod ceremony;
 pub mod certification;
 pub mod election;
+pub mod freeze;
 pub mod ids;
 pub mod pledge;
 pub mod results;

@@ -9,6 +9,7 @@
 
 pub mod certification_job;
 pub mod dashboard;
+pub mod freeze_job;
 pub mod pledge_count;
 pub mod turnout;
 
@@ -51,6 +52,12 @@ pub enum RowKey {
     CertificationJob(ElectionId),
     /// One ballot-box part's count in an attempt of an election's certification job.
     RecountPart(ElectionId, u32, u32),
+    /// The freeze of a verifiable election's tally: its attempt, and whether it was refused.
+    FreezeJob(ElectionId),
+    /// A ballot-box part's size, in an attempt of the freeze (its first stage).
+    FreezeCount(ElectionId, u32, u32),
+    /// A ballot-box part checked, summed and laid out, in an attempt of the freeze.
+    FrozenPart(ElectionId, u32, u32),
     /// How many voters of a district voted in an hour. Every vote adds to one, so the
     /// adapter spreads it as it does [`RowKey::Votes`], and reads it as the rows of
     /// [`ViewStore::turnout_rows`].

@@ -19,7 +19,7 @@ use super::tally::decrypted_tally;
 use crate::auth::{Caller, Role};
 use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
-use crate::domain::certification::{CertificationJob, JobState, PartRecount};
+use crate::domain::certification::{CertificationJob, JobState, PartRecount, PartWork};
 use crate::domain::election::ElectionStatus;
 use crate::domain::ids::ElectionId;
 use crate::ports::{BallotBox, CeremonyStore, ElectionStore, EventBus, MixPool, ViewStore};
@@ -136,6 +136,7 @@ async fn send_parts(
             election_id: job.election_id.clone(),
             attempt: job.attempt,
             part,
+            work: PartWork::Recount,
         })
         .collect();
     if let Err(err) = bus.request_recounts(&requests).await {

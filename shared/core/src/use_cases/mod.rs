@@ -9,6 +9,7 @@ pub mod board;
 pub mod cast_vote;
 pub mod certify_results;
 pub mod delete_pledge;
+pub mod freeze;
 pub mod get_results;
 pub mod key_ceremony;
 pub mod mix_ballots;

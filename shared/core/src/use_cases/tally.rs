@@ -1,13 +1,15 @@
 //! A verifiable election's tally and its decryption by the trustees. Once voting has ended
 //! (the close plus the bound on a vote still in flight) and the mixer has written every
-//! ballot (as many as voters voted), the encrypted tally is frozen, once: the sum of the board's cast ballots, each
-//! checked as `verify` checks it. Each trustee recomputes it from the published ballots with
+//! ballot (as many as voters voted), the encrypted tally is frozen, once, by the ballot box's
+//! part workers ([`freeze`]): the sum of the board's cast ballots, each checked as `verify`
+//! checks it. Each trustee recomputes it from the published ballots with
 //! its `trustee` tool, and posts its partial decryption with proofs; the server checks them
 //! (V21, V22) before it keeps one. With `threshold` of them, anyone reading the tally gets the
 //! counts, solved from the combined decryption, and the whole election record is published
 //! (spec 10) for `verify`.
 
 use super::board::whole_board;
+use super::freeze;
 use super::key_ceremony::{load, rebuild, refusal};
 use super::mix_ballots::mixing_pending;
 use super::{authorize, identity};
@@ -18,16 +20,15 @@ use crate::domain::ceremony::{Ceremony, Message, Step};
 use crate::domain::certification::DecryptedTally;
 use crate::domain::election::{Election, Verifiable};
 use crate::domain::ids::{CandidateId, ElectionId, ReceiptId};
-use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, MixPool, RecordFiles, ViewStore};
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, EventBus, MixPool, RecordFiles, ViewStore};
 use crate::problem::{AppError, Code, PortError};
 use crate::projection::turnout;
-use election_crypto::ballot::Ballot as EncryptedBallot;
 use election_crypto::decryption::{combine, counts, Decryption, PartialDecryption};
 use election_crypto::dlog::BabyGiant;
 use election_crypto::hash::Digest;
 use election_crypto::manifest::Manifest;
-use election_crypto::record::{CastChunk, Index, Record, ResultEntry, TallyFile};
-use election_crypto::tally::{recompute, EncryptedTally, TallyEntry};
+use election_crypto::record::{CastChunk, Index, ResultEntry, TallyFile};
+use election_crypto::tally::{EncryptedTally, TallyEntry};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -64,22 +65,31 @@ fn parsed<T: serde::de::DeserializeOwned>(message: &Message) -> Result<T, PortEr
         .map_err(|e| PortError::Internal(format!("a stored {} does not read: {e}", message.step.as_str())))
 }
 
-/// The election's tally: read if frozen, else frozen now, if voting has ended and every
-/// ballot is in the box.
+/// The election, its ceremony, the tally if it is frozen, and the ceremony's messages.
+async fn kept(
+    store: &(impl ElectionStore + CeremonyStore),
+    election_id: &ElectionId,
+) -> Result<(Election, Verifiable, Ceremony, Option<EncryptedTally>, Vec<Message>), AppError> {
+    let (election, verifiable, messages) = load(store, election_id).await?;
+    let ceremony = rebuild(&verifiable, &messages)?;
+    if ceremony.election_file().is_none() {
+        return Err(not_yet("the key ceremony is not complete: there is nothing to tally"));
+    }
+    let tally = of(&messages, &verifiable, Step::Tally).next().map(parsed).transpose()?;
+    Ok((election, verifiable, ceremony, tally, messages))
+}
+
+/// The election's tally if it is frozen; else, once voting has ended and the mixer is
+/// drained, its freeze started (or reported, if under way: [`freeze`]).
 async fn frozen(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
-    files: &impl RecordFiles,
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + MixPool + ViewStore),
+    bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
     election_id: &ElectionId,
 ) -> Result<(Election, Verifiable, Ceremony, EncryptedTally, Vec<Message>), AppError> {
-    let (election, verifiable, messages) = load(store, election_id).await?;
-    let ceremony = rebuild(&verifiable, &messages)?;
-    let file = ceremony
-        .election_file()
-        .ok_or_else(|| not_yet("the key ceremony is not complete: there is nothing to tally"))?;
-    let kept = of(&messages, &verifiable, Step::Tally).next().map(parsed).transpose()?;
-    if let Some(tally) = kept {
+    let (election, verifiable, ceremony, tally, messages) = kept(store, election_id).await?;
+    if let Some(tally) = tally {
         return Ok((election, verifiable, ceremony, tally, messages));
     }
     if clock.now() < bounds.certifiable_from(&election) {
@@ -92,44 +102,7 @@ async fn frozen(
             "the mixer is still writing ballots to the box: try again in a minute",
         ));
     }
-    let (cast, challenged) = whole_board(store, election_id).await?;
-    // Every voter's ballot in the box: a vote committed before the close may still be on its
-    // way through the mixer's stream when its pools look empty. Frozen without it, the tally
-    // would miss a ballot that the box then holds.
-    let voted = turnout::voted(&store.turnout_rows(election_id).await?);
-    if cast.len() as u64 != voted {
-        return Err(not_yet(&format!(
-            "the box holds {} ballots for {voted} voters who voted: the last ballots are still on their way to it; try again in a minute",
-            cast.len()
-        )));
-    }
-    // The board must pass verify's checks: one that does not is not tallied (an operator's
-    // matter, logged with the check that failed).
-    let tally = recompute(&file.context(), &cast, &challenged).map_err(|e| {
-        tracing::error!(election_id = %election_id, error = %e, "the board fails verify: the tally is not frozen");
-        AppError::Internal
-    })?;
-    let kept = match store
-        .post_ceremony_message(election_id, &ceremony.freeze_tally(&tally))
-        .await?
-    {
-        // Another read froze it first: the same ballots, the same tally, unless a ballot
-        // reached the box between its read and this one.
-        Some(earlier) => parsed(&earlier)?,
-        None => {
-            tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen");
-            tally.clone()
-        }
-    };
-    // What the trustees decrypt from: the frozen ballots, published now, and read back when the
-    // decryption is in (so that a ballot reaching the box later is told apart as late). Should
-    // this write fail, no later read writes them again (it finds the tally kept); the record
-    // is then published from the board, if it still holds exactly the tally's ballots.
-    if kept.cast_digest == tally.cast_digest {
-        let record = Record::build(file, cast, challenged, TallyFile::undecrypted(&tally));
-        write(files, election_id, record.ballot_files()).await?;
-    }
-    Ok((election, verifiable, ceremony, kept, messages))
+    Err(freeze::start_or_report(store, bus, clock, bounds, election_id, store.parts()).await)
 }
 
 /// The checked partial decryptions kept, by trustee.
@@ -196,55 +169,32 @@ fn view(
     })
 }
 
-/// The cast ballots the freeze published for the trustees, read back; `None` if they were
-/// never written.
-async fn frozen_ballots(
-    files: &impl RecordFiles,
-    election_id: &ElectionId,
-) -> Result<Option<Vec<EncryptedBallot>>, AppError> {
-    fn read<T: serde::de::DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<T, PortError> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| PortError::Internal(format!("the record's {name} does not read: {e}")))
-    }
-    let Some(index) = files.record_file(election_id, "index.json").await? else {
-        return Ok(None);
-    };
-    let index: Index = read("index.json", &index)?;
-    let mut cast = Vec::new();
-    for chunk in &index.cast.chunks {
-        let bytes = files
-            .record_file(election_id, &chunk.file)
-            .await?
-            .ok_or_else(|| PortError::Internal(format!("the record's {} is missing", chunk.file)))?;
-        cast.extend(read::<CastChunk>(&chunk.file, &bytes)?.ballots);
-    }
-    Ok(Some(cast))
-}
-
-/// Publishes the whole record (spec 10) with the decryption of the first `threshold`
-/// trustees: the frozen tally's ballots and the tally file, which names as late every ballot
-/// that the board holds besides them (the late-ballot net: never counted, listed apart).
+/// Publishes the record (spec 10) with the decryption of the first `threshold` trustees:
+/// the freeze wrote its ballot files, so this writes `tally.json`, which names as late every
+/// ballot that the board holds besides the frozen ones (the late-ballot net: never counted,
+/// listed apart). The board is read only if more voters voted than the tally holds.
 async fn publish(
-    store: &(impl BallotBox + Board + CeremonyStore),
+    store: &(impl BallotBox + Board + CeremonyStore + ViewStore),
     files: &impl RecordFiles,
     election_id: &ElectionId,
     ceremony: &Ceremony,
     tally: &EncryptedTally,
     decryption: Decryption,
 ) -> Result<(), AppError> {
-    let file = ceremony.election_file().ok_or(AppError::Internal)?;
     let counts = solve(ceremony, tally, &decryption)?.ok_or(AppError::Internal)?;
-    let (boarded, challenged) = whole_board(store, election_id).await?;
-    let cast = match frozen_ballots(files, election_id).await? {
-        Some(frozen) => frozen,
-        None => boarded.clone(),
+    let index: Index = read_file(files, election_id, "index.json")
+        .await?
+        .ok_or_else(|| PortError::Internal("the frozen tally's index.json is missing".into()))?;
+    if index.cast.digest != tally.cast_digest {
+        tracing::error!(election_id = %election_id, "the record's ballots are not the frozen tally's: the record is not published");
+        return Err(AppError::Internal);
+    }
+    let voted = turnout::voted(&store.turnout_rows(election_id).await?);
+    let late = if voted > tally.cast_count {
+        late_on_board(store, files, election_id, &index).await?
+    } else {
+        Vec::new()
     };
-    let counted: HashSet<Digest> = cast.iter().map(|b| b.tracking_code).collect();
-    let late: Vec<Digest> = boarded
-        .iter()
-        .map(|b| b.tracking_code)
-        .filter(|code| !counted.contains(code))
-        .collect();
     // Kept once, for the certification to leave out of its recount: a resent last decryption
     // publishes the same list.
     let late: Vec<Digest> = match store
@@ -258,25 +208,46 @@ async fn publish(
         tracing::warn!(election_id = %election_id, late = late.len(), "ballots reached the box after the tally froze: listed as late, not counted");
     }
     let tally_file = TallyFile::new(tally, decryption, manifest(ceremony)?, &counts).with_late(late);
-    let record = Record::build(file, cast, challenged, tally_file);
-    if record.index.cast.digest != tally.cast_digest {
-        tracing::error!(election_id = %election_id, "the ballots are not the frozen tally's: the record is not published");
-        return Err(AppError::Internal);
-    }
-    write(files, election_id, record.files()).await?;
+    let bytes = election_crypto::record::json(&tally_file).map_err(|e| PortError::Internal(e.to_string()))?;
+    files.put_record_file(election_id, "tally.json", bytes).await?;
     tracing::info!(election_id = %election_id, "election record published");
     Ok(())
 }
 
-async fn write(
+async fn read_file<T: serde::de::DeserializeOwned>(
     files: &impl RecordFiles,
     election_id: &ElectionId,
-    written: Result<Vec<(String, Vec<u8>)>, election_crypto::Error>,
-) -> Result<(), AppError> {
-    for (name, bytes) in written.map_err(|e| PortError::Internal(e.to_string()))? {
-        files.put_record_file(election_id, &name, bytes).await?;
+    name: &str,
+) -> Result<Option<T>, PortError> {
+    let Some(bytes) = files.record_file(election_id, name).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| PortError::Internal(format!("the record's {name} does not read: {e}")))
+}
+
+/// The board's ballots that the frozen chunks do not hold: read whole, so only when more
+/// voters voted than the tally holds (a vote committed after the freeze).
+async fn late_on_board(
+    store: &(impl BallotBox + Board),
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    index: &Index,
+) -> Result<Vec<Digest>, AppError> {
+    let (boarded, _) = whole_board(store, election_id).await?;
+    let mut counted = HashSet::new();
+    for chunk in &index.cast.chunks {
+        let cast: CastChunk = read_file(files, election_id, &chunk.file)
+            .await?
+            .ok_or_else(|| PortError::Internal(format!("the record's {} is missing", chunk.file)))?;
+        counted.extend(cast.ballots.iter().map(|b| b.tracking_code));
     }
-    Ok(())
+    Ok(boarded
+        .iter()
+        .map(|b| b.tracking_code)
+        .filter(|code| !counted.contains(code))
+        .collect())
 }
 
 /// The late ballots' codes, as kept when the record was published; `None` before. (Kept once,
@@ -336,33 +307,33 @@ pub async fn decrypted_tally(
     })
 }
 
-/// `GET /elections/{id}/tally`: public. The first read after the close freezes the tally and
-/// publishes the record's ballots, for the trustees' tools.
+/// `GET /elections/{id}/tally`: public. The first read after voting has ended starts the
+/// freeze; once frozen, the record's ballots are published for the trustees' tools.
 pub async fn tally_view(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
-    files: &impl RecordFiles,
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + MixPool + ViewStore),
+    bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
     election_id: ElectionId,
 ) -> Result<TallyView, AppError> {
-    let (election, verifiable, ceremony, tally, messages) = frozen(store, files, clock, bounds, &election_id).await?;
+    let (election, verifiable, ceremony, tally, messages) = frozen(store, bus, clock, bounds, &election_id).await?;
     view(&election, &ceremony, tally, &decryption(&messages, &verifiable)?)
 }
 
 /// `PUT /elections/{id}/decryption` (a trustee of the election): its partial decryption of
 /// the frozen tally, checked before it is kept; the same one again is answered as kept.
 pub async fn post_decryption(
-    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + MixPool + ViewStore),
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + ViewStore),
     files: &impl RecordFiles,
-    clock: &impl Clock,
-    bounds: &Bounds,
     caller: &Caller,
     election_id: ElectionId,
     body: serde_json::Value,
 ) -> Result<TallyView, AppError> {
     authorize(caller, DECRYPT_MAY)?;
     let account = identity(caller)?;
-    let (election, verifiable, ceremony, tally, _) = frozen(store, files, clock, bounds, &election_id).await?;
+    let (election, verifiable, ceremony, tally, _) = kept(store, &election_id).await?;
+    let tally = tally
+        .ok_or_else(|| not_yet("the tally is not frozen yet: it freezes once GET …/tally is read after the close"))?;
     let index = verifiable
         .index_of(&account)
         .ok_or(AppError::Forbidden("you are not a trustee of this election"))?;

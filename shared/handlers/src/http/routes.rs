@@ -748,12 +748,15 @@ impl Route for DecryptTally {
         // The turnout: the tally waits until the box holds a ballot for every voter who voted.
         Setting::Table(Table::Dashboard),
         Setting::RecordsBucket,
+        // The freeze's parts go to the recount's workers.
+        Setting::RecountQueueUrl,
         Setting::Bound(Bound::Operation),
         Setting::Bound(Bound::ClockSkewMargin),
+        Setting::Bound(Bound::RecountStall),
         Setting::OfficialsIssuer,
         Setting::OfficialsAudience,
     ];
-    type Live = Deployed<Unused, Unused, S3Files>;
+    type Live = Deployed<EventBridgeBus, Unused, S3Files>;
 
     async fn handle(app: &impl App, req: Request) -> Response<Body> {
         let (store, clock, bounds) = (app.store(), app.clock(), app.bounds());
@@ -762,12 +765,11 @@ impl Route for DecryptTally {
                 let caller = caller_who_may(app, &req, tally::DECRYPT_MAY).await?;
                 let election_id = path_id(&req, "electionId")?;
                 let body: serde_json::Value = json_body(&req)?;
-                tally::post_decryption(store, app.files(), clock, bounds, &caller, election_id, body).await
+                tally::post_decryption(store, app.files(), &caller, election_id, body).await
             };
             return reply(StatusCode::OK, outcome.await);
         }
-        let outcome =
-            async { tally::tally_view(store, app.files(), clock, bounds, path_id(&req, "electionId")?).await };
+        let outcome = async { tally::tally_view(store, app.bus(), clock, bounds, path_id(&req, "electionId")?).await };
         // The same for everyone: the crowd that waits for the decryption reads it at the edge.
         cacheable(reply(StatusCode::OK, outcome.await), EDGE_CACHE)
     }

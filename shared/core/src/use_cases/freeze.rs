@@ -1,0 +1,684 @@
+//! A verifiable election's tally, frozen by fan-out, so that no one function reads the whole
+//! board: at a nation's size that is hours of proof checking and tens of gigabytes. The
+//! first read of `GET …/tally` once voting has ended starts an attempt, and the ballot box's
+//! parts go to the recount's workers (`recount-part`) in two stages:
+//! 1. each part's size, counted where it is kept. The last part counted checks that the box
+//!    holds a ballot for every voter who voted, and sends out the second stage;
+//! 2. each part's ballots checked as `verify` checks them and summed, and the record's cast
+//!    chunks that begin in the part written, its last one finished with the first ballots of
+//!    the parts after it. The sizes give each part its place in the list, so no worker waits
+//!    for another.
+//!
+//! The last part laid out merges them: the sums, `D` from the chunks' digests, the index and
+//! the spoiled ballots; the tally is kept once. A ballot that reaches the box between the
+//! stages changes a part: the attempt is refused and the next read starts another. A ballot
+//! id or ciphertext is refused in two ballots of one part here, and across parts when it is
+//! cast (its claim): `verify` and each trustee check the whole record again.
+
+use super::key_ceremony::{load, rebuild};
+use crate::bounds::{delta, Bounds};
+use crate::clock::Clock;
+use crate::domain::certification::{PartRecount, PartWork};
+use crate::domain::freeze::{FreezeRefusal, FrozenPart, PartLayout, Piece};
+use crate::domain::ids::ElectionId;
+use crate::domain::vote::Mark;
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, EventBus, RecordFiles, ViewStore};
+use crate::problem::{AppError, Code, PortError};
+use crate::projection::freeze_job::{self, FreezeJob};
+use crate::projection::{turnout, View};
+use election_crypto::ballot::{short_code, Ballot as EncryptedBallot, SpoiledBallot, Verifier};
+use election_crypto::hash::{Digest, Framed};
+use election_crypto::record::{self, chunk_file, ElectionFile, Index, ListIndex};
+use election_crypto::tally::{self, EncryptedTally, List, CHUNK_SIZE};
+use std::collections::{BTreeMap, HashSet};
+
+fn not_yet(detail: String) -> AppError {
+    AppError::conflict(Code::NotCertifiable, detail)
+}
+
+async fn read_job(store: &impl ViewStore, election_id: &ElectionId) -> Result<Option<FreezeJob>, PortError> {
+    let rows = store
+        .rows(View::Dashboard, vec![freeze_job::job_key(election_id)])
+        .await?;
+    Ok(rows.first().and_then(|(_, row)| freeze_job::job(row)))
+}
+
+/// Called by a read of the tally that finds it not frozen, once voting has ended and the
+/// mixer is drained: starts an attempt unless one is under way, and answers how far it is
+/// (always a refusal to wait: the tally is kept by the attempt's last worker).
+pub async fn start_or_report(
+    store: &impl ViewStore,
+    bus: &impl EventBus,
+    clock: &impl Clock,
+    bounds: &Bounds,
+    election_id: &ElectionId,
+    parts: u32,
+) -> AppError {
+    match start(store, bus, clock, bounds, election_id, parts).await {
+        Ok(detail) => not_yet(detail),
+        Err(err) => err,
+    }
+}
+
+async fn start(
+    store: &impl ViewStore,
+    bus: &impl EventBus,
+    clock: &impl Clock,
+    bounds: &Bounds,
+    election_id: &ElectionId,
+    parts: u32,
+) -> Result<String, AppError> {
+    let now = clock.now();
+    let job = read_job(store, election_id).await?;
+    if let Some(job) = &job {
+        match &job.refusal {
+            None if now - job.started_at <= delta(bounds.recount_stall) => {
+                return progress(store, election_id, job.attempt, parts).await
+            }
+            Some(refusal) if !refusal.retry => {
+                tracing::error!(election_id = %election_id, reason = %refusal.reason, "the board fails verify: the tally is not frozen");
+                return Err(AppError::Internal);
+            }
+            _ => {}
+        }
+    }
+    let attempt = job.map_or(1, |job| job.attempt + 1);
+    let request = uuid::Uuid::new_v4().to_string();
+    store
+        .apply(
+            View::Dashboard,
+            vec![freeze_job::start(election_id, attempt, &request, now)],
+        )
+        .await?;
+    // Of two reads at once, one started the attempt: the other reports it.
+    let started = read_job(store, election_id).await?.ok_or(AppError::Internal)?;
+    if started.started_by_request == request {
+        tracing::info!(election_id = %election_id, attempt, "freezing the tally");
+        send(store, bus, election_id, attempt, parts, PartWork::FreezeCount).await?;
+    }
+    progress(store, election_id, started.attempt, parts).await
+}
+
+/// Asks the workers for a stage of an attempt, every part; if they cannot be asked, the
+/// attempt is refused, so that the next read starts another.
+async fn send(
+    store: &impl ViewStore,
+    bus: &impl EventBus,
+    election_id: &ElectionId,
+    attempt: u32,
+    parts: u32,
+    work: PartWork,
+) -> Result<(), AppError> {
+    let requests: Vec<PartRecount> = (0..parts)
+        .map(|part| PartRecount {
+            election_id: election_id.clone(),
+            attempt,
+            part,
+            work,
+        })
+        .collect();
+    if let Err(err) = bus.request_recounts(&requests).await {
+        let reason = format!("the freeze could not be sent to its workers ({err})");
+        refuse(store, election_id, attempt, reason, true).await?;
+        return Err(err.into());
+    }
+    Ok(())
+}
+
+async fn refuse(
+    store: &impl ViewStore,
+    election_id: &ElectionId,
+    attempt: u32,
+    reason: String,
+    retry: bool,
+) -> Result<(), PortError> {
+    tracing::warn!(election_id = %election_id, attempt, reason = %reason, retry, "freeze attempt refused");
+    let refusal = FreezeRefusal { reason, retry };
+    store
+        .apply(
+            View::Dashboard,
+            vec![freeze_job::refuse(election_id, attempt, &refusal)],
+        )
+        .await
+}
+
+async fn progress(
+    store: &impl ViewStore,
+    election_id: &ElectionId,
+    attempt: u32,
+    parts: u32,
+) -> Result<String, AppError> {
+    let counted = store
+        .rows(View::Dashboard, freeze_job::count_keys(election_id, attempt, parts))
+        .await?
+        .len();
+    let laid_out = store
+        .rows(View::Dashboard, freeze_job::part_keys(election_id, attempt, parts))
+        .await?
+        .len();
+    Ok(format!(
+        "the tally is being frozen: of the ballot box's {parts} parts, {counted} counted and {laid_out} checked; try again in a few seconds"
+    ))
+}
+
+/// A worker's share of a freeze: one part, at one stage. A request for an attempt that is
+/// not under way (refused, or replaced by a newer one) is stale, and dropped.
+pub async fn freeze_part(
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + ViewStore),
+    files: &impl RecordFiles,
+    bus: &impl EventBus,
+    request: &PartRecount,
+) -> Result<(), AppError> {
+    let (election_id, attempt, part) = (&request.election_id, request.attempt, request.part);
+    let job = read_job(store, election_id).await?;
+    if !job.is_some_and(|job| job.attempt == attempt && job.refusal.is_none()) {
+        tracing::info!(election_id = %election_id, attempt, part, "stale freeze request dropped");
+        return Ok(());
+    }
+    let parts = store.parts();
+    match request.work {
+        PartWork::FreezeCount => count_stage(store, bus, election_id, attempt, part, parts).await,
+        _ => layout_stage(store, files, election_id, attempt, part, parts).await,
+    }
+}
+
+async fn sizes(
+    store: &impl ViewStore,
+    election_id: &ElectionId,
+    attempt: u32,
+    parts: u32,
+) -> Result<Option<Vec<u64>>, PortError> {
+    let rows = store
+        .rows(View::Dashboard, freeze_job::count_keys(election_id, attempt, parts))
+        .await?;
+    Ok(freeze_job::sizes(&rows, parts))
+}
+
+/// The first stage: the part's size; the last part counted sends out the second.
+async fn count_stage(
+    store: &(impl BallotBox + ViewStore),
+    bus: &impl EventBus,
+    election_id: &ElectionId,
+    attempt: u32,
+    part: u32,
+    parts: u32,
+) -> Result<(), AppError> {
+    let ballots = store.ballot_count(election_id, part).await?;
+    store
+        .apply(
+            View::Dashboard,
+            vec![freeze_job::counted(election_id, attempt, part, ballots)],
+        )
+        .await?;
+    let Some(sizes) = sizes(store, election_id, attempt, parts).await? else {
+        return Ok(());
+    };
+    // Every voter's ballot in the box: a vote committed before the close may still be on its
+    // way through the mixer's stream when its pools look empty.
+    let total: u64 = sizes.iter().sum();
+    let voted = turnout::voted(&store.turnout_rows(election_id).await?);
+    if total != voted {
+        let reason = format!(
+            "the box holds {total} ballots for {voted} voters who voted: the last ballots are still on their way to it"
+        );
+        return Ok(refuse(store, election_id, attempt, reason, true).await?);
+    }
+    // Two parts counted last at once both send it: each part is laid out once (its guard).
+    send(store, bus, election_id, attempt, parts, PartWork::FreezeLayout).await
+}
+
+/// The election's published description: what every ballot is checked against.
+async fn election_file(
+    store: &(impl ElectionStore + CeremonyStore),
+    election_id: &ElectionId,
+) -> Result<ElectionFile, AppError> {
+    let (_, verifiable, messages) = load(store, election_id).await?;
+    rebuild(&verifiable, &messages)?
+        .election_file()
+        .ok_or(AppError::Internal)
+}
+
+async fn spoiled(store: &impl Board, election_id: &ElectionId) -> Result<Vec<SpoiledBallot>, PortError> {
+    let (mut spoiled, mut after) = (Vec::new(), None);
+    loop {
+        let (page, next) = store.challenged(election_id, after).await?;
+        spoiled.extend(page);
+        after = next;
+        if after.is_none() {
+            return Ok(spoiled);
+        }
+    }
+}
+
+/// The second stage: the part checked, summed and laid out; the last part laid out merges.
+async fn layout_stage(
+    store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + ViewStore),
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    attempt: u32,
+    part: u32,
+    parts: u32,
+) -> Result<(), AppError> {
+    let done = store
+        .rows(
+            View::Dashboard,
+            vec![freeze_job::part_keys(election_id, attempt, parts)[part as usize].clone()],
+        )
+        .await?;
+    if done.is_empty() {
+        let sizes = sizes(store, election_id, attempt, parts)
+            .await?
+            .ok_or(AppError::Internal)?;
+        let file = election_file(store, election_id).await?;
+        let layout = PartLayout::of(&sizes, part as usize, CHUNK_SIZE as u64);
+        let spoiled = spoiled(store, election_id).await?;
+        let mut worker = PartWorker::new(&file, &spoiled, layout);
+        match worker.lay_out(store, files, election_id, part, parts).await? {
+            Ok(frozen) => {
+                store
+                    .apply(
+                        View::Dashboard,
+                        vec![freeze_job::laid_out(election_id, attempt, part, &frozen)],
+                    )
+                    .await?
+            }
+            Err(refusal) => {
+                return Ok(refuse(store, election_id, attempt, refusal.reason, refusal.retry).await?);
+            }
+        }
+    }
+    merge_if_laid_out(store, files, election_id, attempt, parts).await
+}
+
+fn piece(codes: &[Digest]) -> Piece {
+    let body: Vec<u8> = codes.iter().flat_map(|c| c.0).collect();
+    Piece {
+        count: codes.len() as u64,
+        digest: Framed::new("ee1/freeze-piece").bytes(&body).digest(),
+    }
+}
+
+fn refusal(reason: String, retry: bool) -> FreezeRefusal {
+    FreezeRefusal { reason, retry }
+}
+
+/// One part's worker, reading its ballots in order.
+struct PartWorker<'a> {
+    file: &'a ElectionFile,
+    verifier: Verifier,
+    layout: PartLayout,
+    spoiled_ids: HashSet<[u8; 16]>,
+    spoiled_codes: HashSet<Digest>,
+    spoiled_alphas: HashSet<[u8; 32]>,
+    ids: HashSet<[u8; 16]>,
+    alphas: HashSet<[u8; 32]>,
+    sums: Vec<tally::TallyEntry>,
+    /// The place in the list of the next ballot.
+    position: u64,
+    head: Vec<Digest>,
+    chunks: Vec<record::ChunkRef>,
+    /// The chunk being filled, and where it begins.
+    filling: Vec<EncryptedBallot>,
+    filling_from: u64,
+}
+
+impl<'a> PartWorker<'a> {
+    fn new(file: &'a ElectionFile, spoiled: &[SpoiledBallot], layout: PartLayout) -> Self {
+        let ctx = file.context();
+        PartWorker {
+            file,
+            verifier: Verifier::new(&ctx),
+            layout,
+            spoiled_ids: spoiled.iter().map(|s| s.ballot.ballot_id.0).collect(),
+            spoiled_codes: spoiled.iter().map(|s| s.ballot.tracking_code).collect(),
+            spoiled_alphas: spoiled
+                .iter()
+                .flat_map(|s| s.ballot.ciphertexts.iter().map(|c| *c.alpha.bytes()))
+                .collect(),
+            ids: HashSet::new(),
+            alphas: HashSet::new(),
+            sums: tally::sum(ctx.candidates, []),
+            position: layout.offset,
+            head: Vec::new(),
+            chunks: Vec::new(),
+            filling: Vec::new(),
+            filling_from: 0,
+        }
+    }
+
+    /// Reads the part, then what it needs of the parts after it; a refusal if a ballot fails
+    /// a check (not retried) or the box changed since it was counted (retried).
+    async fn lay_out(
+        &mut self,
+        store: &impl BallotBox,
+        files: &impl RecordFiles,
+        election_id: &ElectionId,
+        part: u32,
+        parts: u32,
+    ) -> Result<Result<FrozenPart, FreezeRefusal>, AppError> {
+        let mut after = None;
+        loop {
+            let page = store.ballots(election_id, part, after).await?;
+            if let Some(key) = page.unreadable.first() {
+                return Ok(Err(refusal(format!("{key} in the ballot box is not a ballot"), false)));
+            }
+            let ballots = match encrypted(page.ballots) {
+                Ok(ballots) => ballots,
+                Err(reason) => return Ok(Err(refusal(reason, false))),
+            };
+            if let Err(reason) = self.check(&ballots) {
+                return Ok(Err(refusal(reason, false)));
+            }
+            self.sums = tally::add(&self.sums, &tally::sum(self.sums.len(), &ballots));
+            for ballot in ballots {
+                self.place(files, election_id, ballot).await?;
+            }
+            after = page.next;
+            if after.is_none() {
+                break;
+            }
+        }
+        let read = self.position - self.layout.offset;
+        if read != self.layout.size {
+            let reason = format!(
+                "part {part} holds {read} ballots, {} when counted: a ballot reached the box during the freeze",
+                self.layout.size
+            );
+            return Ok(Err(refusal(reason, true)));
+        }
+        let mut taken = BTreeMap::new();
+        let mut next = part + 1;
+        while !self.filling.is_empty() && next < parts {
+            let codes = self.take(store, files, election_id, next).await?;
+            if !codes.is_empty() {
+                taken.insert(next, piece(&codes));
+            }
+            next += 1;
+        }
+        if !self.filling.is_empty() {
+            let reason = "the parts after it hold fewer ballots than when counted".to_owned();
+            return Ok(Err(refusal(reason, true)));
+        }
+        Ok(Ok(FrozenPart {
+            count: self.layout.size,
+            sums: self.sums.clone(),
+            chunks: std::mem::take(&mut self.chunks),
+            head: piece(&self.head),
+            taken,
+        }))
+    }
+
+    /// V12–V14 for each ballot, on every core; then V15 within the part, and V19 against
+    /// the spoiled ballots.
+    fn check(&mut self, ballots: &[EncryptedBallot]) -> Result<(), String> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = ballots.len().div_ceil(cores).max(1);
+        let verifier = &self.verifier;
+        let failed = std::thread::scope(|scope| {
+            let workers: Vec<_> = ballots
+                .chunks(share)
+                .map(|some| scope.spawn(move || some.iter().find_map(|b| verifier.verify(b).err().map(|e| (b, e)))))
+                .collect();
+            workers.into_iter().find_map(|w| w.join().ok().flatten())
+        });
+        if let Some((b, e)) = failed {
+            return Err(format!("ballot {} fails its check: {e}", short_code(&b.tracking_code)));
+        }
+        for b in ballots {
+            let name = || short_code(&b.tracking_code);
+            if self.spoiled_ids.contains(&b.ballot_id.0) || self.spoiled_codes.contains(&b.tracking_code) {
+                return Err(format!("ballot {} was challenged and is cast (V19)", name()));
+            }
+            if !self.ids.insert(b.ballot_id.0) {
+                return Err(format!("ballot {} is cast twice (V15)", name()));
+            }
+            for c in &b.ciphertexts {
+                if self.spoiled_alphas.contains(c.alpha.bytes()) {
+                    return Err(format!("ballot {} reuses a challenged ballot's nonce (V19)", name()));
+                }
+                if !self.alphas.insert(*c.alpha.bytes()) {
+                    return Err(format!("ballot {} copies another's ciphertext (V15)", name()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the part's next ballot in its place: the head, or the chunk it belongs to.
+    async fn place(
+        &mut self,
+        files: &impl RecordFiles,
+        election_id: &ElectionId,
+        ballot: EncryptedBallot,
+    ) -> Result<(), AppError> {
+        if self.position < self.layout.offset + self.layout.head {
+            self.head.push(ballot.tracking_code);
+        } else {
+            self.fill(files, election_id, ballot).await?;
+        }
+        self.position += 1;
+        Ok(())
+    }
+
+    /// Adds a ballot to the chunk being filled, and writes the chunk once it is whole.
+    async fn fill(
+        &mut self,
+        files: &impl RecordFiles,
+        election_id: &ElectionId,
+        ballot: EncryptedBallot,
+    ) -> Result<(), AppError> {
+        if self.filling.is_empty() {
+            self.filling_from = self.position;
+        }
+        self.filling.push(ballot);
+        let whole = self.layout.chunk_len(self.filling_from, CHUNK_SIZE as u64);
+        if self.filling.len() as u64 == whole {
+            let q = (self.filling_from / CHUNK_SIZE as u64) as usize;
+            let ballots = std::mem::take(&mut self.filling);
+            let (entry, bytes) = record::cast_chunk(&self.file.ceremony.extended_base_hash, q, ballots)
+                .map_err(|e| PortError::Internal(e.to_string()))?;
+            files.put_record_file(election_id, &entry.file, bytes).await?;
+            self.chunks.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Finishes the chunk being filled with the first ballots of part `next` (its own worker
+    /// checks them): the tracking codes taken.
+    async fn take(
+        &mut self,
+        store: &impl BallotBox,
+        files: &impl RecordFiles,
+        election_id: &ElectionId,
+        next: u32,
+    ) -> Result<Vec<Digest>, AppError> {
+        let mut codes = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.ballots(election_id, next, after).await?;
+            for ballot in page.ballots.into_iter().filter_map(|b| match b.mark {
+                Mark::Encrypted(b) => Some(*b),
+                Mark::For(_) => None,
+            }) {
+                if self.filling.is_empty() {
+                    return Ok(codes);
+                }
+                codes.push(ballot.tracking_code);
+                self.position += 1;
+                self.fill(files, election_id, ballot).await?;
+            }
+            after = page.next;
+            if after.is_none() || self.filling.is_empty() {
+                return Ok(codes);
+            }
+        }
+    }
+}
+
+/// A page's ballots, each encrypted; otherwise what is not.
+fn encrypted(ballots: Vec<crate::domain::vote::Ballot>) -> Result<Vec<EncryptedBallot>, String> {
+    ballots
+        .into_iter()
+        .map(|b| match b.mark {
+            Mark::Encrypted(ballot) => Ok(*ballot),
+            Mark::For(_) => Err(format!("the box holds a ballot in the clear ({})", b.receipt_id)),
+        })
+        .collect()
+}
+
+/// Once every part is laid out: the parts checked against each other and merged, the rest
+/// of the record's ballot files written, and the tally kept (once, however many workers get
+/// here).
+async fn merge_if_laid_out(
+    store: &(impl ElectionStore + CeremonyStore + Board + ViewStore),
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    attempt: u32,
+    parts: u32,
+) -> Result<(), AppError> {
+    let rows = store
+        .rows(View::Dashboard, freeze_job::part_keys(election_id, attempt, parts))
+        .await?;
+    let Some(laid_out) = freeze_job::frozen_parts(&rows, parts) else {
+        return Ok(());
+    };
+    if let Err(reason) = consistent(&laid_out) {
+        return Ok(refuse(store, election_id, attempt, reason, true).await?);
+    }
+    let (_, verifiable, messages) = load(store, election_id).await?;
+    let ceremony = rebuild(&verifiable, &messages)?;
+    let file = ceremony.election_file().ok_or(AppError::Internal)?;
+    let qbar = file.ceremony.extended_base_hash;
+    let spoiled = spoiled(store, election_id).await?;
+    if let Err(e) = tally::check_ballots(&file.context(), &[], &spoiled) {
+        return Ok(refuse(
+            store,
+            election_id,
+            attempt,
+            format!("a challenged ballot fails its check: {e}"),
+            false,
+        )
+        .await?);
+    }
+    let cast = record::cast_list(&qbar, laid_out.iter().flat_map(|p| p.chunks.clone()).collect());
+    let tally = EncryptedTally {
+        entries: laid_out
+            .iter()
+            .fold(tally::sum(file.context().candidates, []), |sums, p| {
+                tally::add(&sums, &p.sums)
+            }),
+        cast_count: cast.count,
+        cast_digest: cast.digest,
+    };
+    write_ballot_files(files, election_id, &file, cast, &spoiled).await?;
+    if store
+        .post_ceremony_message(election_id, &ceremony.freeze_tally(&tally))
+        .await?
+        .is_none()
+    {
+        tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen");
+    }
+    Ok(())
+}
+
+/// The parts fit together: the chunks numbered from 0 with none missing, as many ballots in
+/// them as in the parts, and each part's first ballots finish exactly one earlier chunk.
+fn consistent(parts: &[FrozenPart]) -> Result<(), String> {
+    let chunks: Vec<&record::ChunkRef> = parts.iter().flat_map(|p| &p.chunks).collect();
+    if chunks
+        .iter()
+        .enumerate()
+        .any(|(q, c)| c.file != chunk_file(List::Cast, q))
+    {
+        return Err("the parts' chunks are not numbered in order".to_owned());
+    }
+    let (in_chunks, in_parts) = (
+        chunks.iter().map(|c| c.count).sum::<u64>(),
+        parts.iter().map(|p| p.count).sum::<u64>(),
+    );
+    if in_chunks != in_parts {
+        return Err(format!("the chunks hold {in_chunks} ballots, the parts {in_parts}"));
+    }
+    for (r, p) in parts.iter().enumerate() {
+        let takers: Vec<&Piece> = parts.iter().filter_map(|t| t.taken.get(&(r as u32))).collect();
+        let expected: Vec<&Piece> = if p.head.count > 0 { vec![&p.head] } else { vec![] };
+        if takers != expected {
+            return Err(format!(
+                "part {r}'s first ballots are not the ones that finish the chunk before"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every file of the record but `tally.json`, except the cast chunks the parts wrote: what
+/// the trustees decrypt from (spec 8).
+async fn write_ballot_files(
+    files: &impl RecordFiles,
+    election_id: &ElectionId,
+    file: &ElectionFile,
+    cast: ListIndex,
+    spoiled: &[SpoiledBallot],
+) -> Result<(), AppError> {
+    let fail = |e: election_crypto::Error| PortError::Internal(e.to_string());
+    let (spoiled_index, spoiled_files) =
+        record::spoiled_files(&file.ceremony.extended_base_hash, spoiled).map_err(fail)?;
+    let index = Index {
+        chunk_size: CHUNK_SIZE as u64,
+        cast,
+        spoiled: spoiled_index,
+    };
+    let mut written = spoiled_files;
+    written.push(("election.json".to_owned(), record::json(file).map_err(fail)?));
+    // Last: a reader that finds the index finds every file it lists.
+    written.push(("index.json".to_owned(), record::json(&index).map_err(fail)?));
+    for (name, bytes) in written {
+        files.put_record_file(election_id, &name, bytes).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frozen(count: u64, chunks: &[(usize, u64)], head: u64, taken: &[(u32, u64)]) -> FrozenPart {
+        let piece_of = |n: u64| Piece {
+            count: n,
+            digest: Digest([n as u8; 64]),
+        };
+        FrozenPart {
+            count,
+            sums: Vec::new(),
+            chunks: chunks
+                .iter()
+                .map(|(q, n)| record::ChunkRef {
+                    file: chunk_file(List::Cast, *q),
+                    count: *n,
+                    digest: Digest([0; 64]),
+                })
+                .collect(),
+            head: piece_of(head),
+            taken: taken.iter().map(|(r, n)| (*r, piece_of(*n))).collect(),
+        }
+    }
+
+    #[test]
+    fn parts_fit_only_if_each_head_is_taken_once_and_the_chunks_follow_on() {
+        // Parts of 3 and 9 ballots, chunks of 10: part 0 begins chunk 0 and takes 7 of part 1,
+        // which begins chunk 1 (2 ballots).
+        let parts = vec![frozen(3, &[(0, 10)], 0, &[(1, 7)]), frozen(9, &[(1, 2)], 7, &[])];
+        assert_eq!(consistent(&parts), Ok(()));
+        // Part 1's head read otherwise by the worker of part 0 (a ballot came in meanwhile).
+        let moved = vec![frozen(3, &[(0, 10)], 0, &[(1, 6)]), frozen(9, &[(1, 2)], 7, &[])];
+        assert!(consistent(&moved).unwrap_err().contains("part 1's first ballots"));
+        // A chunk missing.
+        let gap = vec![frozen(3, &[(0, 10)], 0, &[(1, 7)]), frozen(9, &[(2, 2)], 7, &[])];
+        assert!(consistent(&gap).unwrap_err().contains("numbered"));
+        // A chunk short of the parts' ballots.
+        let short = vec![frozen(3, &[(0, 10)], 0, &[(1, 7)]), frozen(9, &[(1, 1)], 7, &[])];
+        assert!(consistent(&short)
+            .unwrap_err()
+            .contains("hold 11 ballots, the parts 12"));
+    }
+}
