@@ -447,7 +447,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     println!("| 5xx or no reply | {server_errors} |");
     if let Some(c) = &count {
         println!(
-            "| verifiable: tally frozen by one read (ballots checked and summed) | {:.0} ms, {} ballots |",
+            "| verifiable: tally frozen by the part workers (ballots counted, checked, summed, laid out) | {:.0} ms, {} ballots |",
             c.freeze.as_secs_f64() * 1000.0,
             c.cast
         );

@@ -51,7 +51,7 @@ pub async fn ballots(ctx: &Context, voters: usize) -> Vec<Value> {
 
 /// What the count of a verifiable election took after the close.
 pub struct Count {
-    /// The first read that froze the tally (its request).
+    /// The freeze: from the read that started it to the first that found it done.
     pub freeze: Duration,
     /// The partial decryption that brought the threshold: checked, combined, counts solved
     /// and the whole record written before its reply.

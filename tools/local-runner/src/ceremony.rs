@@ -158,9 +158,10 @@ pub async fn encrypted_votes(ctx: &Context, choices: &[usize]) -> Result<Vec<Val
     Ok(bodies)
 }
 
-/// Reads `GET …/tally` until it answers 200, the first read after the close freezing it (at
-/// most `wait`: the close, the bound on a vote in flight, the mixer's last batches). Returns
-/// the frozen tally's view and how long the read that answered it took.
+/// Reads `GET …/tally` until it answers 200: the first read after the close starts the
+/// freeze, which the ballot box's part workers do (at most `wait`: the close, the bound on a
+/// vote in flight, the mixer's last batches, the freeze). Returns the frozen tally's view and
+/// how long the freeze took, from the read that started it to the first that found it done.
 pub async fn frozen_tally(
     http: &reqwest::Client,
     base: &str,
@@ -169,21 +170,24 @@ pub async fn frozen_tally(
 ) -> Result<(Value, Duration), BoxError> {
     let url = format!("{base}/elections/{election}/tally");
     let deadline = Instant::now() + wait;
+    let mut freezing_since = None;
     loop {
         let sent = Instant::now();
         let reply = http.get(&url).send().await;
-        let took = sent.elapsed();
         let (status, view) = match reply {
             Ok(reply) => (reply.status().as_u16(), reply.json().await.unwrap_or(Value::Null)),
             Err(_) => (0, Value::Null),
         };
         if status == 200 {
-            return Ok((view, took));
+            return Ok((view, freezing_since.unwrap_or(sent).elapsed()));
+        }
+        if freezing_since.is_none() && view["detail"].as_str().is_some_and(|d| d.contains("being frozen")) {
+            freezing_since = Some(sent);
         }
         if Instant::now() > deadline {
             return Err(format!("the tally did not freeze in {wait:?}: {status} {view}").into());
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
