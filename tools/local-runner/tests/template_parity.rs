@@ -288,13 +288,17 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "DecryptTallyFunction",
             &[
+                "dynamodb:BatchGetItem DashboardTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:PutItem CeremonyTable",
+                "dynamodb:PutItem DashboardTable",
                 "dynamodb:Query BallotBoxTable",
                 "dynamodb:Query CeremonyTable",
                 "dynamodb:Query DashboardTable",
+                "dynamodb:UpdateItem DashboardTable",
                 "s3:GetObject RecordsBucket",
                 "s3:PutObject RecordsBucket",
+                "sqs:SendMessage RecountQueue",
             ],
         ),
         (
@@ -476,10 +480,15 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
             "RecountPartFunction",
             &[
                 "dynamodb:BatchGetItem DashboardTable",
+                "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PutItem CeremonyTable",
                 "dynamodb:PutItem DashboardTable",
                 "dynamodb:Query BallotBoxTable",
+                "dynamodb:Query CeremonyTable",
                 "dynamodb:Query DashboardTable",
                 "dynamodb:UpdateItem DashboardTable",
+                "s3:PutObject RecordsBucket",
+                "sqs:SendMessage RecountQueue",
             ],
         ),
         (

@@ -270,9 +270,10 @@ async fn layout_stage(
             .await?
             .ok_or(AppError::Internal)?;
         let file = election_file(store, election_id).await?;
-        let layout = PartLayout::of(&sizes, part as usize, CHUNK_SIZE as u64);
+        let chunk = CHUNK_SIZE as u64;
+        let layout = PartLayout::of(&sizes, part as usize, chunk);
         let spoiled = spoiled(store, election_id).await?;
-        let mut worker = PartWorker::new(&file, &spoiled, layout);
+        let mut worker = PartWorker::new(&file, &spoiled, layout, chunk);
         match worker.lay_out(store, files, election_id, part, parts).await? {
             Ok(frozen) => {
                 store
@@ -307,6 +308,8 @@ struct PartWorker<'a> {
     file: &'a ElectionFile,
     verifier: Verifier,
     layout: PartLayout,
+    /// Ballots a chunk (the spec's [`CHUNK_SIZE`]; fewer in tests).
+    chunk: u64,
     spoiled_ids: HashSet<[u8; 16]>,
     spoiled_codes: HashSet<Digest>,
     spoiled_alphas: HashSet<[u8; 32]>,
@@ -323,12 +326,13 @@ struct PartWorker<'a> {
 }
 
 impl<'a> PartWorker<'a> {
-    fn new(file: &'a ElectionFile, spoiled: &[SpoiledBallot], layout: PartLayout) -> Self {
+    fn new(file: &'a ElectionFile, spoiled: &[SpoiledBallot], layout: PartLayout, chunk: u64) -> Self {
         let ctx = file.context();
         PartWorker {
             file,
             verifier: Verifier::new(&ctx),
             layout,
+            chunk,
             spoiled_ids: spoiled.iter().map(|s| s.ballot.ballot_id.0).collect(),
             spoiled_codes: spoiled.iter().map(|s| s.ballot.tracking_code).collect(),
             spoiled_alphas: spoiled
@@ -471,9 +475,9 @@ impl<'a> PartWorker<'a> {
             self.filling_from = self.position;
         }
         self.filling.push(ballot);
-        let whole = self.layout.chunk_len(self.filling_from, CHUNK_SIZE as u64);
+        let whole = self.layout.chunk_len(self.filling_from, self.chunk);
         if self.filling.len() as u64 == whole {
-            let q = (self.filling_from / CHUNK_SIZE as u64) as usize;
+            let q = (self.filling_from / self.chunk) as usize;
             let ballots = std::mem::take(&mut self.filling);
             let (entry, bytes) = record::cast_chunk(&self.file.ceremony.extended_base_hash, q, ballots)
                 .map_err(|e| PortError::Internal(e.to_string()))?;
@@ -641,6 +645,155 @@ async fn write_ballot_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::ReceiptId;
+    use crate::domain::vote::Ballot;
+    use crate::ports::BallotPage;
+    use election_crypto::randomness::Seeded;
+    use election_crypto::record::CastChunk;
+    use election_crypto::simulation::{run, Plan};
+    use std::sync::Mutex;
+
+    /// A ballot box in memory, each part read three ballots a page.
+    struct Parts(Mutex<Vec<Vec<Ballot>>>);
+
+    impl BallotBox for Parts {
+        fn parts(&self) -> u32 {
+            self.0.lock().unwrap().len() as u32
+        }
+
+        async fn ballots(&self, _: &ElectionId, part: u32, after: Option<String>) -> Result<BallotPage, PortError> {
+            let all = self.0.lock().unwrap()[part as usize].clone();
+            let from: usize = after.map_or(0, |a| a.parse().unwrap());
+            let to = (from + 3).min(all.len());
+            Ok(BallotPage {
+                ballots: all[from..to].to_vec(),
+                unreadable: Vec::new(),
+                next: (to < all.len()).then(|| to.to_string()),
+            })
+        }
+
+        async fn ballot_count(&self, _: &ElectionId, part: u32) -> Result<u64, PortError> {
+            Ok(self.0.lock().unwrap()[part as usize].len() as u64)
+        }
+
+        async fn put_ballots(&self, _: &str, _: &[Ballot]) -> Result<(), PortError> {
+            Err(PortError::Internal("the freeze never writes the box".into()))
+        }
+
+        async fn in_box(&self, _: &ElectionId, _: &[ReceiptId]) -> Result<HashSet<ReceiptId>, PortError> {
+            Err(PortError::Internal("the freeze never looks receipts up".into()))
+        }
+    }
+
+    #[derive(Default)]
+    struct Files(Mutex<BTreeMap<String, Vec<u8>>>);
+
+    impl RecordFiles for Files {
+        async fn put_record_file(&self, _: &ElectionId, name: &str, body: Vec<u8>) -> Result<(), PortError> {
+            self.0.lock().unwrap().insert(name.to_owned(), body);
+            Ok(())
+        }
+
+        async fn record_file(&self, _: &ElectionId, name: &str) -> Result<Option<Vec<u8>>, PortError> {
+            Ok(self.0.lock().unwrap().get(name).cloned())
+        }
+    }
+
+    /// A small election's cast ballots, encrypted, and its description.
+    fn election(ballots: usize) -> (ElectionFile, Vec<EncryptedBallot>, Vec<tally::TallyEntry>) {
+        let plan = Plan {
+            election_id: "freeze".into(),
+            candidates: ["Ada", "Grace", "Edsger"]
+                .iter()
+                .map(|name| (name.to_lowercase(), name.to_string()))
+                .collect(),
+            trustees: 1,
+            threshold: 1,
+            cast: (0..ballots).map(|b| b % 3).collect(),
+            spoiled: vec![],
+            absent: vec![],
+        };
+        let record = run(&plan, &mut Seeded::new(b"freeze")).unwrap();
+        let cast = record.cast_ballots().cloned().collect();
+        (record.election, cast, record.tally.encrypted_tally)
+    }
+
+    fn boxed(ballots: &[EncryptedBallot], sizes: &[usize]) -> Parts {
+        let election = ElectionId::new();
+        let mut ballots = ballots.iter().map(|b| Ballot {
+            election_id: election.clone(),
+            mark: Mark::Encrypted(Box::new(b.clone())),
+            receipt_id: ReceiptId::of_tracking_code(&b.tracking_code.0),
+            cast_in_hour: chrono::Utc::now(),
+        });
+        Parts(Mutex::new(
+            sizes.iter().map(|n| ballots.by_ref().take(*n).collect()).collect(),
+        ))
+    }
+
+    /// Every part laid out by its worker, given the sizes counted first.
+    async fn lay_out(
+        parts: &Parts,
+        sizes: &[u64],
+        files: &Files,
+        file: &ElectionFile,
+        chunk: u64,
+    ) -> Vec<Result<FrozenPart, FreezeRefusal>> {
+        let (mut laid_out, election) = (Vec::new(), ElectionId::new());
+        for part in 0..parts.parts() {
+            let layout = PartLayout::of(sizes, part as usize, chunk);
+            let mut worker = PartWorker::new(file, &[], layout, chunk);
+            let outcome = worker.lay_out(parts, files, &election, part, parts.parts());
+            laid_out.push(outcome.await.unwrap());
+        }
+        laid_out
+    }
+
+    #[tokio::test]
+    async fn parts_laid_out_apart_make_the_list_in_part_order_in_whole_chunks() {
+        let (file, ballots, tally) = election(23);
+        // Chunks of 5 over parts of 6, 0, 12 and 5 ballots: chunks at 0 and 5 begin in part 0
+        // (the second finished with 4 of part 2's), at 10 and 15 in part 2 (finished with 2 of
+        // part 3's), and the last, of 3, at 20 in part 3.
+        let parts = boxed(&ballots, &[6, 0, 12, 5]);
+        let files = Files::default();
+        let laid_out: Vec<FrozenPart> = lay_out(&parts, &[6, 0, 12, 5], &files, &file, 5)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(consistent(&laid_out), Ok(()));
+        let begun: Vec<usize> = laid_out.iter().map(|p| p.chunks.len()).collect();
+        assert_eq!(begun, vec![2, 0, 2, 1]);
+        let mut listed = Vec::new();
+        for entry in laid_out.iter().flat_map(|p| &p.chunks) {
+            let chunk: CastChunk = serde_json::from_slice(&files.0.lock().unwrap()[&entry.file]).unwrap();
+            assert_eq!(chunk.ballots.len() as u64, entry.count);
+            listed.extend(chunk.ballots);
+        }
+        assert_eq!(listed, ballots, "the chunks hold the parts' ballots in part order");
+        let sums = laid_out.iter().fold(tally::sum(3, []), |s, p| tally::add(&s, &p.sums));
+        assert_eq!(sums, tally);
+    }
+
+    #[tokio::test]
+    async fn a_part_that_changed_since_it_was_counted_is_retried_and_a_forged_ballot_is_not() {
+        let (file, ballots, _) = election(7);
+        // A ballot reached part 1 after the count: its worker finds 4 for 3, and the attempt is
+        // to be tried again.
+        let parts = boxed(&ballots, &[3, 4]);
+        let laid_out = lay_out(&parts, &[3, 3], &Files::default(), &file, 5).await;
+        assert!(laid_out[1]
+            .as_ref()
+            .is_err_and(|r| r.retry && r.reason.contains("holds 4 ballots, 3 when counted")));
+        // A ballot whose tracking code is another's: it fails its check, for good.
+        let mut forged = ballots.clone();
+        forged[2].tracking_code = forged[1].tracking_code;
+        let laid_out = lay_out(&boxed(&forged, &[7]), &[7], &Files::default(), &file, 5).await;
+        assert!(laid_out[0]
+            .as_ref()
+            .is_err_and(|r| !r.retry && r.reason.contains("fails its check")));
+    }
 
     fn frozen(count: u64, chunks: &[(usize, u64)], head: u64, taken: &[(u32, u64)]) -> FrozenPart {
         let piece_of = |n: u64| Piece {
