@@ -8,7 +8,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 use serde::{Deserialize, Serialize};
 
-use crate::ballot::{self, Ballot, Context, SpoiledBallot};
+use crate::ballot::{self, Ballot, BallotId, Context, SpoiledBallot};
 use crate::error::{ensure, Error};
 use crate::group::Point;
 use crate::hash::{Digest, Framed};
@@ -132,49 +132,81 @@ pub fn add(left: &[TallyEntry], right: &[TallyEntry]) -> Vec<TallyEntry> {
 /// ballots, and no cast `α` equal to a spoiled `α`, whose nonce the reveal made public (V19).
 pub fn check_ballots(ctx: &Context, cast: &[Ballot], spoiled: &[SpoiledBallot]) -> Result<(), Error> {
     let verifier = ballot::Verifier::new(ctx);
-    let mut spoiled_ids = HashSet::with_capacity(spoiled.len());
-    let mut spoiled_codes = HashSet::with_capacity(spoiled.len());
-    let mut spoiled_alphas = HashSet::with_capacity(spoiled.len() * ctx.candidates);
-    for s in spoiled {
-        verifier.verify(&s.ballot).map_err(|e| match e {
-            Error::Check { detail, .. } => crate::error::fail("V17", format!("spoiled: {detail}")),
-            other => other,
-        })?;
-        ballot::check_reveal(ctx, &s.ballot, &s.reveal)?;
-        ensure(
-            spoiled_ids.insert(s.ballot.ballot_id) && spoiled_codes.insert(s.ballot.tracking_code),
-            "V17",
-            || format!("spoiled ballot {} appears twice", hex::encode(s.ballot.ballot_id.0)),
-        )?;
-        spoiled_alphas.extend(s.ballot.ciphertexts.iter().map(|c| *c.alpha.bytes()));
-    }
-    let mut ids = HashSet::with_capacity(cast.len());
-    let mut codes = HashSet::with_capacity(cast.len());
-    let mut alphas = HashSet::with_capacity(cast.len() * ctx.candidates);
+    let mut list = ListChecks::new(&verifier, spoiled)?;
     for b in cast {
         verifier.verify(b)?;
+        list.cast(b)?;
+    }
+    Ok(())
+}
+
+/// The checks of V15, V17 and V19 that take the cast ballots one by one, after their own
+/// proofs (V12–V14): a whole list's in [`check_ballots`], or one part of it at a time.
+pub struct ListChecks {
+    spoiled_ids: HashSet<BallotId>,
+    spoiled_codes: HashSet<Digest>,
+    spoiled_alphas: HashSet<[u8; 32]>,
+    ids: HashSet<BallotId>,
+    codes: HashSet<Digest>,
+    alphas: HashSet<[u8; 32]>,
+}
+
+impl ListChecks {
+    /// Checks the spoiled ballots (V17), to check cast ballots against them then.
+    pub fn new(verifier: &ballot::Verifier, spoiled: &[SpoiledBallot]) -> Result<Self, Error> {
+        let mut checks = ListChecks {
+            spoiled_ids: HashSet::with_capacity(spoiled.len()),
+            spoiled_codes: HashSet::with_capacity(spoiled.len()),
+            spoiled_alphas: HashSet::with_capacity(spoiled.len() * verifier.context().candidates),
+            ids: HashSet::new(),
+            codes: HashSet::new(),
+            alphas: HashSet::new(),
+        };
+        for s in spoiled {
+            verifier.verify(&s.ballot).map_err(|e| match e {
+                Error::Check { detail, .. } => crate::error::fail("V17", format!("spoiled: {detail}")),
+                other => other,
+            })?;
+            ballot::check_reveal(verifier.context(), &s.ballot, &s.reveal)?;
+            ensure(
+                checks.spoiled_ids.insert(s.ballot.ballot_id) && checks.spoiled_codes.insert(s.ballot.tracking_code),
+                "V17",
+                || format!("spoiled ballot {} appears twice", hex::encode(s.ballot.ballot_id.0)),
+            )?;
+            checks
+                .spoiled_alphas
+                .extend(s.ballot.ciphertexts.iter().map(|c| *c.alpha.bytes()));
+        }
+        Ok(checks)
+    }
+
+    /// A cast ballot, its proofs already checked: not spoiled (V19), not a copy of one
+    /// checked before (V15).
+    pub fn cast(&mut self, b: &Ballot) -> Result<(), Error> {
         let name = || hex::encode(b.ballot_id.0);
         ensure(
-            !spoiled_ids.contains(&b.ballot_id) && !spoiled_codes.contains(&b.tracking_code),
+            !self.spoiled_ids.contains(&b.ballot_id) && !self.spoiled_codes.contains(&b.tracking_code),
             "V19",
             || format!("ballot {} was spoiled and is cast", name()),
         )?;
-        ensure(ids.insert(b.ballot_id) && codes.insert(b.tracking_code), "V15", || {
-            format!("ballot {} is cast twice", name())
-        })?;
+        ensure(
+            self.ids.insert(b.ballot_id) && self.codes.insert(b.tracking_code),
+            "V15",
+            || format!("ballot {} is cast twice", name()),
+        )?;
         for (j, c) in b.ciphertexts.iter().enumerate() {
-            ensure(!spoiled_alphas.contains(c.alpha.bytes()), "V19", || {
+            ensure(!self.spoiled_alphas.contains(c.alpha.bytes()), "V19", || {
                 format!(
                     "ballot {}: alpha {j} is a spoiled ballot's, whose nonce is public",
                     name()
                 )
             })?;
-            ensure(alphas.insert(*c.alpha.bytes()), "V15", || {
+            ensure(self.alphas.insert(*c.alpha.bytes()), "V15", || {
                 format!("ballot {} copies a ciphertext of another cast ballot", name())
             })?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What a trustee decrypts: a tally it recomputed itself from the published ballots after

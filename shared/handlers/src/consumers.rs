@@ -121,7 +121,7 @@ impl Consumer for RecountPart {
             };
             let done = match request.work {
                 PartWork::Recount => recount::recount_part(app.store(), app.clock(), &request).await,
-                _ => freeze::freeze_part(app.store(), app.files(), app.bus(), &request).await,
+                _ => freeze::freeze_part(app.store(), app.files(), app.bus(), app.clock(), &request).await,
             };
             if let Err(err) = done {
                 tracing::warn!(error = %err, message_id = %id, "part not counted; it will be retried");

@@ -16,6 +16,9 @@ pub struct FreezeJob {
     pub started_by_request: String,
     /// This attempt's refusal, if it was refused.
     pub refusal: Option<FreezeRefusal>,
+    /// When its second stage was sent out, if it was: workers may be writing the record's
+    /// chunks since.
+    pub layout_sent_at: Option<DateTime<Utc>>,
 }
 
 pub fn job_key(election: &ElectionId) -> RowKey {
@@ -58,9 +61,30 @@ pub fn refuse(election: &ElectionId, attempt: u32, refusal: &FreezeRefusal) -> E
     )
 }
 
+/// Attempt `attempt`'s second stage was sent out, once.
+pub fn layout_sent(election: &ElectionId, attempt: u32, now: DateTime<Utc>) -> Effect {
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!("FreezeLayoutSent-{election}-{attempt}"))),
+        vec![(
+            job_key(election),
+            change(
+                &[
+                    ("layoutSent", Value::Number(attempt.into())),
+                    ("layoutSentAt", text_value(now.to_rfc3339())),
+                ],
+                &[],
+            ),
+        )],
+    )
+}
+
 pub fn job(row: &Row) -> Option<FreezeJob> {
     let attempt = u32::try_from(number(row, "attempt")?).ok()?;
     let refused = number(row, "refusedAttempt") == Some(attempt.into());
+    let layout_sent_at = match number(row, "layoutSent") == Some(attempt.into()) {
+        true => Some(time(row, "layoutSentAt")?),
+        false => None,
+    };
     Some(FreezeJob {
         attempt,
         started_at: time(row, "startedAt")?,
@@ -70,6 +94,7 @@ pub fn job(row: &Row) -> Option<FreezeJob> {
         } else {
             None
         },
+        layout_sent_at,
     })
 }
 
@@ -93,6 +118,18 @@ pub fn laid_out(election: &ElectionId, attempt: u32, part: u32, frozen: &FrozenP
         vec![(
             RowKey::FrozenPart(election.clone(), attempt, part),
             change(&[("part", text_value(json))], &[]),
+        )],
+    )
+}
+
+/// A part of a refused attempt whose worker stopped (or never began): it writes no more of
+/// the record. Once, and never over a part laid out (the same guard).
+pub fn stopped(election: &ElectionId, attempt: u32, part: u32) -> Effect {
+    Effect::new(
+        Guard::Once(RowKey::Applied(format!("FreezeLaidOut-{election}-{attempt}-{part}"))),
+        vec![(
+            RowKey::FrozenPart(election.clone(), attempt, part),
+            change(&[("stopped", Value::Flag(true))], &[]),
         )],
     )
 }
@@ -121,8 +158,8 @@ pub fn sizes(rows: &[(RowKey, Row)], parts: u32) -> Option<Vec<u64>> {
         .collect()
 }
 
-/// Every part as laid out, by part, if every part is (`None` otherwise, or if one does
-/// not read).
+/// Every part as laid out, by part, if every part is (`None` otherwise: one is not yet,
+/// stopped, or does not read).
 pub fn frozen_parts(rows: &[(RowKey, Row)], parts: u32) -> Option<Vec<FrozenPart>> {
     (0..parts)
         .map(|part| {

@@ -88,7 +88,7 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// A box ballot's encrypted ballot (a verifiable election's box holds no other).
-fn encrypted(ballot: Ballot) -> Option<EncryptedBallot> {
+pub(super) fn encrypted(ballot: Ballot) -> Option<EncryptedBallot> {
     match ballot.mark {
         Mark::Encrypted(ballot) => Some(*ballot),
         Mark::For(_) => None,
@@ -166,6 +166,14 @@ pub async fn whole_board(
             }
         }
     }
+    Ok((cast, challenged_ballots(store, election_id).await?))
+}
+
+/// Every challenged ballot of the election, with its reveal.
+pub(super) async fn challenged_ballots(
+    store: &impl Board,
+    election_id: &ElectionId,
+) -> Result<Vec<SpoiledBallot>, PortError> {
     let mut challenged = Vec::new();
     let mut after = None;
     loop {
@@ -173,7 +181,7 @@ pub async fn whole_board(
         challenged.extend(page);
         after = next;
         if after.is_none() {
-            return Ok((cast, challenged));
+            return Ok(challenged);
         }
     }
 }

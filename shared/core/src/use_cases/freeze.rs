@@ -10,18 +10,21 @@
 //!    for another.
 //!
 //! The last part laid out merges them: the sums, `D` from the chunks' digests, the index and
-//! the spoiled ballots; the tally is kept once. A ballot that reaches the box between the
-//! stages changes a part: the attempt is refused and the next read starts another. A ballot
-//! id or ciphertext is refused in two ballots of one part here, and across parts when it is
-//! cast (its claim): `verify` and each trustee check the whole record again.
+//! the spoiled ballots; the tally is kept once. A ballot that reaches a part after it was
+//! counted and before its worker reads it changes the part: the attempt is refused, its
+//! workers stop, and the next read starts another (one that reaches it later is late: never
+//! counted, listed in the record). A ballot id or ciphertext is refused in two ballots of one
+//! part here, and across parts when it is cast (its claim): `verify` and each trustee check
+//! the whole record again.
 
+use super::board::{challenged_ballots, encrypted};
 use super::key_ceremony::{load, rebuild};
 use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
+use crate::domain::ceremony::Ceremony;
 use crate::domain::certification::{PartRecount, PartWork};
 use crate::domain::freeze::{FreezeRefusal, FrozenPart, PartLayout, Piece};
 use crate::domain::ids::ElectionId;
-use crate::domain::vote::Mark;
 use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, EventBus, RecordFiles, ViewStore};
 use crate::problem::{AppError, Code, PortError};
 use crate::projection::freeze_job::{self, FreezeJob};
@@ -29,8 +32,8 @@ use crate::projection::{turnout, View};
 use election_crypto::ballot::{short_code, Ballot as EncryptedBallot, SpoiledBallot, Verifier};
 use election_crypto::hash::{Digest, Framed};
 use election_crypto::record::{self, chunk_file, ElectionFile, Index, ListIndex};
-use election_crypto::tally::{self, EncryptedTally, List, CHUNK_SIZE};
-use std::collections::{BTreeMap, HashSet};
+use election_crypto::tally::{self, EncryptedTally, List, ListChecks, CHUNK_SIZE};
+use std::collections::BTreeMap;
 
 fn not_yet(detail: String) -> AppError {
     AppError::conflict(Code::NotCertifiable, detail)
@@ -71,13 +74,28 @@ async fn start(
     let now = clock.now();
     let job = read_job(store, election_id).await?;
     if let Some(job) = &job {
+        // A stage's workers run at most a worker's timeout, which the stall bound exceeds.
+        let since = job.layout_sent_at.unwrap_or(job.started_at);
         match &job.refusal {
-            None if now - job.started_at <= delta(bounds.recount_stall) => {
+            None if now - since <= delta(bounds.recount_stall) => {
                 return progress(store, election_id, job.attempt, parts).await
             }
             Some(refusal) if !refusal.retry => {
                 tracing::error!(election_id = %election_id, reason = %refusal.reason, "the board fails verify: the tally is not frozen");
                 return Err(AppError::Internal);
+            }
+            // Its workers may still be writing chunks: the next attempt's would be overwritten.
+            Some(refusal) if job.layout_sent_at.is_some() && now - since <= delta(bounds.recount_stall) => {
+                let stopped = store
+                    .rows(View::Dashboard, freeze_job::part_keys(election_id, job.attempt, parts))
+                    .await?
+                    .len();
+                if stopped < parts as usize {
+                    return Ok(format!(
+                        "an attempt of the freeze was refused ({}); {} of its {parts} workers have stopped: try again in a few seconds",
+                        refusal.reason, stopped
+                    ));
+                }
             }
             _ => {}
         }
@@ -132,14 +150,13 @@ async fn refuse(
     reason: String,
     retry: bool,
 ) -> Result<(), PortError> {
+    // A refusal from an attempt already replaced would hide the newer one's state.
+    if !underway(store, election_id, attempt).await? {
+        return Ok(());
+    }
     tracing::warn!(election_id = %election_id, attempt, reason = %reason, retry, "freeze attempt refused");
-    let refusal = FreezeRefusal { reason, retry };
-    store
-        .apply(
-            View::Dashboard,
-            vec![freeze_job::refuse(election_id, attempt, &refusal)],
-        )
-        .await
+    let refused = freeze_job::refuse(election_id, attempt, &refusal(reason, retry));
+    store.apply(View::Dashboard, vec![refused]).await
 }
 
 async fn progress(
@@ -167,18 +184,27 @@ pub async fn freeze_part(
     store: &(impl ElectionStore + CeremonyStore + BallotBox + Board + ViewStore),
     files: &impl RecordFiles,
     bus: &impl EventBus,
+    clock: &impl Clock,
     request: &PartRecount,
 ) -> Result<(), AppError> {
     let (election_id, attempt, part) = (&request.election_id, request.attempt, request.part);
-    let job = read_job(store, election_id).await?;
-    if !job.is_some_and(|job| job.attempt == attempt && job.refusal.is_none()) {
+    let parts = store.parts();
+    if part >= parts {
+        tracing::error!(election_id = %election_id, attempt, part, "a freeze request for no part of the box");
+        return Err(AppError::Internal);
+    }
+    if !underway(store, election_id, attempt).await? {
         tracing::info!(election_id = %election_id, attempt, part, "stale freeze request dropped");
+        if request.work == PartWork::FreezeLayout {
+            let stopped = freeze_job::stopped(election_id, attempt, part);
+            store.apply(View::Dashboard, vec![stopped]).await?;
+        }
         return Ok(());
     }
-    let parts = store.parts();
     match request.work {
-        PartWork::FreezeCount => count_stage(store, bus, election_id, attempt, part, parts).await,
-        _ => layout_stage(store, files, election_id, attempt, part, parts).await,
+        PartWork::FreezeCount => count_stage(store, bus, clock, election_id, attempt, part, parts).await,
+        PartWork::FreezeLayout => layout_stage(store, files, election_id, attempt, part, parts).await,
+        PartWork::Recount => Err(AppError::Internal),
     }
 }
 
@@ -198,6 +224,7 @@ async fn sizes(
 async fn count_stage(
     store: &(impl BallotBox + ViewStore),
     bus: &impl EventBus,
+    clock: &impl Clock,
     election_id: &ElectionId,
     attempt: u32,
     part: u32,
@@ -223,31 +250,27 @@ async fn count_stage(
         );
         return Ok(refuse(store, election_id, attempt, reason, true).await?);
     }
-    // Two parts counted last at once both send it: each part is laid out once (its guard).
+    // Sent once, unless two parts are counted last at once (each part is laid out once: its
+    // guard) or a count is delivered again before the mark.
+    if read_job(store, election_id)
+        .await?
+        .is_some_and(|job| job.layout_sent_at.is_some())
+    {
+        return Ok(());
+    }
+    let sent = freeze_job::layout_sent(election_id, attempt, clock.now());
+    store.apply(View::Dashboard, vec![sent]).await?;
     send(store, bus, election_id, attempt, parts, PartWork::FreezeLayout).await
 }
 
-/// The election's published description: what every ballot is checked against.
-async fn election_file(
+/// The election's ceremony: its published description is what every ballot is checked
+/// against, and it keeps the tally.
+async fn ceremony(
     store: &(impl ElectionStore + CeremonyStore),
     election_id: &ElectionId,
-) -> Result<ElectionFile, AppError> {
+) -> Result<Ceremony, AppError> {
     let (_, verifiable, messages) = load(store, election_id).await?;
-    rebuild(&verifiable, &messages)?
-        .election_file()
-        .ok_or(AppError::Internal)
-}
-
-async fn spoiled(store: &impl Board, election_id: &ElectionId) -> Result<Vec<SpoiledBallot>, PortError> {
-    let (mut spoiled, mut after) = (Vec::new(), None);
-    loop {
-        let (page, next) = store.challenged(election_id, after).await?;
-        spoiled.extend(page);
-        after = next;
-        if after.is_none() {
-            return Ok(spoiled);
-        }
-    }
+    Ok(rebuild(&verifiable, &messages)?)
 }
 
 /// The second stage: the part checked, summed and laid out; the last part laid out merges.
@@ -269,23 +292,33 @@ async fn layout_stage(
         let sizes = sizes(store, election_id, attempt, parts)
             .await?
             .ok_or(AppError::Internal)?;
-        let file = election_file(store, election_id).await?;
+        let file = ceremony(store, election_id)
+            .await?
+            .election_file()
+            .ok_or(AppError::Internal)?;
         let chunk = CHUNK_SIZE as u64;
         let layout = PartLayout::of(&sizes, part as usize, chunk);
-        let spoiled = spoiled(store, election_id).await?;
-        let mut worker = PartWorker::new(&file, &spoiled, layout, chunk);
-        match worker.lay_out(store, files, election_id, part, parts).await? {
-            Ok(frozen) => {
-                store
-                    .apply(
-                        View::Dashboard,
-                        vec![freeze_job::laid_out(election_id, attempt, part, &frozen)],
-                    )
-                    .await?
+        let spoiled = challenged_ballots(store, election_id).await?;
+        let serving = Serving {
+            store,
+            election_id,
+            attempt,
+        };
+        let outcome = match PartWorker::new(&file, &spoiled, layout, chunk, &serving) {
+            Ok(mut worker) => outcome(worker.lay_out(store, files, election_id, part, parts).await)?,
+            Err(reason) => Outcome::Refused(refusal(reason, false)),
+        };
+        let stopped = freeze_job::stopped(election_id, attempt, part);
+        match outcome {
+            Outcome::Laid(frozen) => {
+                let laid_out = freeze_job::laid_out(election_id, attempt, part, &frozen);
+                store.apply(View::Dashboard, vec![laid_out]).await?
             }
-            Err(refusal) => {
-                return Ok(refuse(store, election_id, attempt, refusal.reason, refusal.retry).await?);
+            Outcome::Refused(refusal) => {
+                refuse(store, election_id, attempt, refusal.reason, refusal.retry).await?;
+                return Ok(store.apply(View::Dashboard, vec![stopped]).await?);
             }
+            Outcome::Stopped => return Ok(store.apply(View::Dashboard, vec![stopped]).await?),
         }
     }
     merge_if_laid_out(store, files, election_id, attempt, parts).await
@@ -303,18 +336,70 @@ fn refusal(reason: String, retry: bool) -> FreezeRefusal {
     FreezeRefusal { reason, retry }
 }
 
+/// Whether the attempt a worker serves is still under way: asked before each page it reads
+/// and each chunk it writes, so that a refused attempt's workers stop, and none writes a
+/// chunk over the next attempt's.
+trait Underway: Sync {
+    fn underway(&self) -> impl std::future::Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// The attempt as its job row says.
+struct Serving<'a, S> {
+    store: &'a S,
+    election_id: &'a ElectionId,
+    attempt: u32,
+}
+
+impl<S: ViewStore> Underway for Serving<'_, S> {
+    async fn underway(&self) -> Result<bool, PortError> {
+        underway(self.store, self.election_id, self.attempt).await
+    }
+}
+
+/// Whether attempt `attempt` is the one under way, and not refused.
+async fn underway(store: &impl ViewStore, election_id: &ElectionId, attempt: u32) -> Result<bool, PortError> {
+    let job = read_job(store, election_id).await?;
+    Ok(job.is_some_and(|job| job.attempt == attempt && job.refusal.is_none()))
+}
+
+/// What a part's worker came to.
+enum Outcome {
+    Laid(FrozenPart),
+    Refused(FreezeRefusal),
+    /// Its attempt was refused (by another part) or replaced while it worked.
+    Stopped,
+}
+
+/// Why a worker stops before the end of its part.
+enum Halt {
+    Stopped,
+    Failed(AppError),
+}
+
+/// What a worker came to, or the error that stopped it.
+fn outcome(laid_out: Result<Outcome, Halt>) -> Result<Outcome, AppError> {
+    match laid_out {
+        Ok(outcome) => Ok(outcome),
+        Err(Halt::Stopped) => Ok(Outcome::Stopped),
+        Err(Halt::Failed(err)) => Err(err),
+    }
+}
+
+impl<E: Into<AppError>> From<E> for Halt {
+    fn from(err: E) -> Self {
+        Halt::Failed(err.into())
+    }
+}
+
 /// One part's worker, reading its ballots in order.
-struct PartWorker<'a> {
+struct PartWorker<'a, U> {
     file: &'a ElectionFile,
     verifier: Verifier,
     layout: PartLayout,
     /// Ballots a chunk (the spec's [`CHUNK_SIZE`]; fewer in tests).
     chunk: u64,
-    spoiled_ids: HashSet<[u8; 16]>,
-    spoiled_codes: HashSet<Digest>,
-    spoiled_alphas: HashSet<[u8; 32]>,
-    ids: HashSet<[u8; 16]>,
-    alphas: HashSet<[u8; 32]>,
+    attempt: &'a U,
+    list: ListChecks,
     sums: Vec<tally::TallyEntry>,
     /// The place in the list of the next ballot.
     position: u64,
@@ -325,33 +410,37 @@ struct PartWorker<'a> {
     filling_from: u64,
 }
 
-impl<'a> PartWorker<'a> {
-    fn new(file: &'a ElectionFile, spoiled: &[SpoiledBallot], layout: PartLayout, chunk: u64) -> Self {
+impl<'a, U: Underway> PartWorker<'a, U> {
+    /// A worker for the part at `layout`; refused if a challenged ballot fails its check (V17).
+    fn new(
+        file: &'a ElectionFile,
+        spoiled: &[SpoiledBallot],
+        layout: PartLayout,
+        chunk: u64,
+        attempt: &'a U,
+    ) -> Result<Self, String> {
         let ctx = file.context();
-        PartWorker {
+        let verifier = Verifier::new(&ctx);
+        let list =
+            ListChecks::new(&verifier, spoiled).map_err(|e| format!("a challenged ballot fails its check: {e}"))?;
+        Ok(PartWorker {
             file,
-            verifier: Verifier::new(&ctx),
+            verifier,
             layout,
             chunk,
-            spoiled_ids: spoiled.iter().map(|s| s.ballot.ballot_id.0).collect(),
-            spoiled_codes: spoiled.iter().map(|s| s.ballot.tracking_code).collect(),
-            spoiled_alphas: spoiled
-                .iter()
-                .flat_map(|s| s.ballot.ciphertexts.iter().map(|c| *c.alpha.bytes()))
-                .collect(),
-            ids: HashSet::new(),
-            alphas: HashSet::new(),
+            attempt,
+            list,
             sums: tally::sum(ctx.candidates, []),
             position: layout.offset,
             head: Vec::new(),
             chunks: Vec::new(),
             filling: Vec::new(),
             filling_from: 0,
-        }
+        })
     }
 
-    /// Reads the part, then what it needs of the parts after it; a refusal if a ballot fails
-    /// a check (not retried) or the box changed since it was counted (retried).
+    /// Reads the part, then what it needs of the parts after it; refused if a ballot fails a
+    /// check (not retried) or the box changed since it was counted (retried).
     async fn lay_out(
         &mut self,
         store: &impl BallotBox,
@@ -359,19 +448,21 @@ impl<'a> PartWorker<'a> {
         election_id: &ElectionId,
         part: u32,
         parts: u32,
-    ) -> Result<Result<FrozenPart, FreezeRefusal>, AppError> {
+    ) -> Result<Outcome, Halt> {
         let mut after = None;
         loop {
+            self.still_underway().await?;
             let page = store.ballots(election_id, part, after).await?;
             if let Some(key) = page.unreadable.first() {
-                return Ok(Err(refusal(format!("{key} in the ballot box is not a ballot"), false)));
+                let reason = format!("{key} in the ballot box is not a ballot");
+                return Ok(Outcome::Refused(refusal(reason, false)));
             }
-            let ballots = match encrypted(page.ballots) {
+            let ballots = match all_encrypted(page.ballots) {
                 Ok(ballots) => ballots,
-                Err(reason) => return Ok(Err(refusal(reason, false))),
+                Err(reason) => return Ok(Outcome::Refused(refusal(reason, false))),
             };
             if let Err(reason) = self.check(&ballots) {
-                return Ok(Err(refusal(reason, false)));
+                return Ok(Outcome::Refused(refusal(reason, false)));
             }
             self.sums = tally::add(&self.sums, &tally::sum(self.sums.len(), &ballots));
             for ballot in ballots {
@@ -388,7 +479,7 @@ impl<'a> PartWorker<'a> {
                 "part {part} holds {read} ballots, {} when counted: a ballot reached the box during the freeze",
                 self.layout.size
             );
-            return Ok(Err(refusal(reason, true)));
+            return Ok(Outcome::Refused(refusal(reason, true)));
         }
         let mut taken = BTreeMap::new();
         let mut next = part + 1;
@@ -401,15 +492,22 @@ impl<'a> PartWorker<'a> {
         }
         if !self.filling.is_empty() {
             let reason = "the parts after it hold fewer ballots than when counted".to_owned();
-            return Ok(Err(refusal(reason, true)));
+            return Ok(Outcome::Refused(refusal(reason, true)));
         }
-        Ok(Ok(FrozenPart {
+        Ok(Outcome::Laid(FrozenPart {
             count: self.layout.size,
             sums: self.sums.clone(),
             chunks: std::mem::take(&mut self.chunks),
             head: piece(&self.head),
             taken,
         }))
+    }
+
+    async fn still_underway(&self) -> Result<(), Halt> {
+        match self.attempt.underway().await? {
+            true => Ok(()),
+            false => Err(Halt::Stopped),
+        }
     }
 
     /// V12–V14 for each ballot, on every core; then V15 within the part, and V19 against
@@ -429,21 +527,9 @@ impl<'a> PartWorker<'a> {
             return Err(format!("ballot {} fails its check: {e}", short_code(&b.tracking_code)));
         }
         for b in ballots {
-            let name = || short_code(&b.tracking_code);
-            if self.spoiled_ids.contains(&b.ballot_id.0) || self.spoiled_codes.contains(&b.tracking_code) {
-                return Err(format!("ballot {} was challenged and is cast (V19)", name()));
-            }
-            if !self.ids.insert(b.ballot_id.0) {
-                return Err(format!("ballot {} is cast twice (V15)", name()));
-            }
-            for c in &b.ciphertexts {
-                if self.spoiled_alphas.contains(c.alpha.bytes()) {
-                    return Err(format!("ballot {} reuses a challenged ballot's nonce (V19)", name()));
-                }
-                if !self.alphas.insert(*c.alpha.bytes()) {
-                    return Err(format!("ballot {} copies another's ciphertext (V15)", name()));
-                }
-            }
+            self.list
+                .cast(b)
+                .map_err(|e| format!("ballot {} fails its check: {e}", short_code(&b.tracking_code)))?;
         }
         Ok(())
     }
@@ -454,7 +540,7 @@ impl<'a> PartWorker<'a> {
         files: &impl RecordFiles,
         election_id: &ElectionId,
         ballot: EncryptedBallot,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Halt> {
         if self.position < self.layout.offset + self.layout.head {
             self.head.push(ballot.tracking_code);
         } else {
@@ -464,13 +550,14 @@ impl<'a> PartWorker<'a> {
         Ok(())
     }
 
-    /// Adds a ballot to the chunk being filled, and writes the chunk once it is whole.
+    /// Adds a ballot to the chunk being filled, and writes the chunk once it is whole (if
+    /// the attempt is still under way).
     async fn fill(
         &mut self,
         files: &impl RecordFiles,
         election_id: &ElectionId,
         ballot: EncryptedBallot,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Halt> {
         if self.filling.is_empty() {
             self.filling_from = self.position;
         }
@@ -481,6 +568,7 @@ impl<'a> PartWorker<'a> {
             let ballots = std::mem::take(&mut self.filling);
             let (entry, bytes) = record::cast_chunk(&self.file.ceremony.extended_base_hash, q, ballots)
                 .map_err(|e| PortError::Internal(e.to_string()))?;
+            self.still_underway().await?;
             files.put_record_file(election_id, &entry.file, bytes).await?;
             self.chunks.push(entry);
         }
@@ -495,15 +583,12 @@ impl<'a> PartWorker<'a> {
         files: &impl RecordFiles,
         election_id: &ElectionId,
         next: u32,
-    ) -> Result<Vec<Digest>, AppError> {
+    ) -> Result<Vec<Digest>, Halt> {
         let mut codes = Vec::new();
         let mut after = None;
         loop {
             let page = store.ballots(election_id, next, after).await?;
-            for ballot in page.ballots.into_iter().filter_map(|b| match b.mark {
-                Mark::Encrypted(b) => Some(*b),
-                Mark::For(_) => None,
-            }) {
+            for ballot in page.ballots.into_iter().filter_map(encrypted) {
                 if self.filling.is_empty() {
                     return Ok(codes);
                 }
@@ -519,13 +604,13 @@ impl<'a> PartWorker<'a> {
     }
 }
 
-/// A page's ballots, each encrypted; otherwise what is not.
-fn encrypted(ballots: Vec<crate::domain::vote::Ballot>) -> Result<Vec<EncryptedBallot>, String> {
+/// A page's ballots, each encrypted; otherwise which is not.
+fn all_encrypted(ballots: Vec<crate::domain::vote::Ballot>) -> Result<Vec<EncryptedBallot>, String> {
     ballots
         .into_iter()
-        .map(|b| match b.mark {
-            Mark::Encrypted(ballot) => Ok(*ballot),
-            Mark::For(_) => Err(format!("the box holds a ballot in the clear ({})", b.receipt_id)),
+        .map(|b| {
+            let receipt = b.receipt_id.clone();
+            encrypted(b).ok_or_else(|| format!("the box holds a ballot in the clear ({receipt})"))
         })
         .collect()
 }
@@ -549,21 +634,15 @@ async fn merge_if_laid_out(
     if let Err(reason) = consistent(&laid_out) {
         return Ok(refuse(store, election_id, attempt, reason, true).await?);
     }
-    let (_, verifiable, messages) = load(store, election_id).await?;
-    let ceremony = rebuild(&verifiable, &messages)?;
+    // An attempt replaced meanwhile writes nothing more: the files are the newer one's.
+    if !underway(store, election_id, attempt).await? {
+        return Ok(());
+    }
+    let ceremony = ceremony(store, election_id).await?;
     let file = ceremony.election_file().ok_or(AppError::Internal)?;
     let qbar = file.ceremony.extended_base_hash;
-    let spoiled = spoiled(store, election_id).await?;
-    if let Err(e) = tally::check_ballots(&file.context(), &[], &spoiled) {
-        return Ok(refuse(
-            store,
-            election_id,
-            attempt,
-            format!("a challenged ballot fails its check: {e}"),
-            false,
-        )
-        .await?);
-    }
+    // Each part's worker checked them (V17).
+    let spoiled = challenged_ballots(store, election_id).await?;
     let cast = record::cast_list(&qbar, laid_out.iter().flat_map(|p| p.chunks.clone()).collect());
     let tally = EncryptedTally {
         entries: laid_out
@@ -575,12 +654,15 @@ async fn merge_if_laid_out(
         cast_digest: cast.digest,
     };
     write_ballot_files(files, election_id, &file, cast, &spoiled).await?;
-    if store
+    match store
         .post_ceremony_message(election_id, &ceremony.freeze_tally(&tally))
         .await?
-        .is_none()
     {
-        tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen");
+        None => tracing::info!(election_id = %election_id, cast = tally.cast_count, "tally frozen"),
+        Some(kept) if kept.body != ceremony.freeze_tally(&tally).body => {
+            tracing::error!(election_id = %election_id, attempt, "another attempt's tally was kept: the record's index may be this one's");
+        }
+        Some(_) => {}
     }
     Ok(())
 }
@@ -647,10 +729,12 @@ mod tests {
     use super::*;
     use crate::domain::ids::ReceiptId;
     use crate::domain::vote::Ballot;
+    use crate::domain::vote::Mark;
     use crate::ports::BallotPage;
     use election_crypto::randomness::Seeded;
     use election_crypto::record::CastChunk;
     use election_crypto::simulation::{run, Plan};
+    use std::collections::HashSet;
     use std::sync::Mutex;
 
     /// A ballot box in memory, each part read three ballots a page.
@@ -731,22 +815,40 @@ mod tests {
         ))
     }
 
+    /// An attempt under way for this many more questions, then refused.
+    struct UnderwayFor(std::sync::atomic::AtomicI64);
+
+    impl Underway for UnderwayFor {
+        async fn underway(&self) -> Result<bool, PortError> {
+            Ok(self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0)
+        }
+    }
+
     /// Every part laid out by its worker, given the sizes counted first.
-    async fn lay_out(
-        parts: &Parts,
-        sizes: &[u64],
-        files: &Files,
-        file: &ElectionFile,
-        chunk: u64,
-    ) -> Vec<Result<FrozenPart, FreezeRefusal>> {
+    async fn lay_out(parts: &Parts, sizes: &[u64], files: &Files, file: &ElectionFile, chunk: u64) -> Vec<Outcome> {
         let (mut laid_out, election) = (Vec::new(), ElectionId::new());
+        let attempt = UnderwayFor(i64::MAX.into());
         for part in 0..parts.parts() {
             let layout = PartLayout::of(sizes, part as usize, chunk);
-            let mut worker = PartWorker::new(file, &[], layout, chunk);
+            let mut worker = PartWorker::new(file, &[], layout, chunk, &attempt).unwrap();
             let outcome = worker.lay_out(parts, files, &election, part, parts.parts());
-            laid_out.push(outcome.await.unwrap());
+            laid_out.push(super::outcome(outcome.await).unwrap());
         }
         laid_out
+    }
+
+    fn laid(outcome: Outcome) -> FrozenPart {
+        match outcome {
+            Outcome::Laid(frozen) => frozen,
+            _ => panic!("a part was not laid out"),
+        }
+    }
+
+    fn refused(outcome: &Outcome) -> &FreezeRefusal {
+        match outcome {
+            Outcome::Refused(refusal) => refusal,
+            _ => panic!("a part was not refused"),
+        }
     }
 
     #[tokio::test]
@@ -760,7 +862,7 @@ mod tests {
         let laid_out: Vec<FrozenPart> = lay_out(&parts, &[6, 0, 12, 5], &files, &file, 5)
             .await
             .into_iter()
-            .map(Result::unwrap)
+            .map(laid)
             .collect();
         assert_eq!(consistent(&laid_out), Ok(()));
         let begun: Vec<usize> = laid_out.iter().map(|p| p.chunks.len()).collect();
@@ -783,16 +885,30 @@ mod tests {
         // to be tried again.
         let parts = boxed(&ballots, &[3, 4]);
         let laid_out = lay_out(&parts, &[3, 3], &Files::default(), &file, 5).await;
-        assert!(laid_out[1]
-            .as_ref()
-            .is_err_and(|r| r.retry && r.reason.contains("holds 4 ballots, 3 when counted")));
+        let refusal = refused(&laid_out[1]);
+        assert!(refusal.retry && refusal.reason.contains("holds 4 ballots, 3 when counted"));
         // A ballot whose tracking code is another's: it fails its check, for good.
         let mut forged = ballots.clone();
         forged[2].tracking_code = forged[1].tracking_code;
         let laid_out = lay_out(&boxed(&forged, &[7]), &[7], &Files::default(), &file, 5).await;
-        assert!(laid_out[0]
-            .as_ref()
-            .is_err_and(|r| !r.retry && r.reason.contains("fails its check")));
+        let refusal = refused(&laid_out[0]);
+        assert!(!refusal.retry && refusal.reason.contains("fails its check"));
+    }
+
+    #[tokio::test]
+    async fn a_worker_whose_attempt_is_refused_stops_and_writes_no_more_chunks() {
+        let (file, ballots, _) = election(12);
+        // One part of 12, chunks of 5: refused after its first page (3 ballots), it writes
+        // no chunk; under way for one chunk more, it writes just that one.
+        let parts = boxed(&ballots, &[12]);
+        for (questions, written) in [(1, 0), (3, 1)] {
+            let files = Files::default();
+            let attempt = UnderwayFor(questions.into());
+            let mut worker = PartWorker::new(&file, &[], PartLayout::of(&[12], 0, 5), 5, &attempt).unwrap();
+            let outcome = super::outcome(worker.lay_out(&parts, &files, &ElectionId::new(), 0, 1).await).unwrap();
+            assert!(matches!(outcome, Outcome::Stopped));
+            assert_eq!(files.0.lock().unwrap().len(), written);
+        }
     }
 
     fn frozen(count: u64, chunks: &[(usize, u64)], head: u64, taken: &[(u32, u64)]) -> FrozenPart {
