@@ -73,6 +73,10 @@ pub fn count_from_env(name: &str, default: usize) -> usize {
 /// records that do not read.
 pub const UNREADABLE_RECORDS_QUEUE: &str = "UnreadableRecordsQueue";
 
+/// The queue of the ballot box's part workers (`RECOUNT_QUEUE_URL`): a certification's
+/// recount and a verifiable tally's freeze.
+pub const RECOUNT_QUEUE: &str = "RecountQueue";
+
 /// The functions' services on the local emulators, with the names the template gives.
 pub fn local_services(clients: &Clients, template: &Template) -> Result<LiveServices, BoxError> {
     let name = |setting: Setting| {
@@ -279,6 +283,9 @@ async fn serve(
                 services.bus = services
                     .bus
                     .with_set_aside_queue(clients.sqs.clone(), queue_url.clone());
+            }
+            if let Some(queue_url) = provisioned.queue_urls.get(RECOUNT_QUEUE) {
+                services.bus = services.bus.with_recount_queue(clients.sqs.clone(), queue_url.clone());
             }
             // Every queue of the template is in the pipeline (the template's PIPELINE_QUEUE_URLS).
             let pipeline = provisioned.queue_urls.values().cloned().collect();
