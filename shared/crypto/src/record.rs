@@ -200,11 +200,7 @@ pub fn cast_chunk(qbar: &Digest, q: usize, ballots: Vec<Ballot>) -> Result<(Chun
         count: codes.len() as u64,
         digest: chunk_digest(qbar, List::Cast, q, &codes),
     };
-    let file = json(&CastChunk {
-        kind: "cast".into(),
-        chunk: q as u64,
-        ballots,
-    })?;
+    let file = json(&cast_chunk_of(q, ballots))?;
     Ok((entry, file))
 }
 
@@ -226,20 +222,34 @@ pub type Files = Vec<(String, Vec<u8>)>;
 /// The spoiled ballots' list for the index, and their chunk files.
 pub fn spoiled_files(qbar: &Digest, spoiled: &[SpoiledBallot]) -> Result<(ListIndex, Files), Error> {
     let index = list_index(qbar, List::Spoiled, spoiled.iter().map(|s| &s.ballot));
-    let files = spoiled
-        .chunks(CHUNK_SIZE)
+    let files = spoiled_chunks(spoiled)
+        .iter()
         .zip(&index.chunks)
-        .enumerate()
-        .map(|(q, (ballots, entry))| {
-            let chunk = SpoiledChunk {
-                kind: "spoiled".into(),
-                chunk: q as u64,
-                ballots: ballots.to_vec(),
-            };
-            Ok((entry.file.clone(), json(&chunk)?))
-        })
+        .map(|(chunk, entry)| Ok((entry.file.clone(), json(chunk)?)))
         .collect::<Result<_, Error>>()?;
     Ok((index, files))
+}
+
+/// Cast chunk `q` of the record, holding these ballots.
+fn cast_chunk_of(q: usize, ballots: Vec<Ballot>) -> CastChunk {
+    CastChunk {
+        kind: "cast".into(),
+        chunk: q as u64,
+        ballots,
+    }
+}
+
+/// The spoiled ballots cut in chunks of `CHUNK_SIZE`.
+fn spoiled_chunks(spoiled: &[SpoiledBallot]) -> Vec<SpoiledChunk> {
+    spoiled
+        .chunks(CHUNK_SIZE)
+        .enumerate()
+        .map(|(q, b)| SpoiledChunk {
+            kind: "spoiled".into(),
+            chunk: q as u64,
+            ballots: b.to_vec(),
+        })
+        .collect()
 }
 
 impl Record {
@@ -254,21 +264,9 @@ impl Record {
         let cast = cast
             .chunks(CHUNK_SIZE)
             .enumerate()
-            .map(|(q, b)| CastChunk {
-                kind: "cast".into(),
-                chunk: q as u64,
-                ballots: b.to_vec(),
-            })
+            .map(|(q, b)| cast_chunk_of(q, b.to_vec()))
             .collect();
-        let spoiled = spoiled
-            .chunks(CHUNK_SIZE)
-            .enumerate()
-            .map(|(q, b)| SpoiledChunk {
-                kind: "spoiled".into(),
-                chunk: q as u64,
-                ballots: b.to_vec(),
-            })
-            .collect();
+        let spoiled = spoiled_chunks(&spoiled);
         Record {
             election,
             index,

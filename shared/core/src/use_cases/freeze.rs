@@ -19,16 +19,17 @@
 
 use super::board::{challenged_ballots, encrypted};
 use super::key_ceremony::{load, rebuild};
+use super::mix_ballots::mixing_pending;
 use crate::bounds::{delta, Bounds};
 use crate::clock::Clock;
 use crate::domain::ceremony::Ceremony;
 use crate::domain::certification::{PartRecount, PartWork};
 use crate::domain::freeze::{FreezeRefusal, FrozenPart, PartLayout, Piece};
 use crate::domain::ids::ElectionId;
-use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, EventBus, RecordFiles, ViewStore};
+use crate::ports::{BallotBox, Board, CeremonyStore, ElectionStore, EventBus, MixPool, RecordFiles, ViewStore};
 use crate::problem::{AppError, Code, PortError};
 use crate::projection::freeze_job::{self, FreezeJob};
-use crate::projection::{turnout, View};
+use crate::projection::{turnout, RowKey, View};
 use election_crypto::ballot::{short_code, Ballot as EncryptedBallot, SpoiledBallot, Verifier};
 use election_crypto::hash::{Digest, Framed};
 use election_crypto::record::{self, chunk_file, ElectionFile, Index, ListIndex};
@@ -46,11 +47,11 @@ async fn read_job(store: &impl ViewStore, election_id: &ElectionId) -> Result<Op
     Ok(rows.first().and_then(|(_, row)| freeze_job::job(row)))
 }
 
-/// Called by a read of the tally that finds it not frozen, once voting has ended and the
-/// mixer is drained: starts an attempt unless one is under way, and answers how far it is
+/// Called by a read of the tally that finds it not frozen, once voting has ended: starts an
+/// attempt unless one is under way (once the mixer is drained), and answers how far it is
 /// (always a refusal to wait: the tally is kept by the attempt's last worker).
 pub async fn start_or_report(
-    store: &impl ViewStore,
+    store: &(impl MixPool + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -64,7 +65,7 @@ pub async fn start_or_report(
 }
 
 async fn start(
-    store: &impl ViewStore,
+    store: &(impl MixPool + ViewStore),
     bus: &impl EventBus,
     clock: &impl Clock,
     bounds: &Bounds,
@@ -99,6 +100,12 @@ async fn start(
             }
             _ => {}
         }
+    }
+    // Read only before an attempt starts: the polls of one under way need not read the pools.
+    if mixing_pending(store, election_id).await? {
+        return Err(not_yet(
+            "the mixer is still writing ballots to the box: try again in a minute".to_owned(),
+        ));
     }
     let attempt = job.map_or(1, |job| job.attempt + 1);
     let request = uuid::Uuid::new_v4().to_string();
@@ -285,7 +292,7 @@ async fn layout_stage(
     let done = store
         .rows(
             View::Dashboard,
-            vec![freeze_job::part_keys(election_id, attempt, parts)[part as usize].clone()],
+            vec![RowKey::FrozenPart(election_id.clone(), attempt, part)],
         )
         .await?;
     if done.is_empty() {

@@ -11,7 +11,6 @@
 use super::board::whole_board;
 use super::freeze;
 use super::key_ceremony::{load, rebuild, refusal};
-use super::mix_ballots::mixing_pending;
 use super::{authorize, identity};
 use crate::auth::{Caller, Role};
 use crate::bounds::Bounds;
@@ -79,8 +78,8 @@ async fn kept(
     Ok((election, verifiable, ceremony, tally, messages))
 }
 
-/// The election's tally if it is frozen; else, once voting has ended and the mixer is
-/// drained, its freeze started (or reported, if under way: [`freeze`]).
+/// The election's tally if it is frozen; else, once voting has ended, its freeze started (the
+/// mixer drained) or reported, if under way ([`freeze`]).
 async fn frozen(
     store: &(impl ElectionStore + CeremonyStore + BallotBox + MixPool + ViewStore),
     bus: &impl EventBus,
@@ -95,11 +94,6 @@ async fn frozen(
     if clock.now() < bounds.certifiable_from(&election) {
         return Err(not_yet(
             "voting has not ended: the tally freezes once no vote can commit",
-        ));
-    }
-    if mixing_pending(store, election_id).await? {
-        return Err(not_yet(
-            "the mixer is still writing ballots to the box: try again in a minute",
         ));
     }
     Err(freeze::start_or_report(store, bus, clock, bounds, election_id, store.parts()).await)
