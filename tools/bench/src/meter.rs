@@ -48,12 +48,14 @@ struct Meter {
     tally: Mutex<Tally>,
 }
 
-const WRITE_OPERATIONS: [&str; 5] = [
+const WRITE_OPERATIONS: [&str; 6] = [
     "PutItem",
     "UpdateItem",
     "DeleteItem",
     "TransactWriteItems",
     "BatchWriteItem",
+    // PartiQL: only its `INSERT`s are counted ([`inserted`]).
+    "BatchExecuteStatement",
 ];
 
 /// One item a write request writes.
@@ -118,8 +120,9 @@ fn aws_units(size: usize, transactional: bool) -> f64 {
     }
 }
 
-/// The items a write request writes.
-fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -> Vec<Written> {
+/// The items a write request wrote, by its `reply` where some of it may have failed (a
+/// PartiQL batch's statements).
+fn written(operation: &str, body: &Value, reply: &Value, hash_keys: &HashMap<String, String>) -> Vec<Written> {
     let transactional = operation == "TransactWriteItems";
     let of = |table: &str, item: &Value, size: usize| {
         let attribute = hash_keys.get(table).map(String::as_str).unwrap_or_default();
@@ -163,8 +166,30 @@ fn written(operation: &str, body: &Value, hash_keys: &HashMap<String, String>) -
                 })
             })
             .collect(),
+        "BatchExecuteStatement" => body["Statements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(reply["Responses"].as_array().into_iter().flatten())
+            .filter(|(_, response)| response.get("Error").is_none())
+            .filter_map(|(statement, _)| {
+                let (table, item) = inserted(statement)?;
+                Some(of(&table, &item, attributes_size(&item)))
+            })
+            .collect(),
         _ => Vec::new(),
     }
+}
+
+/// A PartiQL `INSERT INTO "table" VALUE {'name': ?, ...}` with its parameters: the table and
+/// the item it inserts. `None` for any other statement.
+fn inserted(statement: &Value) -> Option<(String, Value)> {
+    let text = statement["Statement"].as_str()?.strip_prefix("INSERT INTO \"")?;
+    let (table, value) = text.split_once('"')?;
+    let names = value.split('\'').skip(1).step_by(2);
+    let parameters = statement["Parameters"].as_array()?;
+    let item = names.zip(parameters).map(|(name, v)| (name.to_owned(), v.clone()));
+    Some((table.to_owned(), Value::Object(item.collect())))
 }
 
 /// Write units by table, from a reply's `ConsumedCapacity` (one object, or a list).
@@ -209,12 +234,9 @@ impl Meter {
         let operation = local_runner::clients::aws_operation(&parts.headers);
         let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let is_write = WRITE_OPERATIONS.contains(&operation.as_str());
-        let items = if is_write {
+        if is_write {
             json["ReturnConsumedCapacity"] = Value::String("TOTAL".into());
-            written(&operation, &json, &self.hash_keys)
-        } else {
-            Vec::new()
-        };
+        }
         let sent = if is_write {
             serde_json::to_vec(&json).unwrap_or_default()
         } else {
@@ -226,11 +248,9 @@ impl Meter {
             *tally.requests.entry(operation.clone()).or_default() += 1;
         }
         if let Some((_, _, bytes)) = reply.as_ref().filter(|(status, _, _)| is_write && *status == 200) {
-            self.count(
-                &operation,
-                &items,
-                &serde_json::from_slice(bytes).unwrap_or(Value::Null),
-            );
+            let reply = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+            let items = written(&operation, &json, &reply, &self.hash_keys);
+            self.count(&operation, &items, &reply);
         }
         passed_back(reply)
     }
@@ -290,7 +310,7 @@ mod tests {
         let keys = HashMap::from([("Box".to_owned(), "box".to_owned())]);
         let big = "x".repeat(2_500);
         let put = json!({"TableName": "Box", "Item": {"box": {"S": "e#1"}, "sealed": {"S": big}}});
-        let written_put = written("PutItem", &put, &keys);
+        let written_put = written("PutItem", &put, &Value::Null, &keys);
         assert_eq!(written_put.len(), 1);
         assert_eq!((written_put[0].key.as_str(), written_put[0].units), ("e#1", 3.0));
         let transaction = json!({"TransactItems": [
@@ -298,10 +318,19 @@ mod tests {
             {"ConditionCheck": {"TableName": "Box", "Key": {"box": {"S": "e#3"}}}},
             {"Update": {"TableName": "Box", "Key": {"box": {"S": "e#4"}}, "ExpressionAttributeValues": {":v": {"S": big}}}},
         ]});
-        let units: Vec<f64> = written("TransactWriteItems", &transaction, &keys)
+        let units: Vec<f64> = written("TransactWriteItems", &transaction, &Value::Null, &keys)
             .iter()
             .map(|w| w.units)
             .collect();
         assert_eq!(units, [2.0, 6.0], "a check writes nothing; each write counts twice");
+        let insert = |tag: &str| {
+            json!({"Statement": "INSERT INTO \"Box\" VALUE {'box': ?, 'sealed': ?}",
+                                        "Parameters": [{"S": tag}, {"S": big}]})
+        };
+        let batch = json!({"Statements": [insert("e#5"), insert("e#6")]});
+        let reply = json!({"Responses": [{"TableName": "Box"}, {"Error": {"Code": "DuplicateItem"}}]});
+        let inserts = written("BatchExecuteStatement", &batch, &reply, &keys);
+        assert_eq!(inserts.len(), 1, "a statement that failed wrote nothing");
+        assert_eq!((inserts[0].key.as_str(), inserts[0].units), ("e#5", 3.0));
     }
 }

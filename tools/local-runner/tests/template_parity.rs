@@ -276,9 +276,10 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "ChallengeBallotFunction",
             &[
+                "dynamodb:BatchGetItem ClaimsTable",
                 "dynamodb:GetItem ElectionsTable",
+                "dynamodb:PartiQLInsert ClaimsTable",
                 "dynamodb:PutItem BallotBoxTable",
-                "dynamodb:PutItem ClaimsTable",
                 "dynamodb:Query CeremonyTable",
             ],
         ),
@@ -351,10 +352,11 @@ fn every_function_gets_exactly_the_table_actions_it_uses() {
         (
             "CastVoteFunction",
             &[
+                "dynamodb:BatchGetItem ClaimsTable",
                 "dynamodb:GetItem CandidatesTable",
                 "dynamodb:GetItem ElectionsTable",
                 "dynamodb:GetItem ParticipationTable",
-                "dynamodb:PutItem ClaimsTable",
+                "dynamodb:PartiQLInsert ClaimsTable",
                 "dynamodb:Query CeremonyTable",
                 "dynamodb:UpdateItem ParticipationTable",
             ],
