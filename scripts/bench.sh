@@ -8,7 +8,8 @@
 # Extra arguments go to `bench run` (e.g. --seconds 60 --clients 100). With `--verifiable`
 # the load votes in a verifiable election (its ceremony run through the API, each voter's
 # ballot encrypted and proven before the load, untimed), and after the close the tally's
-# freeze and two trustees' decryptions are timed: run it beside a default run for the ratio.
+# freeze and two trustees' decryptions are timed. The same load in a default-mode election
+# runs first on the same stack, for the ratio of the two modes.
 #
 # `scripts/bench.sh verifiable [ballots]` measures the verifiable election's cryptography
 # instead (no stack): the crate's medians, then `verify` on a seeded record of that many
