@@ -46,8 +46,13 @@ cargo build --release --locked -p local-runner -p bench "${functions[@]}"
 work=$ROOT/.local/bench
 rm -rf "$work" && mkdir -p "$work"
 meter_port=${OMP_METER_PORT:-8001}
+# An experiment, never a figure of the system: OMP_METER_ANSWERS=ClaimsTable has the meter
+# answer the claims' inserts itself, so that a run shows what their cost in DynamoDB Local
+# takes from the verifiable mode's rate.
+meter_answers=()
+[ -z "${OMP_METER_ANSWERS:-}" ] || meter_answers=(--answer-inserts-into "$OMP_METER_ANSWERS")
 "$CARGO_TARGET_DIR/release/bench" meter --listen "$meter_port" --dynamodb "${OMP_DYNAMODB_PORT:-8000}" \
-  --template "$ROOT/template.yaml" >"$work/meter.log" 2>&1 &
+  --template "$ROOT/template.yaml" "${meter_answers[@]}" >"$work/meter.log" 2>&1 &
 STACK_HELPER_PIDS+=($!)
 trap stop_stack EXIT
 

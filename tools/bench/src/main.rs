@@ -37,6 +37,10 @@ enum Command {
         dynamodb: u16,
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
+        /// An experiment: answer the PartiQL inserts into this table (`ClaimsTable`) as
+        /// applied, without DynamoDB Local, to see what their cost there takes from the rate.
+        #[arg(long)]
+        answer_inserts_into: Option<String>,
     },
     /// Serve a stand-in for the edge (the public documents' CloudFront) in front of the
     /// local API until killed: the journey reads the ballot through it, as on AWS.
@@ -73,7 +77,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             listen,
             dynamodb,
             template,
-        } => meter::serve(listen, dynamodb, &template).await,
+            answer_inserts_into,
+        } => meter::serve(listen, dynamodb, &template, answer_inserts_into).await,
         Command::Edge { listen, origin } => edge::serve(listen, origin).await,
         Command::Run(options) => report::run(options).await,
         Command::Issuer(options) => issuer::publish(options),

@@ -2,16 +2,18 @@
 //! writes, stream calls), and every write: items and write units by operation and table,
 //! and writes by partition key. It asks DynamoDB for the consumed
 //! capacity of each write (`ReturnConsumedCapacity`), and reports at `GET /__meter`;
-//! `POST /__meter/reset` starts a new count.
+//! `POST /__meter/reset` starts a new count. For an experiment it can also answer the
+//! PartiQL inserts into one table itself ([`Meter::answers_inserts_into`]).
 
 use axum::body::to_bytes;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use local_runner::template::Template;
 use local_runner::trail::{passed_back, send};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -46,6 +48,10 @@ struct Meter {
     /// Table → its partition key attribute.
     hash_keys: HashMap<String, String>,
     tally: Mutex<Tally>,
+    /// A table whose PartiQL inserts the meter answers as applied without sending them on:
+    /// what DynamoDB Local's cost of those writes takes from a rate, measured by removing
+    /// it. Nothing is kept, so no insert is ever refused: for a load of distinct values only.
+    answers_inserts_into: Option<String>,
 }
 
 const WRITE_OPERATIONS: [&str; 6] = [
@@ -242,7 +248,10 @@ impl Meter {
         } else {
             body.to_vec()
         };
-        let reply = send(&self.http, &self.target, Method::POST, &parts.headers, sent).await;
+        let reply = match self.answered(&operation, &json) {
+            Some(answer) => Some(answer),
+            None => send(&self.http, &self.target, Method::POST, &parts.headers, sent).await,
+        };
         if reply.as_ref().is_some_and(|(status, _, _)| *status == 200) {
             let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
             *tally.requests.entry(operation.clone()).or_default() += 1;
@@ -256,11 +265,32 @@ impl Meter {
     }
 }
 
+impl Meter {
+    /// The reply to a batch of inserts into [`Meter::answers_inserts_into`], every one applied;
+    /// `None` for any other request, which goes on to DynamoDB Local.
+    fn answered(&self, operation: &str, body: &Value) -> Option<(StatusCode, HeaderMap, Bytes)> {
+        let table = self.answers_inserts_into.as_deref()?;
+        let statements = body["Statements"]
+            .as_array()
+            .filter(|_| operation == "BatchExecuteStatement")?;
+        let all_ours = statements.iter().all(|s| inserted(s).is_some_and(|(t, _)| t == table));
+        if !all_ours {
+            return None;
+        }
+        let responses: Vec<Value> = statements.iter().map(|_| json!({ "TableName": table })).collect();
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.0"));
+        let reply = serde_json::to_vec(&json!({ "Responses": responses })).unwrap_or_default();
+        Some((StatusCode::OK, headers, Bytes::from(reply)))
+    }
+}
+
 /// Serves the meter on `listen`, forwarding to DynamoDB Local on `dynamodb`.
 pub async fn serve(
     listen: u16,
     dynamodb: u16,
     template: &Path,
+    answers_inserts_into: Option<String>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let template = Template::load(template)?;
     let hash_keys = template
@@ -277,6 +307,7 @@ pub async fn serve(
         http: reqwest::Client::new(),
         hash_keys,
         tally: Mutex::new(Tally::default()),
+        answers_inserts_into,
     });
     let app = axum::Router::new()
         .route(
@@ -332,5 +363,27 @@ mod tests {
         let inserts = written("BatchExecuteStatement", &batch, &reply, &keys);
         assert_eq!(inserts.len(), 1, "a statement that failed wrote nothing");
         assert_eq!((inserts[0].key.as_str(), inserts[0].units), ("e#5", 3.0));
+
+        // Answered by the meter only where it is told to, and only inserts into that table.
+        let meter = |answers: Option<&str>| Meter {
+            target: String::new(),
+            http: reqwest::Client::new(),
+            hash_keys: keys.clone(),
+            tally: Mutex::default(),
+            answers_inserts_into: answers.map(str::to_owned),
+        };
+        let (status, _, reply) = meter(Some("Box"))
+            .answered("BatchExecuteStatement", &batch)
+            .expect("inserts into Box answered");
+        let reply: Value = serde_json::from_slice(&reply).unwrap();
+        assert_eq!(
+            (status, reply["Responses"].as_array().map(Vec::len)),
+            (StatusCode::OK, Some(2))
+        );
+        assert!(meter(None).answered("BatchExecuteStatement", &batch).is_none());
+        assert!(meter(Some("Claims"))
+            .answered("BatchExecuteStatement", &batch)
+            .is_none());
+        assert!(meter(Some("Box")).answered("PutItem", &put).is_none());
     }
 }
