@@ -178,9 +178,9 @@ fn written(operation: &str, body: &Value, reply: &Value, hash_keys: &HashMap<Str
             .flatten()
             .zip(reply["Responses"].as_array().into_iter().flatten())
             .filter(|(_, response)| response.get("Error").is_none())
-            .filter_map(|(statement, _)| {
-                let (table, item) = inserted(statement)?;
-                Some(of(&table, &item, attributes_size(&item)))
+            .map(|(statement, _)| match inserted(statement) {
+                Some((table, item)) => of(&table, &item, attributes_size(&item)),
+                None => of(UNREAD_PARTIQL, &Value::Null, 0),
             })
             .collect(),
         _ => Vec::new(),
@@ -188,15 +188,33 @@ fn written(operation: &str, body: &Value, reply: &Value, hash_keys: &HashMap<Str
 }
 
 /// A PartiQL `INSERT INTO "table" VALUE {'name': ?, ...}` with its parameters: the table and
-/// the item it inserts. `None` for any other statement.
+/// the item it inserts. `None` for any other statement, or one with literals in its value.
 fn inserted(statement: &Value) -> Option<(String, Value)> {
     let text = statement["Statement"].as_str()?.strip_prefix("INSERT INTO \"")?;
     let (table, value) = text.split_once('"')?;
-    let names = value.split('\'').skip(1).step_by(2);
+    let value = value.trim().strip_prefix("VALUE")?.trim();
+    let pairs = value.strip_prefix('{')?.strip_suffix('}')?;
+    let names = pairs
+        .split(',')
+        .map(|pair| {
+            let (name, placeholder) = pair.split_once(':')?;
+            let name = name.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+            (placeholder.trim() == "?").then_some(name)
+        })
+        .collect::<Option<Vec<&str>>>()?;
     let parameters = statement["Parameters"].as_array()?;
-    let item = names.zip(parameters).map(|(name, v)| (name.to_owned(), v.clone()));
+    if names.len() != parameters.len() {
+        return None;
+    }
+    let item = names
+        .into_iter()
+        .zip(parameters)
+        .map(|(name, v)| (name.to_owned(), v.clone()));
     Some((table.to_owned(), Value::Object(item.collect())))
 }
+
+/// Where a PartiQL write the meter cannot read is counted, so that a miss shows in the report.
+const UNREAD_PARTIQL: &str = "(a PartiQL write the meter could not read)";
 
 /// Write units by table, from a reply's `ConsumedCapacity` (one object, or a list).
 fn consumed(reply: &Value) -> HashMap<String, f64> {
@@ -272,7 +290,7 @@ impl Meter {
         let table = self.answers_inserts_into.as_deref()?;
         let statements = body["Statements"]
             .as_array()
-            .filter(|_| operation == "BatchExecuteStatement")?;
+            .filter(|list| operation == "BatchExecuteStatement" && !list.is_empty())?;
         let all_ours = statements.iter().all(|s| inserted(s).is_some_and(|(t, _)| t == table));
         if !all_ours {
             return None;
@@ -363,6 +381,15 @@ mod tests {
         let inserts = written("BatchExecuteStatement", &batch, &reply, &keys);
         assert_eq!(inserts.len(), 1, "a statement that failed wrote nothing");
         assert_eq!((inserts[0].key.as_str(), inserts[0].units), ("e#5", 3.0));
+        let literal = json!({"Statement": "INSERT INTO \"Box\" VALUE {'box': 'e#7', 'sealed': ?}",
+                             "Parameters": [{"S": big}]});
+        let unread = written(
+            "BatchExecuteStatement",
+            &json!({"Statements": [literal]}),
+            &json!({"Responses": [{"TableName": "Box"}]}),
+            &keys,
+        );
+        assert_eq!(unread[0].table, UNREAD_PARTIQL, "a literal is not read as a name");
 
         // Answered by the meter only where it is told to, and only inserts into that table.
         let meter = |answers: Option<&str>| Meter {

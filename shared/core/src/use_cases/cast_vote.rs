@@ -57,7 +57,7 @@ pub enum Claimant<'a> {
 }
 
 /// Claims the ballot's id and every ciphertext's `α` in its election, refused when another
-/// ballot, cast or challenged, holds one of them.
+/// ballot, cast or challenged, holds one of them, or when the ballot repeats an `α` itself.
 pub async fn claim_ballot(
     store: &impl BallotClaims,
     keys: &impl VoterKeys,
@@ -65,6 +65,13 @@ pub async fn claim_ballot(
     claimant: Claimant<'_>,
     ballot: &EncryptedBallot,
 ) -> Result<(), AppError> {
+    // Two ciphertexts with one `α` share a nonce: each would be a copy of the other's.
+    let mut alphas = std::collections::HashSet::new();
+    if !ballot.ciphertexts.iter().all(|c| alphas.insert(c.alpha.bytes())) {
+        return Err(invalid_ballot(
+            "this ballot repeats a ciphertext's α within itself (one nonce drawn twice): encrypt it afresh",
+        ));
+    }
     let election = election_id.to_string();
     let owner = match claimant {
         Claimant::Voter(voter) => {

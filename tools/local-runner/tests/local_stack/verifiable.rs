@@ -7,14 +7,16 @@
 use crate::ceremony::{assert_problem, parse, verifiable_election_for, Stage};
 use crate::lost_replies::{api_and_proxy, Fault};
 use crate::no_silent_loss::certify_when_drained;
-use crate::support::{clients, repo_root, stored_participations};
+use crate::support::{clients, repo_root, stored_participations, template};
 use crate::walking_skeleton::{enroll, new_voters, register_candidate, sleep_until};
 use chrono::{DateTime, TimeDelta, Utc};
+use curve25519_dalek::scalar::Scalar;
+use election_core::ports::{BallotClaims, Claim};
 use election_crypto::ballot::{encrypt, encrypt_with, Ballot, BallotSecrets, Context, SpoiledBallot};
 use election_crypto::ceremony::{public_share, SecretShare};
 use election_crypto::decryption::{partial_decrypt, PartialDecryption};
 use election_crypto::hash::Digest;
-use election_crypto::randomness::OsRandomness;
+use election_crypto::randomness::{OsRandomness, Randomness, Seeded};
 use election_crypto::record::ElectionFile;
 use election_crypto::tally;
 use futures::StreamExt;
@@ -60,6 +62,24 @@ pub async fn open_verifiable_election(
 
 pub fn encrypted(ctx: &Context, choice: usize) -> (Ballot, BallotSecrets) {
     encrypt(ctx, choice, &mut OsRandomness).unwrap()
+}
+
+/// A device that draws `nonce/1` as `nonce/0`: its ballot's first two ciphertexts share `α`,
+/// and every proof still holds.
+struct OneNonceTwice(Seeded);
+
+impl Randomness for OneNonceTwice {
+    fn scalar(&mut self, label: &str) -> Scalar {
+        self.0.scalar(if label == "nonce/1" { "nonce/0" } else { label })
+    }
+
+    fn id(&mut self, label: &str) -> [u8; 16] {
+        self.0.id(label)
+    }
+
+    fn scoped(&self, prefix: &str) -> Self {
+        OneNonceTwice(self.0.scoped(prefix))
+    }
 }
 
 pub async fn cast(stage: &Stage, voter: &str, body: &Value) -> crate::support::Reply {
@@ -131,6 +151,29 @@ pub async fn whole_board(stage: &Stage) -> (Vec<Ballot>, Vec<SpoiledBallot>) {
     }
 }
 
+/// The claims adapter on DynamoDB Local: more tags than one batch takes are claimed whole; a
+/// resend finds them its owner's; anyone else's claim of one of them is refused; a tag named
+/// twice in one claim is claimed once.
+#[tokio::test]
+async fn claims_are_inserted_once_and_read_back_for_their_owner_alone() {
+    let services = local_runner::local_services(&clients().await, &template()).unwrap();
+    let store = &services.store;
+    let fresh = || uuid::Uuid::new_v4().to_string();
+    let tags: Vec<String> = (0..30).map(|_| fresh()).collect();
+    assert_eq!(store.claim(&tags, "ann").await.unwrap(), Claim::Held);
+    assert_eq!(store.claim(&tags, "ann").await.unwrap(), Claim::Held, "a resend");
+    assert_eq!(
+        store.claim(&[fresh(), tags[27].clone()], "bob").await.unwrap(),
+        Claim::Taken
+    );
+    let repeated = fresh();
+    assert_eq!(
+        store.claim(&[repeated.clone(), repeated.clone()], "cy").await.unwrap(),
+        Claim::Held
+    );
+    assert_eq!(store.claim(&[repeated], "dee").await.unwrap(), Claim::Taken);
+}
+
 #[tokio::test]
 async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board() {
     let voters = new_voters(4);
@@ -169,6 +212,17 @@ async fn encrypted_ballots_are_checked_claimed_mixed_and_published_on_the_board(
         &cast(&stage, &voters[0], &json!({"ballot": short})).await,
         400,
         "invalid-ballot",
+    );
+    // One nonce drawn twice: every proof holds, and the ballot repeats its own `α`.
+    let seed = uuid::Uuid::new_v4();
+    let (twice, _) = encrypt(&ctx, 2, &mut OneNonceTwice(Seeded::new(seed.as_bytes()))).unwrap();
+    assert_eq!(twice.ciphertexts[0].alpha, twice.ciphertexts[1].alpha);
+    let refused = cast(&stage, &voters[0], &json!({"ballot": twice})).await;
+    assert_problem(&refused, 400, "invalid-ballot");
+    assert!(
+        refused.body["detail"].as_str().unwrap().contains("within itself"),
+        "{}",
+        refused.body
     );
     assert!(stored_participations(&clients, &election).await.is_empty());
 
