@@ -5,8 +5,7 @@
 //! `POST /__meter/reset` starts a new count. For an experiment it can also answer the
 //! PartiQL inserts into one table itself ([`Meter::answers_inserts_into`]).
 
-use axum::body::to_bytes;
-use axum::body::Bytes;
+use axum::body::{to_bytes, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -281,9 +280,7 @@ impl Meter {
         }
         passed_back(reply)
     }
-}
 
-impl Meter {
     /// The reply to a batch of inserts into [`Meter::answers_inserts_into`], every one applied;
     /// `None` for any other request, which goes on to DynamoDB Local.
     fn answered(&self, operation: &str, body: &Value) -> Option<(StatusCode, HeaderMap, Bytes)> {

@@ -224,6 +224,15 @@ async fn load_in_a_default_election(api: &Arc<Api>, options: &RunOptions, voter_
     .await
 }
 
+/// Replies by status, as `201: n, 409: m`.
+fn statuses_text(statuses: &BTreeMap<u16, u64>) -> String {
+    statuses
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Votes accepted a second in a load.
 fn accepted_rate(outcome: &load::LoadOutcome) -> f64 {
     *outcome.statuses.get(&201).unwrap_or(&0) as f64 / outcome.seconds
@@ -323,7 +332,6 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
 
     let accepted = *outcome.statuses.get(&201).unwrap_or(&0);
     let api_rate = accepted_rate(&outcome);
-    let default_rate = default_mode.as_ref().map(accepted_rate);
     let server_errors: u64 = outcome
         .statuses
         .iter()
@@ -383,7 +391,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         "rawVoteWritesPerSecondFewClients": { "clients": few, "perSecond": raw_votes_few },
         "apiVotesPerSecond": api_rate,
         "defaultModeSameRun": default_mode.as_ref().map(|d| json!({
-            "apiVotesPerSecond": default_rate, "verifiableToDefault": default_rate.map(|d| api_rate / d),
+            "apiVotesPerSecond": accepted_rate(d), "verifiableToDefault": api_rate / accepted_rate(d),
             "statuses": d.statuses,
         })),
         "apiToRawRatio": api_rate / raw_votes,
@@ -430,11 +438,12 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
         "| API votes/s (c={}, {:.0} s, distinct voters) | {api_rate:.0} |",
         options.clients, outcome.seconds
     );
-    if let (Some(d), Some(rate)) = (&default_mode, default_rate) {
+    if let Some(d) = &default_mode {
+        let rate = accepted_rate(d);
         println!(
             "| API votes/s in the default mode, the same load on the same stack just before ({:.0} s; replies {}) | {rate:.0} |",
             d.seconds,
-            d.statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect::<Vec<_>>().join(", ")
+            statuses_text(&d.statuses)
         );
         println!(
             "| API votes/s, verifiable ÷ default mode, this run | {:.2} |",
@@ -470,15 +479,7 @@ pub async fn run(options: RunOptions) -> Result<(), Box<dyn std::error::Error + 
     for (operation, n) in &requests_per_vote {
         println!("| DynamoDB requests a vote: {operation} | {n:.2} |");
     }
-    println!(
-        "| replies by status | {} |",
-        outcome
-            .statuses
-            .iter()
-            .map(|(s, n)| format!("{s}: {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("| replies by status | {} |", statuses_text(&outcome.statuses));
     println!("| 5xx or no reply | {server_errors} |");
     if let Some(c) = &count {
         println!(
